@@ -1,0 +1,9 @@
+"""`fal-bot kb`: placeholder until its issue lands."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    subparsers.add_parser("kb" if "kb" != "keys" else "check-key", help="not implemented yet")

@@ -1,0 +1,1 @@
+"""Slack surface: app factory, listeners and Block Kit rendering."""

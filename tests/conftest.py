@@ -1,0 +1,45 @@
+"""Shared fixtures: loopback servers stand in for status.fal.ai and Slack's Web API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.loopback import Handler, LoopbackServer, Response
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read the developer's real tokens or database, and never reach the internet."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "FAL_")) or name in {"PORT", "LOG_LEVEL"}:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FAL_BOT_DB", str(tmp_path / "fal-bot.db"))
+    monkeypatch.setenv("FAL_STATUS_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("FAL_PROBE_URLS", "http://127.0.0.1:9")
+
+
+@pytest.fixture
+def loopback() -> Iterator[type[LoopbackServer]]:
+    """Factory for loopback servers that are all stopped at the end of the test."""
+    started: list[LoopbackServer] = []
+
+    class _Tracked(LoopbackServer):
+        def __init__(self, handler: Handler):
+            super().__init__(handler)
+            started.append(self)
+            self.start()
+
+    yield _Tracked
+    for server in started:
+        server.stop()
+
+
+__all__ = ["FIXTURES", "REPO", "SHARED", "Response"]
