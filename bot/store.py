@@ -1,0 +1,278 @@
+"""SQLite persistence (sqlite-utils): subscriptions, processed Slack events, feedback, team state.
+
+One file (FAL_BOT_DB), WAL mode, one connection per thread so the poller, the sender and Bolt's
+listener threads can all use the same Store. The schema is created and migrated at start; every
+row that belongs to a workspace carries its team_id. The alert engine adds its own tables through
+`MIGRATIONS` (see bot/alerts.py). Nothing stored here is user-pasted text.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sqlite_utils import Database
+
+MinLevel = Literal["degraded", "partial_outage", "major_outage"]
+Migration = Callable[[Database], None]
+
+PROCESSED_EVENT_TTL_SECONDS = 24 * 3600
+
+
+def _migration_1_slack(db: Database) -> None:
+    db.table("subscriptions").create(
+        {
+            "team_id": str,
+            "channel_id": str,
+            "min_level": str,
+            "maintenance": int,
+            "components": str,  # JSON list of component names; [] means all
+            "created_by": str,
+            "created_at": float,
+            "updated_at": float,
+            "active": int,
+            "disabled_reason": str,
+        },
+        pk=("team_id", "channel_id"),
+        not_null={"team_id", "channel_id", "min_level", "maintenance", "components", "active"},
+        defaults={"active": 1, "maintenance": 1, "components": "[]", "min_level": "degraded"},
+    )
+    db.table("processed_events").create(
+        {"event_id": str, "team_id": str, "seen_at": float},
+        pk="event_id",
+    )
+    db.table("processed_events").create_index(["seen_at"])
+    db.table("feedback").create(
+        {
+            "id": int,
+            "team_id": str,
+            "user_id": str,
+            "entry_id": str,
+            "vote": str,
+            "created_at": float,
+        },
+        pk="id",
+        not_null={"team_id", "user_id", "entry_id", "vote", "created_at"},
+    )
+    db.table("teams").create(
+        {"team_id": str, "sending_enabled": int, "disabled_reason": str, "updated_at": float},
+        pk="team_id",
+        defaults={"sending_enabled": 1},
+    )
+
+
+# Append-only: each function moves the schema one version up. Never edit a released migration.
+MIGRATIONS: list[Migration] = [_migration_1_slack]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    team_id: str
+    channel_id: str
+    min_level: MinLevel = "degraded"
+    maintenance: bool = True
+    components: tuple[str, ...] = field(default_factory=tuple)
+    active: bool = True
+    disabled_reason: str | None = None
+    created_by: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, object]) -> Subscription:
+        return cls(
+            team_id=str(row["team_id"]),
+            channel_id=str(row["channel_id"]),
+            min_level=row["min_level"],  # type: ignore[arg-type]
+            maintenance=bool(row["maintenance"]),
+            components=tuple(json.loads(str(row["components"] or "[]"))),
+            active=bool(row["active"]),
+            disabled_reason=str(row["disabled_reason"]) if row.get("disabled_reason") else None,
+            created_by=str(row["created_by"]) if row.get("created_by") else None,
+        )
+
+
+class Store:
+    """Thread-safe access to the bot's SQLite file."""
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time):
+        self.path = Path(path)
+        self.clock = clock
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    # -- connections -------------------------------------------------------------------------
+    @property
+    def db(self) -> Database:
+        """This thread's connection (sqlite3 connections must not be shared across threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA foreign_keys = ON")
+            db = Database(conn)
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One atomic write: everything inside commits together or not at all."""
+        with self._write_lock:
+            db = self.db
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.execute("ROLLBACK")
+                raise
+            else:
+                db.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+    # -- schema ------------------------------------------------------------------------------
+    def migrate(self) -> int:
+        db = self.db
+        db.conn.execute("PRAGMA journal_mode = WAL")
+        db.conn.execute("PRAGMA synchronous = NORMAL")
+        with self.transaction() as tx:
+            tx.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = tx.conn.execute("SELECT version FROM schema_version").fetchone()
+            version = int(row[0]) if row else 0
+            if row is None:
+                tx.conn.execute("INSERT INTO schema_version (version) VALUES (0)")
+            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+                migration(tx)
+                tx.conn.execute("UPDATE schema_version SET version = ?", (number,))
+        return self.schema_version()
+
+    def schema_version(self) -> int:
+        row = self.db.conn.execute("SELECT version FROM schema_version").fetchone()
+        return int(row[0]) if row else 0
+
+    # -- subscriptions -----------------------------------------------------------------------
+    def subscribe(self, subscription: Subscription) -> Subscription:
+        """Create or replace a channel's subscription (running /fal subscribe again replaces it)."""
+        now = self.clock()
+        with self.transaction() as tx:
+            existing = tx.table("subscriptions").rows_where(
+                "team_id = ? and channel_id = ?", [subscription.team_id, subscription.channel_id]
+            )
+            created_at = next((row["created_at"] for row in existing), now)
+            tx.table("subscriptions").upsert(
+                {
+                    "team_id": subscription.team_id,
+                    "channel_id": subscription.channel_id,
+                    "min_level": subscription.min_level,
+                    "maintenance": int(subscription.maintenance),
+                    "components": json.dumps(list(subscription.components)),
+                    "created_by": subscription.created_by,
+                    "created_at": created_at,
+                    "updated_at": now,
+                    "active": 1,
+                    "disabled_reason": None,
+                },
+                pk=("team_id", "channel_id"),
+            )
+        stored = self.subscription(subscription.team_id, subscription.channel_id)
+        assert stored is not None
+        return stored
+
+    def unsubscribe(self, team_id: str, channel_id: str) -> bool:
+        """Remove a channel's subscription; True when there was one."""
+        with self.transaction() as tx:
+            cursor = tx.conn.execute(
+                "DELETE FROM subscriptions WHERE team_id = ? AND channel_id = ?", (team_id, channel_id)
+            )
+            return cursor.rowcount > 0
+
+    def subscription(self, team_id: str, channel_id: str) -> Subscription | None:
+        rows = list(
+            self.db.table("subscriptions").rows_where("team_id = ? and channel_id = ?", [team_id, channel_id])
+        )
+        return Subscription.from_row(rows[0]) if rows else None
+
+    def subscriptions(self, team_id: str | None = None, *, active_only: bool = False) -> list[Subscription]:
+        where, args = [], []
+        if team_id is not None:
+            where.append("team_id = ?")
+            args.append(team_id)
+        if active_only:
+            where.append("active = 1")
+        rows = self.db.table("subscriptions").rows_where(
+            " and ".join(where) or None, args, order_by="team_id, channel_id"
+        )
+        return [Subscription.from_row(row) for row in rows]
+
+    def disable_subscription(self, team_id: str, channel_id: str, reason: str) -> None:
+        """Stop alerting a channel the bot can no longer post to, keeping the row for App Home."""
+        with self.transaction() as tx:
+            tx.conn.execute(
+                "UPDATE subscriptions SET active = 0, disabled_reason = ?, updated_at = ?"
+                " WHERE team_id = ? AND channel_id = ?",
+                (reason, self.clock(), team_id, channel_id),
+            )
+
+    # -- teams -------------------------------------------------------------------------------
+    def set_team_sending(self, team_id: str, enabled: bool, reason: str | None = None) -> None:
+        with self.transaction() as tx:
+            tx.table("teams").upsert(
+                {
+                    "team_id": team_id,
+                    "sending_enabled": int(enabled),
+                    "disabled_reason": None if enabled else reason,
+                    "updated_at": self.clock(),
+                },
+                pk="team_id",
+            )
+
+    def team_sending_enabled(self, team_id: str) -> bool:
+        rows = list(self.db.table("teams").rows_where("team_id = ?", [team_id]))
+        return bool(rows[0]["sending_enabled"]) if rows else True
+
+    # -- processed events (Slack retries) ----------------------------------------------------
+    def mark_event_processed(self, event_id: str, team_id: str | None = None) -> bool:
+        """Record an event id; False when it was already recorded (a retry to ignore)."""
+        now = self.clock()
+        with self.transaction() as tx:
+            cursor = tx.conn.execute(
+                "INSERT OR IGNORE INTO processed_events (event_id, team_id, seen_at) VALUES (?, ?, ?)",
+                (event_id, team_id, now),
+            )
+            tx.conn.execute(
+                "DELETE FROM processed_events WHERE seen_at < ?", (now - PROCESSED_EVENT_TTL_SECONDS,)
+            )
+            return cursor.rowcount == 1
+
+    # -- feedback ----------------------------------------------------------------------------
+    def record_feedback(self, team_id: str, user_id: str, entry_id: str, vote: Literal["up", "down"]) -> None:
+        with self.transaction() as tx:
+            tx.table("feedback").insert(
+                {
+                    "team_id": team_id,
+                    "user_id": user_id,
+                    "entry_id": entry_id,
+                    "vote": vote,
+                    "created_at": self.clock(),
+                }
+            )
+
+    def feedback_counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for entry_id, vote, count in self.db.conn.execute(
+            "SELECT entry_id, vote, count(*) FROM feedback GROUP BY entry_id, vote"
+        ):
+            counts.setdefault(entry_id, {})[vote] = count
+        return counts
