@@ -1,0 +1,149 @@
+"""Background poller that keeps the latest status snapshot, so readers never touch the network.
+
+The Slack app (`/fal status`, App Home, /healthz) and the alert engine read `latest()` /
+`last_good()`; the alert engine also listens to every poll. Fetches are single flight: a refresh
+asked for while one is running waits for that one instead of starting a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from bot.status_client import StatusClient
+from bot.status_models import StatusSnapshot
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[StatusSnapshot], None]
+
+
+class _Flight:
+    """One fetch in progress; everyone who asks while it runs gets its result."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: StatusSnapshot | None = None
+
+
+class StatusMonitor:
+    def __init__(
+        self,
+        client: StatusClient,
+        *,
+        poll_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        if poll_seconds <= 0:
+            raise ValueError("poll_seconds must be positive")
+        self.client = client
+        self.poll_seconds = poll_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._listeners_lock = threading.Lock()  # listeners never run two at a time
+        self._listeners: list[Listener] = []
+        self._flight: _Flight | None = None
+        self._latest: StatusSnapshot | None = None
+        self._latest_at: float | None = None
+        self._last_good: StatusSnapshot | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- readers (no network) ---------------------------------------------------------------------
+
+    def latest(self) -> StatusSnapshot | None:
+        """The last poll's result, which may be `unknown`; None before the first poll ends."""
+        with self._lock:
+            return self._latest
+
+    def last_good(self) -> StatusSnapshot | None:
+        """The last snapshot whose level was known."""
+        with self._lock:
+            return self._last_good
+
+    def age_seconds(self) -> float | None:
+        """Seconds since latest() was taken."""
+        with self._lock:
+            taken = self._latest_at
+        return None if taken is None else max(0.0, self._clock() - taken)
+
+    def add_listener(self, callback: Listener) -> None:
+        """`callback(snapshot)` runs after every poll, success or failure, in the polling thread."""
+        with self._lock:
+            self._listeners.append(callback)
+
+    # --- polling ----------------------------------------------------------------------------------
+
+    def refresh(self) -> StatusSnapshot:
+        """Poll now. Concurrent callers share one in-flight fetch (single flight)."""
+        with self._lock:
+            flight = self._flight
+            leader = flight is None
+            if flight is None:
+                flight = self._flight = _Flight()
+        if not leader:
+            flight.done.wait()
+            assert flight.result is not None
+            return flight.result
+        try:
+            snapshot = self.client.fetch()
+        except Exception as exc:  # fetch() promises not to raise; belt and braces for the poller
+            log.exception("status fetch raised")
+            from bot.status_models import unknown_snapshot
+
+            snapshot = unknown_snapshot(self.client.base_url, f"fal-bot could not read the page ({exc})")
+        with self._lock:
+            self._latest = snapshot
+            self._latest_at = self._clock()
+            if snapshot.ok:
+                self._last_good = snapshot
+            flight.result = snapshot
+            self._flight = None
+            listeners = list(self._listeners)
+        flight.done.set()
+        self._notify(listeners, snapshot)
+        return snapshot
+
+    def _notify(self, listeners: list[Listener], snapshot: StatusSnapshot) -> None:
+        if self._stop.is_set():
+            return
+        with self._listeners_lock:
+            for listener in listeners:
+                try:
+                    listener(snapshot)
+                except Exception:
+                    log.exception("status listener %r failed", listener)
+
+    def start(self) -> None:
+        """Poll now and then every poll_seconds, in a daemon thread."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="status-monitor", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Ask the poller to stop and wait up to `timeout` s. A fetch in flight is abandoned
+        (its thread is a daemon and ends by its own deadline) and notifies no one."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                taken = self._latest_at
+            wait = 0.0 if taken is None else self.poll_seconds - (self._clock() - taken)
+            # A refresh() from a reader counts as a poll: wait from the newest snapshot.
+            if wait > 0:
+                if self._stop.wait(wait):
+                    return
+                continue
+            try:
+                self.refresh()
+            except Exception:
+                log.exception("status poll failed")
+                self._stop.wait(self.poll_seconds)
