@@ -1,9 +1,130 @@
-"""`fal-bot diagnose`: placeholder until its issue lands."""
+"""`fal-bot diagnose [TEXT] [--json] [--jsonl]`: diagnose pasted error text from the command line."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from bot.cli.textio import output, read_stdin_text
+
+if TYPE_CHECKING:
+    from bot.diagnose import Diagnoser, Diagnosis
+
+MAX_TEXT_BYTES = 1_000_000
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    subparsers.add_parser("diagnose" if "diagnose" != "keys" else "check-key", help="not implemented yet")
+    parser = subparsers.add_parser(
+        "diagnose",
+        help="diagnose a fal error text (argument or standard input)",
+        description="Diagnose a pasted fal.ai error: what is wrong and how to fix it.",
+    )
+    parser.add_argument("text", nargs="?", help="the error text; standard input when absent or '-'")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
+    mode.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="batch: each input line is a JSON string; one JSON object per line",
+    )
+    parser.set_defaults(handler=run)
+
+
+def load_diagnoser() -> Diagnoser:
+    """The Diagnoser over the configured knowledge base (FAL_BOT_KNOWLEDGE_DIR or the packaged one)."""
+    from bot.diagnose import Diagnoser
+    from bot.knowledge import load_knowledge
+    from bot.settings import load_settings
+
+    return Diagnoser(load_knowledge(load_settings().fal_bot_knowledge_dir))
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.knowledge import KnowledgeError
+    from bot.settings import SettingsError
+
+    try:
+        diagnoser = load_diagnoser()
+    except (KnowledgeError, SettingsError) as exc:
+        output(f"fal-bot: cannot load the knowledge base:\n{exc}", stream=sys.stderr)
+        return 2
+    if args.jsonl:
+        if args.text not in (None, "-"):
+            output("fal-bot: --jsonl reads standard input; give no TEXT", stream=sys.stderr)
+            return 2
+        return _run_jsonl(diagnoser)
+    text = args.text if args.text not in (None, "-") else read_stdin_text(MAX_TEXT_BYTES)
+    diagnosis = diagnoser.diagnose(text)
+    if args.json:
+        output(json.dumps(diagnosis.to_json(), ensure_ascii=False))
+    else:
+        output(render_text(diagnosis))
+    return 0
+
+
+def _run_jsonl(diagnoser: Diagnoser) -> int:
+    """One output line per input line, in order; a bad line gets an answer with an "error" key."""
+    stream = sys.stdin.buffer
+    for raw_line in stream:
+        line = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
+        error = None
+        try:
+            value: Any = json.loads(line)
+        except ValueError:
+            value, error = "", "line is not valid JSON; expected a JSON string"
+        if error is None and not isinstance(value, str):
+            value, error = "", f"line is a JSON {type(value).__name__}, expected a JSON string"
+        result = diagnoser.diagnose(value).to_json()
+        if error:
+            result["error"] = error
+        output(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+def render_text(diagnosis: Diagnosis) -> str:
+    """Plain-text answer for a terminal: the best match with its fix, or a polite 'not fal'."""
+    lines: list[str] = []
+    best = diagnosis.best
+    if best is None:
+        if diagnosis.fal_related:
+            lines.append("This looks like a fal problem, but it does not match any known issue confidently.")
+            lines.append(
+                "Check https://status.fal.ai and fal's docs (https://docs.fal.ai), or ask fal support."
+            )
+        else:
+            lines.append("This does not look like a fal.ai problem, so fal-bot has no fix for it.")
+            vendor = [e for e in diagnosis.evidence if e.startswith("other vendor")]
+            if vendor:
+                lines.append(f"({vendor[0]}: check that provider's docs.)")
+    else:
+        entry = best.entry
+        lines.append(f"{entry.title}  [{entry.category}, confidence {best.score:.0f}/100]")
+        lines.append("")
+        lines.append("What's wrong:")
+        lines.append(f"  {entry.summary.strip()}")
+        lines.append("")
+        lines.append("How to fix it:")
+        for number, step in enumerate(entry.fix, 1):
+            lines.append(f"  {number}. {step.text.strip()}")
+            for label, snippet in (("Python", step.python), ("JS", step.js), ("Shell", step.shell)):
+                if snippet:
+                    lines.append(f"     {label}:")
+                    lines.extend(f"       {code}" for code in snippet.rstrip().splitlines())
+        if entry.links:
+            lines.append("")
+            lines.append("Links:")
+            lines.extend(f"  - {link.title}: {link.url}" for link in entry.links)
+        if len(diagnosis.matches) > 1:
+            runner_up = diagnosis.matches[1]
+            lines.append("")
+            lines.append(f"Runner-up: {runner_up.title} ({runner_up.score:.0f}/100)")
+    if diagnosis.key_findings:
+        lines.append("")
+        lines.append("About the key in this text:")
+        lines.extend(f"  - [{f.code}] {f.message}" for f in diagnosis.key_findings)
+    if diagnosis.evidence:
+        lines.append("")
+        lines.append("Recognised: " + "; ".join(diagnosis.evidence))
+    return "\n".join(lines)

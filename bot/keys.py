@@ -1,0 +1,370 @@
+"""fal API keys: format checks, masking, and finding or redacting keys in any text.
+
+A real fal key is `<key_id>:<key_secret>`, observed as a lower-case UUID, a colon and 32 hex
+characters. Nothing here ever returns more of a secret than its last 4 characters, and
+`redact()` is the one gate every log line, stored row and Slack reply passes through.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+REDACTED = "[redacted fal key]"
+
+# A colon as it appears raw, URL-encoded (once or twice), JSON/JS-escaped or as an HTML entity.
+_SEPARATOR = r"(?::|%3a|%253a|\\+u003a|\\+x3a|&#58;|&#x3a;)"
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# No word boundaries on purpose: a key glued to other hex or letters must still be caught.
+_KEY_IN_TEXT = re.compile(_UUID + _SEPARATOR + r"[0-9a-f]{32}", re.IGNORECASE)
+# A secret-shaped run right after a UUID with some other separator (`%3A` decoded twice, spaces...).
+_UUID_THEN_SECRET = re.compile(_UUID + r"[^0-9a-z\s]{1,12}[0-9a-f]{32}", re.IGNORECASE)
+_FULL_KEY = re.compile(r"^" + _UUID + r":[0-9a-f]{32}$")
+_UUID_ONLY = re.compile(r"^" + _UUID + r"$", re.IGNORECASE)
+_SECRET_ONLY = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
+
+# What is left to redact once real-shaped keys are gone: values of `Authorization` headers,
+# `Key <id>:<secret>` tokens and FAL_KEY-style assignments, whatever their shape. Values that are
+# already redacted or that name a variable (`$FAL_KEY`, `${...}`, `process.env...`) are kept.
+_KEEP = r"(?!\[redacted|\$|\{\{|process\.env|os\.environ|import\.meta)"
+_VALUE = r"(?:\"[^\"\n]*\"?|'[^'\n]*'?|`[^`\n]*`?|[^\s'\"`,;}\]\\]+)"
+_AUTH_HEADER = re.compile(
+    r"(?P<head>\bauthorization\\?[\"']?\s*[:=]\s*\\?[\"']?\s*(?:(?:key|bearer|basic|token)\s+)?+)"
+    + _KEEP
+    + r"(?P<value>[^\s'\"`,;}\]\\]+)",
+    re.IGNORECASE,
+)
+_KEY_TOKEN = re.compile(r"(?P<head>\b[Kk]ey\s+)" + _KEEP + r"(?P<value>[^\s:'\"`\\]+:[^\s'\"`,;}\]\\]+)")
+_ASSIGNMENT = re.compile(
+    r"(?P<head>\bFAL_(?:API_)?KEY(?:_ID|_SECRET)?\\?[\"']?\s*(?:=|:|\s)\s*\\?)"
+    + _KEEP
+    + r"(?P<value>"
+    + _VALUE
+    + r")",
+    re.IGNORECASE,
+)
+
+_PLACEHOLDER = re.compile(
+    r"your|^fal-|<[^>]*>|\{[^}]*\}|\$[a-z_]|^x{3,}|x{4,}|^\*+$|\*{3,}|\.{3}|…|changeme|replace|placeholder"
+    r"|^(?:key|api[-_ ]?key|fal[-_ ]?key|secret|token|null|none|undefined|test|example|dummy|todo)$"
+    r"|^(?:key[-_]?id|fal[-_]key[-_]id)\s*:\s*(?:key[-_]?secret|fal[-_]key[-_]secret)$",
+    re.IGNORECASE,
+)
+_QUOTES = "\"'`\u2018\u2019\u201c\u201d"
+_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
+
+FindingCode = Literal[
+    "empty",
+    "placeholder",
+    "bearer_scheme",
+    "scheme_in_value",
+    "no_colon",
+    "id_only",
+    "secret_only",
+    "whitespace",
+    "quotes",
+    "control_chars",
+    "unexpected_shape",
+    "exposed",
+]
+
+MESSAGES: dict[str, str] = {
+    "empty": "The key is empty. Set FAL_KEY to the key from fal.ai/dashboard/keys (`<key_id>:<key_secret>`).",
+    "placeholder": (
+        "This is a placeholder from an example (like YOUR_KEY), not a real key. Create a key at "
+        "fal.ai/dashboard/keys and use it as `<key_id>:<key_secret>`; real keys have no `fal-` prefix."
+    ),
+    "bearer_scheme": (
+        "fal expects `Authorization: Key <key_id>:<key_secret>`, not Bearer. Send the scheme `Key`, "
+        "or let fal_client / @fal-ai/client build the header from FAL_KEY."
+    ),
+    "scheme_in_value": (
+        "The value starts with `Key `. FAL_KEY holds only `<key_id>:<key_secret>`; the client adds "
+        "`Authorization: Key ` itself, so remove the prefix from the variable."
+    ),
+    "no_colon": (
+        "A fal key is `<key_id>:<key_secret>` with a colon in the middle. This value has no colon: "
+        "copy the whole key shown when it was created "
+        "(fal answers 'Invalid Key Authorization header format')."
+    ),
+    "id_only": (
+        "This is only the key id (the UUID before the colon). Append `:` and the key secret, or create "
+        "a new key at fal.ai/dashboard/keys if the secret is lost (it is shown only once)."
+    ),
+    "secret_only": (
+        "This looks like only the key secret. Put the key id and a colon in front: `<key_id>:<key_secret>`."
+    ),
+    "whitespace": (
+        "The value contains spaces or a line break (often a trailing newline from `echo` or a copied line). "
+        "Remove them: fal then answers 'No user found for Key ID and Secret'."
+    ),
+    "quotes": (
+        "The value includes quote characters. Quotes belong to your shell or .env syntax, not to the key: "
+        "remove them from the value itself."
+    ),
+    "control_chars": (
+        "The value contains invisible control characters (escape codes, zero-width characters). "
+        "Retype or re-copy the key from the dashboard."
+    ),
+    "unexpected_shape": (
+        "The value has a colon but does not look like `<uuid>:<32 hex>`, the shape of real fal keys. "
+        "It may still work; if fal rejects it, copy the key again."
+    ),
+    "exposed": (
+        "A complete fal key appears in this text, so it is now exposed: revoke it and create a new one "
+        "at fal.ai/dashboard/keys."
+    ),
+}
+
+PROBLEM_CODES = frozenset(MESSAGES) - {"unexpected_shape"}
+
+
+@dataclass(frozen=True)
+class KeyFinding:
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def finding(code: str, message: str | None = None) -> KeyFinding:
+    return KeyFinding(code, message or MESSAGES[code])
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    verdict: Literal["ok", "problem"]
+    masked: str
+    findings: tuple[KeyFinding, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "verdict": self.verdict,
+            "masked": self.masked,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def _is_control(char: str) -> bool:
+    if char in _INVISIBLE:
+        return True
+    return unicodedata.category(char) in ("Cc", "Cf") and not char.isspace()
+
+
+def mask(core: str) -> str:
+    """First 4 characters, `…`, and for `id:secret` `:…` plus the secret's last 4 characters.
+
+    Short parts show less, so a short value is never printed whole.
+    """
+    if not core:
+        return ""
+    if ":" in core:
+        key_id, secret = core.split(":", 1)
+        shown_id = key_id[: min(4, len(key_id) // 2)] if len(key_id) < 8 else key_id[:4]
+        tail = secret[-4:] if len(secret) >= 8 else ""
+        return f"{shown_id}…:…{tail}"
+    shown = core[:4] if len(core) >= 8 else core[: len(core) // 2]
+    return f"{shown}…"
+
+
+def check_key(value: str) -> KeyCheck:
+    """Check a key exactly as given (byte for byte: a trailing newline is a finding)."""
+    codes: list[str] = []
+
+    def add(code: str) -> None:
+        if code not in codes:
+            codes.append(code)
+
+    if value == "":
+        return KeyCheck("problem", "", (finding("empty"),))
+    if any(_is_control(ch) for ch in value):
+        add("control_chars")
+    core = "".join(ch for ch in value if not _is_control(ch))
+    # Peel the layers people wrap a key in, noting each: whitespace, quotes, a scheme, again quotes.
+    for _ in range(3):
+        stripped = core.strip()
+        if stripped != core:
+            add("whitespace")
+        core = stripped
+        if core and (core[0] in _QUOTES or core[-1] in _QUOTES):
+            add("quotes")
+            core = core.strip(_QUOTES)
+            continue
+        header = re.match(r"authorization\s*:\s*", core, re.IGNORECASE)
+        if header:
+            core = core[header.end() :]
+            continue
+        scheme = re.match(r"(bearer|key)(?:\s+|$)", core, re.IGNORECASE)
+        if scheme and (scheme.group(1).lower() == "bearer" or scheme.end() < len(core)):
+            add("bearer_scheme" if scheme.group(1).lower() == "bearer" else "scheme_in_value")
+            core = core[scheme.end() :]
+            continue
+        break
+    if any(ch in _QUOTES for ch in core):
+        add("quotes")
+        core = "".join(ch for ch in core if ch not in _QUOTES)
+    if any(ch.isspace() for ch in core):
+        add("whitespace")
+        core = "".join(ch for ch in core if not ch.isspace())
+
+    if not core:
+        add("empty")
+    elif _PLACEHOLDER.search(core):
+        add("placeholder")
+    elif ":" not in core:
+        if _UUID_ONLY.match(core):
+            add("id_only")
+        elif _SECRET_ONLY.match(core):
+            add("secret_only")
+        else:
+            add("no_colon")
+    else:
+        key_id, secret = core.split(":", 1)
+        if not secret and key_id:
+            add("id_only")
+        elif not key_id and secret:
+            add("secret_only" if _SECRET_ONLY.match(secret) else "no_colon")
+        elif not _FULL_KEY.match(core):
+            add("unexpected_shape")
+
+    findings = tuple(finding(code) for code in codes)
+    verdict: Literal["ok", "problem"] = "problem" if PROBLEM_CODES.intersection(codes) else "ok"
+    return KeyCheck(verdict, mask(core), findings)
+
+
+def key_from_env(environ: Mapping[str, str]) -> str | None:
+    """The key fal's clients would send: FAL_KEY, else FAL_KEY_ID:FAL_KEY_SECRET (empty counts as unset)."""
+    if key := environ.get("FAL_KEY"):
+        return key
+    key_id, secret = environ.get("FAL_KEY_ID"), environ.get("FAL_KEY_SECRET")
+    if key_id and secret:
+        return f"{key_id}:{secret}"
+    return None
+
+
+def _redact_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    quote = value[0] if value[:1] in "\"'`" else ""
+    closing = quote if quote and len(value) > 1 and value.endswith(quote) else ""
+    return f"{match.group('head')}{quote}{REDACTED}{closing}"
+
+
+def redact(text: str) -> str:
+    """Replace everything shaped like a fal key (and any Authorization or FAL_KEY value) with a marker.
+
+    Idempotent: the marker itself never matches again.
+    """
+    if not text:
+        return text
+    text = _KEY_IN_TEXT.sub(REDACTED, text)
+    text = _UUID_THEN_SECRET.sub(REDACTED, text)
+    lowered = text.lower()
+    if "authorization" in lowered:
+        text = _AUTH_HEADER.sub(_redact_value, text)
+    if "key" in lowered:
+        text = _KEY_TOKEN.sub(_redact_value, text)
+        if "fal_" in lowered:
+            text = _ASSIGNMENT.sub(_redact_value, text)
+    return text
+
+
+# A looser "complete key" inside a header or assignment: an id and a secret of plausible length.
+_LOOSE_KEY = re.compile(r"^[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{16,}$")
+
+
+def contains_key(text: str) -> bool:
+    """True when a complete key (id and secret) appears, so it must be rotated."""
+    if _KEY_IN_TEXT.search(text) or _UUID_THEN_SECRET.search(text):
+        return True
+    return any(_looks_complete(value) for value in _header_and_assignment_values(text))
+
+
+def _looks_complete(value: str) -> bool:
+    core = value.strip().strip(_QUOTES).strip()
+    return bool(_LOOSE_KEY.match(core)) and not _PLACEHOLDER.search(core)
+
+
+def _header_and_assignment_values(text: str) -> list[str]:
+    values: list[str] = []
+    lowered = text.lower()
+    if "authorization" in lowered:
+        values += [m.group("head").split()[-1] + " " + m.group("value") for m in _AUTH_HEADER.finditer(text)]
+    if "fal_" in lowered:
+        values += [m.group("value") for m in _ASSIGNMENT.finditer(text)]
+    return values
+
+
+_HEADER_LINE = re.compile(
+    r"\bauthorization\\?[\"']?\s*[:=]\s*\\?[\"']?(?P<value>[^\n\"'`]*)",
+    re.IGNORECASE,
+)
+_ASSIGNMENT_LINE = re.compile(
+    r"\bFAL_KEY\\?[\"']?[ \t]*=[ \t]*(?P<value>[^\n]*)",
+)
+_MCP_HOST = re.compile(r"mcp\.fal\.ai", re.IGNORECASE)
+
+
+def key_findings_in_text(text: str) -> list[KeyFinding]:
+    """What is wrong with keys or Authorization headers found in a pasted text, never echoing them."""
+    codes: list[str] = []
+
+    def add(code: str) -> None:
+        if code not in codes:
+            codes.append(code)
+
+    for match in _HEADER_LINE.finditer(text):
+        value = match.group("value").strip().rstrip(",;)}]\\")
+        if not value or value.startswith(("$", "{", "process.env", "os.environ", 'f"', "f'")):
+            continue
+        scheme, _, credential = value.partition(" ")
+        scheme_l = scheme.lower()
+        if scheme_l == "bearer":
+            # fal's MCP server takes `Bearer $FAL_KEY`; a JWT from `fal auth login` is Bearer too.
+            if _MCP_HOST.search(text) or credential.count(".") == 2:
+                continue
+            fal_shaped = ":" in credential or _KEY_IN_TEXT.search(credential) or REDACTED in credential
+            if fal_shaped or _fal_context(text):
+                add("bearer_scheme")
+        elif scheme_l == "key":
+            credential = credential.strip()
+            if not credential or credential.startswith(("$", "{", "<", "[redacted")):
+                continue
+            if _PLACEHOLDER.search(credential):
+                continue
+            if credential.lower().startswith(("key ", "bearer ")):
+                add("scheme_in_value")
+            elif ":" not in credential and not credential.startswith(("${", "{")):
+                add("no_colon")
+    for match in _ASSIGNMENT_LINE.finditer(text):
+        raw = match.group("value")
+        value = raw.rstrip("\r")
+        if not value or value.lstrip().startswith(("$", "os.", "process.")):
+            continue
+        stripped = value.strip()
+        if stripped[:1] in "\"'" and stripped[-1:] == stripped[:1] and len(stripped) > 1:
+            stripped = stripped[1:-1]  # shell/.env quoting is syntax, not part of the value
+            if stripped != stripped.strip():
+                add("whitespace")
+        check = check_key(stripped)
+        for f in check.findings:
+            if f.code in {
+                "bearer_scheme",
+                "scheme_in_value",
+                "no_colon",
+                "whitespace",
+                "quotes",
+                "control_chars",
+            }:
+                add(f.code)
+    if contains_key(text):
+        add("exposed")
+    return [finding(code) for code in codes]
+
+
+def _fal_context(text: str) -> bool:
+    lowered = text.lower()
+    return any(marker in lowered for marker in ("fal.run", "fal.ai", "fal_key", "fal-ai", "fal_client"))

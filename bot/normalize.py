@@ -1,0 +1,151 @@
+"""Turn a pasted error into comparable text, and pick out the lines that look like errors.
+
+Pastes arrive wrapped in many layers: terminal colour codes, JSON string escapes (often twice),
+Markdown code fences, Slack's `&lt;` escaping and `<url|label>` links. Matching works on what is
+left once those layers are peeled off.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+MAX_INPUT_CHARS = 1_000_000
+"""Longer input is cut here: a diagnosis never needs more, and it bounds time and memory."""
+
+FOCUS_BUDGET = 2400
+"""Characters of error-looking lines kept for fuzzy matching (the whole text when shorter)."""
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SLACK_LINK = re.compile(r"<((?:https?|mailto|wss?)://[^|>\s]*|mailto:[^|>\s]*)(?:\|([^>]*))?>")
+_SLACK_MENTION = re.compile(r"<[@#!][^>]*>")
+_FENCE = re.compile(r"^[ \t]*```[\w+-]*[ \t]*$|```", re.MULTILINE)
+_UNICODE_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
+_HEX_ESCAPE = re.compile(r"\\+x([0-9a-fA-F]{2})")
+_SIMPLE_ESCAPE = re.compile(r"\\+([nrt\"'/\\])")
+_ESCAPES = {"n": "\n", "r": "\n", "t": " ", '"': '"', "'": "'", "/": "/", "\\": "\\"}
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+# For fuzzy comparison: volatile parts (ids, hashes, numbers, quoted file paths) become stable tokens.
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_LONG_HEX = re.compile(r"\b[0-9a-f]{16,}\b")
+_LONG_NUMBER = re.compile(r"\b\d{5,}\b")
+_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:z|[+-]\d{2}:?\d{2})?\b")
+_FUZZ_NOISE = re.compile(r"[^\w\s:/.@'\"-]+")
+_FUZZ_SPACES = re.compile(r"\s+")
+
+_ERROR_WORDS = re.compile(
+    r"error|exception|traceback|failed|failure|fatal|detail|forbidden|unauthori[sz]ed|denied|invalid"
+    r"|timed? ?out|refused|locked|not found|unprocessable|too many|rejected|unavailable|missing|cannot"
+    r"|can't|\b[45]\d\d\b|status",
+    re.IGNORECASE,
+)
+_FAL_WORDS = re.compile(r"fal[._-]|\bfal\b|falrun|fal_client|@fal-ai", re.IGNORECASE)
+_BOILERPLATE = re.compile(
+    r'^\s*(?:file "[^"]*", line \d+|at [\w.$<>]+ \(|at (?:async )?[\w./:-]+:\d+:\d+)', re.IGNORECASE
+)
+
+
+def _unescape_once(text: str) -> str:
+    text = _UNICODE_ESCAPE.sub(lambda m: _safe_chr(int(m.group(1), 16)), text)
+    text = _HEX_ESCAPE.sub(lambda m: _safe_chr(int(m.group(1), 16)), text)
+    return _SIMPLE_ESCAPE.sub(lambda m: _ESCAPES[m.group(1)], text)
+
+
+def _safe_chr(code: int) -> str:
+    if 0xD800 <= code <= 0xDFFF:  # lone surrogate halves cannot be encoded later
+        return "\ufffd"
+    return chr(code)
+
+
+def normalize(text: str) -> str:
+    """Peel escaping layers; keep line breaks (they separate error lines), collapse other spacing."""
+    text = text[:MAX_INPUT_CHARS]
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "<" in text:
+        text = _SLACK_LINK.sub(lambda m: m.group(1) + (" " + m.group(2) if m.group(2) else ""), text)
+        text = _SLACK_MENTION.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "```" in text:
+        text = _FENCE.sub("\n", text)
+    if "\\" in text:
+        # JSON inside a log inside JSON: unescape up to three layers.
+        for _ in range(3):
+            unescaped = _unescape_once(text)
+            if unescaped == text:
+                break
+            text = unescaped
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub(" ", text)
+    text = text.replace("`", " ")
+    text = _SPACES.sub(" ", text)
+    text = _BLANK_LINES.sub("\n", text)
+    return text.strip()
+
+
+def fuzz_text(text: str) -> str:
+    """Lower-cased single-line text with ids, hashes and long numbers made stable, for rapidfuzz."""
+    text = text.lower()
+    text = _TIMESTAMP.sub(" ", text)
+    text = _UUID.sub("<id>", text)
+    text = _LONG_HEX.sub("<hex>", text)
+    text = _LONG_NUMBER.sub("<n>", text)
+    text = _FUZZ_NOISE.sub(" ", text)
+    return _FUZZ_SPACES.sub(" ", text).strip()
+
+
+def line_weight(line: str) -> int:
+    """How error-like a line is: error words, status codes, fal markers; traceback frames count little."""
+    if _BOILERPLATE.match(line):
+        return 0
+    weight = len(_ERROR_WORDS.findall(line[:2000]))
+    if weight and _FAL_WORDS.search(line[:2000]):
+        weight += 2
+    return weight
+
+
+def focus(text: str, must_include: tuple[int, ...] = (), budget: int = FOCUS_BUDGET) -> str:
+    """The error-looking part of a normalised text, at most about `budget` characters.
+
+    Short texts are returned whole. For long ones, the lines with the most error evidence (and the
+    lines at the offsets in `must_include`, where exact signals were found) are kept with one line
+    of context each, in their original order.
+    """
+    if len(text) <= budget:
+        return text
+    lines = text.split("\n")
+    starts: list[int] = []
+    position = 0
+    for line in lines:
+        starts.append(position)
+        position += len(line) + 1
+    forced = set()
+    if must_include:
+        import bisect
+
+        for offset in must_include:
+            forced.add(max(0, bisect.bisect_right(starts, offset) - 1))
+    ranked = sorted(
+        range(len(lines)),
+        key=lambda i: (i in forced, line_weight(lines[i])),
+        reverse=True,
+    )
+    chosen: set[int] = set()
+    used = 0
+    for index in ranked:
+        if used >= budget:
+            break
+        if index not in forced and line_weight(lines[index]) == 0:
+            break
+        for neighbour in (index, index - 1, index + 1):
+            if 0 <= neighbour < len(lines) and neighbour not in chosen:
+                piece = lines[neighbour][:600]
+                chosen.add(neighbour)
+                used += len(piece) + 1
+    if not chosen:
+        return text[:budget]
+    return "\n".join(lines[i][:600] for i in sorted(chosen))
