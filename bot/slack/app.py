@@ -1,0 +1,261 @@
+"""The Slack app factory: `create_app(settings, ...) -> slack_bolt.App`. No module-level App.
+
+Why these choices:
+- `process_before_response=True` with our own bounded executor (bot.slack.services): listeners ack
+  and hand slow work to the pool, so the HTTP answer leaves as soon as the listener returns and
+  Bolt's 5-thread pool is never starved (slack-notes.md measured p99 80-125 ms this way).
+- The Web API client retries 429 after `Retry-After` and connection errors; it sleeps while doing
+  so, which is why it is only used off the ack path.
+- Retried events (same `event_id`) are dropped by a global middleware backed by the SQLite store,
+  so a retry is answered once even after a restart.
+- `listener_inventory()` reports what the listener modules really registered, for the manifest test.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.settings import Settings
+from bot.slack import actions, commands, events, home, lifecycle, shortcuts
+from bot.slack.services import DiagnoserLike, Services, StatusSource, attach
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+# Listener modules, in registration order. lifecycle belongs to the outage-alerts work.
+LISTENER_MODULES = (commands, events, shortcuts, actions, home, lifecycle)
+
+WEB_API_TIMEOUT_SECONDS = 15
+
+
+def build_web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient for the bot token that retries 429 (after Retry-After) and dropped connections."""
+    if token is None:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=WEB_API_TIMEOUT_SECONDS,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+@dataclass
+class ListenerInventory:
+    """What the listener modules registered with Bolt."""
+
+    commands: set[str] = field(default_factory=set)
+    events: set[str] = field(default_factory=set)  # Bolt event types ("message", "app_mention", ...)
+    shortcuts: set[str] = field(default_factory=set)  # callback ids (message and global shortcuts)
+    actions: set[str] = field(default_factory=set)  # action ids
+    views: set[str] = field(default_factory=set)  # view callback ids
+    other: list[str] = field(default_factory=list)  # constraints that are not plain strings
+
+    @property
+    def bot_events(self) -> set[str]:
+        """The manifest's `bot_events` names: a "message" listener stands for message.<channel type>."""
+        names = set(self.events - {"message"})
+        if "message" in self.events:
+            names.update(f"message.{kind}" for kind in events.MESSAGE_CHANNEL_TYPES)
+        return names
+
+
+class FalBotApp(App):
+    """A Bolt App that notes every listener registration, so the inventory is what really runs."""
+
+    def __init__(self, **kwargs: Any):
+        self.inventory = ListenerInventory()
+        super().__init__(**kwargs)
+
+    def _note(self, kind: set[str], constraint: object) -> None:
+        if isinstance(constraint, str):
+            kind.add(constraint)
+        elif (
+            isinstance(constraint, dict)
+            and isinstance(constraint.get("type"), str)
+            and kind is self.inventory.events
+        ):
+            kind.add(constraint["type"])
+        elif isinstance(constraint, dict) and isinstance(constraint.get("callback_id"), str):
+            kind.add(constraint["callback_id"])
+        elif isinstance(constraint, dict) and isinstance(constraint.get("action_id"), str):
+            kind.add(constraint["action_id"])
+        else:
+            self.inventory.other.append(repr(constraint))
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        self._note(self.inventory.commands, args[0] if args else kwargs.get("command"))
+        return super().command(*args, **kwargs)
+
+    def event(self, *args: Any, **kwargs: Any) -> Any:
+        self._note(self.inventory.events, args[0] if args else kwargs.get("event"))
+        return super().event(*args, **kwargs)
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        self.inventory.events.add("message")
+        return super().message(*args, **kwargs)
+
+    def shortcut(self, *args: Any, **kwargs: Any) -> Any:
+        self._note(self.inventory.shortcuts, args[0] if args else kwargs.get("constraints"))
+        return super().shortcut(*args, **kwargs)
+
+    def global_shortcut(self, *args: Any, **kwargs: Any) -> Any:
+        self._note(self.inventory.shortcuts, args[0] if args else kwargs.get("callback_id"))
+        return super().global_shortcut(*args, **kwargs)
+
+    def message_shortcut(self, *args: Any, **kwargs: Any) -> Any:
+        self._note(self.inventory.shortcuts, args[0] if args else kwargs.get("callback_id"))
+        return super().message_shortcut(*args, **kwargs)
+
+    def action(self, *args: Any, **kwargs: Any) -> Any:
+        self._note(self.inventory.actions, args[0] if args else kwargs.get("constraints"))
+        return super().action(*args, **kwargs)
+
+    def block_action(self, *args: Any, **kwargs: Any) -> Any:
+        self._note(self.inventory.actions, args[0] if args else kwargs.get("constraints"))
+        return super().block_action(*args, **kwargs)
+
+    def view(self, *args: Any, **kwargs: Any) -> Any:
+        self._note(self.inventory.views, args[0] if args else kwargs.get("constraints"))
+        return super().view(*args, **kwargs)
+
+
+def _default_monitor(settings: Settings) -> StatusSource:
+    from bot.status import StatusClient, StatusMonitor
+
+    client = StatusClient(settings.fal_status_url, deadline_seconds=settings.fal_bot_status_deadline_seconds)
+    return StatusMonitor(client, poll_seconds=settings.fal_bot_poll_seconds)
+
+
+def _default_diagnoser_factory(settings: Settings) -> Callable[[], DiagnoserLike]:
+    def build() -> DiagnoserLike:
+        from bot.diagnose import Diagnoser
+        from bot.knowledge import load_knowledge
+
+        return Diagnoser(load_knowledge(settings.fal_bot_knowledge_dir))
+
+    return build
+
+
+def request_team_id(body: dict[str, Any], context: dict[str, Any] | None = None) -> str:
+    """The workspace a request belongs to: body team_id, team.id, event team, or Bolt's context."""
+    if isinstance(body.get("team_id"), str) and body["team_id"]:
+        return str(body["team_id"])
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    event = body.get("event")
+    if isinstance(event, dict) and isinstance(event.get("team"), str):
+        return str(event["team"])
+    if context and context.get("team_id"):
+        return str(context["team_id"])
+    return "unknown"
+
+
+def _drop_retried_events(services: Services) -> Callable[..., BoltResponse | None]:
+    """Answer each event_id once, even across restarts (ids persist in SQLite for a day)."""
+
+    def middleware(
+        body: dict[str, Any], req: BoltRequest, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
+            first = services.store.mark_event_processed(body["event_id"], request_team_id(body, req.context))
+            if not first:
+                retry = (req.headers.get("x-slack-retry-num") or ["?"])[0]
+                log.info("event %s already handled; ignoring retry %s", body["event_id"], retry)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return middleware
+
+
+def create_app(
+    settings: Settings,
+    client: WebClient | None = None,
+    store: Store | None = None,
+    monitor: StatusSource | None = None,
+    diagnoser: DiagnoserLike | None = None,
+    *,
+    token_verification: bool = True,
+) -> App:
+    """Build the Slack app with every listener registered.
+
+    `token_verification=True` lets Bolt call auth.test now, so no request ever waits on it later;
+    pass False only when nothing must touch the network (the first request then calls auth.test).
+    """
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    client = client or build_web_client(settings, token)
+    services = Services(
+        settings=settings,
+        store=store or Store(settings.fal_bot_db),
+        client=client,
+        monitor=monitor if monitor is not None else _default_monitor(settings),
+        diagnoser_factory=(lambda: diagnoser)
+        if diagnoser is not None
+        else _default_diagnoser_factory(settings),
+    )
+    app = FalBotApp(
+        token=token or client.token,
+        signing_secret=secret,
+        client=client,
+        process_before_response=True,
+        token_verification_enabled=token_verification,
+        # Socket Mode carries no signature; HTTP mode without a secret is refused by `fal-bot run`.
+        request_verification_enabled=secret is not None,
+        name="fal-bot",
+    )
+    attach(app, services)
+    app.use(_drop_retried_events(services))
+    for module in LISTENER_MODULES:
+        module.register(app)
+    return app
+
+
+def listener_inventory() -> ListenerInventory:
+    """What create_app registers (commands, events, shortcuts, actions, views), built without network."""
+    settings = Settings(
+        slack_bot_token="xoxb-inventory",
+        slack_signing_secret="inventory",
+        slack_api_url="http://127.0.0.1:9/",
+        fal_bot_db=":memory:",
+    )
+    app = create_app(
+        settings,
+        store=Store(":memory:"),
+        monitor=_NoStatus(),
+        diagnoser=_NoDiagnoser(),
+        token_verification=False,
+    )
+    assert isinstance(app, FalBotApp)
+    return app.inventory
+
+
+class _NoStatus:
+    def latest(self) -> None:
+        return None
+
+    def last_good(self) -> None:
+        return None
+
+    def age_seconds(self) -> None:
+        return None
+
+    def refresh(self) -> Any:
+        raise RuntimeError("no status source in the inventory app")
+
+
+class _NoDiagnoser:
+    def diagnose(self, text: str) -> Any:
+        raise RuntimeError("no diagnoser in the inventory app")

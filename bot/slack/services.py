@@ -1,0 +1,98 @@
+"""What the Slack listeners share: settings, store, status monitor, diagnoser, Web API client, executor.
+
+`create_app` builds one `Services` and hangs it on the App; listener modules reach it with
+`services_of(app)`. Slow work (Web API calls, status refreshes, diagnosis) goes to `services.submit`,
+a bounded thread pool of our own, so a listener only acknowledges and returns: nothing on the ack
+path waits on the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.settings import Settings
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.status_models import StatusSnapshot
+
+log = logging.getLogger(__name__)
+
+WORKERS = 8
+
+
+class StatusSource(Protocol):
+    """What the Slack surface needs from the status monitor (bot.status.StatusMonitor)."""
+
+    def latest(self) -> StatusSnapshot | None: ...
+
+    def last_good(self) -> StatusSnapshot | None: ...
+
+    def age_seconds(self) -> float | None: ...
+
+    def refresh(self) -> StatusSnapshot: ...
+
+
+class DiagnoserLike(Protocol):
+    def diagnose(self, text: str) -> Any: ...
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    client: WebClient  # retries 429 after Retry-After: only ever used off the ack path
+    monitor: StatusSource | None
+    diagnoser_factory: Callable[[], DiagnoserLike]
+    executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="fal-bot-slack")
+    )
+    _diagnoser: DiagnoserLike | None = None
+    _diagnoser_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def diagnoser(self) -> DiagnoserLike:
+        """Built on first use (loading the knowledge base), then shared by every thread."""
+        if self._diagnoser is None:
+            with self._diagnoser_lock:
+                if self._diagnoser is None:
+                    self._diagnoser = self.diagnoser_factory()
+        return self._diagnoser
+
+    def submit(self, work: Callable[[], object], what: str) -> Future[object]:
+        """Run `work` on the bounded pool; failures are logged by name, never with user text."""
+
+        def run() -> object:
+            try:
+                return work()
+            except Exception:
+                log.exception("background work failed: %s", what)
+                return None
+
+        return self.executor.submit(run)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.executor.shutdown(wait=wait, cancel_futures=not wait)
+
+
+_ATTRIBUTE = "_fal_bot_services"
+
+
+def attach(app: App, services: Services) -> None:
+    setattr(app, _ATTRIBUTE, services)
+
+
+def services_of(app: App) -> Services:
+    services = getattr(app, _ATTRIBUTE, None)
+    if services is None:
+        raise RuntimeError("this App was not built by bot.slack.app.create_app")
+    assert isinstance(services, Services)
+    return services
