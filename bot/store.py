@@ -68,8 +68,33 @@ def _migration_1_slack(db: Database) -> None:
     )
 
 
+def _migration_2_alerts(db: Database) -> None:
+    """Outage alerts (bot/alert_outbox.py): engine state, tracked subjects, outbox, thread parents."""
+    statements = [
+        "CREATE TABLE alert_engine (id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " initialized INTEGER NOT NULL DEFAULT 0, last_poll_at REAL, unknown_since REAL,"
+        " unknown_note TEXT, updated_at REAL)",
+        "CREATE TABLE alert_subjects (key TEXT PRIMARY KEY, kind TEXT NOT NULL, open INTEGER NOT NULL,"
+        " data TEXT NOT NULL, resolved_at REAL, updated_at REAL NOT NULL)",
+        "CREATE TABLE alert_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, team_id TEXT NOT NULL,"
+        " channel_id TEXT NOT NULL, subject_key TEXT NOT NULL, event_key TEXT NOT NULL,"
+        " kind TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+        " attempts INTEGER NOT NULL DEFAULT 0, rate_limited INTEGER NOT NULL DEFAULT 0,"
+        " next_attempt_at REAL NOT NULL DEFAULT 0, attempt_started_at REAL, created_at REAL NOT NULL,"
+        " sent_at REAL, posted_ts TEXT, last_error TEXT,"
+        " UNIQUE (team_id, channel_id, subject_key, event_key))",
+        "CREATE INDEX alert_outbox_due ON alert_outbox (status, team_id, channel_id, id)",
+        "CREATE INDEX alert_outbox_subject ON alert_outbox (subject_key, event_key)",
+        "CREATE TABLE alert_threads (team_id TEXT NOT NULL, channel_id TEXT NOT NULL,"
+        " subject_key TEXT NOT NULL, ts TEXT NOT NULL, created_at REAL NOT NULL,"
+        " PRIMARY KEY (team_id, channel_id, subject_key))",
+    ]
+    for statement in statements:
+        db.conn.execute(statement)
+
+
 # Append-only: each function moves the schema one version up. Never edit a released migration.
-MIGRATIONS: list[Migration] = [_migration_1_slack]
+MIGRATIONS: list[Migration] = [_migration_1_slack, _migration_2_alerts]
 
 
 @dataclass(frozen=True)
