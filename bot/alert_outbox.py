@@ -1,0 +1,405 @@
+"""The alert outbox in SQLite: engine state + events -> one row per channel, in one transaction.
+
+`AlertEngine.observe(snapshot)` reads the stored state, runs the pure diff, and in the SAME
+transaction stores the new state and the outbox rows the events call for. Rows are unique per
+(team, channel, subject, event), so an event cannot be queued twice for a channel. `Outbox` is
+what the sender uses to pick due rows and record what Slack answered.
+
+Row status: `pending` (not posted) -> `sending` (a post may be under way or may have reached Slack:
+checked against the channel's history before posting again) -> `sent`; or `failed` (given up),
+`dropped` (the channel or team stopped, or the channel unsubscribed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.alert_events import (
+    EngineState,
+    Event,
+    Tracked,
+    diff,
+    level_rank,
+    observation_from_snapshot,
+)
+from bot.status_models import StatusSnapshot
+from bot.store import Store, Subscription
+
+log = logging.getLogger(__name__)
+
+# Closed subjects, finished rows and threads older than this are pruned.
+RETENTION_SECONDS = 30 * 24 * 3600
+PRUNE_EVERY_SECONDS = 3600
+
+
+# --- filters --------------------------------------------------------------------------------------
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def wants(subscription: Subscription, subject: Tracked) -> bool:
+    """Whether a channel's options ask for a top-level alert about this subject in its current state."""
+    if subject.kind == "note":
+        return True
+    if subject.kind == "maintenance":
+        if not subscription.maintenance:
+            return False
+    elif level_rank(subject.level) < level_rank(subscription.min_level):
+        return False
+    if subscription.components and subject.components:
+        wanted = {_norm(name) for name in subscription.components}
+        return any(_norm(name) in wanted for name in subject.components)
+    return True
+
+
+# --- state persistence ----------------------------------------------------------------------------
+
+
+def load_state(db: Database) -> EngineState:
+    row = db.conn.execute(
+        "SELECT initialized, last_poll_at, unknown_since, unknown_note FROM alert_engine WHERE id = 1"
+    ).fetchone()
+    tracked = {
+        key: Tracked.from_json(json.loads(data))
+        for key, data in db.conn.execute("SELECT key, data FROM alert_subjects")
+    }
+    if row is None:
+        return EngineState(tracked=tracked)
+    return EngineState(
+        initialized=bool(row[0]),
+        last_poll_at=row[1],
+        unknown_since=row[2],
+        unknown_note=row[3],
+        tracked=tracked,
+    )
+
+
+def save_state(db: Database, before: EngineState, after: EngineState, now: float) -> None:
+    db.conn.execute(
+        "INSERT INTO alert_engine (id, initialized, last_poll_at, unknown_since, unknown_note, updated_at)"
+        " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET initialized = excluded.initialized,"
+        " last_poll_at = excluded.last_poll_at, unknown_since = excluded.unknown_since,"
+        " unknown_note = excluded.unknown_note, updated_at = excluded.updated_at",
+        (int(after.initialized), after.last_poll_at, after.unknown_since, after.unknown_note, now),
+    )
+    changed = [t for key, t in after.tracked.items() if before.tracked.get(key) != t]
+    db.conn.executemany(
+        "INSERT INTO alert_subjects (key, kind, open, data, resolved_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, open = excluded.open, data = excluded.data,"
+        " resolved_at = excluded.resolved_at, updated_at = excluded.updated_at",
+        [(t.key, t.kind, int(t.open), json.dumps(t.to_json()), t.resolved_at, now) for t in changed],
+    )
+
+
+def eligible_subscriptions(db: Database) -> list[Subscription]:
+    """Active subscriptions of teams whose sending is enabled."""
+    rows = db.conn.execute(
+        "SELECT s.* FROM subscriptions s LEFT JOIN teams t ON t.team_id = s.team_id"
+        " WHERE s.active = 1 AND coalesce(t.sending_enabled, 1) = 1 ORDER BY s.team_id, s.channel_id"
+    )
+    columns = [c[0] for c in rows.description]
+    return [Subscription.from_row(dict(zip(columns, row, strict=True))) for row in rows]
+
+
+def payload(subject: Tracked, body: str | None = None) -> str:
+    return json.dumps({"subject": subject.to_json(), "body": body})
+
+
+def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: float) -> int:
+    """Queue the rows for this poll's events and the top-level alerts channels still miss.
+
+    Updates, resolutions and reopenings go to the channels that have this subject's top-level
+    alert (sent or queued). Every open subject gets a top-level row for each subscribed channel
+    whose options want it now: a new incident, one that escalated past a channel's `min`, a
+    channel subscribed while it is open. Returns the number of rows created.
+    """
+    subscriptions = eligible_subscriptions(db)
+    subscribed = {(s.team_id, s.channel_id) for s in subscriptions}
+    rows: list[tuple[Any, ...]] = []
+    for event in events:
+        if event.kind == "opened":
+            continue
+        holders = db.conn.execute(
+            "SELECT team_id, channel_id FROM alert_outbox WHERE subject_key = ? AND event_key = 'open'"
+            " AND status != 'dropped'",
+            (event.subject.key,),
+        ).fetchall()
+        body = payload(event.subject, event.body)
+        for team_id, channel_id in holders:
+            if (team_id, channel_id) in subscribed:
+                rows.append((team_id, channel_id, event.subject.key, event.event_key, event.kind, body, now))
+    before = db.conn.total_changes
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    opens: list[tuple[Any, ...]] = []
+    for subject in state.tracked.values():
+        if not subject.open:
+            continue
+        body = payload(subject)
+        for subscription in subscriptions:
+            if wants(subscription, subject):
+                opens.append((subscription.team_id, subscription.channel_id, subject.key, body, now))
+    # A top-level row dropped earlier (the channel unsubscribed) comes back if the channel is
+    # subscribed again while the subject is still open; sent rows are never touched.
+    db.conn.executemany(
+        "INSERT INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload, created_at)"
+        " VALUES (?, ?, ?, 'open', 'open', ?, ?)"
+        " ON CONFLICT(team_id, channel_id, subject_key, event_key) DO UPDATE SET status = 'pending',"
+        " payload = excluded.payload, attempts = 0, rate_limited = 0, next_attempt_at = 0,"
+        " attempt_started_at = NULL, last_error = NULL WHERE alert_outbox.status = 'dropped'",
+        opens,
+    )
+    return int(db.conn.total_changes - before)
+
+
+def prune(db: Database, now: float) -> None:
+    cutoff = now - RETENTION_SECONDS
+    db.conn.execute("DELETE FROM alert_subjects WHERE open = 0 AND resolved_at < ?", (cutoff,))
+    db.conn.execute(
+        "DELETE FROM alert_outbox WHERE status IN ('sent', 'failed', 'dropped') AND created_at < ?", (cutoff,)
+    )
+    db.conn.execute(
+        "DELETE FROM alert_threads WHERE subject_key NOT IN (SELECT key FROM alert_subjects)"
+        " AND created_at < ?",
+        (cutoff,),
+    )
+
+
+class AlertEngine:
+    """Turns each status poll into stored state and outbox rows, atomically."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        unknown_note_after_seconds: float,
+        clock: Callable[[], float] | None = None,
+    ):
+        self.store = store
+        self.unknown_note_after_seconds = unknown_note_after_seconds
+        self.clock = clock or store.clock
+        self._lock = threading.Lock()
+        self._last_prune = 0.0
+
+    def observe(self, snapshot: StatusSnapshot) -> list[Event]:
+        observation = observation_from_snapshot(snapshot)
+        now = self.clock()
+        with self._lock, self.store.transaction() as tx:
+            before = load_state(tx)
+            if before.last_poll_at is not None and observation.at < before.last_poll_at:
+                return []  # an older reading delivered late: the state already moved past it
+            after, events = diff(
+                before, observation, unknown_note_after_seconds=self.unknown_note_after_seconds
+            )
+            save_state(tx, before, after, now)
+            created = fan_out(tx, after, events, now)
+            if now - self._last_prune > PRUNE_EVERY_SECONDS:
+                prune(tx, now)
+                self._last_prune = now
+        for event in events:
+            log.info(
+                "alert event %s %s (%s): %d outbox rows",
+                event.kind,
+                event.subject.key,
+                event.event_key,
+                created,
+            )
+        return events
+
+
+# --- the outbox as the sender sees it -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    team_id: str
+    channel_id: str
+    subject_key: str
+    event_key: str
+    kind: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    rate_limited: int
+    next_attempt_at: float
+    attempt_started_at: float | None
+    created_at: float
+    posted_ts: str | None
+
+    @property
+    def channel(self) -> tuple[str, str]:
+        return (self.team_id, self.channel_id)
+
+    @property
+    def subject(self) -> Tracked:
+        return Tracked.from_json(self.payload["subject"])
+
+    @property
+    def body(self) -> str | None:
+        value = self.payload.get("body")
+        return str(value) if value else None
+
+    @property
+    def metadata_key(self) -> str:
+        """What the posted message carries in its metadata, to find it again after a crash."""
+        return f"{self.subject_key}|{self.event_key}"
+
+
+_ROW_COLUMNS = (
+    "id, team_id, channel_id, subject_key, event_key, kind, payload, status, attempts, rate_limited,"
+    " next_attempt_at, attempt_started_at, created_at, posted_ts"
+)
+
+
+def _row(values: tuple[Any, ...]) -> OutboxRow:
+    (
+        id_,
+        team,
+        channel,
+        subject,
+        event,
+        kind,
+        data,
+        status,
+        attempts,
+        limited,
+        next_at,
+        started,
+        created,
+        ts,
+    ) = values
+    return OutboxRow(
+        id=id_,
+        team_id=team,
+        channel_id=channel,
+        subject_key=subject,
+        event_key=event,
+        kind=kind,
+        payload=json.loads(data),
+        status=status,
+        attempts=attempts,
+        rate_limited=limited,
+        next_attempt_at=next_at,
+        attempt_started_at=started,
+        created_at=created,
+        posted_ts=ts,
+    )
+
+
+class Outbox:
+    """Row-level operations for the sender. Every write is its own short transaction."""
+
+    def __init__(self, store: Store, *, clock: Callable[[], float] | None = None):
+        self.store = store
+        self.clock = clock or store.clock
+
+    def heads(self) -> list[OutboxRow]:
+        """Each channel's oldest unfinished row: a channel's rows go out strictly in order."""
+        cursor = self.store.db.conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM alert_outbox WHERE id IN (SELECT min(id) FROM alert_outbox"
+            " WHERE status IN ('pending', 'sending') GROUP BY team_id, channel_id) ORDER BY id"
+        )
+        return [_row(values) for values in cursor]
+
+    def row(self, row_id: int) -> OutboxRow | None:
+        values = self.store.db.conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM alert_outbox WHERE id = ?", (row_id,)
+        ).fetchone()
+        return _row(values) if values else None
+
+    def rows(self, **where: str) -> list[OutboxRow]:
+        """Rows matching column = value (tests and diagnostics)."""
+        clause = " AND ".join(f"{column} = ?" for column in where) or "1"
+        cursor = self.store.db.conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM alert_outbox WHERE {clause} ORDER BY id", tuple(where.values())
+        )
+        return [_row(values) for values in cursor]
+
+    def thread_ts(self, team_id: str, channel_id: str, subject_key: str) -> str | None:
+        row = self.store.db.conn.execute(
+            "SELECT ts FROM alert_threads WHERE team_id = ? AND channel_id = ? AND subject_key = ?",
+            (team_id, channel_id, subject_key),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def mark_sending(self, row: OutboxRow) -> None:
+        """Committed BEFORE the post: after a crash this row is checked against Slack, not re-posted blind."""
+        with self.store.transaction() as tx:
+            tx.conn.execute(
+                "UPDATE alert_outbox SET status = 'sending', attempts = attempts + 1, attempt_started_at = ?"
+                " WHERE id = ?",
+                (self.clock(), row.id),
+            )
+
+    def mark_posted(self, row: OutboxRow, ts: str, *, parent: bool) -> None:
+        """Slack accepted the post: remember its ts (and, for a top-level post, the thread parent)."""
+        with self.store.transaction() as tx:
+            tx.conn.execute("UPDATE alert_outbox SET posted_ts = ? WHERE id = ?", (ts, row.id))
+            if parent:
+                tx.conn.execute(
+                    "INSERT OR IGNORE INTO alert_threads (team_id, channel_id, subject_key, ts, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (row.team_id, row.channel_id, row.subject_key, ts, self.clock()),
+                )
+
+    def mark_sent(self, row: OutboxRow) -> None:
+        with self.store.transaction() as tx:
+            tx.conn.execute(
+                "UPDATE alert_outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+                (self.clock(), row.id),
+            )
+
+    def retry_later(
+        self, row: OutboxRow, at: float, error: str, *, maybe_posted: bool, rate_limited: bool = False
+    ) -> None:
+        """Try again at `at`. `maybe_posted`: Slack may have the message (timeout, 5xx), so keep
+        `sending` and check the channel before posting again; otherwise the post surely failed."""
+        with self.store.transaction() as tx:
+            tx.conn.execute(
+                "UPDATE alert_outbox SET status = ?, next_attempt_at = ?, last_error = ?,"
+                " rate_limited = rate_limited + ? WHERE id = ? AND status IN ('pending', 'sending')",
+                ("sending" if maybe_posted else "pending", at, error[:500], int(rate_limited), row.id),
+            )
+
+    def mark_failed(self, row: OutboxRow, error: str) -> None:
+        with self.store.transaction() as tx:
+            tx.conn.execute(
+                "UPDATE alert_outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                (error[:500], row.id),
+            )
+
+    def drop(self, row: OutboxRow, reason: str) -> None:
+        with self.store.transaction() as tx:
+            tx.conn.execute(
+                "UPDATE alert_outbox SET status = 'dropped', last_error = ? WHERE id = ?", (reason, row.id)
+            )
+
+    def drop_pending(self, team_id: str, channel_id: str | None = None, *, reason: str) -> int:
+        """Drop unfinished rows of a channel (or of a whole team when channel_id is None)."""
+        return drop_pending(self.store, team_id, channel_id, reason=reason)
+
+
+def drop_pending(store: Store, team_id: str, channel_id: str | None = None, *, reason: str) -> int:
+    sql = "UPDATE alert_outbox SET status = 'dropped', last_error = ? WHERE status IN ('pending', 'sending')"
+    args: list[Any] = [reason]
+    sql += " AND team_id = ?"
+    args.append(team_id)
+    if channel_id is not None:
+        sql += " AND channel_id = ?"
+        args.append(channel_id)
+    with store.transaction() as tx:
+        return int(tx.conn.execute(sql, args).rowcount)

@@ -1,0 +1,249 @@
+"""Pure rendering of alert messages: a subject's state (and an event) in, mrkdwn text + Block Kit out.
+
+Everything taken from the status page is escaped for mrkdwn (`&`, `<`, `>`), so a page that says
+`<!channel>` pings nobody, and long texts are cut within Slack's limits (3,000 characters per
+section, 150 per header, 40,000 per message text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.alert_events import Tracked
+
+SECTION_LIMIT = 3000
+BODY_LIMIT = 1500  # an update body in a thread reply
+PARENT_BODY_LIMIT = 500  # the latest update quoted in the top-level message
+NAME_LIMIT = 200
+TEXT_LIMIT = 3000  # notification / fallback text
+
+SYMBOLS = {
+    "major_outage": "🔴",
+    "partial_outage": "🟠",
+    "degraded": "🟡",
+    "maintenance": "🛠",
+    "operational": "✅",
+    "unknown": "❔",
+}
+WORDS = {
+    "major_outage": "major outage",
+    "partial_outage": "partial outage",
+    "degraded": "degraded performance",
+    "maintenance": "maintenance",
+    "operational": "operational",
+    "unknown": "unknown",
+}
+RESOLVED_SYMBOL = "✅"
+REOPENED_SYMBOL = "🔁"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str  # notification and fallback text
+    blocks: list[dict[str, Any]]
+
+
+# --- text helpers ----------------------------------------------------------------------------------
+
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
+
+
+def escape(text: str) -> str:
+    """mrkdwn-escape text from the status page: `<!channel>` must not ping anyone."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    """Shorten already-escaped text to `limit` characters, never splitting an `&amp;` entity."""
+    if len(text) <= limit:
+        return text
+    shortened = _PARTIAL_ENTITY.sub("", text[: limit - 1].rstrip())
+    return shortened + "…"
+
+
+def quote(body: str, limit: int) -> str:
+    lines = cut(escape(body.strip()), limit).splitlines() or [""]
+    return "\n".join("> " + line for line in lines)
+
+
+def slack_date(epoch: float) -> str:
+    """`<!date^…>` shows the time in each reader's own time zone; the fallback is UTC."""
+    fallback = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(epoch)}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def format_duration(seconds: float) -> str:
+    """ "1 h 12 min", "45 min", "2 d 3 h", "under 1 min"."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def safe_link(url: str | None, label: str) -> str | None:
+    """A `<url|label>` link, only for http(s) URLs, with the characters that end a link escaped."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    target = url.strip().replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{target}|{escape(label)}>"
+
+
+def _state_words(status: str) -> str:
+    words = status.replace("_", " ").strip().lower()
+    return escape(words[:1].upper() + words[1:]) if words else "Unknown"
+
+
+def _name(subject: Tracked) -> str:
+    return cut(escape(subject.name), NAME_LIMIT)
+
+
+def _components(subject: Tracked) -> str | None:
+    if not subject.components:
+        return None
+    return cut(escape(", ".join(subject.components)), 500)
+
+
+def _blocks(main: str, context: list[str]) -> list[dict[str, Any]]:
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=cut(main, SECTION_LIMIT)))]
+    if context:
+        elements = [MarkdownTextObject(text=cut(item, 1900)) for item in context[:10]]
+        blocks.append(ContextBlock(elements=elements))
+    return [block.to_dict() for block in blocks]
+
+
+def _plain(text: str) -> str:
+    return cut(text, TEXT_LIMIT)
+
+
+# --- the top-level message (posted once, then edited to show the current state) ------------------
+
+
+def render_parent(subject: Tracked) -> Rendered:
+    """The thread's parent message showing the subject's current state."""
+    name = _name(subject)
+    lines: list[str] = []
+    context: list[str] = []
+    link_label = "View on the status page"
+    if subject.kind == "note":
+        return _render_note_parent(subject)
+    if subject.open:
+        symbol = SYMBOLS.get(subject.level, "🟡")
+        if subject.kind == "maintenance":
+            title = f"{symbol} *Maintenance under way: {name}*"
+            headline = f"fal maintenance under way: {name}"
+        elif subject.kind == "degradation":
+            title = f"{symbol} *fal {WORDS.get(subject.level, 'degraded')}: {name}*"
+            headline = f"fal {WORDS.get(subject.level, 'degraded')}: {name}"
+            lines.append("The status page shows this without a posted incident.")
+        else:
+            title = f"{symbol} *fal incident: {name}*"
+            headline = f"fal incident ({WORDS.get(subject.level, subject.level)}): {name}"
+            link_label = "View incident"
+        lines.insert(0, title)
+        if subject.kind != "maintenance":
+            lines.append(f"*Impact:* {WORDS.get(subject.level, escape(subject.level))}")
+        lines.append(f"*State:* {_state_words(subject.status)}")
+        lines.append(f"*Started:* {slack_date(subject.began)}")
+    else:
+        duration = format_duration(subject.duration() or 0.0)
+        if subject.kind == "maintenance":
+            title = f"{RESOLVED_SYMBOL} *Maintenance completed: {name}*"
+            headline = f"fal maintenance completed: {name}"
+            lines += [title, f"*Took:* {duration}"]
+        elif subject.kind == "degradation" and subject.superseded:
+            title = f"➡️ *{name}*"
+            headline = f"fal: {name} (now tracked as an incident)"
+            lines += [title, "fal posted an incident for this; follow that alert."]
+        else:
+            word = "Recovered" if subject.kind == "degradation" else "Resolved"
+            title = f"{RESOLVED_SYMBOL} *{word}: {name}*"
+            headline = f"fal {word.lower()}: {name} (after {duration})"
+            lines += [
+                title,
+                f"*Lasted:* {duration}",
+                f"*Was:* {WORDS.get(subject.level, escape(subject.level))}",
+            ]
+        lines.append(f"*Started:* {slack_date(subject.began)}")
+        if subject.resolved_at is not None:
+            lines.append(f"*Ended:* {slack_date(subject.resolved_at)}")
+    components = _components(subject)
+    if components:
+        context.append(f"Components: {components}")
+    link = safe_link(subject.url, link_label)
+    if link:
+        lines.append(link)
+    main = "\n".join(lines)
+    if subject.open and subject.latest_body:
+        main += "\n" + quote(subject.latest_body, PARENT_BODY_LIMIT)
+    return Rendered(text=_plain(headline), blocks=_blocks(main, context))
+
+
+def _render_note_parent(subject: Tracked) -> Rendered:
+    since = slack_date(subject.began)
+    if subject.open:
+        main = (
+            f"{SYMBOLS['unknown']} *fal's status page cannot be read*\n"
+            f"fal-bot has not been able to read fal's status page since {since}. This says nothing"
+            " about fal itself; outage alerts resume as soon as the page can be read."
+        )
+        return Rendered(text="fal's status page cannot be read", blocks=_blocks(main, []))
+    duration = format_duration(subject.duration() or 0.0)
+    main = (
+        f"{RESOLVED_SYMBOL} *fal's status page can be read again*\n"
+        f"It could not be read for {duration} (from {since})."
+    )
+    return Rendered(text="fal's status page can be read again", blocks=_blocks(main, []))
+
+
+# --- thread replies ------------------------------------------------------------------------------
+
+
+def render_reply(kind: str, subject: Tracked, body: str | None) -> Rendered:
+    """A thread reply for an event: `updated`, `resolved` or `reopened`."""
+    name = _name(subject)
+    if subject.kind == "note":
+        duration = format_duration(subject.duration() or 0.0)
+        text = f"{RESOLVED_SYMBOL} fal's status page can be read again (unreadable for {duration})."
+        return Rendered(text=text, blocks=_blocks(text, []))
+    if kind == "resolved":
+        duration = format_duration(subject.duration() or 0.0)
+        if subject.kind == "maintenance":
+            head = f"{RESOLVED_SYMBOL} Maintenance completed after {duration}."
+        elif subject.kind == "degradation" and subject.superseded:
+            head = "➡️ fal posted an incident for this degradation; updates continue in that alert."
+        elif subject.kind == "degradation":
+            head = f"{RESOLVED_SYMBOL} Recovered after {duration}."
+        else:
+            head = f"{RESOLVED_SYMBOL} Resolved after {duration}."
+    elif kind == "reopened":
+        head = f"{REOPENED_SYMBOL} Back again: *{_state_words(subject.status)}* · {_impact(subject)}"
+    else:
+        symbol = SYMBOLS.get(subject.level, "🟡")
+        head = f"{symbol} *{_state_words(subject.status)}* · {_impact(subject)}"
+        if subject.kind == "degradation":
+            components = _components(subject)
+            head += f"\nAffected: {components}" if components else ""
+    main = head + ("\n" + quote(body, BODY_LIMIT) if body and body.strip() else "")
+    plain_head = re.sub(r"[*]", "", head)
+    return Rendered(text=_plain(f"{plain_head} ({name})"), blocks=_blocks(main, [f"_{name}_"]))
+
+
+def _impact(subject: Tracked) -> str:
+    if subject.kind == "maintenance":
+        return "maintenance"
+    return WORDS.get(subject.level, escape(subject.level))
