@@ -1,9 +1,102 @@
-"""`fal-bot run`: placeholder until its issue lands."""
+"""`fal-bot run [--mode socket|http] [--port N] [--host H]`: run the Slack app until SIGTERM/SIGINT.
+
+Exit 0 after a clean stop, 2 when a token, secret or setting cannot work (one line on stderr naming
+the variable and where to get it), 1 when Slack cannot be reached at start-up.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from bot.settings import SettingsError, load_settings
+
+DEFAULT_HOST = "0.0.0.0"  # all interfaces: what a container needs; use --host 127.0.0.1 behind a proxy
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    subparsers.add_parser("run" if "run" != "keys" else "check-key", help="not implemented yet")
+    parser = subparsers.add_parser(
+        "run",
+        help="run the Slack app (Socket Mode or HTTP)",
+        description=(
+            "Run the Slack app. Socket Mode when SLACK_APP_TOKEN is set, else HTTP (POST /slack/events). "
+            "Both serve GET /healthz on PORT. Stops cleanly on SIGTERM or SIGINT."
+        ),
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("socket", "http"),
+        help="default: socket when SLACK_APP_TOKEN is set, else http",
+    )
+    parser.add_argument("--port", type=_port, help="port for HTTP and /healthz (default: PORT, else 3000)")
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})"
+    )
+    parser.set_defaults(handler=handle)
+
+
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 65535")
+    return number
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"fal-bot: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def handle(args: argparse.Namespace) -> int:
+    from bot import runner
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail(str(exc), runner.EXIT_CONFIG)
+
+    from bot.logging_setup import configure_logging
+
+    configure_logging(settings.log_level)
+    mode = runner.resolve_mode(settings, args.mode)
+    port = args.port if args.port is not None else settings.port
+
+    stop = threading.Event()
+    signals_seen: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        signals_seen.append(signum)
+        if len(signals_seen) > 1:  # a second Ctrl-C: stop waiting for in-flight work
+            os._exit(130 if signum == signal.SIGINT else 143)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = runner.run(settings, mode, args.host, port, stop)
+    except runner.StartupError as exc:
+        return _fail(str(exc), exc.exit_code)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return _exit_now_if_stuck(code)
+
+
+def _exit_now_if_stuck(code: int) -> int:
+    """Work that ignored the shutdown deadline must not keep the process alive past it: executor
+    threads are joined at interpreter exit, so leave without them."""
+    stuck = [t.name for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+    if stuck:
+        logging.getLogger(__name__).warning("exiting with work still running in %s", ", ".join(stuck))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -1,0 +1,317 @@
+"""HTTP serving for `fal-bot run`: a tiny WSGI router under waitress, /healthz, graceful shutdown.
+
+Why waitress and not Bolt's `app.start()`: the development server is single-threaded with a listen
+queue of 5 and refuses most of 50 concurrent requests. waitress is a production WSGI server with a
+worker pool and TCP_NODELAY on accepted sockets (its default `socket_options`), so keep-alive does
+not stall on Nagle / delayed ACK.
+
+Routes: `POST /slack/events` (commands, events, interactivity; Bolt checks the signature),
+`GET /healthz` (JSON, 200 when the app can work, 503 when it cannot); everything else is 404.
+In Socket Mode the same server runs without the Slack route, so /healthz (and a Docker HEALTHCHECK)
+work in both modes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+SLACK_EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+# A check returns None when all is well, else a short reason the app cannot work.
+Check = Callable[[], "str | None"]
+
+
+class MonitorLike(Protocol):
+    """What /healthz reads from the status monitor (bot.status_monitor.StatusMonitor)."""
+
+    poll_seconds: float
+
+    def latest(self) -> Any: ...
+
+    def age_seconds(self) -> float | None: ...
+
+
+@dataclass
+class HealthReport:
+    ok: bool
+    level: str
+    status_age_seconds: float | None
+    problems: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        # The first three keys are the contract's; `problems` is an extension naming what failed.
+        age = None if self.status_age_seconds is None else round(self.status_age_seconds, 1)
+        return {"ok": self.ok, "level": self.level, "status_age_seconds": age, "problems": self.problems}
+
+
+def database_writable(path: Path, timeout: float = 2.0) -> Check:
+    """A check that takes SQLite's write lock and makes a no-op write, then rolls it back.
+
+    Uses its own short-timeout connection so a locked or read-only database answers in `timeout`
+    seconds instead of hanging the health endpoint for the store's 30 s busy timeout.
+    """
+
+    def check() -> str | None:
+        if not path.exists():
+            return f"database {path} does not exist"
+        try:
+            conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            return f"database cannot be opened: {exc}"
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE schema_version SET version = version")
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            return f"database not writable: {exc}"
+        finally:
+            conn.close()
+        return None
+
+    return check
+
+
+def monitor_running(monitor: MonitorLike, started_at: float, grace_seconds: float) -> Check:
+    """The status poller is alive and its last poll is not long overdue.
+
+    An unreadable status page does not fail this check (its polls still complete, with level
+    `unknown`); a dead or stuck poller thread does, because /fal status and alerts then go stale.
+    """
+
+    def check() -> str | None:
+        thread = getattr(monitor, "_thread", None)
+        if thread is None or not thread.is_alive():
+            return "status monitor is not running"
+        age = monitor.age_seconds()
+        overdue_after = 3 * float(monitor.poll_seconds) + grace_seconds
+        if age is None:
+            if time.monotonic() - started_at > overdue_after:
+                return "status monitor has not finished a poll since start"
+            return None
+        if age > overdue_after:
+            return f"status monitor's last poll is {age:.0f} s old"
+        return None
+
+    return check
+
+
+class Health:
+    """Runs the checks for /healthz; the level and age come from the status monitor."""
+
+    def __init__(self, monitor: MonitorLike | None, checks: dict[str, Check] | None = None):
+        self.monitor = monitor
+        self.checks: dict[str, Check] = dict(checks or {})
+
+    def add_check(self, name: str, check: Check) -> None:
+        self.checks[name] = check
+
+    def report(self) -> HealthReport:
+        problems: dict[str, str] = {}
+        for name, check in list(self.checks.items()):
+            try:
+                problem = check()
+            except Exception as exc:  # a broken check is itself a reason not to trust the app
+                log.exception("health check %s raised", name)
+                problem = f"check failed: {exc}"
+            if problem:
+                problems[name] = problem
+        level, age = "unknown", None
+        if self.monitor is not None:
+            snapshot = self.monitor.latest()
+            level = str(getattr(snapshot, "level", "unknown")) if snapshot is not None else "unknown"
+            age = self.monitor.age_seconds()
+        return HealthReport(ok=not problems, level=level, status_age_seconds=age, problems=problems)
+
+
+def _respond(
+    start_response: StartResponse, status: str, body: bytes, content_type: str, close: bool = False
+) -> list[bytes]:
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    if close:
+        headers.append(("Connection", "close"))
+    start_response(status, headers)
+    return [body]
+
+
+class Router:
+    """The WSGI app: Slack's one URL, /healthz, 404 elsewhere; counts requests in flight.
+
+    Once `draining` is set (shutdown began) new requests get 503 with `Connection: close`, so Slack
+    retries them against the next instance, while requests already inside finish normally.
+    """
+
+    def __init__(self, health: Health, slack_handler: WSGIApplication | None = None):
+        self.health = health
+        self.slack_handler = slack_handler
+        self.draining = threading.Event()
+        self._lock = threading.Condition()
+        self._in_flight = 0
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is being handled; False when `timeout` ran out first."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._in_flight:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._lock.wait(remaining)
+        return True
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self._lock:
+            self._in_flight += 1
+        try:
+            body = self._dispatch(environ, start_response)
+            # Bolt answers with a list; materialise anything lazier so the count is exact.
+            return body if isinstance(body, list) else list(body)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._lock.notify_all()
+
+    def _dispatch(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            report = self.health.report()
+            if self.draining.is_set():
+                report.ok = False
+                report.problems["server"] = "shutting down"
+            payload = json.dumps(report.to_json()).encode()
+            status = "200 OK" if report.ok else "503 Service Unavailable"
+            result = _respond(start_response, status, payload, "application/json")
+            return [] if method == "HEAD" else result
+        if path == SLACK_EVENTS_PATH and self.slack_handler is not None:
+            if method != "POST":
+                return _respond(start_response, "405 Method Not Allowed", b"POST only\n", "text/plain")
+            if self.draining.is_set():
+                return _respond(
+                    start_response, "503 Service Unavailable", b"shutting down\n", "text/plain", close=True
+                )
+            return self.slack_handler(environ, start_response)
+        return _respond(start_response, "404 Not Found", b"Not Found\n", "text/plain")
+
+
+class HttpServer:
+    """waitress serving a Router in a background thread, with a graceful `shutdown()`."""
+
+    def __init__(self, router: Router, host: str, port: int, threads: int = 16):
+        self.router = router
+        # channel_timeout: idle keep-alive connections are closed after this many seconds.
+        self._server: Any = create_server(
+            router,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="fal-bot",
+            channel_timeout=30,
+            connection_limit=200,
+            clear_untrusted_proxy_headers=True,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def host(self) -> str:
+        return str(self._server.effective_host)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._serve, name="http-server", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except Exception:  # the loop ends by close_all(); anything else is worth a line
+            log.exception("HTTP server loop failed")
+
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _in_loop(self, thunk: Callable[[], None]) -> None:
+        """Run `thunk` in the server's loop thread (waitress' socket map is not thread-safe)."""
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                thunk()
+            finally:
+                done.set()
+
+        if not self.alive():
+            thunk()
+            return
+        self._server.trigger.pull_trigger(run)
+        done.wait(2.0)
+
+    def _stop_accepting(self) -> None:
+        server = self._server
+
+        def close_listener() -> None:
+            server.accepting = False
+            try:
+                server.del_channel()
+                server.socket.close()
+            except OSError:
+                pass
+
+        self._in_loop(close_listener)
+
+    def _flushed(self) -> bool:
+        result: list[bool] = []
+
+        def look() -> None:
+            channels = list(self._server.active_channels.values())
+            result.append(all(not ch.requests and not ch.total_outbufs_len for ch in channels))
+
+        self._in_loop(look)
+        return bool(result and result[0])
+
+    def shutdown(self, timeout: float = 6.0) -> bool:
+        """Stop taking requests, let the ones in flight finish and flush, then stop the loop.
+
+        Returns False when some request was still running at the deadline (it is then cut off).
+        """
+        deadline = time.monotonic() + timeout
+        self.router.draining.set()
+        self._stop_accepting()
+        finished = self.router.wait_idle(max(0.0, deadline - time.monotonic()))
+        while time.monotonic() < deadline and not self._flushed():
+            time.sleep(0.02)
+        server = self._server
+
+        def close_everything() -> None:
+            from waitress import wasyncore
+
+            wasyncore.close_all(server._map)
+
+        self._in_loop(close_everything)
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=max(0.1, deadline - time.monotonic()))
+        if self._thread is not None:
+            self._thread.join(max(0.1, deadline - time.monotonic()))
+        return finished
