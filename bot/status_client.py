@@ -87,7 +87,7 @@ class StatusClient:
         self.base_url = base_url.rstrip("/")
         self.deadline_seconds = deadline_seconds
         self.max_body_bytes = max_body_bytes
-        self.host = urlsplit(self.base_url).netloc or self.base_url
+        self.host = _host_of(self.base_url)
         self._http = httpx.Client(
             transport=transport,
             follow_redirects=True,
@@ -348,6 +348,14 @@ class StatusClient:
                 "FAL_STATUS_URL does not look like an Instatus or Statuspage status page"
             )
         return max(failures, key=lambda item: item[1].rank)[1].message
+
+
+def _host_of(url: str) -> str:
+    """ "status.fal.ai" for "https://status.fal.ai": how people name the page in messages."""
+    try:
+        return urlsplit(url).netloc or url
+    except ValueError:
+        return url
 
 
 def _reason(exc: Exception) -> str:

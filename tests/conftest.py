@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.loopback import Handler, LoopbackServer, Response
+from tests.support.status_page import FakeStatusPage
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -40,6 +42,17 @@ def loopback() -> Iterator[type[LoopbackServer]]:
     yield _Tracked
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def status_page(loopback: type[LoopbackServer]) -> Callable[..., FakeStatusPage]:
+    """Factory: `status_page(flavour="instatus"|"statuspage", components={...})` -> a scripted fake
+    status page (tests/support/status_page.py) on a loopback server, stopped after the test."""
+
+    def make(**options: Any) -> FakeStatusPage:
+        return FakeStatusPage(loopback, **options)
+
+    return make
 
 
 __all__ = ["FIXTURES", "REPO", "SHARED", "Response"]
