@@ -251,12 +251,13 @@ def summarise(snapshot: StatusSnapshot, results: list[ProbeResult]) -> str:
             return f"{says}. From here: {problems}. That may be the outage itself; follow {page} for updates."
         return f"{says}. From here: {problems}."
     hosts = _join([r.host for r in results])
+    answer = "answers" if len(results) == 1 else "answer"
     tail = f" ({_join([r.host for r in slow])} slow)" if slow else ""
     if snapshot.level == "operational":
-        return f"{says}, and {hosts} answer from here{tail}."
+        return f"{says}, and {hosts} {answer} from here{tail}."
     if snapshot.ok:
         return (
-            f"{says}; {hosts} answer from here{tail}, so it may only affect some models or requests: "
+            f"{says}; {hosts} {answer} from here{tail}, so it may only affect some models or requests: "
             f"see {page} for what is affected."
         )
-    return f"{says}, but {hosts} answer from here{tail}, so fal's API is reachable."
+    return f"{says}, but {hosts} {answer} from here{tail}, so fal's API is reachable."

@@ -270,7 +270,7 @@ def test_probe_ok_does_not_rescue_an_unknown_page(loopback: Loopback) -> None:
         f"http://127.0.0.1:{closed_port()}", "--probe", env={"FAL_PROBE_URLS": answering.url}
     )
     assert process.returncode == 1
-    assert "answer from here" in process.stdout
+    assert "answers from here" in process.stdout
 
 
 def test_probe_human_output_combines_page_and_probe(status_page: Callable[..., FakeStatusPage]) -> None:
