@@ -1,0 +1,498 @@
+"""`fal-bot run` as a real process: start-up checks, HTTP serving, /healthz, SIGTERM.
+
+The process talks to loopback fakes only: Slack's Web API (tests/support/fake_slack.py) through
+SLACK_API_URL and a status page through FAL_STATUS_URL. Requests are signed exactly as Slack signs
+them, built from the fixtures in ../shared/fixtures/slack/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.runner import AuthWatch
+from bot.server import Health, HttpServer, Router, database_writable, monitor_running
+from bot.status import StatusClient, StatusMonitor
+from bot.store import Store
+from tests.conftest import REPO
+from tests.support.fake_slack import FakeSlack
+from tests.support.loopback import LoopbackServer
+from tests.support.signing import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    SlackSender,
+    event,
+    slash_command,
+    url_verification,
+)
+from tests.support.status_page import FakeStatusPage
+
+APP_TOKEN = "xapp-1-A111-2222-fakeapptokenvalue"
+# Exit within 10 s of SIGTERM is the requirement; the bound here leaves room for a loaded CI box.
+EXIT_WITHIN = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Bot:
+    process: subprocess.Popen[str]
+    port: int
+    db: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.base}/slack/events"
+
+    def health(self, timeout: float = 10.0) -> tuple[int, dict[str, Any]]:
+        try:
+            with urllib.request.urlopen(f"{self.base}/healthz", timeout=timeout) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def wait_until_serving(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"fal-bot run exited {self.process.returncode}: {self.stderr()}")
+            try:
+                self.health(timeout=2)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("fal-bot run never served /healthz")
+
+    def terminate_and_wait(self, within: float = EXIT_WITHIN) -> tuple[int, float]:
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=within + 5)
+        return code, time.monotonic() - started
+
+    def stderr(self) -> str:
+        if self.process.poll() is None:
+            return ""
+        assert self.process.stderr is not None
+        return self.process.stderr.read()
+
+
+def bot_env(fake: FakeSlack | None, db: Path, status_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SLACK_", "FAL_")) and key not in {"PORT", "LOG_LEVEL"}
+    }
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url if fake else "http://127.0.0.1:9/api/",
+        FAL_STATUS_URL=status_url,
+        FAL_BOT_DB=str(db),
+        FAL_BOT_POLL_SECONDS="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return {key: value for key, value in env.items() if value != "<unset>"}
+
+
+def start_bot(env: dict[str, str], *args: str, port: int | None = None) -> Bot:
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port), *args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return Bot(process, port, Path(env["FAL_BOT_DB"]))
+
+
+def run_to_exit(env: dict[str, str], *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(free_port()), *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def status_page(loopback: type[LoopbackServer]) -> FakeStatusPage:
+    return FakeStatusPage(loopback, flavour="instatus")
+
+
+@pytest.fixture
+def running_bot(fake_slack: FakeSlack, status_page: FakeStatusPage, tmp_path: Path) -> Iterator[Bot]:
+    bot = start_bot(bot_env(fake_slack, tmp_path / "bot.db", status_page.url), "--mode", "http")
+    try:
+        bot.wait_until_serving()
+        yield bot
+    finally:
+        if bot.process.poll() is None:
+            bot.process.kill()
+            bot.process.wait()
+
+
+# --- HTTP mode end to end ----------------------------------------------------------------------------
+
+
+def test_http_mode_answers_signed_requests_and_stops_on_sigterm(
+    running_bot: Bot, fake_slack: FakeSlack
+) -> None:
+    sender = SlackSender(running_bot.events_url)
+    try:
+        answer = sender.send(slash_command("help", response_url=fake_slack.new_response_url()))
+        assert answer.status_code == 200
+        assert "subscribe" in answer.text and "diagnose" in answer.text
+
+        challenge = sender.send(url_verification())
+        assert challenge.status_code == 200
+        assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in challenge.text
+
+        forged = sender.send(
+            slash_command("help", response_url=fake_slack.new_response_url()), secret="wrong"
+        )
+        assert forged.status_code == 401
+        stale = sender.send(
+            slash_command("help", response_url=fake_slack.new_response_url()), timestamp=time.time() - 600
+        )
+        assert stale.status_code == 401
+    finally:
+        sender.close()
+
+    assert httpx.get(f"{running_bot.base}/elsewhere").status_code == 404
+    assert httpx.get(running_bot.events_url).status_code == 405
+
+    code, took = running_bot.terminate_and_wait()
+    assert code == 0
+    assert took < EXIT_WITHIN
+    stderr = running_bot.stderr()
+    assert BOT_TOKEN not in stderr and SIGNING_SECRET not in stderr
+
+
+def test_healthz_reports_level_and_age_once_the_status_page_was_read(running_bot: Bot) -> None:
+    deadline = time.monotonic() + 20
+    status, body = running_bot.health()
+    while body["level"] == "unknown" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status, body = running_bot.health()
+    assert status == 200
+    assert body["ok"] is True
+    assert body["level"] == "operational"
+    assert isinstance(body["status_age_seconds"], int | float) and body["status_age_seconds"] >= 0
+
+
+def test_healthz_stays_200_with_level_unknown_when_the_status_page_cannot_be_read(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    # Nothing listens on port 9: every poll fails fast, and the app can still answer Slack.
+    bot = start_bot(bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http")
+    try:
+        bot.wait_until_serving()
+        deadline = time.monotonic() + 20
+        status, body = bot.health()
+        while body["status_age_seconds"] is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            status, body = bot.health()
+        assert (status, body["ok"], body["level"]) == (200, True, "unknown")
+        assert body["status_age_seconds"] is not None
+    finally:
+        assert bot.terminate_and_wait()[0] == 0
+
+
+def test_healthz_is_503_while_the_database_cannot_be_written(running_bot: Bot) -> None:
+    holder = sqlite3.connect(running_bot.db, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock: fal-bot cannot write
+        status, body = running_bot.health()
+        assert status == 503
+        assert body["ok"] is False
+        assert "database" in body["problems"]
+        holder.execute("ROLLBACK")
+        status, body = running_bot.health()
+        assert status == 200 and body["ok"] is True
+    finally:
+        holder.close()
+
+
+def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones(
+    running_bot: Bot, fake_slack: FakeSlack
+) -> None:
+    """An event waits on the database (held by the test) while SIGTERM arrives: it still gets its
+    200, later requests do not get in, and the process exits 0 in time."""
+    holder = sqlite3.connect(running_bot.db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    results: list[int] = []
+    sender = SlackSender(running_bot.events_url, timeout=30)
+
+    def send_mention() -> None:
+        request = event("app_mention.bolt_tests.json", event_id="EvInFlight1")
+        results.append(sender.send(request).status_code)
+
+    in_flight = threading.Thread(target=send_mention)
+    in_flight.start()
+    try:
+        time.sleep(1.0)  # the event is now inside the app, waiting for the database
+        assert not results
+        sent_at = time.monotonic()
+        running_bot.process.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        assert running_bot.process.poll() is None, "exited before the request in flight finished"
+        try:
+            refused: object = httpx.post(running_bot.events_url, content=b"{}", timeout=3).status_code
+        except httpx.TransportError:
+            refused = "connection refused"
+        assert refused in (503, "connection refused")
+        holder.execute("ROLLBACK")
+        in_flight.join(15)
+        assert results == [200]
+        code = running_bot.process.wait(timeout=EXIT_WITHIN + 5)
+        assert code == 0
+        assert time.monotonic() - sent_at < EXIT_WITHIN
+    finally:
+        holder.close()
+        sender.close()
+
+
+# --- start-up checks ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "args", "variable", "hint"),
+    [
+        ({"SLACK_BOT_TOKEN": "<unset>"}, ("--mode", "http"), "SLACK_BOT_TOKEN", "OAuth & Permissions"),
+        (
+            {"SLACK_BOT_TOKEN": "xapp-1-A1-2-looksliketheapptoken0001"},
+            ("--mode", "http"),
+            "SLACK_BOT_TOKEN",
+            "Bot User OAuth Token",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxp-1111-2222-usertokenvalue0002"},
+            ("--mode", "http"),
+            "SLACK_BOT_TOKEN",
+            "xoxb-",
+        ),
+        (
+            {"SLACK_APP_TOKEN": "xoxb-9999-misplacedbottoken0003"},
+            (),
+            "SLACK_APP_TOKEN",
+            "App-Level Tokens, with scope connections:write",
+        ),
+        ({}, ("--mode", "socket"), "SLACK_APP_TOKEN", "connections:write"),
+        (
+            {"SLACK_SIGNING_SECRET": "<unset>"},
+            ("--mode", "http"),
+            "SLACK_SIGNING_SECRET",
+            "App Credentials → Signing Secret",
+        ),
+        (
+            {"FAL_BOT_POLL_SECONDS": "0"},
+            ("--mode", "http"),
+            "FAL_BOT_POLL_SECONDS",
+            "greater than or equal to 1",
+        ),
+    ],
+    ids=[
+        "no-bot-token",
+        "app-token-as-bot-token",
+        "user-token",
+        "bad-app-token",
+        "socket-without-app-token",
+        "http-without-secret",
+        "poll-seconds-0",
+    ],
+)
+def test_start_up_refuses_what_cannot_work_with_one_line_naming_the_variable(
+    tmp_path: Path, changes: dict[str, str], args: tuple[str, ...], variable: str, hint: str
+) -> None:
+    env = bot_env(None, tmp_path / "bot.db", "http://127.0.0.1:9", **changes)
+    result = run_to_exit(env, *args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0] and hint in lines[0]
+    for value in (*changes.values(), BOT_TOKEN, SIGNING_SECRET):
+        if value.startswith(("xox", "xapp")) or value == SIGNING_SECRET:
+            assert value not in result.stderr
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "not_authed", "token_revoked", "account_inactive"])
+def test_a_bot_token_slack_refuses_stops_start_up_with_exit_2(
+    fake_slack: FakeSlack, tmp_path: Path, error: str
+) -> None:
+    fake_slack.fail("auth.test", error, times=None)
+    result = run_to_exit(bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "SLACK_BOT_TOKEN" in lines[0] and error in lines[0] and "OAuth & Permissions" in lines[0]
+    assert BOT_TOKEN not in result.stderr
+    assert len(fake_slack.calls("auth.test")) == 1  # a refused token is not retried
+
+
+def test_start_up_retries_a_slack_hiccup_then_runs(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    fake_slack.fail("auth.test", "internal_error", status=500, times=2)
+    bot = start_bot(bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http")
+    try:
+        bot.wait_until_serving()
+        assert bot.health()[0] == 200
+    finally:
+        assert bot.terminate_and_wait()[0] == 0
+
+
+@pytest.mark.slow
+def test_unreachable_slack_at_start_up_exits_1_after_retrying(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = run_to_exit(bot_env(None, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http")
+    took = time.monotonic() - started
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("fal-bot: cannot reach Slack's Web API at http://127.0.0.1:9/api/")
+    assert 10 < took < 50
+
+
+def test_sigterm_during_start_up_retries_exits_0_promptly(tmp_path: Path) -> None:
+    bot = start_bot(bot_env(None, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http")
+    time.sleep(2.0)  # auth.test is failing and being retried
+    assert bot.process.poll() is None
+    code, took = bot.terminate_and_wait()
+    assert code == 0
+    assert took < 5
+
+
+def test_port_in_use_in_http_mode_is_a_configuration_error(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9")
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--mode",
+                "http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert f"PORT {port}" in result.stderr.strip().splitlines()[-1]
+
+
+# --- /healthz checks in process (conditions a subprocess cannot easily produce) -----------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "health.db")
+
+
+def _get(server: HttpServer) -> tuple[int, dict[str, Any]]:
+    answer = httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=10)
+    return answer.status_code, answer.json()
+
+
+def test_healthz_is_503_once_the_status_monitor_thread_is_gone(
+    store: Store, status_page: FakeStatusPage
+) -> None:
+    monitor = StatusMonitor(StatusClient(status_page.url, deadline_seconds=3), poll_seconds=1)
+    monitor.start()
+    health = Health(
+        monitor,
+        {
+            "database": database_writable(store.path),
+            "status_monitor": monitor_running(monitor, time.monotonic(), grace_seconds=10),
+        },
+    )
+    server = HttpServer(Router(health), "127.0.0.1", 0)
+    server.start()
+    try:
+        deadline = time.monotonic() + 10
+        while monitor.latest() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        status, body = _get(server)
+        assert (status, body["ok"], body["level"]) == (200, True, "operational")
+        monitor.stop(timeout=5)
+        status, body = _get(server)
+        assert status == 503
+        assert body["problems"]["status_monitor"] == "status monitor is not running"
+    finally:
+        server.shutdown(timeout=2)
+
+
+def test_healthz_is_503_after_slack_revokes_the_token(store: Store, fake_slack: FakeSlack) -> None:
+    from slack_sdk import WebClient
+
+    watch = AuthWatch(WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url), interval=3600)
+    server = HttpServer(Router(Health(None, {"slack_token": watch.check})), "127.0.0.1", 0)
+    server.start()
+    try:
+        watch.check_once()
+        assert _get(server)[0] == 200
+        fake_slack.fail("auth.test", "token_revoked")
+        watch.check_once()
+        status, body = _get(server)
+        assert status == 503 and "token_revoked" in body["problems"]["slack_token"]
+        fake_slack.fail("auth.test", "internal_error", status=500)  # Slack down is not "revoked"
+        watch.check_once()
+        assert _get(server)[0] == 503  # unchanged: a hiccup proves nothing either way
+        watch.check_once()  # answered ok again (a reinstall with the same token)
+        assert _get(server)[0] == 200
+    finally:
+        server.shutdown(timeout=2)
+
+
+def test_healthz_json_shape_is_the_contracts(store: Store) -> None:
+    server = HttpServer(Router(Health(None, {"database": database_writable(store.path)})), "127.0.0.1", 0)
+    server.start()
+    try:
+        status, body = _get(server)
+        assert status == 200
+        assert {"ok", "level", "status_age_seconds"} <= set(body)
+        assert body["ok"] is True and body["level"] == "unknown" and body["status_age_seconds"] is None
+    finally:
+        server.shutdown(timeout=2)
