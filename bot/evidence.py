@@ -1,0 +1,309 @@
+"""What a paste says about itself: HTTP status codes, whether it is about fal, whether it is someone else's.
+
+These are fixed facts about fal and other vendors (from fal's clients and docs and many real
+reports); what is specific to one known problem lives in the knowledge base instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# -- HTTP status codes as people paste them ---------------------------------------------------
+_STATUS_PATTERNS = [
+    re.compile(r"\bhttp/\d(?:\.\d)?\"?\s+(\d{3})\b", re.I),
+    re.compile(r"\bstatus(?:[ _-]?code)?\W{0,4}(\d{3})\b", re.I),
+    re.compile(r"\b(?:error|response|http|code)\W{0,3}(?:code\W{0,3})?(\d{3})\b", re.I),
+    re.compile(r"\b(\d{3})\W{0,3}(?:client|server) error\b", re.I),
+    re.compile(r"\b(?:client|server) error\W{0,3}(\d{3})\b", re.I),
+    re.compile(
+        r"\b(\d{3})\W{0,3}(?:forbidden|unauthori[sz]ed|not found|unprocessable|too many requests"
+        r"|internal server|bad gateway|service unavailable|gateway time|method not allowed"
+        r"|payment required|bad request|request timeout|conflict|client closed)",
+        re.I,
+    ),
+    re.compile(r"\((\d{3})\)|\[(\d{3})\]"),
+    re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
+]
+_REASONS = {
+    "unauthorized": 401,
+    "unauthorised": 401,
+    "payment required": 402,
+    "forbidden": 403,
+    "method not allowed": 405,
+    "unprocessable entity": 422,
+    "unprocessable content": 422,
+    "too many requests": 429,
+    "internal server error": 500,
+    "bad gateway": 502,
+    "service unavailable": 503,
+    "gateway timeout": 504,
+    "gateway time-out": 504,
+}
+_REASON_RE = re.compile(r"\b(" + "|".join(re.escape(r) for r in _REASONS) + r")\b", re.I)
+
+
+def status_codes(text: str) -> tuple[set[int], list[int]]:
+    """HTTP error statuses (400-599) mentioned in the text, and where they were found."""
+    codes: set[int] = set()
+    offsets: list[int] = []
+    for pattern in _STATUS_PATTERNS:
+        for match in pattern.finditer(text):
+            for group in match.groups():
+                if group and 400 <= int(group) <= 599:
+                    codes.add(int(group))
+                    if len(offsets) < 40:
+                        offsets.append(match.start())
+    for match in _REASON_RE.finditer(text):
+        codes.add(_REASONS[match.group(1).lower()])
+    return codes, offsets
+
+
+# -- is this about fal? ---------------------------------------------------------------------------
+HOST_TOKEN = re.compile(r"(?<![\w@-])((?:[a-z0-9-]+\.)+[a-z]{2,})(?![\w-])", re.I)
+_FAL_HOST = re.compile(r"(?:^|\.)(?:fal\.run|fal\.ai|fal\.media|falrun\.com)$", re.I)
+_ENDPOINT = re.compile(r"(?<![\w/.-])(fal-ai/[a-z0-9._-]+(?:/[a-z0-9._-]+)*)", re.I)
+_FAL_SHAPED_KEY = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?::|%3a)[0-9a-f]{32}", re.I
+)
+_STRONG_MARKERS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bfal[_-]client\b|\bfal_client\.|\bfal-serverless\b|\bimport fal\b", re.I), "fal_client"),
+    (re.compile(r"@fal-ai/[a-z-]+", re.I), "@fal-ai client"),
+    (re.compile(r"\bFAL_(?:API_|AI_)?KEY(?:_ID|_SECRET)?\b", re.I), "FAL_KEY"),
+    (re.compile(r"\bx-fal-[a-z-]+", re.I), "x-fal header"),
+    (re.compile(r"\bfal_(?:jwt_token|webhook)\b", re.I), "fal query parameter"),
+    (
+        re.compile(r"\bFalClient(?:HTTP|Timeout)?Error\b|\bfal(?:_client)?\.auth\.MissingCredentialsError\b"),
+        "fal exception",
+    ),
+    (re.compile(r"\bfal\.(?:config|subscribe|queue|realtime|storage|stream)\b", re.I), "fal client call"),
+    (re.compile(r"\bfal\.ai\b|\bfal ai\b|\bfalai\b", re.I), "fal.ai"),
+    (re.compile(r"\bauthorization\W{0,4}key\s+\S", re.I), "Authorization: Key header"),
+]
+# Error types that only fal uses.
+_FAL_ERROR_TYPES = re.compile(
+    r"\b(?:runner_[a-z_]+|startup_timeout|no_media_generated|file_download_error|image_load_error"
+    r"|face_detection_error|client_disconnected)\b"
+)
+# Hints that alone would not prove much but, with no other vendor in sight, say "fal".
+_WEAK_MARKERS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?:\b|_)fal(?:\b|_)", re.I), "the word fal"),
+    (re.compile(r"Fal(?=[A-Z][a-z])|[a-z]Fal\b"), "a fal identifier"),
+    (re.compile(r"\bRealtimeError\b"), "fal_client's RealtimeError"),
+    (
+        re.compile(
+            r"\b(?:image_too_small|image_too_large|audio_duration_too_long|unsupported_image_format"
+            r"|content_policy_violation)\b"
+        ),
+        "fal error type",
+    ),
+    (
+        re.compile(
+            r"\b(?:square_hd|landscape_4_3|landscape_16_9|portrait_4_3|portrait_16_9|gateway_request_id"
+            r"|queue_position|enable_safety_checker|has_nsfw_concepts)\b",
+            re.I,
+        ),
+        "fal field names",
+    ),
+]
+
+# -- is this someone else's? ---------------------------------------------------------------------------
+_VENDORS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"\bopenai\b|api\.openai\.com|\bsk-(?:proj-)?[a-z0-9_-]{16,}|chatgpt|\bgpt-[345]|\bdall-?e"
+            r"|insufficient_quota|incorrect api key provided|\bazure\b",
+            re.I,
+        ),
+        "OpenAI",
+    ),
+    (re.compile(r"anthropic|\bclaude\b|\bsk-ant-|overloaded_error|x-api-key", re.I), "Anthropic"),
+    (re.compile(r"replicate|\br8_[a-z0-9]{10,}", re.I), "Replicate"),
+    (re.compile(r"\bstripe|api\.stripe\.com|\bcus_[a-z0-9]{6,}|\bpi_[a-z0-9]{10,}", re.I), "Stripe"),
+    (
+        re.compile(
+            r"botocore|boto3|amazonaws\.com|\baws\b|bedrock|\bs3\b|an error occurred \(\w+\) when calling",
+            re.I,
+        ),
+        "AWS",
+    ),
+    (
+        re.compile(
+            r"hugging ?face|\bhf_hub|\bhf\.co\b|hfhubhttperror|\bhf_[a-z0-9]{10,}|inference providers?\b"
+            r"|pay-as-you go",
+            re.I,
+        ),
+        "Hugging Face",
+    ),
+    (re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon"),
+    (
+        re.compile(
+            r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com", re.I
+        ),
+        "Google",
+    ),
+    (
+        re.compile(
+            r"\bgroq\b|mistral|\bcohere\b|together\.ai|api\.together|elevenlabs|stability\.ai|api\.stability"
+            r"|midjourney|deepseek|perplexity|ollama|runwayml|leonardo\.ai|\brunpod\b|openrouter|\bsupabase\b"
+            r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b",
+            re.I,
+        ),
+        "another service",
+    ),
+    (re.compile(r"[\"']param[\"']\s*:\s*(?:null|[\"'])", re.I), "an OpenAI-style error body"),
+]
+# Error bodies shaped like OpenAI-compatible APIs or RFC 7807 problem details. fal's model APIs
+# answer `{"detail": ...}`, so with nothing naming fal such a body is someone else's.
+_FOREIGN_SHAPE = re.compile(
+    r"[\"']error[\"']\s*:\s*\{\s*[\"'](?:message|type|code)[\"']"
+    r"|[\"']title[\"']\s*:\s*[\"'][^\"']*[\"']\s*,\s*[\"']detail[\"']",
+    re.I,
+)
+_VENDOR_URL = re.compile(
+    r"\S*(?:huggingface|hf\.co|replicate\.com|openai\.com|anthropic\.com|amazonaws\.com|stripe\.com"
+    r"|googleapis\.com|openrouter\.ai)\S*",
+    re.I,
+)
+
+
+@dataclass
+class Evidence:
+    """How strongly a text is about fal, and which other vendors it names."""
+
+    strong: list[str] = field(default_factory=list)
+    weak: list[str] = field(default_factory=list)
+    vendors: list[str] = field(default_factory=list)
+    foreign_shape: bool = False
+    names_fal: bool = False  # the word fal or a fal identifier, which a foreign body shape does not outweigh
+
+    @property
+    def declined(self) -> bool:
+        """Another vendor's error with nothing strong pointing at fal."""
+        if self.strong:
+            return False
+        return bool(self.vendors) or (self.foreign_shape and not self.names_fal)
+
+    @property
+    def about_fal(self) -> bool:
+        """Strong fal evidence, or weak evidence with nobody else's in sight."""
+        return bool(self.strong) or (bool(self.weak) and not self.declined)
+
+    def phrases(self) -> list[str]:
+        return (
+            self.strong + self.weak + (["other vendor: " + ", ".join(self.vendors)] if self.vendors else [])
+        )
+
+
+def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
+    """Evidence in a normalised text. `fal_messages` are fal's own specific messages (lower case)."""
+    evidence = Evidence()
+    without_vendor_urls = _VENDOR_URL.sub(" ", text)
+    lowered = without_vendor_urls.lower()
+    fal_hosts = sorted(h for h in hosts if _FAL_HOST.search(h) and h in lowered)
+    evidence.strong += [f"host {host}" for host in fal_hosts[:3]]
+    for pattern, label in _STRONG_MARKERS:
+        if pattern.search(without_vendor_urls) and not (label == "fal.ai" and fal_hosts):
+            evidence.strong.append(label)
+    endpoint = _ENDPOINT.search(without_vendor_urls)
+    if endpoint:
+        evidence.strong.append(f"endpoint {endpoint.group(1)}")
+    if _FAL_SHAPED_KEY.search(text):
+        evidence.strong.append("a fal-shaped key")
+    error_type = _FAL_ERROR_TYPES.search(without_vendor_urls)
+    if error_type:
+        evidence.strong.append(f"fal error type {error_type.group(0)}")
+    collapsed = " ".join(lowered.split())
+    for message in fal_messages:
+        if message in collapsed:
+            evidence.strong.append(f"fal message “{message[:60]}”")
+            break
+    for pattern, label in _WEAK_MARKERS:
+        if pattern.search(without_vendor_urls):
+            evidence.weak.append(label)
+            evidence.names_fal |= label in ("the word fal", "a fal identifier")
+    for pattern, label in _VENDORS:
+        if pattern.search(text):
+            evidence.vendors.append(label)
+    evidence.foreign_shape = bool(_FOREIGN_SHAPE.search(text))
+    return evidence
+
+
+# Words that show up in everyone's errors: a message made only of these proves nothing about fal.
+_GENERIC_TEXT = """
+    a an the of to for in on at by with from and or not no is are be been was were should must can could
+    this that it its your you please try again later
+    request requests response timed time timeout out method allowed found error errors internal server
+    unauthorized forbidden invalid field fields required input inputs value values too many image images
+    small large bad gateway service unavailable failed failure fail unexpected status code codes header
+    headers authorization missing api key keys generation load format unsupported supported formats
+    maximum minimum exceeds exceeded duration audio video file files detect content type expected
+    reason message detail permitted allowed greater less than equal string length characters items list
+    null none true false http https get post put url data body json
+    """
+GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
+
+
+def is_specific_message(message: str) -> bool:
+    """Whether a fal message is specific enough that seeing it means the text is about fal."""
+    lowered = message.lower()
+    if "fal" in lowered:
+        return True
+    words = [w for w in re.findall(r"[a-z0-9_]+", lowered) if len(w) >= 3 and w not in GENERIC_WORDS]
+    # Code-like words (TOP_UP, key_id) are rare outside the service that made them: count them twice.
+    weight = sum(2 if ("_" in w or any(c.isdigit() for c in w)) and not w.isdigit() else 1 for w in words)
+    return weight >= 2
+
+
+# -- weak per-category cues -------------------------------------------------------------------
+# Built-in leanings so a fal text with no entry-specific signal still goes to the right family.
+CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
+    (
+        re.compile(
+            r"enotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain|name resolution"
+            r"|econnrefused|econnreset|etimedout|und_err|fetch failed|certificate verify failed|connecterror"
+            r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded",
+            re.I,
+        ),
+        "network",
+        12.0,
+    ),
+    (re.compile(r"websocket|wss://|/realtime|realtime", re.I), "realtime", 12.0),
+    (re.compile(r"too many requests|rate.?limit|concurren", re.I), "rate_limit", 10.0),
+    (re.compile(r"content.?policy|nsfw|safety.?checker|flagged", re.I), "content_policy", 10.0),
+    (re.compile(r"balance|billing|top.?up|locked|credits?\b|payment", re.I), "billing", 8.0),
+    (re.compile(r"timed? ?out|timeout|in_queue|in_progress|webhook|stuck", re.I), "queue_timeout", 6.0),
+    (
+        re.compile(r"unprocessable|validation|field required|\bloc\b|input should|not a valid", re.I),
+        "validation",
+        6.0,
+    ),
+    (re.compile(r"upload|fal\.media|file_download|download|expired|data uri", re.I), "file_url", 6.0),
+    (re.compile(r"not found|no such", re.I), "model_not_found", 4.0),
+    (re.compile(r"\bkeys?\b|credential|unauthori", re.I), "invalid_key", 3.0),
+]
+STATUS_CATEGORY = {
+    401: "invalid_key",
+    402: "billing",
+    403: "billing",
+    404: "model_not_found",
+    405: "queue_timeout",
+    422: "validation",
+    429: "rate_limit",
+    500: "server_error",
+    502: "server_error",
+    503: "server_error",
+    504: "queue_timeout",
+}
+
+
+def category_bonus(query: str, codes: set[int]) -> dict[str, float]:
+    bonus: dict[str, float] = {}
+    for pattern, category, points in CATEGORY_CUES:
+        if pattern.search(query):
+            bonus[category] = bonus.get(category, 0.0) + points
+    for code in codes:
+        family = STATUS_CATEGORY.get(code) or ("server_error" if code >= 500 else None)
+        if family:
+            bonus[family] = bonus.get(family, 0.0) + 4.0
+    return bonus
