@@ -84,7 +84,7 @@ class StatusClient:
         user_agent: str = USER_AGENT,
         max_body_bytes: int = MAX_BODY_BYTES,
     ):
-        self.base_url = base_url.rstrip("/")
+        self.base_url = _page_base(base_url)
         self.deadline_seconds = deadline_seconds
         self.max_body_bytes = max_body_bytes
         self.host = _host_of(self.base_url)
@@ -327,7 +327,7 @@ class StatusClient:
         if not body.strip():
             raise FetchFailure(f"the status page returned an empty answer for {path}", "not_here", rank=4)
         try:
-            return json.loads(body)
+            return json.loads(body.removeprefix(b"\xef\xbb\xbf"))  # tolerate a UTF-8 BOM
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FetchFailure(
                 f"the status page returned broken or truncated JSON for {path} ({exc})", "not_here", rank=5
@@ -348,6 +348,15 @@ class StatusClient:
                 "FAL_STATUS_URL does not look like an Instatus or Statuspage status page"
             )
         return max(failures, key=lambda item: item[1].rank)[1].message
+
+
+def _page_base(url: str) -> str:
+    """The page's base URL, also when someone pasted the summary's own URL into FAL_STATUS_URL."""
+    base = url.strip().rstrip("/")
+    for suffix in (STATUSPAGE_SUMMARY, INSTATUS_SUMMARY):
+        if base.endswith(suffix) and len(base) > len(suffix):
+            return base[: -len(suffix)]
+    return base
 
 
 def _host_of(url: str) -> str:

@@ -17,7 +17,8 @@ from bot.status_models import StatusSnapshot
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[[StatusSnapshot], None]
+# Whatever a listener returns is ignored (the alert engine may return the events it derived).
+Listener = Callable[[StatusSnapshot], object]
 
 
 class _Flight:
@@ -69,7 +70,7 @@ class StatusMonitor:
             taken = self._latest_at
         return None if taken is None else max(0.0, self._clock() - taken)
 
-    def add_listener(self, callback: Listener) -> None:
+    def add_listener(self, callback: Callable[[StatusSnapshot], object]) -> None:
         """`callback(snapshot)` runs after every poll, success or failure, in the polling thread."""
         with self._lock:
             self._listeners.append(callback)

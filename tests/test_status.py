@@ -322,10 +322,10 @@ def test_redirect_loop(loopback: Loopback) -> None:
     assert len(server.requests) <= 2 * 4  # a few hops per path, never unbounded
 
 
-def test_oversized_body_with_content_length(loopback: Loopback) -> None:
+def test_oversized_body_with_content_length() -> None:
     huge = b'{"page": {"status": "UP"}, "pad": "' + b"x" * (3 * 1024 * 1024) + b'"}'
-    server = loopback(everywhere(Response(200, huge)))
-    snapshot, elapsed = fetch(server.url)
+    with TricklingServer(interval=0, body=huge, chunk=64 * 1024) as server:
+        snapshot, elapsed = fetch(server.url)
     assert_unknown(snapshot, elapsed, "larger than 2 MB")
 
 
@@ -366,3 +366,24 @@ def test_unknown_snapshot_error_names_the_host(tmp_path: Path) -> None:
     port = closed_port()
     snapshot, _ = fetch(f"http://127.0.0.1:{port}")
     assert f"127.0.0.1:{port}" in (snapshot.error or "")
+
+
+@pytest.mark.parametrize("suffix", ["/api/v2/summary.json", "/summary.json", "/"])
+def test_a_pasted_summary_url_is_understood(loopback: Loopback, suffix: str) -> None:
+    server = serve_fixture(loopback, "statuspage_summary_github_major_docsample.json")
+    snapshot, _ = fetch(server.url + suffix)
+    assert snapshot.level == "major_outage"
+    assert snapshot.source == server.url
+
+
+def test_a_byte_order_mark_is_tolerated(loopback: Loopback) -> None:
+    body = b"\xef\xbb\xbf" + fixture_bytes("statuspage_summary_codametrix_groups_operational.json")
+    server = loopback(lambda request: Response(200, body) if "api/v2" in request.path else Response(404, "x"))
+    snapshot, _ = fetch(server.url)
+    assert snapshot.level == "operational"
+
+
+def test_an_empty_answer_is_unknown(loopback: Loopback) -> None:
+    server = loopback(everywhere(Response(200, b"")))
+    snapshot, elapsed = fetch(server.url)
+    assert_unknown(snapshot, elapsed, "empty answer")
