@@ -307,13 +307,15 @@ class Outbox:
         self.store = store
         self.clock = clock or store.clock
 
-    def heads(self) -> list[OutboxRow]:
-        """Each channel's oldest unfinished row: a channel's rows go out strictly in order."""
+    def heads(self) -> list[tuple[int, str, str, float]]:
+        """(id, team, channel, next_attempt_at) of each channel's oldest unfinished row: a channel's
+        rows go out strictly in order (a thread reply after its parent)."""
         cursor = self.store.db.conn.execute(
-            f"SELECT {_ROW_COLUMNS} FROM alert_outbox WHERE id IN (SELECT min(id) FROM alert_outbox"
-            " WHERE status IN ('pending', 'sending') GROUP BY team_id, channel_id) ORDER BY id"
+            "SELECT id, team_id, channel_id, next_attempt_at FROM alert_outbox WHERE id IN"
+            " (SELECT min(id) FROM alert_outbox WHERE status IN ('pending', 'sending')"
+            " GROUP BY team_id, channel_id) ORDER BY id"
         )
-        return [_row(values) for values in cursor]
+        return [(int(a), str(b), str(c), float(d)) for a, b, c, d in cursor]
 
     def row(self, row_id: int) -> OutboxRow | None:
         values = self.store.db.conn.execute(
@@ -340,8 +342,7 @@ class Outbox:
         """Committed BEFORE the post: after a crash this row is checked against Slack, not re-posted blind."""
         with self.store.transaction() as tx:
             tx.conn.execute(
-                "UPDATE alert_outbox SET status = 'sending', attempts = attempts + 1, attempt_started_at = ?"
-                " WHERE id = ?",
+                "UPDATE alert_outbox SET status = 'sending', attempt_started_at = ? WHERE id = ?",
                 (self.clock(), row.id),
             )
 
@@ -371,8 +372,16 @@ class Outbox:
         with self.store.transaction() as tx:
             tx.conn.execute(
                 "UPDATE alert_outbox SET status = ?, next_attempt_at = ?, last_error = ?,"
-                " rate_limited = rate_limited + ? WHERE id = ? AND status IN ('pending', 'sending')",
-                ("sending" if maybe_posted else "pending", at, error[:500], int(rate_limited), row.id),
+                " rate_limited = rate_limited + ?, attempts = attempts + ?"
+                " WHERE id = ? AND status IN ('pending', 'sending')",
+                (
+                    "sending" if maybe_posted else "pending",
+                    at,
+                    error[:500],
+                    int(rate_limited),
+                    int(not rate_limited),
+                    row.id,
+                ),
             )
 
     def mark_failed(self, row: OutboxRow, error: str) -> None:

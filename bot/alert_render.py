@@ -145,14 +145,14 @@ def render_parent(subject: Tracked) -> Rendered:
         symbol = SYMBOLS.get(subject.level, "🟡")
         if subject.kind == "maintenance":
             title = f"{symbol} *Maintenance under way: {name}*"
-            headline = f"fal maintenance under way: {name}"
+            headline = f"{symbol} fal maintenance under way: {name}"
         elif subject.kind == "degradation":
             title = f"{symbol} *fal {WORDS.get(subject.level, 'degraded')}: {name}*"
-            headline = f"fal {WORDS.get(subject.level, 'degraded')}: {name}"
+            headline = f"{symbol} fal {WORDS.get(subject.level, 'degraded')}: {name}"
             lines.append("The status page shows this without a posted incident.")
         else:
             title = f"{symbol} *fal incident: {name}*"
-            headline = f"fal incident ({WORDS.get(subject.level, subject.level)}): {name}"
+            headline = f"{symbol} fal incident: {name} ({WORDS.get(subject.level, escape(subject.level))})"
             link_label = "View incident"
         lines.insert(0, title)
         if subject.kind != "maintenance":
@@ -163,7 +163,7 @@ def render_parent(subject: Tracked) -> Rendered:
         duration = format_duration(subject.duration() or 0.0)
         if subject.kind == "maintenance":
             title = f"{RESOLVED_SYMBOL} *Maintenance completed: {name}*"
-            headline = f"fal maintenance completed: {name}"
+            headline = f"{RESOLVED_SYMBOL} fal maintenance completed: {name}"
             lines += [title, f"*Took:* {duration}"]
         elif subject.kind == "degradation" and subject.superseded:
             title = f"➡️ *{name}*"
@@ -172,7 +172,7 @@ def render_parent(subject: Tracked) -> Rendered:
         else:
             word = "Recovered" if subject.kind == "degradation" else "Resolved"
             title = f"{RESOLVED_SYMBOL} *{word}: {name}*"
-            headline = f"fal {word.lower()}: {name} (after {duration})"
+            headline = f"{RESOLVED_SYMBOL} {word}: {name} (after {duration})"
             lines += [
                 title,
                 f"*Lasted:* {duration}",

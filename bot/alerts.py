@@ -1,13 +1,95 @@
-"""Outage alerts: snapshot diff -> events -> outbox rows -> sender. Placeholder until its issue lands."""
+"""Outage alerts: status polls -> events -> outbox rows -> Slack, exactly once, threaded.
+
+The pieces (each in its own module):
+- `bot.alert_events`: the pure diff of a status snapshot against the stored state -> events
+- `bot.alert_outbox`: SQLite state, filters and fan-out (same transaction), outbox rows
+- `bot.alert_render`: pure Block Kit / mrkdwn rendering of alert messages
+- `bot.alert_sender`: paced, parallel, rate-limit-aware delivery with crash reconciliation
+
+`AlertService` runs them beside the Slack app inside `fal-bot run`: it listens to the
+`StatusMonitor` (one call per poll, in the poller's thread) and runs the sender's threads.
+"""
 
 from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from slack_sdk import WebClient
+
+from bot.alert_events import Event
+from bot.alert_outbox import AlertEngine, Outbox
+from bot.alert_sender import DEFAULT_WORKERS, AlertSender, sender_client
+from bot.settings import Settings
+from bot.status_models import StatusSnapshot
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AlertService"]
+
+
+class SnapshotSource(Protocol):
+    def add_listener(self, callback: Callable[[StatusSnapshot], None]) -> None: ...
+
+    def latest(self) -> StatusSnapshot | None: ...
 
 
 class AlertService:
     """Runs the alert engine beside the Slack app. `fal-bot run` calls start() and stop()."""
 
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        client: WebClient,
+        monitor: SnapshotSource | None,
+        workers: int = DEFAULT_WORKERS,
+    ):
+        self.settings = settings
+        self.store = store
+        self.monitor = monitor
+        self.engine = AlertEngine(
+            store, unknown_note_after_seconds=settings.fal_bot_unknown_note_minutes * 60.0
+        )
+        # Its own client: the app's client sleeps on 429, the sender reschedules instead.
+        self.sender = AlertSender(store, sender_client(client), workers=workers)
+        self.outbox = Outbox(store)
+        self._started = False
+        self._stopping = threading.Event()
+
     def start(self) -> None:
-        """Start delivering alerts (no-op until the alerts issue lands)."""
+        """Deliver what an earlier run left unsent, and follow every status poll from now on."""
+        if self._started:
+            return
+        self._started = True
+        self._stopping.clear()
+        self.sender.start()
+        if self.monitor is not None:
+            self.monitor.add_listener(self._listen)
+            latest = self.monitor.latest()  # a poll that ended before we listened
+            if latest is not None:
+                self.on_snapshot(latest)
+
+    def _listen(self, snapshot: StatusSnapshot) -> None:
+        self.on_snapshot(snapshot)
+
+    def on_snapshot(self, snapshot: StatusSnapshot) -> list[Event]:
+        """One poll: store the new state and queue its rows (one transaction), then wake the sender."""
+        if self._stopping.is_set():
+            return []
+        try:
+            events = self.engine.observe(snapshot)
+        except Exception:
+            log.exception("alerts: could not process a status poll; the next poll retries")
+            return []
+        self.sender.wake()
+        return events
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop delivering alerts within `timeout` seconds."""
+        """Stop within `timeout` seconds; unsent rows stay in the outbox for the next start."""
+        self._stopping.set()
+        self.sender.stop(timeout)

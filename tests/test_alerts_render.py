@@ -100,13 +100,13 @@ def test_update_reply_cuts_long_bodies_within_limits() -> None:
 
 def test_maintenance_degradation_and_note() -> None:
     maintenance = incident(kind="maintenance", level="maintenance", status="in_progress", name="DB upgrade")
-    assert render_parent(maintenance).text == "fal maintenance under way: DB upgrade"
+    assert render_parent(maintenance).text == "🛠 fal maintenance under way: DB upgrade"
     done = replace(maintenance, open=False, status="completed", resolved_at=STARTED + 600)
     assert "Maintenance completed after 10 min." in render_reply("resolved", done, None).text
     degradation = incident(
         kind="degradation", level="partial_outage", name="Degraded: Queue API", latest_body=None
     )
-    assert render_parent(degradation).text == "fal partial outage: Degraded: Queue API"
+    assert render_parent(degradation).text == "🟠 fal partial outage: Degraded: Queue API"
     note = Tracked(key="unk:1", kind="note", name="n", level="unknown", status="unreadable", started=STARTED)
     assert render_parent(note).text == "fal's status page cannot be read"
     closed = replace(note, open=False, resolved_at=STARTED + 20 * 60)

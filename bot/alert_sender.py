@@ -1,0 +1,447 @@
+"""Delivers outbox rows to Slack: per-channel order and pacing, parallel across channels.
+
+- A dispatcher thread picks each channel's oldest unfinished row when it is due and hands it to a
+  small pool of worker threads; one row per channel is in flight at a time, so a channel's
+  messages arrive in order, a reply after its parent, and ~1 post per second per channel.
+- HTTP 429 reschedules the row after `Retry-After` (nothing sleeps; other channels keep going).
+  5xx and connection errors are retried with exponential backoff; a row is given up (status
+  `failed`, logged) after MAX_ATTEMPTS tries or MAX_RATE_LIMITED 429s.
+- `channel_not_found` / `not_in_channel` / `is_archived` disable the subscription and drop the
+  channel's pending rows; `invalid_auth` / `account_inactive` / `token_revoked` stop the team.
+- Exactly once: a row is marked `sending` (committed) before the post, and the post carries
+  message metadata with the row's key. A row found `sending` again (the process died, or the
+  answer was lost) is first looked for in the channel (conversations.history, or
+  conversations.replies for thread posts); it is only posted again when it is not there.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.alert_outbox import Outbox, OutboxRow
+from bot.alert_render import render_parent, render_reply
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT_TYPE = "fal_bot_alert"
+PER_CHANNEL_INTERVAL_SECONDS = 1.0
+MAX_ATTEMPTS = 12  # with backoff 2 s doubling to 10 min: about 2 h of Slack trouble
+MAX_RATE_LIMITED = 60
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 600.0
+RETRY_AFTER_CAP_SECONDS = 900.0
+HISTORY_PAGES = 5
+DEFAULT_WORKERS = 8
+CLIENT_TIMEOUT_SECONDS = 8
+
+STOP_CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+STOP_TEAM_ERRORS = frozenset(
+    {"invalid_auth", "account_inactive", "token_revoked", "not_authed", "team_access_not_granted"}
+)
+# Slack refused the message itself: trying again cannot help.
+PERMANENT_ERRORS = frozenset(
+    {
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "invalid_arguments",
+        "too_many_attachments",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "cannot_reply_to_message",
+        "missing_scope",
+    }
+)
+# chat.update failures that only mean the parent cannot be edited any more.
+EDIT_GIVE_UP_ERRORS = frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long", "invalid_blocks"}
+)
+
+
+def sender_client(client: WebClient, *, timeout: int = CLIENT_TIMEOUT_SECONDS) -> WebClient:
+    """The sender's own client: same token and URL, but no retry handlers that sleep on 429."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[])
+
+
+def _header(exc: SlackApiError, name: str) -> str | None:
+    headers = getattr(exc.response, "headers", None) or {}
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return str(value[0] if isinstance(value, list) else value)
+    return None
+
+
+def _error_code(exc: SlackApiError) -> str:
+    data: Any = getattr(exc.response, "data", None)
+    if isinstance(data, dict):
+        return str(data.get("error") or "")
+    return ""
+
+
+class _Retry(Exception):
+    """Internal: reschedule the row."""
+
+    def __init__(
+        self, error: str, *, maybe_posted: bool, delay: float | None = None, rate_limited: bool = False
+    ):
+        super().__init__(error)
+        self.error = error
+        self.maybe_posted = maybe_posted
+        self.delay = delay
+        self.rate_limited = rate_limited
+
+
+class AlertSender:
+    """Background delivery of the outbox. `start()`, `wake()` after queuing rows, `stop(timeout)`."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: WebClient,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        per_channel_interval: float = PER_CHANNEL_INTERVAL_SECONDS,
+        clock: Callable[[], float] | None = None,
+    ):
+        self.store = store
+        self.client = client
+        self.outbox = Outbox(store, clock=clock)
+        self.clock = clock or store.clock
+        self.workers = max(1, workers)
+        self.per_channel_interval = per_channel_interval
+        self._queue: queue.Queue[int] = queue.Queue()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._in_flight: set[tuple[str, str]] = set()
+        self._ready_at: dict[tuple[str, str], float] = {}  # monotonic time a channel may post again
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._threads:
+            return
+        self._stop.clear()
+        dispatcher = threading.Thread(target=self._dispatch_loop, name="alert-dispatcher", daemon=True)
+        self._threads.append(dispatcher)
+        for number in range(self.workers):
+            worker = threading.Thread(target=self._work_loop, name=f"alert-sender-{number}", daemon=True)
+            self._threads.append(worker)
+        for thread in self._threads:
+            thread.start()
+
+    def wake(self) -> None:
+        """New rows are queued: look now rather than at the next tick."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop within `timeout` s. A post still in flight is abandoned; its row stays `sending`
+        and is checked against the channel at the next start."""
+        self._stop.set()
+        self._wake.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = []
+
+    # -- dispatching ----------------------------------------------------------------------------
+    def _dispatch_loop(self) -> None:
+        self._reenable_team()
+        while not self._stop.is_set():
+            try:
+                wait = self.dispatch_once()
+            except Exception:
+                log.exception("alert dispatcher failed; retrying")
+                wait = 1.0
+            self._wake.wait(max(0.005, wait))
+            self._wake.clear()
+
+    def dispatch_once(self) -> float:
+        """Queue every channel's due head row; return seconds until the next one may be due."""
+        now = self.clock()
+        mono = time.monotonic()
+        wait = 1.0
+        for row_id, team_id, channel_id, next_attempt_at in self.outbox.heads():
+            channel = (team_id, channel_id)
+            with self._lock:
+                if channel in self._in_flight:
+                    continue
+                due_in = max(next_attempt_at - now, self._ready_at.get(channel, 0.0) - mono)
+                if due_in > 0:
+                    wait = min(wait, due_in)
+                    continue
+                self._in_flight.add(channel)
+            self._queue.put(row_id)
+        return wait
+
+    def _work_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                row_id = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            row = None
+            try:
+                row = self.outbox.row(row_id)
+                if row is not None and row.status in ("pending", "sending"):
+                    self.deliver(row)
+            except Exception:
+                log.exception("alert row %s: delivery crashed", row_id)
+            finally:
+                if row is not None:
+                    with self._lock:
+                        self._in_flight.discard(row.channel)
+                self._wake.set()
+
+    def _pace(self, row: OutboxRow, seconds: float) -> None:
+        with self._lock:
+            self._ready_at[row.channel] = max(
+                self._ready_at.get(row.channel, 0.0), time.monotonic() + seconds
+            )
+
+    # -- one row --------------------------------------------------------------------------------
+    def deliver(self, row: OutboxRow) -> None:
+        """Post one row (and edit its thread's parent), recording each step Slack confirmed."""
+        reason = self._stopped_reason(row)
+        if reason:
+            self.outbox.drop(row, reason)
+            log.info("alert row %s for %s/%s dropped: %s", row.id, row.team_id, row.channel_id, reason)
+            return
+        parent_ts = self.outbox.thread_ts(row.team_id, row.channel_id, row.subject_key)
+        top_level = row.kind == "open" or parent_ts is None
+        try:
+            posted = row.posted_ts
+            if posted is None:
+                if row.status == "sending":
+                    posted = self._find_posted(row, None if top_level else parent_ts)
+                if posted is None:
+                    self.outbox.mark_sending(row)
+                    posted = self._post(row, None if top_level else parent_ts)
+                    self._pace(row, self.per_channel_interval)
+                self.outbox.mark_posted(row, posted, parent=top_level)
+            if not top_level and parent_ts is not None:
+                self._edit_parent(row, parent_ts)
+            self.outbox.mark_sent(row)
+        except _Handled:
+            return
+        except _Retry as retry:
+            self._retry(row, retry)
+
+    def _stopped_reason(self, row: OutboxRow) -> str | None:
+        subscription = self.store.subscription(row.team_id, row.channel_id)
+        if subscription is None:
+            return "unsubscribed"
+        if not subscription.active:
+            return f"subscription disabled ({subscription.disabled_reason or 'unknown'})"
+        if not self.store.team_sending_enabled(row.team_id):
+            return "team sending stopped"
+        return None
+
+    def _post(self, row: OutboxRow, thread_ts: str | None) -> str:
+        rendered = (
+            render_parent(row.subject) if thread_ts is None else render_reply(row.kind, row.subject, row.body)
+        )
+        try:
+            response = self.client.chat_postMessage(
+                channel=row.channel_id,
+                text=rendered.text,
+                blocks=rendered.blocks,
+                thread_ts=thread_ts,
+                metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": row.metadata_key}},
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            self._on_slack_error(row, exc, stage="post")
+        except Exception as exc:  # connection reset, timeout: Slack may have the message
+            raise _Retry(f"post failed: {type(exc).__name__}", maybe_posted=True) from exc
+        return str(response["ts"])
+
+    def _edit_parent(self, row: OutboxRow, parent_ts: str) -> None:
+        rendered = render_parent(row.subject)
+        try:
+            self.client.chat_update(
+                channel=row.channel_id, ts=parent_ts, text=rendered.text, blocks=rendered.blocks
+            )
+        except SlackApiError as exc:
+            if _error_code(exc) in EDIT_GIVE_UP_ERRORS:
+                log.warning("alert row %s: parent %s not edited (%s)", row.id, parent_ts, _error_code(exc))
+                return
+            self._on_slack_error(row, exc, stage="edit")
+        except Exception as exc:
+            raise _Retry(f"edit failed: {type(exc).__name__}", maybe_posted=False) from exc
+
+    def _find_posted(self, row: OutboxRow, parent_ts: str | None) -> str | None:
+        """After a crash or a lost answer: is this row's message already in the channel?"""
+        cursor: str | None = None
+        try:
+            for _ in range(HISTORY_PAGES):
+                if parent_ts is None:
+                    response = self.client.conversations_history(
+                        channel=row.channel_id, include_all_metadata=True, limit=200, cursor=cursor
+                    )
+                else:
+                    response = self.client.conversations_replies(
+                        channel=row.channel_id,
+                        ts=parent_ts,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
+                    )
+                for message in response.get("messages") or []:
+                    metadata = message.get("metadata") or {}
+                    payload = metadata.get("event_payload") or {}
+                    if (
+                        metadata.get("event_type") == METADATA_EVENT_TYPE
+                        and payload.get("key") == row.metadata_key
+                    ):
+                        log.info(
+                            "alert row %s was already posted (found %s); not posting again",
+                            row.id,
+                            message["ts"],
+                        )
+                        return str(message["ts"])
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 200)
+            if status == 429 or status >= 500:
+                self._on_slack_error(row, exc, stage="check")
+            # Cannot read the channel (scope, not a member): post again rather than miss the alert.
+            log.warning(
+                "alert row %s: could not check %s for an earlier post (%s); posting it",
+                row.id,
+                row.channel_id,
+                _error_code(exc) or status,
+            )
+            return None
+        except Exception as exc:
+            raise _Retry(f"check failed: {type(exc).__name__}", maybe_posted=True) from exc
+        return None
+
+    def _on_slack_error(self, row: OutboxRow, exc: SlackApiError, *, stage: str) -> NoReturn:
+        """Classify a Slack error answer; always raises _Retry or handles the row for good."""
+        status = int(getattr(exc.response, "status_code", 200) or 200)
+        error = _error_code(exc)
+        # Before the post (check) or after it (edit), the row may already be in the channel.
+        uncertain = stage == "check"
+        if status == 429:
+            retry_after = _header(exc, "Retry-After")
+            try:
+                delay = float(retry_after) if retry_after is not None else 1.0
+            except ValueError:
+                delay = 1.0
+            delay = min(max(delay, 0.0), RETRY_AFTER_CAP_SECONDS)
+            self._pace(row, delay)
+            raise _Retry("ratelimited", maybe_posted=uncertain, delay=delay, rate_limited=True)
+        if error in STOP_CHANNEL_ERRORS:
+            self.store.disable_subscription(row.team_id, row.channel_id, error)
+            dropped = self.outbox.drop_pending(row.team_id, row.channel_id, reason=error)
+            log.warning(
+                "alerts to %s/%s stopped: Slack says %s (subscription disabled, %d rows dropped)",
+                row.team_id,
+                row.channel_id,
+                error,
+                dropped,
+            )
+            raise _Handled()
+        if error in STOP_TEAM_ERRORS:
+            self.store.set_team_sending(row.team_id, False, error)
+            dropped = self.outbox.drop_pending(row.team_id, reason=error)
+            log.error(
+                "alerts to team %s stopped: Slack says %s (%d rows dropped)", row.team_id, error, dropped
+            )
+            raise _Handled()
+        if error in PERMANENT_ERRORS:
+            self.outbox.mark_failed(row, error)
+            log.error(
+                "alert row %s to %s/%s given up: Slack refused it (%s)",
+                row.id,
+                row.team_id,
+                row.channel_id,
+                error,
+            )
+            raise _Handled()
+        # 5xx or an error we do not know: try again later. A 5xx to a post may still have posted.
+        raise _Retry(error or f"HTTP {status}", maybe_posted=uncertain or (stage == "post" and status >= 500))
+
+    def _retry(self, row: OutboxRow, retry: _Retry) -> None:
+        fresh = self.outbox.row(row.id) or row
+        if retry.rate_limited:
+            if fresh.rate_limited + 1 >= MAX_RATE_LIMITED:
+                self.outbox.mark_failed(fresh, "rate limited too often")
+                log.error(
+                    "alert row %s to %s/%s given up: rate limited %d times",
+                    row.id,
+                    row.team_id,
+                    row.channel_id,
+                    MAX_RATE_LIMITED,
+                )
+                return
+            delay = retry.delay if retry.delay is not None else 1.0
+        else:
+            if fresh.attempts + 1 >= MAX_ATTEMPTS:
+                self.outbox.mark_failed(fresh, retry.error)
+                log.error(
+                    "alert row %s to %s/%s given up after %d tries: %s",
+                    row.id,
+                    row.team_id,
+                    row.channel_id,
+                    MAX_ATTEMPTS,
+                    retry.error,
+                )
+                return
+            delay = min(BACKOFF_BASE_SECONDS * 2**fresh.attempts, BACKOFF_CAP_SECONDS) * random.uniform(
+                0.8, 1.2
+            )
+        log.info(
+            "alert row %s to %s/%s: %s; retrying in %.1f s",
+            row.id,
+            row.team_id,
+            row.channel_id,
+            retry.error,
+            delay,
+        )
+        self.outbox.retry_later(
+            fresh,
+            self.clock() + delay,
+            retry.error,
+            maybe_posted=retry.maybe_posted,
+            rate_limited=retry.rate_limited,
+        )
+
+    def _reenable_team(self) -> None:
+        """A token that works again (reinstalled app) lifts a stop caused by a dead token."""
+        try:
+            response = self.client.auth_test()
+        except Exception as exc:
+            log.info("auth.test at start failed (%s); team state unchanged", type(exc).__name__)
+            return
+        team_id = response.get("team_id")
+        if isinstance(team_id, str) and team_id and not self.store.team_sending_enabled(team_id):
+            self.store.set_team_sending(team_id, True)
+            log.info("team %s: the bot token works again; alert sending resumed", team_id)
+
+
+class _Handled(_Retry):
+    """Internal: the row was dealt with for good (dropped or failed); nothing to reschedule."""
+
+    def __init__(self) -> None:
+        super().__init__("handled", maybe_posted=False)

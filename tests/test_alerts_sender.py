@@ -1,0 +1,251 @@
+"""The sender against the loopback fake Slack: threading, 429, errors that stop, crash reconciliation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.alert_outbox import AlertEngine, Outbox
+from bot.alert_sender import MAX_ATTEMPTS, METADATA_EVENT_TYPE, AlertSender
+from bot.status_models import Incident, IncidentUpdate, StatusSnapshot
+from bot.store import Store, Subscription
+from tests.support.fake_slack import FakeSlack
+
+T = "T111"
+STARTED = "2026-01-01T00:00:00Z"
+
+
+def snap(at: float, incidents: list[Incident] | None = None) -> StatusSnapshot:
+    incidents = incidents or []
+    return StatusSnapshot(
+        level=incidents[0].level if incidents else "operational",
+        source="https://status.fal.ai",
+        provider="statuspage",
+        checked_at=datetime.fromtimestamp(at, UTC),
+        incidents=incidents,
+    )
+
+
+def inc(status: str = "investigating", updates: list[IncidentUpdate] | None = None) -> Incident:
+    return Incident(
+        id="i1",
+        name="Queue API slow",
+        status=status,
+        impact="critical",
+        level="major_outage",
+        started=STARTED,
+        url="https://status.fal.ai/incidents/i1",
+        updates=updates or [],
+    )
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack(team_id=T) as server:
+        yield server
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "alerts.db")
+
+
+@pytest.fixture
+def sender(fake: FakeSlack, store: Store) -> Iterator[AlertSender]:
+    client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+    # Pacing is tested on its own; elsewhere a short interval keeps the tests quick.
+    alert_sender = AlertSender(store, client, workers=4, per_channel_interval=0.1)
+    alert_sender.start()
+    yield alert_sender
+    alert_sender.stop(2.0)
+
+
+def statuses(store: Store) -> list[str]:
+    return [row.status for row in Outbox(store).rows()]
+
+
+def top_level(fake: FakeSlack, channel: str) -> list[dict[str, object]]:
+    return [m for m in fake.messages(channel) if "thread_ts" not in m]
+
+
+def test_open_update_resolve_in_one_thread(fake: FakeSlack, store: Store, sender: AlertSender) -> None:
+    store.subscribe(Subscription(T, "C1"))
+    engine = AlertEngine(store, unknown_note_after_seconds=60)
+    engine.observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent"])
+    [parent] = fake.messages("C1")
+    assert parent["metadata"] == {"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": "inc:i1|open"}}
+    assert str(parent["text"]) == "🔴 fal incident: Queue API slow (major outage)"
+
+    update = IncidentUpdate(id="u1", status="identified", body="Found the <!here> cause")
+    engine.observe(snap(time.time() + 1, [inc("identified", [update])]))
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent", "sent"])
+    reply = fake.messages("C1")[1]
+    assert reply["thread_ts"] == parent["ts"]
+    assert "Found the &lt;!here&gt; cause" in str(reply["blocks"])
+    [edit] = fake.calls("chat.update")
+    assert edit.params["ts"] == parent["ts"] and "*State:* Identified" in edit.text_and_blocks()
+
+    engine.observe(snap(time.time() + 2))
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent"] * 3)
+    resolution = fake.messages("C1")[2]
+    assert resolution["thread_ts"] == parent["ts"]
+    assert "Resolved after" in str(resolution["text"])
+    assert "Resolved: Queue API slow" in fake.calls("chat.update")[-1].text_and_blocks()
+    assert len(top_level(fake, "C1")) == 1
+
+
+def test_429_is_honoured_and_posts_exactly_once(fake: FakeSlack, store: Store, sender: AlertSender) -> None:
+    store.subscribe(Subscription(T, "C1"))
+    fake.rate_limit("chat.postMessage", retry_after=1, times=1)
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent"])
+    calls = fake.calls("chat.postMessage")
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 0.9  # waited for Retry-After
+    assert len(fake.messages("C1")) == 1
+    assert Outbox(store).rows()[0].attempts == 0  # a 429 is not a failed try
+
+
+def test_a_rate_limited_channel_does_not_hold_up_the_others(
+    fake: FakeSlack, store: Store, sender: AlertSender
+) -> None:
+    for channel in ("C1", "C2", "C3"):
+        store.subscribe(Subscription(T, channel))
+    fake.rate_limit("chat.postMessage", retry_after=2, channel="C1", times=1)
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: fake.messages("C2") and fake.messages("C3"), timeout=1.5)
+    assert fake.messages("C1") == []
+    wait_until(lambda: fake.messages("C1"), timeout=10.0)
+
+
+def test_per_channel_pacing(fake: FakeSlack, store: Store) -> None:
+    store.subscribe(Subscription(T, "C1"))
+    store.subscribe(Subscription(T, "C2"))
+    engine = AlertEngine(store, unknown_note_after_seconds=60)
+    engine.observe(snap(time.time(), [inc()]))
+    engine.observe(snap(time.time() + 1, [inc("identified")]))
+    client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+    paced = AlertSender(store, client, workers=4)
+    paced.start()
+    try:
+        wait_until(lambda: statuses(store) == ["sent"] * 4)
+    finally:
+        paced.stop(2.0)
+    c1_first, c1_second = fake.calls("chat.postMessage", channel="C1")
+    c2_first, _ = fake.calls("chat.postMessage", channel="C2")
+    assert c1_second.at - c1_first.at >= 0.9  # about one post a second per channel
+    assert abs(c2_first.at - c1_first.at) < 0.9  # but channels go in parallel
+
+
+@pytest.mark.parametrize("error", ["is_archived", "not_in_channel", "channel_not_found"])
+def test_channel_errors_disable_the_subscription(
+    fake: FakeSlack, store: Store, sender: AlertSender, error: str
+) -> None:
+    store.subscribe(Subscription(T, "C1"))
+    store.subscribe(Subscription(T, "C2"))
+    fake.fail("chat.postMessage", error, channel="C1", times=None)
+    engine = AlertEngine(store, unknown_note_after_seconds=60)
+    engine.observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: sorted(statuses(store)) == ["dropped", "sent"])
+    subscription = store.subscription(T, "C1")
+    assert subscription is not None and not subscription.active and subscription.disabled_reason == error
+    assert [s.channel_id for s in store.subscriptions(active_only=True)] == ["C2"]
+    engine.observe(snap(time.time() + 1, [inc("identified")]))  # nothing more for C1
+    sender.wake()
+    wait_until(lambda: len(fake.messages("C2")) == 2)
+    assert [r.channel_id for r in Outbox(store).rows(channel_id="C1")] == ["C1"]
+
+
+def test_auth_errors_stop_the_team(fake: FakeSlack, store: Store, sender: AlertSender) -> None:
+    store.subscribe(Subscription(T, "C1"))
+    store.subscribe(Subscription(T, "C2"))
+    fake.fail("chat.postMessage", "invalid_auth", times=None)
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["dropped", "dropped"])
+    assert not store.team_sending_enabled(T)
+    tried = len(fake.calls("chat.postMessage"))
+    assert tried <= 2  # at most the posts already in flight in parallel
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time() + 1, [inc("identified")]))
+    sender.wake()
+    time.sleep(0.5)
+    assert len(fake.calls("chat.postMessage")) == tried  # nothing more is even tried
+
+
+def test_transient_errors_retry_then_give_up(fake: FakeSlack, store: Store, sender: AlertSender) -> None:
+    store.subscribe(Subscription(T, "C1"))
+    fake.fail("chat.postMessage", "internal_error", status=500, times=1)
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent"], timeout=15)
+    assert [c.status for c in fake.calls("chat.postMessage")] == [500, 200]
+    # a row that keeps failing is given up after MAX_ATTEMPTS tries
+    store.subscribe(Subscription(T, "C2"))
+    fake.fail("chat.postMessage", "fatal_error", channel="C2", times=None)
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time() + 1, [inc()]))
+    [row] = Outbox(store).rows(channel_id="C2")
+    with store.transaction() as tx:
+        tx.conn.execute("UPDATE alert_outbox SET attempts = ? WHERE id = ?", (MAX_ATTEMPTS - 1, row.id))
+    sender.wake()
+    wait_until(lambda: Outbox(store).rows(channel_id="C2")[0].status == "failed")
+
+
+def test_a_row_left_sending_is_not_posted_twice(fake: FakeSlack, store: Store, tmp_path: Path) -> None:
+    """The crash window: Slack has the post but the process died before recording it."""
+    store.subscribe(Subscription(T, "C1"))
+    store.subscribe(Subscription(T, "C2"))
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    outbox = Outbox(store)
+    c1, c2 = outbox.rows()
+    client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+    # What the dead process did: marked both rows sending; only C1's post reached Slack.
+    outbox.mark_sending(c1)
+    outbox.mark_sending(c2)
+    client.chat_postMessage(
+        channel="C1",
+        text="earlier post",
+        metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": c1.metadata_key}},
+    )
+    restarted = AlertSender(Store(tmp_path / "alerts.db"), client, workers=2)
+    restarted.start()
+    try:
+        wait_until(lambda: statuses(store) == ["sent", "sent"])
+    finally:
+        restarted.stop(2.0)
+    assert len(fake.messages("C1")) == 1 and len(fake.messages("C2")) == 1
+    assert outbox.thread_ts(T, "C1", "inc:i1") == fake.messages("C1")[0]["ts"]
+    assert len(fake.calls("conversations.history")) == 2
+
+
+def test_unsubscribed_channel_gets_nothing_more(fake: FakeSlack, store: Store, sender: AlertSender) -> None:
+    store.subscribe(Subscription(T, "C1"))
+    engine = AlertEngine(store, unknown_note_after_seconds=60)
+    engine.observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent"])
+    store.unsubscribe(T, "C1")
+    engine.observe(snap(time.time() + 1))
+    sender.wake()
+    time.sleep(0.5)
+    assert len(fake.messages("C1")) == 1
