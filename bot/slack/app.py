@@ -25,7 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot.settings import Settings
 from bot.slack import actions, commands, events, home, lifecycle, shortcuts
-from bot.slack.services import DiagnoserLike, Services, StatusSource, attach
+from bot.slack.services import DiagnoserLike, Services, StatusSource, attach, request_team_id
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -146,21 +146,6 @@ def _default_diagnoser_factory(settings: Settings) -> Callable[[], DiagnoserLike
         return Diagnoser(load_knowledge(settings.fal_bot_knowledge_dir))
 
     return build
-
-
-def request_team_id(body: dict[str, Any], context: dict[str, Any] | None = None) -> str:
-    """The workspace a request belongs to: body team_id, team.id, event team, or Bolt's context."""
-    if isinstance(body.get("team_id"), str) and body["team_id"]:
-        return str(body["team_id"])
-    team = body.get("team")
-    if isinstance(team, dict) and team.get("id"):
-        return str(team["id"])
-    event = body.get("event")
-    if isinstance(event, dict) and isinstance(event.get("team"), str):
-        return str(event["team"])
-    if context and context.get("team_id"):
-        return str(context["team_id"])
-    return "unknown"
 
 
 def _drop_retried_events(services: Services) -> Callable[..., BoltResponse | None]:

@@ -1,18 +1,284 @@
-"""The /fal slash command and its subcommands."""
+"""The /fal slash command: status, diagnose, key, subscribe, unsubscribe, help.
+
+Every subcommand acks at once. `status` answers from the monitor's snapshot inside the ack (no
+network); `key` and `help` are pure and answer inside the ack too. Anything that waits on a network
+(a status refresh, Web API posts) or may take a while (diagnosis) runs on the app's own executor and
+answers through `respond()` or chat.postMessage.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import re
+import threading
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
+
+from bot.keys import check_key, contains_key
+from bot.slack import blocks
+from bot.slack.replies import diagnose_reply
+from bot.slack.services import Services, request_team_id, services_of
+from bot.store import MinLevel, Subscription
+
+log = logging.getLogger(__name__)
 
 COMMAND = "/fal"
+SUBCOMMANDS = ("status", "diagnose", "key", "subscribe", "unsubscribe", "help")
+# Slack errors that mean the bot cannot post in the channel at all.
+CANNOT_POST = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+STATUS_GRACE_SECONDS = 2.0
 
-HELP = "fal-bot: /fal status | diagnose <text> | key <value> | subscribe [options] | unsubscribe | help"
+
+# -- /fal subscribe options ----------------------------------------------------------------------
+MIN_LEVELS: dict[str, MinLevel] = {
+    "degraded": "degraded",
+    "partial": "partial_outage",
+    "partial_outage": "partial_outage",
+    "major": "major_outage",
+    "major_outage": "major_outage",
+}
+SWITCH = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "‘": "'", "’": "'"})
+_OPTION = re.compile(r"""\s*(?P<name>[A-Za-z_]+)\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^\s"']+)\s*""")
+
+
+class OptionError(ValueError):
+    """A /fal subscribe option the user got wrong; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class SubscribeOptions:
+    min_level: MinLevel = "degraded"
+    maintenance: bool = True
+    components: tuple[str, ...] = ()
+
+
+def parse_subscribe_options(text: str) -> SubscribeOptions:
+    """`min=partial maintenance=off components="Queue API, Realtime"`, any order, smart quotes too."""
+    text = text.translate(_SMART_QUOTES).strip()
+    seen: dict[str, str] = {}
+    position = 0
+    while position < len(text):
+        match = _OPTION.match(text, position)
+        if match is None:
+            rest = text[position:].strip().split()[0] if text[position:].strip() else text[position:]
+            raise OptionError(f"I don't understand “{rest[:40]}”: options look like name=value.")
+        name = match.group("name").lower()
+        if name in seen:
+            raise OptionError(f"“{name}” is given twice.")
+        value = match.group("value")
+        if value[:1] in "\"'":
+            value = value[1:-1]
+        seen[name] = value.strip()
+        position = match.end()
+    options = SubscribeOptions()
+    for name, value in seen.items():
+        if name == "min":
+            level = MIN_LEVELS.get(value.lower())
+            if level is None:
+                raise OptionError(
+                    f"min={value[:30]} is not a severity: use min=degraded, min=partial or min=major."
+                )
+            options = SubscribeOptions(level, options.maintenance, options.components)
+        elif name == "maintenance":
+            switch = SWITCH.get(value.lower())
+            if switch is None:
+                raise OptionError(f"maintenance={value[:30]}: use maintenance=on or maintenance=off.")
+            options = SubscribeOptions(options.min_level, switch, options.components)
+        elif name == "components":
+            names = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+            if value.strip().lower() in {"all", "*"}:
+                names = ()
+            elif not names:
+                raise OptionError('components= is empty: name them, e.g. components="Queue API, Realtime".')
+            if any(len(part) > 100 for part in names) or len(names) > 50:
+                raise OptionError("components= is too long: give at most 50 names of 100 characters each.")
+            options = SubscribeOptions(options.min_level, options.maintenance, names)
+        else:
+            raise OptionError(f"“{name[:30]}” is not an option: use min=, maintenance= or components=.")
+    return options
+
+
+# -- the listener ---------------------------------------------------------------------------------
+def split_subcommand(text: str) -> tuple[str, str]:
+    stripped = (text or "").strip()
+    if not stripped:
+        return "", ""
+    head, _, rest = stripped.partition(" ")
+    head_lower = head.lower()
+    # "diagnose\n<paste>" has no space after the subcommand.
+    if "\n" in head:
+        head, _, more = head.partition("\n")
+        head_lower = head.lower()
+        rest = more + (" " + rest if rest else "")
+    return head_lower, rest.strip()
 
 
 def register(app: App) -> None:
+    services = services_of(app)
+
     @app.command(COMMAND)
-    def on_fal(ack: Callable[..., None], command: dict[str, Any]) -> None:
-        ack(text=HELP, response_type="ephemeral")
+    def on_fal(ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+        subcommand, rest = split_subcommand(str(command.get("text") or ""))
+        team_id = request_team_id(command, context)
+        channel_id = str(command.get("channel_id") or "")
+        user_id = str(command.get("user_id") or "")
+        if subcommand == "status":
+            _status(services, ack, respond)
+        elif subcommand == "diagnose":
+            _diagnose(services, ack, respond, rest)
+        elif subcommand == "key":
+            _key(ack, rest)
+        elif subcommand == "subscribe":
+            _subscribe(services, ack, respond, team_id, channel_id, user_id, rest)
+        elif subcommand == "unsubscribe":
+            ack()
+            services.submit(
+                lambda: _unsubscribe_work(services, respond, team_id, channel_id, user_id), "unsubscribe"
+            )
+        else:
+            note = None
+            if subcommand not in ("", "help"):
+                note = f"I don't know “{subcommand[:30]}”. Here is what I can do:"
+            ack(**_ephemeral(blocks.help_message(blocks.escape(note) if note else None)))
+
+
+def _ephemeral(message: blocks.Message) -> dict[str, Any]:
+    return {**message.as_kwargs(), "response_type": "ephemeral"}
+
+
+# -- status ---------------------------------------------------------------------------------------
+def _status(services: Services, ack: Ack, respond: Respond) -> None:
+    monitor = services.monitor
+    latest = monitor.latest() if monitor else None
+    if monitor is None or latest is not None:
+        last_good = monitor.last_good() if monitor else None
+        age = monitor.age_seconds() if monitor else None
+        ack(**_ephemeral(blocks.status_message(latest, last_good, age)))
+        return
+    ack(**_ephemeral(blocks.status_message(None, None, None)))
+    services.submit(lambda: _status_after_refresh(services, respond), "status refresh")
+
+
+def _status_after_refresh(services: Services, respond: Respond) -> None:
+    """No snapshot yet: refresh (bounded by the status deadline) and answer through respond()."""
+    monitor = services.monitor
+    assert monitor is not None
+    done = threading.Event()
+
+    def refresh() -> None:
+        try:
+            monitor.refresh()
+        finally:
+            done.set()
+
+    # The fetch has its own deadline; this thread only guarantees we answer even if it overruns.
+    threading.Thread(target=refresh, name="status-refresh", daemon=True).start()
+    finished = done.wait(services.settings.fal_bot_status_deadline_seconds + STATUS_GRACE_SECONDS)
+    latest = monitor.latest()
+    if not finished and latest is None:
+        respond(**_ephemeral(blocks.status_timeout_message()), replace_original=True)
+        return
+    message = blocks.status_message(latest, monitor.last_good(), monitor.age_seconds())
+    respond(**_ephemeral(message), replace_original=True)
+
+
+# -- diagnose -------------------------------------------------------------------------------------
+def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str) -> None:
+    share = False
+    first, _, remainder = rest.partition(" ")
+    if first.lower() == "share":
+        share, rest = True, remainder.strip()
+    if not rest:
+        ack(**_ephemeral(blocks.usage_hint("command")))
+        return
+    ack()
+
+    def work() -> None:
+        message = diagnose_reply(services, rest)
+        response_type = "in_channel" if share else "ephemeral"
+        respond(**message.as_kwargs(), response_type=response_type, replace_original=False)
+
+    services.submit(work, "diagnose command")
+
+
+# -- key ------------------------------------------------------------------------------------------
+def _key(ack: Ack, value: str) -> None:
+    if not value:
+        ack(**_ephemeral(blocks.key_usage()))
+        return
+    ack(**_ephemeral(blocks.key_check_message(check_key(value), exposed=contains_key(value))))
+
+
+# -- subscribe / unsubscribe ----------------------------------------------------------------------
+def _subscribe(
+    services: Services, ack: Ack, respond: Respond, team_id: str, channel_id: str, user_id: str, rest: str
+) -> None:
+    try:
+        options = parse_subscribe_options(rest)
+    except OptionError as problem:
+        ack(**_ephemeral(blocks.subscribe_error_message(str(problem))))
+        return
+    ack()
+    subscription = Subscription(
+        team_id=team_id,
+        channel_id=channel_id,
+        min_level=options.min_level,
+        maintenance=options.maintenance,
+        components=options.components,
+        created_by=user_id,
+    )
+    services.submit(lambda: _subscribe_work(services, respond, subscription, user_id), "subscribe")
+
+
+def post_in_channel(services: Services, channel_id: str, message: blocks.Message) -> str | None:
+    """Post `message` in the channel; None when posted, else Slack's error code.
+
+    A public channel the bot is not in answers not_in_channel when chat:write.public is missing:
+    join it once (channels:join) and try again.
+    """
+    try:
+        services.client.chat_postMessage(channel=channel_id, **message.as_kwargs())
+        return None
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "unknown_error")
+    if error == "not_in_channel":
+        try:
+            services.client.conversations_join(channel=channel_id)
+            services.client.chat_postMessage(channel=channel_id, **message.as_kwargs())
+            return None
+        except SlackApiError as exc:
+            log.info("joining %s to post failed: %s", channel_id, exc.response.get("error"))
+    return error
+
+
+def _subscribe_work(services: Services, respond: Respond, subscription: Subscription, user_id: str) -> None:
+    store = services.store
+    previous = store.subscription(subscription.team_id, subscription.channel_id)
+    stored = store.subscribe(subscription)
+    error = post_in_channel(services, subscription.channel_id, blocks.subscribed_message(stored, user_id))
+    if error is None:
+        log.info("team %s channel %s subscribed", subscription.team_id, subscription.channel_id)
+        return
+    # The channel cannot be told, so it would not get alerts either: undo.
+    if previous is not None and error not in CANNOT_POST:
+        store.subscribe(previous)
+    else:
+        store.unsubscribe(subscription.team_id, subscription.channel_id)
+    log.info("subscribe in %s undone: %s", subscription.channel_id, error)
+    respond(**_ephemeral(blocks.cannot_post_message(error, subscription.channel_id)))
+
+
+def _unsubscribe_work(
+    services: Services, respond: Respond, team_id: str, channel_id: str, user_id: str
+) -> None:
+    if not services.store.unsubscribe(team_id, channel_id):
+        respond(**_ephemeral(blocks.not_subscribed_message()))
+        return
+    log.info("team %s channel %s unsubscribed", team_id, channel_id)
+    message = blocks.unsubscribed_message(user_id)
+    if post_in_channel(services, channel_id, message) is not None:
+        respond(**_ephemeral(message))  # still tell the person who asked

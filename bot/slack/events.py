@@ -1,24 +1,86 @@
-"""Events: DMs to the bot (message, channel_type im), @mentions, and App Home opened."""
+"""Events: DMs to the bot (message, channel_type im), @mentions, and App Home opened.
+
+Only DMs and mentions are answered; plain channel messages never are. A message with a `bot_id`
+(this bot's own replies included) or a subtype not handled here (edits, deletions, joins, bot
+messages...) is ignored, or the bot would answer itself. Replies go into the thread of the message.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import App
 
+from bot.slack import blocks, home
+from bot.slack.replies import diagnose_reply, post_reply
+from bot.slack.services import Services, request_team_id, services_of
+
 # The message listener handles these channel types only (the manifest subscribes message.<type>).
 MESSAGE_CHANNEL_TYPES = ("im",)
+# Message subtypes that carry text a person wrote; everything else is ignored.
+HANDLED_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def is_person_message(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A message a person wrote (not a bot, not an edit/deletion/join notice)."""
+    subtype = event.get("subtype")
+    if subtype is not None and subtype not in HANDLED_SUBTYPES:
+        return False
+    if event.get("bot_id") or event.get("bot_profile") or event.get("hidden"):
+        return False
+    user = event.get("user")
+    return bool(user) and user != bot_user_id
+
+
+def strip_bot_mention(text: str, bot_user_id: str | None) -> str:
+    """The text of a mention without the bot's own `<@U…>` (other mentions stay, escaped later)."""
+    if not bot_user_id:
+        return _MENTION.sub("", text, count=1).strip()
+    return _MENTION.sub(lambda m: "" if m.group(1) == bot_user_id else m.group(0), text).strip()
+
+
+def thread_of(event: dict[str, Any]) -> str | None:
+    return event.get("thread_ts") or event.get("ts")
 
 
 def register(app: App) -> None:
+    services = services_of(app)
+
     @app.event("message")
-    def on_message(body: dict[str, Any]) -> None:
-        return None
+    def on_message(event: dict[str, Any], context: dict[str, Any]) -> None:
+        if event.get("channel_type") not in MESSAGE_CHANNEL_TYPES:
+            return
+        if not is_person_message(event, context.get("bot_user_id")):
+            return
+        channel, thread = str(event.get("channel") or ""), thread_of(event)
+        text = str(event.get("text") or "")
+        services.submit(lambda: _answer(services, channel, thread, text, "dm"), "dm reply")
 
     @app.event("app_mention")
-    def on_mention(body: dict[str, Any]) -> None:
-        return None
+    def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
+        if not is_person_message(event, context.get("bot_user_id")):
+            return
+        channel, thread = str(event.get("channel") or ""), thread_of(event)
+        text = strip_bot_mention(str(event.get("text") or ""), context.get("bot_user_id"))
+        services.submit(lambda: _answer(services, channel, thread, text, "mention"), "mention reply")
 
     @app.event("app_home_opened")
-    def on_home_opened(body: dict[str, Any]) -> None:
-        return None
+    def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        team_id = request_team_id(body, context)
+        user_id = str(event["user"])
+        services.submit(lambda: home.publish_home(services, team_id, user_id), "publish home")
+
+
+def _answer(services: Services, channel: str, thread: str | None, text: str, surface: str) -> None:
+    word = text.strip().lower()
+    if word in {"help", "hi", "hello"}:
+        message = blocks.help_message()
+    elif word == "status":
+        message = home.current_status(services)
+    else:
+        message = diagnose_reply(services, text, surface=surface)
+    post_reply(services, channel, thread, message)

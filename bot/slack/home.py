@@ -1,9 +1,47 @@
-"""App Home: publishes the home tab (live status, subscriptions, how to use the bot)."""
+"""App Home: the home tab with live status, this workspace's subscriptions and how to use the bot.
+
+Published with views.publish when a user opens the tab (dispatched from bot.slack.events), always
+off the ack path.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import blocks
+from bot.slack.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def current_status(services: Services) -> blocks.Message:
+    """The status answer, refreshing first when there is no snapshot yet (blocking: off the ack path)."""
+    monitor = services.monitor
+    if monitor is None:
+        return blocks.status_message(None, None, None)
+    if monitor.latest() is None:
+        monitor.refresh()
+    return blocks.status_message(monitor.latest(), monitor.last_good(), monitor.age_seconds())
+
+
+def publish_home(services: Services, team_id: str, user_id: str) -> None:
+    monitor = services.monitor
+    if monitor is not None and monitor.latest() is None:
+        monitor.refresh()
+    view = blocks.home_view(
+        monitor.latest() if monitor else None,
+        monitor.last_good() if monitor else None,
+        monitor.age_seconds() if monitor else None,
+        services.store.subscriptions(team_id),
+    )
+    try:
+        services.client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))
 
 
 def register(app: App) -> None:
-    """app_home_opened is dispatched by bot.slack.events; nothing to register here yet."""
+    """app_home_opened is dispatched by bot.slack.events; the home tab has no listeners of its own."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -57,6 +58,8 @@ class Services:
     )
     _diagnoser: DiagnoserLike | None = None
     _diagnoser_lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: set[Future[object]] = field(default_factory=set)
+    _pending_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def diagnoser(self) -> DiagnoserLike:
@@ -77,10 +80,49 @@ class Services:
                 log.exception("background work failed: %s", what)
                 return None
 
-        return self.executor.submit(run)
+        future = self.executor.submit(run)
+        with self._pending_lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
 
-    def shutdown(self, wait: bool = True) -> None:
-        self.executor.shutdown(wait=wait, cancel_futures=not wait)
+    def _forget(self, future: Future[object]) -> None:
+        with self._pending_lock:
+            self._pending.discard(future)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until all submitted work is done (work submitted meanwhile included); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._pending_lock:
+                pending = list(self._pending)
+            if not pending:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            wait(pending, timeout=remaining)
+
+    def shutdown(self, timeout: float = 5.0) -> bool:
+        """Stop taking work and give running work up to `timeout` s; True when all of it finished."""
+        finished = self.wait_idle(timeout)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        return finished
+
+
+def request_team_id(body: dict[str, Any], context: dict[str, Any] | None = None) -> str:
+    """The workspace a request belongs to: body team_id, team.id, event team, or Bolt's context."""
+    if isinstance(body.get("team_id"), str) and body["team_id"]:
+        return str(body["team_id"])
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    event = body.get("event")
+    if isinstance(event, dict) and isinstance(event.get("team"), str):
+        return str(event["team"])
+    if context and context.get("team_id"):
+        return str(context["team_id"])
+    return "unknown"
 
 
 _ATTRIBUTE = "_fal_bot_services"

@@ -1,0 +1,278 @@
+"""/fal over signed loopback HTTP: status, diagnose, key, subscribe, unsubscribe, help."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.slack.commands import OptionError, SubscribeOptions, parse_subscribe_options, split_subcommand
+from bot.store import Subscription
+from tests.support.signing import slash_command
+from tests.support.slack_harness import SlackHarness, wait_for
+from tests.support.status_page import FakeStatusPage
+
+FAL_KEY = "6f1c2d3e-1111-2222-3333-444455556666:0123456789abcdef0123456789abcdef"
+SECRET = FAL_KEY.split(":")[1]
+
+
+@pytest.fixture
+def page(status_page: Callable[..., FakeStatusPage]) -> FakeStatusPage:
+    return status_page(flavour="instatus", components={"Queue API": "operational", "Realtime": "degraded"})
+
+
+@pytest.fixture
+def h(tmp_path: Path, page: FakeStatusPage) -> Iterator[SlackHarness]:
+    with SlackHarness(tmp_path, page_url=page.url) as harness:
+        yield harness
+
+
+def command(h: SlackHarness, text: str, **fields: Any) -> tuple[Any, str]:
+    """Send `/fal <text>`; return (HTTP response, its response_url)."""
+    url = h.fake.new_response_url()
+    response = h.send(slash_command(text, response_url=url, **fields))
+    assert response.status_code == 200, response.text
+    return response, url
+
+
+def body_of(response: Any) -> dict[str, Any]:
+    return json.loads(response.text) if response.text else {}
+
+
+# -- help -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["", "help", "frobnicate"])
+def test_help_lists_every_subcommand_ephemerally(h: SlackHarness, text: str) -> None:
+    response, _ = command(h, text)
+    body = body_of(response)
+    assert body["response_type"] == "ephemeral"
+    shown = json.dumps(body["blocks"])
+    for word in (
+        "/fal status",
+        "/fal diagnose",
+        "/fal key",
+        "/fal subscribe",
+        "/fal unsubscribe",
+        "/fal help",
+    ):
+        assert word in shown
+    assert "min=degraded|partial|major" in shown and "maintenance=on|off" in shown
+    if text == "frobnicate":
+        assert "frobnicate" in shown
+
+
+# -- status ---------------------------------------------------------------------------------------
+def test_status_answers_from_the_snapshot_inside_the_ack(h: SlackHarness, page: FakeStatusPage) -> None:
+    page.open_incident(
+        id="inc1", name="Queue API slow <!channel>", impact="partial_outage", components=["Queue API"]
+    )
+    h.monitor.refresh()
+    requests_before = len(page.requests)
+    response, url = command(h, "status")
+    body = body_of(response)
+    assert body["response_type"] == "ephemeral"
+    shown = json.dumps(body["blocks"], ensure_ascii=False)
+    assert "Queue API slow &lt;!channel&gt;" in shown and "<!channel>" not in shown
+    assert "<!date^" in shown and "{date_short_pretty} {time}" in shown
+    assert "Realtime" in shown  # a component that is not operational
+    assert "updated" in shown and "ago" in shown
+    assert len(page.requests) == requests_before  # no network before the ack
+    assert not h.fake.responses(url)
+
+
+def test_status_without_snapshot_acks_fast_while_the_page_hangs(
+    h: SlackHarness, page: FakeStatusPage
+) -> None:
+    page.hang(30)
+    started = time.monotonic()
+    response, url = command(h, "status")
+    assert time.monotonic() - started < 3.0
+    assert "Checking fal's status" in response.text
+    # The follow-up arrives through response_url within the status deadline (2 s here) plus grace.
+    answer = wait_for(lambda: h.fake.responses(url), timeout=h.status_deadline + 4)
+    shown = answer[0].text_and_blocks()
+    assert answer[0].params["response_type"] == "ephemeral"
+    assert "not mean fal is down" in shown or "unknown" in shown
+
+
+def test_status_shows_last_good_snapshot_when_the_latest_poll_failed(
+    h: SlackHarness, page: FakeStatusPage
+) -> None:
+    page.open_incident(id="inc1", name="Realtime errors", impact="major_outage")
+    h.monitor.refresh()
+    page.fail(503)
+    assert not h.monitor.refresh().ok
+    response, _ = command(h, "status")
+    shown = json.dumps(body_of(response)["blocks"], ensure_ascii=False)
+    assert "Realtime errors" in shown
+    assert "could not be read just now" in shown
+
+
+# -- key ------------------------------------------------------------------------------------------
+def test_key_command_never_echoes_the_key_and_says_rotate(h: SlackHarness) -> None:
+    response, _ = command(h, f"key {FAL_KEY}")
+    assert SECRET not in response.text and FAL_KEY not in response.text
+    body = body_of(response)
+    shown = json.dumps(body["blocks"], ensure_ascii=False)
+    assert body["response_type"] == "ephemeral"
+    assert "6f1c…:…cdef" in shown
+    assert "https://fal.ai/dashboard/keys" in shown and "history" in shown
+
+
+def test_key_command_reports_format_findings(h: SlackHarness) -> None:
+    response, _ = command(h, "key Bearer abc123")
+    shown = json.dumps(body_of(response)["blocks"], ensure_ascii=False)
+    assert "not Bearer" in shown
+    assert "abc123" not in shown
+    assert "dashboard/keys" not in shown.split("not Bearer")[0]  # no rotate warning for a non-key
+
+
+# -- diagnose -------------------------------------------------------------------------------------
+def test_diagnose_command_answers_ephemerally_through_response_url(h: SlackHarness) -> None:
+    text = (
+        'diagnose 403 {"detail": "User is locked. Reason: Exhausted balance. '
+        'Top up at fal.ai/dashboard/billing"}'
+    )
+    _, url = command(h, text)
+    answer = wait_for(lambda: h.fake.responses(url))[0]
+    assert answer.params["response_type"] == "ephemeral"
+    assert "Exhausted balance" in answer.text_and_blocks()
+    assert "feedback_up" in answer.text_and_blocks()
+
+
+def test_diagnose_share_posts_in_channel(h: SlackHarness) -> None:
+    _, url = command(h, "diagnose share 403 User is locked. Reason: Exhausted balance (fal.ai)")
+    answer = wait_for(lambda: h.fake.responses(url))[0]
+    assert answer.params["response_type"] == "in_channel"
+
+
+def test_empty_diagnose_gives_a_usage_hint(h: SlackHarness) -> None:
+    response, _ = command(h, "diagnose")
+    assert "/fal diagnose" in response.text and body_of(response)["response_type"] == "ephemeral"
+
+
+# -- subscribe ------------------------------------------------------------------------------------
+def test_subscribe_options_parse_in_any_order_with_smart_quotes() -> None:
+    assert parse_subscribe_options("") == SubscribeOptions("degraded", True, ())
+    assert parse_subscribe_options("components=“Queue API, Realtime” maintenance=off min=partial") == (
+        SubscribeOptions("partial_outage", False, ("Queue API", "Realtime"))
+    )
+    assert parse_subscribe_options('min=major components="Queue API"').min_level == "major_outage"
+    assert parse_subscribe_options("min = degraded maintenance=ON").maintenance is True
+    for bad in (
+        "min=high",
+        "maintenance=maybe",
+        "colour=blue",
+        "min=major min=partial",
+        "just words",
+        'components=""',
+    ):
+        with pytest.raises(OptionError):
+            parse_subscribe_options(bad)
+
+
+def test_split_subcommand_keeps_pasted_newlines() -> None:
+    assert split_subcommand("diagnose\nTraceback:\n  line") == ("diagnose", "Traceback:\n  line")
+    assert split_subcommand("  STATUS ") == ("status", "")
+
+
+def test_subscribe_confirms_in_channel_and_stores_options(h: SlackHarness) -> None:
+    response, url = command(
+        h, 'subscribe min=partial maintenance=off components="Queue API, Realtime"', channel_id="C777"
+    )
+    assert response.text == ""
+    post = h.fake.wait_for_calls("chat.postMessage")[0]
+    assert post.params["channel"] == "C777"
+    shown = post.text_and_blocks()
+    assert "partial outage" in shown and "maintenance notices off" in shown and "Queue API, Realtime" in shown
+    stored = h.store.subscription("T111", "C777")
+    assert stored == Subscription(
+        "T111", "C777", "partial_outage", False, ("Queue API", "Realtime"), created_by="W111"
+    )
+    # Running it again replaces the options and shows them.
+    command(h, "subscribe", channel_id="C777")
+    second = h.fake.wait_for_calls("chat.postMessage", 2)[1]
+    assert "all components" in second.text_and_blocks() and "degraded" in second.text_and_blocks()
+    assert h.store.subscription("T111", "C777") == Subscription("T111", "C777", created_by="W111")
+    assert not h.fake.responses(url)
+
+
+def test_subscribe_bad_option_explains_the_syntax(h: SlackHarness) -> None:
+    response, _ = command(h, "subscribe min=catastrophic")
+    body = body_of(response)
+    assert body["response_type"] == "ephemeral" and "min=degraded" in json.dumps(body["blocks"])
+    assert h.store.subscriptions() == []
+
+
+@pytest.mark.parametrize(
+    ("setup", "error"),
+    [
+        ({"is_private": True, "is_member": False}, "channel_not_found"),
+        ({"is_archived": True}, "is_archived"),
+    ],
+)
+def test_subscribe_where_the_bot_cannot_post_is_undone_and_explained(
+    h: SlackHarness, setup: dict[str, bool], error: str
+) -> None:
+    h.fake.set_channel("G999", **setup)
+    _, url = command(h, "subscribe", channel_id="G999")
+    answer = wait_for(lambda: h.fake.responses(url))[0]
+    assert answer.params["response_type"] == "ephemeral"
+    assert h.fake.calls("chat.postMessage")[0].answer["error"] == error
+    if error == "channel_not_found":
+        assert "/invite @fal-bot" in answer.text_and_blocks()
+    else:
+        assert "archived" in answer.text_and_blocks()
+    assert h.store.subscription("T111", "G999") is None
+
+
+def test_subscribe_not_in_channel_joins_then_posts(h: SlackHarness) -> None:
+    h.fake.fail("chat.postMessage", "not_in_channel", channel="C555")
+    _, url = command(h, "subscribe", channel_id="C555")
+    h.fake.wait_for_calls("chat.postMessage", 2)
+    assert h.fake.calls("conversations.join", channel="C555")
+    assert h.fake.ok_calls("chat.postMessage", channel="C555")
+    assert h.store.subscription("T111", "C555") is not None
+    assert not h.fake.responses(url)
+
+
+def test_subscribe_when_join_is_refused_tells_how_to_invite(h: SlackHarness) -> None:
+    h.fake.fail("chat.postMessage", "not_in_channel", channel="C556")
+    h.fake.fail("conversations.join", "missing_scope")
+    _, url = command(h, "subscribe", channel_id="C556")
+    answer = wait_for(lambda: h.fake.responses(url))[0]
+    assert "/invite @fal-bot" in answer.text_and_blocks()
+    assert h.store.subscription("T111", "C556") is None
+
+
+def test_subscribe_acks_fast_and_confirms_after_a_429(h: SlackHarness) -> None:
+    h.fake.rate_limit("chat.postMessage", retry_after=1)
+    started = time.monotonic()
+    response, _ = command(h, "subscribe", channel_id="C321")
+    assert time.monotonic() - started < 3.0 and response.status_code == 200
+    wait_for(lambda: h.fake.ok_calls("chat.postMessage", channel="C321"), timeout=10)
+    limited, posted = h.fake.calls("chat.postMessage")[:2]
+    assert limited.status == 429
+    assert posted.at - limited.at >= 0.9  # waited for Retry-After
+    assert h.store.subscription("T111", "C321") is not None
+
+
+def test_unsubscribe_confirms_in_channel_or_says_there_was_none(h: SlackHarness) -> None:
+    _, url = command(h, "unsubscribe", channel_id="C888")
+    answer = wait_for(lambda: h.fake.responses(url))[0]
+    assert "nothing to turn off" in answer.text_and_blocks()
+    h.store.subscribe(Subscription("T111", "C888"))
+    command(h, "unsubscribe", channel_id="C888")
+    post = h.fake.wait_for_calls("chat.postMessage")[0]
+    assert post.params["channel"] == "C888" and "no longer" in post.text_and_blocks()
+    assert h.store.subscription("T111", "C888") is None
+
+
+def test_subscribe_row_carries_the_team_of_the_request(h: SlackHarness) -> None:
+    command(h, "subscribe", channel_id="C1", team_id="T999")
+    h.fake.wait_for_calls("chat.postMessage")
+    h.drain()
+    assert [s.team_id for s in h.store.subscriptions()] == ["T999"]
