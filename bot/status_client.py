@@ -211,7 +211,7 @@ class StatusClient:
             return parse()
         except (WrongShape, ValueError, TypeError, AttributeError, KeyError) as exc:
             raise FetchFailure(
-                f"the status page's JSON has an unexpected shape ({exc})", "not_here", rank=3
+                f"{self.host}'s JSON has an unexpected shape ({exc})", "not_here", rank=3
             ) from exc
 
     # --- one request ------------------------------------------------------------------------------
@@ -300,7 +300,7 @@ class StatusClient:
 
     def _read_capped(self, response: httpx.Response, deadline: float) -> bytes:
         too_big = FetchFailure(
-            f"the status page's answer is larger than {self.max_body_bytes // (1024 * 1024)} MB",
+            f"{self.host}'s answer is larger than {self.max_body_bytes // (1024 * 1024)} MB",
             "not_here",
             rank=6,
         )
@@ -323,14 +323,14 @@ class StatusClient:
         content_type = response.headers.get("Content-Type", "").lower()
         head = body.lstrip()[:1]
         if "html" in content_type or head == b"<":
-            raise FetchFailure(f"the status page returned HTML, not JSON, for {path}", "not_here", rank=5)
+            raise FetchFailure(f"{self.host} returned HTML, not JSON, for {path}", "not_here", rank=5)
         if not body.strip():
-            raise FetchFailure(f"the status page returned an empty answer for {path}", "not_here", rank=4)
+            raise FetchFailure(f"{self.host} returned an empty answer for {path}", "not_here", rank=4)
         try:
             return json.loads(body.removeprefix(b"\xef\xbb\xbf"))  # tolerate a UTF-8 BOM
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FetchFailure(
-                f"the status page returned broken or truncated JSON for {path} ({exc})", "not_here", rank=5
+                f"{self.host} returned broken or truncated JSON for {path} ({exc})", "not_here", rank=5
             ) from exc
 
     # --- wording ----------------------------------------------------------------------------------
