@@ -1,12 +1,117 @@
-"""Slack events that end or pause delivery (uninstall, revoked tokens, archived or left channels).
+"""Slack events that end or pause alert delivery (uninstall, revoked tokens, archived or left channels).
 
-Owned by the outage-alerts work; registered by create_app like every other listener module.
+- `app_uninstalled`, `tokens_revoked` (when the bot's token is among the revoked ones): the team's
+  sending stops and its unsent alerts are dropped. A later start whose token works again resumes it
+  (bot.alert_sender checks auth.test at start).
+- `channel_archive`, `group_archive`, `member_left_channel` when the member who left is this bot,
+  and a `message` with subtype `channel_archive` / `group_archive`: the channel's subscription is
+  removed and its unsent alerts dropped.
+Every handler is idempotent, so a retried event does no harm either.
 """
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.alert_outbox import drop_pending
+from bot.slack.services import request_team_id, services_of
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+ARCHIVE_MESSAGE_SUBTYPES = frozenset({"channel_archive", "group_archive"})
+LIFECYCLE_EVENTS = (
+    "app_uninstalled",
+    "tokens_revoked",
+    "channel_archive",
+    "group_archive",
+    "member_left_channel",
+)
+
+
+def stop_team(store: Store, team_id: str, reason: str) -> None:
+    store.set_team_sending(team_id, False, reason)
+    dropped = drop_pending(store, team_id, reason=reason)
+    log.warning("team %s: %s; alert sending stopped (%d unsent alerts dropped)", team_id, reason, dropped)
+
+
+def remove_channel(store: Store, team_id: str, channel_id: str, reason: str) -> None:
+    removed = store.unsubscribe(team_id, channel_id)
+    dropped = drop_pending(store, team_id, channel_id, reason=reason)
+    if removed or dropped:
+        log.info(
+            "channel %s/%s: %s; subscription removed (%d unsent alerts dropped)",
+            team_id,
+            channel_id,
+            reason,
+            dropped,
+        )
+
+
+def bot_user_ids(body: dict[str, Any], context: dict[str, Any]) -> set[str]:
+    """This bot's user id(s): from auth.test (Bolt's context) and the event's bot authorizations."""
+    ids = {str(context["bot_user_id"])} if context.get("bot_user_id") else set()
+    for authorization in body.get("authorizations") or []:
+        if isinstance(authorization, dict) and authorization.get("is_bot") and authorization.get("user_id"):
+            ids.add(str(authorization["user_id"]))
+    return ids
 
 
 def register(app: App) -> None:
-    """Placeholder until the alerts issue lands: no lifecycle listeners yet."""
+    store = services_of(app).store
+
+    @app.event("app_uninstalled")
+    def on_app_uninstalled(body: dict[str, Any], context: dict[str, Any]) -> None:
+        stop_team(store, request_team_id(body, context), "app_uninstalled")
+
+    @app.event("tokens_revoked")
+    def on_tokens_revoked(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+        tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else None
+        # Only user (oauth) tokens revoked: the bot token still posts. No detail: assume the worst.
+        if tokens is None or tokens.get("bot"):
+            stop_team(store, request_team_id(body, context), "tokens_revoked")
+        else:
+            log.info("tokens_revoked for user tokens only; the bot token is unaffected")
+
+    @app.event("channel_archive")
+    def on_channel_archive(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+        if event.get("channel"):
+            remove_channel(store, request_team_id(body, context), str(event["channel"]), "channel archived")
+
+    @app.event("group_archive")
+    def on_group_archive(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+        if event.get("channel"):
+            remove_channel(store, request_team_id(body, context), str(event["channel"]), "channel archived")
+
+    @app.event("member_left_channel")
+    def on_member_left(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+        if event.get("channel") and event.get("user") in bot_user_ids(body, context):
+            remove_channel(
+                store, request_team_id(body, context), str(event["channel"]), "the bot left the channel"
+            )
+
+    # The "channel archived" message arrives as a `message` event, which the DM listener (registered
+    # first; Bolt runs only the first matching listener) also matches: catch it in a middleware.
+    def archived_channel_messages(
+        body: dict[str, Any], context: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        event = body.get("event") if body.get("type") == "event_callback" else None
+        if (
+            isinstance(event, dict)
+            and event.get("type") == "message"
+            and event.get("subtype") in ARCHIVE_MESSAGE_SUBTYPES
+            and event.get("channel")
+        ):
+            try:
+                remove_channel(
+                    store, request_team_id(body, context), str(event["channel"]), "channel archived"
+                )
+            except Exception:
+                log.exception("could not remove the subscription of an archived channel")
+        return next()
+
+    app.use(archived_channel_messages)
