@@ -1,0 +1,175 @@
+"""`fal-bot run` in Socket Mode, wired end to end without Slack.
+
+The fake Web API answers `apps.connections.open` with a ws:// URL on a loopback WebSocket server
+(the `websockets` package) that plays Slack's side: a `hello` frame, then a real slash-command
+envelope from ../shared/fixtures/slack/socket_mode_envelopes.bolt_tests.jsonl; the test checks the
+acknowledgement envelope comes back over the socket, that /healthz works in this mode, and that
+SIGTERM stops the process in time.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import Server, ServerConnection, serve
+
+from tests.conftest import FIXTURES
+from tests.support.fake_slack import FakeSlack
+from tests.support.loopback import Request, Response
+from tests.test_run import APP_TOKEN, EXIT_WITHIN, bot_env, run_to_exit, start_bot
+
+SLACK_FIXTURES = FIXTURES / "slack"
+
+
+def _frames(name: str) -> list[dict[str, Any]]:
+    lines = (SLACK_FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _hello() -> dict[str, Any]:
+    return next(
+        f for f in _frames("socket_mode_control_frames.bolt_js_issue_1061.jsonl") if f["type"] == "hello"
+    )
+
+
+def _slash_command_envelope(text: str) -> dict[str, Any]:
+    envelope = next(
+        f for f in _frames("socket_mode_envelopes.bolt_tests.jsonl") if f["type"] == "slash_commands"
+    )
+    envelope["payload"].update(command="/fal", text=text)
+    return envelope
+
+
+class SocketModeSlack(FakeSlack):
+    """The fake Web API plus `apps.connections.open`, which only an app-level token may call."""
+
+    ws_url = ""
+
+    def _handle(self, request: Request) -> Response:
+        if urlsplit(request.path).path == "/api/apps.connections.open":
+            token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
+            answer = (
+                {"ok": True, "url": self.ws_url}
+                if token.startswith("xapp-")
+                else {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+            )
+            failure = self._take_failure("apps.connections.open", None)
+            if failure is not None:
+                answer = failure.body
+            return self._record(
+                _call("apps.connections.open", request), Response(200, json.dumps(answer)), answer
+            )
+        return super()._handle(request)
+
+
+def _call(method: str, request: Request) -> Any:
+    from tests.support.fake_slack import Call
+
+    return Call(method, {}, request.headers, request.path)
+
+
+class SlackSocket:
+    """Slack's side of one Socket Mode connection: greets, sends envelopes, collects what comes back."""
+
+    def __init__(self, envelopes: list[dict[str, Any]]):
+        self.envelopes = envelopes
+        self.received: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.connections = 0
+        self.server: Server = serve(self._session, "127.0.0.1", 0)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        port = self.server.socket.getsockname()[1]
+        return f"ws://127.0.0.1:{port}/link/?ticket=fake-ticket&app_id=A111"
+
+    def _session(self, connection: ServerConnection) -> None:
+        self.connections += 1
+        try:
+            connection.send(json.dumps(_hello()))
+            for envelope in self.envelopes:
+                connection.send(json.dumps(envelope))
+            for message in connection:
+                self.received.put(json.loads(message))
+        except ConnectionClosed:  # the built-in client drops TCP without a close frame
+            pass
+
+    def ack_for(self, envelope_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no acknowledgement for envelope {envelope_id}")
+            message = self.received.get(timeout=remaining)
+            if message.get("envelope_id") == envelope_id:
+                return message
+
+
+@pytest.fixture
+def slack_socket() -> Iterator[SlackSocket]:
+    socket_server = SlackSocket([_slash_command_envelope("help")])
+    socket_server.thread.start()
+    yield socket_server
+    socket_server.server.shutdown()
+
+
+@pytest.fixture
+def fake_slack(slack_socket: SlackSocket) -> Iterator[SocketModeSlack]:
+    fake = SocketModeSlack()
+    fake.ws_url = slack_socket.url
+    with fake:
+        yield fake
+
+
+def test_socket_mode_connects_acks_a_slash_command_and_stops_on_sigterm(
+    fake_slack: SocketModeSlack, slack_socket: SlackSocket, tmp_path: Path
+) -> None:
+    # SLACK_APP_TOKEN set and no --mode: Socket Mode by default; no signing secret needed.
+    env = bot_env(
+        fake_slack,
+        tmp_path / "bot.db",
+        "http://127.0.0.1:9",
+        SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_SIGNING_SECRET="<unset>",
+    )
+    bot = start_bot(env)
+    try:
+        envelope_id = slack_socket.envelopes[0]["envelope_id"]
+        ack = slack_socket.ack_for(envelope_id)
+        assert "subscribe" in json.dumps(ack.get("payload"))  # /fal help answered in the ack
+        assert fake_slack.calls("apps.connections.open")
+
+        bot.wait_until_serving()
+        status, body = bot.health()
+        assert status == 200 and body["ok"] is True, body
+    finally:
+        if bot.process.poll() is None:
+            code, took = bot.terminate_and_wait()
+        else:
+            code, took = bot.process.returncode, 0.0
+    assert code == 0, bot.stderr()
+    assert took < EXIT_WITHIN
+    stderr = bot.stderr()
+    assert APP_TOKEN not in stderr and "fal-bot is running in Socket mode" in stderr
+
+
+def test_an_app_token_slack_refuses_stops_start_up_with_exit_2(
+    fake_slack: SocketModeSlack, tmp_path: Path
+) -> None:
+    fake_slack.fail("apps.connections.open", "invalid_auth", times=None)
+    env = bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9", SLACK_APP_TOKEN=APP_TOKEN)
+    result = run_to_exit(env, "--mode", "socket")
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("fal-bot: SLACK_APP_TOKEN was refused by Slack (invalid_auth")
+    assert "App-Level Tokens" in last
+    assert APP_TOKEN not in result.stderr
