@@ -460,22 +460,7 @@ def parse_instatus(summary: object, components_json: object | None, *, source: s
     components = []
     if components_json is not None:
         rows = components_json.get("components") if isinstance(components_json, Mapping) else components_json
-        for raw in _dicts(rows):
-            if raw.get("isParent") is True:  # a group row: its children are listed themselves
-                continue
-            status = _text(raw.get("status"))
-            name = _text(raw.get("name"))
-            if not name:
-                continue
-            group = raw.get("group")
-            components.append(
-                Component(
-                    name=name,
-                    status=levels.level("instatus.impact", status, f"component status ({name})"),
-                    raw_status=status,
-                    group=_text(group.get("name")) if isinstance(group, Mapping) else _optional_text(group),
-                )
-            )
+        components = _instatus_components(_dicts(rows), levels)
 
     return _snapshot(
         source=source,
@@ -487,6 +472,38 @@ def parse_instatus(summary: object, components_json: object | None, *, source: s
         components=components,
         levels=levels,
     )
+
+
+def _instatus_components(rows: list[Mapping[str, Any]], levels: _Levels) -> list[Component]:
+    """Leaf components only. A group row (`isParent`, or one with `children`) is left out; its
+    children count, whether the page lists them at the top level, nested, or both."""
+    flat: list[tuple[Mapping[str, Any], str | None]] = []
+    for raw in rows:
+        children = [child for child in raw.get("children") or [] if isinstance(child, Mapping)]
+        if raw.get("isParent") is True or children:
+            flat += [(child, _text(raw.get("name")) or None) for child in children]
+        else:
+            flat.append((raw, None))
+    components: list[Component] = []
+    seen: set[str] = set()
+    for raw, parent in flat:
+        name = _text(raw.get("name"))
+        key = _text(raw.get("id")) or name
+        if not name or key in seen:
+            continue
+        seen.add(key)
+        status = _text(raw.get("status"))
+        group = raw.get("group")
+        group_name = _text(group.get("name")) if isinstance(group, Mapping) else _optional_text(group)
+        components.append(
+            Component(
+                name=name,
+                status=levels.level("instatus.impact", status, f"component status ({name})"),
+                raw_status=status,
+                group=group_name or parent,
+            )
+        )
+    return components
 
 
 def _instatus_end(start: str | None, duration: object) -> str | None:

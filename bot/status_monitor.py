@@ -71,7 +71,9 @@ class StatusMonitor:
         return None if taken is None else max(0.0, self._clock() - taken)
 
     def add_listener(self, callback: Callable[[StatusSnapshot], object]) -> None:
-        """`callback(snapshot)` runs after every poll, success or failure, in the polling thread."""
+        """`callback(snapshot)` runs after every poll, success or failure, in the thread that polled
+        (the poller, or a refresh() caller); listeners never run two at a time. Its return value is
+        ignored and an exception is logged, never passed on."""
         with self._lock:
             self._listeners.append(callback)
 

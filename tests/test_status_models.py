@@ -326,3 +326,41 @@ def test_parse_time(text: str, iso: str) -> None:
 
 def test_parse_time_garbage_is_none() -> None:
     assert parse_time("soon") is None and parse_time(None) is None
+
+
+def test_instatus_nested_children_count_and_are_not_doubled() -> None:
+    components = {
+        "components": [
+            {
+                "id": "g",
+                "name": "Inference",
+                "status": "OPERATIONAL",
+                "isParent": True,
+                "children": [
+                    {"id": "a", "name": "Queue API", "status": "PARTIALOUTAGE"},
+                    {"id": "b", "name": "Realtime", "status": "OPERATIONAL"},
+                ],
+            },
+            # the same child again at the top level, as some pages list it
+            {
+                "id": "a",
+                "name": "Queue API",
+                "status": "PARTIALOUTAGE",
+                "group": {"id": "g", "name": "Inference"},
+            },
+            {"id": "c", "name": "Storage", "status": "OPERATIONAL", "children": None, "isParent": False},
+        ]
+    }
+    snap = parse_instatus(instatus_summary("HASISSUES"), components, source=SOURCE)
+    assert [(c.name, c.status, c.group) for c in snap.components] == [
+        ("Queue API", "partial_outage", "Inference"),
+        ("Realtime", "operational", "Inference"),
+        ("Storage", "operational", None),
+    ]
+    assert snap.level == "partial_outage"
+
+
+def test_a_bare_list_of_components_is_accepted() -> None:
+    rows = [{"name": "Queue API", "status": "MAJOROUTAGE"}]
+    snap = parse_instatus(instatus_summary("HASISSUES"), rows, source=SOURCE)
+    assert snap.level == "major_outage" and snap.components[0].name == "Queue API"
