@@ -13,7 +13,6 @@ finish what is in flight and exit 0 within SHUTDOWN_BUDGET_SECONDS.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 import time
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from slack_bolt import App
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.alerts import AlertService
     from bot.server import HttpServer, Router
     from bot.status import StatusMonitor
 
@@ -290,6 +290,19 @@ class AuthWatch:
             self.check_once()
 
 
+def installed(store: Store, team_id: str) -> Callable[[], str | None]:
+    """The workspace still has the app: app_uninstalled / tokens_revoked (bot.slack.lifecycle) or a
+    dead-token answer to the alert sender stop the team in the store; a start with a working token
+    lifts that again (bot.alert_sender)."""
+
+    def check() -> str | None:
+        if not team_id or store.team_sending_enabled(team_id):
+            return None
+        return f"Slack workspace {team_id} removed the app or revoked its token"
+
+    return check
+
+
 class SocketWatch:
     """Socket Mode's connection, for /healthz: down longer than the grace period is unhealthy."""
 
@@ -309,15 +322,6 @@ class SocketWatch:
         if down_for > self.grace:
             return f"Socket Mode disconnected for {down_for:.0f} s"
         return None
-
-
-def _construct(factory: Callable[..., Any], **available: Any) -> Any:
-    """Call `factory` with the keyword arguments it declares (the alert service's constructor grows
-    as its issue lands; this keeps `run` working against either shape)."""
-    parameters = inspect.signature(factory).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return factory(**available)
-    return factory(**{name: value for name, value in available.items() if name in parameters})
 
 
 def _join_within(work: Callable[[], Any], timeout: float, name: str) -> bool:
@@ -340,7 +344,7 @@ class Runtime:
     store: Store
     monitor: StatusMonitor
     app: App
-    alerts: Any
+    alerts: AlertService
     router: Router
     http: HttpServer | None
     auth_watch: AuthWatch
@@ -441,7 +445,7 @@ def build_runtime(
         app = create_app(settings, client=client, store=store, monitor=monitor)
     except Exception as exc:  # Bolt's own auth.test failed between our check and now
         raise StartupError(f"could not start the Slack app: {_describe(exc)}", EXIT_UNAVAILABLE) from None
-    alerts = _construct(AlertService, settings=settings, store=store, client=client, monitor=monitor)
+    alerts = AlertService(settings=settings, store=store, client=client, monitor=monitor)
 
     started_at = time.monotonic()
     auth_watch = AuthWatch(WebClient(token=tokens.bot_token, base_url=settings.slack_api_url, timeout=10))
@@ -453,6 +457,7 @@ def build_runtime(
                 monitor, started_at, grace_seconds=2 * settings.fal_bot_status_deadline_seconds + 30
             ),
             "slack_token": auth_watch.check,
+            "slack_install": installed(store, str(identity.get("team_id") or "")),
         },
     )
     slack_handler = None

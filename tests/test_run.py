@@ -496,3 +496,20 @@ def test_healthz_json_shape_is_the_contracts(store: Store) -> None:
         assert body["ok"] is True and body["level"] == "unknown" and body["status_age_seconds"] is None
     finally:
         server.shutdown(timeout=2)
+
+
+def test_healthz_is_503_once_slack_says_the_app_was_uninstalled(running_bot: Bot) -> None:
+    sender = SlackSender(running_bot.events_url)
+    try:
+        assert running_bot.health()[0] == 200
+        answer = sender.send(event("app_uninstalled.slack_docs.json", team_id="T111", event_id="EvGone1"))
+        assert answer.status_code == 200
+        deadline = time.monotonic() + 10
+        status, body = running_bot.health()
+        while status == 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            status, body = running_bot.health()
+        assert status == 503
+        assert "removed the app" in body["problems"]["slack_install"]
+    finally:
+        sender.close()
