@@ -192,7 +192,6 @@ def create_app(
         else _default_diagnoser_factory(settings),
     )
     app = FalBotApp(
-        token=token or client.token,
         signing_secret=secret,
         client=client,
         process_before_response=True,

@@ -531,4 +531,4 @@ def home_view(
     rendered.extend(b.to_dict() for b in sections_for_lines(lines)[:20])
     rendered.append(DividerBlock().to_dict())
     rendered.extend(b.to_dict() for b in sections_for_lines(HOME_HOW_TO))
-    return View(type="home", blocks=[]).to_dict() | {"blocks": rendered[:MAX_HOME_BLOCKS]}
+    return View(type="home", blocks=rendered[:MAX_HOME_BLOCKS]).to_dict()
