@@ -22,7 +22,8 @@ from rapidfuzz import fuzz, process
 from bot import evidence as ev
 from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, redact
 from bot.knowledge import Entry, KnowledgeBase
-from bot.normalize import MAX_INPUT_CHARS, focus, fuzz_text, normalize
+from bot.normalize import FOCUS_BUDGET, MAX_INPUT_CHARS, Lines, focus, fuzz_text, normalize
+from bot.similarity import TextIndex
 
 # ---------------------------------------------------------------------------------------------
 # Tunable weights. Messages, error types and entry regexes are strong evidence; exceptions and hosts
@@ -52,7 +53,8 @@ RUNNER_UP_FLOOR = 25.0
 MAX_MATCHES = 3
 NEGATIVE_MATCH = 90.0
 PENALTY_NEGATIVE_EXAMPLE = 40.0
-LARGE_TEXT = 20_000
+LARGE_TEXT = 20_000  # longer pastes: entry regexes run on the error-looking lines only
+PATTERN_BUDGET = 5000
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,8 @@ class Diagnoser:
                     is not None
                 )
                 self._choice_generic.append(generic)
+        self._positive_index = TextIndex(self._choices, shortlist=40)
+        self._negative_index = TextIndex(self._negatives, shortlist=12)
 
     # -- public ------------------------------------------------------------------------------
     def diagnose(self, text: str) -> Diagnosis:
@@ -243,8 +247,9 @@ class Diagnoser:
                     position = lowered.find(message.text[:24])
                     if position >= 0:
                         hits_at.append(position)
-        window = focus(text, tuple(hits_at))
-        pattern_text = text if len(text) <= LARGE_TEXT else focus(text, tuple(hits_at), budget=8000)
+        lines = Lines(text) if len(text) > FOCUS_BUDGET else None
+        window = focus(text, tuple(hits_at), lines=lines)
+        pattern_text = text if len(text) <= LARGE_TEXT else focus(text, tuple(hits_at), PATTERN_BUDGET, lines)
         query = fuzz_text(window)
         fuzzy = self._fuzzy(query)
         unlike, foreign = self._negative_similarity(query)
@@ -304,9 +309,7 @@ class Diagnoser:
         if not query or not self._negatives:
             return per_entry, foreign
         damping = min(1.0, (len(query) / 80.0) ** 0.5)
-        for _choice, similarity, position in process.extract(
-            query, self._negatives, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=NEGATIVE_MATCH
-        ):
+        for position, similarity in self._negative_index.scores(query, NEGATIVE_MATCH):
             similarity *= damping
             owner = self._negative_owner[position]
             if owner is None:
@@ -322,9 +325,7 @@ class Diagnoser:
             return {}
         damping = min(1.0, (len(query) / 80.0) ** 0.5)
         best: dict[int, tuple[float, bool]] = {}
-        for _choice, similarity, position in process.extract(
-            query, self._choices, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=30
-        ):
+        for position, similarity in self._positive_index.scores(query, 30):
             owner = self._choice_owner[position]
             value = (similarity * damping, self._choice_generic[position])
             if owner not in best or value[0] > best[owner][0]:

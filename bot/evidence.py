@@ -10,17 +10,17 @@ import re
 from dataclasses import dataclass, field
 
 # -- HTTP status codes as people paste them ---------------------------------------------------
+# Applied to lower-cased text; no leading \\b where a literal start lets the regex engine skip ahead.
 _STATUS_PATTERNS = [
-    re.compile(r"\bhttp/\d(?:\.\d)?\"?\s+(\d{3})\b", re.I),
-    re.compile(r"\bstatus(?:[ _-]?code)?\W{0,4}(\d{3})\b", re.I),
-    re.compile(r"\b(?:error|response|http|code)\W{0,3}(?:code\W{0,3})?(\d{3})\b", re.I),
-    re.compile(r"\b(\d{3})\W{0,3}(?:client|server) error\b", re.I),
-    re.compile(r"\b(?:client|server) error\W{0,3}(\d{3})\b", re.I),
+    re.compile(r"http/\d(?:\.\d)?\"?\s+(\d{3})\b"),
+    re.compile(r"status(?:[ _-]?code)?\W{0,4}(\d{3})\b"),
+    re.compile(r"(?:error|response|http|code)\W{0,3}(?:code\W{0,3})?(\d{3})\b"),
+    re.compile(r"(?<!\d)(\d{3})\W{0,3}(?:client|server) error\b"),
+    re.compile(r"(?:client|server) error\W{0,3}(\d{3})\b"),
     re.compile(
-        r"\b(\d{3})\W{0,3}(?:forbidden|unauthori[sz]ed|not found|unprocessable|too many requests"
+        r"(?<!\d)(\d{3})\W{0,3}(?:forbidden|unauthori[sz]ed|not found|unprocessable|too many requests"
         r"|internal server|bad gateway|service unavailable|gateway time|method not allowed"
-        r"|payment required|bad request|request timeout|conflict|client closed)",
-        re.I,
+        r"|payment required|bad request|request timeout|conflict|client closed)"
     ),
     re.compile(r"\((\d{3})\)|\[(\d{3})\]"),
     re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
@@ -40,13 +40,14 @@ _REASONS = {
     "gateway timeout": 504,
     "gateway time-out": 504,
 }
-_REASON_RE = re.compile(r"\b(" + "|".join(re.escape(r) for r in _REASONS) + r")\b", re.I)
+_REASON_RE = re.compile(r"\b(" + "|".join(re.escape(r) for r in _REASONS) + r")\b")
 
 
 def status_codes(text: str) -> tuple[set[int], list[int]]:
     """HTTP error statuses (400-599) mentioned in the text, and where they were found."""
     codes: set[int] = set()
     offsets: list[int] = []
+    text = text.lower()
     for pattern in _STATUS_PATTERNS:
         for match in pattern.finditer(text):
             for group in match.groups():
@@ -55,30 +56,49 @@ def status_codes(text: str) -> tuple[set[int], list[int]]:
                     if len(offsets) < 40:
                         offsets.append(match.start())
     for match in _REASON_RE.finditer(text):
-        codes.add(_REASONS[match.group(1).lower()])
+        codes.add(_REASONS[match.group(1)])
     return codes, offsets
 
 
 # -- is this about fal? ---------------------------------------------------------------------------
+# Each marker: (regex, label, needles). The regex only runs when one of its lower-case needles
+# occurs in the text: plain substring tests keep a 40 KB paste fast.
+_Marker = tuple[re.Pattern[str], str, tuple[str, ...]]
+
+
+def _present(marker: _Marker, text: str, lowered: str) -> bool:
+    pattern, _label, needles = marker
+    return any(needle in lowered for needle in needles) and pattern.search(text) is not None
+
+
 HOST_TOKEN = re.compile(r"(?<![\w@-])((?:[a-z0-9-]+\.)+[a-z]{2,})(?![\w-])", re.I)
 _FAL_HOST = re.compile(r"(?:^|\.)(?:fal\.run|fal\.ai|fal\.media|falrun\.com)$", re.I)
 _ENDPOINT = re.compile(r"(?<![\w/.-])(fal-ai/[a-z0-9._-]+(?:/[a-z0-9._-]+)*)", re.I)
 _FAL_SHAPED_KEY = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?::|%3a)[0-9a-f]{32}", re.I
 )
-_STRONG_MARKERS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bfal[_-]client\b|\bfal_client\.|\bfal-serverless\b|\bimport fal\b", re.I), "fal_client"),
-    (re.compile(r"@fal-ai/[a-z-]+", re.I), "@fal-ai client"),
-    (re.compile(r"\bFAL_(?:API_|AI_)?KEY(?:_ID|_SECRET)?\b", re.I), "FAL_KEY"),
-    (re.compile(r"\bx-fal-[a-z-]+", re.I), "x-fal header"),
-    (re.compile(r"\bfal_(?:jwt_token|webhook)\b", re.I), "fal query parameter"),
+_STRONG_MARKERS: list[_Marker] = [
+    (
+        re.compile(r"\bfal[_-]client\b|\bfal_client\.|\bfal-serverless\b|\bimport fal\b", re.I),
+        "fal_client",
+        ("fal",),
+    ),
+    (re.compile(r"@fal-ai/[a-z-]+", re.I), "@fal-ai client", ("@fal-ai",)),
+    (re.compile(r"\bFAL_(?:API_|AI_)?KEY(?:_ID|_SECRET)?\b", re.I), "FAL_KEY", ("fal_",)),
+    (re.compile(r"\bx-fal-[a-z-]+", re.I), "x-fal header", ("x-fal-",)),
+    (re.compile(r"\bfal_(?:jwt_token|webhook)\b", re.I), "fal query parameter", ("fal_",)),
     (
         re.compile(r"\bFalClient(?:HTTP|Timeout)?Error\b|\bfal(?:_client)?\.auth\.MissingCredentialsError\b"),
         "fal exception",
+        ("falclient", "missingcredentialserror"),
     ),
-    (re.compile(r"\bfal\.(?:config|subscribe|queue|realtime|storage|stream)\b", re.I), "fal client call"),
-    (re.compile(r"\bfal\.ai\b|\bfal ai\b|\bfalai\b", re.I), "fal.ai"),
-    (re.compile(r"\bauthorization\W{0,4}key\s+\S", re.I), "Authorization: Key header"),
+    (
+        re.compile(r"\bfal\.(?:config|subscribe|queue|realtime|storage|stream)\b", re.I),
+        "fal client call",
+        ("fal.",),
+    ),
+    (re.compile(r"\bfal\.ai\b|\bfal ai\b|\bfalai\b", re.I), "fal.ai", ("fal",)),
+    (re.compile(r"\bauthorization\W{0,4}key\s+\S", re.I), "Authorization: Key header", ("authorization",)),
 ]
 # Error types that only fal uses.
 _FAL_ERROR_TYPES = re.compile(
@@ -86,16 +106,17 @@ _FAL_ERROR_TYPES = re.compile(
     r"|face_detection_error|client_disconnected)\b"
 )
 # Hints that alone would not prove much but, with no other vendor in sight, say "fal".
-_WEAK_MARKERS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?:\b|_)fal(?:\b|_)", re.I), "the word fal"),
-    (re.compile(r"Fal(?=[A-Z][a-z])|[a-z]Fal\b"), "a fal identifier"),
-    (re.compile(r"\bRealtimeError\b"), "fal_client's RealtimeError"),
+_WEAK_MARKERS: list[_Marker] = [
+    (re.compile(r"(?:\b|_)fal(?:\b|_)", re.I), "the word fal", ("fal",)),
+    (re.compile(r"Fal(?=[A-Z][a-z])|[a-z]Fal\b"), "a fal identifier", ("fal",)),
+    (re.compile(r"\bRealtimeError\b"), "fal_client's RealtimeError", ("realtimeerror",)),
     (
         re.compile(
             r"\b(?:image_too_small|image_too_large|audio_duration_too_long|unsupported_image_format"
             r"|content_policy_violation)\b"
         ),
         "fal error type",
+        ("image_too", "audio_duration", "unsupported_image", "content_policy"),
     ),
     (
         re.compile(
@@ -104,11 +125,20 @@ _WEAK_MARKERS: list[tuple[re.Pattern[str], str]] = [
             re.I,
         ),
         "fal field names",
+        (
+            "square",
+            "landscape_",
+            "portrait_",
+            "gateway_request",
+            "queue_position",
+            "safety_checker",
+            "nsfw_concepts",
+        ),
     ),
 ]
 
 # -- is this someone else's? ---------------------------------------------------------------------------
-_VENDORS: list[tuple[re.Pattern[str], str]] = [
+_VENDORS: list[_Marker] = [
     (
         re.compile(
             r"\bopenai\b|api\.openai\.com|\bsk-(?:proj-)?[a-z0-9_-]{16,}|chatgpt|\bgpt-[345]|\bdall-?e"
@@ -116,16 +146,26 @@ _VENDORS: list[tuple[re.Pattern[str], str]] = [
             re.I,
         ),
         "OpenAI",
+        ("openai", "sk-", "chatgpt", "gpt-", "dall", "insufficient_quota", "incorrect api key", "azure"),
     ),
-    (re.compile(r"anthropic|\bclaude\b|\bsk-ant-|overloaded_error|x-api-key", re.I), "Anthropic"),
-    (re.compile(r"replicate|\br8_[a-z0-9]{10,}", re.I), "Replicate"),
-    (re.compile(r"\bstripe|api\.stripe\.com|\bcus_[a-z0-9]{6,}|\bpi_[a-z0-9]{10,}", re.I), "Stripe"),
+    (
+        re.compile(r"anthropic|\bclaude\b|\bsk-ant-|overloaded_error|x-api-key", re.I),
+        "Anthropic",
+        ("anthropic", "claude", "sk-ant", "overloaded_error", "x-api-key"),
+    ),
+    (re.compile(r"replicate|\br8_[a-z0-9]{10,}", re.I), "Replicate", ("replicate", "r8_")),
+    (
+        re.compile(r"\bstripe|api\.stripe\.com|\bcus_[a-z0-9]{6,}|\bpi_[a-z0-9]{10,}", re.I),
+        "Stripe",
+        ("stripe", "cus_", "pi_"),
+    ),
     (
         re.compile(
             r"botocore|boto3|amazonaws\.com|\baws\b|bedrock|\bs3\b|an error occurred \(\w+\) when calling",
             re.I,
         ),
         "AWS",
+        ("boto", "amazonaws", "aws", "bedrock", "s3", "an error occurred ("),
     ),
     (
         re.compile(
@@ -134,13 +174,15 @@ _VENDORS: list[tuple[re.Pattern[str], str]] = [
             re.I,
         ),
         "Hugging Face",
+        ("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you"),
     ),
-    (re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon"),
+    (re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
     (
         re.compile(
             r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com", re.I
         ),
         "Google",
+        ("generativelanguage", "gemini", "vertex", "google"),
     ),
     (
         re.compile(
@@ -150,8 +192,30 @@ _VENDORS: list[tuple[re.Pattern[str], str]] = [
             re.I,
         ),
         "another service",
+        (
+            "groq",
+            "mistral",
+            "cohere",
+            "together",
+            "elevenlabs",
+            "stability",
+            "midjourney",
+            "deepseek",
+            "perplexity",
+            "ollama",
+            "runwayml",
+            "leonardo",
+            "runpod",
+            "openrouter",
+            "supabase",
+            "twilio",
+            "sendgrid",
+            "firebase",
+            "github",
+            "vercel",
+        ),
     ),
-    (re.compile(r"[\"']param[\"']\s*:\s*(?:null|[\"'])", re.I), "an OpenAI-style error body"),
+    (re.compile(r"[\"']param[\"']\s*:\s*(?:null|[\"'])", re.I), "an OpenAI-style error body", ("param",)),
 ]
 # Error bodies shaped like OpenAI-compatible APIs or RFC 7807 problem details. fal's model APIs
 # answer `{"detail": ...}`, so with nothing naming fal such a body is someone else's.
@@ -160,8 +224,19 @@ _FOREIGN_SHAPE = re.compile(
     r"|[\"']title[\"']\s*:\s*[\"'][^\"']*[\"']\s*,\s*[\"']detail[\"']",
     re.I,
 )
+_VENDOR_DOMAINS = (
+    "huggingface",
+    "hf.co",
+    "replicate.com",
+    "openai.com",
+    "anthropic.com",
+    "amazonaws.com",
+    "stripe.com",
+    "googleapis.com",
+    "openrouter.ai",
+)
 _VENDOR_URL = re.compile(
-    r"\S*(?:huggingface|hf\.co|replicate\.com|openai\.com|anthropic\.com|amazonaws\.com|stripe\.com"
+    r"(?<!\S)\S*(?:huggingface|hf\.co|replicate\.com|openai\.com|anthropic\.com|amazonaws\.com|stripe\.com"
     r"|googleapis\.com|openrouter\.ai)\S*",
     re.I,
 )
@@ -198,34 +273,45 @@ class Evidence:
 def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     """Evidence in a normalised text. `fal_messages` are fal's own specific messages (lower case)."""
     evidence = Evidence()
-    without_vendor_urls = _VENDOR_URL.sub(" ", text)
-    lowered = without_vendor_urls.lower()
-    fal_hosts = sorted(h for h in hosts if _FAL_HOST.search(h) and h in lowered)
-    evidence.strong += [f"host {host}" for host in fal_hosts[:3]]
-    for pattern, label in _STRONG_MARKERS:
-        if pattern.search(without_vendor_urls) and not (label == "fal.ai" and fal_hosts):
-            evidence.strong.append(label)
-    endpoint = _ENDPOINT.search(without_vendor_urls)
-    if endpoint:
-        evidence.strong.append(f"endpoint {endpoint.group(1)}")
-    if _FAL_SHAPED_KEY.search(text):
-        evidence.strong.append("a fal-shaped key")
-    error_type = _FAL_ERROR_TYPES.search(without_vendor_urls)
-    if error_type:
-        evidence.strong.append(f"fal error type {error_type.group(0)}")
-    collapsed = " ".join(lowered.split())
-    for message in fal_messages:
-        if message in collapsed:
-            evidence.strong.append(f"fal message “{message[:60]}”")
-            break
-    for pattern, label in _WEAK_MARKERS:
-        if pattern.search(without_vendor_urls):
-            evidence.weak.append(label)
-            evidence.names_fal |= label in ("the word fal", "a fal identifier")
-    for pattern, label in _VENDORS:
-        if pattern.search(text):
-            evidence.vendors.append(label)
-    evidence.foreign_shape = bool(_FOREIGN_SHAPE.search(text))
+    original_lowered = text.lower()
+    # fal paths inside another vendor's URL (router.huggingface.co/fal-ai/...) do not make it fal's.
+    if any(domain in original_lowered for domain in _VENDOR_DOMAINS):
+        own = _VENDOR_URL.sub(" ", text)
+        lowered = own.lower()
+    else:
+        own, lowered = text, original_lowered
+    if "fal" in lowered or "authorization" in lowered:
+        fal_hosts = sorted(h for h in hosts if _FAL_HOST.search(h) and h in lowered)
+        evidence.strong += [f"host {host}" for host in fal_hosts[:3]]
+        for marker in _STRONG_MARKERS:
+            if _present(marker, own, lowered) and not (marker[1] == "fal.ai" and fal_hosts):
+                evidence.strong.append(marker[1])
+        if "fal-ai/" in lowered:
+            endpoint = _ENDPOINT.search(own)
+            if endpoint:
+                evidence.strong.append(f"endpoint {endpoint.group(1)}")
+    if ":" in text or "%3a" in lowered:
+        key = _FAL_SHAPED_KEY.search(text)
+        if key:
+            evidence.strong.append("a fal-shaped key")
+    if "_" in lowered:
+        error_type = _FAL_ERROR_TYPES.search(own)
+        if error_type:
+            evidence.strong.append(f"fal error type {error_type.group(0)}")
+    if fal_messages:
+        collapsed = " ".join(lowered.split())
+        for message in fal_messages:
+            if message in collapsed:
+                evidence.strong.append(f"fal message “{message[:60]}”")
+                break
+    for marker in _WEAK_MARKERS:
+        if _present(marker, own, lowered):
+            evidence.weak.append(marker[1])
+            evidence.names_fal |= marker[1] in ("the word fal", "a fal identifier")
+    for marker in _VENDORS:
+        if _present(marker, text, original_lowered):
+            evidence.vendors.append(marker[1])
+    evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
     return evidence
 
 

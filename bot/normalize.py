@@ -7,6 +7,7 @@ left once those layers are peeled off.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 
@@ -36,16 +37,14 @@ _TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?
 _FUZZ_NOISE = re.compile(r"[^\w\s:/.@'\"-]+")
 _FUZZ_SPACES = re.compile(r"\s+")
 
+# Applied to lower-cased lines (faster than IGNORECASE on long pastes).
 _ERROR_WORDS = re.compile(
     r"error|exception|traceback|failed|failure|fatal|detail|forbidden|unauthori[sz]ed|denied|invalid"
     r"|timed? ?out|refused|locked|not found|unprocessable|too many|rejected|unavailable|missing|cannot"
-    r"|can't|\b[45]\d\d\b|status",
-    re.IGNORECASE,
+    r"|can't|(?<!\d)[45]\d\d(?!\d)|status"
 )
-_FAL_WORDS = re.compile(r"fal[._-]|\bfal\b|falrun|fal_client|@fal-ai", re.IGNORECASE)
-_BOILERPLATE = re.compile(
-    r'^\s*(?:file "[^"]*", line \d+|at [\w.$<>]+ \(|at (?:async )?[\w./:-]+:\d+:\d+)', re.IGNORECASE
-)
+_FAL_WORDS = re.compile(r"fal[._-]|\bfal\b|falrun|@fal-ai")
+_BOILERPLATE = re.compile(r'^\s*(?:file "[^"]*", line \d+|at [\w.$<>]+ \(|at (?:async )?[\w./:-]+:\d+:\d+)')
 
 
 def _unescape_once(text: str) -> str:
@@ -100,15 +99,31 @@ def fuzz_text(text: str) -> str:
 
 def line_weight(line: str) -> int:
     """How error-like a line is: error words, status codes, fal markers; traceback frames count little."""
-    if _BOILERPLATE.match(line):
+    lowered = line[:2000].lower()
+    if _BOILERPLATE.match(lowered):
         return 0
-    weight = len(_ERROR_WORDS.findall(line[:2000]))
-    if weight and _FAL_WORDS.search(line[:2000]):
+    weight = len(_ERROR_WORDS.findall(lowered))
+    if weight and _FAL_WORDS.search(lowered):
         weight += 2
     return weight
 
 
-def focus(text: str, must_include: tuple[int, ...] = (), budget: int = FOCUS_BUDGET) -> str:
+class Lines:
+    """A long text split into lines, each with its error weight, computed once per paste."""
+
+    def __init__(self, text: str):
+        self.lines = text.split("\n")
+        self.weights = [line_weight(line) for line in self.lines]
+        self.starts: list[int] = []
+        position = 0
+        for line in self.lines:
+            self.starts.append(position)
+            position += len(line) + 1
+
+
+def focus(
+    text: str, must_include: tuple[int, ...] = (), budget: int = FOCUS_BUDGET, lines: Lines | None = None
+) -> str:
     """The error-looking part of a normalised text, at most about `budget` characters.
 
     Short texts are returned whole. For long ones, the lines with the most error evidence (and the
@@ -117,35 +132,21 @@ def focus(text: str, must_include: tuple[int, ...] = (), budget: int = FOCUS_BUD
     """
     if len(text) <= budget:
         return text
-    lines = text.split("\n")
-    starts: list[int] = []
-    position = 0
-    for line in lines:
-        starts.append(position)
-        position += len(line) + 1
-    forced = set()
-    if must_include:
-        import bisect
-
-        for offset in must_include:
-            forced.add(max(0, bisect.bisect_right(starts, offset) - 1))
-    ranked = sorted(
-        range(len(lines)),
-        key=lambda i: (i in forced, line_weight(lines[i])),
-        reverse=True,
-    )
+    lines = lines or Lines(text)
+    forced = {max(0, bisect.bisect_right(lines.starts, offset) - 1) for offset in must_include}
+    weights = lines.weights
+    ranked = sorted(range(len(weights)), key=lambda i: (i in forced, weights[i]), reverse=True)
     chosen: set[int] = set()
     used = 0
     for index in ranked:
         if used >= budget:
             break
-        if index not in forced and line_weight(lines[index]) == 0:
+        if index not in forced and weights[index] == 0:
             break
         for neighbour in (index, index - 1, index + 1):
-            if 0 <= neighbour < len(lines) and neighbour not in chosen:
-                piece = lines[neighbour][:600]
+            if 0 <= neighbour < len(weights) and neighbour not in chosen:
                 chosen.add(neighbour)
-                used += len(piece) + 1
+                used += min(len(lines.lines[neighbour]), 600) + 1
     if not chosen:
         return text[:budget]
-    return "\n".join(lines[i][:600] for i in sorted(chosen))
+    return "\n".join(lines.lines[i][:600] for i in sorted(chosen))
