@@ -1,0 +1,335 @@
+"""Outage alerts end to end: the real `fal-bot run --mode http` process, the loopback fake Slack Web
+API and a scripted status page. Subscriptions go through the signed `/fal subscribe` command (or,
+for the 50-channel crash test, straight into the SQLite file the process uses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.alert_sender import METADATA_EVENT_TYPE
+from bot.store import Store, Subscription
+from tests.conftest import REPO
+from tests.support.fake_slack import FakeSlack
+from tests.support.loopback import LoopbackServer, Request, Response
+from tests.support.signing import BOT_TOKEN, SIGNING_SECRET, SlackSender, slash_command
+from tests.support.status_page import FakeStatusPage
+
+pytestmark = pytest.mark.slow
+
+TEAM = "T111"
+CHANNEL = "C111"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def now_iso(offset_seconds: float = 0.0) -> str:
+    return datetime.fromtimestamp(time.time() + offset_seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        time.sleep(0.05)
+
+
+class BotProcess:
+    """`python -m bot run --mode http` against the fakes, started and stopped by the test."""
+
+    def __init__(self, fake: FakeSlack, page: FakeStatusPage, db: Path, **env: str):
+        self.port = free_port()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FAL_"))}
+        self.env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=fake.api_url,
+            FAL_STATUS_URL=page.url,
+            FAL_BOT_DB=str(db),
+            FAL_BOT_POLL_SECONDS="1",
+            PYTHONUNBUFFERED="1",
+            LOG_LEVEL="INFO",
+        )
+        self.env.update(env)
+        self.log = db.parent / "bot.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def start(self) -> BotProcess:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "run",
+                    "--mode",
+                    "http",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                env=self.env,
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"fal-bot run exited {self.process.returncode}:\n{self.log.read_text()}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2).close()
+                return self
+            except urllib.error.HTTPError:
+                return self  # 503 while the first poll is pending: serving all the same
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("fal-bot run never served /healthz")
+
+    def terminate(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=20)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop_quietly(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack(team_id=TEAM) as server:
+        yield server
+
+
+@pytest.fixture
+def processes() -> Iterator[list[BotProcess]]:
+    started: list[BotProcess] = []
+    yield started
+    for process in started:
+        process.stop_quietly()
+
+
+def alerts(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
+    """Top-level alert messages the bot posted in `channel`."""
+    return [
+        m
+        for m in fake.messages(channel)
+        if (m.get("metadata") or {}).get("event_type") == METADATA_EVENT_TYPE and "thread_ts" not in m
+    ]
+
+
+def replies(fake: FakeSlack, channel: str, parent_ts: str) -> list[dict[str, Any]]:
+    return [m for m in fake.messages(channel) if m.get("thread_ts") == parent_ts]
+
+
+def edits(fake: FakeSlack, channel: str, ts: str) -> list[str]:
+    return [c.text_and_blocks() for c in fake.ok_calls("chat.update", channel=channel, ts=ts)]
+
+
+def slash(fake: FakeSlack, bot: BotProcess, text: str) -> None:
+    sender = SlackSender(bot.events_url)
+    try:
+        request = slash_command(text, response_url=fake.new_response_url(), team_id=TEAM, channel_id=CHANNEL)
+        answer = sender.send(request)
+        assert answer.status_code == 200, answer.text
+    finally:
+        sender.close()
+
+
+def test_subscribe_alert_update_restart_recover_unsubscribe(
+    fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    page = FakeStatusPage(loopback, flavour="statuspage")
+    db = tmp_path / "bot.db"
+    bot = BotProcess(fake, page, db).start()
+    processes.append(bot)
+    store = Store(db)
+
+    slash(fake, bot, "subscribe")
+    wait_until(lambda: store.subscription(TEAM, CHANNEL) is not None, what="subscription stored")
+    wait_until(lambda: fake.ok_calls("chat.postMessage", channel=CHANNEL), what="subscribe confirmation")
+    confirmations = len(fake.messages(CHANNEL))
+
+    # Slack answers the alert's first post with 429.
+    fake.rate_limit("chat.postMessage", retry_after=1, channel=CHANNEL, times=1)
+    page.open_incident(id="inc1", name="Queue <!channel> slow", impact="major_outage", started=now_iso(-60))
+    wait_until(lambda: alerts(fake, CHANNEL), what="the alert")
+    [parent] = alerts(fake, CHANNEL)
+    assert "Queue &lt;!channel&gt; slow" in json.dumps(parent["blocks"])
+    assert "<!channel>" not in json.dumps(parent["blocks"]) + str(parent["text"])
+    alert_posts = fake.calls("chat.postMessage", channel=CHANNEL)[confirmations:]
+    assert [c.status for c in alert_posts] == [429, 200]
+
+    # Update: a threaded reply, and the parent edited to show the new state.
+    page.update_incident("inc1", status="identified", body="Found the cause")
+    wait_until(lambda: replies(fake, CHANNEL, parent["ts"]), what="the threaded update")
+    assert "Found the cause" in json.dumps(replies(fake, CHANNEL, parent["ts"])[0]["blocks"])
+    wait_until(lambda: any("Identified" in e for e in edits(fake, CHANNEL, parent["ts"])), what="parent edit")
+
+    # SIGTERM and restart: nothing is posted again.
+    assert bot.terminate() == 0
+    posts_before = len(fake.ok_calls("chat.postMessage"))
+    bot = BotProcess(fake, page, db).start()
+    processes.append(bot)
+    time.sleep(3)  # three polls
+    assert len(fake.ok_calls("chat.postMessage")) == posts_before
+    assert len(alerts(fake, CHANNEL)) == 1
+
+    # Recovery: in the thread with the duration, and the parent edited to show it is over.
+    page.resolve("inc1")
+    wait_until(lambda: len(replies(fake, CHANNEL, parent["ts"])) == 2, what="the resolution")
+    resolution = replies(fake, CHANNEL, parent["ts"])[1]
+    assert "Resolved after 1 min" in str(resolution["text"]) or "Resolved after 2 min" in str(
+        resolution["text"]
+    )
+    wait_until(
+        lambda: any("Resolved: Queue" in e for e in edits(fake, CHANNEL, parent["ts"])), what="final edit"
+    )
+
+    # Unsubscribe: nothing more.
+    slash(fake, bot, "unsubscribe")
+    wait_until(lambda: store.subscription(TEAM, CHANNEL) is None, what="unsubscribed")
+    page.open_incident(id="inc2", name="Realtime down", impact="major_outage", started=now_iso())
+    time.sleep(3)
+    assert len(alerts(fake, CHANNEL)) == 1
+    assert len(replies(fake, CHANNEL, parent["ts"])) == 2
+    assert bot.terminate() == 0
+
+
+class SlowPosts:
+    """Slack records each post at once but answers it late: a kill lands between the two."""
+
+    def __init__(self, fake: FakeSlack, delay: float):
+        self.delay = delay
+        self._handler = fake.server.handler
+        fake.server.handler = self
+
+    def __call__(self, request: Request) -> Response:
+        response = self._handler(request)
+        if self.delay and request.path.endswith("/chat.postMessage"):
+            response.delay = self.delay
+        return response
+
+
+@pytest.mark.parametrize("kill_after", [1, 20, 45])
+def test_sigkill_during_fan_out_still_alerts_every_channel_exactly_once(
+    fake: FakeSlack,
+    loopback: type[LoopbackServer],
+    tmp_path: Path,
+    processes: list[BotProcess],
+    kill_after: int,
+) -> None:
+    page = FakeStatusPage(loopback, flavour="instatus")
+    db = tmp_path / "bot.db"
+    store = Store(db)
+    channels = [f"C{number:03d}" for number in range(50)]
+    for channel in channels:
+        store.subscribe(Subscription(TEAM, channel))
+    slow = SlowPosts(fake, delay=0.25)
+    bot = BotProcess(fake, page, db).start()
+    processes.append(bot)
+    page.open_incident(id="big", name="Everything is slow", impact="partial_outage", started=now_iso())
+    wait_until(lambda: len(fake.calls("chat.postMessage")) >= kill_after, what=f"{kill_after} posts")
+    bot.kill()
+    killed_at = len(fake.calls("chat.postMessage"))
+    assert killed_at < 50, "the fan-out finished before the kill; slow Slack down more"
+
+    slow.delay = 0.0
+    bot = BotProcess(fake, page, db).start()
+    processes.append(bot)
+    wait_until(
+        lambda: all(alerts(fake, channel) for channel in channels), timeout=30, what="every channel alerted"
+    )
+    time.sleep(1.5)  # anything still to come would come now
+    counts = {channel: len(alerts(fake, channel)) for channel in channels}
+    assert set(counts.values()) == {1}, {c: n for c, n in counts.items() if n != 1}
+    assert bot.terminate() == 0
+
+
+def test_unreadable_page_notes_once_and_never_alerts_an_outage(
+    fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    page = FakeStatusPage(loopback, flavour="instatus")
+    db = tmp_path / "bot.db"
+    Store(db).subscribe(Subscription(TEAM, CHANNEL))
+    bot = BotProcess(fake, page, db, FAL_BOT_UNKNOWN_NOTE_MINUTES="0.03").start()  # 1.8 s
+    processes.append(bot)
+    time.sleep(1.5)  # a readable first poll
+    page.fail(503)
+    wait_until(lambda: alerts(fake, CHANNEL), what="the cannot-read note")
+    time.sleep(2.5)  # stays unreadable: still one note, no outage alert
+    [note] = alerts(fake, CHANNEL)
+    assert "cannot be read" in str(note["text"])
+    page.recover()
+    wait_until(lambda: replies(fake, CHANNEL, note["ts"]), what="readable again")
+    assert "can be read again" in str(replies(fake, CHANNEL, note["ts"])[0]["text"])
+    time.sleep(1.5)
+    assert len(alerts(fake, CHANNEL)) == 1  # the page was operational all along: nothing else
+    assert bot.terminate() == 0
+
+
+def test_flapping_incident_and_bouncing_component_stay_in_one_thread(
+    fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    page = FakeStatusPage(loopback, flavour="instatus")
+    db = tmp_path / "bot.db"
+    Store(db).subscribe(Subscription(TEAM, CHANNEL))
+    bot = BotProcess(fake, page, db).start()
+    processes.append(bot)
+
+    page.open_incident(id="flap", name="Queue flapping", impact="degraded", started=now_iso())
+    wait_until(lambda: alerts(fake, CHANNEL), what="the alert")
+    [parent] = alerts(fake, CHANNEL)
+    for expected in (1, 2, 3):
+        if expected % 2:
+            page.resolve("flap")
+        else:
+            page.open_incident(id="flap", name="Queue flapping", impact="degraded", started=now_iso())
+        wait_until(
+            lambda n=expected: len(replies(fake, CHANNEL, parent["ts"])) >= n, what=f"reply {expected}"
+        )
+    texts = [str(m["text"]) for m in replies(fake, CHANNEL, parent["ts"])]
+    assert "Resolved after" in texts[0] and "Back again" in texts[1] and "Resolved after" in texts[2]
+    assert len(alerts(fake, CHANNEL)) == 1
+
+    page.set_component("Realtime", "partial_outage")
+    wait_until(lambda: len(alerts(fake, CHANNEL)) == 2, what="the synthetic alert")
+    synthetic = alerts(fake, CHANNEL)[1]
+    assert "Realtime" in str(synthetic["text"])
+    page.set_component("Realtime", "operational")
+    wait_until(lambda: replies(fake, CHANNEL, synthetic["ts"]), what="recovered")
+    page.set_component("Realtime", "partial_outage")
+    wait_until(lambda: len(replies(fake, CHANNEL, synthetic["ts"])) == 2, what="back again")
+    time.sleep(1.5)
+    assert len(alerts(fake, CHANNEL)) == 2
+    assert bot.terminate() == 0
