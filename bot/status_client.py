@@ -328,7 +328,7 @@ class StatusClient:
             raise FetchFailure(f"{self.host} returned an empty answer for {path}", "not_here", rank=4)
         try:
             return json.loads(body.removeprefix(b"\xef\xbb\xbf"))  # tolerate a UTF-8 BOM
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise FetchFailure(
                 f"{self.host} returned broken or truncated JSON for {path} ({exc})", "not_here", rank=5
             ) from exc

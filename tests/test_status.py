@@ -387,3 +387,9 @@ def test_an_empty_answer_is_unknown(loopback: Loopback) -> None:
     server = loopback(everywhere(Response(200, b"")))
     snapshot, elapsed = fetch(server.url)
     assert_unknown(snapshot, elapsed, "empty answer")
+
+
+def test_absurdly_nested_json_is_unknown_not_a_crash(loopback: Loopback) -> None:
+    server = loopback(everywhere(Response(200, b"[" * 100_000 + b"]" * 100_000)))
+    snapshot, elapsed = fetch(server.url)
+    assert_unknown(snapshot, elapsed, "JSON")

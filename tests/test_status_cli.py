@@ -303,3 +303,15 @@ def test_render_text_is_pure_and_lists_probe_steps() -> None:
     assert "upcoming: Database maintenance (2022-06-11 18:55 UTC to 2022-06-11 19:55 UTC)" in text
     assert "https://fal.run: slow, 2100 ms" in text
     assert "queue.fal.run does not resolve from here: check your DNS / network" in text
+
+
+def test_human_output_survives_a_console_without_emoji(loopback: Loopback) -> None:
+    server = serve_fixture(loopback, "statuspage_summary_codametrix_groups_operational.json")
+    process = subprocess.run(
+        [str(FAL_BOT), "status"],
+        capture_output=True,
+        env={**os.environ, "FAL_STATUS_URL": server.url, "PYTHONIOENCODING": "ascii"},
+        timeout=60,
+    )
+    assert process.returncode == 0, process.stderr
+    assert b"fal is operational" in process.stdout

@@ -8,6 +8,7 @@ CLI_MAX_DEADLINE here so the command stays under 10 s with start-up included).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import threading
@@ -44,6 +45,9 @@ def run_status(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"fal-bot status: {exc}", file=sys.stderr)
         return 2
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # The level symbols are emoji: never crash on a console that cannot show them.
+        sys.stdout.reconfigure(errors="replace")
     deadline = min(settings.fal_bot_status_deadline_seconds, CLI_MAX_DEADLINE)
     client = StatusClient(settings.fal_status_url, deadline_seconds=deadline)
     results: list[ProbeResult] = []
