@@ -30,7 +30,13 @@ _SECRET_ONLY = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
 # `Key <id>:<secret>` tokens and FAL_KEY-style assignments, whatever their shape. Values that are
 # already redacted or that name a variable (`$FAL_KEY`, `${...}`, `process.env...`) are kept.
 _KEEP = r"(?!\[redacted|\$|\{\{|process\.env|os\.environ|import\.meta)"
-_VALUE = r"(?:\"[^\"\n]*\"?|'[^'\n]*'?|`[^`\n]*`?|[^\s'\"`,;}\]\\]+)"
+# An assigned value worth hiding: quoted, or a bare word of 8+ characters with a digit or a colon
+# (so prose such as "FAL_KEY: not set" stays readable).
+_BARE = r"[^\s'\"`,;}\]\\]"
+_VALUE = (
+    r"(?:\"[^\"\n]*\"?|'[^'\n]*'?|`[^`\n]*`?"
+    r"|(?=" + _BARE + r"{8,})" + _BARE + r"*[0-9:]" + _BARE + r"*)"
+)
 _AUTH_HEADER = re.compile(
     r"(?P<head>\bauthorization\\?[\"']?\s*[:=]\s*\\?[\"']?\s*(?:(?:key|bearer|basic|token)\s+)?+)"
     + _KEEP
@@ -39,7 +45,7 @@ _AUTH_HEADER = re.compile(
 )
 _KEY_TOKEN = re.compile(r"(?P<head>\b[Kk]ey\s+)" + _KEEP + r"(?P<value>[^\s:'\"`\\]+:[^\s'\"`,;}\]\\]+)")
 _ASSIGNMENT = re.compile(
-    r"(?P<head>\bFAL_(?:API_)?KEY(?:_ID|_SECRET)?\\?[\"']?\s*(?:=|:|\s)\s*\\?)"
+    r"(?P<head>\bFAL_(?:API_)?KEY(?:_ID|_SECRET)?\\?[\"']?[ \t]*[=:][ \t]*\\?)"
     + _KEEP
     + r"(?P<value>"
     + _VALUE
