@@ -137,16 +137,16 @@ class StatusClient:
     # --- the fetch --------------------------------------------------------------------------------
 
     def _fetch(self, deadline: float) -> StatusSnapshot:
-        attempts: list[Callable[[float, list[bool]], StatusSnapshot]] = [
-            self._fetch_instatus,
-            self._fetch_statuspage,
+        # Instatus first (fal's page), unless an earlier fetch found a Statuspage here.
+        attempts: list[tuple[str, Callable[[float, list[bool]], StatusSnapshot]]] = [
+            (INSTATUS_SUMMARY, self._fetch_instatus),
+            (STATUSPAGE_SUMMARY, self._fetch_statuspage),
         ]
         if self._provider == "statuspage":
             attempts.reverse()
         failures: list[tuple[str, FetchFailure]] = []
         retried = [False]  # at most one retry in the whole fetch
-        for attempt in attempts:
-            path = INSTATUS_SUMMARY if attempt == self._fetch_instatus else STATUSPAGE_SUMMARY
+        for path, attempt in attempts:
             try:
                 snapshot = attempt(deadline, retried)
             except FetchFailure as failure:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from bot.status_client import StatusClient
-from bot.status_models import StatusSnapshot
+from bot.status_models import StatusSnapshot, unknown_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,6 @@ class StatusMonitor:
             snapshot = self.client.fetch()
         except Exception as exc:  # fetch() promises not to raise; belt and braces for the poller
             log.exception("status fetch raised")
-            from bot.status_models import unknown_snapshot
-
             snapshot = unknown_snapshot(self.client.base_url, f"fal-bot could not read the page ({exc})")
         with self._lock:
             self._latest = snapshot
