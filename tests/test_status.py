@@ -393,3 +393,53 @@ def test_absurdly_nested_json_is_unknown_not_a_crash(loopback: Loopback) -> None
     server = loopback(everywhere(Response(200, b"[" * 100_000 + b"]" * 100_000)))
     snapshot, elapsed = fetch(server.url)
     assert_unknown(snapshot, elapsed, "JSON")
+
+
+@pytest.mark.parametrize("flavour", ["instatus", "statuspage"])
+def test_fake_status_page_scenario_reads_right_in_both_flavours(
+    status_page: Callable[..., FakeStatusPage], flavour: str
+) -> None:
+    """The alerts tests drive outages with FakeStatusPage: prove it reads as scripted."""
+    page = status_page(flavour=flavour, components={"Queue API": "operational", "Realtime": "operational"})
+    client = StatusClient(page.url, deadline_seconds=DEADLINE)
+    assert client.fetch().level == "operational"
+
+    page.open_incident(id="inc-1", name="Queue errors", impact="partial_outage", components=["Queue API"])
+    page.set_component("Queue API", "partial_outage", group="Inference")
+    snapshot = client.fetch()
+    assert snapshot.level == "partial_outage" and snapshot.provider == flavour
+    [incident] = snapshot.incidents
+    assert (incident.name, incident.level, incident.resolved) == ("Queue errors", "partial_outage", False)
+    assert incident.status.lower() == "investigating"
+    assert [(c.name, c.status, c.group) for c in snapshot.components if c.status != "operational"] == [
+        ("Queue API", "partial_outage", "Inference")
+    ]
+    if flavour == "statuspage":
+        assert incident.id == "inc-1" and incident.components == ["Queue API"]
+
+    page.update_incident("inc-1", impact="major_outage", status="identified", body="Root cause found")
+    snapshot = client.fetch()
+    assert snapshot.level == "major_outage"
+    assert snapshot.incidents[0].status.lower() == "identified"
+    if flavour == "statuspage":  # Instatus summaries carry no update texts
+        assert [u.body for u in snapshot.incidents[0].updates][:1] == ["Root cause found"]
+
+    page.resolve("inc-1")
+    page.set_component("Queue API", "operational")
+    page.start_maintenance(id="m-1", name="DB upgrade", status="in_progress")
+    snapshot = client.fetch()
+    assert snapshot.level == "maintenance" and snapshot.incidents == []
+    assert [(m.name, m.status) for m in snapshot.maintenances] == [("DB upgrade", "in_progress")]
+
+    page.end_maintenance("m-1")
+    page.set_component("Realtime", "SOMETHINGNEW")
+    snapshot = client.fetch()
+    assert snapshot.level == "degraded" and any("SOMETHINGNEW" in v for v in snapshot.unknown_values)
+
+    page.fail(503)
+    assert client.fetch().level == "unknown"
+    page.serve_html()
+    assert "HTML" in (client.fetch().error or "")
+    page.recover()
+    assert client.fetch().level == "degraded"
+    client.close()
