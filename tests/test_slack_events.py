@@ -89,6 +89,24 @@ def test_mention_is_answered_in_thread_without_the_bot_mention(h: SlackHarness) 
     assert "Exhausted balance" in post.text_and_blocks()
 
 
+def test_bare_mention_in_a_thread_diagnoses_the_thread_parent(h: SlackHarness) -> None:
+    h.fake.add_message("C123ABC456", LOCKED, ts="1515449000.000001")
+    event = {"text": f"<@{h.fake.bot_user_id}>", "thread_ts": "1515449000.000001"}
+    h.send(signing.event(MENTION, event=event))
+    post = replies(h)[0]
+    assert post.params["thread_ts"] == "1515449000.000001"
+    assert "Exhausted balance" in post.text_and_blocks()
+    assert h.fake.calls("conversations.replies", channel="C123ABC456")
+
+
+def test_small_talk_in_a_dm_thread_gets_no_reply_but_a_fal_error_does(h: SlackHarness) -> None:
+    h.send(dm("thanks, that fixed it!", thread_ts="1355517000.000001"))
+    h.send(dm(LOCKED, event_id="EvDM2", thread_ts="1355517000.000001"))
+    post = replies(h)[0]
+    h.drain()
+    assert len(h.fake.calls("chat.postMessage")) == 1 and "Exhausted balance" in post.text_and_blocks()
+
+
 def test_dm_help_word_answers_with_help(h: SlackHarness) -> None:
     h.send(dm("help"))
     assert "/fal subscribe" in replies(h)[0].text_and_blocks()

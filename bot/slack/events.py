@@ -7,14 +7,20 @@ messages...) is ignored, or the bot would answer itself. Replies go into the thr
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
+from bot.keys import contains_key
 from bot.slack import blocks, home
 from bot.slack.replies import diagnose_reply, post_reply
 from bot.slack.services import Services, request_team_id, services_of
+from bot.slack.shortcuts import message_text
+
+log = logging.getLogger(__name__)
 
 # The message listener handles these channel types only (the manifest subscribes message.<type>).
 MESSAGE_CHANNEL_TYPES = ("im",)
@@ -56,7 +62,9 @@ def register(app: App) -> None:
             return
         channel, thread = str(event.get("channel") or ""), thread_of(event)
         text = str(event.get("text") or "")
-        services.submit(lambda: _answer(services, channel, thread, text, "dm"), "dm reply")
+        # In a thread ("thanks!" under the bot's answer) only say something when there is a reason.
+        in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
+        services.submit(lambda: _answer(services, channel, thread, text, "dm", quiet=in_thread), "dm reply")
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
@@ -64,7 +72,14 @@ def register(app: App) -> None:
             return
         channel, thread = str(event.get("channel") or ""), thread_of(event)
         text = strip_bot_mention(str(event.get("text") or ""), context.get("bot_user_id"))
-        services.submit(lambda: _answer(services, channel, thread, text, "mention"), "mention reply")
+        parent = event.get("thread_ts") if event.get("thread_ts") != event.get("ts") else None
+
+        def work() -> None:
+            # A bare "@fal-bot" in a thread: diagnose the message that started the thread.
+            found = thread_parent_text(services, channel, str(parent)) if parent and not text else None
+            _answer(services, channel, thread, found or text, "mention")
+
+        services.submit(work, "mention reply")
 
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -75,12 +90,32 @@ def register(app: App) -> None:
         services.submit(lambda: home.publish_home(services, team_id, user_id), "publish home")
 
 
-def _answer(services: Services, channel: str, thread: str | None, text: str, surface: str) -> None:
+def thread_parent_text(services: Services, channel: str, thread_ts: str) -> str | None:
+    """The text of a thread's first message (channels:history / groups:history), or None."""
+    try:
+        response = services.client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
+    except SlackApiError as exc:
+        log.info("reading the thread parent in %s failed: %s", channel, exc.response.get("error"))
+        return None
+    messages = response.get("messages") or []
+    first = messages[0] if messages and isinstance(messages[0], dict) else {}
+    return message_text(first) or None
+
+
+def _answer(
+    services: Services, channel: str, thread: str | None, text: str, surface: str, *, quiet: bool = False
+) -> None:
     word = text.strip().lower()
     if word in {"help", "hi", "hello"}:
         message = blocks.help_message()
     elif word == "status":
         message = home.current_status(services)
     else:
-        message = diagnose_reply(services, text, surface=surface)
+        diagnosis = services.diagnoser.diagnose(text) if text.strip() else None
+        worth_saying = diagnosis is not None and (
+            diagnosis.fal_related or bool(diagnosis.matches) or bool(diagnosis.key_findings)
+        )
+        if quiet and not worth_saying and not contains_key(text):
+            return
+        message = diagnose_reply(services, text, surface=surface, diagnosis=diagnosis)
     post_reply(services, channel, thread, message)

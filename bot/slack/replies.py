@@ -6,6 +6,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from bot.diagnose import Diagnosis
 from bot.keys import contains_key
 from bot.slack import blocks
 from bot.slack.services import Services
@@ -13,14 +14,17 @@ from bot.slack.services import Services
 log = logging.getLogger(__name__)
 
 
-def diagnose_reply(services: Services, text: str, *, surface: str = "dm") -> blocks.Message:
+def diagnose_reply(
+    services: Services, text: str, *, surface: str = "dm", diagnosis: Diagnosis | None = None
+) -> blocks.Message:
     """The reply to a pasted text: a usage hint when empty, else the rendered diagnosis.
 
     The text itself is never logged or stored; only the matched entry id is logged.
     """
     if not text.strip():
         return blocks.usage_hint(surface)
-    diagnosis = services.diagnoser.diagnose(text)
+    if diagnosis is None:
+        diagnosis = services.diagnoser.diagnose(text)
     best = diagnosis.best
     log.info(
         "diagnosed %d chars from %s: %s",

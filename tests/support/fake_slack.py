@@ -243,6 +243,17 @@ class FakeSlack:
             for name, value in fields.items():
                 setattr(current, name, value)
 
+    def add_message(
+        self, channel_id: str, text: str, *, ts: str, user: str = "U999", thread_ts: str | None = None
+    ) -> None:
+        """Seed a message a person wrote (for conversations.history / replies)."""
+        message: dict[str, Any] = {"type": "message", "user": user, "text": text, "ts": ts}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._lock:
+            self._messages.setdefault(channel_id, []).append(message)
+            self._messages[channel_id].sort(key=lambda m: float(m["ts"]))
+
     # -- inspection -----------------------------------------------------------------------------
     def calls(self, method: str | None = None, **params: Any) -> list[Call]:
         """Recorded calls, oldest first; filter by method and by exact param values."""
@@ -264,7 +275,7 @@ class FakeSlack:
         return [call for call in self.calls("respond") if path is None or call.path == path]
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
-        """Messages the bot has posted in `channel` (top level and replies), oldest first."""
+        """Messages in `channel` (the bot's posts and seeded ones; top level and replies), oldest first."""
         with self._lock:
             return [dict(message) for message in self._messages.get(channel, [])]
 
