@@ -168,8 +168,11 @@ def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: floa
 def prune(db: Database, now: float) -> None:
     cutoff = now - RETENTION_SECONDS
     db.conn.execute("DELETE FROM alert_subjects WHERE open = 0 AND resolved_at < ?", (cutoff,))
+    # Rows of a subject still open stay: they are what says "this channel already has its alert".
     db.conn.execute(
-        "DELETE FROM alert_outbox WHERE status IN ('sent', 'failed', 'dropped') AND created_at < ?", (cutoff,)
+        "DELETE FROM alert_outbox WHERE status IN ('sent', 'failed', 'dropped') AND created_at < ?"
+        " AND subject_key NOT IN (SELECT key FROM alert_subjects WHERE open = 1)",
+        (cutoff,),
     )
     db.conn.execute(
         "DELETE FROM alert_threads WHERE subject_key NOT IN (SELECT key FROM alert_subjects)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -226,3 +227,20 @@ def test_synthetic_degradation_respects_component_filter(store: Store) -> None:
         and row.subject.kind == "degradation"
         and row.subject.name == "Degraded: Queue API"
     )
+
+
+def test_pruning_keeps_what_an_open_incident_needs(store: Store) -> None:
+    from bot.alert_outbox import RETENTION_SECONDS, prune
+
+    store.subscribe(Subscription(T, "C1"))
+    alerts = engine(store)
+    alerts.observe(snap(100, incidents=[inc(id="long")]))
+    alerts.observe(snap(160, incidents=[inc(id="long"), inc(id="short")]))
+    alerts.observe(snap(220, incidents=[inc(id="long")]))
+    with store.transaction() as tx:
+        tx.conn.execute("UPDATE alert_outbox SET status = 'sent'")
+        prune(tx, time.time() + RETENTION_SECONDS + 1)  # rows carry the wall-clock time they were made
+    assert [(r.subject_key, r.kind) for r in Outbox(store).rows()] == [("inc:long", "open")]
+    # a month later the long incident is still open: no second top-level alert
+    alerts.observe(snap(220 + RETENTION_SECONDS + 60, incidents=[inc(id="long")]))
+    assert [(r.subject_key, r.kind) for r in Outbox(store).rows()] == [("inc:long", "open")]
