@@ -158,8 +158,8 @@ def render_text(snapshot: StatusSnapshot, probe_results: list[ProbeResult] | Non
             if result.ok:
                 lines.append(f"  • {result.url}: {result.verdict}, {result.ms} ms ({result.detail})")
             else:
-                step = result.failed_step
-                lines.append(f"  • {result.url}: failing at {step} after {result.ms} ms ({result.detail})")
+                where = "timed out" if result.failed_step == "timeout" else f"failing at {result.failed_step}"
+                lines.append(f"  • {result.url}: {where} after {result.ms} ms ({result.detail})")
         lines.append(summarise(snapshot, probe_results))
     return "\n".join(lines)
 
