@@ -151,7 +151,7 @@ def test_lint_names_a_missing_required_field(tmp_path: Path) -> None:
 
 def test_lint_reports_an_example_that_ranks_another_entry(tmp_path: Path) -> None:
     # The second example of the "locked" entry is really the unknown-key error.
-    second_example = LOCKED.splitlines()[13]
+    second_example = LOCKED.splitlines()[12]
     assert second_example.startswith("  - text: '403 from")
     wrong = LOCKED.replace(
         second_example,
