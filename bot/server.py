@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
+# waitress warns on every request that has to queue for a worker thread: under a burst of Slack
+# requests that is one line per request, which says nothing /healthz and the ack latency do not.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 SLACK_EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
