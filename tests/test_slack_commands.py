@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.logging_setup import configure_logging
 from bot.slack.commands import OptionError, SubscribeOptions, parse_subscribe_options, split_subcommand
 from bot.store import Subscription
 from tests.support.signing import slash_command
@@ -98,6 +100,17 @@ def test_status_without_snapshot_acks_fast_while_the_page_hangs(
     assert "not mean fal is down" in shown or "unknown" in shown
 
 
+def test_status_without_snapshot_follows_up_with_the_fresh_reading(
+    h: SlackHarness, page: FakeStatusPage
+) -> None:
+    page.open_incident(id="inc2", name="Realtime errors", impact="major_outage")
+    response, url = command(h, "status")
+    assert "Checking fal's status" in response.text
+    answer = wait_for(lambda: h.fake.responses(url), timeout=h.status_deadline + 4)[0]
+    assert answer.params["replace_original"] is True and answer.params["response_type"] == "ephemeral"
+    assert "Realtime errors" in answer.text_and_blocks() and "major outage" in answer.text_and_blocks()
+
+
 def test_status_shows_last_good_snapshot_when_the_latest_poll_failed(
     h: SlackHarness, page: FakeStatusPage
 ) -> None:
@@ -120,6 +133,29 @@ def test_key_command_never_echoes_the_key_and_says_rotate(h: SlackHarness) -> No
     assert body["response_type"] == "ephemeral"
     assert "6f1c…:…cdef" in shown
     assert "https://fal.ai/dashboard/keys" in shown and "history" in shown
+
+
+def test_a_badly_signed_request_with_a_key_leaves_no_secret_in_the_logs(
+    tmp_path: Path, page: FakeStatusPage, capfd: pytest.CaptureFixture[str]
+) -> None:
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    # As `fal-bot run` does: logging first, then the app (Bolt's loggers take the root level then).
+    # Bolt logs the raw, URL-encoded body of a request whose signature is wrong, at INFO.
+    configure_logging("INFO")
+    try:
+        with SlackHarness(tmp_path, page_url=page.url) as h:
+            url = h.fake.new_response_url()
+            response = h.send(slash_command(f"key {FAL_KEY}", response_url=url), secret="wrong-secret")
+            assert response.status_code == 401
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+    written = capfd.readouterr().err
+    assert "Invalid request signature" in written and "redacted" in written  # logged, and redacted
+    assert SECRET not in written
 
 
 def test_key_command_reports_format_findings(h: SlackHarness) -> None:

@@ -183,21 +183,24 @@ def test_a_paste_with_channel_here_and_user_mentions_pings_nobody(h: SlackHarnes
 
 
 def test_a_pasted_key_appears_in_no_reply_no_log_line_and_no_database_row(
-    h: SlackHarness, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, page: FakeStatusPage, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
-    configure_logging("DEBUG")  # Bolt and slack_sdk dump request bodies at DEBUG: all redacted
+    # As `fal-bot run` does, logging first and then the app. At DEBUG Bolt logs every request body
+    # and slack_sdk every Web API body: all of it must come out redacted.
+    configure_logging("DEBUG")
     caplog.set_level(logging.DEBUG)
     try:
-        paste = f"fal_client 401 Unauthorized\nAuthorization: Key {FAL_KEY}\nFAL_KEY={FAL_KEY}"
-        h.send(dm(paste))
-        h.send(signing.event(MENTION, event={"text": f"<@{h.fake.bot_user_id}> {paste}"}))
-        h.send(signing.slash_command(f"diagnose {paste}", response_url=h.fake.new_response_url()))
-        h.send(signing.slash_command(f"key {FAL_KEY}", response_url=h.fake.new_response_url()))
-        replies(h, 2)
-        wait_for(lambda: h.fake.responses())
-        h.drain()
+        with SlackHarness(tmp_path, page_url=page.url) as h:
+            paste = f"fal_client 401 Unauthorized\nAuthorization: Key {FAL_KEY}\nFAL_KEY={FAL_KEY}"
+            h.send(dm(paste))
+            h.send(signing.event(MENTION, event={"text": f"<@{h.fake.bot_user_id}> {paste}"}))
+            h.send(signing.slash_command(f"diagnose {paste}", response_url=h.fake.new_response_url()))
+            h.send(signing.slash_command(f"key {FAL_KEY}", response_url=h.fake.new_response_url()))
+            replies(h, 2)
+            wait_for(lambda: h.fake.responses())
+            h.drain()
     finally:
         for handler in root.handlers[:]:
             if handler not in handlers:
@@ -213,7 +216,7 @@ def test_a_pasted_key_appears_in_no_reply_no_log_line_and_no_database_row(
     assert ours and not any(SECRET in r.getMessage() for r in ours)
     # Every line actually written (Bolt's and slack_sdk's DEBUG dumps included) is redacted.
     written = capfd.readouterr().err
-    assert "[redacted fal key]" in written  # the pasted key reached the logs, and was redacted
+    assert "[redacted fal key]" in written  # redaction was active (Authorization headers at least)
     assert SECRET not in written
     # Nothing in the database file (or its WAL) holds the secret.
     data = b"".join(p.read_bytes() for p in h.db_path.parent.glob(h.db_path.name + "*"))
