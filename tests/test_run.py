@@ -59,6 +59,7 @@ class Bot:
     process: subprocess.Popen[str]
     port: int
     db: Path
+    log: Path  # stderr goes to a file: a pipe nobody reads could fill up and block the process
 
     @property
     def base(self) -> str:
@@ -94,10 +95,7 @@ class Bot:
         return code, time.monotonic() - started
 
     def stderr(self) -> str:
-        if self.process.poll() is None:
-            return ""
-        assert self.process.stderr is not None
-        return self.process.stderr.read()
+        return self.log.read_text(encoding="utf-8", errors="replace")
 
 
 def bot_env(fake: FakeSlack | None, db: Path, status_url: str, **extra: str) -> dict[str, str]:
@@ -121,15 +119,18 @@ def bot_env(fake: FakeSlack | None, db: Path, status_url: str, **extra: str) -> 
 
 def start_bot(env: dict[str, str], *args: str, port: int | None = None) -> Bot:
     port = port or free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port), *args],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return Bot(process, port, Path(env["FAL_BOT_DB"]))
+    db = Path(env["FAL_BOT_DB"])
+    log = db.with_suffix(".stderr.log")
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port), *args],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+        )
+    return Bot(process, port, db, log)
 
 
 def run_to_exit(env: dict[str, str], *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
