@@ -245,6 +245,26 @@ def verify_bot_token(
     return answer
 
 
+def verify_app_token(
+    settings: Settings,
+    token: str,
+    *,
+    budget: float = STARTUP_RETRY_SECONDS,
+    sleep: Callable[[float], Any] = time.sleep,
+) -> None:
+    """apps.connections.open with the app-level token, before anything starts, so a wrong token is
+    one clear line. The WebSocket URL it issues is simply not used (Slack issues one per call)."""
+    client = WebClient(base_url=settings.slack_api_url, timeout=AUTH_TEST_TIMEOUT_SECONDS)
+    with_startup_retries(
+        settings,
+        "verify SLACK_APP_TOKEN (apps.connections.open)",
+        lambda: client.apps_connections_open(app_token=token),
+        app_token_rejected,
+        budget=budget,
+        sleep=sleep,
+    )
+
+
 class AuthWatch:
     """Re-checks the bot token now and then, so /healthz turns 503 once the app is uninstalled or
     its token revoked. Network trouble never counts as revoked."""
@@ -429,6 +449,9 @@ def build_runtime(
             f"FAL_BOT_DB: cannot open the database {settings.fal_bot_db} ({_describe(exc)})."
         ) from None
     identity = verify_bot_token(settings, tokens.bot_token, sleep=_pause_unless_stopped(stop_event))
+    if mode == "socket":
+        assert tokens.app_token is not None
+        verify_app_token(settings, tokens.app_token, sleep=_pause_unless_stopped(stop_event))
     log.info(
         "SLACK_BOT_TOKEN works: bot %s in workspace %s (%s)",
         identity.get("user_id"),

@@ -169,7 +169,7 @@ def test_an_app_token_slack_refuses_stops_start_up_with_exit_2(
     env = bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9", SLACK_APP_TOKEN=APP_TOKEN)
     result = run_to_exit(env, "--mode", "socket")
     assert result.returncode == 2, result.stderr
-    last = result.stderr.strip().splitlines()[-1]
+    (last,) = result.stderr.strip().splitlines()
     assert last.startswith("fal-bot: SLACK_APP_TOKEN was refused by Slack (invalid_auth")
     assert "App-Level Tokens" in last
     assert APP_TOKEN not in result.stderr
