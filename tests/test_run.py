@@ -514,3 +514,27 @@ def test_healthz_is_503_once_slack_says_the_app_was_uninstalled(running_bot: Bot
         assert "removed the app" in body["problems"]["slack_install"]
     finally:
         sender.close()
+
+
+def test_sigint_stops_cleanly_too(running_bot: Bot) -> None:
+    started = time.monotonic()
+    running_bot.process.send_signal(signal.SIGINT)
+    assert running_bot.process.wait(timeout=EXIT_WITHIN + 5) == 0
+    assert time.monotonic() - started < EXIT_WITHIN
+    assert "stopped in" in running_bot.stderr()
+
+
+def test_the_server_turns_nagle_off_on_accepted_connections(store: Store) -> None:
+    """Keep-alive without TCP_NODELAY stalls on Nagle / delayed ACK (slack-notes.md)."""
+    server = HttpServer(Router(Health(None)), "127.0.0.1", 0)
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port)) as client:
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert client.recv(100).startswith(b"HTTP/1.1 200")
+            channels = list(server._server.active_channels.values())
+            assert channels
+            for channel in channels:
+                assert channel.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        server.shutdown(timeout=2)
