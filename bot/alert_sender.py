@@ -162,7 +162,7 @@ class AlertSender:
 
     # -- dispatching ----------------------------------------------------------------------------
     def _dispatch_loop(self) -> None:
-        self._reenable_team()
+        threading.Thread(target=self._reenable_team, name="alert-auth-check", daemon=True).start()
         while not self._stop.is_set():
             try:
                 wait = self.dispatch_once()

@@ -201,7 +201,7 @@ def test_subscribe_alert_update_restart_recover_unsubscribe(
     posts_before = len(fake.ok_calls("chat.postMessage"))
     bot = BotProcess(fake, page, db).start()
     processes.append(bot)
-    time.sleep(3)  # three polls
+    time.sleep(2.5)  # two polls at least
     assert len(fake.ok_calls("chat.postMessage")) == posts_before
     assert len(alerts(fake, CHANNEL)) == 1
 
@@ -220,7 +220,7 @@ def test_subscribe_alert_update_restart_recover_unsubscribe(
     slash(fake, bot, "unsubscribe")
     wait_until(lambda: store.subscription(TEAM, CHANNEL) is None, what="unsubscribed")
     page.open_incident(id="inc2", name="Realtime down", impact="major_outage", started=now_iso())
-    time.sleep(3)
+    time.sleep(2.5)
     assert len(alerts(fake, CHANNEL)) == 1
     assert len(replies(fake, CHANNEL, parent["ts"])) == 2
     assert bot.terminate() == 0
@@ -284,16 +284,16 @@ def test_unreadable_page_notes_once_and_never_alerts_an_outage(
     Store(db).subscribe(Subscription(TEAM, CHANNEL))
     bot = BotProcess(fake, page, db, FAL_BOT_UNKNOWN_NOTE_MINUTES="0.03").start()  # 1.8 s
     processes.append(bot)
-    time.sleep(1.5)  # a readable first poll
+    time.sleep(1.2)  # a readable first poll
     page.fail(503)
     wait_until(lambda: alerts(fake, CHANNEL), what="the cannot-read note")
-    time.sleep(2.5)  # stays unreadable: still one note, no outage alert
+    time.sleep(1.5)  # stays unreadable: still one note, no outage alert
     [note] = alerts(fake, CHANNEL)
     assert "cannot be read" in str(note["text"])
     page.recover()
     wait_until(lambda: replies(fake, CHANNEL, note["ts"]), what="readable again")
     assert "can be read again" in str(replies(fake, CHANNEL, note["ts"])[0]["text"])
-    time.sleep(1.5)
+    time.sleep(1.0)
     assert len(alerts(fake, CHANNEL)) == 1  # the page was operational all along: nothing else
     assert bot.terminate() == 0
 
@@ -330,6 +330,6 @@ def test_flapping_incident_and_bouncing_component_stay_in_one_thread(
     wait_until(lambda: replies(fake, CHANNEL, synthetic["ts"]), what="recovered")
     page.set_component("Realtime", "partial_outage")
     wait_until(lambda: len(replies(fake, CHANNEL, synthetic["ts"])) == 2, what="back again")
-    time.sleep(1.5)
+    time.sleep(1.0)
     assert len(alerts(fake, CHANNEL)) == 2
     assert bot.terminate() == 0
