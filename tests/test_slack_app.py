@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,12 @@ import pytest
 from bot.settings import Settings
 from bot.slack.app import create_app, listener_inventory
 from bot.store import Store
+from tests.support import signing
 from tests.support.bolt_server import BoltServer
 from tests.support.fake_slack import FakeSlack
 from tests.support.signing import BOT_TOKEN, SIGNING_SECRET, SlackSender, slash_command, url_verification
+from tests.support.slack_harness import SlackHarness, wait_for
+from tests.support.status_page import FakeStatusPage
 
 
 class _NoStatus:
@@ -64,3 +68,37 @@ def test_listener_inventory() -> None:
     assert {"app_mention", "message.im", "app_home_opened"} <= inventory.bot_events
     assert "diagnose_message" in inventory.shortcuts
     assert {"feedback_up", "feedback_down"} <= inventory.actions
+
+
+def test_inventory_has_nothing_unrecognised() -> None:
+    inventory = listener_inventory()
+    assert inventory.other == []
+    assert inventory.views == set()
+
+
+def test_no_request_waits_on_auth_test_and_acks_stay_fast_under_load(
+    tmp_path: Path, status_page: Callable[..., FakeStatusPage]
+) -> None:
+    """30 concurrent DMs and commands while Slack answers every post with 429: every ack < 3 s."""
+    page = status_page(flavour="instatus")
+    page.hang(30)
+    with SlackHarness(tmp_path, page_url=page.url) as h:
+        h.fake.rate_limit("chat.postMessage", retry_after=2, times=None)
+        requests = [
+            signing.event(
+                "message_im.slack_docs.json", event={"text": f"fal.ai 403 number {n}"}, event_id=f"Ev{n}"
+            )
+            for n in range(20)
+        ] + [signing.slash_command("status", response_url=h.fake.new_response_url()) for _ in range(10)]
+
+        def timed(request: signing.SlackRequest) -> tuple[int, float]:
+            started = time.monotonic()
+            status = h.send(request).status_code
+            return status, time.monotonic() - started
+
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            results = list(pool.map(timed, requests))
+        assert all(status == 200 for status, _ in results)
+        assert max(elapsed for _, elapsed in results) < 3.0
+        assert len(h.fake.calls("auth.test")) == 1  # at construction, never on a request
+        wait_for(lambda: len(h.fake.calls("chat.postMessage")) >= 8, timeout=5)

@@ -99,7 +99,10 @@ class SlackHarness:
         if self.server:
             self.server.stop()
         if self.app is not None:
-            services_of(self.app).shutdown(timeout=0)
+            # Let work still running (retrying a scripted 429, waiting on a hung page) end against
+            # live fakes rather than fail noisily against stopped ones.
+            self.fake.clear_failures()
+            services_of(self.app).shutdown(timeout=15)
         self.monitor.stop()
         self.status_client.close()
         if self._own_fake:
