@@ -249,3 +249,50 @@ def test_unsubscribed_channel_gets_nothing_more(fake: FakeSlack, store: Store, s
     sender.wake()
     time.sleep(0.5)
     assert len(fake.messages("C1")) == 1
+
+
+def test_a_thread_reply_left_sending_is_looked_for_in_its_thread(
+    fake: FakeSlack, store: Store, sender: AlertSender
+) -> None:
+    store.subscribe(Subscription(T, "C1"))
+    engine = AlertEngine(store, unknown_note_after_seconds=60)
+    engine.observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent"])
+    sender.stop(2.0)
+    engine.observe(snap(time.time() + 1, [inc("identified")]))
+    outbox = Outbox(store)
+    [_, reply] = outbox.rows()
+    parent_ts = outbox.thread_ts(T, "C1", "inc:i1")
+    outbox.mark_sending(reply)  # the dead process's post reached Slack, its answer did not
+    client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+    client.chat_postMessage(
+        channel="C1",
+        text="earlier reply",
+        thread_ts=parent_ts,
+        metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": reply.metadata_key}},
+    )
+    restarted = AlertSender(store, client, workers=2)
+    restarted.start()
+    try:
+        wait_until(lambda: statuses(store) == ["sent", "sent"])
+    finally:
+        restarted.stop(2.0)
+    assert len(fake.messages("C1")) == 2  # parent + the one reply
+    assert fake.calls("conversations.replies")[0].params["ts"] == parent_ts
+    assert len(fake.ok_calls("chat.update")) == 1  # the parent still gets its edit
+
+
+def test_when_the_channel_cannot_be_read_a_sending_row_is_posted_again(
+    fake: FakeSlack, store: Store, sender: AlertSender
+) -> None:
+    """Without read access the bot cannot check: it prefers a rare duplicate to a missed alert."""
+    store.subscribe(Subscription(T, "C1"))
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    [row] = Outbox(store).rows()
+    Outbox(store).mark_sending(row)
+    fake.fail("conversations.history", "missing_scope", times=None)
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent"])
+    assert len(fake.messages("C1")) == 1
+    assert [c.answer.get("error") for c in fake.calls("conversations.history")] == ["missing_scope"]
