@@ -138,7 +138,7 @@ def render_parent(subject: Tracked) -> Rendered:
     name = _name(subject)
     lines: list[str] = []
     context: list[str] = []
-    link_label = "View on the status page"
+    link_label = "View incident" if subject.kind == "incident" else "View on the status page"
     if subject.kind == "note":
         return _render_note_parent(subject)
     if subject.open:
@@ -153,7 +153,6 @@ def render_parent(subject: Tracked) -> Rendered:
         else:
             title = f"{symbol} *fal incident: {name}*"
             headline = f"{symbol} fal incident: {name} ({WORDS.get(subject.level, escape(subject.level))})"
-            link_label = "View incident"
         lines.insert(0, title)
         if subject.kind != "maintenance":
             lines.append(f"*Impact:* {WORDS.get(subject.level, escape(subject.level))}")
