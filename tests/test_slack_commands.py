@@ -158,6 +158,17 @@ def test_a_badly_signed_request_with_a_key_leaves_no_secret_in_the_logs(
     assert SECRET not in written
 
 
+def test_a_bare_key_as_the_subcommand_is_warned_about_not_echoed(h: SlackHarness) -> None:
+    response, _ = command(h, FAL_KEY)
+    assert SECRET not in response.text and "dashboard/keys" in response.text
+
+
+def test_subscribe_problem_quoting_a_key_never_shows_it(h: SlackHarness) -> None:
+    response, _ = command(h, f"subscribe {FAL_KEY}")
+    assert "6f1c2d3e" not in response.text and SECRET not in response.text
+    assert "name=value" in response.text
+
+
 def test_key_command_reports_format_findings(h: SlackHarness) -> None:
     response, _ = command(h, "key Bearer abc123")
     shown = json.dumps(body_of(response)["blocks"], ensure_ascii=False)
@@ -179,10 +190,12 @@ def test_diagnose_command_answers_ephemerally_through_response_url(h: SlackHarne
     assert "feedback_up" in answer.text_and_blocks()
 
 
-def test_diagnose_share_posts_in_channel(h: SlackHarness) -> None:
-    _, url = command(h, "diagnose share 403 User is locked. Reason: Exhausted balance (fal.ai)")
+@pytest.mark.parametrize("separator", [" ", "\n"])
+def test_diagnose_share_posts_in_channel(h: SlackHarness, separator: str) -> None:
+    _, url = command(h, f"diagnose share{separator}403 User is locked. Reason: Exhausted balance (fal.ai)")
     answer = wait_for(lambda: h.fake.responses(url))[0]
     assert answer.params["response_type"] == "in_channel"
+    assert "Exhausted balance" in answer.text_and_blocks()
 
 
 def test_empty_diagnose_gives_a_usage_hint(h: SlackHarness) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot.keys import check_key, contains_key
+from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
 from bot.slack.replies import diagnose_reply
 from bot.slack.services import Services, request_team_id, services_of
@@ -45,6 +45,9 @@ _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "
 _OPTION = re.compile(r"""\s*(?P<name>[A-Za-z_]+)\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^\s"']+)\s*""")
 
 
+_SHARE = re.compile(r"share(?:\s+|$)", re.IGNORECASE)
+
+
 class OptionError(ValueError):
     """A /fal subscribe option the user got wrong; the message says which and why."""
 
@@ -58,7 +61,8 @@ class SubscribeOptions:
 
 def parse_subscribe_options(text: str) -> SubscribeOptions:
     """`min=partial maintenance=off components="Queue API, Realtime"`, any order, smart quotes too."""
-    text = text.translate(_SMART_QUOTES).strip()
+    # Problems quote the user's words: redact first, so even a cut never shows part of a key.
+    text = redact(text.translate(_SMART_QUOTES)).strip()
     seen: dict[str, str] = {}
     position = 0
     while position < len(text):
@@ -139,10 +143,12 @@ def register(app: App) -> None:
             services.submit(
                 lambda: _unsubscribe_work(services, respond, team_id, channel_id, user_id), "unsubscribe"
             )
+        elif contains_key(str(command.get("text") or "")):
+            _key(ack, str(command.get("text") or "").strip())  # a bare key: warn, never echo it
         else:
             note = None
             if subcommand not in ("", "help"):
-                note = f"I don't know “{subcommand[:30]}”. Here is what I can do:"
+                note = f"I don't know “{redact(subcommand)[:30]}”. Here is what I can do:"
             ack(**_ephemeral(blocks.help_message(blocks.escape(note) if note else None)))
 
 
@@ -188,10 +194,10 @@ def _status_after_refresh(services: Services, respond: Respond) -> None:
 
 # -- diagnose -------------------------------------------------------------------------------------
 def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str) -> None:
-    share = False
-    first, _, remainder = rest.partition(" ")
-    if first.lower() == "share":
-        share, rest = True, remainder.strip()
+    shared = _SHARE.match(rest)
+    share = shared is not None
+    if shared is not None:
+        rest = rest[shared.end() :]
     if not rest:
         ack(**_ephemeral(blocks.usage_hint("command")))
         return
