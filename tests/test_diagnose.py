@@ -1,0 +1,337 @@
+"""The matcher: normalisation, exact signals, fal or another vendor, the confidence gate, big input."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.diagnose import Diagnoser, Diagnosis
+from bot.evidence import is_specific_message, status_codes
+from bot.knowledge import load_knowledge
+from bot.normalize import focus, normalize
+
+KEY_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+SECRET = "0123456789abcdef0123456789ab4e5f"
+KEY = f"{KEY_ID}:{SECRET}"
+
+
+@pytest.fixture(scope="module")
+def diagnoser() -> Diagnoser:
+    return Diagnoser(load_knowledge())
+
+
+def category(diagnosis: Diagnosis) -> str | None:
+    return diagnosis.best.category if diagnosis.best else None
+
+
+# -- normalisation --------------------------------------------------------------------------------
+
+
+def test_normalize_strips_ansi_fences_and_slack_escaping() -> None:
+    text = "```python\n\x1b[31mError\x1b[0m: 403 &lt;b&gt; &amp; <https://fal.run/x|fal.run/x>\n```"
+    assert normalize(text) == "Error: 403 <b> & https://fal.run/x fal.run/x"
+
+
+def test_normalize_unescapes_nested_json_strings() -> None:
+    inner = json.dumps({"detail": "User is locked.\nReason: Exhausted balance"})
+    outer = json.dumps({"log": inner})
+    normalized = normalize(outer)
+    assert '"detail": "User is locked.' in normalized
+    assert "\nReason: Exhausted balance" in normalized
+    assert normalize("caf\\u00e9 \\u003a") == "café :"
+
+
+def test_normalize_keeps_lines_and_collapses_spacing() -> None:
+    assert normalize("a  \t b\r\n\n\n c") == "a b\n c"
+
+
+def test_normalize_survives_lone_surrogates_and_control_bytes() -> None:
+    assert normalize("x\\ud800y\x00z") == "x\ufffdy z"
+
+
+def test_focus_keeps_the_error_line_of_a_long_log() -> None:
+    noise = "\n".join(f"INFO step {i} done in 0.{i}s" for i in range(3000))
+    text = noise + "\nERROR fal_client.client.FalClientHTTPError: User is locked\n" + noise
+    window = focus(text)
+    assert "User is locked" in window
+    assert len(window) < 3000
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("403 Forbidden", 403),
+        ("status code 403", 403),
+        ("Error code: 401 - {...}", 401),
+        ('{"status": 422, "detail": []}', 422),
+        ("HTTP/1.1 404 Not Found", 404),
+        ("Client error '429 Too Many Requests' for url", 429),
+        ("POST https://fal.run/x 504 (Gateway Timeout)", 504),
+        ("status_code=500", 500),
+        ("ApiError: Unauthorized", 401),
+    ],
+)
+def test_status_codes_in_the_forms_people_paste(text: str, code: int) -> None:
+    assert code in status_codes(text)[0]
+
+
+def test_numbers_that_are_not_statuses_are_ignored() -> None:
+    assert status_codes("processed 4031 items in 422.5 ms at port 40312")[0] == set()
+
+
+def test_message_specificity() -> None:
+    assert is_specific_message("No user found for Key ID and Secret")
+    assert is_specific_message("Reason: TOP_UP")
+    assert not is_specific_message("Request timed out")
+    assert not is_specific_message("Method Not Allowed")
+
+
+# -- real fal errors get the right family ---------------------------------------------------------
+
+FAL_ERRORS = [
+    ("fal_client.client.FalClientHTTPError: No user found for Key ID and Secret", "invalid_key"),
+    (
+        "httpx.HTTPStatusError: Client error '401 Unauthorized' for url 'https://queue.fal.run/fal-ai/flux/dev'",
+        "invalid_key",
+    ),
+    (
+        "fal_client.auth.MissingCredentialsError: Please set the FAL_KEY environment variable "
+        "to your API key",
+        "missing_key",
+    ),
+    (
+        'ApiError: Forbidden\n  status: 403\n  body: { detail: "User is locked. Reason: Exhausted balance. '
+        'Top up your balance at fal.ai/dashboard/billing." }',
+        "billing",
+    ),
+    (
+        "fal_client.client.FalClientHTTPError: [{'loc': ['body', 'image_size'], "
+        "'msg': \"value is not a valid "
+        "enumeration member; permitted: 'square_hd', 'square', 'portrait_4_3'\", 'type': 'type_error.enum'}]",
+        "validation",
+    ),
+    (
+        '{"detail": [{"loc": ["body", "prompt"], "msg": "The content could not be processed because it '
+        'contained material flagged by a content checker.", "type": "content_policy_violation", '
+        '"url": "https://docs.fal.ai/errors#content_policy_violation"}]}',
+        "content_policy",
+    ),
+    (
+        "Error: getaddrinfo ENOTFOUND queue.fal.ai\n    at GetAddrInfoReqWrap.onlookupall (node:dns:118:26)",
+        "network",
+    ),
+    ('fal_client.client.FalClientHTTPError: Application "schnell" not found', "model_not_found"),
+    (
+        "GET https://queue.fal.run/fal-ai/flux/dev/requests/5b2d6f0e/status 405 (Method Not Allowed)",
+        "queue_timeout",
+    ),
+    (
+        '503 from https://queue.fal.run/fal-ai/flux/dev {"detail":"Runner disconnected",'
+        '"error_type":"runner_disconnected"}',
+        "server_error",
+    ),
+    (
+        "httpx.HTTPStatusError: Client error '429 Too Many Requests' for url 'https://queue.fal.run/fal-ai/x'",
+        "rate_limit",
+    ),
+    (
+        "WebSocket connection to 'wss://fal.run/fal-ai/fast-lcm-diffusion/realtime?fal_jwt_token=x' failed: "
+        "Unexpected response code: 401",
+        "realtime",
+    ),
+    (
+        'FalClientHTTPError: {"detail":[{"loc":["body","image_url"],"msg":"Failed to download the file. '
+        'Please check if the URL is accessible and try again.","type":"file_download_error"}]}',
+        "file_url",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FAL_ERRORS, ids=[e for _, e in FAL_ERRORS])
+def test_fal_errors_get_the_right_category(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, (diagnosis.matches, diagnosis.evidence)
+    assert diagnosis.fal_related
+
+
+# -- other vendors' look-alikes are declined -------------------------------------------------------
+
+OTHER_VENDORS = [
+    "openai.AuthenticationError: Error code: 401 - {'error': {'message': "
+    "'Incorrect API key provided: sk-proj-"
+    "****abcd.', 'type': 'invalid_request_error', 'param': None, 'code': 'invalid_api_key'}}",
+    "openai.RateLimitError: Error code: 429 - {'error': {'message': "
+    "'Rate limit reached for gpt-4o on tokens per "
+    "min', 'type': 'tokens', 'param': None, 'code': 'rate_limit_exceeded'}}",
+    "anthropic.AuthenticationError: Error code: 401 - {'type': 'error', "
+    "'error': {'type': 'authentication_error', "
+    "'message': 'invalid x-api-key'}}",
+    "anthropic.RateLimitError: Error code: 429 - {'type': 'error', 'error': {'type': 'rate_limit_error', "
+    "'message': 'Number of request tokens has exceeded your per-minute rate limit'}}",
+    "replicate.exceptions.ReplicateError: ReplicateError Details:\ntitle: Unauthenticated\nstatus: 401\n"
+    "detail: You did not pass a valid authentication token",
+    '{"title":"Invalid version or not permitted","detail":"The specified version does not exist",'
+    '"status":422}',
+    "stripe.error.AuthenticationError: Invalid API Key provided: sk_test_****1234",
+    "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation: "
+    "Access Denied",
+    "huggingface_hub.errors.HfHubHTTPError: 402 Client Error: Payment Required for url: "
+    "https://router.huggingface.co/fal-ai/fal-ai/flux/dev\n\n"
+    "Pay-as-you go is not enabled for provider fal-ai.",
+    "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/models/x",
+    "falcon-sensor.service: Main process exited, code=exited, status=1/FAILURE\n"
+    "Falcon sensor failed to connect to CrowdStrike cloud: 403 Forbidden",
+    "openai.BadRequestError: Error code: 400 - {'error': {'code': 'content_policy_violation', 'message': "
+    "'Your request was rejected as a result of our safety system.', 'param': None}}",
+    '{"detail":[{"type":"missing","loc":["body","email"],"msg":"Field required","input":{}}]}',
+    "AxiosError: Request failed with status code 403",
+    "Request timed out",
+]
+
+
+@pytest.mark.parametrize("text", OTHER_VENDORS)
+def test_other_vendors_errors_are_declined(diagnoser: Diagnoser, text: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.matches == (), diagnosis.matches
+    assert diagnosis.fal_related is False
+
+
+def test_clearly_fal_but_unknown_is_fal_related_without_a_match(diagnoser: Diagnoser) -> None:
+    diagnosis = diagnoser.diagnose("fal_client: the sky turned green while I waited")
+    assert diagnosis.fal_related is True
+    assert diagnosis.matches == ()
+
+
+# -- keys in pastes ------------------------------------------------------------------------------
+
+
+def test_key_problems_are_reported_and_never_echoed(diagnoser: Diagnoser) -> None:
+    text = f"curl https://fal.run/fal-ai/flux/dev -H 'Authorization: Bearer {KEY}'\n401 Unauthorized"
+    diagnosis = diagnoser.diagnose(text)
+    codes = [finding.code for finding in diagnosis.key_findings]
+    assert "bearer_scheme" in codes and "exposed" in codes
+    dumped = json.dumps(diagnosis.to_json())
+    assert SECRET not in dumped and KEY_ID not in dumped
+
+
+def test_an_encoded_key_is_still_exposed(diagnoser: Diagnoser) -> None:
+    diagnosis = diagnoser.diagnose(f"GET https://example.test/?key={KEY_ID}%3A{SECRET} 401")
+    assert "exposed" in [finding.code for finding in diagnosis.key_findings]
+
+
+# -- shape, robustness, size -----------------------------------------------------------------------
+
+
+def test_to_json_has_the_contract_shape(diagnoser: Diagnoser) -> None:
+    data = diagnoser.diagnose('{"detail": "No user found for Key ID and Secret"}').to_json()
+    assert {"fal_related", "matches", "key_findings"} <= set(data)
+    assert data["matches"], data
+    for match in data["matches"]:
+        assert set(match) == {"id", "title", "category", "score"}
+        assert 0 <= match["score"] <= 100 and round(match["score"], 1) == match["score"]
+    scores = [m["score"] for m in data["matches"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_empty_and_junk_input(diagnoser: Diagnoser) -> None:
+    for text in ("", "   \n\t", "\x00\x01\x02", "\ufffd" * 100, "x" * 5000):
+        diagnosis = diagnoser.diagnose(text)
+        assert diagnosis.matches == ()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400))
+def test_never_raises_on_any_text(text: str) -> None:
+    diagnoser = _shared_diagnoser()
+    diagnosis = diagnoser.diagnose(text)
+    assert isinstance(diagnosis, Diagnosis)
+    json.dumps(diagnosis.to_json())
+
+
+_CACHE: dict[str, Diagnoser] = {}
+
+
+def _shared_diagnoser() -> Diagnoser:
+    if "d" not in _CACHE:
+        _CACHE["d"] = Diagnoser(load_knowledge())
+    return _CACHE["d"]
+
+
+def _log_dump(error_line: str, size: int = 40_000, seed: int = 7) -> str:
+    rng = random.Random(seed)
+    lines = []
+    while sum(len(line) + 1 for line in lines) < size:
+        lines.append(
+            f"2026-11-24T08:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z INFO worker-{rng.randrange(9)} "
+            f"job={rng.randrange(10**6)} status=ok took={rng.random():.3f}s retries=0 error=none"
+        )
+    lines.insert(len(lines) // 2, error_line)
+    return "\n".join(lines)[: size + len(error_line)]
+
+
+def test_a_40kb_log_with_one_fal_error_is_diagnosed_quickly(diagnoser: Diagnoser) -> None:
+    error = (
+        "ERROR generate failed: fal_client.client.FalClientHTTPError: User is locked. Reason: Exhausted "
+        "balance. Top up your balance at fal.ai/dashboard/billing."
+    )
+    text = _log_dump(error)
+    assert len(text) >= 40_000
+    started = time.perf_counter()
+    diagnosis = diagnoser.diagnose(text)
+    elapsed = time.perf_counter() - started
+    assert category(diagnosis) == "billing"
+    assert elapsed < 2.0  # generous: about 40 ms on a laptop
+
+
+def test_a_megabyte_is_capped_not_fatal(diagnoser: Diagnoser) -> None:
+    text = "noise line without anything\n" * 50_000 + "fal_client.client.FalClientHTTPError: No user found"
+    started = time.perf_counter()
+    diagnosis = diagnoser.diagnose(text)
+    assert isinstance(diagnosis, Diagnosis)
+    assert time.perf_counter() - started < 10.0
+
+
+# -- a small knowledge base of our own -------------------------------------------------------------
+
+ENTRY = """\
+id: {id}
+title: {title}
+category: {category}
+summary: A test entry that describes one problem well enough for the matcher to find it.
+fix:
+  - Do the thing that fixes it.
+signals:
+  messages: [{message!r}]
+examples:
+  - text: 'fal_client.client.FalClientHTTPError: {message}'
+    source: test
+  - text: 'POST https://queue.fal.run/fal-ai/x failed: {message}'
+    source: test
+"""
+
+
+def test_a_custom_knowledge_folder_ranks_and_gates(tmp_path: Path) -> None:
+    (tmp_path / "test-one.yml").write_text(
+        ENTRY.format(
+            id="test-one", title="Problem one", category="billing", message="Wallet is frozen solid"
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "test-two.yml").write_text(
+        ENTRY.format(
+            id="test-two", title="Problem two", category="network", message="Tunnel collapsed underground"
+        ),
+        encoding="utf-8",
+    )
+    diagnoser = Diagnoser(load_knowledge(tmp_path))
+    assert diagnoser.diagnose("fal says: Wallet is frozen solid (fal.run)").best.id == "test-one"  # type: ignore[union-attr]
+    assert diagnoser.diagnose("Tunnel collapsed underground via queue.fal.run").best.id == "test-two"  # type: ignore[union-attr]
+    # Something fal-ish that matches neither entry: fal-related, but no guess.
+    vague = diagnoser.diagnose("fal_client raised something odd")
+    assert vague.fal_related and vague.matches == ()
