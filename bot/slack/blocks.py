@@ -180,8 +180,11 @@ def status_lines(snapshot: StatusSnapshot) -> list[str]:
             when = _when(maintenance.start)
             state = "in progress" if maintenance.status == "in_progress" else "scheduled"
             if when:
-                state += f" ({'since' if maintenance.status == 'in_progress' else 'from'} {when}"
-                state += f" to {_when(maintenance.end)})" if maintenance.end else ")"
+                running = maintenance.status == "in_progress"
+                state += f" ({'since' if running else 'from'} {when}"
+                if maintenance.end:
+                    state += f"{', until' if running else ' to'} {_when(maintenance.end)}"
+                state += ")"
             lines.append(f"🛠 {_named_link(maintenance.name, maintenance.url)} · {state}")
     broken = [c for c in snapshot.components if c.status != "operational"]
     if broken:
