@@ -196,9 +196,17 @@ def degradation_name(components: tuple[str, ...]) -> str:
 
 
 def diff(
-    state: EngineState, observation: Observation, *, unknown_note_after_seconds: float
+    state: EngineState,
+    observation: Observation,
+    *,
+    unknown_note_after_seconds: float,
+    restart_gap_seconds: float | None = None,
 ) -> tuple[EngineState, list[Event]]:
-    """What changed since the previous poll. Pure: the same inputs always give the same output."""
+    """What changed since the previous poll. Pure: the same inputs always give the same output.
+
+    `restart_gap_seconds`: a gap this long since the previous poll (the bot was not running) means
+    an unknown spell in progress is not known to have lasted: it counts from now.
+    """
     tracked = dict(state.tracked)
     events: list[Event] = []
     now = observation.at
@@ -207,6 +215,9 @@ def diff(
         # Unknown never opens or resolves anything; only a long spell earns one separate note.
         since = state.unknown_since if state.unknown_since is not None else now
         note = state.unknown_note
+        gap = now - state.last_poll_at if state.last_poll_at is not None else 0.0
+        if note is None and restart_gap_seconds is not None and gap > restart_gap_seconds:
+            since = now  # nobody polled for a long while (the bot was stopped): the spell starts now
         if note is None and now - since >= unknown_note_after_seconds:
             note = f"unk:{int(since)}"
             subject = Tracked(

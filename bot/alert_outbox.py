@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # Closed subjects, finished rows and threads older than this are pruned.
 RETENTION_SECONDS = 30 * 24 * 3600
 PRUNE_EVERY_SECONDS = 3600
+MIN_RESTART_GAP_SECONDS = 600
 
 
 # --- filters --------------------------------------------------------------------------------------
@@ -189,10 +190,13 @@ class AlertEngine:
         store: Store,
         *,
         unknown_note_after_seconds: float,
+        poll_seconds: float = 60.0,
         clock: Callable[[], float] | None = None,
     ):
         self.store = store
         self.unknown_note_after_seconds = unknown_note_after_seconds
+        # Polls late because the page hangs are normal; only a gap like this means the bot was down.
+        self.restart_gap_seconds = max(unknown_note_after_seconds, 3 * poll_seconds, MIN_RESTART_GAP_SECONDS)
         self.clock = clock or store.clock
         self._lock = threading.Lock()
         self._last_prune = 0.0
@@ -205,7 +209,10 @@ class AlertEngine:
             if before.last_poll_at is not None and observation.at < before.last_poll_at:
                 return []  # an older reading delivered late: the state already moved past it
             after, events = diff(
-                before, observation, unknown_note_after_seconds=self.unknown_note_after_seconds
+                before,
+                observation,
+                unknown_note_after_seconds=self.unknown_note_after_seconds,
+                restart_gap_seconds=self.restart_gap_seconds,
             )
             save_state(tx, before, after, now)
             created = fan_out(tx, after, events, now)

@@ -53,7 +53,9 @@ class AlertService:
         self.store = store
         self.monitor = monitor
         self.engine = AlertEngine(
-            store, unknown_note_after_seconds=settings.fal_bot_unknown_note_minutes * 60.0
+            store,
+            unknown_note_after_seconds=settings.fal_bot_unknown_note_minutes * 60.0,
+            poll_seconds=settings.fal_bot_poll_seconds,
         )
         # Its own client: the app's client sleeps on 429, the sender reschedules instead.
         self.sender = AlertSender(store, sender_client(client), workers=workers)

@@ -297,3 +297,19 @@ def test_observation_degradation_without_incident_names_components() -> None:
     assert observation_from_snapshot(snap).degradation == Degradation("degraded", ("Queue API",))
     assert not observation_from_snapshot(snapshot(level="unknown", error="503")).readable
     assert observation_from_snapshot(snapshot(level="maintenance")).degradation is None
+
+
+def test_a_long_gap_between_polls_restarts_the_unknown_spell() -> None:
+    """The bot was stopped for hours: it cannot know the page was unreadable all that time."""
+    state = EngineState()
+    batches = []
+    for at in (0, 60, 60 + 3 * NOTE_AFTER, 60 + 4 * NOTE_AFTER):
+        state, events = diff(
+            state, unreadable(at), unknown_note_after_seconds=NOTE_AFTER, restart_gap_seconds=2 * NOTE_AFTER
+        )
+        batches.append(events)
+    assert batches[:3] == [[], [], []]  # the third poll came after a long gap: the spell starts there
+    assert [(e.kind, e.subject.kind) for e in batches[3]] == [("opened", "note")]
+    # without a restart gap the spell counts from its first poll
+    _, plain = run(unreadable(0), unreadable(60), unreadable(60 + 3 * NOTE_AFTER))
+    assert [(e.kind, e.subject.kind) for e in plain[2]] == [("opened", "note")]
