@@ -24,9 +24,27 @@ FAL_KEY = "6f1c2d3e-1111-2222-3333-444455556666:0123456789abcdef0123456789abcdef
 KB = load_knowledge()
 
 
+# The only `<…>` markup the bot ever writes: links, dates, channel and user references.
+ALLOWED_MARKUP = re.compile(
+    r"<(?:https?://[^|<>\s]+\|[^<>]*|!date\^\d+\^[^|<>]+\|[^<>]+|#[A-Z0-9]+|@[A-Z0-9]+)>"
+)
+
+
+def check_markup(text: str) -> None:
+    """No `<`/`>` outside the bot's own markup: user text and static `<value>` are escaped."""
+    rest = re.sub(r"^> ", "", ALLOWED_MARKUP.sub("", text), flags=re.MULTILINE)  # quoted lines
+    assert "<" not in rest and ">" not in rest, rest[max(0, rest.find("<") - 80) : rest.find("<") + 80]
+
+
 def check_limits(message_blocks: list[dict[str, Any]], max_blocks: int = 50) -> None:
     """Everything Slack would refuse: too many blocks, long sections/headers, broken markup."""
     assert 0 < len(message_blocks) <= max_blocks
+    for block in message_blocks:
+        if block["type"] in ("section", "context"):
+            texts = [block["text"]] if "text" in block else block["elements"]
+            for text in texts:
+                if text.get("type") == "mrkdwn":
+                    check_markup(text["text"])
     for block in message_blocks:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= MAX_SECTION_TEXT
@@ -261,6 +279,24 @@ def test_home_view_fits_with_many_subscriptions() -> None:
     check_limits(view["blocks"], max_blocks=100)
     shown = json.dumps(view)
     assert "<#C0000>" in shown and "more" in shown and "How to use fal-bot" in shown
+
+
+def test_static_texts_have_no_stray_markup() -> None:
+    for message in (
+        blocks.help_message("note"),
+        blocks.key_usage(),
+        blocks.usage_hint("command"),
+        blocks.usage_hint("mention"),
+        blocks.subscribe_error_message("bad <thing>"),
+        blocks.cannot_post_message("channel_not_found", "C1"),
+        blocks.cannot_post_message("weird<error>", "C1"),
+        blocks.status_timeout_message(),
+        blocks.feedback_thanks("down"),
+        blocks.not_subscribed_message(),
+        blocks.unsubscribed_message("U1"),
+    ):
+        check_limits(message.blocks)
+    check_limits(blocks.home_view(None, None, None, [])["blocks"], max_blocks=100)
 
 
 def test_help_lists_every_subcommand() -> None:

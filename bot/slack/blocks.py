@@ -128,7 +128,7 @@ HELP_LINES = (
     "• `/fal diagnose <error text>`: what the error means and how to fix it "
     "(`/fal diagnose share <error text>` posts the answer in the channel)",
     "• `/fal key <value>`: checks an API key's format without showing it "
-    "(better: check keys in a DM with the bot, or with `fal-bot check-key` locally)",
+    "(safer: `fal-bot check-key` on your own machine, since Slack keeps what you type)",
     f"• `{SUBSCRIBE_SYNTAX}`: this channel gets fal outage alerts; confirmed in the channel. "
     "Defaults: `min=degraded`, `maintenance=on`, all components; running it again replaces the options",
     "• `/fal unsubscribe`: stops alerts in this channel (confirmed in the channel)",
@@ -139,7 +139,7 @@ HELP_LINES = (
 
 
 def help_message(note: str | None = None) -> Message:
-    lines = list(HELP_LINES)
+    lines = [escape(line) for line in HELP_LINES]  # `<text>` must not read as markup
     if note:
         lines.insert(0, note)
     return finish(
@@ -416,7 +416,7 @@ def key_check_message(check: KeyCheck, *, exposed: bool) -> Message:
 
 def key_usage() -> Message:
     text = (
-        "Usage: `/fal key <value>` checks a key's format (shown masked, never echoed). "
+        "Usage: `/fal key &lt;value&gt;` checks a key's format (shown masked, never echoed). "
         "Safer: run `fal-bot check-key` locally, since anything typed in Slack stays in its history."
     )
     return Message(text, [section(text).to_dict()])
@@ -533,5 +533,5 @@ def home_view(
         lines.append("None yet. Run `/fal subscribe` in a channel to get outage alerts there.")
     rendered.extend(b.to_dict() for b in sections_for_lines(lines)[:20])
     rendered.append(DividerBlock().to_dict())
-    rendered.extend(b.to_dict() for b in sections_for_lines(HOME_HOW_TO))
+    rendered.extend(b.to_dict() for b in sections_for_lines([escape(line) for line in HOME_HOW_TO]))
     return View(type="home", blocks=rendered[:MAX_HOME_BLOCKS]).to_dict()
