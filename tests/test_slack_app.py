@@ -11,6 +11,7 @@ import pytest
 
 from bot.settings import Settings
 from bot.slack.app import create_app, listener_inventory
+from bot.status_models import StatusSnapshot
 from bot.store import Store
 from tests.support import signing
 from tests.support.bolt_server import BoltServer
@@ -30,8 +31,8 @@ class _NoStatus:
     def age_seconds(self) -> None:
         return None
 
-    def refresh(self) -> None:
-        return None
+    def refresh(self) -> StatusSnapshot:
+        raise AssertionError("the help command never refreshes the status")
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_signed_help_command_and_signature_refusal(fake: FakeSlack, tmp_path: Pa
     settings = Settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake.api_url,  # type: ignore[arg-type]
+        slack_api_url=fake.api_url,
     )
     app = create_app(settings, store=Store(tmp_path / "db.sqlite"), monitor=_NoStatus())
     assert fake.calls("auth.test")

@@ -75,8 +75,8 @@ class SlackHarness:
         if self._own_fake:
             self.fake.start()
         self.settings = Settings(
-            slack_bot_token=BOT_TOKEN,  # type: ignore[arg-type]
-            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
             slack_api_url=self.fake.api_url,
             fal_status_url=self.page_url,
             fal_bot_db=self.db_path,
