@@ -204,6 +204,13 @@ def create_app(
     app.use(_drop_retried_events(services))
     for module in LISTENER_MODULES:
         module.register(app)
+
+    # Registered last: a message event no module wanted (a channel message, an edit...) still gets
+    # its 200, or Slack would retry it.
+    @app.event("message")
+    def ignore_other_messages() -> None:
+        return None
+
     return app
 
 

@@ -54,10 +54,13 @@ def thread_of(event: dict[str, Any]) -> str | None:
 def register(app: App) -> None:
     services = services_of(app)
 
-    @app.event("message")
+    def is_direct_message(event: dict[str, Any]) -> bool:
+        return event.get("channel_type") in MESSAGE_CHANNEL_TYPES
+
+    # Only DMs match here, so other modules may add message listeners of their own; messages nobody
+    # handles are acknowledged by the catch-all create_app registers last.
+    @app.event("message", matchers=[is_direct_message])
     def on_message(event: dict[str, Any], context: dict[str, Any]) -> None:
-        if event.get("channel_type") not in MESSAGE_CHANNEL_TYPES:
-            return
         if not is_person_message(event, context.get("bot_user_id")):
             return
         channel, thread = str(event.get("channel") or ""), thread_of(event)
