@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from bot import evidence as ev
 from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, redact
 from bot.knowledge import Entry, KnowledgeBase
@@ -40,11 +38,12 @@ POINTS_HOST = 10.0
 POINTS_STATUS = 12.0
 PENALTY_STATUS_MISMATCH = 14.0
 FUZZY_WEIGHT = 0.55
+FUZZY_FLOOR = 0.0  # similarity every text reaches with unrelated examples
 NEAR_DUPLICATE_FROM = 85.0
 NEAR_DUPLICATE_SLOPE = 2.0
 MIN_SCORE_ABOUT_FAL = 36.0
-MIN_SCORE_CLEAR_LEAD = 20.0
-CLEAR_LEAD = 8.0
+MIN_SCORE_CLEAR_LEAD = 26.0
+CLEAR_LEAD = 2.5
 MIN_SCORE_WITHOUT_EVIDENCE = 60.0
 NEAR_DUPLICATE_ALONE = 92.0
 AMBIGUOUS_MARGIN = 2.0
@@ -52,6 +51,7 @@ AMBIGUOUS_BELOW = 50.0
 RUNNER_UP_FLOOR = 25.0
 MAX_MATCHES = 3
 NEGATIVE_MATCH = 90.0
+GENERIC_EXAMPLE = 80.0  # an example this close to a declined text cannot vouch for fal alone
 PENALTY_NEGATIVE_EXAMPLE = 40.0
 LARGE_TEXT = 20_000  # longer pastes: entry regexes run on the error-looking lines only
 PATTERN_BUDGET = 5000
@@ -167,7 +167,7 @@ class Diagnoser:
         self._choices: list[str] = []
         self._choice_owner: list[int] = []
         self._choice_generic: list[bool] = []
-        declined_fuzz = [fuzz_text(focus(text)) for text in declined]
+        declined_index = TextIndex([fuzz_text(focus(text)) for text in declined], shortlist=8)
         # not_examples as a second index: declined ones are other vendors' errors; the others belong
         # to another entry and only push their own entry down.
         self._negatives: list[str] = []
@@ -181,10 +181,7 @@ class Diagnoser:
                 choice = fuzz_text(focus(normalize(example.text)))
                 self._choices.append(choice)
                 self._choice_owner.append(index)
-                generic = bool(declined_fuzz) and (
-                    process.extractOne(choice, declined_fuzz, scorer=fuzz.token_set_ratio, score_cutoff=80)
-                    is not None
-                )
+                generic = bool(declined_index.scores(choice, GENERIC_EXAMPLE))
                 self._choice_generic.append(generic)
         self._positive_index = TextIndex(self._choices, shortlist=40)
         self._negative_index = TextIndex(self._negatives, shortlist=12)
@@ -293,7 +290,7 @@ class Diagnoser:
                 points += POINTS_STATUS if prepared.status_codes & codes else -PENALTY_STATUS_MISMATCH
             points += bonus.get(prepared.entry.category, 0.0)
             similarity, generic = fuzzy.get(index, (0.0, True))
-            points += FUZZY_WEIGHT * similarity
+            points += FUZZY_WEIGHT * max(0.0, similarity - FUZZY_FLOOR) * 100.0 / (100.0 - FUZZY_FLOOR)
             points += NEAR_DUPLICATE_SLOPE * max(0.0, similarity - NEAR_DUPLICATE_FROM)
             if unlike.get(index, 0.0) >= NEGATIVE_MATCH and unlike[index] > similarity:
                 points -= PENALTY_NEGATIVE_EXAMPLE  # reads like a text this entry says is not its own

@@ -73,7 +73,7 @@ def _present(marker: _Marker, text: str, lowered: str) -> bool:
 
 HOST_TOKEN = re.compile(r"(?<![\w@-])((?:[a-z0-9-]+\.)+[a-z]{2,})(?![\w-])", re.I)
 _FAL_HOST = re.compile(r"(?:^|\.)(?:fal\.run|fal\.ai|fal\.media|falrun\.com)$", re.I)
-_ENDPOINT = re.compile(r"(?<![\w/.-])(fal-ai/[a-z0-9._-]+(?:/[a-z0-9._-]+)*)", re.I)
+_ENDPOINT = re.compile(r"(?<![\w/.@-])(fal-ai/[a-z0-9._-]+(?:/[a-z0-9._-]+)*)", re.I)
 _FAL_SHAPED_KEY = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?::|%3a)[0-9a-f]{32}", re.I
 )
@@ -110,6 +110,15 @@ _WEAK_MARKERS: list[_Marker] = [
     (re.compile(r"(?:\b|_)fal(?:\b|_)", re.I), "the word fal", ("fal",)),
     (re.compile(r"Fal(?=[A-Z][a-z])|[a-z]Fal\b"), "a fal identifier", ("fal",)),
     (re.compile(r"\bRealtimeError\b"), "fal_client's RealtimeError", ("realtimeerror",)),
+    (
+        # fal's infrastructure errors: a flat body with both `detail` and `error_type`.
+        re.compile(
+            r"[\"']detail[\"']\s*:\s*[\"'][^\"'\n]{0,300}[\"']\s*,\s*[\"']error_type[\"']"
+            r"|[\"']error_type[\"']\s*:\s*[\"'][a-z_]+[\"']\s*,\s*[\"']detail[\"']"
+        ),
+        "fal's error body shape",
+        ("error_type",),
+    ),
     (
         re.compile(
             r"\b(?:image_too_small|image_too_large|audio_duration_too_long|unsupported_image_format"
