@@ -58,9 +58,16 @@ def lint_problems(directory: Path) -> tuple[int, int, list[str]]:
         name = f"{entry.id}.yml"
         for index, example in enumerate(entry.examples):
             checked += 1
-            best = diagnoser.diagnose(example.text).best
+            diagnosis = diagnoser.diagnose(example.text)
+            best = diagnosis.best
             if best is None:
-                problems.append(f"{name}: examples.{index}: gets no match")
+                why = (
+                    "no entry is a confident match"
+                    if diagnosis.fal_related
+                    else "nothing in it shows it is about fal (add a fal host, client, FAL_KEY, endpoint id, "
+                    "or give the entry a specific message or regex)"
+                )
+                problems.append(f"{name}: examples.{index}: gets no match ({why})")
             elif best.id != entry.id:
                 problems.append(f"{name}: examples.{index}: ranks {best.id} first")
         for index, counter in enumerate(entry.not_examples):
