@@ -286,8 +286,9 @@ def confidence_words(score: float) -> str:
 
 def exposed_key_warning() -> str:
     return (
-        "🚨 *A complete fal API key is in this message.* It is now in Slack's history: revoke it and "
-        f"create a new one at {ROTATE_URL}, then delete the message. (fal-bot never repeats it.)"
+        "🚨 *A complete fal API key is in this message, so it is now exposed:* it stays in Slack's "
+        f"history. Rotate it: revoke it and create a new one at {ROTATE_URL}, then delete the message. "
+        "(fal-bot never repeats it.)"
     )
 
 
@@ -346,7 +347,7 @@ def diagnosis_message(diagnosis: Diagnosis, *, key_exposed: bool = False) -> Mes
     )
     text = f"🩺 {entry.title}"
     if exposed:
-        text = "🚨 A complete fal API key is in this message: rotate it. " + text
+        text = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + text
     return finish(blocks, text)
 
 
@@ -374,7 +375,7 @@ def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) ->
     blocks.append(section(text))
     fallback = text
     if any(f.code == "exposed" for f in diagnosis.key_findings):
-        fallback = "🚨 A complete fal API key is in this message: rotate it. " + fallback
+        fallback = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + fallback
     return finish(blocks, fallback)
 
 
@@ -396,9 +397,9 @@ def key_check_message(check: KeyCheck, *, exposed: bool) -> Message:
     if exposed:
         blocks.append(
             section(
-                "🚨 *This is a complete, real-looking fal key, and it is now in Slack's history.* "
-                f"Revoke it and create a new one at {ROTATE_URL}. Next time, check keys with "
-                "`fal-bot check-key` on your own machine."
+                "🚨 *This is a complete, real-looking fal key, so it is now exposed:* it is in Slack's "
+                f"history. Rotate it: revoke it and create a new one at {ROTATE_URL}. Next time, check "
+                "keys with `fal-bot check-key` on your own machine."
             )
         )
     masked = f"`{escape(check.masked)}`" if check.masked else "(empty)"
@@ -410,7 +411,7 @@ def key_check_message(check: KeyCheck, *, exposed: bool) -> Message:
         f"• {escape(finding.message)}" for finding in check.findings if finding.code != "exposed"
     ]
     blocks.extend(sections_for_lines(lines))
-    text = ("🚨 Rotate this key: it is in Slack's history. " if exposed else "") + verdict
+    text = ("🚨 This key is now exposed in Slack's history: rotate it. " if exposed else "") + verdict
     return finish(blocks, text)
 
 
