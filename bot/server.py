@@ -204,8 +204,8 @@ class Router:
                 report.problems["server"] = "shutting down"
             payload = json.dumps(report.to_json()).encode()
             status = "200 OK" if report.ok else "503 Service Unavailable"
-            result = _respond(start_response, status, payload, "application/json")
-            return [] if method == "HEAD" else result
+            # For HEAD, waitress sends the headers (Content-Length included) and drops the body.
+            return _respond(start_response, status, payload, "application/json")
         if path == SLACK_EVENTS_PATH and self.slack_handler is not None:
             if method != "POST":
                 return _respond(start_response, "405 Method Not Allowed", b"POST only\n", "text/plain")
