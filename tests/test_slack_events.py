@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.logging_setup import configure_logging
+from bot.slack.events import strip_bot_mention
 from bot.store import Subscription
 from tests.support import signing
 from tests.support.fake_slack import Call
@@ -80,6 +81,12 @@ def test_empty_mention_gets_a_usage_hint(h: SlackHarness) -> None:
     h.send(signing.event(MENTION, event={"text": f"<@{h.fake.bot_user_id}>"}))
     shown = replies(h)[0].text_and_blocks()
     assert "Send me a fal error" in shown
+
+
+def test_the_leading_mention_and_the_bots_own_are_stripped() -> None:
+    assert strip_bot_mention("<@U0LAN0Z89>", "UBOT111") == ""
+    assert strip_bot_mention("<@U0LAN0Z89|fal-bot> 403 from fal <@UBOT111>", "UBOT111") == "403 from fal"
+    assert strip_bot_mention("see <@U222> 403", "UBOT111") == "see <@U222> 403"
 
 
 def test_mention_is_answered_in_thread_without_the_bot_mention(h: SlackHarness) -> None:
