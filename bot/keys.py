@@ -38,12 +38,14 @@ _VALUE = (
     r"|(?=" + _BARE + r"{8,})" + _BARE + r"*[0-9:]" + _BARE + r"*)"
 )
 _AUTH_HEADER = re.compile(
-    r"(?P<head>\bauthorization\\?[\"']?\s*[:=]\s*\\?[\"']?\s*(?:(?:key|bearer|basic|token)\s+)?+)"
+    r"(?P<head>\bauthorization\\?[\"']?\s*[:=]\s*(?:[fbru]{1,2}(?=[\"'`]))?\\?[\"'`]?\s*"
+    r"(?:(?:key|bearer|basic|token)\s+)?+)"
     + _KEEP
-    + r"(?P<value>[^\s'\"`,;}\]\\]+)",
+    # a credential-like value: 6+ characters with a digit, colon or dot (not a word such as "used")
+    + r"(?P<value>(?=[^\s'\"`,;}\]\\]{6,})[^\s'\"`,;}\]\\]*[0-9:.][^\s'\"`,;}\]\\]*)",
     re.IGNORECASE,
 )
-_KEY_TOKEN = re.compile(r"(?P<head>\b[Kk]ey\s+)" + _KEEP + r"(?P<value>[^\s:'\"`\\]+:[^\s'\"`,;}\]\\]+)")
+_KEY_TOKEN = re.compile(r"(?P<head>\bKey\s+)" + _KEEP + r"(?P<value>[^\s:'\"`\\<>]+:[^\s'\"`,;}\]\\<>]+)")
 _ASSIGNMENT = re.compile(
     r"(?P<head>\bFAL_(?:API_)?KEY(?:_ID|_SECRET)?\\?[\"']?[ \t]*[=:][ \t]*\\?)"
     + _KEEP
@@ -252,8 +254,18 @@ def key_from_env(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+_REFERENCE = re.compile(
+    r"^[\"'`]?(?:\$|\{|<|process\.env|os\.environ|os\.getenv|import\.meta|env\.|settings\.)"
+)
+
+
 def _redact_value(match: re.Match[str]) -> str:
     value = match.group("value")
+    # Variable references and placeholders (`{FAL_KEY}`, `<key_id>:<key_secret>`, YOUR_KEY) are not
+    # secrets; keeping them keeps fix snippets readable. Real-shaped keys were replaced before this.
+    inner = value.strip("\"'`")
+    if _REFERENCE.match(value) or (inner and _PLACEHOLDER.search(inner)):
+        return match.group(0)
     quote = value[0] if value[:1] in "\"'`" else ""
     closing = quote if quote and len(value) > 1 and value.endswith(quote) else ""
     return f"{match.group('head')}{quote}{REDACTED}{closing}"

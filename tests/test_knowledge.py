@@ -187,3 +187,15 @@ def test_lint_on_an_empty_folder_fails_clearly(tmp_path: Path) -> None:
     result = lint(write_kb(tmp_path / "empty"))
     assert result.returncode == 1
     assert "no *.yml knowledge entries found" in result.stdout
+
+
+def test_fix_steps_read_the_same_after_redaction() -> None:
+    """Output goes through redact(): placeholders and variable references in fixes must survive it."""
+    from bot.keys import redact
+
+    for entry in ENTRIES:
+        texts = [entry.title, entry.summary]
+        for step in entry.fix:
+            texts += [step.text, step.python or "", step.js or "", step.shell or ""]
+        for text in texts:
+            assert redact(text) == text, (entry.id, text)
