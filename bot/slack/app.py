@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -163,6 +164,19 @@ def _drop_retried_events(services: Services) -> Callable[..., BoltResponse | Non
         return next()
 
     return middleware
+
+
+class _DropTokenSkippedWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment on its own and then warns that our client (made
+    from that same token) wins. The warning is noise here: drop just that line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_APP_LOGGER = logging.getLogger("slack_bolt.App")
+if not any(isinstance(f, _DropTokenSkippedWarning) for f in _BOLT_APP_LOGGER.filters):
+    _BOLT_APP_LOGGER.addFilter(_DropTokenSkippedWarning())
 
 
 def create_app(
