@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import queue
+import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -84,6 +86,8 @@ class SlackSocket:
         self.envelopes = envelopes
         self.received: queue.Queue[dict[str, Any]] = queue.Queue()
         self.connections = 0
+        self.connection: ServerConnection | None = None
+        self.greeted = threading.Event()
         self.server: Server = serve(self._session, "127.0.0.1", 0)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -94,14 +98,21 @@ class SlackSocket:
 
     def _session(self, connection: ServerConnection) -> None:
         self.connections += 1
+        self.connection = connection
         try:
             connection.send(json.dumps(_hello()))
             for envelope in self.envelopes:
                 connection.send(json.dumps(envelope))
+            self.greeted.set()
             for message in connection:
                 self.received.put(json.loads(message))
         except ConnectionClosed:  # the built-in client drops TCP without a close frame
             pass
+
+    def send(self, envelope: dict[str, Any]) -> None:
+        """Deliver one more envelope on the open connection (sends are thread-safe in websockets)."""
+        assert self.connection is not None
+        self.connection.send(json.dumps(envelope))
 
     def ack_for(self, envelope_id: str, timeout: float = 30.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -173,3 +184,44 @@ def test_an_app_token_slack_refuses_stops_start_up_with_exit_2(
     assert last.startswith("fal-bot: SLACK_APP_TOKEN was refused by Slack (invalid_auth")
     assert "App-Level Tokens" in last
     assert APP_TOKEN not in result.stderr
+
+
+def _event_envelope(event_id: str) -> dict[str, Any]:
+    envelope = next(f for f in _frames("socket_mode_envelopes.bolt_tests.jsonl") if f["type"] == "events_api")
+    envelope["envelope_id"] = f"env-{event_id}"
+    envelope["payload"]["event_id"] = event_id
+    return envelope
+
+
+def test_sigterm_in_socket_mode_lets_the_envelope_in_flight_ack_before_disconnecting(
+    fake_slack: SocketModeSlack, slack_socket: SlackSocket, tmp_path: Path
+) -> None:
+    """The event waits on the database (held by the test) when SIGTERM arrives; its ack still goes
+    out over the socket, then the process exits 0 in time."""
+    env = bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9", SLACK_APP_TOKEN=APP_TOKEN)
+    bot = start_bot(env)
+    holder: sqlite3.Connection | None = None
+    try:
+        assert slack_socket.greeted.wait(30), "fal-bot never connected"
+        slack_socket.ack_for(slack_socket.envelopes[0]["envelope_id"])
+        holder = sqlite3.connect(bot.db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        envelope = _event_envelope("EvSocketInFlight")
+        slack_socket.send(envelope)
+        time.sleep(1.0)  # the envelope is being handled: its retry check waits for the database
+        assert slack_socket.received.empty()
+        sent_at = time.monotonic()
+        bot.process.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        assert bot.process.poll() is None, "exited before the envelope in flight was acknowledged"
+        holder.execute("ROLLBACK")
+        ack = slack_socket.ack_for(envelope["envelope_id"], timeout=10)
+        assert ack["envelope_id"] == envelope["envelope_id"]
+        assert bot.process.wait(timeout=EXIT_WITHIN + 5) == 0
+        assert time.monotonic() - sent_at < EXIT_WITHIN
+    finally:
+        if holder is not None:
+            holder.close()
+        if bot.process.poll() is None:
+            bot.process.kill()
+            bot.process.wait()
