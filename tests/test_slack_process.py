@@ -1,0 +1,196 @@
+"""The Slack surface through the real `fal-bot run --mode http` process, driven as Slack drives it.
+
+Signed requests built from the fixtures go to the process; its Web API calls go to the loopback fake
+Slack and its status polls to a fake status page. Checks what a user sees (DM and mention diagnosis
+in threads, /fal answers), what must never happen (pings, a key in a reply, the log or the database,
+a retried event answered twice, also across a restart), and that acks stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.support import signing
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_harness import wait_for
+from tests.support.status_page import FakeStatusPage
+
+pytestmark = pytest.mark.slow
+
+FAL_KEY = "0b6d2e1c-9a7f-4c3e-8d21-5f4a3b2c1d0e:9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+SECRET = FAL_KEY.split(":")[1]
+LOCKED = '403 Forbidden from queue.fal.run: {"detail": "User is locked. Reason: Exhausted balance."}'
+
+
+class BotProcess:
+    def __init__(self, fake: FakeSlack, page: FakeStatusPage, db: Path, log: Path):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FAL_"))}
+        env.update(
+            SLACK_BOT_TOKEN=signing.BOT_TOKEN,
+            SLACK_SIGNING_SECRET=signing.SIGNING_SECRET,
+            SLACK_API_URL=fake.api_url,
+            FAL_STATUS_URL=page.url,
+            FAL_BOT_DB=str(db),
+            FAL_BOT_POLL_SECONDS="1",
+            LOG_LEVEL="DEBUG",  # the most talkative logs must still never show a key
+        )
+        self.log = log
+        with log.open("a") as stderr:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "run",
+                    "--mode",
+                    "http",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                env=env,
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+        self.sender = signing.SlackSender(f"http://127.0.0.1:{self.port}/slack/events")
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.process.poll() is None, log.read_text()
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def send(self, request: signing.SlackRequest, **kwargs: object) -> tuple[int, str, float]:
+        started = time.monotonic()
+        response = self.sender.send(request, **kwargs)  # type: ignore[arg-type]
+        return response.status_code, response.text, time.monotonic() - started
+
+    def stop(self) -> None:
+        self.sender.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture
+def bots(
+    fake: FakeSlack, status_page: Callable[..., FakeStatusPage], tmp_path: Path
+) -> Iterator[Callable[[], BotProcess]]:
+    page = status_page(flavour="instatus")
+    started: list[BotProcess] = []
+
+    def start() -> BotProcess:
+        bot = BotProcess(fake, page, tmp_path / "bot.db", tmp_path / "bot.log")
+        started.append(bot)
+        return bot
+
+    yield start
+    for bot in started:
+        bot.stop()
+
+
+def test_the_running_bot_as_slack_drives_it(
+    fake: FakeSlack, bots: Callable[[], BotProcess], tmp_path: Path
+) -> None:
+    bot = bots()
+    dm = signing.event("message_im.slack_docs.json", event={"text": f"<!channel> {LOCKED}"}, event_id="EvP1")
+    status, _, took = bot.send(dm)
+    assert status == 200 and took < 3.0
+    reply = fake.wait_for_calls("chat.postMessage")[0]
+    assert reply.params["thread_ts"] == "1355517523.000005"
+    assert "Exhausted balance" in reply.text_and_blocks()
+
+    # Slack retries the same event: answered once.
+    retry = signing.event(
+        "message_im.slack_docs.json", event={"text": f"<!channel> {LOCKED}"}, event_id="EvP1", retry_num=1
+    )
+    assert bot.send(retry)[0] == 200
+
+    mention = signing.event(
+        "app_mention.slack_docs.json",
+        event={"text": f"<@{fake.bot_user_id}> <!here> <@U123> my key {FAL_KEY} gives 401 from fal.run"},
+        event_id="EvP2",
+    )
+    assert bot.send(mention)[0] == 200
+    fake.wait_for_calls("chat.postMessage", 2)
+
+    status, body, took = bot.send(
+        signing.slash_command(f"key {FAL_KEY}", response_url=fake.new_response_url())
+    )
+    assert status == 200 and took < 3.0
+    assert SECRET not in body and "rotate" in body.lower() and "fal.ai/dashboard/keys" in body
+
+    status, body, _ = bot.send(signing.slash_command("status", response_url=fake.new_response_url()))
+    assert status == 200 and "fal" in body
+
+    url = fake.new_response_url()
+    bot.send(
+        signing.slash_command(
+            'subscribe min=major components="Queue API"', response_url=url, channel_id="C42"
+        )
+    )
+    confirm = wait_for(lambda: fake.calls("chat.postMessage", channel="C42"))[0]
+    assert "major outage" in confirm.text_and_blocks() and "Queue API" in confirm.text_and_blocks()
+
+    # Refused: a forged signature and a replayed old request.
+    assert bot.send(dm, secret="forged")[0] == 401
+    assert bot.send(dm, timestamp=time.time() - 600)[0] == 401
+
+    # A restart on the same database still knows the event.
+    bot.stop()
+    restarted = bots()
+    retry_again = signing.event(
+        "message_im.slack_docs.json", event={"text": f"<!channel> {LOCKED}"}, event_id="EvP1", retry_num=2
+    )
+    assert restarted.send(retry_again)[0] == 200
+    marker = signing.event("message_im.slack_docs.json", event={"text": "help"}, event_id="EvP3")
+    restarted.send(marker)
+    wait_for(
+        lambda: any(
+            "/fal subscribe" in c.text_and_blocks()
+            for c in fake.calls("chat.postMessage", channel="D024BE91L")
+        )
+    )
+    restarted.stop()
+
+    dm_replies = [c for c in fake.calls("chat.postMessage", channel="D024BE91L")]
+    assert len(dm_replies) == 2  # the diagnosis once, then the help marker
+    sent = fake.everything_sent()
+    for markup in ("<!channel>", "<!here>", "<@U123>"):
+        assert markup not in sent
+    assert SECRET not in sent
+    assert "rotate" in fake.calls("chat.postMessage", channel="C123ABC456")[0].text_and_blocks().lower()
+    log = (tmp_path / "bot.log").read_text(errors="replace")
+    assert "DEBUG" in log and SECRET not in log
+    database = b"".join(p.read_bytes() for p in tmp_path.glob("bot.db*"))
+    assert SECRET.encode() not in database
