@@ -97,9 +97,20 @@ def monitor_running(monitor: MonitorLike, started_at: float, grace_seconds: floa
     `unknown`); a dead or stuck poller thread does, because /fal status and alerts then go stale.
     """
 
+    def alive() -> bool | None:
+        # StatusMonitor has no public "running" yet: use one if it appears, else its poller thread;
+        # None (cannot tell) leaves the verdict to the age of the last poll.
+        for name in ("is_running", "running"):
+            value = getattr(monitor, name, None)
+            if value is not None:
+                return bool(value() if callable(value) else value)
+        if hasattr(monitor, "_thread"):
+            thread = monitor._thread
+            return thread is not None and thread.is_alive()
+        return None
+
     def check() -> str | None:
-        thread = getattr(monitor, "_thread", None)
-        if thread is None or not thread.is_alive():
+        if alive() is False:
             return "status monitor is not running"
         age = monitor.age_seconds()
         overdue_after = 3 * float(monitor.poll_seconds) + grace_seconds
