@@ -377,6 +377,7 @@ CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
     (re.compile(r"not found|no such", re.I), "model_not_found", 4.0),
     (re.compile(r"\bkeys?\b|credential|unauthori", re.I), "invalid_key", 3.0),
 ]
+STATUS_PRIOR = 8.0  # the usual meaning of a status at fal (403 billing, 422 validation...)
 STATUS_CATEGORY = {
     401: "invalid_key",
     402: "billing",
@@ -400,5 +401,5 @@ def category_bonus(query: str, codes: set[int]) -> dict[str, float]:
     for code in codes:
         family = STATUS_CATEGORY.get(code) or ("server_error" if code >= 500 else None)
         if family:
-            bonus[family] = bonus.get(family, 0.0) + 4.0
+            bonus[family] = bonus.get(family, 0.0) + STATUS_PRIOR
     return bonus
