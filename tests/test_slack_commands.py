@@ -14,7 +14,7 @@ import pytest
 from bot.logging_setup import configure_logging
 from bot.slack.commands import OptionError, SubscribeOptions, parse_subscribe_options, split_subcommand
 from bot.store import Subscription
-from tests.support.signing import slash_command
+from tests.support.signing import interactive, slash_command
 from tests.support.slack_harness import SlackHarness, wait_for
 from tests.support.status_page import FakeStatusPage
 
@@ -188,6 +188,46 @@ def test_diagnose_command_answers_ephemerally_through_response_url(h: SlackHarne
     assert answer.params["response_type"] == "ephemeral"
     assert "Exhausted balance" in answer.text_and_blocks()
     assert "feedback_up" in answer.text_and_blocks()
+
+
+def share_click(h: SlackHarness, entry_id: str) -> str:
+    url = h.fake.new_response_url()
+    action = {
+        "action_id": "share_diagnosis",
+        "block_id": "feedback",
+        "text": {"type": "plain_text", "text": "📣 Share in channel"},
+        "value": entry_id,
+        "type": "button",
+        "action_ts": "1678252216.469172",
+    }
+    response = h.send(interactive("block_actions.bolt_tests.json", actions=[action], response_url=url))
+    assert response.status_code == 200
+    return url
+
+
+def test_share_button_shares_the_answer_but_not_the_paste(h: SlackHarness) -> None:
+    paste = "diagnose my app (secret-project-x) got 403 User is locked. Reason: Exhausted balance from fal.ai"
+    _, url = command(h, paste)
+    answer = wait_for(lambda: h.fake.responses(url))[0]
+    buttons = [
+        element
+        for block in answer.params["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    share = next(b for b in buttons if b["action_id"] == "share_diagnosis")
+    shared_url = share_click(h, share["value"])
+    shared = wait_for(lambda: h.fake.responses(shared_url))[0]
+    assert shared.params["response_type"] == "in_channel" and shared.params["replace_original"] is False
+    shown = shared.text_and_blocks()
+    assert "Exhausted balance" in shown and "Shared by <@U111>" in shown
+    assert "secret-project-x" not in shown
+
+
+def test_share_of_an_unknown_entry_says_so_privately(h: SlackHarness) -> None:
+    url = share_click(h, "no-such-entry")
+    answer = wait_for(lambda: h.fake.responses(url))[0]
+    assert answer.params["response_type"] == "ephemeral" and "no longer" in answer.text_and_blocks()
 
 
 @pytest.mark.parametrize("separator", [" ", "\n"])

@@ -1,4 +1,4 @@
-"""Block actions: 👍 / 👎 feedback on a diagnosis.
+"""Block actions: 👍 / 👎 feedback on a diagnosis, and "Share in channel" on a private /fal diagnose answer.
 
 Stored with team, user, entry id, vote and time, never the pasted text, and acknowledged with an
 ephemeral thank-you to the person who clicked.
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 FEEDBACK_UP = blocks.FEEDBACK_UP
 FEEDBACK_DOWN = blocks.FEEDBACK_DOWN
+SHARE_DIAGNOSIS = blocks.SHARE_DIAGNOSIS
 
 
 def register(app: App) -> None:
@@ -39,6 +40,13 @@ def register(app: App) -> None:
     app.action(FEEDBACK_UP)(listener("up"))
     app.action(FEEDBACK_DOWN)(listener("down"))
 
+    @app.action(SHARE_DIAGNOSIS)
+    def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        entry_id = str(action.get("value") or "")
+        user_id = str((body.get("user") or {}).get("id") or "")
+        services.submit(lambda: _share(services, respond, entry_id, user_id), "share diagnosis")
+
 
 def _record(
     services: Services, respond: Respond, team_id: str, user_id: str, entry_id: str, vote: str
@@ -49,3 +57,15 @@ def _record(
     services.store.record_feedback(team_id, user_id, entry_id, "up" if vote == "up" else "down")
     log.info("feedback %s on %s (team %s)", vote, entry_id, team_id)
     respond(**blocks.feedback_thanks(vote).as_kwargs(), response_type="ephemeral", replace_original=False)
+
+
+def _share(services: Services, respond: Respond, entry_id: str, user_id: str) -> None:
+    """Post the knowledge-base answer (never the pasted text) in the channel, through response_url."""
+    kb = getattr(services.diagnoser, "kb", None)
+    entry = kb.by_id.get(entry_id) if kb is not None else None
+    if entry is None:
+        respond(**blocks.entry_gone_message().as_kwargs(), response_type="ephemeral", replace_original=False)
+        return
+    message = blocks.shared_entry_message(entry, user_id)
+    respond(**message.as_kwargs(), response_type="in_channel", replace_original=False)
+    log.info("diagnosis %s shared in channel", entry_id)

@@ -25,8 +25,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.diagnose import Diagnosis, Match
+from bot.diagnose import Diagnosis
 from bot.keys import KeyCheck, KeyFinding
+from bot.knowledge import Entry
 from bot.slack.text import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
@@ -48,6 +49,7 @@ from bot.store import Subscription
 
 FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
+SHARE_DIAGNOSIS = "share_diagnosis"
 ROTATE_URL = "https://fal.ai/dashboard/keys"
 STATUS_PAGE_URL = "https://status.fal.ai"
 DOCS_URL = "https://docs.fal.ai"
@@ -125,8 +127,9 @@ HELP_LINES = (
     "*fal-bot* helps with fal.ai errors and fal's status. "
     "Commands (answers only you see, except where noted):",
     "• `/fal status`: fal's live status, open incidents, maintenances, components that are not operational",
-    "• `/fal diagnose <error text>`: what the error means and how to fix it "
-    "(`/fal diagnose share <error text>` posts the answer in the channel)",
+    "• `/fal diagnose <error text>`: what the error means and how to fix it. Only you see it; "
+    "its *Share in channel* button shares the answer (not your paste), or use "
+    "`/fal diagnose share <error text>` to post the whole answer in the channel",
     "• `/fal key <value>`: checks an API key's format without showing it "
     "(safer: `fal-bot check-key` on your own machine, since Slack keeps what you type)",
     f"• `{SUBSCRIBE_SYNTAX}`: this channel gets fal outage alerts; confirmed in the channel. "
@@ -299,9 +302,9 @@ def _other_vendor(diagnosis: Diagnosis) -> str | None:
     return None
 
 
-def _fix_lines(match: Match) -> list[str]:
+def _fix_lines(entry: Entry) -> list[str]:
     lines = ["*How to fix*"]
-    for number, step in enumerate(match.entry.fix, start=1):
+    for number, step in enumerate(entry.fix, start=1):
         lines.append(f"{number}. {escape(step.text)}")
         for label, code in (("Python", step.python), ("JavaScript", step.js), ("Shell", step.shell)):
             if code:
@@ -313,8 +316,35 @@ def _finding_lines(findings: Sequence[KeyFinding]) -> list[str]:
     return [f"• {escape(finding.message)}" for finding in findings if finding.code != "exposed"]
 
 
-def diagnosis_message(diagnosis: Diagnosis, *, key_exposed: bool = False) -> Message:
-    """A diagnosis reply: summary, fix steps with snippets, docs, confidence, runner-up, feedback buttons."""
+def _entry_blocks(entry: Entry) -> list[Block]:
+    """What is wrong, how to fix it, the docs: the parts of an answer that come from the knowledge base."""
+    blocks: list[Block] = [header(f"🩺 {entry.title}"), section(escape(entry.summary))]
+    blocks.extend(sections_for_lines(_fix_lines(entry)))
+    return blocks
+
+
+def _docs_block(entry: Entry) -> SectionBlock | None:
+    if not entry.links:
+        return None
+    return section("📖 " + " · ".join(link(item.url, item.title) for item in entry.links[:5]))
+
+
+def _feedback_block(entry: Entry, *, shareable: bool = False) -> ActionsBlock:
+    elements = [
+        button("👍 Helpful", FEEDBACK_UP, entry.id),
+        button("👎 Not helpful", FEEDBACK_DOWN, entry.id),
+    ]
+    if shareable:
+        elements.append(button("📣 Share in channel", SHARE_DIAGNOSIS, entry.id))
+    return ActionsBlock(block_id="feedback", elements=elements)
+
+
+def diagnosis_message(diagnosis: Diagnosis, *, key_exposed: bool = False, shareable: bool = False) -> Message:
+    """A diagnosis reply: summary, fix steps with snippets, docs, confidence, runner-up, feedback buttons.
+
+    `shareable` (the ephemeral /fal diagnose answer) adds a "Share in channel" button, which shares
+    the knowledge-base answer only, never the pasted text.
+    """
     exposed = key_exposed or any(f.code == "exposed" for f in diagnosis.key_findings)
     blocks: list[Block] = []
     if exposed:
@@ -324,31 +354,40 @@ def diagnosis_message(diagnosis: Diagnosis, *, key_exposed: bool = False) -> Mes
     if best is None:
         return _no_match(diagnosis, blocks, findings)
     entry = best.entry
-    blocks.append(header(f"🩺 {entry.title}"))
-    blocks.append(section(escape(entry.summary)))
-    blocks.extend(sections_for_lines(_fix_lines(best)))
+    blocks.extend(_entry_blocks(entry))
     if findings:
         blocks.extend(sections_for_lines(["*About the key or header in your paste*", *findings]))
-    if entry.links:
-        docs = " · ".join(link(item.url, item.title) for item in entry.links[:5])
-        blocks.append(section(f"📖 {docs}"))
+    docs = _docs_block(entry)
+    if docs is not None:
+        blocks.append(docs)
     sure = f"How sure: *{confidence_words(best.score)}* ({best.score:.0f}/100)"
     runner_up = diagnosis.matches[1] if len(diagnosis.matches) > 1 else None
     also = f"Runner-up: {escape(runner_up.title)} ({runner_up.score:.0f}/100)" if runner_up else ""
     blocks.append(context(sure, also))
-    blocks.append(
-        ActionsBlock(
-            block_id="feedback",
-            elements=[
-                button("👍 Helpful", FEEDBACK_UP, entry.id),
-                button("👎 Not helpful", FEEDBACK_DOWN, entry.id),
-            ],
-        )
-    )
+    blocks.append(_feedback_block(entry, shareable=shareable))
     text = f"🩺 {entry.title}"
     if exposed:
         text = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + text
     return finish(blocks, text)
+
+
+def shared_entry_message(entry: Entry, user_id: str) -> Message:
+    """A diagnosis someone shared from their private /fal diagnose answer: knowledge-base text only."""
+    blocks: list[Block] = [context(f"📣 Shared by {user_mention(user_id)} from `/fal diagnose`")]
+    blocks.extend(_entry_blocks(entry))
+    docs = _docs_block(entry)
+    if docs is not None:
+        blocks.append(docs)
+    blocks.append(_feedback_block(entry))
+    return finish(blocks, f"🩺 {entry.title}")
+
+
+def entry_gone_message() -> Message:
+    text = (
+        "That answer is no longer in fal-bot's knowledge base, so it cannot be shared. "
+        "Run `/fal diagnose` again."
+    )
+    return Message(text, [section(text).to_dict()])
 
 
 def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) -> Message:

@@ -204,7 +204,7 @@ def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str) -> None
     ack()
 
     def work() -> None:
-        message = diagnose_reply(services, rest)
+        message = diagnose_reply(services, rest, surface="command", shareable=not share)
         response_type = "in_channel" if share else "ephemeral"
         respond(**message.as_kwargs(), response_type=response_type, replace_original=False)
 

@@ -15,7 +15,12 @@ log = logging.getLogger(__name__)
 
 
 def diagnose_reply(
-    services: Services, text: str, *, surface: str = "dm", diagnosis: Diagnosis | None = None
+    services: Services,
+    text: str,
+    *,
+    surface: str = "dm",
+    diagnosis: Diagnosis | None = None,
+    shareable: bool = False,
 ) -> blocks.Message:
     """The reply to a pasted text: a usage hint when empty, else the rendered diagnosis.
 
@@ -32,7 +37,7 @@ def diagnose_reply(
         surface,
         best.id if best else ("not fal" if not diagnosis.fal_related else "no match"),
     )
-    return blocks.diagnosis_message(diagnosis, key_exposed=contains_key(text))
+    return blocks.diagnosis_message(diagnosis, key_exposed=contains_key(text), shareable=shareable)
 
 
 def post_reply(
