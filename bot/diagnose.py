@@ -5,10 +5,15 @@ How a diagnosis is made:
    (and the lines where exact signals were found) are kept for fuzzy matching.
 2. Exact signals are extracted: HTTP status codes, fal's messages, `error_type` values, exception
    class names, hosts, entry regexes. Each entry scores points for the signals it names.
-3. rapidfuzz compares the focus text with every entry's examples (prepared once at load).
-4. Evidence decides whether the text is about fal at all: fal hosts, clients, FAL_KEY, endpoint ids,
-   fal's own messages. Another vendor's markers without fal evidence decline the text outright.
-5. A confidence gate: a weak or ambiguous best match gives no match instead of a guess.
+3. rapidfuzz compares the focus text with the entries' examples (prepared once at load, shortlisted
+   by a token index); weak built-in leanings per status code and keyword add a little per category.
+4. Evidence decides whether the text is about fal at all (bot.evidence): fal hosts, clients,
+   FAL_KEY, endpoint ids, fal's own messages. Another vendor's markers without strong fal evidence
+   decline the text outright, and so does a text that reads like one of the knowledge base's
+   declined not_examples. Messages and regexes that also match those declined texts do not count
+   as fal evidence.
+5. A confidence gate: a weak or ambiguous best match gives no match instead of a guess; with no fal
+   evidence at all only an exact fal-specific signal (or a near copy of an example) is answered.
 """
 
 from __future__ import annotations
@@ -38,7 +43,6 @@ POINTS_HOST = 10.0
 POINTS_STATUS = 12.0
 PENALTY_STATUS_MISMATCH = 14.0
 FUZZY_WEIGHT = 0.55
-FUZZY_FLOOR = 0.0  # similarity every text reaches with unrelated examples
 NEAR_DUPLICATE_FROM = 85.0
 NEAR_DUPLICATE_SLOPE = 2.0
 MIN_SCORE_ABOUT_FAL = 36.0
@@ -290,7 +294,7 @@ class Diagnoser:
                 points += POINTS_STATUS if prepared.status_codes & codes else -PENALTY_STATUS_MISMATCH
             points += bonus.get(prepared.entry.category, 0.0)
             similarity, generic = fuzzy.get(index, (0.0, True))
-            points += FUZZY_WEIGHT * max(0.0, similarity - FUZZY_FLOOR) * 100.0 / (100.0 - FUZZY_FLOOR)
+            points += FUZZY_WEIGHT * similarity
             points += NEAR_DUPLICATE_SLOPE * max(0.0, similarity - NEAR_DUPLICATE_FROM)
             if unlike.get(index, 0.0) >= NEGATIVE_MATCH and unlike[index] > similarity:
                 points -= PENALTY_NEGATIVE_EXAMPLE  # reads like a text this entry says is not its own
