@@ -325,9 +325,10 @@ _HEADER_LINE = re.compile(
     r"\bauthorization\\?[\"']?\s*[:=]\s*\\?[\"']?(?P<value>[^\n\"'`]*)",
     re.IGNORECASE,
 )
-_ASSIGNMENT_LINE = re.compile(
-    r"\bFAL_KEY\\?[\"']?[ \t]*=[ \t]*(?P<value>[^\n]*)",
-)
+_ASSIGNMENT_LINE = re.compile(r"\bFAL_KEY\\?[\"']?\]?[ \t]*=[ \t]*(?P<value>[^\n]*)")
+_CREDENTIALS_LINE = re.compile(r"\bcredentials\s*:\s*(?P<value>[\"'`][^\"'`\n]*[\"'`])")
+_SHAPE_CODES = frozenset({"no_colon", "id_only", "secret_only", "control_chars"})
+_VALUE_CODES = _SHAPE_CODES | {"bearer_scheme", "scheme_in_value", "whitespace", "quotes", "placeholder"}
 _MCP_HOST = re.compile(r"mcp\.fal\.ai", re.IGNORECASE)
 
 
@@ -359,33 +360,32 @@ def key_findings_in_text(text: str) -> list[KeyFinding]:
             if not credential or credential.startswith(("$", "{", "<", "[redacted")):
                 continue
             if _PLACEHOLDER.search(credential):
+                add("placeholder")
                 continue
             if credential.lower().startswith(("key ", "bearer ")):
                 add("scheme_in_value")
-            elif ":" not in credential and not credential.startswith(("${", "{")):
-                add("no_colon")
-    assignments = _ASSIGNMENT_LINE.finditer(text) if "FAL_KEY" in text else iter(())
-    for match in assignments:
-        raw = match.group("value")
+                continue
+            for item in check_key(credential.split()[0]).findings:
+                if item.code in _SHAPE_CODES:
+                    add(item.code)
+    # FAL_KEY=... assignments and fal.config({credentials: "..."}): the value is the key itself.
+    values = []
+    if "FAL_KEY" in text:
+        values += [m.group("value") for m in _ASSIGNMENT_LINE.finditer(text)]
+    if "credentials" in lowered:
+        values += [m.group("value") for m in _CREDENTIALS_LINE.finditer(text)]
+    for raw in values:
         value = raw.rstrip("\r")
-        if not value or value.lstrip().startswith(("$", "os.", "process.")):
+        if not value or value.lstrip().startswith(("$", "os.", "process.", "import.meta", "env.")):
             continue
-        stripped = value.strip()
-        if stripped[:1] in "\"'" and stripped[-1:] == stripped[:1] and len(stripped) > 1:
-            stripped = stripped[1:-1]  # shell/.env quoting is syntax, not part of the value
+        stripped = value.strip().rstrip(",;)")
+        if stripped[:1] in "\"'`" and stripped[-1:] == stripped[:1] and len(stripped) > 1:
+            stripped = stripped[1:-1]  # shell/.env/JS quoting is syntax, not part of the value
             if stripped != stripped.strip():
                 add("whitespace")
-        check = check_key(stripped)
-        for f in check.findings:
-            if f.code in {
-                "bearer_scheme",
-                "scheme_in_value",
-                "no_colon",
-                "whitespace",
-                "quotes",
-                "control_chars",
-            }:
-                add(f.code)
+        for item in check_key(stripped).findings:
+            if item.code in _VALUE_CODES:
+                add(item.code)
     if contains_key(text):
         add("exposed")
     return [finding(code) for code in codes]

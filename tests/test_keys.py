@@ -150,3 +150,23 @@ def test_no_key_findings_for_correct_or_unrelated_headers() -> None:
     assert key_findings_in_text(mcp) == []
     # Someone else's bearer token with nothing about fal around it is not a fal scheme mistake.
     assert key_findings_in_text("Authorization: Bearer sk-live-token") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (f"Authorization: Key {KEY_ID}", "id_only"),
+        ('curl -H "Authorization: Key YOUR_API_KEY" https://fal.run/fal-ai/flux/dev', "placeholder"),
+        ("FAL_KEY=your_fal_key_here", "placeholder"),
+        (f'fal.config({{ credentials: "{SECRET}" }})', "secret_only"),
+        ('os.environ["FAL_KEY"] = "abc"', "no_colon"),
+        ("curl https://queue.fal.run/fal-ai/x -H 'Authorization: Bearer $FAL_KEY'", "bearer_scheme"),
+    ],
+)
+def test_more_key_findings_in_pastes(text: str, code: str) -> None:
+    assert code in [f.code for f in key_findings_in_text(text)]
+
+
+def test_variable_references_are_not_findings() -> None:
+    assert key_findings_in_text("fal.config({ credentials: process.env.FAL_KEY })") == []
+    assert key_findings_in_text("FAL_KEY=$FAL_KEY_FROM_VAULT") == []
