@@ -243,7 +243,7 @@ class Diagnoser:
         message_hits: dict[int, list[_Message]] = {}
         for index, prepared in enumerate(self._prepared):
             for message in prepared.messages:
-                if message.text in collapsed:
+                if message.text in collapsed and ev.contains_phrase(collapsed, message.text):
                     message_hits.setdefault(index, []).append(message)
                     position = lowered.find(message.text[:24])
                     if position >= 0:

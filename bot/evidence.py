@@ -310,7 +310,7 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     if fal_messages:
         collapsed = " ".join(lowered.split())
         for message in fal_messages:
-            if message in collapsed:
+            if contains_phrase(collapsed, message):
                 evidence.strong.append(f"fal message “{message[:60]}”")
                 break
     for marker in _WEAK_MARKERS:
@@ -324,6 +324,27 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     return evidence
 
 
+def contains_phrase(text: str, phrase: str) -> bool:
+    """`phrase` occurs in `text` as whole words: CONNECTION_CLOSED is not inside ERR_CONNECTION_CLOSED."""
+    start = text.find(phrase)
+    while start >= 0:
+        end = start + len(phrase)
+        before_ok = (
+            start == 0 or not (phrase[0].isalnum() or phrase[0] == "_") or not _word_char(text[start - 1])
+        )
+        after_ok = (
+            end == len(text) or not (phrase[-1].isalnum() or phrase[-1] == "_") or not _word_char(text[end])
+        )
+        if before_ok and after_ok:
+            return True
+        start = text.find(phrase, start + 1)
+    return False
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 # Words that show up in everyone's errors: a message made only of these proves nothing about fal.
 _GENERIC_TEXT = """
     a an the of to for in on at by with from and or not no is are be been was were should must can could
@@ -335,6 +356,7 @@ _GENERIC_TEXT = """
     maximum minimum exceeds exceeded duration audio video file files detect content type expected
     reason message detail permitted allowed greater less than equal string length characters items list
     null none true false http https get post put url data body json
+    connection connect closing closed close socket network cannot access
     """
 GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
 

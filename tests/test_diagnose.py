@@ -335,3 +335,8 @@ def test_a_custom_knowledge_folder_ranks_and_gates(tmp_path: Path) -> None:
     # Something fal-ish that matches neither entry: fal-related, but no guess.
     vague = diagnoser.diagnose("fal_client raised something odd")
     assert vague.fal_related and vague.matches == ()
+
+
+def test_fal_messages_match_whole_words_only(diagnoser: Diagnoser) -> None:
+    # Chrome's net::ERR_CONNECTION_CLOSED is not fal_client's CONNECTION_CLOSED.
+    assert diagnoser.diagnose("GET wss://example.test/socket net::ERR_CONNECTION_CLOSED").matches == ()
