@@ -108,7 +108,8 @@ class _Prepared:
     error_types: frozenset[str]
     exceptions: frozenset[str]
     hosts: frozenset[str]
-    patterns: tuple[tuple[re.Pattern[str], bool], ...]  # (regex, also matches someone else's error)
+    # (regex, literals it needs, whether it also matches someone else's error)
+    patterns: tuple[tuple[re.Pattern[str], tuple[str, ...], bool], ...]
     status_codes: frozenset[int]
 
 
@@ -118,6 +119,31 @@ class _Scored:
     strong: bool  # an exact signal that only fal's errors carry
     near_duplicate: bool  # almost the same text as one of the entry's fal-specific examples
     prepared: _Prepared
+
+
+def _required_literals(pattern: str) -> tuple[str, ...]:
+    """Lower-case literal runs (3+ characters) that every match of `pattern` must contain.
+
+    Only top-level runs are taken (not inside groups, branches or repeats), so the answer is safe
+    to use as a prefilter: when one of them is missing from the text, the regex cannot match.
+    """
+    try:
+        import re._parser as sre_parse  # type: ignore[import-not-found]
+
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # an unusual pattern simply gets no prefilter
+        return ()
+    runs: list[str] = []
+    current: list[str] = []
+    for op, argument in parsed:
+        char = chr(argument) if str(op) == "LITERAL" and isinstance(argument, int) else ""
+        if char and char.isascii() and char.isprintable():
+            current.append(char.lower())
+            continue
+        runs.append("".join(current))
+        current = []
+    runs.append("".join(current))
+    return tuple(run for run in runs if len(run) >= 3)
 
 
 def _collapse(text: str) -> str:
@@ -151,7 +177,7 @@ class Diagnoser:
             patterns = []
             for source in signals.patterns:
                 regex = re.compile(source, re.IGNORECASE | re.MULTILINE)
-                patterns.append((regex, any(regex.search(t) for t in declined)))
+                patterns.append((regex, _required_literals(source), any(regex.search(t) for t in declined)))
             self._prepared.append(
                 _Prepared(
                     entry=entry,
@@ -251,6 +277,7 @@ class Diagnoser:
         lines = Lines(text) if len(text) > FOCUS_BUDGET else None
         window = focus(text, tuple(hits_at), lines=lines)
         pattern_text = text if len(text) <= LARGE_TEXT else focus(text, tuple(hits_at), PATTERN_BUDGET, lines)
+        pattern_lowered = pattern_text.lower()
         query = fuzz_text(window)
         fuzzy = self._fuzzy(query)
         unlike, foreign = self._negative_similarity(query)
@@ -275,7 +302,11 @@ class Diagnoser:
                 for name in sorted(types - recorded):
                     recorded.add(name)
                     phrases.append(f"error type {name}")
-            pattern_hits = [tainted for regex, tainted in prepared.patterns if regex.search(pattern_text)]
+            pattern_hits = [
+                tainted
+                for regex, needles, tainted in prepared.patterns
+                if all(needle in pattern_lowered for needle in needles) and regex.search(pattern_text)
+            ]
             if pattern_hits:
                 if not all(pattern_hits):
                     points += POINTS_PATTERN

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from pathlib import Path
 
@@ -340,3 +341,27 @@ def test_a_custom_knowledge_folder_ranks_and_gates(tmp_path: Path) -> None:
 def test_fal_messages_match_whole_words_only(diagnoser: Diagnoser) -> None:
     # Chrome's net::ERR_CONNECTION_CLOSED is not fal_client's CONNECTION_CLOSED.
     assert diagnoser.diagnose("GET wss://example.test/socket net::ERR_CONNECTION_CLOSED").matches == ()
+
+
+def test_regex_prefilter_never_hides_a_match() -> None:
+    """Literals taken from entry regexes are a safe prefilter: any match contains them all."""
+    from bot.diagnose import _required_literals
+
+    assert _required_literals(r"user is locked\.?\s*reason:\s*admin lock") == (
+        "user is locked",
+        "reason:",
+        "admin lock",
+    )
+    assert _required_literals(r"(fal\.run|queue\.fal\.run)[^\n]{0,200}authorization:\s*bearer") == (
+        "authorization:",
+        "bearer",
+    )
+    assert _required_literals(r"abc|defg") == ()
+    kb = load_knowledge()
+    texts = [normalize(x.text) for entry in kb for x in (*entry.examples, *entry.not_examples)]
+    for entry in kb:
+        for source in entry.signals.patterns:
+            regex = re.compile(source, re.IGNORECASE | re.MULTILINE)
+            for text in texts:
+                if regex.search(text):
+                    assert all(needle in text.lower() for needle in _required_literals(source)), source
