@@ -11,6 +11,8 @@ def read_stdin_bytes(limit: int) -> bytes:
     stream = sys.stdin.buffer if sys.stdin is not None else None
     if stream is None:
         return b""
+    if sys.stdin.isatty():
+        sys.stderr.write("Reading from standard input: paste, then press Ctrl-D (Ctrl-Z Enter on Windows).\n")
     data = stream.read(limit)
     while stream.read(1 << 16):
         pass
