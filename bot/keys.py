@@ -56,7 +56,7 @@ _ASSIGNMENT = re.compile(
 )
 
 _PLACEHOLDER = re.compile(
-    r"your|^fal-|<[^>]*>|\{[^}]*\}|\$[a-z_]|^x{3,}|x{4,}|^\*+$|\*{3,}|\.{3}|…|changeme|replace|placeholder"
+    r"your|^fal-(?:your|x{3,}|key|api|secret|<|\{|\.\.\.)|<[^>]*>|\{[^}]*\}|\$[a-z_]|^x{3,}|x{4,}|^\*+$|\*{3,}|\.{3}|…|changeme|replace|placeholder"
     r"|^(?:key|api[-_ ]?key|fal[-_ ]?key|secret|token|null|none|undefined|test|example|dummy|todo)$"
     r"|^(?:key[-_]?id|fal[-_]key[-_]id)\s*:\s*(?:key[-_]?secret|fal[-_]key[-_]secret)$",
     re.IGNORECASE,
