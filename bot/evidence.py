@@ -23,6 +23,10 @@ _STATUS_PATTERNS = [
         r"|payment required|bad request|request timeout|conflict|client closed)"
     ),
     re.compile(r"\((\d{3})\)|\[(\d{3})\]"),
+    re.compile(
+        r"(?:failed|failure|returned|returns|got|received|responded|answered|with)\W{1,3}(?:status\W{1,3})?([45]\d\d)\b"
+    ),
+    re.compile(r"[:=>]\s*([45]\d\d)\s*$", re.M),
     re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
 ]
 _REASONS = {
@@ -43,6 +47,12 @@ _REASONS = {
 _REASON_RE = re.compile(r"\b(" + "|".join(re.escape(r) for r in _REASONS) + r")\b")
 
 
+# Error statuses in use (IANA plus nginx's 499 and common CDN 52x); 450 or 460 in a log is a count.
+HTTP_ERRORS = frozenset(
+    [*range(400, 419), *range(421, 427), 428, 429, 431, 451, 499, *range(500, 512), *range(520, 531)]
+)
+
+
 def status_codes(text: str) -> tuple[set[int], list[int]]:
     """HTTP error statuses (400-599) mentioned in the text, and where they were found."""
     codes: set[int] = set()
@@ -51,7 +61,7 @@ def status_codes(text: str) -> tuple[set[int], list[int]]:
     for pattern in _STATUS_PATTERNS:
         for match in pattern.finditer(text):
             for group in match.groups():
-                if group and 400 <= int(group) <= 599:
+                if group and int(group) in HTTP_ERRORS:
                     codes.add(int(group))
                     if len(offsets) < 40:
                         offsets.append(match.start())

@@ -365,3 +365,12 @@ def test_regex_prefilter_never_hides_a_match() -> None:
             for text in texts:
                 if regex.search(text):
                     assert all(needle in text.lower() for needle in _required_literals(source)), source
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("Failed to submit the request to fal queue: 401", 401), ("request failed with status 403", 403)],
+)
+def test_statuses_at_the_end_of_a_message(text: str, code: int) -> None:
+    assert code in status_codes(text)[0]
+    assert status_codes("items processed: 450")[0] == set()
