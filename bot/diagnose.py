@@ -18,6 +18,7 @@ How a diagnosis is made:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -394,9 +395,17 @@ class Diagnoser:
 _TOKEN = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*", re.I)
 
 
+def display_score(raw: float) -> float:
+    """Raw points as a 0-100 confidence: linear up to 80, then easing towards 100, so strong
+    matches keep their order instead of all showing 100."""
+    if raw <= 80.0:
+        return round(max(0.0, float(raw)), 1)
+    return round(80.0 + 20.0 * (1.0 - math.exp(-(raw - 80.0) / 30.0)), 1)
+
+
 def _match(item: _Scored) -> Match:
     entry = item.prepared.entry
-    return Match(entry.id, entry.title, entry.category, round(min(100.0, item.score), 1), entry)
+    return Match(entry.id, entry.title, entry.category, display_score(item.score), entry)
 
 
 def _clean(phrases: list[str]) -> tuple[str, ...]:

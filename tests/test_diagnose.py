@@ -374,3 +374,13 @@ def test_regex_prefilter_never_hides_a_match() -> None:
 def test_statuses_at_the_end_of_a_message(text: str, code: int) -> None:
     assert code in status_codes(text)[0]
     assert status_codes("items processed: 450")[0] == set()
+
+
+def test_display_score_keeps_order_and_stays_within_0_100() -> None:
+    from bot.diagnose import display_score
+
+    raws = [0.0, 10.0, 36.0, 79.9, 80.0, 95.0, 120.0, 180.0, 1000.0]
+    shown = [display_score(raw) for raw in raws]
+    assert shown == sorted(shown)
+    assert all(0.0 <= value <= 100.0 for value in shown)
+    assert display_score(120.0) < display_score(180.0) < 100.0
