@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from bot import evidence as ev
 from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, redact
 from bot.knowledge import Entry, KnowledgeBase
@@ -51,6 +53,7 @@ MIN_SCORE_CLEAR_LEAD = 26.0
 CLEAR_LEAD = 2.5
 MIN_SCORE_WITHOUT_EVIDENCE = 60.0
 NEAR_DUPLICATE_ALONE = 92.0
+NEAR_COPY = 88.0
 AMBIGUOUS_MARGIN = 2.0
 AMBIGUOUS_BELOW = 50.0
 RUNNER_UP_FLOOR = 25.0
@@ -282,7 +285,7 @@ class Diagnoser:
         query = fuzz_text(window)
         fuzzy = self._fuzzy(query)
         unlike, foreign = self._negative_similarity(query)
-        best_positive = max((similarity for similarity, _ in fuzzy.values()), default=0.0)
+        best_positive = max((similarity for similarity, _, _ in fuzzy.values()), default=0.0)
         looks_foreign = foreign >= NEGATIVE_MATCH and foreign > best_positive
         bonus = ev.category_bonus(query, codes)
 
@@ -325,12 +328,18 @@ class Diagnoser:
             if prepared.status_codes and codes:
                 points += POINTS_STATUS if prepared.status_codes & codes else -PENALTY_STATUS_MISMATCH
             points += bonus.get(prepared.entry.category, 0.0)
-            similarity, generic = fuzzy.get(index, (0.0, True))
+            similarity, generic, position = fuzzy.get(index, (0.0, True, -1))
             points += FUZZY_WEIGHT * similarity
             points += NEAR_DUPLICATE_SLOPE * max(0.0, similarity - NEAR_DUPLICATE_FROM)
             if unlike.get(index, 0.0) >= NEGATIVE_MATCH and unlike[index] > similarity:
                 points -= PENALTY_NEGATIVE_EXAMPLE  # reads like a text this entry says is not its own
-            near_duplicate = similarity >= NEAR_DUPLICATE_ALONE and not generic and len(query) >= 40
+            near_duplicate = (
+                similarity >= NEAR_DUPLICATE_ALONE
+                and not generic
+                and len(query) >= 40
+                # a near copy both ways, not a short text whose words all occur in a longer example
+                and fuzz.token_sort_ratio(query, self._choices[position]) >= NEAR_COPY
+            )
             results.append(_Scored(max(0.0, points), strong, near_duplicate, prepared))
         results.sort(key=lambda item: item.score, reverse=True)
         return results, looks_foreign
@@ -351,16 +360,16 @@ class Diagnoser:
                 per_entry[owner] = max(per_entry.get(owner, 0.0), similarity)
         return per_entry, foreign
 
-    def _fuzzy(self, query: str) -> dict[int, tuple[float, bool]]:
-        """Per entry: best similarity to its examples (damped for very short queries), and whether
-        that example is generic (reads like someone else's error)."""
+    def _fuzzy(self, query: str) -> dict[int, tuple[float, bool, int]]:
+        """Per entry: best similarity to its examples (damped for very short queries), whether that
+        example is generic (reads like someone else's error), and which example it is."""
         if not query or not self._choices:
             return {}
         damping = min(1.0, (len(query) / 80.0) ** 0.5)
-        best: dict[int, tuple[float, bool]] = {}
+        best: dict[int, tuple[float, bool, int]] = {}
         for position, similarity in self._positive_index.scores(query, 30):
             owner = self._choice_owner[position]
-            value = (similarity * damping, self._choice_generic[position])
+            value = (similarity * damping, self._choice_generic[position], position)
             if owner not in best or value[0] > best[owner][0]:
                 best[owner] = value
         return best
