@@ -18,6 +18,7 @@ How a diagnosis is made:
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, r
 from bot.knowledge import Entry, KnowledgeBase
 from bot.normalize import FOCUS_BUDGET, MAX_INPUT_CHARS, Lines, focus, fuzz_text, normalize
 from bot.similarity import TextIndex
+
+_log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------
 # Tunable weights. Messages, error types and entry regexes are strong evidence; exceptions and hosts
@@ -226,6 +229,9 @@ class Diagnoser:
         try:
             return self._diagnose(text if isinstance(text, str) else str(text))
         except Exception:  # the input is the user's: a diagnosis must never take the bot down
+            _log.exception(
+                "diagnosis failed on a %d-character text", len(text) if isinstance(text, str) else -1
+            )
             return Diagnosis(False, (), (), ("could not analyse this text",))
 
     # -- steps -------------------------------------------------------------------------------
