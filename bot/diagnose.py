@@ -294,6 +294,7 @@ class Diagnoser:
         best_positive = max((similarity for similarity, _, _ in fuzzy.values()), default=0.0)
         looks_foreign = foreign >= NEGATIVE_MATCH and foreign > best_positive
         bonus = ev.category_bonus(query, codes)
+        families = {ev.STATUS_CATEGORY.get(code) for code in codes}
 
         recorded: set[str] = set()
         results: list[_Scored] = []
@@ -332,7 +333,11 @@ class Diagnoser:
             if prepared.hosts & hosts:
                 points += POINTS_HOST
             if prepared.status_codes and codes:
-                points += POINTS_STATUS if prepared.status_codes & codes else -PENALTY_STATUS_MISMATCH
+                if prepared.status_codes & codes:
+                    points += POINTS_STATUS
+                elif prepared.entry.category not in families:
+                    # the text's status belongs to another family (a 402 is still billing, like 403)
+                    points -= PENALTY_STATUS_MISMATCH
             points += bonus.get(prepared.entry.category, 0.0)
             similarity, generic, position = fuzzy.get(index, (0.0, True, -1))
             points += FUZZY_WEIGHT * similarity
