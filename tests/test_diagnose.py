@@ -384,3 +384,10 @@ def test_display_score_keeps_order_and_stays_within_0_100() -> None:
     assert shown == sorted(shown)
     assert all(0.0 <= value <= 100.0 for value in shown)
     assert display_score(120.0) < display_score(180.0) < 100.0
+
+
+def test_a_402_from_fal_is_billing(diagnoser: Diagnoser) -> None:
+    # fal answers 403 for balance problems; a 402 is rare but means the same family.
+    assert (
+        category(diagnoser.diagnose("402 Payment Required from https://fal.run/fal-ai/flux/dev")) == "billing"
+    )
