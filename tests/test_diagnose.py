@@ -192,6 +192,11 @@ OTHER_VENDORS = [
     "'Your request was rejected as a result of our safety system.', 'param': None}}",
     '{"detail":[{"type":"missing","loc":["body","email"],"msg":"Field required","input":{}}]}',
     "AxiosError: Request failed with status code 403",
+    "TypeError: this._subscribe is not a function\n    at ModelResponse.subscribe (rest.bundle.js:43436)\n"
+    "We're on the latest released falcor (0.1.17).",
+    "unhandled errors propagate all the way up and Falcon would just return an HTTP 500 to the client",
+    "Exception: There is a problem with your account. Please contact support@comfy.org.",
+    '{"detail":"Invalid token."}',
     "Request timed out",
 ]
 
