@@ -36,6 +36,9 @@ CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
+# libyaml's loader is ~8x faster than the pure-Python one; this is most of the CLI's start-up.
+_YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
@@ -202,7 +205,7 @@ def read_entries(directory: Path) -> tuple[list[Entry], list[KnowledgeProblem]]:
     for path in files:
         name = path.name
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)  # a safe loader
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             problems.append(KnowledgeProblem(name, "(file)", f"not valid YAML: {exc}"))
             continue
