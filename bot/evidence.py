@@ -154,6 +154,25 @@ _WEAK_MARKERS: list[_Marker] = [
             "nsfw_concepts",
         ),
     ),
+    (
+        # fal's own wording for its 404s and its missing-header 401 (fal's app wrapper rewrites
+        # a bare "Not Found" into "Path /x not found"; other FastAPI apps say "Not Found").
+        re.compile(
+            r"\bapplication \\?[\"'][^\"'\\\n]{1,100}\\?[\"'] not found"
+            r"|\bpath /[^\s\"']{0,200} not found"
+            r"|[\"']detail[\"']\s*:\s*[\"']authorization header is required"
+            r"|\bcannot access application\b",
+            re.I,
+        ),
+        "fal's error wording",
+        ("not found", "authorization header", "cannot access application"),
+    ),
+    (
+        # fal's 422 body: a `detail` list of pydantic errors located in the request body.
+        re.compile(r"[\"']loc[\"']\s*:\s*\[\s*[\"']body[\"']", re.I),
+        "fal's 422 body shape",
+        ("loc",),
+    ),
 ]
 
 # -- is this someone else's? ---------------------------------------------------------------------------
@@ -236,6 +255,8 @@ _VENDORS: list[_Marker] = [
     ),
     (re.compile(r"[\"']param[\"']\s*:\s*(?:null|[\"'])", re.I), "an OpenAI-style error body", ("param",)),
 ]
+# A server on this machine answering (localhost, 127.0.0.1): someone's own app, unless fal is named.
+_LOCAL_SERVER = re.compile(r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0):\d{2,5}/", re.I)
 # Error bodies shaped like OpenAI-compatible APIs or RFC 7807 problem details. fal's model APIs
 # answer `{"detail": ...}`, so with nothing naming fal such a body is someone else's.
 _FOREIGN_SHAPE = re.compile(
@@ -330,6 +351,8 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     for marker in _VENDORS:
         if _present(marker, text, original_lowered):
             evidence.vendors.append(marker[1])
+    if "fal" not in original_lowered and _LOCAL_SERVER.search(text):
+        evidence.vendors.append("a local server")
     evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
     return evidence
 
@@ -399,9 +422,29 @@ CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
     (re.compile(r"too many requests|rate.?limit|concurren", re.I), "rate_limit", 10.0),
     (re.compile(r"content.?policy|nsfw|safety.?checker|flagged", re.I), "content_policy", 10.0),
     (re.compile(r"balance|billing|top.?up|locked|credits?\b|payment", re.I), "billing", 8.0),
-    (re.compile(r"timed? ?out|timeout|in_queue|in_progress|webhook|stuck", re.I), "queue_timeout", 6.0),
     (
-        re.compile(r"unprocessable|validation|field required|\bloc\b|input should|not a valid", re.I),
+        re.compile(
+            r"timed? ?out|timeout|in_queue|in_progress|webhook|stuck|aborterror|abort_err|was aborted", re.I
+        ),
+        "queue_timeout",
+        6.0,
+    ),
+    (
+        # the client got an answer but the caller's code or schema did not expect its shape
+        re.compile(
+            r"type ?validation ?(?:failed|error)|invalid_type|keyerror: [\"']images|expected \w+, received"
+            r"|cannot read propert(?:y|ies) of undefined",
+            re.I,
+        ),
+        "output_format",
+        14.0,
+    ),
+    (
+        re.compile(
+            r"unprocessable|(?<!type )validat(?:ion|ing)|field required|\bloc\b|input should|not a valid"
+            r"|input values?\b",
+            re.I,
+        ),
         "validation",
         6.0,
     ),
