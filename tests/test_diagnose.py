@@ -396,3 +396,37 @@ def test_a_402_from_fal_is_billing(diagnoser: Diagnoser) -> None:
     assert (
         category(diagnoser.diagnose("402 Payment Required from https://fal.run/fal-ai/flux/dev")) == "billing"
     )
+
+
+# -- fal's own wording without any other fal marker ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('Application "flux" not found', "model_not_found"),
+        ("Path /dev not found", "model_not_found"),
+        ('{"detail": "Authorization header is required"}', "missing_key"),
+        (
+            '{"detail":[{"loc":["body","num_images"],"msg":"Input should be less than or equal to 4",'
+            '"type":"less_than_equal"}]}',
+            "validation",
+        ),
+    ],
+)
+def test_fal_wording_alone_is_answered(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.fal_related
+    assert category(diagnosis) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'accessing http://127.0.0.1:8000/ai-setup returns {"detail": "Path /ai-setup not found"}',
+        "GET http://localhost:3000/api/items 404 Not Found",
+        '{"error": "Authorization header is required"}',
+    ],
+)
+def test_own_servers_and_generic_bodies_are_declined(diagnoser: Diagnoser, text: str) -> None:
+    assert diagnoser.diagnose(text).matches == ()

@@ -1,0 +1,84 @@
+"""Generalisation: real pastes the knowledge base has never seen (tests/data/eval_pastes.yml).
+
+The floors are generous so the test is not flaky, but it fails when a change makes the matcher
+clearly worse at unseen fal errors or starts answering other vendors' errors.
+Run with `-s` to see the confusion summary; benchmarks/accuracy.py prints the same plus
+leave-one-out figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rapidfuzz import fuzz
+
+from bot.diagnose import Diagnoser
+from bot.knowledge import CATEGORIES, load_knowledge
+from bot.normalize import fuzz_text, normalize
+
+EVAL_FILE = Path(__file__).parent / "data" / "eval_pastes.yml"
+FAL_FLOOR = 0.70
+DECLINED_FLOOR = 0.90
+
+
+@pytest.fixture(scope="module")
+def items() -> list[dict[str, Any]]:
+    return list(yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["items"])
+
+
+@pytest.fixture(scope="module")
+def diagnoser() -> Diagnoser:
+    return Diagnoser(load_knowledge())
+
+
+def _outcomes(diagnoser: Diagnoser, items: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    results = []
+    for item in items:
+        best = diagnoser.diagnose(item["text"]).best
+        results.append((item["expect"], best.category if best else "declined"))
+    return results
+
+
+def test_every_item_is_labelled_and_sourced(items: list[dict[str, Any]]) -> None:
+    assert len(items) >= 50
+    for item in items:
+        assert item["expect"] in (*CATEGORIES, "declined"), item
+        assert len(item["source"]) >= 10, item
+        assert len(item["text"].strip()) >= 8, item
+    declined = sum(item["expect"] == "declined" for item in items)
+    assert 0.3 <= declined / len(items) <= 0.6  # a real mix of fal errors and look-alikes
+
+
+def test_no_item_is_a_copy_of_a_knowledge_text(items: list[dict[str, Any]]) -> None:
+    """An eval text that is (nearly) an example or not_example measures memory, not generalisation."""
+    known = [
+        fuzz_text(normalize(text.text))
+        for entry in load_knowledge()
+        for text in (*entry.examples, *entry.not_examples)
+    ]
+    for item in items:
+        paste = fuzz_text(normalize(item["text"]))
+        for text in known:
+            assert fuzz.ratio(paste, text) < 80, (item["source"], text[:80])
+            if len(paste) < len(text):
+                assert fuzz.partial_ratio(paste, text) < 97, (item["source"], text[:80])
+
+
+def test_unseen_pastes_meet_the_floors(diagnoser: Diagnoser, items: list[dict[str, Any]]) -> None:
+    outcomes = _outcomes(diagnoser, items)
+    fal = [(expect, got) for expect, got in outcomes if expect != "declined"]
+    others = [(expect, got) for expect, got in outcomes if expect == "declined"]
+    fal_rate = sum(expect == got for expect, got in fal) / len(fal)
+    declined_rate = sum(got == "declined" for _, got in others) / len(others)
+    print(
+        f"\nfal right category: {fal_rate:.1%} of {len(fal)};"
+        f" others declined: {declined_rate:.1%} of {len(others)}"
+    )
+    for (expect, got), count in Counter(pair for pair in outcomes if pair[0] != pair[1]).most_common():
+        print(f"  {expect:>16} -> {got:<16} x{count}")
+    assert fal_rate >= FAL_FLOOR
+    assert declined_rate >= DECLINED_FLOOR
