@@ -420,7 +420,11 @@ CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
     ),
     (re.compile(r"websocket|wss://|/realtime|realtime", re.I), "realtime", 12.0),
     (re.compile(r"too many requests|rate.?limit|concurren", re.I), "rate_limit", 10.0),
-    (re.compile(r"content.?policy|nsfw|safety.?checker|flagged", re.I), "content_policy", 10.0),
+    (
+        re.compile(r"content.?policy|(?<!has_)nsfw(?!_concepts)|(?<!enable_)safety.?checker|flagged", re.I),
+        "content_policy",
+        10.0,
+    ),
     (re.compile(r"balance|billing|top.?up|locked|credits?\b|payment", re.I), "billing", 8.0),
     (
         re.compile(
@@ -448,7 +452,7 @@ CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
         "validation",
         6.0,
     ),
-    (re.compile(r"upload|fal\.media|file_download|download|expired|data uri", re.I), "file_url", 6.0),
+    (re.compile(r"upload|file_download|download|expired|data uri", re.I), "file_url", 6.0),
     (re.compile(r"not found|no such", re.I), "model_not_found", 4.0),
     (re.compile(r"\bkeys?\b|credential|unauthori", re.I), "invalid_key", 3.0),
 ]
