@@ -430,3 +430,15 @@ def test_fal_wording_alone_is_answered(diagnoser: Diagnoser, text: str, expected
 )
 def test_own_servers_and_generic_bodies_are_declined(diagnoser: Diagnoser, text: str) -> None:
     assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ('Getting "Queued" on POST and "405 Error" on GET', {405}),
+        ("Failed to submit 3D generation request to fal queue: 401.", {401}),
+        ("took 500 errors in 3 runs", set()),
+    ],
+)
+def test_status_written_as_nnn_error_or_ending_a_sentence(text: str, codes: set[int]) -> None:
+    assert status_codes(text)[0] == codes
