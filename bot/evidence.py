@@ -162,11 +162,12 @@ _WEAK_MARKERS: list[_Marker] = [
             r"\bapplication \\?[\"'][^\"'\\\n]{1,100}\\?[\"'] not found"
             r"|\bpath /[^\s\"']{0,200} not found"
             r"|[\"']detail[\"']\s*:\s*[\"']authorization header is required"
-            r"|\bcannot access application\b",
+            r"|\bcannot access application\b"
+            r"|\badmin lock\b|\buser is locked\b",
             re.I,
         ),
         "fal's error wording",
-        ("not found", "authorization header", "cannot access application"),
+        ("not found", "authorization header", "cannot access application", "admin lock", "user is locked"),
     ),
     (
         # fal's 422 body: a `detail` list of pydantic errors located in the request body.
