@@ -256,6 +256,16 @@ _VENDORS: list[_Marker] = [
         ),
     ),
     (re.compile(r"[\"']param[\"']\s*:\s*(?:null|[\"'])", re.I), "an OpenAI-style error body", ("param",)),
+    (
+        # a 422 about chat-completion fields: an LLM server (vLLM, Mistral, a proxy), not a fal model
+        re.compile(
+            r"[\"']loc[\"']\s*:\s*[\[(]\s*[\"']body[\"']\s*,\s*[\"'](?:messages|model|tools|tool_choice|max_tokens"
+            r"|temperature|stream|response_format|input)[\"']",
+            re.I,
+        ),
+        "an LLM API request body",
+        ("loc",),
+    ),
 ]
 # A server on this machine answering (localhost, 127.0.0.1): someone's own app, unless fal is named.
 _LOCAL_SERVER = re.compile(r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0):\d{2,5}/", re.I)

@@ -442,3 +442,11 @@ def test_own_servers_and_generic_bodies_are_declined(diagnoser: Diagnoser, text:
 )
 def test_status_written_as_nnn_error_or_ending_a_sentence(text: str, codes: set[int]) -> None:
     assert status_codes(text)[0] == codes
+
+
+def test_a_422_about_chat_completion_fields_is_an_llm_server_not_fal(diagnoser: Diagnoser) -> None:
+    text = (
+        '{"detail":[{"type":"extra_forbidden","loc":["body","messages",2,"assistant","reasoning_content"],'
+        '"msg":"Extra inputs are not permitted"}]}'
+    )
+    assert diagnoser.diagnose(text).matches == ()
