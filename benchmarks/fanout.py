@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.alert_sender import METADATA_EVENT_TYPE  # noqa: E402
+from bot.alerts.sender import METADATA_EVENT_TYPE  # noqa: E402
 from bot.store import Store, Subscription  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
 from tests.support.loopback import LoopbackServer  # noqa: E402

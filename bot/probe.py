@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel
 
 from bot import __version__
-from bot.status_models import LEVEL_WORDS, StatusSnapshot
+from bot.status.models import LEVEL_WORDS, StatusSnapshot
 
 Step = Literal["dns", "connect", "tls", "http", "timeout"]
 # An answer slower than this is "slow": it works, but people will feel it.

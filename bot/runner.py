@@ -313,7 +313,7 @@ class AuthWatch:
 def installed(store: Store, team_id: str) -> Callable[[], str | None]:
     """The workspace still has the app: app_uninstalled / tokens_revoked (bot.slack.lifecycle) or a
     dead-token answer to the alert sender stop the team in the store; a start with a working token
-    lifts that again (bot.alert_sender)."""
+    lifts that again (bot.alerts.sender)."""
 
     def check() -> str | None:
         if not team_id or store.team_sending_enabled(team_id):

@@ -41,7 +41,7 @@ Check = Callable[[], "str | None"]
 
 
 class MonitorLike(Protocol):
-    """What /healthz reads from the status monitor (bot.status_monitor.StatusMonitor)."""
+    """What /healthz reads from the status monitor (bot.status.monitor.StatusMonitor)."""
 
     poll_seconds: float
 

@@ -3,7 +3,7 @@
 One file (FAL_BOT_DB), WAL mode, one connection per thread so the poller, the sender and Bolt's
 listener threads can all use the same Store. The schema is created and migrated at start; every
 row that belongs to a workspace carries its team_id. The alert engine adds its own tables through
-`MIGRATIONS` (see bot/alerts.py). Nothing stored here is user-pasted text.
+`MIGRATIONS` (see bot/alerts/outbox.py). Nothing stored here is user-pasted text.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _migration_1_slack(db: Database) -> None:
 
 
 def _migration_2_alerts(db: Database) -> None:
-    """Outage alerts (bot/alert_outbox.py): engine state, tracked subjects, outbox, thread parents."""
+    """Outage alerts (bot/alerts/outbox.py): engine state, tracked subjects, outbox, thread parents."""
     statements = [
         "CREATE TABLE alert_engine (id INTEGER PRIMARY KEY CHECK (id = 1),"
         " initialized INTEGER NOT NULL DEFAULT 0, last_poll_at REAL, unknown_since REAL,"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.alert_sender import METADATA_EVENT_TYPE
+from bot.alerts.sender import METADATA_EVENT_TYPE
 from bot.store import Store, Subscription
 from tests.conftest import REPO
 from tests.support.fake_slack import FakeSlack

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.alert_events import (
+from bot.alerts.events import (
     DEGRADATION_REOPEN_GRACE_SECONDS,
     Degradation,
     EngineState,
@@ -16,7 +16,7 @@ from bot.alert_events import (
     diff,
     observation_from_snapshot,
 )
-from bot.status_models import Component, Incident, IncidentUpdate, Maintenance, StatusSnapshot
+from bot.status.models import Component, Incident, IncidentUpdate, Maintenance, StatusSnapshot
 
 NOTE_AFTER = 15 * 60.0
 

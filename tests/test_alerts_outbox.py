@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.alert_events import Tracked
-from bot.alert_outbox import AlertEngine, Outbox, drop_pending, wants
-from bot.status_models import Component, Incident, IncidentUpdate, Maintenance, StatusSnapshot
+from bot.alerts.events import Tracked
+from bot.alerts.outbox import AlertEngine, Outbox, drop_pending, wants
+from bot.status.models import Component, Incident, IncidentUpdate, Maintenance, StatusSnapshot
 from bot.store import Store, Subscription
 
 T = "T1"
@@ -230,7 +230,7 @@ def test_synthetic_degradation_respects_component_filter(store: Store) -> None:
 
 
 def test_pruning_keeps_what_an_open_incident_needs(store: Store) -> None:
-    from bot.alert_outbox import RETENTION_SECONDS, prune
+    from bot.alerts.outbox import RETENTION_SECONDS, prune
 
     store.subscribe(Subscription(T, "C1"))
     alerts = engine(store)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.alert_events import Tracked
-from bot.alert_render import (
+from bot.alerts.events import Tracked
+from bot.alerts.render import (
     SECTION_LIMIT,
     cut,
     escape,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.alert_outbox import AlertEngine, Outbox
-from bot.alert_sender import MAX_ATTEMPTS, METADATA_EVENT_TYPE, AlertSender
-from bot.status_models import Incident, IncidentUpdate, StatusSnapshot
+from bot.alerts.outbox import AlertEngine, Outbox
+from bot.alerts.sender import MAX_ATTEMPTS, METADATA_EVENT_TYPE, AlertSender
+from bot.status.models import Incident, IncidentUpdate, StatusSnapshot
 from bot.store import Store, Subscription
 from tests.support.fake_slack import FakeSlack
 

@@ -16,7 +16,7 @@ from bot.keys import KeyFinding, check_key
 from bot.knowledge import load_knowledge
 from bot.slack import blocks
 from bot.slack.text import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, code_block, escape, slack_date, user_text
-from bot.status_models import Incident, StatusSnapshot, parse_instatus, parse_statuspage, unknown_snapshot
+from bot.status.models import Incident, StatusSnapshot, parse_instatus, parse_statuspage, unknown_snapshot
 from bot.store import Subscription
 from tests.conftest import FIXTURES
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.alert_outbox import AlertEngine, Outbox
+from bot.alerts.outbox import AlertEngine, Outbox
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.status_models import Incident, StatusSnapshot
+from bot.status.models import Incident, StatusSnapshot
 from bot.store import Store, Subscription
 from tests.support.bolt_server import BoltServer
 from tests.support.fake_slack import FakeSlack

@@ -11,7 +11,7 @@ import pytest
 
 from bot.settings import Settings
 from bot.slack.app import create_app, listener_inventory
-from bot.status_models import StatusSnapshot
+from bot.status.models import StatusSnapshot
 from bot.store import Store
 from tests.support import signing
 from tests.support.bolt_server import BoltServer

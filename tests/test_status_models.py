@@ -18,7 +18,7 @@ from bot.status import (
     parse_time,
     worst,
 )
-from bot.status_models import WrongShape
+from bot.status.models import WrongShape
 from tests.conftest import FIXTURES
 
 STATUS = FIXTURES / "status"

@@ -44,7 +44,7 @@ from bot.slack.text import (
     slack_date,
     user_mention,
 )
-from bot.status_models import LEVEL_SYMBOL, LEVEL_WORDS, StatusSnapshot, parse_time
+from bot.status.models import LEVEL_SYMBOL, LEVEL_WORDS, StatusSnapshot, parse_time
 from bot.store import Subscription
 
 FEEDBACK_UP = "feedback_up"

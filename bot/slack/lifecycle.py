@@ -2,7 +2,7 @@
 
 - `app_uninstalled`, `tokens_revoked` (when the bot's token is among the revoked ones): the team's
   sending stops and its unsent alerts are dropped. A later start whose token works again resumes it
-  (bot.alert_sender checks auth.test at start).
+  (bot.alerts.sender checks auth.test at start).
 - `channel_archive`, `group_archive`, `member_left_channel` when the member who left is this bot,
   and a `message` with subtype `channel_archive` / `group_archive`: the channel's subscription is
   removed and its unsent alerts dropped.
@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.alert_outbox import drop_pending
+from bot.alerts.outbox import drop_pending
 from bot.slack.services import request_team_id, services_of
 from bot.store import Store
 

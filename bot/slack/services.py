@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.store import Store
 
 if TYPE_CHECKING:
-    from bot.status_models import StatusSnapshot
+    from bot.status.models import StatusSnapshot
 
 log = logging.getLogger(__name__)
 

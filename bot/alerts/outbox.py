@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.alert_events import (
+from bot.alerts.events import (
     EngineState,
     Event,
     Tracked,
@@ -29,7 +29,7 @@ from bot.alert_events import (
     level_rank,
     observation_from_snapshot,
 )
-from bot.status_models import StatusSnapshot
+from bot.status.models import StatusSnapshot
 from bot.store import Store, Subscription
 
 log = logging.getLogger(__name__)

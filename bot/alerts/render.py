@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.alert_events import Tracked
+from bot.alerts.events import Tracked
 
 SECTION_LIMIT = 3000
 BODY_LIMIT = 1500  # an update body in a thread reply

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot import __version__
-from bot.status_models import (
+from bot.status.models import (
     Provider,
     StatusSnapshot,
     WrongShape,

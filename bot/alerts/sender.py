@@ -27,8 +27,8 @@ from typing import Any, NoReturn
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.alert_outbox import Outbox, OutboxRow
-from bot.alert_render import render_parent, render_reply
+from bot.alerts.outbox import Outbox, OutboxRow
+from bot.alerts.render import render_parent, render_reply
 from bot.store import Store
 
 log = logging.getLogger(__name__)

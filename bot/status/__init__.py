@@ -1,15 +1,15 @@
 """fal's live status: the one import for everything status (models, client, monitor).
 
 The parts live in their own modules to stay small:
-- `bot.status_models`: `StatusSnapshot` and friends, the level table, the Instatus/Statuspage parsers
-- `bot.status_client`: `StatusClient`, the deadline-bound HTTP fetch with provider detection
-- `bot.status_monitor`: `StatusMonitor`, the background poller and cache
+- `bot.status.models`: `StatusSnapshot` and friends, the level table, the Instatus/Statuspage parsers
+- `bot.status.client`: `StatusClient`, the deadline-bound HTTP fetch with provider detection
+- `bot.status.monitor`: `StatusMonitor`, the background poller and cache
 """
 
 from __future__ import annotations
 
-from bot.status_client import MAX_BODY_BYTES, USER_AGENT, StatusClient
-from bot.status_models import (
+from bot.status.client import MAX_BODY_BYTES, USER_AGENT, StatusClient
+from bot.status.models import (
     LEVEL_ORDER,
     LEVEL_RANK,
     LEVEL_SYMBOL,
@@ -31,7 +31,7 @@ from bot.status_models import (
     unknown_snapshot,
     worst,
 )
-from bot.status_monitor import StatusMonitor
+from bot.status.monitor import StatusMonitor
 
 __all__ = [
     "LEVEL_ORDER",

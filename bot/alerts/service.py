@@ -1,13 +1,7 @@
-"""Outage alerts: status polls -> events -> outbox rows -> Slack, exactly once, threaded.
+"""`AlertService`: runs the alert pieces beside the Slack app inside `fal-bot run`.
 
-The pieces (each in its own module):
-- `bot.alert_events`: the pure diff of a status snapshot against the stored state -> events
-- `bot.alert_outbox`: SQLite state, filters and fan-out (same transaction), outbox rows
-- `bot.alert_render`: pure Block Kit / mrkdwn rendering of alert messages
-- `bot.alert_sender`: paced, parallel, rate-limit-aware delivery with crash reconciliation
-
-`AlertService` runs them beside the Slack app inside `fal-bot run`: it listens to the
-`StatusMonitor` (one call per poll, in the poller's thread) and runs the sender's threads.
+It listens to the `StatusMonitor` (one call per poll, in the poller's thread) and runs the
+sender's threads.
 """
 
 from __future__ import annotations
@@ -19,11 +13,11 @@ from typing import Protocol
 
 from slack_sdk import WebClient
 
-from bot.alert_events import Event
-from bot.alert_outbox import AlertEngine, Outbox
-from bot.alert_sender import DEFAULT_WORKERS, AlertSender, sender_client
+from bot.alerts.events import Event
+from bot.alerts.outbox import AlertEngine, Outbox
+from bot.alerts.sender import DEFAULT_WORKERS, AlertSender, sender_client
 from bot.settings import Settings
-from bot.status_models import StatusSnapshot
+from bot.status.models import StatusSnapshot
 from bot.store import Store
 
 log = logging.getLogger(__name__)

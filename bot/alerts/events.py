@@ -2,7 +2,7 @@
 
 No I/O here. `observation_from_snapshot` reduces a `StatusSnapshot` to what alerts care about;
 `diff` compares it with the state the previous poll left and says what happened. The caller
-(bot/alert_outbox.py) stores the new state and the events' outbox rows in one transaction, so an
+(bot/alerts/outbox.py) stores the new state and the events' outbox rows in one transaction, so an
 event is produced exactly once however often or wherever the process stops.
 
 Subjects are the things a channel can get a thread about:
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from bot.status_models import LEVEL_RANK, StatusSnapshot, parse_time
+from bot.status.models import LEVEL_RANK, StatusSnapshot, parse_time
 
 SubjectKind = Literal["incident", "maintenance", "degradation", "note"]
 EventKind = Literal["opened", "updated", "resolved", "reopened"]

@@ -12,8 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from bot.status_client import StatusClient
-from bot.status_models import StatusSnapshot, unknown_snapshot
+from bot.status.client import StatusClient
+from bot.status.models import StatusSnapshot, unknown_snapshot
 
 log = logging.getLogger(__name__)
 
