@@ -8,6 +8,7 @@ leave-one-out figures.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -82,3 +83,27 @@ def test_unseen_pastes_meet_the_floors(diagnoser: Diagnoser, items: list[dict[st
         print(f"  {expect:>16} -> {got:<16} x{count}")
     assert fal_rate >= FAL_FLOOR
     assert declined_rate >= DECLINED_FLOOR
+
+
+def _first_category(diagnoser: Diagnoser, text: str) -> str:
+    best = diagnoser.diagnose(text).best
+    return best.category if best else "declined"
+
+
+def test_the_wrapping_a_paste_arrives_in_does_not_change_the_answer(
+    diagnoser: Diagnoser, items: list[dict[str, Any]]
+) -> None:
+    """Slack's &lt;-escaping, terminal colours and code fences are peeled off before matching; a
+    paste that arrives as a JSON string (a log line) keeps its answer almost always."""
+    changed_json = []
+    for item in items:
+        text = item["text"]
+        plain = _first_category(diagnoser, text)
+        slack = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        coloured = "\x1b[31m" + text.replace("\n", "\x1b[0m\n\x1b[31m") + "\x1b[0m"
+        fenced = "```\n" + text + "\n```"
+        for variant in (slack, coloured, fenced):
+            assert _first_category(diagnoser, variant) == plain, (item["source"], variant[:80])
+        if _first_category(diagnoser, json.dumps(text)) != plain:
+            changed_json.append(item["source"])
+    assert len(changed_json) <= 2, changed_json
