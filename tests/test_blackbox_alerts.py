@@ -1,0 +1,309 @@
+"""Black-box alerts scenario (issue 6's held-back check) through the real `fal-bot run --mode http`.
+
+Subscribe with a signed `/fal subscribe`; a scripted Instatus page (written here, not the shared
+helper) opens, updates and resolves an incident while the loopback fake Slack answers the first
+alert with 429 and the process is restarted in the middle. Also: unsubscribe silences the channel,
+severity and component filters, and the unreadable-page note only after the threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from tests.support.blackbox import BB_BOT_TOKEN, BB_SIGNING_SECRET, BotProcess, clean_env, free_port
+from tests.support.fake_slack import Call, FakeSlack
+from tests.support.loopback import LoopbackServer, Request, Response
+
+pytestmark = pytest.mark.slow
+
+SLACK_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "slack"
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class Page:
+    """Instatus `/summary.json` + `/v2/components.json`, changed by the test between polls."""
+
+    status: str = "UP"
+    incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    components: dict[str, str] = field(
+        default_factory=lambda: {"Queue API": "OPERATIONAL", "Realtime": "OPERATIONAL"}
+    )
+    broken: int | None = None  # an HTTP status to answer instead of the page
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def open(self, id: str, name: str, impact: str, status: str = "INVESTIGATING") -> None:
+        with self.lock:
+            self.incidents[id] = {
+                "id": id,
+                "name": name,
+                "impact": impact,
+                "status": status,
+                "started": "2026-11-24T08:00:00.000Z",
+                "url": f"https://status.fal.ai/incident/{id}",
+            }
+            self.status = "HASISSUES"
+
+    def change(self, id: str, **fields: str) -> None:
+        with self.lock:
+            self.incidents[id].update(fields)
+
+    def resolve(self, id: str) -> None:
+        with self.lock:
+            del self.incidents[id]
+            if not self.incidents and all(v == "OPERATIONAL" for v in self.components.values()):
+                self.status = "UP"
+
+    def handle(self, request: Request) -> Response:
+        with self.lock:
+            if self.broken is not None:
+                return Response(self.broken, "<html>Bad gateway</html>", {"Content-Type": "text/html"})
+            path = request.path.split("?")[0]
+            if path == "/summary.json":
+                data: dict[str, Any] = {
+                    "page": {"name": "fal", "url": "https://status.fal.ai", "status": self.status}
+                }
+                if self.incidents:
+                    data["activeIncidents"] = [dict(i) for i in self.incidents.values()]
+                return Response(200, json.dumps(data))
+            if path == "/v2/components.json":
+                rows = [
+                    {"id": name.lower().replace(" ", "-"), "name": name, "status": status, "group": None}
+                    for name, status in self.components.items()
+                ]
+                return Response(200, json.dumps({"components": rows}))
+            return Response(404, "Not Found", {"Content-Type": "text/plain"})
+
+
+@dataclass
+class AlertRig:
+    bot: BotProcess
+    fake: FakeSlack
+    page: Page
+    confirmations: set[str] = field(default_factory=set)  # ts of subscribe confirmations
+
+    def slash(self, text: str, channel: str) -> httpx.Response:
+        fields = {
+            "token": "verification_token", "team_id": "T111", "team_domain": "test", "channel_id": channel,
+            "channel_name": channel.lower(), "user_id": "W111", "user_name": "someone", "command": "/fal",
+            "text": text, "response_url": self.fake.new_response_url(), "trigger_id": "1.2.3",
+        }  # fmt: skip
+        body = "&".join(f"{k}={quote(v, safe='')}" for k, v in fields.items()).encode()
+        answer = self.bot.post(body, FORM)
+        assert answer.status_code == 200
+        return answer
+
+    def top_level(self, channel: str) -> list[Call]:
+        """Accepted top-level posts in `channel`, subscribe confirmations left out."""
+        return [
+            c
+            for c in self.fake.ok_calls("chat.postMessage", channel=channel)
+            if not c.params.get("thread_ts") and str(c.answer.get("ts")) not in self.confirmations
+        ]
+
+    def alerts(self, channel: str, name: str) -> list[Call]:
+        return [c for c in self.top_level(channel) if name in c.text_and_blocks()]
+
+    def replies(self, channel: str, ts: str) -> list[Call]:
+        return [
+            c
+            for c in self.fake.ok_calls("chat.postMessage", channel=channel)
+            if c.params.get("thread_ts") == ts
+        ]
+
+    def edits(self, channel: str, ts: str) -> list[Call]:
+        return [c for c in self.fake.ok_calls("chat.update", channel=channel) if c.params.get("ts") == ts]
+
+
+def wait(condition: Any, timeout: float = 15, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def subscribe(rig: AlertRig, channel: str, options: str = "") -> None:
+    before = len(rig.top_level(channel)) + len(rig.fake.responses())
+    rig.slash(f"subscribe {options}".strip(), channel)
+    wait(
+        lambda: len(rig.top_level(channel)) + len(rig.fake.responses()) > before,
+        10,
+        f"subscribe confirmation in {channel}",
+    )
+    time.sleep(0.2)
+    rig.confirmations.update(
+        str(c.answer.get("ts"))
+        for c in rig.top_level(channel)
+        if "subscribe" in c.text_and_blocks().lower() or "now gets" in c.text_and_blocks().lower()
+    )
+
+
+@pytest.fixture
+def alert_rig(tmp_path: Path) -> Iterator[AlertRig]:
+    fake = FakeSlack().start()
+    page = Page()
+    server = LoopbackServer(page.handle).start()
+    env = clean_env(
+        SLACK_BOT_TOKEN=BB_BOT_TOKEN,
+        SLACK_SIGNING_SECRET=BB_SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        FAL_STATUS_URL=server.url,
+        FAL_BOT_DB=str(tmp_path / "alerts.db"),
+        FAL_BOT_POLL_SECONDS="1",
+        FAL_BOT_UNKNOWN_NOTE_MINUTES="0.06",  # 3.6 s
+        FAL_BOT_STATUS_DEADLINE_SECONDS="2",
+        LOG_LEVEL="INFO",
+    )
+    bot = BotProcess(free_port(), env, tmp_path)
+    bot.start()
+    try:
+        yield AlertRig(bot, fake, page)
+    finally:
+        bot.kill()
+        server.stop()
+        fake.stop()
+
+
+def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: AlertRig) -> None:
+    rig = alert_rig
+    subscribe(rig, "C0ALERT")
+    subscribe(rig, "C0MAJOR", "min=major maintenance=off")
+    time.sleep(2)  # a few operational polls: nothing to say
+    assert rig.alerts("C0ALERT", "Queue") == []
+    rig.fake.rate_limit("chat.postMessage", retry_after=1, channel="C0ALERT", times=1)
+
+    rig.page.open("inc-1", "Queue API elevated errors", "PARTIALOUTAGE")
+    parent = wait(lambda: rig.alerts("C0ALERT", "Queue API elevated errors"), 20, "the first alert")[0]
+    assert [c for c in rig.fake.calls("chat.postMessage", channel="C0ALERT") if c.status == 429], (
+        "the 429 was served"
+    )
+    parent_ts = parent.answer["ts"]
+    time.sleep(2)
+    assert len(rig.alerts("C0ALERT", "Queue API elevated errors")) == 1
+    assert rig.alerts("C0MAJOR", "Queue API elevated errors") == [], "partial outage is below min=major"
+
+    rig.page.change("inc-1", status="IDENTIFIED")
+    wait(lambda: rig.replies("C0ALERT", parent_ts), 15, "a threaded update")
+    wait(lambda: rig.edits("C0ALERT", parent_ts), 15, "the parent edited")
+
+    took = rig.bot.stop()
+    assert took < 10
+    rig.bot.start()
+    time.sleep(3)
+    assert len(rig.alerts("C0ALERT", "Queue API elevated errors")) == 1, "no second alert after a restart"
+    replies_before = len(rig.replies("C0ALERT", parent_ts))
+
+    rig.page.change("inc-1", impact="MAJOROUTAGE")  # escalates to the other channel's min
+    escalated = wait(
+        lambda: rig.alerts("C0MAJOR", "Queue API elevated errors"), 15, "the escalation alert for min=major"
+    )
+    assert len(escalated) == 1
+    wait(lambda: len(rig.replies("C0ALERT", parent_ts)) > replies_before, 15, "the escalation in the thread")
+
+    rig.page.resolve("inc-1")
+    resolved = wait(
+        lambda: [c for c in rig.replies("C0ALERT", parent_ts) if "resolved" in c.text_and_blocks().lower()],
+        15,
+        "the resolution in the thread",
+    )
+    assert len(resolved) == 1
+    text = resolved[0].text_and_blocks()
+    assert any(unit in text for unit in (" min", " s", " h", "second", "minute")), text
+    wait(
+        lambda: any("resolved" in c.text_and_blocks().lower() for c in rig.edits("C0ALERT", parent_ts)),
+        15,
+        "the parent edited as over",
+    )
+    time.sleep(2)
+    assert len(rig.alerts("C0ALERT", "Queue API elevated errors")) == 1
+    assert (
+        len([c for c in rig.replies("C0ALERT", parent_ts) if "resolved" in c.text_and_blocks().lower()]) == 1
+    )
+
+    rig.slash("unsubscribe", "C0ALERT")
+    time.sleep(1.5)
+    posts_before = len(rig.fake.calls("chat.postMessage", channel="C0ALERT"))
+    rig.page.open("inc-2", "Realtime down", "MAJOROUTAGE")
+    wait(lambda: rig.alerts("C0MAJOR", "Realtime down"), 15, "the other channel still alerted")
+    time.sleep(2)
+    assert len(rig.fake.calls("chat.postMessage", channel="C0ALERT")) == posts_before, (
+        "nothing after unsubscribe"
+    )
+
+
+def test_subscribing_during_an_incident_alerts_once(alert_rig: AlertRig) -> None:
+    rig = alert_rig
+    rig.page.open("inc-9", "Uploads failing <!channel> & <@U123>", "MAJOROUTAGE")
+    time.sleep(2.5)
+    subscribe(rig, "C0LATE")
+    wait(lambda: rig.alerts("C0LATE", "Uploads failing"), 15, "the open incident for a late subscriber")
+    subscribe(rig, "C0LATE", "maintenance=off")  # re-subscribing replaces options, no second alert
+    time.sleep(3)
+    assert len(rig.alerts("C0LATE", "Uploads failing")) == 1
+    for call in rig.fake.calls():
+        text = call.text_and_blocks()
+        assert "<!channel>" not in text and "<@U123>" not in text, "page text is escaped"
+
+
+def test_component_filter_and_degradation_without_incident(alert_rig: AlertRig) -> None:
+    rig = alert_rig
+    subscribe(rig, "C0RT", 'components="Realtime"')
+    subscribe(rig, "C0QUEUE", 'components="Queue API"')
+    time.sleep(1.5)
+    with rig.page.lock:
+        rig.page.components["Queue API"] = "PARTIALOUTAGE"
+        rig.page.status = "HASISSUES"
+    wait(
+        lambda: [
+            c
+            for c in rig.top_level("C0QUEUE")
+            if "Queue API" in c.text_and_blocks() and "subscribe" not in c.text_and_blocks().lower()
+        ],
+        15,
+        "a component degradation alert",
+    )
+    time.sleep(2)
+    assert [c for c in rig.top_level("C0RT") if "Queue API" in c.text_and_blocks()] == [], (
+        "components= keeps only alerts naming them"
+    )
+
+
+def test_unreadable_page_short_spell_silent_long_spell_one_note(alert_rig: AlertRig) -> None:
+    rig = alert_rig
+    subscribe(rig, "C0NOTE")
+    time.sleep(2)
+    baseline = len(rig.fake.calls("chat.postMessage", channel="C0NOTE"))
+    rig.page.broken = 503
+    time.sleep(1.5)  # well under the 3.6 s threshold
+    rig.page.broken = None
+    time.sleep(3)
+    assert len(rig.fake.calls("chat.postMessage", channel="C0NOTE")) == baseline, "a short spell says nothing"
+
+    rig.page.broken = 502
+    note = wait(lambda: rig.top_level("C0NOTE"), 20, "the cannot-read note")
+    time.sleep(4)
+    top = rig.top_level("C0NOTE")
+    assert len(top) == 1, [c.params.get("text") for c in top]
+    text = note[0].text_and_blocks().lower()
+    assert "outage" not in text or "not" in text
+    rig.page.broken = None
+    wait(
+        lambda: rig.replies("C0NOTE", top[0].answer["ts"]) or len(rig.top_level("C0NOTE")) > 1,
+        20,
+        "the readable-again message",
+    )
+    time.sleep(2)
+    assert len(rig.top_level("C0NOTE")) + len(rig.replies("C0NOTE", top[0].answer["ts"])) == 2
