@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -35,14 +32,9 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.fake_slack import FakeSlack  # noqa: E402
 from tests.support.loopback import LoopbackServer  # noqa: E402
-from tests.support.signing import BOT_TOKEN, SIGNING_SECRET, slash_command  # noqa: E402
+from tests.support.process import UNSET, BotProcess, bot_env  # noqa: E402
+from tests.support.signing import slash_command  # noqa: E402
 from tests.support.status_page import FakeStatusPage  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -129,47 +121,23 @@ def main() -> int:
     with TemporaryDirectory() as tmp, FakeSlack() as fake:
         page = FakeStatusPage(LoopbackServer, flavour="instatus")
         page.open_incident(id="bench", name="Queue API slow", impact="degraded", components=["Queue API"])
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FAL_"))}
-        env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=fake.api_url,
-            FAL_STATUS_URL=page.url,
-            FAL_BOT_DB=str(Path(tmp) / "bench.db"),
-            LOG_LEVEL="WARNING",
-        )
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                "--mode",
-                "http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            cwd=REPO,
-        )
+        # The default poll interval, as in production: the bursts are answered from the cache.
+        env = bot_env(fake, Path(tmp) / "bench.db", page.url, LOG_LEVEL="WARNING", FAL_BOT_POLL_SECONDS=UNSET)
+        bot = BotProcess(env, "--mode", "http").start()
         try:
-            wait_for_snapshot(port)
-            burst(port, fake, 5, keep_alive=False)  # warm-up: imports, first connections
-            baseline = memory_kib(process.pid)
+            wait_for_snapshot(bot.port)
+            burst(bot.port, fake, 5, keep_alive=False)  # warm-up: imports, first connections
+            baseline = memory_kib(bot.process.pid)
             rows = []
             for keep_alive in (False, True):
                 samples: list[float] = []
                 for _ in range(args.rounds):
-                    samples += burst(port, fake, args.concurrency, keep_alive)
+                    samples += burst(bot.port, fake, args.concurrency, keep_alive)
                     time.sleep(0.2)
                 rows.append(("keep-alive" if keep_alive else "new conn", samples))
-            memory = memory_kib(process.pid)
+            memory = memory_kib(bot.process.pid)
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=15)
+            bot.terminate(timeout=15)
         page.server.stop()
 
     print()

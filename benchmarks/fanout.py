@@ -14,16 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,49 +28,18 @@ from bot.alerts.sender import METADATA_EVENT_TYPE  # noqa: E402
 from bot.store import Store, Subscription  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
 from tests.support.loopback import LoopbackServer  # noqa: E402
-from tests.support.signing import BOT_TOKEN, SIGNING_SECRET  # noqa: E402
+from tests.support.process import BotProcess, bot_env  # noqa: E402
 from tests.support.status_page import FakeStatusPage  # noqa: E402
 
 POLL_SECONDS = 1
 TEAM = "T111"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_bot(fake: FakeSlack, page: FakeStatusPage, db: Path) -> subprocess.Popen[bytes]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FAL_"))}
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url,
-        FAL_STATUS_URL=page.url,
-        FAL_BOT_DB=str(db),
-        FAL_BOT_POLL_SECONDS=str(POLL_SECONDS),
-        LOG_LEVEL="WARNING",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--mode", "http", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            time.sleep(0.05)
+def start_bot(fake: FakeSlack, page: FakeStatusPage, db: Path) -> BotProcess:
+    env = bot_env(fake, db, page.url, LOG_LEVEL="WARNING", FAL_BOT_POLL_SECONDS=str(POLL_SECONDS))
+    bot = BotProcess(env, "--mode", "http").start().wait_until_serving()
     time.sleep(2 * POLL_SECONDS)  # the first polls are done: the page is known operational
-    return process
+    return bot
 
 
 def alert_posts(fake: FakeSlack, incident: str) -> list[float]:
@@ -121,8 +84,7 @@ def run(channels: int, trials: int) -> dict[str, object]:
         try:
             fanout = measure(fake, page, "fanout", channels)
         finally:
-            bot.send_signal(signal.SIGTERM)
-            bot.wait(20)
+            bot.terminate(timeout=20)
             page.server.stop()
         results["fanout"] = {
             "channels": channels,
@@ -142,8 +104,7 @@ def run(channels: int, trials: int) -> dict[str, object]:
                 page.resolve(f"solo{trial}")
                 time.sleep(POLL_SECONDS * 2.5)  # the resolution goes out before the next trial
         finally:
-            bot.send_signal(signal.SIGTERM)
-            bot.wait(20)
+            bot.terminate(timeout=20)
             page.server.stop()
         results["single_channel"] = {
             "trials": trials,

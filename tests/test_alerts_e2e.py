@@ -5,14 +5,7 @@ for the 50-channel crash test, straight into the SQLite file the process uses)."
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,22 +15,16 @@ import pytest
 
 from bot.alerts.sender import METADATA_EVENT_TYPE
 from bot.store import Store, Subscription
-from tests.conftest import REPO
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer, Request, Response
-from tests.support.signing import BOT_TOKEN, SIGNING_SECRET, SlackSender, slash_command
+from tests.support.process import BotProcess, bot_env
+from tests.support.signing import SlackSender, slash_command
 from tests.support.status_page import FakeStatusPage
 
 pytestmark = pytest.mark.slow
 
 TEAM = "T111"
 CHANNEL = "C111"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def now_iso(offset_seconds: float = 0.0) -> str:
@@ -52,79 +39,6 @@ def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str
         time.sleep(0.05)
 
 
-class BotProcess:
-    """`python -m bot run --mode http` against the fakes, started and stopped by the test."""
-
-    def __init__(self, fake: FakeSlack, page: FakeStatusPage, db: Path, **env: str):
-        self.port = free_port()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FAL_"))}
-        self.env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=fake.api_url,
-            FAL_STATUS_URL=page.url,
-            FAL_BOT_DB=str(db),
-            FAL_BOT_POLL_SECONDS="1",
-            PYTHONUNBUFFERED="1",
-            LOG_LEVEL="INFO",
-        )
-        self.env.update(env)
-        self.log = db.parent / "bot.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def events_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/slack/events"
-
-    def start(self) -> BotProcess:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bot",
-                    "run",
-                    "--mode",
-                    "http",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                env=self.env,
-                cwd=REPO,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"fal-bot run exited {self.process.returncode}:\n{self.log.read_text()}")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2).close()
-                return self
-            except urllib.error.HTTPError:
-                return self  # 503 while the first poll is pending: serving all the same
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("fal-bot run never served /healthz")
-
-    def terminate(self) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=20)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop_quietly(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack(team_id=TEAM) as server:
@@ -132,11 +46,19 @@ def fake() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def processes() -> Iterator[list[BotProcess]]:
+def start_bot(fake: FakeSlack) -> Iterator[Callable[..., BotProcess]]:
+    """Starts `fal-bot run --mode http` on `db` against the fakes (env overrides as keywords) and
+    waits until it serves; kills whatever still runs after the test."""
     started: list[BotProcess] = []
-    yield started
-    for process in started:
-        process.stop_quietly()
+
+    def start(page: FakeStatusPage, db: Path, **env: str) -> BotProcess:
+        bot = BotProcess(bot_env(fake, db, page.url, LOG_LEVEL="INFO", **env), "--mode", "http")
+        started.append(bot)
+        return bot.start().wait_until_serving()
+
+    yield start
+    for bot in started:
+        bot.stop_quietly()
 
 
 def alerts(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
@@ -167,12 +89,11 @@ def slash(fake: FakeSlack, bot: BotProcess, text: str) -> None:
 
 
 def test_subscribe_alert_update_restart_recover_unsubscribe(
-    fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path, processes: list[BotProcess]
+    fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path, start_bot: Callable[..., BotProcess]
 ) -> None:
     page = FakeStatusPage(loopback, flavour="statuspage")
     db = tmp_path / "bot.db"
-    bot = BotProcess(fake, page, db).start()
-    processes.append(bot)
+    bot = start_bot(page, db)
     store = Store(db)
 
     slash(fake, bot, "subscribe")
@@ -199,8 +120,7 @@ def test_subscribe_alert_update_restart_recover_unsubscribe(
     # SIGTERM and restart: nothing is posted again.
     assert bot.terminate() == 0
     posts_before = len(fake.ok_calls("chat.postMessage"))
-    bot = BotProcess(fake, page, db).start()
-    processes.append(bot)
+    bot = start_bot(page, db)
     time.sleep(2.5)  # two polls at least
     assert len(fake.ok_calls("chat.postMessage")) == posts_before
     assert len(alerts(fake, CHANNEL)) == 1
@@ -246,7 +166,7 @@ def test_sigkill_during_fan_out_still_alerts_every_channel_exactly_once(
     fake: FakeSlack,
     loopback: type[LoopbackServer],
     tmp_path: Path,
-    processes: list[BotProcess],
+    start_bot: Callable[..., BotProcess],
     kill_after: int,
 ) -> None:
     page = FakeStatusPage(loopback, flavour="instatus")
@@ -256,8 +176,7 @@ def test_sigkill_during_fan_out_still_alerts_every_channel_exactly_once(
     for channel in channels:
         store.subscribe(Subscription(TEAM, channel))
     slow = SlowPosts(fake, delay=0.25)
-    bot = BotProcess(fake, page, db).start()
-    processes.append(bot)
+    bot = start_bot(page, db)
     page.open_incident(id="big", name="Everything is slow", impact="partial_outage", started=now_iso())
     wait_until(lambda: len(fake.calls("chat.postMessage")) >= kill_after, what=f"{kill_after} posts")
     bot.kill()
@@ -265,8 +184,7 @@ def test_sigkill_during_fan_out_still_alerts_every_channel_exactly_once(
     assert killed_at < 50, "the fan-out finished before the kill; slow Slack down more"
 
     slow.delay = 0.0
-    bot = BotProcess(fake, page, db).start()
-    processes.append(bot)
+    bot = start_bot(page, db)
     wait_until(
         lambda: all(alerts(fake, channel) for channel in channels), timeout=30, what="every channel alerted"
     )
@@ -277,13 +195,12 @@ def test_sigkill_during_fan_out_still_alerts_every_channel_exactly_once(
 
 
 def test_unreadable_page_notes_once_and_never_alerts_an_outage(
-    fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path, processes: list[BotProcess]
+    fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path, start_bot: Callable[..., BotProcess]
 ) -> None:
     page = FakeStatusPage(loopback, flavour="instatus")
     db = tmp_path / "bot.db"
     Store(db).subscribe(Subscription(TEAM, CHANNEL))
-    bot = BotProcess(fake, page, db, FAL_BOT_UNKNOWN_NOTE_MINUTES="0.03").start()  # 1.8 s
-    processes.append(bot)
+    bot = start_bot(page, db, FAL_BOT_UNKNOWN_NOTE_MINUTES="0.03")  # 1.8 s
     time.sleep(1.2)  # a readable first poll
     page.fail(503)
     wait_until(lambda: alerts(fake, CHANNEL), what="the cannot-read note")
@@ -299,13 +216,12 @@ def test_unreadable_page_notes_once_and_never_alerts_an_outage(
 
 
 def test_flapping_incident_and_bouncing_component_stay_in_one_thread(
-    fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path, processes: list[BotProcess]
+    fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path, start_bot: Callable[..., BotProcess]
 ) -> None:
     page = FakeStatusPage(loopback, flavour="instatus")
     db = tmp_path / "bot.db"
     Store(db).subscribe(Subscription(TEAM, CHANNEL))
-    bot = BotProcess(fake, page, db).start()
-    processes.append(bot)
+    bot = start_bot(page, db)
 
     page.open_incident(id="flap", name="Queue flapping", impact="degraded", started=now_iso())
     wait_until(lambda: alerts(fake, CHANNEL), what="the alert")

@@ -3,27 +3,20 @@ and the plain-words summary that combines it with the status page."""
 
 from __future__ import annotations
 
-import socket
 import time
 from datetime import UTC, datetime
 
 from bot.probe import ProbeResult, probe, summarise
 from bot.status import StatusSnapshot
-from tests.support.loopback import LoopbackServer, Response
+from tests.support.loopback import LoopbackServer, Response, free_port
 
 Loopback = type[LoopbackServer]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_ok_refused_and_hanging_in_parallel_within_the_deadline(loopback: Loopback) -> None:
     ok = loopback(lambda request: Response(404, "no route", {"Content-Type": "text/plain"}))
     hanging = loopback(lambda request: Response(200, "late", delay=30))
-    refused = f"http://127.0.0.1:{closed_port()}"
+    refused = f"http://127.0.0.1:{free_port()}"
     urls = [ok.url + "/health", refused, hanging.url]
     started = time.monotonic()
     results = probe(urls, deadline_seconds=1.0)

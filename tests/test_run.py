@@ -7,19 +7,12 @@ them, built from the fixtures in ../shared/fixtures/slack/.
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +23,9 @@ from bot.runner import AuthWatch
 from bot.server import Health, HttpServer, Router, database_writable, monitor_running
 from bot.status import StatusClient, StatusMonitor
 from bot.store import Store
-from tests.conftest import REPO
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
+from tests.support.process import BotProcess, bot_env, run_to_exit
 from tests.support.signing import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -48,102 +41,6 @@ APP_TOKEN = "xapp-1-A111-2222-fakeapptokenvalue"
 EXIT_WITHIN = 10.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Bot:
-    process: subprocess.Popen[str]
-    port: int
-    db: Path
-    log: Path  # stderr goes to a file: a pipe nobody reads could fill up and block the process
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def events_url(self) -> str:
-        return f"{self.base}/slack/events"
-
-    def health(self, timeout: float = 10.0) -> tuple[int, dict[str, Any]]:
-        try:
-            with urllib.request.urlopen(f"{self.base}/healthz", timeout=timeout) as answer:
-                return answer.status, json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def wait_until_serving(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"fal-bot run exited {self.process.returncode}: {self.stderr()}")
-            try:
-                self.health(timeout=2)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("fal-bot run never served /healthz")
-
-    def terminate_and_wait(self, within: float = EXIT_WITHIN) -> tuple[int, float]:
-        started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=within + 5)
-        return code, time.monotonic() - started
-
-    def stderr(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-
-def bot_env(fake: FakeSlack | None, db: Path, status_url: str, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "FAL_")) and key not in {"PORT", "LOG_LEVEL"}
-    }
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url if fake else "http://127.0.0.1:9/api/",
-        FAL_STATUS_URL=status_url,
-        FAL_BOT_DB=str(db),
-        FAL_BOT_POLL_SECONDS="1",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    return {key: value for key, value in env.items() if value != "<unset>"}
-
-
-def start_bot(env: dict[str, str], *args: str, port: int | None = None) -> Bot:
-    port = port or free_port()
-    db = Path(env["FAL_BOT_DB"])
-    log = db.with_suffix(".stderr.log")
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port), *args],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            text=True,
-        )
-    return Bot(process, port, db, log)
-
-
-def run_to_exit(env: dict[str, str], *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(free_port()), *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
@@ -156,22 +53,16 @@ def status_page(loopback: type[LoopbackServer]) -> FakeStatusPage:
 
 
 @pytest.fixture
-def running_bot(fake_slack: FakeSlack, status_page: FakeStatusPage, tmp_path: Path) -> Iterator[Bot]:
-    bot = start_bot(bot_env(fake_slack, tmp_path / "bot.db", status_page.url), "--mode", "http")
-    try:
-        bot.wait_until_serving()
-        yield bot
-    finally:
-        if bot.process.poll() is None:
-            bot.process.kill()
-            bot.process.wait()
+def running_bot(fake_slack: FakeSlack, status_page: FakeStatusPage, tmp_path: Path) -> Iterator[BotProcess]:
+    with BotProcess(bot_env(fake_slack, tmp_path / "bot.db", status_page.url), "--mode", "http") as bot:
+        yield bot.wait_until_serving()
 
 
 # --- HTTP mode end to end ----------------------------------------------------------------------------
 
 
 def test_http_mode_answers_signed_requests_and_stops_on_sigterm(
-    running_bot: Bot, fake_slack: FakeSlack
+    running_bot: BotProcess, fake_slack: FakeSlack
 ) -> None:
     sender = SlackSender(running_bot.events_url)
     try:
@@ -197,14 +88,14 @@ def test_http_mode_answers_signed_requests_and_stops_on_sigterm(
     assert httpx.get(f"{running_bot.base}/elsewhere").status_code == 404
     assert httpx.get(running_bot.events_url).status_code == 405
 
-    code, took = running_bot.terminate_and_wait()
+    code, took = running_bot.terminate_and_wait(EXIT_WITHIN)
     assert code == 0
     assert took < EXIT_WITHIN
     stderr = running_bot.stderr()
     assert BOT_TOKEN not in stderr and SIGNING_SECRET not in stderr
 
 
-def test_healthz_reports_level_and_age_once_the_status_page_was_read(running_bot: Bot) -> None:
+def test_healthz_reports_level_and_age_once_the_status_page_was_read(running_bot: BotProcess) -> None:
     deadline = time.monotonic() + 20
     status, body = running_bot.health()
     while body["level"] == "unknown" and time.monotonic() < deadline:
@@ -220,7 +111,7 @@ def test_healthz_stays_200_with_level_unknown_when_the_status_page_cannot_be_rea
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     # Nothing listens on port 9: every poll fails fast, and the app can still answer Slack.
-    bot = start_bot(bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http")
+    bot = BotProcess(bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http").start()
     try:
         bot.wait_until_serving()
         deadline = time.monotonic() + 20
@@ -231,10 +122,10 @@ def test_healthz_stays_200_with_level_unknown_when_the_status_page_cannot_be_rea
         assert (status, body["ok"], body["level"]) == (200, True, "unknown")
         assert body["status_age_seconds"] is not None
     finally:
-        assert bot.terminate_and_wait()[0] == 0
+        assert bot.terminate_and_wait(EXIT_WITHIN)[0] == 0
 
 
-def test_healthz_is_503_while_the_database_cannot_be_written(running_bot: Bot) -> None:
+def test_healthz_is_503_while_the_database_cannot_be_written(running_bot: BotProcess) -> None:
     holder = sqlite3.connect(running_bot.db, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock: fal-bot cannot write
@@ -250,7 +141,7 @@ def test_healthz_is_503_while_the_database_cannot_be_written(running_bot: Bot) -
 
 
 def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones(
-    running_bot: Bot, fake_slack: FakeSlack
+    running_bot: BotProcess, fake_slack: FakeSlack
 ) -> None:
     """An event waits on the database (held by the test) while SIGTERM arrives: it still gets its
     200, later requests do not get in, and the process exits 0 in time."""
@@ -367,12 +258,12 @@ def test_a_bot_token_slack_refuses_stops_start_up_with_exit_2(
 
 def test_start_up_retries_a_slack_hiccup_then_runs(fake_slack: FakeSlack, tmp_path: Path) -> None:
     fake_slack.fail("auth.test", "internal_error", status=500, times=2)
-    bot = start_bot(bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http")
+    bot = BotProcess(bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http").start()
     try:
         bot.wait_until_serving()
         assert bot.health()[0] == 200
     finally:
-        assert bot.terminate_and_wait()[0] == 0
+        assert bot.terminate_and_wait(EXIT_WITHIN)[0] == 0
 
 
 @pytest.mark.slow
@@ -387,10 +278,10 @@ def test_unreachable_slack_at_start_up_exits_1_after_retrying(tmp_path: Path) ->
 
 
 def test_sigterm_during_start_up_retries_exits_0_promptly(tmp_path: Path) -> None:
-    bot = start_bot(bot_env(None, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http")
+    bot = BotProcess(bot_env(None, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http").start()
     time.sleep(2.0)  # auth.test is failing and being retried
     assert bot.process.poll() is None
-    code, took = bot.terminate_and_wait()
+    code, took = bot.terminate_and_wait(EXIT_WITHIN)
     assert code == 0
     assert took < 5
 
@@ -401,25 +292,7 @@ def test_port_in_use_in_http_mode_is_a_configuration_error(fake_slack: FakeSlack
         taken.listen()
         port = taken.getsockname()[1]
         env = bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9")
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                "--mode",
-                "http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = run_to_exit(env, "--mode", "http", port=port)
     assert result.returncode == 2
     assert f"PORT {port}" in result.stderr.strip().splitlines()[-1]
 
@@ -499,7 +372,7 @@ def test_healthz_json_shape_is_the_contracts(store: Store) -> None:
         server.shutdown(timeout=2)
 
 
-def test_healthz_is_503_once_slack_says_the_app_was_uninstalled(running_bot: Bot) -> None:
+def test_healthz_is_503_once_slack_says_the_app_was_uninstalled(running_bot: BotProcess) -> None:
     sender = SlackSender(running_bot.events_url)
     try:
         assert running_bot.health()[0] == 200
@@ -516,7 +389,7 @@ def test_healthz_is_503_once_slack_says_the_app_was_uninstalled(running_bot: Bot
         sender.close()
 
 
-def test_sigint_stops_cleanly_too(running_bot: Bot) -> None:
+def test_sigint_stops_cleanly_too(running_bot: BotProcess) -> None:
     started = time.monotonic()
     running_bot.process.send_signal(signal.SIGINT)
     assert running_bot.process.wait(timeout=EXIT_WITHIN + 5) == 0

@@ -8,21 +8,15 @@ a retried event answered twice, also across a restart), and that acks stay fast.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
+from tests.support.process import BotProcess, bot_env
 from tests.support.slack_harness import wait_for
 from tests.support.status_page import FakeStatusPage
 
@@ -33,52 +27,18 @@ SECRET = FAL_KEY.split(":")[1]
 LOCKED = '403 Forbidden from queue.fal.run: {"detail": "User is locked. Reason: Exhausted balance."}'
 
 
-class BotProcess:
-    def __init__(self, fake: FakeSlack, page: FakeStatusPage, db: Path, log: Path):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FAL_"))}
-        env.update(
-            SLACK_BOT_TOKEN=signing.BOT_TOKEN,
-            SLACK_SIGNING_SECRET=signing.SIGNING_SECRET,
-            SLACK_API_URL=fake.api_url,
-            FAL_STATUS_URL=page.url,
-            FAL_BOT_DB=str(db),
-            FAL_BOT_POLL_SECONDS="1",
-            LOG_LEVEL="DEBUG",  # the most talkative logs must still never show a key
-        )
-        self.log = log
-        with log.open("a") as stderr:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bot",
-                    "run",
-                    "--mode",
-                    "http",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                env=env,
-                cwd=REPO,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-            )
-        self.sender = signing.SlackSender(f"http://127.0.0.1:{self.port}/slack/events")
-        deadline = time.monotonic() + 30
-        while True:
-            assert self.process.poll() is None, log.read_text()
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+class SlackDrivenBot:
+    """The process plus a sender that signs requests as Slack does; the log at DEBUG, the most
+    talkative level, which must still never show a key."""
+
+    def __init__(self, fake: FakeSlack, page: FakeStatusPage, db: Path):
+        self.process = BotProcess(bot_env(fake, db, page.url, LOG_LEVEL="DEBUG"), "--mode", "http")
+        try:
+            self.process.start().wait_until_serving(healthy=True)
+        except BaseException:
+            self.process.stop_quietly()
+            raise
+        self.sender = signing.SlackSender(self.process.events_url)
 
     def send(self, request: signing.SlackRequest, **kwargs: object) -> tuple[int, str, float]:
         started = time.monotonic()
@@ -87,13 +47,7 @@ class BotProcess:
 
     def stop(self) -> None:
         self.sender.close()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self.process.stop()
 
 
 @pytest.fixture
@@ -105,12 +59,12 @@ def fake() -> Iterator[FakeSlack]:
 @pytest.fixture
 def bots(
     fake: FakeSlack, status_page: Callable[..., FakeStatusPage], tmp_path: Path
-) -> Iterator[Callable[[], BotProcess]]:
+) -> Iterator[Callable[[], SlackDrivenBot]]:
     page = status_page(flavour="instatus")
-    started: list[BotProcess] = []
+    started: list[SlackDrivenBot] = []
 
-    def start() -> BotProcess:
-        bot = BotProcess(fake, page, tmp_path / "bot.db", tmp_path / "bot.log")
+    def start() -> SlackDrivenBot:
+        bot = SlackDrivenBot(fake, page, tmp_path / "bot.db")
         started.append(bot)
         return bot
 
@@ -120,7 +74,7 @@ def bots(
 
 
 def test_the_running_bot_as_slack_drives_it(
-    fake: FakeSlack, bots: Callable[[], BotProcess], tmp_path: Path
+    fake: FakeSlack, bots: Callable[[], SlackDrivenBot], tmp_path: Path
 ) -> None:
     bot = bots()
     dm = signing.event("message_im.slack_docs.json", event={"text": f"<!channel> {LOCKED}"}, event_id="EvP1")

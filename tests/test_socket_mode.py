@@ -27,7 +27,8 @@ from websockets.sync.server import Server, ServerConnection, serve
 from tests.conftest import FIXTURES
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import Request, Response
-from tests.test_run import APP_TOKEN, EXIT_WITHIN, bot_env, run_to_exit, start_bot
+from tests.support.process import BotProcess, bot_env, run_to_exit
+from tests.test_run import APP_TOKEN, EXIT_WITHIN
 
 SLACK_FIXTURES = FIXTURES / "slack"
 
@@ -152,7 +153,7 @@ def test_socket_mode_connects_acks_a_slash_command_and_stops_on_sigterm(
         SLACK_APP_TOKEN=APP_TOKEN,
         SLACK_SIGNING_SECRET="<unset>",
     )
-    bot = start_bot(env)
+    bot = BotProcess(env).start()
     try:
         envelope_id = slack_socket.envelopes[0]["envelope_id"]
         ack = slack_socket.ack_for(envelope_id)
@@ -164,7 +165,7 @@ def test_socket_mode_connects_acks_a_slash_command_and_stops_on_sigterm(
         assert status == 200 and body["ok"] is True, body
     finally:
         if bot.process.poll() is None:
-            code, took = bot.terminate_and_wait()
+            code, took = bot.terminate_and_wait(EXIT_WITHIN)
         else:
             code, took = bot.process.returncode, 0.0
     assert code == 0, bot.stderr()
@@ -199,7 +200,7 @@ def test_sigterm_in_socket_mode_lets_the_envelope_in_flight_ack_before_disconnec
     """The event waits on the database (held by the test) when SIGTERM arrives; its ack still goes
     out over the socket, then the process exits 0 in time."""
     env = bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9", SLACK_APP_TOKEN=APP_TOKEN)
-    bot = start_bot(env)
+    bot = BotProcess(env).start()
     holder: sqlite3.Connection | None = None
     try:
         assert slack_socket.greeted.wait(30), "fal-bot never connected"

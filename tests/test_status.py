@@ -4,7 +4,6 @@ requests, and each way a status page can fail (all -> level unknown with an erro
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,8 +12,8 @@ import pytest
 
 from bot.status import StatusClient, StatusSnapshot
 from tests.conftest import FIXTURES
-from tests.support.loopback import LoopbackServer, Request, Response
-from tests.support.status_page import FakeStatusPage, TricklingServer
+from tests.support.loopback import LoopbackServer, Request, Response, everywhere, free_port
+from tests.support.status_page import EXPECTED_LEVEL, FakeStatusPage, TricklingServer
 
 STATUS = FIXTURES / "status"
 DEADLINE = 1.5
@@ -57,14 +56,6 @@ def fetch(url: str, deadline: float = DEADLINE) -> tuple[StatusSnapshot, float]:
 
 
 SUMMARY_FIXTURES = sorted(p.name for p in STATUS.glob("*summary*.json"))
-EXPECTED_LEVEL = {
-    "instatus_summary_docsample.json": "major_outage",
-    "statuspage_summary_cloudamqp_maintenance_in_progress.json": "maintenance",
-    "statuspage_summary_codametrix_groups_operational.json": "operational",
-    "statuspage_summary_github_2020-04-02_major_outage.json": "major_outage",
-    "statuspage_summary_github_major_docsample.json": "major_outage",
-    "statuspage_summary_twilio_minor_two_incidents.json": "degraded",
-}
 
 
 def test_every_summary_fixture_has_an_expected_level() -> None:
@@ -223,16 +214,6 @@ def test_a_redirect_is_followed(loopback: Loopback) -> None:
 # --- failure modes: each gives unknown, an error in plain words, within the deadline ----------------
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def everywhere(response: Response) -> Callable[[Request], Response]:
-    return lambda request: response
-
-
 def assert_unknown(snapshot: StatusSnapshot, elapsed: float, *words: str) -> None:
     assert snapshot.level == "unknown"
     assert snapshot.provider is None
@@ -337,7 +318,7 @@ def test_oversized_body_without_content_length() -> None:
 
 
 def test_connection_refused() -> None:
-    snapshot, elapsed = fetch(f"http://127.0.0.1:{closed_port()}")
+    snapshot, elapsed = fetch(f"http://127.0.0.1:{free_port()}")
     assert_unknown(snapshot, elapsed, "could not connect", "connection refused")
 
 
@@ -363,7 +344,7 @@ def test_fetch_never_raises_on_a_bad_base_url() -> None:
 
 
 def test_unknown_snapshot_error_names_the_host(tmp_path: Path) -> None:
-    port = closed_port()
+    port = free_port()
     snapshot, _ = fetch(f"http://127.0.0.1:{port}")
     assert f"127.0.0.1:{port}" in (snapshot.error or "")
 

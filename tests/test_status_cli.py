@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,8 +17,8 @@ from bot.cli.status import render_text
 from bot.probe import ProbeResult
 from bot.status import parse_instatus
 from tests.conftest import FIXTURES
-from tests.support.loopback import LoopbackServer, Request, Response
-from tests.support.status_page import FakeStatusPage, TricklingServer
+from tests.support.loopback import LoopbackServer, Request, Response, everywhere, free_port
+from tests.support.status_page import EXPECTED_LEVEL, FakeStatusPage, TricklingServer
 
 STATUS = FIXTURES / "status"
 FAL_BOT = Path(sys.executable).parent / "fal-bot"
@@ -68,14 +67,6 @@ def serve_fixture(loopback: Loopback, name: str) -> LoopbackServer:
     return loopback(handler)
 
 
-EXPECTED_LEVEL = {
-    "instatus_summary_docsample.json": "major_outage",
-    "statuspage_summary_cloudamqp_maintenance_in_progress.json": "maintenance",
-    "statuspage_summary_codametrix_groups_operational.json": "operational",
-    "statuspage_summary_github_2020-04-02_major_outage.json": "major_outage",
-    "statuspage_summary_github_major_docsample.json": "major_outage",
-    "statuspage_summary_twilio_minor_two_incidents.json": "degraded",
-}
 SYMBOL = {
     "operational": "✅",
     "maintenance": "🛠",
@@ -159,16 +150,6 @@ def test_unknown_values_are_named_in_human_output(status_page: Callable[..., Fak
 # --- failure modes: unknown, an error, exit 1, within the deadline ---------------------------------
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def everywhere(response: Response) -> Callable[[Request], Response]:
-    return lambda request: response
-
-
 FAILURES: dict[str, tuple[Callable[[Request], Response], str]] = {
     "hang": (everywhere(Response(200, b"{}", delay=30)), "no answer"),
     "503": (everywhere(Response(503, "down", {"Content-Type": "text/plain"})), "HTTP 503"),
@@ -204,7 +185,7 @@ def test_failure_mode_gives_unknown_and_exit_1(loopback: Loopback, mode: str) ->
 
 
 def test_connection_refused_exit_1() -> None:
-    process, elapsed = run_status(f"http://127.0.0.1:{closed_port()}", "--json")
+    process, elapsed = run_status(f"http://127.0.0.1:{free_port()}", "--json")
     assert_unknown_exit(process, elapsed, "connection refused")
 
 
@@ -252,7 +233,7 @@ def test_probe_json_and_exit_code_follow_the_page_only(
 ) -> None:
     page = status_page(flavour="instatus")
     answering = loopback(everywhere(Response(204, b"")))
-    refused = f"http://127.0.0.1:{closed_port()}"
+    refused = f"http://127.0.0.1:{free_port()}"
     process, elapsed = run_status(
         page.url, "--json", "--probe", env={"FAL_PROBE_URLS": f"{answering.url},{refused}"}
     )
@@ -270,7 +251,7 @@ def test_probe_json_and_exit_code_follow_the_page_only(
 def test_probe_ok_does_not_rescue_an_unknown_page(loopback: Loopback) -> None:
     answering = loopback(everywhere(Response(200, b"hi", {"Content-Type": "text/plain"})))
     process, _ = run_status(
-        f"http://127.0.0.1:{closed_port()}", "--probe", env={"FAL_PROBE_URLS": answering.url}
+        f"http://127.0.0.1:{free_port()}", "--probe", env={"FAL_PROBE_URLS": answering.url}
     )
     assert process.returncode == 1
     assert "answers from here" in process.stdout
@@ -278,7 +259,7 @@ def test_probe_ok_does_not_rescue_an_unknown_page(loopback: Loopback) -> None:
 
 def test_probe_human_output_combines_page_and_probe(status_page: Callable[..., FakeStatusPage]) -> None:
     page = status_page(flavour="statuspage")
-    refused = f"http://127.0.0.1:{closed_port()}"
+    refused = f"http://127.0.0.1:{free_port()}"
     process, _ = run_status(page.url, "--probe", env={"FAL_PROBE_URLS": refused})
     assert process.returncode == 0
     assert "From this machine:" in process.stdout

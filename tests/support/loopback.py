@@ -6,6 +6,7 @@ test speaks real HTTP over a real socket; nothing is mocked.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,18 @@ class Response:
 
 
 Handler = Callable[[Request], Response]
+
+
+def everywhere(response: Response) -> Handler:
+    """A handler giving the same answer to every request."""
+    return lambda request: response
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now (to bind, or to find closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -33,6 +33,16 @@ from tests.support.loopback import LoopbackServer, Request, Response
 
 Flavour = Literal["instatus", "statuspage"]
 
+# The level each real summary page in ../shared/fixtures/status/ must read as.
+EXPECTED_LEVEL = {
+    "instatus_summary_docsample.json": "major_outage",
+    "statuspage_summary_cloudamqp_maintenance_in_progress.json": "maintenance",
+    "statuspage_summary_codametrix_groups_operational.json": "operational",
+    "statuspage_summary_github_2020-04-02_major_outage.json": "major_outage",
+    "statuspage_summary_github_major_docsample.json": "major_outage",
+    "statuspage_summary_twilio_minor_two_incidents.json": "degraded",
+}
+
 _INSTATUS_IMPACT = {
     "operational": "OPERATIONAL",
     "maintenance": "UNDERMAINTENANCE",
