@@ -49,6 +49,8 @@ class MonitorLike(Protocol):
 
     def age_seconds(self) -> float | None: ...
 
+    def is_running(self) -> bool: ...
+
 
 @dataclass
 class HealthReport:
@@ -97,20 +99,8 @@ def monitor_running(monitor: MonitorLike, started_at: float, grace_seconds: floa
     `unknown`); a dead or stuck poller thread does, because /fal status and alerts then go stale.
     """
 
-    def alive() -> bool | None:
-        # StatusMonitor has no public "running" yet: use one if it appears, else its poller thread;
-        # None (cannot tell) leaves the verdict to the age of the last poll.
-        for name in ("is_running", "running"):
-            value = getattr(monitor, name, None)
-            if value is not None:
-                return bool(value() if callable(value) else value)
-        if hasattr(monitor, "_thread"):
-            thread = monitor._thread
-            return thread is not None and thread.is_alive()
-        return None
-
     def check() -> str | None:
-        if alive() is False:
+        if not monitor.is_running():
             return "status monitor is not running"
         age = monitor.age_seconds()
         overdue_after = 3 * float(monitor.poll_seconds) + grace_seconds

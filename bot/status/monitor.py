@@ -119,11 +119,16 @@ class StatusMonitor:
 
     def start(self) -> None:
         """Poll now and then every poll_seconds, in a daemon thread."""
-        if self._thread is not None and self._thread.is_alive():
+        if self.is_running():
             return
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="status-monitor", daemon=True)
         self._thread.start()
+
+    def is_running(self) -> bool:
+        """Whether the poller thread is alive (False before start() and after it stopped or died)."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     def stop(self, timeout: float = 1.0) -> None:
         """Ask the poller to stop and wait up to `timeout` s. A fetch in flight is abandoned
