@@ -1,10 +1,10 @@
 """`fal-bot run` in Socket Mode, wired end to end without Slack.
 
-The fake Web API answers `apps.connections.open` with a ws:// URL on a loopback WebSocket server
-(the `websockets` package) that plays Slack's side: a `hello` frame, then a real slash-command
-envelope from ../shared/fixtures/slack/socket_mode_envelopes.bolt_tests.jsonl; the test checks the
-acknowledgement envelope comes back over the socket, that /healthz works in this mode, and that
-SIGTERM stops the process in time.
+The fake Web API (tests/support/fake_slack.py) answers `apps.connections.open` with a ws:// URL on
+a loopback WebSocket server (the `websockets` package) that plays Slack's side: a `hello` frame,
+then a real slash-command envelope from ../shared/fixtures/slack/socket_mode_envelopes.bolt_tests.jsonl;
+the test checks the acknowledgement envelope comes back over the socket, that /healthz works in
+this mode, and that SIGTERM stops the process in time.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -26,7 +25,6 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 from tests.conftest import FIXTURES
 from tests.support.fake_slack import FakeSlack
-from tests.support.loopback import Request, Response
 from tests.support.process import BotProcess, bot_env, run_to_exit
 from tests.test_run import APP_TOKEN, EXIT_WITHIN
 
@@ -50,34 +48,6 @@ def _slash_command_envelope(text: str) -> dict[str, Any]:
     )
     envelope["payload"].update(command="/fal", text=text)
     return envelope
-
-
-class SocketModeSlack(FakeSlack):
-    """The fake Web API plus `apps.connections.open`, which only an app-level token may call."""
-
-    ws_url = ""
-
-    def _handle(self, request: Request) -> Response:
-        if urlsplit(request.path).path == "/api/apps.connections.open":
-            token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
-            answer = (
-                {"ok": True, "url": self.ws_url}
-                if token.startswith("xapp-")
-                else {"ok": False, "error": "invalid_auth" if token else "not_authed"}
-            )
-            failure = self._take_failure("apps.connections.open", None)
-            if failure is not None:
-                answer = failure.body
-            return self._record(
-                _call("apps.connections.open", request), Response(200, json.dumps(answer)), answer
-            )
-        return super()._handle(request)
-
-
-def _call(method: str, request: Request) -> Any:
-    from tests.support.fake_slack import Call
-
-    return Call(method, {}, request.headers, request.path)
 
 
 class SlackSocket:
@@ -135,15 +105,13 @@ def slack_socket() -> Iterator[SlackSocket]:
 
 
 @pytest.fixture
-def fake_slack(slack_socket: SlackSocket) -> Iterator[SocketModeSlack]:
-    fake = SocketModeSlack()
-    fake.ws_url = slack_socket.url
-    with fake:
+def fake_slack(slack_socket: SlackSocket) -> Iterator[FakeSlack]:
+    with FakeSlack(ws_url=slack_socket.url) as fake:
         yield fake
 
 
 def test_socket_mode_connects_acks_a_slash_command_and_stops_on_sigterm(
-    fake_slack: SocketModeSlack, slack_socket: SlackSocket, tmp_path: Path
+    fake_slack: FakeSlack, slack_socket: SlackSocket, tmp_path: Path
 ) -> None:
     # SLACK_APP_TOKEN set and no --mode: Socket Mode by default; no signing secret needed.
     env = bot_env(
@@ -174,9 +142,7 @@ def test_socket_mode_connects_acks_a_slash_command_and_stops_on_sigterm(
     assert APP_TOKEN not in stderr and "fal-bot is running in Socket mode" in stderr
 
 
-def test_an_app_token_slack_refuses_stops_start_up_with_exit_2(
-    fake_slack: SocketModeSlack, tmp_path: Path
-) -> None:
+def test_an_app_token_slack_refuses_stops_start_up_with_exit_2(fake_slack: FakeSlack, tmp_path: Path) -> None:
     fake_slack.fail("apps.connections.open", "invalid_auth", times=None)
     env = bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9", SLACK_APP_TOKEN=APP_TOKEN)
     result = run_to_exit(env, "--mode", "socket")
@@ -195,7 +161,7 @@ def _event_envelope(event_id: str) -> dict[str, Any]:
 
 
 def test_sigterm_in_socket_mode_lets_the_envelope_in_flight_ack_before_disconnecting(
-    fake_slack: SocketModeSlack, slack_socket: SlackSocket, tmp_path: Path
+    fake_slack: FakeSlack, slack_socket: SlackSocket, tmp_path: Path
 ) -> None:
     """The event waits on the database (held by the test) when SIGTERM arrives; its ack still goes
     out over the socket, then the process exits 0 in time."""

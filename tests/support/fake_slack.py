@@ -5,7 +5,8 @@ Point `SLACK_API_URL` (or `WebClient(base_url=...)`) at `fake.api_url`. Every ca
 with increasing `ts`, Slack's error codes for channels the bot cannot post to, and Slack's own
 limits (50 blocks, 3,000 characters per section text, 150 per header, 40,000 per message text).
 Failures are scriptable per method and channel: an `{"ok": false, "error": ...}` answer, or HTTP 429
-with `Retry-After`, for the next N calls.
+with `Retry-After`, for the next N calls. `apps.connections.open` (Socket Mode) takes only an
+app-level token (xapp-) and answers with `ws_url`, a WebSocket server the test runs.
 
     fake = FakeSlack().start()
     fake.fail("chat.postMessage", "not_in_channel", channel="C1")
@@ -34,6 +35,10 @@ MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_MESSAGE_TEXT = 40000
+
+# Methods Slack accepts only with an app-level token, not the bot token.
+APP_TOKEN_PREFIX = "xapp-"
+_APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
 
 _JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "replace_original", "delete_original")
 
@@ -159,11 +164,13 @@ class FakeSlack:
         bot_user_id: str = "UBOT111",
         bot_id: str = "BBOT111",
         token_prefix: str = "xoxb-",
+        ws_url: str = "",
     ):
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.token_prefix = token_prefix
+        self.ws_url = ws_url  # what apps.connections.open answers (a Socket Mode server)
         self._lock = threading.RLock()
         self._calls: list[Call] = []
         self._failures: list[_Failure] = []
@@ -321,7 +328,7 @@ class FakeSlack:
         token = token or str(params.get("token") or "")
         if not token:
             answer: dict[str, Any] = {"ok": False, "error": "not_authed"}
-        elif not token.startswith(self.token_prefix):
+        elif not token.startswith(APP_TOKEN_PREFIX if method in _APP_LEVEL_METHODS else self.token_prefix):
             answer = {"ok": False, "error": "invalid_auth"}
         else:
             handler: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(
@@ -407,6 +414,9 @@ class FakeSlack:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _api_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.ws_url}
 
     def _api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         channel_id = str(params.get("channel") or "")
