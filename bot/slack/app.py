@@ -174,9 +174,29 @@ class _DropTokenSkippedWarning(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-_BOLT_APP_LOGGER = logging.getLogger("slack_bolt.App")
-if not any(isinstance(f, _DropTokenSkippedWarning) for f in _BOLT_APP_LOGGER.filters):
-    _BOLT_APP_LOGGER.addFilter(_DropTokenSkippedWarning())
+class _WithholdRequestBody(logging.Filter):
+    """When a signature check fails, Bolt logs the raw request body at INFO: a pasted error (and
+    anything secret in it) would reach the log from a request that is not even Slack's. Keep the
+    line, drop the body."""
+
+    WITHHELD = "(request body withheld)"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        head, found, _ = record.getMessage().partition(", body: ")
+        if found:
+            record.msg, record.args = f"{head}, body: {self.WITHHELD})", None
+        return True
+
+
+def _add_filter_once(logger_name: str, log_filter: logging.Filter) -> None:
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(f, type(log_filter)) for f in logger.filters):
+        logger.addFilter(log_filter)
+
+
+_add_filter_once("slack_bolt.App", _DropTokenSkippedWarning())
+# Bolt's RequestVerification middleware logs through logging.getLogger("slack_bolt.RequestVerification").
+_add_filter_once("slack_bolt.RequestVerification", _WithholdRequestBody())
 
 
 def create_app(
