@@ -307,3 +307,29 @@ def test_unreadable_page_short_spell_silent_long_spell_one_note(alert_rig: Alert
     )
     time.sleep(2)
     assert len(rig.top_level("C0NOTE")) + len(rig.replies("C0NOTE", top[0].answer["ts"])) == 2
+
+
+def test_sigkill_while_the_first_alert_waits_out_a_429(alert_rig: AlertRig) -> None:
+    """The held-back scenario's worst timing: the process stops while the alert is still unsent."""
+    rig = alert_rig
+    for channel in ("C0W1", "C0W2", "C0W3"):
+        subscribe(rig, channel)
+    time.sleep(1.5)
+    rig.fake.rate_limit("chat.postMessage", retry_after=5, channel="C0W1", times=1)
+    rig.page.open("inc-r", "Inference errors", "MAJOROUTAGE")
+    wait(
+        lambda: [c for c in rig.fake.calls("chat.postMessage", channel="C0W1") if c.status == 429],
+        15,
+        "the 429",
+    )
+    wait(
+        lambda: rig.alerts("C0W2", "Inference errors") and rig.alerts("C0W3", "Inference errors"),
+        15,
+        "the other channels",
+    )
+    rig.bot.kill()  # SIGKILL: no chance to tidy up
+    rig.bot.start()
+    wait(lambda: rig.alerts("C0W1", "Inference errors"), 20, "the held-back alert after the restart")
+    time.sleep(3)
+    for channel in ("C0W1", "C0W2", "C0W3"):
+        assert len(rig.alerts(channel, "Inference errors")) == 1, channel

@@ -158,9 +158,10 @@ class BotProcess:
             self.process.kill()
             self.process.wait()
 
-    def output(self) -> str:
-        """Everything the process wrote to stdout and stderr, all runs."""
-        parts = [path.read_bytes() for path in sorted(self.log_dir.glob("bot-*.*"))]
+    def output(self, run: int | None = None) -> str:
+        """What the process wrote to stdout and stderr: all runs, or only run number `run`."""
+        pattern = f"bot-{run}.*" if run is not None else "bot-*.*"
+        parts = [path.read_bytes() for path in sorted(self.log_dir.glob(pattern))]
         return b"\n".join(parts).decode("utf-8", "replace")
 
     def post(
