@@ -26,7 +26,8 @@ _STATUS_PATTERNS = [
     re.compile(
         r"(?:failed|failure|returned|returns|got|received|responded|answered|with)\W{1,3}(?:status\W{1,3})?([45]\d\d)\b"
     ),
-    re.compile(r"[:=>]\s*([45]\d\d)[.!]?\s*$", re.M),
+    # "failed: 404" at the end of a line, not "key user:422" (an id after a colon)
+    re.compile(r"(?:[:=>]\s+|(?<![\w./-])[:=>])([45]\d\d)[.!]?\s*$", re.M),
     re.compile(r"(?<![\d.,$#])([45]\d\d)\W{0,2}error\b"),
     re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
 ]

@@ -41,9 +41,18 @@ _FUZZ_SPACES = re.compile(r"\s+")
 _ERROR_WORDS = re.compile(
     r"error|exception|traceback|failed|failure|fatal|detail|forbidden|unauthori[sz]ed|denied|invalid"
     r"|timed? ?out|refused|locked|not found|unprocessable|too many|rejected|unavailable|missing|cannot"
-    r"|can't|(?<!\d)[45]\d\d(?!\d)|status"
+    r"|can't|status|[\"']loc[\"']|input should|should be|must be|aborted|exceeded"
+    r"|too (?:large|small|long|short|big)"
 )
+# A 4xx/5xx-looking number is only a status next to other error evidence: "step 429" or "took 512 ms"
+# in a long log is not an error line.
+_STATUS_NUMBER = re.compile(r"(?<![\d.:/-])[45]\d\d(?![\d.:/-])")
+_HTTP_CONTEXT = re.compile(r"http|code|response|returned")
 _FAL_WORDS = re.compile(r"fal[._-]|\bfal\b|falrun|@fal-ai")
+# The start of a log record of its own: a timestamp or a level word.
+_LOG_RECORD = re.compile(
+    r"\s*(?:\[?\d{4}-\d\d-\d\d[t ]\d\d:\d\d|\[?\d\d:\d\d:\d\d\b|\[?(?:info|debug|trace|warn(?:ing)?)\b)", re.I
+)
 _BOILERPLATE = re.compile(r'^\s*(?:file "[^"]*", line \d+|at [\w.$<>]+ \(|at (?:async )?[\w./:-]+:\d+:\d+)')
 
 
@@ -103,6 +112,8 @@ def line_weight(line: str) -> int:
     if _BOILERPLATE.match(lowered):
         return 0
     weight = len(_ERROR_WORDS.findall(lowered))
+    if (weight or _HTTP_CONTEXT.search(lowered)) and _STATUS_NUMBER.search(lowered):
+        weight += 1
     if weight and _FAL_WORDS.search(lowered):
         weight += 2
     return weight
@@ -143,8 +154,15 @@ def focus(
             break
         if index not in forced and weights[index] == 0:
             break
-        for neighbour in (index, index - 1, index + 1):
+        # the line and up to two after it (a message wrapped over lines)
+        for neighbour in (index, index + 1, index + 2):
             if 0 <= neighbour < len(weights) and neighbour not in chosen:
+                if (
+                    neighbour != index
+                    and weights[neighbour] == 0
+                    and _LOG_RECORD.match(lines.lines[neighbour])
+                ):
+                    continue  # a separate, quiet log record: context that only dilutes the match
                 chosen.add(neighbour)
                 used += min(len(lines.lines[neighbour]), 600) + 1
     if not chosen:
