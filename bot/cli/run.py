@@ -14,7 +14,7 @@ import sys
 import threading
 from types import FrameType
 
-from bot.settings import SettingsError, load_settings
+from bot.cli.common import settings_or_report
 
 DEFAULT_HOST = "0.0.0.0"  # all interfaces: what a container needs; use --host 127.0.0.1 behind a proxy
 
@@ -58,10 +58,9 @@ def _fail(message: str, code: int) -> int:
 def handle(args: argparse.Namespace) -> int:
     from bot import runner
 
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        return _fail(str(exc), runner.EXIT_CONFIG)
+    settings = settings_or_report("fal-bot")
+    if settings is None:
+        return runner.EXIT_CONFIG
 
     from bot.logging_setup import configure_logging
 

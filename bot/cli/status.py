@@ -14,8 +14,8 @@ import sys
 import threading
 from datetime import UTC
 
+from bot.cli.common import EXIT_BAD_SETTINGS, settings_or_report
 from bot.probe import ProbeResult, probe, summarise
-from bot.settings import SettingsError, load_settings
 from bot.status import LEVEL_SYMBOL, LEVEL_WORDS, StatusClient, StatusSnapshot, parse_time
 
 CLI_MAX_DEADLINE = 8.0
@@ -40,11 +40,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_status(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"fal-bot status: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_report("fal-bot status")
+    if settings is None:
+        return EXIT_BAD_SETTINGS
     if isinstance(sys.stdout, io.TextIOWrapper):
         # The level symbols are emoji: never crash on a console that cannot show them.
         sys.stdout.reconfigure(errors="replace")

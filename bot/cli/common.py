@@ -1,0 +1,19 @@
+"""What several `fal-bot` commands do the same way: load the settings or say why they cannot work."""
+
+from __future__ import annotations
+
+import sys
+
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_BAD_SETTINGS = 2
+
+
+def settings_or_report(prog: str) -> Settings | None:
+    """The settings from the environment, or None after one line `<prog>: <problem>` on stderr
+    (the caller then exits with EXIT_BAD_SETTINGS)."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr, flush=True)
+        return None
