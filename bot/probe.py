@@ -77,24 +77,19 @@ class _Probe:
             if self.result is None:
                 self.result = result
 
+    def fail(self, step: Step, detail: str) -> None:
+        self.finish(
+            ProbeResult(url=self.url, ok=False, ms=self.elapsed_ms(), failed_step=step, detail=detail)
+        )
+
     def run(self) -> None:
         try:
             answer = self._steps()
         except _Failed as failure:
-            self.finish(
-                ProbeResult(
-                    url=self.url,
-                    ok=False,
-                    ms=self.elapsed_ms(),
-                    failed_step=failure.step,
-                    detail=failure.detail,
-                )
-            )
+            self.fail(failure.step, failure.detail)
             return
         except Exception as exc:  # an unforeseen error is still a failed probe, never a crash
-            self.finish(
-                ProbeResult(url=self.url, ok=False, ms=self.elapsed_ms(), failed_step="http", detail=str(exc))
-            )
+            self.fail("http", str(exc))
             return
         ms = self.elapsed_ms()
         self.finish(ProbeResult(url=self.url, ok=True, ms=ms, detail=answer, slow=ms > SLOW_MS))
@@ -197,15 +192,7 @@ def probe(urls: Sequence[str], *, deadline_seconds: float) -> list[ProbeResult]:
     results = []
     for p in probes:
         # A probe still running (a hung DNS lookup, a silent server) is cut here.
-        p.finish(
-            ProbeResult(
-                url=p.url,
-                ok=False,
-                ms=p.elapsed_ms(),
-                failed_step="timeout",
-                detail=f"no answer within {deadline_seconds:g} s (stuck at {p.step})",
-            )
-        )
+        p.fail("timeout", f"no answer within {deadline_seconds:g} s (stuck at {p.step})")
         assert p.result is not None
         results.append(p.result)
     return results

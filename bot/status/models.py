@@ -368,6 +368,24 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
+def _maintenance(
+    raw: Mapping[str, Any], levels: _Levels, *, url: str | None, start: str | None, end: str | None
+) -> Maintenance:
+    """One maintenance from either provider; they differ only in where url, start and end are."""
+    status = _text(raw.get("status"))
+    name = _text(raw.get("name")) or "(unnamed maintenance)"
+    return Maintenance(
+        id=_text(raw.get("id")) or url or name,
+        name=name,
+        status=_maintenance_status(status, levels),
+        raw_status=status,
+        start=start,
+        end=end,
+        url=url,
+        components=_names(raw.get("components")),
+    )
+
+
 def _snapshot(
     *,
     source: str,
@@ -440,20 +458,14 @@ def parse_instatus(summary: object, components_json: object | None, *, source: s
 
     maintenances = []
     for raw in _dicts(data.get("activeMaintenances")):
-        status = _text(raw.get("status"))
-        url = _optional_text(raw.get("url"))
-        name = _text(raw.get("name")) or "(unnamed maintenance)"
         start = _optional_text(raw.get("start"))
         maintenances.append(
-            Maintenance(
-                id=_text(raw.get("id")) or url or name,
-                name=name,
-                status=_maintenance_status(status, levels),
-                raw_status=status,
+            _maintenance(
+                raw,
+                levels,
+                url=_optional_text(raw.get("url")),
                 start=start,
                 end=_optional_text(raw.get("end")) or _instatus_end(start, raw.get("duration")),
-                url=url,
-                components=_names(raw.get("components")),
             )
         )
 
@@ -591,23 +603,16 @@ def parse_statuspage(summary: object, *, source: str) -> StatusSnapshot:
 
     incidents = [parse_statuspage_incident(raw, levels) for raw in _dicts(data.get("incidents"))]
 
-    maintenances = []
-    for raw in _dicts(data.get("scheduled_maintenances")):
-        status = _text(raw.get("status"))
-        url = _optional_text(raw.get("shortlink"))
-        name = _text(raw.get("name")) or "(unnamed maintenance)"
-        maintenances.append(
-            Maintenance(
-                id=_text(raw.get("id")) or url or name,
-                name=name,
-                status=_maintenance_status(status, levels),
-                raw_status=status,
-                start=_optional_text(raw.get("scheduled_for")),
-                end=_optional_text(raw.get("scheduled_until")),
-                url=url,
-                components=_names(raw.get("components")),
-            )
+    maintenances = [
+        _maintenance(
+            raw,
+            levels,
+            url=_optional_text(raw.get("shortlink")),
+            start=_optional_text(raw.get("scheduled_for")),
+            end=_optional_text(raw.get("scheduled_until")),
         )
+        for raw in _dicts(data.get("scheduled_maintenances"))
+    ]
 
     return _snapshot(
         source=source,
