@@ -258,13 +258,14 @@ _VENDORS: list[_Marker] = [
     ),
     (re.compile(r"[\"']param[\"']\s*:\s*(?:null|[\"'])", re.I), "an OpenAI-style error body", ("param",)),
     (
-        # a 422 about chat-completion fields: an LLM server (vLLM, Mistral, a proxy), not a fal model
+        # a 422 about chat-completion or voice fields: an LLM server (vLLM, Mistral, a proxy) or a
+        # TTS API (ElevenLabs), not a fal model
         re.compile(
             r"[\"']loc[\"']\s*:\s*[\[(]\s*[\"']body[\"']\s*,\s*[\"'](?:messages|model|tools|tool_choice|max_tokens"
-            r"|temperature|stream|response_format|input)[\"']",
+            r"|temperature|stream|response_format|input|voice_settings|voice_id|model_id)[\"']",
             re.I,
         ),
-        "an LLM API request body",
+        "an LLM or voice API request body",
         ("loc",),
     ),
 ]
