@@ -23,7 +23,7 @@ from bot.knowledge import CATEGORIES, load_knowledge
 from bot.normalize import fuzz_text, normalize
 
 EVAL_FILE = Path(__file__).parent / "data" / "eval_pastes.yml"
-FAL_FLOOR = 0.70
+FAL_FLOOR = 0.75
 DECLINED_FLOOR = 0.90
 
 
