@@ -181,7 +181,7 @@ def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: Aler
     rig = alert_rig
     subscribe(rig, "C0ALERT")
     subscribe(rig, "C0MAJOR", "min=major maintenance=off")
-    time.sleep(2)  # a few operational polls: nothing to say
+    time.sleep(1.5)  # a few operational polls: nothing to say
     assert rig.alerts("C0ALERT", "Queue") == []
     rig.fake.rate_limit("chat.postMessage", retry_after=1, channel="C0ALERT", times=1)
 
@@ -202,7 +202,7 @@ def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: Aler
     took = rig.bot.stop()
     assert took < 10
     rig.bot.start()
-    time.sleep(3)
+    time.sleep(2.5)
     assert len(rig.alerts("C0ALERT", "Queue API elevated errors")) == 1, "no second alert after a restart"
     replies_before = len(rig.replies("C0ALERT", parent_ts))
 
@@ -227,7 +227,7 @@ def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: Aler
         15,
         "the parent edited as over",
     )
-    time.sleep(2)
+    time.sleep(1.5)
     assert len(rig.alerts("C0ALERT", "Queue API elevated errors")) == 1
     assert (
         len([c for c in rig.replies("C0ALERT", parent_ts) if "resolved" in c.text_and_blocks().lower()]) == 1
@@ -247,11 +247,11 @@ def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: Aler
 def test_subscribing_during_an_incident_alerts_once(alert_rig: AlertRig) -> None:
     rig = alert_rig
     rig.page.open("inc-9", "Uploads failing <!channel> & <@U123>", "MAJOROUTAGE")
-    time.sleep(2.5)
+    time.sleep(1.5)
     subscribe(rig, "C0LATE")
     wait(lambda: rig.alerts("C0LATE", "Uploads failing"), 15, "the open incident for a late subscriber")
     subscribe(rig, "C0LATE", "maintenance=off")  # re-subscribing replaces options, no second alert
-    time.sleep(3)
+    time.sleep(2)
     assert len(rig.alerts("C0LATE", "Uploads failing")) == 1
     for call in rig.fake.calls():
         text = call.text_and_blocks()
@@ -284,17 +284,17 @@ def test_component_filter_and_degradation_without_incident(alert_rig: AlertRig) 
 def test_unreadable_page_short_spell_silent_long_spell_one_note(alert_rig: AlertRig) -> None:
     rig = alert_rig
     subscribe(rig, "C0NOTE")
-    time.sleep(2)
+    time.sleep(1.5)
     baseline = len(rig.fake.calls("chat.postMessage", channel="C0NOTE"))
     rig.page.broken = 503
     time.sleep(1.5)  # well under the 3.6 s threshold
     rig.page.broken = None
-    time.sleep(3)
+    time.sleep(2)
     assert len(rig.fake.calls("chat.postMessage", channel="C0NOTE")) == baseline, "a short spell says nothing"
 
     rig.page.broken = 502
     note = wait(lambda: rig.top_level("C0NOTE"), 20, "the cannot-read note")
-    time.sleep(4)
+    time.sleep(2.5)
     top = rig.top_level("C0NOTE")
     assert len(top) == 1, [c.params.get("text") for c in top]
     text = note[0].text_and_blocks().lower()
@@ -305,7 +305,7 @@ def test_unreadable_page_short_spell_silent_long_spell_one_note(alert_rig: Alert
         20,
         "the readable-again message",
     )
-    time.sleep(2)
+    time.sleep(1.5)
     assert len(rig.top_level("C0NOTE")) + len(rig.replies("C0NOTE", top[0].answer["ts"])) == 2
 
 
@@ -315,7 +315,7 @@ def test_sigkill_while_the_first_alert_waits_out_a_429(alert_rig: AlertRig) -> N
     for channel in ("C0W1", "C0W2", "C0W3"):
         subscribe(rig, channel)
     time.sleep(1.5)
-    rig.fake.rate_limit("chat.postMessage", retry_after=5, channel="C0W1", times=1)
+    rig.fake.rate_limit("chat.postMessage", retry_after=3, channel="C0W1", times=1)
     rig.page.open("inc-r", "Inference errors", "MAJOROUTAGE")
     wait(
         lambda: [c for c in rig.fake.calls("chat.postMessage", channel="C0W1") if c.status == 429],
@@ -330,6 +330,6 @@ def test_sigkill_while_the_first_alert_waits_out_a_429(alert_rig: AlertRig) -> N
     rig.bot.kill()  # SIGKILL: no chance to tidy up
     rig.bot.start()
     wait(lambda: rig.alerts("C0W1", "Inference errors"), 20, "the held-back alert after the restart")
-    time.sleep(3)
+    time.sleep(2)
     for channel in ("C0W1", "C0W2", "C0W3"):
         assert len(rig.alerts(channel, "Inference errors")) == 1, channel

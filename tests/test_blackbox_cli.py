@@ -100,6 +100,33 @@ FAL_CASES: list[tuple[str, str]] = [
     ("result = fal_client.subscribe('fal-ai/flux/dev', arguments=args)\nurl = result['images'][0]['url']\nKeyError: 'images'", "output_format"),
     ("fal_client.client.FalClientHTTPError: 429 Too Many Requests from https://queue.fal.run/fal-ai/flux/dev", "rate_limit"),
     ('{&quot;detail&quot;: &quot;No user found for Key ID and Secret&quot;}', "invalid_key"),
+    ("ApiError: Unauthorized\n    at dispatchRequest (node_modules/@fal-ai/client/dist/request.js:47:15)\n  status: 401,\n  body: { detail: 'No user found for Key ID and Secret' }", 'invalid_key'),
+    ('Error: Unauthorized {"status":401,"body":{"detail":"No user found for Key ID and Secret"}} at fal.subscribe(\'fal-ai/fast-sdxl\')', 'invalid_key'),
+    ('ValidationError: Unprocessable Entity\n  status: 422,\n  body: { detail: [ { loc: [\'body\', \'image_size\'], msg: "Input should be \'square_hd\', \'square\', \'portrait_4_3\'", type: \'literal_error\' } ] }\n at @fal-ai/client', 'validation'),
+    ("fal_client.client.FalClientHTTPError: Cannot access application 'fal-ai/flux-pro/v1.1-ultra'. Authentication is required to access this application.", 'missing_key'),
+    ('FalClientHTTPError: invalid key credentials', 'invalid_key'),
+    ('Error: fetch failed\n  cause: ConnectTimeoutError: Connect Timeout Error (attempt: 1, timeout: 10000ms) UND_ERR_CONNECT_TIMEOUT https://queue.fal.run/fal-ai/flux/dev', 'network'),
+    ('requests.exceptions.ConnectionError: HTTPSConnectionPool(host=\'queue.fal.ai\', port=443): Max retries exceeded with url: /fal-ai/flux/dev (Caused by NameResolutionError("Failed to resolve \'queue.fal.ai\'"))', 'network'),
+    ('{"detail": "Path /submit not found"} from https://queue.fal.run/fal-ai/kling-video/v1/standard/text-to-video/requests/abc', 'model_not_found'),
+    ('{"detail":"Application \\"flux\\" not found"}', 'model_not_found'),
+    ('GET https://queue.fal.run/fal-ai/flux/dev/requests/764cabcf-b745-4b3e-ae38-1200304cf45b/status -> 405 Method Not Allowed', 'queue_timeout'),
+    ('status: COMPLETED but result fetch says {"detail": "Request timed out", "error_type": "request_timeout"} fal-ai/wan', 'queue_timeout'),
+    ('{"detail": "Runner connection timeout", "error_type": "runner_connection_timeout"}', 'server_error'),
+    ('HTTP 502 {"detail": "Runner incomplete response", "error_type": "runner_incomplete_response"} fal.run', 'server_error'),
+    ('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html> (from https://fal.run/fal-ai/flux/dev)', 'server_error'),
+    ('{"detail": [{"loc": ["body", "image_url"], "msg": "Image too small, minimum 256x256", "type": "image_too_small", "ctx": {"min_width": 256}}]} fal-ai/clarity-upscaler', 'validation'),
+    ('{"detail": [{"loc": ["body", "image_url"], "msg": "Could not detect a face in the image", "type": "face_detection_error"}]} fal-ai/face-swap', 'validation'),
+    ('{"detail":[{"loc":["body","audio_url"],"msg":"Audio duration exceeds 600 seconds","type":"audio_duration_too_long"}]}  fal-ai/whisper', 'validation'),
+    ("fal_client.client.FalClientHTTPError: {'detail': [{'loc': ['body', 'prompt'], 'msg': 'The content could not be processed because it contained material flagged by a content checker.', 'type': 'content_policy_violation'}]}", 'content_policy'),
+    ('Error: The image at https://v3.fal.media/files/rabbit/abc.png has expired, 404 Not Found', 'file_url'),
+    ('fal_client.upload_file failed: 403 Forbidden POST https://rest.fal.ai/storage/upload/initiate User is locked. Reason: Exhausted balance', 'billing'),
+    ('WebSocket closed 1006 wss://fal.run/fal-ai/fast-lcm-diffusion/realtime: realtime is not supported for this app', 'realtime'),
+    ('fal.realtime.connect error: Failed to fetch realtime token POST https://rest.fal.ai/tokens/ 401 Unauthorized', 'realtime'),
+    ("TypeError: Cannot read properties of undefined (reading '0')\n    at const url = result.images[0].url  // fal.subscribe('fal-ai/flux/schnell') returns { data, requestId }", 'output_format'),
+    ('402 Payment Required from fal.run: {"detail": "Insufficient balance"}', 'billing'),
+    ('fal_client.client.FalClientHTTPError: 429: Too many concurrent requests, concurrency limit 2 reached fal-ai/flux/dev', 'rate_limit'),
+    ('fal webhook never called: my endpoint got {"status": "ERROR", "error": "Unexpected status code: 422", "payload_error": "..."}', 'queue_timeout'),
+    ('curl -X POST https://fal.run/fal-ai/flux/dev -H "Authorization: Bearer $FAL_KEY" -> 401', 'auth_scheme'),
 ]  # fmt: skip
 
 # The 401 "Invalid Key Authorization header format" is a key without colon (invalid_key) or a wrong
@@ -125,6 +152,20 @@ LOOKALIKES: list[str] = [
     "CrowdStrike Falcon sensor: falcon-sensor.service failed, error: CID not set. Run falconctl -s --cid=<CID>",
     "Error: Request failed with status code 401 at createError (node_modules/axios/lib/core/createError.js:16:15) url: https://api.openai.com/v1/chat/completions",
     "google.api_core.exceptions.PermissionDenied: 403 Your API key was reported as leaked. Please use another API key.",
+    'openai.BadRequestError: Error code: 400 - {\'error\': {\'message\': "Invalid value for \'size\': \'2048x2048\'", \'type\': \'invalid_request_error\', \'param\': \'size\'}}',
+    'openai.APIConnectionError: Connection error. httpx.ConnectError: [Errno -2] Name or service not known',
+    "anthropic.InternalServerError: Error code: 529 - {'type': 'error', 'error': {'type': 'overloaded_error', 'message': 'Overloaded'}}",
+    'replicate.exceptions.ModelError: NSFW content detected. Try running it again, or try a different prompt.',
+    'ReplicateError: Prediction failed: CUDA out of memory. status 422 {"detail": "Invalid version or not permitted"}',
+    'stripe.error.RateLimitError: Request rate limit exceeded (429)',
+    'requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://api.stability.ai/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image',
+    "google.genai.errors.ClientError: 400 INVALID_ARGUMENT. {'error': {'code': 400, 'message': 'API key not valid. Please pass a valid API key.'}}",
+    'Error: 429 Too Many Requests from https://api.together.xyz/v1/images/generations',
+    'fastapi: {"detail":[{"loc":["body","email"],"msg":"field required","type":"value_error.missing"}]} POST http://localhost:8000/users',
+    'django.db.utils.OperationalError: could not connect to server: Connection refused',
+    'Falcon-40B inference: torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB',
+    'falcon.errors.HTTPBadRequest: 400 Bad Request (falcon web framework)',
+    'Error: Request failed with status code 403 https://api.elevenlabs.io/v1/text-to-speech quota_exceeded',
 ]  # fmt: skip
 
 
@@ -170,6 +211,29 @@ def test_other_vendors_are_declined(batch: dict[str, dict[str, Any]]) -> None:
     related = [t[:80] for t in LOOKALIKES if batch[t]["fal_related"]]
     assert not wrong
     assert not related
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a JS fetch sending `Authorization: Bearer ${process.env.FAL_KEY}` that gets 401 ranks "
+    "invalid_key first (89) instead of auth_scheme",
+)
+def test_js_fetch_with_bearer_is_auth_scheme() -> None:
+    text = "fetch('https://queue.fal.run/fal-ai/flux/dev', {headers: {Authorization: `Bearer ${process.env.FAL_KEY}`}}) returns 401 Unauthorized"
+    out = as_json(run_cli(["diagnose", "--json", text]))
+    assert out["matches"][0]["category"] == "auth_scheme"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: '401 Unauthorized: Authorization header is required. Did you forget to set FAL_KEY?' "
+    "ranks invalid_key first (84) although fal-facts says 'Authorization header is required' means no "
+    "key was sent (missing_key)",
+)
+def test_authorization_header_required_with_fal_key_hint_is_missing_key() -> None:
+    text = "[fal.ai] 401 Unauthorized: Authorization header is required. Did you forget to set FAL_KEY?"
+    out = as_json(run_cli(["diagnose", "--json", text]))
+    assert out["matches"][0]["category"] == "missing_key"
 
 
 @pytest.mark.xfail(
@@ -619,7 +683,12 @@ def test_status_probe_shape_and_exit_code(serve: Any) -> None:
     answering = serve(lambda r: Response(404, "nope", {"Content-Type": "text/plain"}))
     hanging = serve(lambda r: Response(200, "late", delay=30))
     refused = _refused_url()
-    env = clean_env(FAL_STATUS_URL=page, FAL_PROBE_URLS=f"{answering},{refused},{hanging}")
+    # A short deadline keeps the test fast; the 10 s promise is measured in the broken-pages test.
+    env = clean_env(
+        FAL_STATUS_URL=page,
+        FAL_PROBE_URLS=f"{answering},{refused},{hanging}",
+        FAL_BOT_STATUS_DEADLINE_SECONDS="2",
+    )
     began = time.monotonic()
     result = run_cli(["status", "--json", "--probe"], env=env)
     took = time.monotonic() - began
