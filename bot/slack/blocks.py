@@ -106,6 +106,11 @@ def finish(blocks: Sequence[Block], text: str, limit: int = MAX_BLOCKS) -> Messa
     return Message(text=text, blocks=rendered)
 
 
+def text_message(text: str) -> Message:
+    """A message that is one section showing its own fallback text."""
+    return Message(text, [section(text).to_dict()])
+
+
 def sections_for_lines(lines: Sequence[str], limit: int = MAX_SECTION_TEXT) -> list[SectionBlock]:
     """Pack lines into as few sections as Slack's per-section limit allows."""
     blocks: list[SectionBlock] = []
@@ -273,7 +278,7 @@ def status_timeout_message() -> Message:
         "❔ fal's status page did not answer in time. This does not mean fal is down; "
         "try `/fal status` again shortly."
     )
-    return Message(text, [section(text).to_dict()])
+    return text_message(text)
 
 
 # -- diagnosis -------------------------------------------------------------------------------------
@@ -387,7 +392,7 @@ def entry_gone_message() -> Message:
         "That answer is no longer in fal-bot's knowledge base, so it cannot be shared. "
         "Run `/fal diagnose` again."
     )
-    return Message(text, [section(text).to_dict()])
+    return text_message(text)
 
 
 def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) -> Message:
@@ -426,7 +431,7 @@ def usage_hint(surface: str) -> Message:
     }
     example = examples.get(surface, examples["dm"])
     text = f"Send me a fal error to diagnose: {example}. `/fal help` lists everything."
-    return Message(text, [section(text).to_dict()])
+    return text_message(text)
 
 
 # -- keys ------------------------------------------------------------------------------------------
@@ -459,7 +464,7 @@ def key_usage() -> Message:
         "Usage: `/fal key &lt;value&gt;` checks a key's format (shown masked, never echoed). "
         "Safer: run `fal-bot check-key` locally, since anything typed in Slack stays in its history."
     )
-    return Message(text, [section(text).to_dict()])
+    return text_message(text)
 
 
 # -- subscriptions ---------------------------------------------------------------------------------
@@ -488,17 +493,17 @@ def subscribed_message(subscription: Subscription, user_id: str) -> Message:
 
 def unsubscribed_message(user_id: str) -> Message:
     text = f"🔕 This channel no longer gets fal status alerts (turned off by {user_mention(user_id)})."
-    return Message(text, [section(text).to_dict()])
+    return text_message(text)
 
 
 def not_subscribed_message() -> Message:
     text = "This channel had no fal status alerts, so there was nothing to turn off."
-    return Message(text, [section(text).to_dict()])
+    return text_message(text)
 
 
 def subscribe_error_message(problem: str) -> Message:
     text = f"⚠️ {escape(problem)}\nSyntax: `{SUBSCRIBE_SYNTAX}` (options in any order)."
-    return Message(text, [section(text).to_dict()])
+    return text_message(text)
 
 
 def cannot_post_message(error: str, channel_id: str) -> Message:
@@ -517,7 +522,7 @@ def cannot_post_message(error: str, channel_id: str) -> Message:
             f"⚠️ Slack refused fal-bot's confirmation in {where} ({escape(error)}), so nothing was "
             "subscribed. Try again in a minute."
         )
-    return Message(text, [section(text).to_dict()])
+    return text_message(text)
 
 
 def subscription_line(subscription: Subscription) -> str:
