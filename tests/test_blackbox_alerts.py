@@ -333,3 +333,56 @@ def test_sigkill_while_the_first_alert_waits_out_a_429(alert_rig: AlertRig) -> N
     time.sleep(2)
     for channel in ("C0W1", "C0W2", "C0W3"):
         assert len(rig.alerts(channel, "Inference errors")) == 1, channel
+
+
+def test_statuspage_flavour_update_text_maintenance_and_update_429(tmp_path: Path, status_page: Any) -> None:
+    """The same promises on an Atlassian Statuspage page (the shared scripted page, a second opinion)."""
+    page = status_page(flavour="statuspage")
+    fake = FakeSlack().start()
+    env = clean_env(
+        SLACK_BOT_TOKEN=BB_BOT_TOKEN,
+        SLACK_SIGNING_SECRET=BB_SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        FAL_STATUS_URL=page.url,
+        FAL_BOT_DB=str(tmp_path / "sp.db"),
+        FAL_BOT_POLL_SECONDS="1",
+    )
+    bot = BotProcess(free_port(), env, tmp_path).start()
+    rig = AlertRig(bot, fake, Page())
+    try:
+        subscribe(rig, "C0SP")
+        time.sleep(1.5)
+        page.open_incident(
+            id="sp1",
+            name="Elevated queue latency",
+            impact="partial_outage",
+            body="Investigating <!here> slow queue",
+        )
+        parent = wait(lambda: rig.alerts("C0SP", "Elevated queue latency"), 15, "the alert")[0]
+        ts = parent.answer["ts"]
+        fake.rate_limit("chat.update", retry_after=1, channel="C0SP", times=1)
+        page.update_incident("sp1", status="monitoring", body="A fix has been deployed & we are monitoring")
+        wait(
+            lambda: [c for c in rig.replies("C0SP", ts) if "fix has been deployed" in c.text_and_blocks()],
+            15,
+            "the update text in the thread",
+        )
+        wait(lambda: rig.edits("C0SP", ts), 15, "the parent edited despite a 429 on chat.update")
+        page.resolve("sp1")
+        wait(
+            lambda: [c for c in rig.replies("C0SP", ts) if "resolved" in c.text_and_blocks().lower()],
+            15,
+            "the resolution",
+        )
+        page.start_maintenance(id="mt1", name="Database upgrade")
+        notice = wait(lambda: rig.alerts("C0SP", "Database upgrade"), 15, "the maintenance notice")[0]
+        page.end_maintenance("mt1")
+        wait(lambda: rig.replies("C0SP", notice.answer["ts"]), 15, "the maintenance end in its thread")
+        time.sleep(1.5)
+        assert len(rig.alerts("C0SP", "Elevated queue latency")) == 1
+        assert len(rig.alerts("C0SP", "Database upgrade")) == 1
+        for call in fake.calls():
+            assert "<!here>" not in call.text_and_blocks()
+    finally:
+        bot.kill()
+        fake.stop()

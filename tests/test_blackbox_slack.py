@@ -731,3 +731,34 @@ def test_malformed_bodies_never_log_the_key(rig: Rig) -> None:
         httpx.post(rig.bot.events_url, content=body, headers={"Content-Type": content_type}, timeout=5)
     time.sleep(0.5)
     assert KEY_SECRET not in rig.bot.output()
+
+
+def test_status_before_any_reading_while_the_page_hangs(tmp_path: Path) -> None:
+    """A fresh process whose page never answers: ack within 3 s, then a follow-up that says so."""
+    fake = FakeSlack().start()
+    hanging = LoopbackServer(lambda request: Response(200, b"{}", delay=30)).start()
+    env = clean_env(
+        SLACK_BOT_TOKEN=BB_BOT_TOKEN,
+        SLACK_SIGNING_SECRET=BB_SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        FAL_STATUS_URL=hanging.url,
+        FAL_BOT_DB=str(tmp_path / "fresh.db"),
+    )
+    bot = BotProcess(free_port(), env, tmp_path).start()
+    try:
+        rig = Rig(bot, fake, StatusPage(), tmp_path / "fresh.db")
+        ack, url, took = rig.slash("status")
+        assert ack.status_code == 200 and took < 3
+        deadline = time.monotonic() + 12
+        while not fake.responses(url) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        answers = rig.answers(ack, url)
+        assert answers and all(ephemeral(a) for a in answers)
+        health = httpx.get(f"{bot.base}/healthz", timeout=5).json()
+        assert set(health) >= {"ok", "level", "status_age_seconds"}
+        assert fake.responses(url), "a follow-up after 'checking…' within the status deadline"
+    finally:
+        bot.kill()
+        rig.page.server.stop()
+        hanging.stop()
+        fake.stop()
