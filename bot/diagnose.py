@@ -251,7 +251,10 @@ class Diagnoser:
         if found.declined:
             return Diagnosis(False, (), key_findings, _clean(phrases))
 
-        scored, looks_foreign = self._score(text, codes, offsets, hosts, phrases)
+        finding_codes = {f.code for f in key_findings} - {"exposed", "unexpected_shape"}
+        causes, causal_phrases = ev.causal_cues(text, codes, finding_codes) if found.about_fal else ({}, [])
+        phrases += causal_phrases
+        scored, looks_foreign = self._score(text, codes, offsets, hosts, phrases, causes)
         if looks_foreign and not found.strong:
             phrases.append("reads like a known non-fal error")
             return Diagnosis(False, (), key_findings, _clean(phrases))
@@ -262,7 +265,13 @@ class Diagnoser:
         return Diagnosis(fal_related, matches, key_findings, _clean(phrases))
 
     def _score(
-        self, text: str, codes: set[int], offsets: list[int], hosts: set[str], phrases: list[str]
+        self,
+        text: str,
+        codes: set[int],
+        offsets: list[int],
+        hosts: set[str],
+        phrases: list[str],
+        causes: dict[str, float] | None = None,
     ) -> tuple[list[_Scored], bool]:
         """Every entry scored, best first; and whether the text reads like a known non-fal error."""
         lowered = text.lower()
@@ -339,6 +348,9 @@ class Diagnoser:
                     # the text's status belongs to another family (a 402 is still billing, like 403)
                     points -= PENALTY_STATUS_MISMATCH
             points += bonus.get(prepared.entry.category, 0.0)
+            if causes:
+                # a cause the paste shows outweighs look-alike wording from a neighbouring family
+                points += causes.get(prepared.entry.category, 0.0)
             similarity, generic, position = fuzzy.get(index, (0.0, True, -1))
             points += FUZZY_WEIGHT * similarity
             points += NEAR_DUPLICATE_SLOPE * max(0.0, similarity - NEAR_DUPLICATE_FROM)
@@ -353,6 +365,8 @@ class Diagnoser:
             )
             results.append(_Scored(max(0.0, points), strong, near_duplicate, prepared))
         results.sort(key=lambda item: item.score, reverse=True)
+        if causes and results:
+            _let_the_cause_lead(results, causes)
         return results, looks_foreign
 
     def _negative_similarity(self, query: str) -> tuple[dict[int, float], float]:
@@ -410,6 +424,18 @@ class Diagnoser:
                 break
             matches.append(_match(item))
         return tuple(matches)
+
+
+def _let_the_cause_lead(results: list[_Scored], causes: dict[str, float]) -> None:
+    """A plausible entry of a family the paste shows the cause of goes first (results stay sorted)."""
+    for category in sorted((c for c, p in causes.items() if p > 0), key=causes.__getitem__, reverse=True):
+        best = next((item for item in results if item.prepared.entry.category == category), None)
+        if best is None or best is results[0] or best.score < RUNNER_UP_FLOOR:
+            continue
+        best.score = results[0].score + 1.0
+        results.remove(best)
+        results.insert(0, best)
+        return
 
 
 _TOKEN = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*", re.I)

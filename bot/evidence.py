@@ -496,3 +496,75 @@ def category_bonus(query: str, codes: set[int]) -> dict[str, float]:
         if family:
             bonus[family] = bonus.get(family, 0.0) + STATUS_PRIOR
     return bonus
+
+
+# -- causal cues ------------------------------------------------------------------------------------
+# When a paste shows the cause as well as the symptom, the cause decides the family: a Bearer header
+# sent to fal explains a 401 better than "the key is wrong", a server saying no header arrived while
+# no key is in sight is a missing key, and a receiver's status code in a webhook report is about the
+# webhook, not a missing model.
+CAUSAL_POINTS = 34.0
+
+_BEARER_SENT = re.compile(
+    r"authorization\\?[\"']?\W{0,6}(?:f[\"'])?bearer\s+(?P<credential>[^\s\"'`]*)"
+    r"|[\"'`]bearer\s[\"'`]?\s*(?:\+|\.\.\.|\$\{|\{)(?P<joined>)",
+    re.I,
+)
+_JWT = re.compile(r"^ey[\w-]{6,}\.[\w-]+\.")
+_BEARER_IS_RIGHT = re.compile(r"mcp\.fal\.ai|fal auth login|auth0|\bjwt\b", re.I)
+_AUTH_FAILURE = re.compile(
+    r"unauthori[sz]ed|no user found|invalid key|authorization header format|invalid .{0,20}credentials"
+    r"|authentication (?:failed|is required)|\b401\b",
+    re.I,
+)
+_NO_CREDENTIALS = re.compile(
+    r"authorization header is required|authentication is required|missing (?:fal(?:\.ai)? )?credentials"
+    r"|credentials (?:not found|are missing|missing|not set)|forg[eo]t to set"
+    r"|fal_key\W{0,3}(?:environment variable |env var )?(?:is )?"
+    r"(?:not set|missing|undefined|empty|required|not found)"
+    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)",
+    re.I,
+)
+_KEY_VALUE_SHOWN = re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)
+_WEBHOOK_REPORT = re.compile(
+    r"webhook[^\n]{0,120}(?:(?:invalid|unexpected) status code|deliver|status code\W{0,3}[45]\d\d)"
+    r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook",
+    re.I,
+)
+_PAYLOAD_ERRORS = re.compile(r"[\"']loc[\"']\s*:", re.I)
+_AUTH_CODES = frozenset({401, 403})
+
+
+def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[dict[str, float], list[str]]:
+    """Points per category for causes the paste shows, and phrases saying which ones."""
+    lowered = text.lower()
+    points: dict[str, float] = {}
+    said: list[str] = []
+    if "bearer" in lowered and not _BEARER_IS_RIGHT.search(text):
+        sent = "bearer_scheme" in finding_codes
+        if not sent:
+            for match in _BEARER_SENT.finditer(text):
+                credential = match.group("credential") or ""
+                if not _JWT.match(credential):
+                    sent = True
+                    break
+        if sent and codes <= _AUTH_CODES and _AUTH_FAILURE.search(text):
+            points["auth_scheme"] = CAUSAL_POINTS
+            # fal's "invalid key" wording is then the consequence, not the cause
+            points["invalid_key"] = points["missing_key"] = -2 * CAUSAL_POINTS
+            said.append("a Bearer header was sent to fal")
+    if (
+        "auth_scheme" not in points
+        and _NO_CREDENTIALS.search(text)
+        and codes <= _AUTH_CODES
+        and not finding_codes
+        and not _KEY_VALUE_SHOWN.search(text)
+        and not _FAL_SHAPED_KEY.search(text)
+    ):
+        points["missing_key"] = CAUSAL_POINTS
+        points["invalid_key"] = -CAUSAL_POINTS / 2
+        said.append("no credentials reached fal")
+    if "webhook" in lowered and _WEBHOOK_REPORT.search(text) and not _PAYLOAD_ERRORS.search(text):
+        points["queue_timeout"] = CAUSAL_POINTS
+        said.append("a webhook delivery report")
+    return points, said

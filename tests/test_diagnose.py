@@ -450,3 +450,65 @@ def test_a_422_about_chat_completion_fields_is_an_llm_server_not_fal(diagnoser: 
         '"msg":"Extra inputs are not permitted"}]}'
     )
     assert diagnoser.diagnose(text).matches == ()
+
+
+# -- causal cues: the cause a paste shows decides between neighbouring families ----------------------
+
+CAUSAL_CASES = [
+    # a Bearer header sent to a fal host, answered 401
+    (
+        "await fetch('https://fal.run/fal-ai/flux-pro', { headers: { Authorization: `Bearer ${falKey}` } })"
+        " -> 401 Unauthorized",
+        "auth_scheme",
+    ),
+    (
+        'requests.post("https://queue.fal.run/fal-ai/recraft-v3", headers={"Authorization": f"Bearer '
+        "{os.environ['FAL_KEY']}\"})\nrequests.exceptions.HTTPError: 401 Client Error: Unauthorized",
+        "auth_scheme",
+    ),
+    (
+        '$ curl -s https://fal.run/fal-ai/fast-sdxl -H "Authorization: Bearer 1234abcd" '
+        '-d \'{"prompt":"x"}\'\n'
+        '{"detail": "Invalid Key Authorization header format. Expected \'<key_id>:<key_secret>\'."}',
+        "auth_scheme",
+    ),
+    # the server says no header arrived, and no key is in sight
+    ("fal.ai responded 401: Authorization header is required. Is FAL_KEY set?", "missing_key"),
+    (
+        'POST https://queue.fal.run/fal-ai/kling-video 401 {"detail": "Authorization header is required"}'
+        " - did you forget to set FAL_KEY in .env.local?",
+        "missing_key",
+    ),
+    # a receiver's status code in a webhook report
+    ("fal webhook delivery failed: Unexpected status code: 500", "queue_timeout"),
+    (
+        "Our fal_webhook endpoint never got the result; fal logs say webhook delivery failed "
+        "(status code 404)",
+        "queue_timeout",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CAUSAL_CASES)
+def test_a_shown_cause_decides_the_family(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, (diagnosis.matches, diagnosis.evidence)
+
+
+def test_bearer_is_not_blamed_where_it_is_right(diagnoser: Diagnoser) -> None:
+    """fal's MCP server takes Bearer; a JWT from `fal auth login` is Bearer too."""
+    mcp = 'curl https://mcp.fal.ai/mcp -H "Authorization: Bearer $FAL_KEY" -> 401 Unauthorized'
+    jwt = (
+        "fal_client 401 Unauthorized with Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig "
+        "after fal auth login"
+    )
+    for text in (mcp, jwt):
+        assert category(diagnoser.diagnose(text)) != "auth_scheme", text
+
+
+def test_a_bearer_header_with_a_non_auth_error_keeps_its_own_family(diagnoser: Diagnoser) -> None:
+    text = (
+        'curl https://fal.run/fal-ai/flux/dev -H "Authorization: Bearer x" -> 422 '
+        '{"detail":[{"loc":["body","prompt"],"msg":"field required","type":"value_error.missing"}]}'
+    )
+    assert category(diagnoser.diagnose(text)) == "validation"
