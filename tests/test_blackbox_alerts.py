@@ -386,3 +386,43 @@ def test_statuspage_flavour_update_text_maintenance_and_update_429(tmp_path: Pat
     finally:
         bot.kill()
         fake.stop()
+
+
+def test_channels_that_are_gone_stop_getting_alerts(alert_rig: AlertRig) -> None:
+    rig = alert_rig
+    for channel in ("C0OK", "C0GONE", "C0ARCH"):
+        subscribe(rig, channel)
+    archive = json.loads((SLACK_FIXTURES / "channel_archive.slack_docs_event_only.json").read_text())
+    archive.update(channel="C0ARCH")
+    envelope = {
+        "token": "x", "team_id": "T111", "api_app_id": "A1", "type": "event_callback",
+        "event_id": "EvARCHIVE1", "event_time": int(time.time()), "event": archive,
+    }  # fmt: skip
+    assert rig.bot.post_json(envelope).status_code == 200
+    rig.fake.fail("chat.postMessage", "not_in_channel", channel="C0GONE", times=None)
+    time.sleep(1.5)
+    rig.page.open("inc-g", "Storage errors", "MAJOROUTAGE")
+    wait(lambda: rig.alerts("C0OK", "Storage errors"), 15, "the alert where the bot can post")
+
+    def refused() -> list[Call]:
+        return [c for c in rig.fake.calls("chat.postMessage", channel="C0GONE") if not c.answer.get("ok")]
+
+    wait(refused, 15, "the attempt in C0GONE")
+    rig.page.change("inc-g", status="IDENTIFIED")
+    wait(lambda: rig.replies("C0OK", rig.alerts("C0OK", "Storage errors")[0].answer["ts"]), 15, "the update")
+    time.sleep(1.5)
+    assert len(refused()) == 1, "not_in_channel disables the channel"
+    assert [
+        c
+        for c in rig.fake.calls("chat.postMessage", channel="C0ARCH")
+        if "Storage errors" in c.text_and_blocks()
+    ] == []
+    home = {
+        "token": "x", "team_id": "T111", "api_app_id": "A1", "type": "event_callback", "event_id": "EvHOMEG",
+        "event_time": int(time.time()),
+        "event": {"type": "app_home_opened", "user": "W0H", "channel": "D0H", "tab": "home", "event_ts": "1"},
+    }  # fmt: skip
+    assert rig.bot.post_json(home).status_code == 200
+    view = wait(lambda: rig.fake.home_view("W0H"), 10, "the home view")
+    shown = json.dumps(view)
+    assert "C0GONE" in shown and "C0ARCH" not in shown
