@@ -762,3 +762,49 @@ def test_status_before_any_reading_while_the_page_hangs(tmp_path: Path) -> None:
         rig.page.server.stop()
         hanging.stop()
         fake.stop()
+
+
+def test_shared_diagnosis_and_share_button_leak_no_key_and_no_ping(rig: Rig) -> None:
+    paste = f"<!channel> Authorization: Key {KEY}\n{LOCKED}"
+    ack, url, _ = rig.slash(f"diagnose share {paste}", channel="C0SHARE")
+    shared = rig.answers(ack, url, channel="C0SHARE")
+    ack2, url2, _ = rig.slash(f"diagnose {paste}", channel="C0SHARE")
+    private = rig.answers(ack2, url2)
+    buttons = [
+        element
+        for answer in private
+        for block in answer.get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+        if "share" in str(element.get("action_id", "")).lower()
+    ]
+    share_url = rig.fake.new_response_url()
+    assert buttons, "the private answer offers Share in channel"
+    if buttons:
+        payload = json.loads((SLACK_FIXTURES / "block_actions.bolt_tests.json").read_text())
+        button = buttons[0]
+        payload.update(
+            response_url=share_url, team={"id": "T111"}, user={"id": "W111"}, channel={"id": "C0SHARE"}
+        )
+        payload["container"].update(channel_id="C0SHARE", is_ephemeral=True)
+        payload["actions"] = [
+            {
+                "action_id": button["action_id"],
+                "block_id": "b",
+                "value": button.get("value", ""),
+                "type": "button",
+                "action_ts": "1.2",
+            }
+        ]
+        assert rig.interactive(payload).status_code == 200
+        deadline = time.monotonic() + 5
+        while not rig.fake.responses(share_url) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert rig.fake.responses(share_url), "the share button posts through response_url"
+    texts = [visible(a) for a in shared + private] + [
+        c.text_and_blocks() for c in rig.fake.calls() if c.channel == "C0SHARE"
+    ]
+    texts += [visible(c.params) for c in rig.fake.responses(share_url)]
+    assert any("balance" in t.lower() for t in texts)
+    for text in texts:
+        assert KEY_SECRET not in text and "<!channel>" not in text
