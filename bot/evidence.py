@@ -278,6 +278,10 @@ _FOREIGN_SHAPE = re.compile(
     r"|[\"']title[\"']\s*:\s*[\"'][^\"']*[\"']\s*,\s*[\"']detail[\"']",
     re.I,
 )
+_FAL_STORAGE = re.compile(
+    r"(?:https?://)?storage\.googleapis\.com/(?:isolate|fal)-[\w.-]+(?:/[^\s\"'`)]*)?|\bfal-cdn(?:-v\d)?\b",
+    re.I,
+)
 _VENDOR_DOMAINS = (
     "huggingface",
     "hf.co",
@@ -328,6 +332,14 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     """Evidence in a normalised text. `fal_messages` are fal's own specific messages (lower case)."""
     evidence = Evidence()
     original_lowered = text.lower()
+    # fal's own storage (old uploads on Google Cloud Storage buckets named isolate-*, the fal-cdn
+    # storage types) is fal evidence, and does not make the paste Google's.
+    if "isolate-" in original_lowered or "fal-" in original_lowered:
+        storage = _FAL_STORAGE.search(text)
+        if storage:
+            evidence.strong.append("fal storage URL")
+            text = _FAL_STORAGE.sub(" ", text)
+            original_lowered = text.lower()
     # fal paths inside another vendor's URL (router.huggingface.co/fal-ai/...) do not make it fal's.
     if any(domain in original_lowered for domain in _VENDOR_DOMAINS):
         own = _VENDOR_URL.sub(" ", text)

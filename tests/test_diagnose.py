@@ -512,3 +512,21 @@ def test_a_bearer_header_with_a_non_auth_error_keeps_its_own_family(diagnoser: D
         '{"detail":[{"loc":["body","prompt"],"msg":"field required","type":"value_error.missing"}]}'
     )
     assert category(diagnoser.diagnose(text)) == "validation"
+
+
+def test_fals_own_storage_urls_are_fal_evidence_not_google(diagnoser: Diagnoser) -> None:
+    """Old fal uploads lived on GCS buckets named isolate-*/fal-*; a fal paste showing one is fal's."""
+    fal_storage = [
+        "Uploaded with fal.storage, got https://storage.googleapis.com/isolate-dev-hot-rooster_toolkit_bucket/"
+        "a1.png?X-Goog-Expires=604800 and the model cannot download it: file_download_error",
+        "LoRA weights at https://storage.googleapis.com/fal-flux-lora/0f07_pytorch_lora_weights.safetensors "
+        "give file_download_error now",
+    ]
+    for text in fal_storage:
+        diagnosis = diagnoser.diagnose(text)
+        assert diagnosis.fal_related and category(diagnosis) == "file_url", (text, diagnosis.evidence)
+    google = (
+        "google.api_core.exceptions.NotFound: 404 GET https://storage.googleapis.com/storage/v1/b/my-bucket: "
+        "The specified bucket does not exist."
+    )
+    assert diagnoser.diagnose(google).matches == ()
