@@ -164,19 +164,16 @@ def _is_control(char: str) -> bool:
 
 
 def mask(core: str) -> str:
-    """First 4 characters, `…`, and for `id:secret` `:…` plus the secret's last 4 characters.
+    """The contract's mask: first 4 characters, `…`, and for `id:secret` `:…` plus the secret's last 4.
 
-    Short parts show less, so a short value is never printed whole.
+    For `id:secret` the first 4 come from the key id, so no leading part of the secret is shown.
     """
     if not core:
         return ""
     if ":" in core:
         key_id, secret = core.split(":", 1)
-        shown_id = key_id[: min(4, len(key_id) // 2)] if len(key_id) < 8 else key_id[:4]
-        tail = secret[-4:] if len(secret) >= 8 else ""
-        return f"{shown_id}…:…{tail}"
-    shown = core[:4] if len(core) >= 8 else core[: len(core) // 2]
-    return f"{shown}…"
+        return f"{key_id[:4]}…:…{secret[-4:]}"
+    return f"{core[:4]}…"
 
 
 def check_key(value: str) -> KeyCheck:
@@ -232,10 +229,12 @@ def check_key(value: str) -> KeyCheck:
             add("no_colon")
     else:
         key_id, secret = core.split(":", 1)
-        if not secret and key_id:
+        if not key_id and not secret:
+            add("empty")  # a lone colon: neither half is there
+        elif not secret:
             add("id_only")
-        elif not key_id and secret:
-            add("secret_only" if _SECRET_ONLY.match(secret) else "no_colon")
+        elif not key_id:
+            add("secret_only")
         elif not _FULL_KEY.match(core):
             add("unexpected_shape")
 

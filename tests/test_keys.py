@@ -89,11 +89,23 @@ def test_messages_explain_the_fix_without_the_key() -> None:
         assert SECRET not in finding.message and KEY_ID not in finding.message
 
 
-def test_masking_of_odd_values_never_reveals_them_whole() -> None:
+def test_masking_follows_the_contract_for_short_and_odd_values() -> None:
     assert check_key("").masked == ""
-    assert mask("abc") == "a…"
-    assert mask("ab:cd") == "a…:…"
+    assert mask("abcdef") == "abcd…"
+    assert check_key("<key>").masked == "<key…"
+    # For id:secret the first four come from the key id: no leading part of the secret is shown.
+    assert mask("ab:cdefgh") == "ab…:…efgh"
     assert check_key(SECRET).masked == SECRET[:4] + "…"
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [(":", "empty"), (f":{SECRET}", "secret_only"), (":abc", "secret_only"), (f"{KEY_ID}:", "id_only")],
+)
+def test_a_colon_with_a_missing_half_is_a_problem(value: str, code: str) -> None:
+    result = check_key(value)
+    assert result.verdict == "problem"
+    assert [f.code for f in result.findings] == [code]
 
 
 def test_to_json_has_the_contract_shape() -> None:
