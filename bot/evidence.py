@@ -37,6 +37,9 @@ _REASONS = {
     "payment required": 402,
     "forbidden": 403,
     "method not allowed": 405,
+    "request entity too large": 413,
+    "payload too large": 413,
+    "content too large": 413,
     "unprocessable entity": 422,
     "unprocessable content": 422,
     "too many requests": 429,
@@ -478,7 +481,11 @@ CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
         "validation",
         6.0,
     ),
-    (re.compile(r"upload|file_download|download|expired|data uri", re.I), "file_url", 6.0),
+    (
+        re.compile(r"upload|file_download|download|expired|data uri|(?:entity|payload) too large", re.I),
+        "file_url",
+        6.0,
+    ),
     (re.compile(r"not found|no such", re.I), "model_not_found", 4.0),
     (re.compile(r"\bkeys?\b|credential|unauthori", re.I), "invalid_key", 3.0),
 ]
@@ -489,6 +496,7 @@ STATUS_CATEGORY = {
     403: "billing",
     404: "model_not_found",
     405: "queue_timeout",
+    413: "file_url",  # a body or upload over the size limit
     422: "validation",
     429: "rate_limit",
     500: "server_error",
@@ -543,6 +551,23 @@ _WEBHOOK_REPORT = re.compile(
     r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook",
     re.I,
 )
+# a refusal over who or what is shown: a safety filter's answer, even when a client calls it a
+# ValidationError / 422
+_CONTENT_REFUSAL = re.compile(
+    r"(?<!connection )(?<!connect )\b(?:refused|refuses|rejected)\b|celebrit|likeness|public figure"
+    r"|copyrighted|moderation|(?:safety|content) (?:filter|system|checker)"
+    r"|sensitive content|content.?policy",
+    re.I,
+)
+_NO_ANSWER = re.compile(
+    r"econnrefused|econnreset|etimedout|enotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
+    r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
+    r"|name or service not known|temporary failure in name resolution|nodename nor servname"
+    r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)",
+    re.I,
+)
+_DETAIL_BODY = re.compile(r"[\"']detail[\"']\s*:", re.I)
+_TYPED_ERROR = re.compile(r"[\"']loc[\"']\s*:|[\"']type[\"']\s*:\s*[\"']\w+[\"']", re.I)
 _PAYLOAD_ERRORS = re.compile(r"[\"']loc[\"']\s*:", re.I)
 _AUTH_CODES = frozenset({401, 403})
 
@@ -579,4 +604,20 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     if "webhook" in lowered and _WEBHOOK_REPORT.search(text) and not _PAYLOAD_ERRORS.search(text):
         points["queue_timeout"] = CAUSAL_POINTS
         said.append("a webhook delivery report")
+    if (
+        codes & {400, 422}
+        and codes <= {400, 422}
+        and _CONTENT_REFUSAL.search(text)
+        # a typed error (face_detection_error, less_than...) says what it is about itself
+        and (not _TYPED_ERROR.search(text) or "content_policy" in lowered)
+    ):
+        points["content_policy"] = CAUSAL_POINTS
+        said.append("the content was refused")
+    realtime = "realtime" in lowered or "websocket" in lowered or "wss://" in lowered
+    # fal's own runner_connection_* errors are answers from fal's side, not a failed connection
+    answered = "runner" in lowered or "error_type" in lowered or _DETAIL_BODY.search(text) is not None
+    if not codes and not realtime and not answered and _NO_ANSWER.search(text):
+        # no HTTP answer came back at all: whatever else the paste says, the connection failed
+        points["network"] = CAUSAL_POINTS
+        said.append("the connection itself failed")
     return points, said

@@ -530,3 +530,65 @@ def test_fals_own_storage_urls_are_fal_evidence_not_google(diagnoser: Diagnoser)
         "The specified bucket does not exist."
     )
     assert diagnoser.diagnose(google).matches == ()
+
+
+SHOWN_CAUSES = [
+    # a refusal over who is shown, reported by the client as a 422 ValidationError
+    (
+        "fal-ai/kling-video refused my prompt naming Taylor Swift: ValidationError: Unprocessable Entity",
+        "content_policy",
+    ),
+    (
+        "Seedream via fal: 'ValidationError: Unprocessable Entity' whenever the prompt names a celebrity",
+        "content_policy",
+    ),
+    (
+        "fal.subscribe('fal-ai/veo3') -> 422 Unprocessable Entity (the prompt mentions a public figure)",
+        "content_policy",
+    ),
+    # no HTTP answer at all from a fal host: the connection failed
+    ("fal: connection refused while calling https://queue.fal.run/fal-ai/flux/dev", "network"),
+    (
+        "TypeError: fetch failed\n  cause: ConnectTimeoutError: Connect Timeout Error "
+        "(attempt to connect to fal.run:443)\n  code: 'UND_ERR_CONNECT_TIMEOUT'",
+        "network",
+    ),
+    ("fal_client: httpx.ConnectError: [Errno 111] Connection refused (https://rest.alpha.fal.ai)", "network"),
+    # an upload over the size limit
+    (
+        "fal.storage.upload: 413 Request Entity Too Large https://rest.fal.ai/storage/upload/initiate",
+        "file_url",
+    ),
+    ("POST https://fal.run/fal-ai/flux/dev/image-to-image failed: 413 Payload Too Large", "file_url"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SHOWN_CAUSES)
+def test_more_shown_causes(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, (diagnosis.matches, diagnosis.evidence)
+
+
+def test_typed_422s_keep_their_own_family_despite_refusal_words(diagnoser: Diagnoser) -> None:
+    text = (
+        'fal 422 {"detail": [{"loc": ["body", "image_url"], '
+        '"msg": "Could not detect a face; request rejected", "type": "face_detection_error"}]}'
+    )
+    assert category(diagnoser.diagnose(text)) == "validation"
+
+
+def test_someone_elses_fetch_failure_stays_declined(diagnoser: Diagnoser) -> None:
+    text = (
+        "TypeError: fetch failed\n  cause: ConnectTimeoutError: Connect Timeout Error "
+        "(attempt to connect to api.openai.com)\n  code: 'UND_ERR_CONNECT_TIMEOUT'"
+    )
+    assert diagnoser.diagnose(text).matches == ()
+
+
+def test_runner_connection_errors_are_fals_answers_not_network(diagnoser: Diagnoser) -> None:
+    for text in (
+        'fal_client FalClientHTTPError: {"detail": "Runner connection refused", "error_type": '
+        '"runner_connection_refused"}',
+        "fal: Runner connection timeout (runner_connection_timeout) on fal-ai/flux/dev",
+    ):
+        assert category(diagnoser.diagnose(text)) == "server_error", text
