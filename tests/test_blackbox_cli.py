@@ -266,11 +266,6 @@ def test_fal_webhook_delivery_failure_is_matched() -> None:
     assert out["matches"] and out["matches"][0]["category"] == "queue_timeout"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (low): 'fal.storage.upload: 413 Request Entity Too Large https://rest.fal.ai/storage/upload/"
-    "initiate' ranks missing_key first (43); an upload refused for size is file_url",
-)
 def test_upload_413_is_file_url() -> None:
     text = "fal.storage.upload: 413 Request Entity Too Large https://rest.fal.ai/storage/upload/initiate"
     out = as_json(run_cli(["diagnose", "--json", text]))
