@@ -174,10 +174,19 @@ _WEAK_MARKERS: list[_Marker] = [
         ("not found", "authorization header", "cannot access application", "admin lock", "user is locked"),
     ),
     (
-        # fal's 422 body: a `detail` list of pydantic errors located in the request body.
-        re.compile(r"[\"']loc[\"']\s*:\s*\[\s*[\"']body[\"']", re.I),
+        # fal's 422 body: a `detail` list of pydantic errors located in the request body, about a
+        # field of a media model's input (any FastAPI app answers 422 about its own `username`), or
+        # pointing at fal's error docs.
+        re.compile(
+            r"[\"']loc[\"']\s*:\s*\[\s*[\"']body[\"']\s*,\s*[\"'](?:prompt|negative_prompt|\w+_urls?"
+            r"|image_size|num_images|num_inference_steps|guidance_scale|seed|aspect_ratio|duration|strength"
+            r"|loras?|resolution|output_format|sync_mode|enable_safety_checker|safety_tolerance|fps"
+            r"|num_frames|style|reference_images?)[\"']"
+            r"|[\"']url[\"']\s*:\s*[\"']https://docs\.fal\.ai",
+            re.I,
+        ),
         "fal's 422 body shape",
-        ("loc",),
+        ("loc", "docs.fal.ai"),
     ),
 ]
 
@@ -542,7 +551,7 @@ _NO_CREDENTIALS = re.compile(
     r"|credentials (?:not found|are missing|missing|not set)|forg[eo]t to set"
     r"|fal_key\W{0,3}(?:environment variable |env var )?(?:is )?"
     r"(?:not set|missing|undefined|empty|required|not found)"
-    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)",
+    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b",
     re.I,
 )
 _KEY_VALUE_SHOWN = re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)

@@ -592,3 +592,38 @@ def test_runner_connection_errors_are_fals_answers_not_network(diagnoser: Diagno
         "fal: Runner connection timeout (runner_connection_timeout) on fal-ai/flux/dev",
     ):
         assert category(diagnoser.diagnose(text)) == "server_error", text
+
+
+def test_a_bare_fastapi_422_is_not_fal_but_a_media_models_is(diagnoser: Diagnoser) -> None:
+    """Any FastAPI app answers 422 with `loc: [body, field]`; only a media model's fields say fal."""
+    others = [
+        '{"detail":[{"loc":["body","username"],"msg":"field required","type":"value_error.missing"}]}',
+        'POST /api/upload 422 {"detail":[{"loc":["body","file"],"msg":"field required",'
+        '"type":"value_error.missing"}]}',
+        '{"detail":[{"type":"string_too_short","loc":["body","password"],"msg":"String should have at least '
+        '8 characters","input":"abc","ctx":{"min_length":8}}]}',
+    ]
+    for text in others:
+        assert diagnoser.diagnose(text).matches == (), text
+    fal_like = [
+        '{"detail":[{"loc":["body","image_size"],"msg":"value is not a valid enumeration member; permitted: '
+        '\'square_hd\', \'square\'","type":"type_error.enum"}]}',
+        '{"detail":[{"loc":["body","image_url"],"msg":"Image too small","type":"image_too_small",'
+        '"url":"https://docs.fal.ai/errors#image_too_small"}]}',
+    ]
+    for text in fal_like:
+        assert category(diagnoser.diagnose(text)) == "validation", text
+
+
+def test_fal_inside_another_word_is_not_fal(diagnoser: Diagnoser) -> None:
+    """`false`, `fallback`, `falcon` contain the letters fal; patterns must not read them as fal."""
+    text = 'res.status(401).json({ message: "Authorization header is required", success: false })'
+    assert diagnoser.diagnose(text).matches == ()
+
+
+def test_no_fal_key_configured_is_missing_key(diagnoser: Diagnoser) -> None:
+    for text in (
+        "Error: no fal.ai API key found. Set FAL_KEY in your environment.",
+        "fal image tool: FAL_KEY is not set",
+    ):
+        assert category(diagnoser.diagnose(text)) == "missing_key", text
