@@ -437,7 +437,14 @@ def build_runtime(
 ) -> Runtime:
     """Check, connect and wire everything; nothing is serving yet. Raises StartupError."""
     from bot.alerts import AlertService
-    from bot.server import Health, HttpServer, Router, database_writable, monitor_running
+    from bot.server import (
+        Health,
+        HttpServer,
+        Router,
+        VerifiedSlackHandler,
+        database_writable,
+        monitor_running,
+    )
     from bot.slack.app import build_web_client, create_app
     from bot.status import StatusClient, StatusMonitor
 
@@ -487,7 +494,8 @@ def build_runtime(
     if mode == "http":
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-        slack_handler = SlackRequestHandler(app)
+        assert tokens.signing_secret is not None  # check_tokens requires it in HTTP mode
+        slack_handler = VerifiedSlackHandler(SlackRequestHandler(app), tokens.signing_secret)
     router = Router(health, slack_handler)
     http: HttpServer | None = None
     try:

@@ -42,7 +42,7 @@ FEATURE_SCOPES: dict[str, str] = {
     "commands": "the /fal command and the message shortcut",
     "chat:write": "replies, diagnoses and alerts",
     "chat:write.public": "alerts in public channels the bot was not invited to",
-    # bot.alert_sender reads history after a crash to find an alert it may already have posted.
+    # bot.alerts.sender reads history after a crash to find an alert it may already have posted.
     "channels:history": "exactly-once alerts in public channels (conversations.history/replies)",
     "groups:history": "exactly-once alerts in private channels (conversations.history/replies)",
 }
