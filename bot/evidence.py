@@ -491,6 +491,16 @@ CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
         6.0,
     ),
     (
+        # the error's own words say the input was rejected (fal's playground, SDK wrappers)
+        re.compile(
+            r"\berror validating\b|(?<!type )\bvalidation (?:error|failed)\b"
+            r"|\binvalid (?:input|parameters?|arguments?)\b|\bissues? with the input",
+            re.I,
+        ),
+        "validation",
+        10.0,
+    ),
+    (
         re.compile(r"upload|file_download|download|expired|data uri|(?:entity|payload) too large", re.I),
         "file_url",
         6.0,

@@ -627,3 +627,23 @@ def test_no_fal_key_configured_is_missing_key(diagnoser: Diagnoser) -> None:
         "fal image tool: FAL_KEY is not set",
     ):
         assert category(diagnoser.diagnose(text)) == "missing_key", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal.ai playground: Error validating the input. Fix them and try again.",
+        "fal-ai/kling-video keeps failing: invalid input parameters",
+        "Error validating the input for fal-ai/kling-video/v2/master/image-to-video",
+    ],
+)
+def test_input_rejected_in_words_is_validation(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "validation", diagnoser.diagnose(text).matches
+
+
+def test_other_apps_input_validation_messages_stay_declined(diagnoser: Diagnoser) -> None:
+    for text in (
+        'res.status(400).json({"msg": "Error validating the input"})',
+        "ValidationError: invalid input at path 'email'",
+    ):
+        assert diagnoser.diagnose(text).matches == (), text
