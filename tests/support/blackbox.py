@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,10 @@ def run_cli(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run the console script; stdout/stderr as bytes so invalid output cannot hide."""
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+    # Run outside the repository, as an installed tool is: the knowledge base must come with the package.
     return subprocess.run(
         [FALBOT, *args],
+        cwd=tempfile.gettempdir(),
         input=data,
         capture_output=True,
         timeout=timeout,
@@ -125,6 +128,7 @@ class BotProcess:
         self.process = subprocess.Popen(
             [FALBOT, "run", "--mode", "http", "--port", str(self.port)],
             env=self.env,
+            cwd=self.log_dir,
             stdout=out,
             stderr=err,
         )
