@@ -485,9 +485,19 @@ def test_pasted_key_never_leaks_to_replies_logs_or_database(rig: Rig) -> None:
         {"command": "/fal", "text": f"key {KEY}", "response_url": rig.fake.new_response_url()}
     ).encode()
     assert rig.bot.post(body, FORM, secret="wrong-secret-0000000000000000000").status_code == 401
+    shortcut = json.loads((SLACK_FIXTURES / "message_action.bolt_tests.json").read_text())
+    shortcut.update(
+        callback_id="diagnose_message",
+        response_url=rig.fake.new_response_url(),
+        message_ts=ts,
+        channel={"id": "C0KEY3", "name": "dev"},
+    )
+    shortcut["message"].update(text=paste, ts=ts)
+    assert rig.interactive(shortcut).status_code == 200
     dm = rig.wait_posts("D0KEY", ts)[0].text_and_blocks()
     mention = rig.wait_posts("C0KEY", ts)[0].text_and_blocks()
-    for reply in (dm, mention):
+    via_shortcut = rig.wait_posts("C0KEY3", ts)[0].text_and_blocks()
+    for reply in (dm, mention, via_shortcut):
         assert "exposed" in reply.lower() and "fal.ai/dashboard/keys" in reply
     answers = rig.answers(ack, url) + rig.answers(ack2, url2)
     time.sleep(1)
