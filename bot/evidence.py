@@ -466,7 +466,8 @@ CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
     (re.compile(r"balance|billing|top.?up|locked|credits?\b|payment", re.I), "billing", 8.0),
     (
         re.compile(
-            r"timed? ?out|timeout|in_queue|in_progress|webhook|stuck|aborterror|abort_err|was aborted", re.I
+            r"time[ds]? ?out|timeout|in_queue|in_progress|webhook|stuck|aborterror|abort_err|was aborted",
+            re.I,
         ),
         "queue_timeout",
         6.0,

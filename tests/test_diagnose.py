@@ -647,3 +647,11 @@ def test_other_apps_input_validation_messages_stay_declined(diagnoser: Diagnoser
         "ValidationError: invalid input at path 'email'",
     ):
         assert diagnoser.diagnose(text).matches == (), text
+
+
+def test_times_out_in_any_tense_leans_queue_timeout(diagnoser: Diagnoser) -> None:
+    for text in (
+        "Our fal generation times out client-side after 5 minutes and the result is lost",
+        "fal.subscribe times out while the request is still IN_PROGRESS",
+    ):
+        assert category(diagnoser.diagnose(text)) == "queue_timeout", text
