@@ -23,8 +23,8 @@ from bot.knowledge import CATEGORIES, load_knowledge
 from bot.normalize import fuzz_text, normalize
 
 EVAL_FILE = Path(__file__).parent / "data" / "eval_pastes.yml"
-FAL_FLOOR = 0.75
-DECLINED_FLOOR = 0.90
+FAL_FLOOR = 0.85
+DECLINED_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def _outcomes(diagnoser: Diagnoser, items: list[dict[str, Any]]) -> list[tuple[s
 
 
 def test_every_item_is_labelled_and_sourced(items: list[dict[str, Any]]) -> None:
-    assert len(items) >= 50
+    assert len(items) >= 100
     for item in items:
         assert item["expect"] in (*CATEGORIES, "declined"), item
         assert len(item["source"]) >= 10, item
