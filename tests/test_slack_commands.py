@@ -100,6 +100,19 @@ def test_status_without_snapshot_acks_fast_while_the_page_hangs(
     assert "not mean fal is down" in shown or "unknown" in shown
 
 
+def test_status_follow_ups_waiting_on_a_hanging_page_do_not_hold_up_diagnoses(
+    h: SlackHarness, page: FakeStatusPage
+) -> None:
+    page.hang(30)
+    status_urls = [command(h, "status")[1] for _ in range(12)]  # more than the work pool's threads
+    _, diagnose_url = command(h, 'diagnose {"detail": "User is locked. Reason: Exhausted balance."}')
+    answer = wait_for(lambda: h.fake.responses(diagnose_url), timeout=h.status_deadline + 4)
+    assert "Exhausted balance" in answer[0].text_and_blocks()
+    # The diagnosis did not queue behind the follow-ups: none of them has answered yet.
+    assert not any(h.fake.responses(url) for url in status_urls)
+    wait_for(lambda: all(h.fake.responses(url) for url in status_urls), timeout=h.status_deadline + 6)
+
+
 def test_status_without_snapshot_follows_up_with_the_fresh_reading(
     h: SlackHarness, page: FakeStatusPage
 ) -> None:

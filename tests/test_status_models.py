@@ -364,3 +364,22 @@ def test_a_bare_list_of_components_is_accepted() -> None:
     rows = [{"name": "Queue API", "status": "MAJOROUTAGE"}]
     snap = parse_instatus(instatus_summary("HASISSUES"), rows, source=SOURCE)
     assert snap.level == "major_outage" and snap.components[0].name == "Queue API"
+
+
+def test_an_incident_the_page_lists_as_resolved_is_not_an_open_incident() -> None:
+    summary = {
+        "page": {"name": "fal", "url": "https://status.fal.ai", "status": "UP"},
+        "activeIncidents": [
+            {"id": "old", "name": "Queue delays", "status": "RESOLVED", "impact": "MAJOROUTAGE", "url": "u1"},
+            {
+                "id": "new",
+                "name": "Realtime errors",
+                "status": "MONITORING",
+                "impact": "MINOROUTAGE",
+                "url": "u2",
+            },
+        ],
+    }
+    snap = parse_instatus(summary, None, source=SOURCE)
+    assert snap.level == "degraded"
+    assert [incident["name"] for incident in snap.to_json()["incidents"]] == ["Realtime errors"]

@@ -166,7 +166,7 @@ def _status(services: Services, ack: Ack, respond: Respond) -> None:
         ack(**_ephemeral(blocks.status_message(latest, last_good, age)))
         return
     ack(**_ephemeral(blocks.status_message(None, None, None)))
-    services.submit(lambda: _status_after_refresh(services, respond), "status refresh")
+    services.submit(lambda: _status_after_refresh(services, respond), "status refresh", waits=True)
 
 
 def _status_after_refresh(services: Services, respond: Respond) -> None:

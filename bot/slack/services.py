@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WORKERS = 8
+WAITING_WORKERS = 32  # threads that sleep on one shared status fetch cost little
 
 
 class StatusSource(Protocol):
@@ -56,6 +57,13 @@ class Services:
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="fal-bot-slack")
     )
+    # Work that only waits (a /fal status follow-up waiting on the one in-flight status fetch) gets
+    # its own pool, so a hanging status page cannot hold the workers that post diagnoses.
+    waiting_executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            max_workers=WAITING_WORKERS, thread_name_prefix="fal-bot-slack-wait"
+        )
+    )
     _diagnoser: DiagnoserLike | None = None
     _diagnoser_lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: set[Future[object]] = field(default_factory=set)
@@ -70,8 +78,9 @@ class Services:
                     self._diagnoser = self.diagnoser_factory()
         return self._diagnoser
 
-    def submit(self, work: Callable[[], object], what: str) -> Future[object]:
-        """Run `work` on the bounded pool; failures are logged by name, never with user text."""
+    def submit(self, work: Callable[[], object], what: str, *, waits: bool = False) -> Future[object]:
+        """Run `work` on the bounded pool (`waits=True`: the pool for work that mostly waits);
+        failures are logged by name, never with user text."""
 
         def run() -> object:
             try:
@@ -80,7 +89,7 @@ class Services:
                 log.exception("background work failed: %s", what)
                 return None
 
-        future = self.executor.submit(run)
+        future = (self.waiting_executor if waits else self.executor).submit(run)
         with self._pending_lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)
@@ -107,6 +116,7 @@ class Services:
         """Stop taking work and give running work up to `timeout` s; True when all of it finished."""
         finished = self.wait_idle(timeout)
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.waiting_executor.shutdown(wait=False, cancel_futures=True)
         return finished
 
 

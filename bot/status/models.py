@@ -207,7 +207,8 @@ class StatusSnapshot(BaseModel):
                     "resolved": incident.resolved,
                     "components": incident.components,
                 }
-                for incident in self.incidents
+                # Only open ones: a page may still list an incident it has marked resolved.
+                for incident in self.open_incidents
             ],
             "maintenances": [
                 {
