@@ -551,6 +551,11 @@ _BEARER_SENT = re.compile(
     re.I,
 )
 _JWT = re.compile(r"^ey[\w-]{6,}\.[\w-]+\.")
+# a Bearer header carrying some other service's token (a Supabase session, a GitHub token) is not
+# the fal key sent with the wrong scheme
+_OTHER_TOKEN = re.compile(
+    r"supabase|anon|session|access_?token|id_?token|github|openai|\bsk-|\bhf_|ghp_", re.I
+)
 _BEARER_IS_RIGHT = re.compile(r"mcp\.fal\.ai|fal auth login|auth0|\bjwt\b", re.I)
 _AUTH_FAILURE = re.compile(
     r"unauthori[sz]ed|no user found|invalid key|authorization header format|invalid .{0,20}credentials"
@@ -602,7 +607,7 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
         if not sent:
             for match in _BEARER_SENT.finditer(text):
                 credential = match.group("credential") or ""
-                if not _JWT.match(credential):
+                if not _JWT.match(credential) and not _OTHER_TOKEN.search(credential):
                     sent = True
                     break
         if sent and codes <= _AUTH_CODES and _AUTH_FAILURE.search(text):

@@ -655,3 +655,11 @@ def test_times_out_in_any_tense_leans_queue_timeout(diagnoser: Diagnoser) -> Non
         "fal.subscribe times out while the request is still IN_PROGRESS",
     ):
         assert category(diagnoser.diagnose(text)) == "queue_timeout", text
+
+
+def test_a_bearer_token_of_another_service_is_not_a_scheme_mistake(diagnoser: Diagnoser) -> None:
+    text = (
+        "fetch('/functions/v1/generate', {headers: {Authorization: `Bearer ${session.access_token}`}}) "
+        "-> edge function calls fal.run and logs 401 No user found for Key ID and Secret"
+    )
+    assert category(diagnoser.diagnose(text)) == "invalid_key"
