@@ -61,6 +61,8 @@ _PLACEHOLDER = re.compile(
     r"|^(?:key[-_]?id|fal[-_]key[-_]id)\s*:\s*(?:key[-_]?secret|fal[-_]key[-_]secret)$",
     re.IGNORECASE,
 )
+# `FAL_KEY=…` or `export FAL_KEY=…` pasted whole, as in a .env file or a shell line.
+_VARIABLE_PREFIX = re.compile(r"(?:export\s+)?FAL_KEY(?:_ID|_SECRET)?\s*[=:]\s*", re.IGNORECASE)
 _QUOTES = "\"'`\u2018\u2019\u201c\u201d"
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 
@@ -77,6 +79,7 @@ FindingCode = Literal[
     "control_chars",
     "unexpected_shape",
     "exposed",
+    "assignment",
 ]
 
 MESSAGES: dict[str, str] = {
@@ -88,6 +91,10 @@ MESSAGES: dict[str, str] = {
     "bearer_scheme": (
         "fal expects `Authorization: Key <key_id>:<key_secret>`, not Bearer. Send the scheme `Key`, "
         "or let fal_client / @fal-ai/client build the header from FAL_KEY."
+    ),
+    "assignment": (
+        "The value starts with the variable's name and an equals sign, as in a shell or .env line: that "
+        "is not part of the key. Set the variable to `<key_id>:<key_secret>` alone."
     ),
     "scheme_in_value": (
         "The value starts with `Key `. FAL_KEY holds only `<key_id>:<key_secret>`; the client adds "
@@ -198,6 +205,11 @@ def check_key(value: str) -> KeyCheck:
         if core and (core[0] in _QUOTES or core[-1] in _QUOTES):
             add("quotes")
             core = core.strip(_QUOTES)
+            continue
+        variable = _VARIABLE_PREFIX.match(core)
+        if variable:
+            add("assignment")
+            core = core[variable.end() :]
             continue
         header = re.match(r"authorization\s*:\s*", core, re.IGNORECASE)
         if header:

@@ -182,3 +182,12 @@ def test_more_key_findings_in_pastes(text: str, code: str) -> None:
 def test_variable_references_are_not_findings() -> None:
     assert key_findings_in_text("fal.config({ credentials: process.env.FAL_KEY })") == []
     assert key_findings_in_text("FAL_KEY=$FAL_KEY_FROM_VAULT") == []
+
+
+@pytest.mark.parametrize("line", [f"FAL_KEY={KEY}", f"export FAL_KEY='{KEY}'", f"FAL_KEY = {KEY}"])
+def test_a_pasted_variable_assignment_is_a_problem(line: str) -> None:
+    result = check_key(line)
+    assert result.verdict == "problem"
+    assert "assignment" in [f.code for f in result.findings]
+    assert result.masked == f"{KEY_ID[:4]}…:…{SECRET[-4:]}"
+    assert all(SECRET not in f.message for f in result.findings)
