@@ -6,6 +6,7 @@ README's env table is checked against this class by tests/test_docs.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -63,6 +64,8 @@ class Settings(BaseSettings):
     @classmethod
     def _status_url_without_slash(cls, value: str) -> str:
         value = value.strip()
+        if re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/\S*)?", value):
+            value = "https://" + value  # a bare host such as status.fal.ai
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://status.fal.ai")
         return value.rstrip("/")
