@@ -579,7 +579,7 @@ _WEBHOOK_REPORT = re.compile(
 # a refusal over who or what is shown: a safety filter's answer, even when a client calls it a
 # ValidationError / 422
 _CONTENT_REFUSAL = re.compile(
-    r"(?<!connection )(?<!connect )\b(?:refused|refuses|rejected)\b|celebrit|likeness|public figure"
+    r"(?<!connection )(?<!connect )\brefused\b|celebrit|likeness|public figure"
     r"|copyrighted|moderation|(?:safety|content) (?:filter|system|checker)"
     r"|sensitive content|content.?policy",
     re.I,

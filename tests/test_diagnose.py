@@ -663,3 +663,8 @@ def test_a_bearer_token_of_another_service_is_not_a_scheme_mistake(diagnoser: Di
         "-> edge function calls fal.run and logs 401 No user found for Key ID and Secret"
     )
     assert category(diagnoser.diagnose(text)) == "invalid_key"
+
+
+def test_a_rejected_request_with_a_422_is_not_a_content_refusal(diagnoser: Diagnoser) -> None:
+    text = "fal-ai/flux/dev 422 Unprocessable Entity: request rejected, image_url must be a valid https url"
+    assert category(diagnoser.diagnose(text)) == "validation"
