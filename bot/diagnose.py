@@ -12,7 +12,11 @@ How a diagnosis is made:
    decline the text outright, and so does a text that reads like one of the knowledge base's
    declined not_examples. Messages and regexes that also match those declined texts do not count
    as fal evidence.
-5. A confidence gate: a weak or ambiguous best match gives no match instead of a guess; with no fal
+5. Causal cues (bot.evidence.causal_cues), for fal texts only: when the paste shows the cause as
+   well as the symptom (a Bearer header sent to fal with a 401, "Authorization header is required"
+   with no key in sight, a webhook delivery report, a content refusal reported as a 422, no HTTP
+   answer at all), that family gets points and its best plausible entry goes first.
+6. A confidence gate: a weak or ambiguous best match gives no match instead of a guess; with no fal
    evidence at all only an exact fal-specific signal (or a near copy of an example) is answered.
 """
 
