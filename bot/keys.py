@@ -333,7 +333,7 @@ def _header_and_assignment_values(text: str) -> list[str]:
 
 
 _HEADER_LINE = re.compile(
-    r"\bauthorization\\?[\"']?\s*[:=]\s*\\?[\"']?(?P<value>[^\n\"'`]*)",
+    r"\bauthorization\\?[\"']?\s*[:=]\s*\\?(?:f?[\"'`])?(?P<value>[^\n\"'`]*)",
     re.IGNORECASE,
 )
 _ASSIGNMENT_LINE = re.compile(r"\bFAL_KEY\\?[\"']?\]?[ \t]*=[ \t]*(?P<value>[^\n]*)")
@@ -341,6 +341,8 @@ _CREDENTIALS_LINE = re.compile(r"\bcredentials\s*:\s*(?P<value>[\"'`][^\"'`\n]*[
 _SHAPE_CODES = frozenset({"no_colon", "id_only", "secret_only", "control_chars"})
 _VALUE_CODES = _SHAPE_CODES | {"bearer_scheme", "scheme_in_value", "whitespace", "quotes", "placeholder"}
 _MCP_HOST = re.compile(r"mcp\.fal\.ai", re.IGNORECASE)
+# A JWT (base64url header.payload.signature; the header always starts eyJ), not `${process.env.X}`.
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
 
 
 def key_findings_in_text(text: str) -> list[KeyFinding]:
@@ -361,9 +363,12 @@ def key_findings_in_text(text: str) -> list[KeyFinding]:
         scheme_l = scheme.lower()
         if scheme_l == "bearer":
             # fal's MCP server takes `Bearer $FAL_KEY`; a JWT from `fal auth login` is Bearer too.
-            if _MCP_HOST.search(text) or credential.count(".") == 2:
+            if _MCP_HOST.search(text) or _JWT.match(credential):
                 continue
             fal_shaped = ":" in credential or _KEY_IN_TEXT.search(credential) or REDACTED in credential
+            reference = credential.split()[0] if credential.split() else ""
+            if reference.startswith(("$", "{")) and "fal" not in reference.lower():
+                continue  # `Bearer ${session.access_token}`: some other service's token, not a fal key
             if fal_shaped or _fal_context(text):
                 add("bearer_scheme")
         elif scheme_l == "key":

@@ -191,3 +191,21 @@ def test_a_pasted_variable_assignment_is_a_problem(line: str) -> None:
     assert "assignment" in [f.code for f in result.findings]
     assert result.masked == f"{KEY_ID[:4]}…:…{SECRET[-4:]}"
     assert all(SECRET not in f.message for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        "fetch('https://queue.fal.run/fal-ai/flux/dev', "
+        "{headers: {Authorization: `Bearer ${process.env.FAL_KEY}`}}) returns 401",
+        'curl -H "Authorization: Bearer $FAL_KEY" https://fal.run/fal-ai/flux/dev',
+        "requests.post('https://fal.run/fal-ai/flux/dev', headers={'Authorization': f'Bearer {FAL_KEY}'})",
+    ],
+)
+def test_bearer_headers_in_code_are_found(paste: str) -> None:
+    assert "bearer_scheme" in [f.code for f in key_findings_in_text(paste)]
+
+
+def test_a_bearer_jwt_from_fal_auth_login_is_not_a_scheme_mistake() -> None:
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl"
+    assert key_findings_in_text(f"curl -H 'Authorization: Bearer {jwt}' https://rest.fal.ai/x") == []
