@@ -98,6 +98,10 @@ def _shape_problem(value: str, prefix: str) -> str | None:
         return f"does not start with {prefix} (it {found})"
     if any(ch.isspace() for ch in value):
         return "contains spaces or a line break"
+    if "…" in value or "..." in value or value in (prefix, prefix + "your-token"):
+        return f"is a placeholder ({prefix}…), not a real token"
+    if not value.isascii() or not value.isprintable():
+        return "contains characters a Slack token never has"
     return None
 
 
