@@ -160,8 +160,6 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_replies": {"channels:history", "groups:history"},
     "views_publish": set(),
     "auth_test": set(),
-    # Only a fallback for a missing chat:write.public (which the manifest grants), so no channels:join.
-    "conversations_join": set(),
 }
 
 

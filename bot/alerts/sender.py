@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "fal_bot_alert"
 PER_CHANNEL_INTERVAL_SECONDS = 1.0
-MAX_ATTEMPTS = 12  # with backoff 2 s doubling to 10 min: about 2 h of Slack trouble
+MAX_ATTEMPTS = 12  # with backoff 2 s doubling to 10 min: about 40 min of Slack trouble
 MAX_RATE_LIMITED = 60
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 600.0

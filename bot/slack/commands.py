@@ -243,22 +243,14 @@ def _subscribe(
 def post_in_channel(services: Services, channel_id: str, message: blocks.Message) -> str | None:
     """Post `message` in the channel; None when posted, else Slack's error code.
 
-    A public channel the bot is not in answers not_in_channel when chat:write.public is missing:
-    join it once (channels:join) and try again.
+    chat:write.public lets the bot post in any public channel; a private channel it was not invited
+    to answers channel_not_found or not_in_channel, and only an invite can change that.
     """
     try:
         services.client.chat_postMessage(channel=channel_id, **message.as_kwargs())
         return None
     except SlackApiError as exc:
-        error = str(exc.response.get("error") or "unknown_error")
-    if error == "not_in_channel":
-        try:
-            services.client.conversations_join(channel=channel_id)
-            services.client.chat_postMessage(channel=channel_id, **message.as_kwargs())
-            return None
-        except SlackApiError as exc:
-            log.info("joining %s to post failed: %s", channel_id, exc.response.get("error"))
-    return error
+        return str(exc.response.get("error") or "unknown_error")
 
 
 def _subscribe_work(services: Services, respond: Respond, subscription: Subscription, user_id: str) -> None:
