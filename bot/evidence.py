@@ -545,17 +545,6 @@ def category_bonus(query: str, codes: set[int]) -> dict[str, float]:
 # webhook, not a missing model.
 CAUSAL_POINTS = 34.0
 
-_BEARER_SENT = re.compile(
-    r"authorization\\?[\"']?\W{0,6}(?:f[\"'])?bearer\s+(?P<credential>[^\s\"'`]*)"
-    r"|[\"'`]bearer\s[\"'`]?\s*(?:\+|\.\.\.|\$\{|\{)(?P<joined>)",
-    re.I,
-)
-_JWT = re.compile(r"^ey[\w-]{6,}\.[\w-]+\.")
-# a Bearer header carrying some other service's token (a Supabase session, a GitHub token) is not
-# the fal key sent with the wrong scheme
-_OTHER_TOKEN = re.compile(
-    r"supabase|anon|session|access_?token|id_?token|github|openai|\bsk-|\bhf_|ghp_", re.I
-)
 _BEARER_IS_RIGHT = re.compile(r"mcp\.fal\.ai|fal auth login|auth0|\bjwt\b", re.I)
 _AUTH_FAILURE = re.compile(
     r"unauthori[sz]ed|no user found|invalid key|authorization header format|invalid .{0,20}credentials"
@@ -603,13 +592,8 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     points: dict[str, float] = {}
     said: list[str] = []
     if "bearer" in lowered and not _BEARER_IS_RIGHT.search(text):
+        # keys.key_findings_in_text is the one Bearer detector (it skips JWTs and other tokens)
         sent = "bearer_scheme" in finding_codes
-        if not sent:
-            for match in _BEARER_SENT.finditer(text):
-                credential = match.group("credential") or ""
-                if not _JWT.match(credential) and not _OTHER_TOKEN.search(credential):
-                    sent = True
-                    break
         if sent and codes <= _AUTH_CODES and _AUTH_FAILURE.search(text):
             points["auth_scheme"] = CAUSAL_POINTS
             # fal's "invalid key" wording is then the consequence, not the cause

@@ -343,6 +343,11 @@ _VALUE_CODES = _SHAPE_CODES | {"bearer_scheme", "scheme_in_value", "whitespace",
 _MCP_HOST = re.compile(r"mcp\.fal\.ai", re.IGNORECASE)
 # A JWT (base64url header.payload.signature; the header always starts eyJ), not `${process.env.X}`.
 _JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
+# A Bearer header carrying some other service's token (a Supabase session, a GitHub token) is not
+# the fal key sent with the wrong scheme.
+_OTHER_TOKEN = re.compile(
+    r"supabase|anon|session|access_?token|id_?token|github|openai|\bsk-|\bhf_|ghp_", re.I
+)
 
 
 def key_findings_in_text(text: str) -> list[KeyFinding]:
@@ -366,8 +371,7 @@ def key_findings_in_text(text: str) -> list[KeyFinding]:
             if _MCP_HOST.search(text) or _JWT.match(credential):
                 continue
             fal_shaped = ":" in credential or _KEY_IN_TEXT.search(credential) or REDACTED in credential
-            reference = credential.split()[0] if credential.split() else ""
-            if reference.startswith(("$", "{")) and "fal" not in reference.lower():
+            if _OTHER_TOKEN.search(credential.split()[0] if credential.split() else ""):
                 continue  # `Bearer ${session.access_token}`: some other service's token, not a fal key
             if fal_shaped or _fal_context(text):
                 add("bearer_scheme")
