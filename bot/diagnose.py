@@ -31,6 +31,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bot import evidence as ev
+from bot import linear_re
 from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, redact
 from bot.knowledge import Entry, KnowledgeBase
 from bot.normalize import FOCUS_BUDGET, MAX_INPUT_CHARS, Lines, focus, fuzz_text, normalize
@@ -120,7 +121,7 @@ class _Prepared:
     exceptions: frozenset[str]
     hosts: frozenset[str]
     # (regex, literals it needs, whether it also matches someone else's error)
-    patterns: tuple[tuple[re.Pattern[str], tuple[str, ...], bool], ...]
+    patterns: tuple[tuple[linear_re.Pattern, tuple[str, ...], bool], ...]
     status_codes: frozenset[int]
 
 
@@ -187,7 +188,7 @@ class Diagnoser:
                     self._fal_messages.append(message)
             patterns = []
             for source in signals.patterns:
-                regex = re.compile(source, re.IGNORECASE | re.MULTILINE)
+                regex = linear_re.compile(source, re.IGNORECASE | re.MULTILINE)
                 patterns.append((regex, _required_literals(source), any(regex.search(t) for t in declined)))
             self._prepared.append(
                 _Prepared(
@@ -249,7 +250,7 @@ class Diagnoser:
             key_findings += (KeyFinding("exposed", MESSAGES["exposed"]),)
 
         codes, offsets = ev.status_codes(text)
-        hosts = {h.lower().strip(".") for h in ev.HOST_TOKEN.findall(text)}
+        hosts = {h.lower().strip(".") for h in ev.host_tokens(text)}
         found = ev.gather(text, hosts, self._fal_messages)
         phrases = found.phrases() + [f"HTTP {code}" for code in sorted(codes)[:3]]
         if found.declined:
@@ -442,7 +443,7 @@ def _let_the_cause_lead(results: list[_Scored], causes: dict[str, float]) -> Non
         return
 
 
-_TOKEN = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*", re.I)
+_TOKEN = linear_re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*", re.I)
 
 
 def display_score(raw: float) -> float:

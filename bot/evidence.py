@@ -8,28 +8,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from bot import linear_re
 
 # -- HTTP status codes as people paste them ---------------------------------------------------
-# Applied to lower-cased text; no leading \\b where a literal start lets the regex engine skip ahead.
+# Applied to lower-cased text. RE2 has no lookbehind: "(?:^|\\D)" stands for "not after a digit".
 _STATUS_PATTERNS = [
-    re.compile(r"http/\d(?:\.\d)?\"?\s+(\d{3})\b"),
-    re.compile(r"status(?:[ _-]?code)?\W{0,4}(\d{3})\b"),
-    re.compile(r"(?:error|response|http|code)\W{0,3}(?:code\W{0,3})?(\d{3})\b"),
-    re.compile(r"(?<!\d)(\d{3})\W{0,3}(?:client|server) error\b"),
-    re.compile(r"(?:client|server) error\W{0,3}(\d{3})\b"),
-    re.compile(
-        r"(?<!\d)(\d{3})\W{0,3}(?:forbidden|unauthori[sz]ed|not found|unprocessable|too many requests"
+    linear_re.compile(r"http/\d(?:\.\d)?\"?\s+(\d{3})\b"),
+    linear_re.compile(r"status(?:[ _-]?code)?\W{0,4}(\d{3})\b"),
+    linear_re.compile(r"(?:error|response|http|code)\W{0,3}(?:code\W{0,3})?(\d{3})\b"),
+    linear_re.compile(r"(?:^|\D)(\d{3})\W{0,3}(?:client|server) error\b"),
+    linear_re.compile(r"(?:client|server) error\W{0,3}(\d{3})\b"),
+    linear_re.compile(
+        r"(?:^|\D)(\d{3})\W{0,3}(?:forbidden|unauthori[sz]ed|not found|unprocessable|too many requests"
         r"|internal server|bad gateway|service unavailable|gateway time|method not allowed"
         r"|payment required|bad request|request timeout|conflict|client closed)"
     ),
-    re.compile(r"\((\d{3})\)|\[(\d{3})\]"),
-    re.compile(
+    linear_re.compile(r"\((\d{3})\)|\[(\d{3})\]"),
+    linear_re.compile(
         r"(?:failed|failure|returned|returns|got|received|responded|answered|with)\W{1,3}(?:status\W{1,3})?([45]\d\d)\b"
     ),
     # "failed: 404" at the end of a line, not "key user:422" (an id after a colon)
-    re.compile(r"(?:[:=>]\s+|(?<![\w./-])[:=>])([45]\d\d)[.!]?\s*$", re.M),
-    re.compile(r"(?<![\d.,$#])([45]\d\d)\W{0,2}error\b"),
-    re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
+    linear_re.compile(r"(?:[:=>]\s+|(?:^|[^\w./-])[:=>])([45]\d\d)[.!]?[ \t]*$", re.M),
+    linear_re.compile(r"(?:^|[^\d.,$#])([45]\d\d)\W{0,2}error\b"),
+    linear_re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
 ]
 _REASONS = {
     "unauthorized": 401,
@@ -49,7 +52,7 @@ _REASONS = {
     "gateway timeout": 504,
     "gateway time-out": 504,
 }
-_REASON_RE = re.compile(r"\b(" + "|".join(re.escape(r) for r in _REASONS) + r")\b")
+_REASON_RE = linear_re.compile(r"\b(" + "|".join(re.escape(r) for r in _REASONS) + r")\b")
 
 
 # Error statuses in use (IANA plus nginx's 499 and common CDN 52x); 450 or 460 in a log is a count.
@@ -78,7 +81,7 @@ def status_codes(text: str) -> tuple[set[int], list[int]]:
 # -- is this about fal? ---------------------------------------------------------------------------
 # Each marker: (regex, label, needles). The regex only runs when one of its lower-case needles
 # occurs in the text: plain substring tests keep a 40 KB paste fast.
-_Marker = tuple[re.Pattern[str], str, tuple[str, ...]]
+_Marker = tuple[linear_re.Pattern, str, tuple[str, ...]]
 
 
 def _present(marker: _Marker, text: str, lowered: str) -> bool:
@@ -86,48 +89,70 @@ def _present(marker: _Marker, text: str, lowered: str) -> bool:
     return any(needle in lowered for needle in needles) and pattern.search(text) is not None
 
 
-HOST_TOKEN = re.compile(r"(?<![\w@-])((?:[a-z0-9-]+\.)+[a-z]{2,})(?![\w-])", re.I)
-_FAL_HOST = re.compile(r"(?:^|\.)(?:fal\.run|fal\.ai|fal\.media|falrun\.com)$", re.I)
-_ENDPOINT = re.compile(r"(?<![\w/.@-])(fal-ai/[a-z0-9._-]+(?:/[a-z0-9._-]+)*)", re.I)
-_FAL_SHAPED_KEY = re.compile(
+# A host name not inside a longer word or an e-mail address (the character before it is checked by
+# the pattern, the one after it by `host_tokens`: RE2 has no lookarounds).
+_HOST_TOKEN = linear_re.compile(r"(?:^|[^\w@-])((?:[a-z0-9-]+\.)+[a-z]{2,})", re.I)
+_HOST_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def host_tokens(text: str) -> list[str]:
+    """Host names in the text (`queue.fal.run`, `api.openai.com`), as written."""
+    hosts = []
+    for match in _HOST_TOKEN.finditer(text):
+        end = match.end(1)
+        if end < len(text) and text[end] in _HOST_AFTER:
+            continue  # part of a longer word such as `file.name_v2`
+        hosts.append(match.group(1))
+    return hosts
+
+
+_FAL_HOST = linear_re.compile(r"(?:^|\.)(?:fal\.run|fal\.ai|fal\.media|falrun\.com)$", re.I)
+_ENDPOINT = linear_re.compile(r"(?:^|[^\w/.@-])(fal-ai/[a-z0-9._-]+(?:/[a-z0-9._-]+)*)", re.I)
+_FAL_SHAPED_KEY = linear_re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?::|%3a)[0-9a-f]{32}", re.I
 )
 _STRONG_MARKERS: list[_Marker] = [
     (
-        re.compile(r"\bfal[_-]client\b|\bfal_client\.|\bfal-serverless\b|\bimport fal\b", re.I),
+        linear_re.compile(r"\bfal[_-]client\b|\bfal_client\.|\bfal-serverless\b|\bimport fal\b", re.I),
         "fal_client",
         ("fal",),
     ),
-    (re.compile(r"@fal-ai/[a-z-]+", re.I), "@fal-ai client", ("@fal-ai",)),
-    (re.compile(r"\bFAL_(?:API_|AI_)?KEY(?:_ID|_SECRET)?\b", re.I), "FAL_KEY", ("fal_",)),
-    (re.compile(r"\bx-fal-[a-z-]+", re.I), "x-fal header", ("x-fal-",)),
-    (re.compile(r"\bfal_(?:jwt_token|webhook)\b", re.I), "fal query parameter", ("fal_",)),
+    (linear_re.compile(r"@fal-ai/[a-z-]+", re.I), "@fal-ai client", ("@fal-ai",)),
+    (linear_re.compile(r"\bFAL_(?:API_|AI_)?KEY(?:_ID|_SECRET)?\b", re.I), "FAL_KEY", ("fal_",)),
+    (linear_re.compile(r"\bx-fal-[a-z-]+", re.I), "x-fal header", ("x-fal-",)),
+    (linear_re.compile(r"\bfal_(?:jwt_token|webhook)\b", re.I), "fal query parameter", ("fal_",)),
     (
-        re.compile(r"\bFalClient(?:HTTP|Timeout)?Error\b|\bfal(?:_client)?\.auth\.MissingCredentialsError\b"),
+        linear_re.compile(
+            r"\bFalClient(?:HTTP|Timeout)?Error\b|\bfal(?:_client)?\.auth\.MissingCredentialsError\b"
+        ),
         "fal exception",
         ("falclient", "missingcredentialserror"),
     ),
     (
-        re.compile(r"\bfal\.(?:config|subscribe|queue|realtime|storage|stream)\b", re.I),
+        linear_re.compile(r"\bfal\.(?:config|subscribe|queue|realtime|storage|stream)\b", re.I),
         "fal client call",
         ("fal.",),
     ),
-    (re.compile(r"\bfal\.ai\b|\bfal ai\b|\bfalai\b", re.I), "fal.ai", ("fal",)),
-    (re.compile(r"\bauthorization\W{0,4}key\s+\S", re.I), "Authorization: Key header", ("authorization",)),
+    (linear_re.compile(r"\bfal\.ai\b|\bfal ai\b|\bfalai\b", re.I), "fal.ai", ("fal",)),
+    (
+        linear_re.compile(r"\bauthorization\W{0,4}key\s+\S", re.I),
+        "Authorization: Key header",
+        ("authorization",),
+    ),
 ]
 # Error types that only fal uses.
-_FAL_ERROR_TYPES = re.compile(
+_FAL_ERROR_TYPES = linear_re.compile(
     r"\b(?:runner_[a-z_]+|startup_timeout|no_media_generated|file_download_error|image_load_error"
     r"|face_detection_error|client_disconnected)\b"
 )
 # Hints that alone would not prove much but, with no other vendor in sight, say "fal".
 _WEAK_MARKERS: list[_Marker] = [
-    (re.compile(r"(?:\b|_)fal(?:\b|_)", re.I), "the word fal", ("fal",)),
-    (re.compile(r"Fal(?=[A-Z][a-z])|[a-z]Fal\b"), "a fal identifier", ("fal",)),
-    (re.compile(r"\bRealtimeError\b"), "fal_client's RealtimeError", ("realtimeerror",)),
+    (linear_re.compile(r"(?:\b|_)fal(?:\b|_)", re.I), "the word fal", ("fal",)),
+    (linear_re.compile(r"Fal[A-Z][a-z]|[a-z]Fal\b"), "a fal identifier", ("fal",)),
+    (linear_re.compile(r"\bRealtimeError\b"), "fal_client's RealtimeError", ("realtimeerror",)),
     (
         # fal's infrastructure errors: a flat body with both `detail` and `error_type`.
-        re.compile(
+        linear_re.compile(
             r"[\"']detail[\"']\s*:\s*[\"'][^\"'\n]{0,300}[\"']\s*,\s*[\"']error_type[\"']"
             r"|[\"']error_type[\"']\s*:\s*[\"'][a-z_]+[\"']\s*,\s*[\"']detail[\"']"
         ),
@@ -135,7 +160,7 @@ _WEAK_MARKERS: list[_Marker] = [
         ("error_type",),
     ),
     (
-        re.compile(
+        linear_re.compile(
             r"\b(?:image_too_small|image_too_large|audio_duration_too_long|unsupported_image_format"
             r"|content_policy_violation)\b"
         ),
@@ -143,7 +168,7 @@ _WEAK_MARKERS: list[_Marker] = [
         ("image_too", "audio_duration", "unsupported_image", "content_policy"),
     ),
     (
-        re.compile(
+        linear_re.compile(
             r"\b(?:square_hd|landscape_4_3|landscape_16_9|portrait_4_3|portrait_16_9|gateway_request_id"
             r"|queue_position|enable_safety_checker|has_nsfw_concepts)\b",
             re.I,
@@ -162,7 +187,7 @@ _WEAK_MARKERS: list[_Marker] = [
     (
         # fal's own wording for its 404s and its missing-header 401 (fal's app wrapper rewrites
         # a bare "Not Found" into "Path /x not found"; other FastAPI apps say "Not Found").
-        re.compile(
+        linear_re.compile(
             r"\bapplication \\?[\"'][^\"'\\\n]{1,100}\\?[\"'] not found"
             r"|\bpath /[^\s\"']{0,200} not found"
             r"|[\"']detail[\"']\s*:\s*[\"']authorization header is required"
@@ -177,7 +202,7 @@ _WEAK_MARKERS: list[_Marker] = [
         # fal's 422 body: a `detail` list of pydantic errors located in the request body, about a
         # field of a media model's input (any FastAPI app answers 422 about its own `username`), or
         # pointing at fal's error docs.
-        re.compile(
+        linear_re.compile(
             r"[\"']loc[\"']\s*:\s*\[\s*[\"']body[\"']\s*,\s*[\"'](?:prompt|negative_prompt|\w+_urls?"
             r"|image_size|num_images|num_inference_steps|guidance_scale|seed|aspect_ratio|duration|strength"
             r"|loras?|resolution|output_format|sync_mode|enable_safety_checker|safety_tolerance|fps"
@@ -193,7 +218,7 @@ _WEAK_MARKERS: list[_Marker] = [
 # -- is this someone else's? ---------------------------------------------------------------------------
 _VENDORS: list[_Marker] = [
     (
-        re.compile(
+        linear_re.compile(
             r"\bopenai\b|api\.openai\.com|\bsk-(?:proj-)?[a-z0-9_-]{16,}|chatgpt|\bgpt-[345]|\bdall-?e"
             r"|insufficient_quota|incorrect api key provided|\bazure\b",
             re.I,
@@ -202,18 +227,18 @@ _VENDORS: list[_Marker] = [
         ("openai", "sk-", "chatgpt", "gpt-", "dall", "insufficient_quota", "incorrect api key", "azure"),
     ),
     (
-        re.compile(r"anthropic|\bclaude\b|\bsk-ant-|overloaded_error|x-api-key", re.I),
+        linear_re.compile(r"anthropic|\bclaude\b|\bsk-ant-|overloaded_error|x-api-key", re.I),
         "Anthropic",
         ("anthropic", "claude", "sk-ant", "overloaded_error", "x-api-key"),
     ),
-    (re.compile(r"replicate|\br8_[a-z0-9]{10,}", re.I), "Replicate", ("replicate", "r8_")),
+    (linear_re.compile(r"replicate|\br8_[a-z0-9]{10,}", re.I), "Replicate", ("replicate", "r8_")),
     (
-        re.compile(r"\bstripe|api\.stripe\.com|\bcus_[a-z0-9]{6,}|\bpi_[a-z0-9]{10,}", re.I),
+        linear_re.compile(r"\bstripe|api\.stripe\.com|\bcus_[a-z0-9]{6,}|\bpi_[a-z0-9]{10,}", re.I),
         "Stripe",
         ("stripe", "cus_", "pi_"),
     ),
     (
-        re.compile(
+        linear_re.compile(
             r"botocore|boto3|amazonaws\.com|\baws\b|bedrock|\bs3\b|an error occurred \(\w+\) when calling",
             re.I,
         ),
@@ -221,7 +246,7 @@ _VENDORS: list[_Marker] = [
         ("boto", "amazonaws", "aws", "bedrock", "s3", "an error occurred ("),
     ),
     (
-        re.compile(
+        linear_re.compile(
             r"hugging ?face|\bhf_hub|\bhf\.co\b|hfhubhttperror|\bhf_[a-z0-9]{10,}|inference providers?\b"
             r"|pay-as-you go",
             re.I,
@@ -229,16 +254,16 @@ _VENDORS: list[_Marker] = [
         "Hugging Face",
         ("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you"),
     ),
-    (re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
+    (linear_re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
     (
-        re.compile(
+        linear_re.compile(
             r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com", re.I
         ),
         "Google",
         ("generativelanguage", "gemini", "vertex", "google"),
     ),
     (
-        re.compile(
+        linear_re.compile(
             r"\bgroq\b|mistral|\bcohere\b|together\.ai|api\.together|elevenlabs|stability\.ai|api\.stability"
             r"|midjourney|deepseek|perplexity|ollama|runwayml|leonardo\.ai|\brunpod\b|openrouter|\bsupabase\b"
             r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b",
@@ -268,11 +293,15 @@ _VENDORS: list[_Marker] = [
             "vercel",
         ),
     ),
-    (re.compile(r"[\"']param[\"']\s*:\s*(?:null|[\"'])", re.I), "an OpenAI-style error body", ("param",)),
+    (
+        linear_re.compile(r"[\"']param[\"']\s*:\s*(?:null|[\"'])", re.I),
+        "an OpenAI-style error body",
+        ("param",),
+    ),
     (
         # a 422 about chat-completion or voice fields: an LLM server (vLLM, Mistral, a proxy) or a
         # TTS API (ElevenLabs), not a fal model
-        re.compile(
+        linear_re.compile(
             r"[\"']loc[\"']\s*:\s*[\[(]\s*[\"']body[\"']\s*,\s*[\"'](?:messages|model|tools|tool_choice|max_tokens"
             r"|temperature|stream|response_format|input|voice_settings|voice_id|model_id)[\"']",
             re.I,
@@ -282,15 +311,15 @@ _VENDORS: list[_Marker] = [
     ),
 ]
 # A server on this machine answering (localhost, 127.0.0.1): someone's own app, unless fal is named.
-_LOCAL_SERVER = re.compile(r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0):\d{2,5}/", re.I)
+_LOCAL_SERVER = linear_re.compile(r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0):\d{2,5}/", re.I)
 # Error bodies shaped like OpenAI-compatible APIs or RFC 7807 problem details. fal's model APIs
 # answer `{"detail": ...}`, so with nothing naming fal such a body is someone else's.
-_FOREIGN_SHAPE = re.compile(
+_FOREIGN_SHAPE = linear_re.compile(
     r"[\"']error[\"']\s*:\s*\{\s*[\"'](?:message|type|code)[\"']"
     r"|[\"']title[\"']\s*:\s*[\"'][^\"']*[\"']\s*,\s*[\"']detail[\"']",
     re.I,
 )
-_FAL_STORAGE = re.compile(
+_FAL_STORAGE = linear_re.compile(
     r"(?:https?://)?storage\.googleapis\.com/(?:isolate|fal)-[\w.-]+(?:/[^\s\"'`)]*)?|\bfal-cdn(?:-v\d)?\b",
     re.I,
 )
@@ -305,8 +334,8 @@ _VENDOR_DOMAINS = (
     "googleapis.com",
     "openrouter.ai",
 )
-_VENDOR_URL = re.compile(
-    r"(?<!\S)\S*(?:huggingface|hf\.co|replicate\.com|openai\.com|anthropic\.com|amazonaws\.com|stripe\.com"
+_VENDOR_URL = linear_re.compile(
+    r"(?:^|\s)\S*(?:huggingface|hf\.co|replicate\.com|openai\.com|anthropic\.com|amazonaws\.com|stripe\.com"
     r"|googleapis\.com|openrouter\.ai)\S*",
     re.I,
 )
@@ -432,12 +461,15 @@ _GENERIC_TEXT = """
 GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
 
 
+_WORD = linear_re.compile(r"[a-z0-9_]+")
+
+
 def is_specific_message(message: str) -> bool:
     """Whether a fal message is specific enough that seeing it means the text is about fal."""
     lowered = message.lower()
     if "fal" in lowered:
         return True
-    words = [w for w in re.findall(r"[a-z0-9_]+", lowered) if len(w) >= 3 and w not in GENERIC_WORDS]
+    words = [w for w in _WORD.findall(lowered) if len(w) >= 3 and w not in GENERIC_WORDS]
     # Code-like words (TOP_UP, key_id) are rare outside the service that made them: count them twice.
     weight = sum(2 if ("_" in w or any(c.isdigit() for c in w)) and not w.isdigit() else 1 for w in words)
     return weight >= 2
@@ -445,9 +477,27 @@ def is_specific_message(message: str) -> bool:
 
 # -- weak per-category cues -------------------------------------------------------------------
 # Built-in leanings so a fal text with no entry-specific signal still goes to the right family.
-CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
-    (
-        re.compile(
+class Cue(NamedTuple):
+    """Words that lean a paste towards a category, unless they stand inside one of `unless`'s phrases."""
+
+    pattern: linear_re.Pattern
+    category: str
+    points: float
+    unless: linear_re.Pattern | None = None
+
+
+def found(pattern: linear_re.Pattern, text: str, unless: linear_re.Pattern | None = None) -> bool:
+    """`pattern` occurs in `text` outside the phrases `unless` matches (RE2 has no lookbehind)."""
+    if unless is not None:
+        text = unless.sub(" ", text)
+    return pattern.search(text) is not None
+
+
+# "type validation failed" is about a result's shape (output_format), not the input.
+_TYPE_VALIDATION = linear_re.compile(r"type validat(?:ion|ing)", re.I)
+CATEGORY_CUES: list[Cue] = [
+    Cue(
+        linear_re.compile(
             r"enotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain|name resolution"
             r"|econnrefused|econnreset|etimedout|und_err|fetch failed|certificate verify failed|connecterror"
             r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded",
@@ -456,25 +506,27 @@ CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
         "network",
         12.0,
     ),
-    (re.compile(r"websocket|wss://|/realtime|realtime", re.I), "realtime", 12.0),
-    (re.compile(r"too many requests|rate.?limit|concurren", re.I), "rate_limit", 10.0),
-    (
-        re.compile(r"content.?policy|(?<!has_)nsfw(?!_concepts)|(?<!enable_)safety.?checker|flagged", re.I),
+    Cue(linear_re.compile(r"websocket|wss://|/realtime|realtime", re.I), "realtime", 12.0),
+    Cue(linear_re.compile(r"too many requests|rate.?limit|concurren", re.I), "rate_limit", 10.0),
+    Cue(
+        linear_re.compile(r"content.?policy|nsfw|safety.?checker|flagged", re.I),
         "content_policy",
         10.0,
+        # fal's output fields and input switch, present in every successful result
+        linear_re.compile(r"has_nsfw|nsfw_concepts|enable_safety.?checker", re.I),
     ),
-    (re.compile(r"balance|billing|top.?up|locked|credits?\b|payment", re.I), "billing", 8.0),
-    (
-        re.compile(
+    Cue(linear_re.compile(r"balance|billing|top.?up|locked|credits?\b|payment", re.I), "billing", 8.0),
+    Cue(
+        linear_re.compile(
             r"time[ds]? ?out|timeout|in_queue|in_progress|webhook|stuck|aborterror|abort_err|was aborted",
             re.I,
         ),
         "queue_timeout",
         6.0,
     ),
-    (
+    Cue(
         # the client got an answer but the caller's code or schema did not expect its shape
-        re.compile(
+        linear_re.compile(
             r"type ?validation ?(?:failed|error)|invalid_type|keyerror: [\"']images|expected \w+, received"
             r"|cannot read propert(?:y|ies) of undefined",
             re.I,
@@ -482,32 +534,36 @@ CATEGORY_CUES: list[tuple[re.Pattern[str], str, float]] = [
         "output_format",
         14.0,
     ),
-    (
-        re.compile(
-            r"unprocessable|(?<!type )validat(?:ion|ing)|field required|\bloc\b|input should|not a valid"
+    Cue(
+        linear_re.compile(
+            r"unprocessable|validat(?:ion|ing)|field required|\bloc\b|input should|not a valid"
             r"|input values?\b",
             re.I,
         ),
         "validation",
         6.0,
+        _TYPE_VALIDATION,
     ),
-    (
+    Cue(
         # the error's own words say the input was rejected (fal's playground, SDK wrappers)
-        re.compile(
-            r"\berror validating\b|(?<!type )\bvalidation (?:error|failed)\b"
+        linear_re.compile(
+            r"\berror validating\b|\bvalidation (?:error|failed)\b"
             r"|\binvalid (?:input|parameters?|arguments?)\b|\bissues? with the input",
             re.I,
         ),
         "validation",
         10.0,
+        _TYPE_VALIDATION,
     ),
-    (
-        re.compile(r"upload|file_download|download|expired|data uri|(?:entity|payload) too large", re.I),
+    Cue(
+        linear_re.compile(
+            r"upload|file_download|download|expired|data uri|(?:entity|payload) too large", re.I
+        ),
         "file_url",
         6.0,
     ),
-    (re.compile(r"not found|no such", re.I), "model_not_found", 4.0),
-    (re.compile(r"\bkeys?\b|credential|unauthori", re.I), "invalid_key", 3.0),
+    Cue(linear_re.compile(r"not found|no such", re.I), "model_not_found", 4.0),
+    Cue(linear_re.compile(r"\bkeys?\b|credential|unauthori", re.I), "invalid_key", 3.0),
 ]
 STATUS_PRIOR = 8.0  # the usual meaning of a status at fal (403 billing, 422 validation...)
 STATUS_CATEGORY = {
@@ -528,8 +584,8 @@ STATUS_CATEGORY = {
 
 def category_bonus(query: str, codes: set[int]) -> dict[str, float]:
     bonus: dict[str, float] = {}
-    for pattern, category, points in CATEGORY_CUES:
-        if pattern.search(query):
+    for pattern, category, points, unless in CATEGORY_CUES:
+        if found(pattern, query, unless):
             bonus[category] = bonus.get(category, 0.0) + points
     for code in codes:
         family = STATUS_CATEGORY.get(code) or ("server_error" if code >= 500 else None)
@@ -545,13 +601,13 @@ def category_bonus(query: str, codes: set[int]) -> dict[str, float]:
 # webhook, not a missing model.
 CAUSAL_POINTS = 34.0
 
-_BEARER_IS_RIGHT = re.compile(r"mcp\.fal\.ai|fal auth login|auth0|\bjwt\b", re.I)
-_AUTH_FAILURE = re.compile(
+_BEARER_IS_RIGHT = linear_re.compile(r"mcp\.fal\.ai|fal auth login|auth0|\bjwt\b", re.I)
+_AUTH_FAILURE = linear_re.compile(
     r"unauthori[sz]ed|no user found|invalid key|authorization header format|invalid .{0,20}credentials"
     r"|authentication (?:failed|is required)|\b401\b",
     re.I,
 )
-_NO_CREDENTIALS = re.compile(
+_NO_CREDENTIALS = linear_re.compile(
     r"authorization header is required|authentication is required|missing (?:fal(?:\.ai)? )?credentials"
     r"|credentials (?:not found|are missing|missing|not set)|forg[eo]t to set"
     r"|fal_key\W{0,3}(?:environment variable |env var )?(?:is )?"
@@ -559,30 +615,31 @@ _NO_CREDENTIALS = re.compile(
     r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b",
     re.I,
 )
-_KEY_VALUE_SHOWN = re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)
-_WEBHOOK_REPORT = re.compile(
+_KEY_VALUE_SHOWN = linear_re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)
+_WEBHOOK_REPORT = linear_re.compile(
     r"webhook[^\n]{0,120}(?:(?:invalid|unexpected) status code|deliver|status code\W{0,3}[45]\d\d)"
     r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook",
     re.I,
 )
 # a refusal over who or what is shown: a safety filter's answer, even when a client calls it a
 # ValidationError / 422
-_CONTENT_REFUSAL = re.compile(
-    r"(?<!connection )(?<!connect )\brefused\b|celebrit|likeness|public figure"
+_CONTENT_REFUSAL = linear_re.compile(
+    r"\brefused\b|celebrit|likeness|public figure"
     r"|copyrighted|moderation|(?:safety|content) (?:filter|system|checker)"
     r"|sensitive content|content.?policy",
     re.I,
 )
-_NO_ANSWER = re.compile(
+_NOT_A_REFUSAL = linear_re.compile(r"connect(?:ion)? refused", re.I)
+_NO_ANSWER = linear_re.compile(
     r"econnrefused|econnreset|etimedout|enotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
     r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
     r"|name or service not known|temporary failure in name resolution|nodename nor servname"
     r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)",
     re.I,
 )
-_DETAIL_BODY = re.compile(r"[\"']detail[\"']\s*:", re.I)
-_TYPED_ERROR = re.compile(r"[\"']loc[\"']\s*:|[\"']type[\"']\s*:\s*[\"']\w+[\"']", re.I)
-_PAYLOAD_ERRORS = re.compile(r"[\"']loc[\"']\s*:", re.I)
+_DETAIL_BODY = linear_re.compile(r"[\"']detail[\"']\s*:", re.I)
+_TYPED_ERROR = linear_re.compile(r"[\"']loc[\"']\s*:|[\"']type[\"']\s*:\s*[\"']\w+[\"']", re.I)
+_PAYLOAD_ERRORS = linear_re.compile(r"[\"']loc[\"']\s*:", re.I)
 _AUTH_CODES = frozenset({401, 403})
 
 
@@ -616,7 +673,7 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     if (
         codes & {400, 422}
         and codes <= {400, 422}
-        and _CONTENT_REFUSAL.search(text)
+        and found(_CONTENT_REFUSAL, text, _NOT_A_REFUSAL)
         # a typed error (face_detection_error, less_than...) says what it is about itself
         and (not _TYPED_ERROR.search(text) or "content_policy" in lowered)
     ):

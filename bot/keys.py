@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+from bot import linear_re
 
 REDACTED = "[redacted fal key]"
 
@@ -19,50 +21,67 @@ REDACTED = "[redacted fal key]"
 _SEPARATOR = r"(?::|%3a|%253a|\\+u003a|\\+x3a|&#58;|&#x3a;)"
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # No word boundaries on purpose: a key glued to other hex or letters must still be caught.
-_KEY_IN_TEXT = re.compile(_UUID + _SEPARATOR + r"[0-9a-f]{32}", re.IGNORECASE)
+_KEY_IN_TEXT = linear_re.compile(_UUID + _SEPARATOR + r"[0-9a-f]{32}", re.IGNORECASE)
 # A secret-shaped run right after a UUID with some other separator (`%3A` decoded twice, spaces...).
-_UUID_THEN_SECRET = re.compile(_UUID + r"[^0-9a-z\s]{1,12}[0-9a-f]{32}", re.IGNORECASE)
-_FULL_KEY = re.compile(r"^" + _UUID + r":[0-9a-f]{32}$")
-_UUID_ONLY = re.compile(r"^" + _UUID + r"$", re.IGNORECASE)
-_SECRET_ONLY = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
+_UUID_THEN_SECRET = linear_re.compile(_UUID + r"[^0-9a-z\s]{1,12}[0-9a-f]{32}", re.IGNORECASE)
+_FULL_KEY = linear_re.compile(r"^" + _UUID + r":[0-9a-f]{32}$")
+_UUID_ONLY = linear_re.compile(r"^" + _UUID + r"$", re.IGNORECASE)
+_SECRET_ONLY = linear_re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
 
 # What is left to redact once real-shaped keys are gone: values of `Authorization` headers,
-# `Key <id>:<secret>` tokens and FAL_KEY-style assignments, whatever their shape. Values that are
-# already redacted or that name a variable (`$FAL_KEY`, `${...}`, `process.env...`) are kept.
-_KEEP = r"(?!\[redacted|\$|\{\{|process\.env|os\.environ|import\.meta)"
-# An assigned value worth hiding: quoted, or a bare word of 8+ characters with a digit or a colon
-# (so prose such as "FAL_KEY: not set" stays readable).
+# `Key <id>:<secret>` tokens and FAL_KEY-style assignments, whatever their shape. The patterns
+# find the candidates; `_auth_value`, `_assigned_value` and `_names_no_secret` then decide in
+# Python what the old lookaheads did (RE2 has none, which is what makes it linear-time).
+_NOT_A_SECRET = ("[redacted", "$", "{{", "process.env", "os.environ", "import.meta")
 _BARE = r"[^\s'\"`,;}\]\\]"
-_VALUE = (
-    r"(?:\"[^\"\n]*\"?|'[^'\n]*'?|`[^`\n]*`?"
-    r"|(?=" + _BARE + r"{8,})" + _BARE + r"*[0-9:]" + _BARE + r"*)"
-)
-_AUTH_HEADER = re.compile(
-    r"(?P<head>\bauthorization\\?[\"']?\s*[:=]\s*(?:[fbru]{1,2}(?=[\"'`]))?\\?[\"'`]?\s*"
-    r"(?:(?:key|bearer|basic|token)\s+)?+)"
-    + _KEEP
-    # a credential-like value: 6+ characters with a digit, colon or dot (not a word such as "used")
-    + r"(?P<value>(?=[^\s'\"`,;}\]\\]{6,})[^\s'\"`,;}\]\\]*[0-9:.][^\s'\"`,;}\]\\]*)",
+_AUTH_HEADER = linear_re.compile(
+    r"(?P<head>\bauthorization\\?[\"']?\s*[:=]\s*(?:[fbru]{1,2}[\"'`]|\\?[\"'`]?)\s*"
+    r"(?:(?:key|bearer|basic|token)\s+)?)"
+    r"(?P<value>" + _BARE + r"+)",
     re.IGNORECASE,
 )
-_KEY_TOKEN = re.compile(r"(?P<head>\bKey\s+)" + _KEEP + r"(?P<value>[^\s:'\"`\\<>]+:[^\s'\"`,;}\]\\<>]+)")
-_ASSIGNMENT = re.compile(
+_KEY_TOKEN = linear_re.compile(r"(?P<head>\bKey\s+)(?P<value>[^\s:'\"`\\<>]+:[^\s'\"`,;}\]\\<>]+)")
+_ASSIGNMENT = linear_re.compile(
     r"(?P<head>\bFAL_(?:API_)?KEY(?:_ID|_SECRET)?\\?[\"']?[ \t]*[=:][ \t]*\\?)"
-    + _KEEP
-    + r"(?P<value>"
-    + _VALUE
-    + r")",
+    r"(?P<value>\"[^\"\n]*\"?|'[^'\n]*'?|`[^`\n]*`?|" + _BARE + r"+)",
     re.IGNORECASE,
 )
 
-_PLACEHOLDER = re.compile(
+
+def _names_no_secret(value: str) -> bool:
+    """Already redacted, or a variable reference (`$FAL_KEY`, `{{...}}`, `process.env...`)."""
+    return value.lower().startswith(_NOT_A_SECRET)
+
+
+def _auth_value(value: str) -> bool:
+    """An Authorization value worth hiding: 6+ characters with a digit, colon or dot (not "used")."""
+    return len(value) >= 6 and any(ch in "0123456789:." for ch in value) and not _names_no_secret(value)
+
+
+def _assigned_value(value: str) -> bool:
+    """A FAL_KEY value worth hiding: quoted, or a bare word of 8+ characters with a digit or a colon
+    (so prose such as "FAL_KEY: not set" stays readable)."""
+    if _names_no_secret(value):
+        return False
+    if value[:1] in "\"'`":
+        return True
+    return len(value) >= 8 and any(ch in "0123456789:" for ch in value)
+
+
+def _key_token_value(value: str) -> bool:
+    return not _names_no_secret(value)
+
+
+_PLACEHOLDER = linear_re.compile(
     r"your|^fal-(?:your|x{3,}|key|api|secret|<|\{|\.\.\.)|<[^>]*>|\{[^}]*\}|\$[a-z_]|^x{3,}|x{4,}|^\*+$|\*{3,}|\.{3}|…|changeme|replace|placeholder"
     r"|^(?:key|api[-_ ]?key|fal[-_ ]?key|secret|token|null|none|undefined|test|example|dummy|todo)$"
     r"|^(?:key[-_]?id|fal[-_]key[-_]id)\s*:\s*(?:key[-_]?secret|fal[-_]key[-_]secret)$",
     re.IGNORECASE,
 )
 # `FAL_KEY=…` or `export FAL_KEY=…` pasted whole, as in a .env file or a shell line.
-_VARIABLE_PREFIX = re.compile(r"(?:export\s+)?FAL_KEY(?:_ID|_SECRET)?\s*[=:]\s*", re.IGNORECASE)
+_VARIABLE_PREFIX = linear_re.compile(r"(?:export\s+)?FAL_KEY(?:_ID|_SECRET)?\s*[=:]\s*", re.IGNORECASE)
+_HEADER_PREFIX = linear_re.compile(r"authorization\s*:\s*", re.IGNORECASE)
+_SCHEME_PREFIX = linear_re.compile(r"(bearer|key)(?:\s+|$)", re.IGNORECASE)
 _QUOTES = "\"'`\u2018\u2019\u201c\u201d"
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 
@@ -211,11 +230,11 @@ def check_key(value: str) -> KeyCheck:
             add("assignment")
             core = core[variable.end() :]
             continue
-        header = re.match(r"authorization\s*:\s*", core, re.IGNORECASE)
+        header = _HEADER_PREFIX.match(core)
         if header:
             core = core[header.end() :]
             continue
-        scheme = re.match(r"(bearer|key)(?:\s+|$)", core, re.IGNORECASE)
+        scheme = _SCHEME_PREFIX.match(core)
         if scheme and (scheme.group(1).lower() == "bearer" or scheme.end() < len(core)):
             add("bearer_scheme" if scheme.group(1).lower() == "bearer" else "scheme_in_value")
             core = core[scheme.end() :]
@@ -265,12 +284,21 @@ def key_from_env(environ: Mapping[str, str]) -> str | None:
     return None
 
 
-_REFERENCE = re.compile(
+_REFERENCE = linear_re.compile(
     r"^[\"'`]?(?:\$|\{|<|process\.env|os\.environ|os\.getenv|import\.meta|env\.|settings\.)"
 )
 
 
-def _redact_value(match: re.Match[str]) -> str:
+def _redactor(worth_hiding: Callable[[str], bool]) -> Callable[[linear_re.Match], str]:
+    def redact_value(match: linear_re.Match) -> str:
+        if not worth_hiding(match.group("value")):
+            return match.group(0)
+        return _redact_value(match)
+
+    return redact_value
+
+
+def _redact_value(match: linear_re.Match) -> str:
     value = match.group("value")
     # Variable references and placeholders (`{FAL_KEY}`, `<key_id>:<key_secret>`, YOUR_KEY) are not
     # secrets; keeping them keeps fix snippets readable. Real-shaped keys were replaced before this.
@@ -293,20 +321,20 @@ def redact(text: str) -> str:
     text = _UUID_THEN_SECRET.sub(REDACTED, text)
     lowered = text.lower()
     if "authorization" in lowered:
-        text = _AUTH_HEADER.sub(_redact_value, text)
+        text = _AUTH_HEADER.sub(_redactor(_auth_value), text)
     if "key" in lowered:
-        text = _KEY_TOKEN.sub(_redact_value, text)
+        text = _KEY_TOKEN.sub(_redactor(_key_token_value), text)
         if "fal_" in lowered:
-            text = _ASSIGNMENT.sub(_redact_value, text)
+            text = _ASSIGNMENT.sub(_redactor(_assigned_value), text)
     return text
 
 
 # A looser "complete key" inside a header or assignment: an id and a secret of plausible length.
-_LOOSE_KEY = re.compile(r"^[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{16,}$")
+_LOOSE_KEY = linear_re.compile(r"^[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{16,}$")
 
 
-_KEY_IN_LOWERED = re.compile(_UUID + _SEPARATOR + r"[0-9a-f]{32}")
-_UUID_THEN_SECRET_LOWERED = re.compile(_UUID + r"[^0-9a-z\s]{1,12}[0-9a-f]{32}")
+_KEY_IN_LOWERED = linear_re.compile(_UUID + _SEPARATOR + r"[0-9a-f]{32}")
+_UUID_THEN_SECRET_LOWERED = linear_re.compile(_UUID + r"[^0-9a-z\s]{1,12}[0-9a-f]{32}")
 
 
 def contains_key(text: str) -> bool:
@@ -326,26 +354,30 @@ def _header_and_assignment_values(text: str) -> list[str]:
     values: list[str] = []
     lowered = text.lower()
     if "authorization" in lowered:
-        values += [m.group("head").split()[-1] + " " + m.group("value") for m in _AUTH_HEADER.finditer(text)]
+        values += [
+            m.group("head").split()[-1] + " " + m.group("value")
+            for m in _AUTH_HEADER.finditer(text)
+            if _auth_value(m.group("value"))
+        ]
     if "fal_" in lowered:
-        values += [m.group("value") for m in _ASSIGNMENT.finditer(text)]
+        values += [m.group("value") for m in _ASSIGNMENT.finditer(text) if _assigned_value(m.group("value"))]
     return values
 
 
-_HEADER_LINE = re.compile(
+_HEADER_LINE = linear_re.compile(
     r"\bauthorization\\?[\"']?\s*[:=]\s*\\?(?:f?[\"'`])?(?P<value>[^\n\"'`]*)",
     re.IGNORECASE,
 )
-_ASSIGNMENT_LINE = re.compile(r"\bFAL_KEY\\?[\"']?\]?[ \t]*=[ \t]*(?P<value>[^\n]*)")
-_CREDENTIALS_LINE = re.compile(r"\bcredentials\s*:\s*(?P<value>[\"'`][^\"'`\n]*[\"'`])")
+_ASSIGNMENT_LINE = linear_re.compile(r"\bFAL_KEY\\?[\"']?\]?[ \t]*=[ \t]*(?P<value>[^\n]*)")
+_CREDENTIALS_LINE = linear_re.compile(r"\bcredentials\s*:\s*(?P<value>[\"'`][^\"'`\n]*[\"'`])")
 _SHAPE_CODES = frozenset({"no_colon", "id_only", "secret_only", "control_chars"})
 _VALUE_CODES = _SHAPE_CODES | {"bearer_scheme", "scheme_in_value", "whitespace", "quotes", "placeholder"}
-_MCP_HOST = re.compile(r"mcp\.fal\.ai", re.IGNORECASE)
+_MCP_HOST = linear_re.compile(r"mcp\.fal\.ai", re.IGNORECASE)
 # A JWT (base64url header.payload.signature; the header always starts eyJ), not `${process.env.X}`.
-_JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
+_JWT = linear_re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
 # A Bearer header carrying some other service's token (a Supabase session, a GitHub token) is not
 # the fal key sent with the wrong scheme.
-_OTHER_TOKEN = re.compile(
+_OTHER_TOKEN = linear_re.compile(
     r"supabase|anon|session|access_?token|id_?token|github|openai|\bsk-|\bhf_|ghp_", re.I
 )
 

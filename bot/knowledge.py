@@ -7,7 +7,6 @@ instead of silently weakening the matcher.
 from __future__ import annotations
 
 import importlib.util
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,8 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot import linear_re
 
 Category = Literal[
     "auth_scheme",
@@ -34,7 +35,7 @@ Category = Literal[
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_PATTERN = linear_re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # libyaml's loader is ~8x faster than the pure-Python one; this is most of the CLI's start-up.
 _YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -80,8 +81,8 @@ class Signals(_Strict):
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                linear_re.compile(pattern)
+            except linear_re.error as exc:
                 raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
         return patterns
 

@@ -11,34 +11,38 @@ import bisect
 import html
 import re
 
+from bot import linear_re
+
 MAX_INPUT_CHARS = 1_000_000
 """Longer input is cut here: a diagnosis never needs more, and it bounds time and memory."""
 
 FOCUS_BUDGET = 2400
 """Characters of error-looking lines kept for fuzzy matching (the whole text when shorter)."""
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SLACK_LINK = re.compile(r"<((?:https?|mailto|wss?)://[^|>\s]*|mailto:[^|>\s]*)(?:\|([^>]*))?>")
-_SLACK_MENTION = re.compile(r"<[@#!][^>]*>")
-_FENCE = re.compile(r"^[ \t]*```[\w+-]*[ \t]*$|```", re.MULTILINE)
-_UNICODE_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
-_HEX_ESCAPE = re.compile(r"\\+x([0-9a-fA-F]{2})")
-_SIMPLE_ESCAPE = re.compile(r"\\+([nrt\"'/\\])")
+_ANSI = linear_re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_CONTROL = linear_re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SLACK_LINK = linear_re.compile(r"<((?:https?|mailto|wss?)://[^|>\s]*|mailto:[^|>\s]*)(?:\|([^>]*))?>")
+_SLACK_MENTION = linear_re.compile(r"<[@#!][^>]*>")
+_FENCE = linear_re.compile(r"^[ \t]*```[\w+-]*[ \t]*$|```", re.MULTILINE)
+_UNICODE_ESCAPE = linear_re.compile(r"\\+u([0-9a-fA-F]{4})")
+_HEX_ESCAPE = linear_re.compile(r"\\+x([0-9a-fA-F]{2})")
+_SIMPLE_ESCAPE = linear_re.compile(r"\\+([nrt\"'/\\])")
 _ESCAPES = {"n": "\n", "r": "\n", "t": " ", '"': '"', "'": "'", "/": "/", "\\": "\\"}
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
+_SPACES = linear_re.compile("[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+_BLANK_LINES = linear_re.compile(r"\n\s*\n+")
 
 # For fuzzy comparison: volatile parts (ids, hashes, numbers, quoted file paths) become stable tokens.
-_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-_LONG_HEX = re.compile(r"\b[0-9a-f]{16,}\b")
-_LONG_NUMBER = re.compile(r"\b\d{5,}\b")
-_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:z|[+-]\d{2}:?\d{2})?\b")
-_FUZZ_NOISE = re.compile(r"[^\w\s:/.@'\"-]+")
-_FUZZ_SPACES = re.compile(r"\s+")
+_UUID = linear_re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_LONG_HEX = linear_re.compile(r"\b[0-9a-f]{16,}\b")
+_LONG_NUMBER = linear_re.compile(r"\b\d{5,}\b")
+_TIMESTAMP = linear_re.compile(
+    r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:z|[+-]\d{2}:?\d{2})?\b"
+)
+_FUZZ_NOISE = linear_re.compile(r"[^\pL\pN_\s:/.@'\"-]+")
+_FUZZ_SPACES = linear_re.compile(r"\s+")
 
 # Applied to lower-cased lines (faster than IGNORECASE on long pastes).
-_ERROR_WORDS = re.compile(
+_ERROR_WORDS = linear_re.compile(
     r"error|exception|traceback|failed|failure|fatal|detail|forbidden|unauthori[sz]ed|denied|invalid"
     r"|timed? ?out|refused|locked|not found|unprocessable|too many|rejected|unavailable|missing|cannot"
     r"|can't|status|[\"']loc[\"']|input should|should be|must be|aborted|exceeded"
@@ -46,14 +50,16 @@ _ERROR_WORDS = re.compile(
 )
 # A 4xx/5xx-looking number is only a status next to other error evidence: "step 429" or "took 512 ms"
 # in a long log is not an error line.
-_STATUS_NUMBER = re.compile(r"(?<![\d.:/-])[45]\d\d(?![\d.:/-])")
-_HTTP_CONTEXT = re.compile(r"http|code|response|returned")
-_FAL_WORDS = re.compile(r"fal[._-]|\bfal\b|falrun|@fal-ai")
+_STATUS_NUMBER = linear_re.compile(r"(?:^|[^\d.:/-])[45]\d\d(?:[^\d.:/-]|$)")
+_HTTP_CONTEXT = linear_re.compile(r"http|code|response|returned")
+_FAL_WORDS = linear_re.compile(r"fal[._-]|\bfal\b|falrun|@fal-ai")
 # The start of a log record of its own: a timestamp or a level word.
-_LOG_RECORD = re.compile(
+_LOG_RECORD = linear_re.compile(
     r"\s*(?:\[?\d{4}-\d\d-\d\d[t ]\d\d:\d\d|\[?\d\d:\d\d:\d\d\b|\[?(?:info|debug|trace|warn(?:ing)?)\b)", re.I
 )
-_BOILERPLATE = re.compile(r'^\s*(?:file "[^"]*", line \d+|at [\w.$<>]+ \(|at (?:async )?[\w./:-]+:\d+:\d+)')
+_BOILERPLATE = linear_re.compile(
+    r'^\s*(?:file "[^"]*", line \d+|at [\w.$<>]+ \(|at (?:async )?[\w./:-]+:\d+:\d+)'
+)
 
 
 def _unescape_once(text: str) -> str:

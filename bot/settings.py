@@ -6,12 +6,13 @@ README's env table is checked against this class by tests/test_docs.py.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot import linear_re
 
 DEFAULT_PROBE_URLS = (
     "https://fal.run",
@@ -64,7 +65,7 @@ class Settings(BaseSettings):
     @classmethod
     def _status_url_without_slash(cls, value: str) -> str:
         value = value.strip()
-        if re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/\S*)?", value):
+        if linear_re.compile(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/\S*)?").fullmatch(value):
             value = "https://" + value  # a bare host such as status.fal.ai
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://status.fal.ai")

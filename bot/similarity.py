@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import defaultdict
 
 from rapidfuzz import fuzz
 
-_WORD = re.compile(r"[a-z0-9_]{2,}")
+from bot import linear_re
+
+_WORD = linear_re.compile(r"[a-z0-9_]{2,}")
 COMMON_SHARE = 0.3
 """Words in more than this share of the stored texts are too common to pick candidates by."""
 

@@ -7,7 +7,6 @@ section, 150 per header, 40,000 per message text).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot import linear_re
 from bot.alerts.events import Tracked
 
 SECTION_LIMIT = 3000
@@ -51,7 +51,7 @@ class Rendered:
 
 # --- text helpers ----------------------------------------------------------------------------------
 
-_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
+_PARTIAL_ENTITY = linear_re.compile(r"&[a-z]{0,4}$")
 
 
 def escape(text: str) -> str:
@@ -238,7 +238,7 @@ def render_reply(kind: str, subject: Tracked, body: str | None) -> Rendered:
             components = _components(subject)
             head += f"\nAffected: {components}" if components else ""
     main = head + ("\n" + quote(body, BODY_LIMIT) if body and body.strip() else "")
-    plain_head = re.sub(r"[*]", "", head)
+    plain_head = head.replace("*", "")
     return Rendered(text=_plain(f"{plain_head} ({name})"), blocks=_blocks(main, [f"_{name}_"]))
 
 

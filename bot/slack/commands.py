@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
+from bot import linear_re
 from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
 from bot.slack.replies import diagnose_reply
@@ -42,10 +43,10 @@ MIN_LEVELS: dict[str, MinLevel] = {
 }
 SWITCH = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "‘": "'", "’": "'"})
-_OPTION = re.compile(r"""\s*(?P<name>[A-Za-z_]+)\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^\s"']+)\s*""")
+_OPTION = linear_re.compile(r"""\s*(?P<name>[A-Za-z_]+)\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^\s"']+)\s*""")
 
 
-_SHARE = re.compile(r"share(?:\s+|$)", re.IGNORECASE)
+_SHARE = linear_re.compile(r"share(?:\s+|$)", re.IGNORECASE)
 
 
 class OptionError(ValueError):

@@ -8,12 +8,12 @@ messages...) is ignored, or the bot would answer itself. Replies go into the thr
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
+from bot import linear_re
 from bot.keys import contains_key
 from bot.slack import blocks, home
 from bot.slack.replies import diagnose_reply, post_reply
@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 MESSAGE_CHANNEL_TYPES = ("im",)
 # Message subtypes that carry text a person wrote; everything else is ignored.
 HANDLED_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
-_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
-_LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
+_MENTION = linear_re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_LEADING_MENTION = linear_re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def is_person_message(event: dict[str, Any], bot_user_id: str | None) -> bool:

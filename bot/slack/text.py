@@ -7,9 +7,9 @@ paste pings nobody.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
+from bot import linear_re
 from bot.keys import redact
 
 ELLIPSIS = "…"
@@ -24,7 +24,7 @@ MAX_MESSAGE_TEXT = 40000
 # The top-level `text` of a message with blocks is only the notification fallback: keep it short.
 MAX_FALLBACK_TEXT = 3000
 
-_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+_PARTIAL_ENTITY = linear_re.compile(r"&[a-z]{0,3}$")
 
 
 def escape(text: str) -> str:
@@ -81,7 +81,7 @@ def age_words(seconds: float | None) -> str:
     return f"{int(seconds // 86400)} days"
 
 
-_CHANNEL_ID = re.compile(r"^[A-Z0-9]{2,30}$")
+_CHANNEL_ID = linear_re.compile(r"^[A-Z0-9]{2,30}$")
 
 
 def channel_mention(channel_id: str) -> str:

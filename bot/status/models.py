@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
+from bot import linear_re
+
 Level = Literal["operational", "maintenance", "degraded", "partial_outage", "major_outage", "unknown"]
 KnownLevel = Literal["operational", "maintenance", "degraded", "partial_outage", "major_outage"]
 Provider = Literal["instatus", "statuspage"]
@@ -304,15 +306,16 @@ def _names(value: object) -> list[str]:
     return names
 
 
-_TAG = re.compile(r"<[^>]+>")
-_BREAK = re.compile(r"<\s*(br|/p|/li)\s*/?\s*>", re.IGNORECASE)
+_TAG = linear_re.compile(r"<[^>]+>")
+_EXTRA_BREAKS = linear_re.compile(r"\n{3,}")
+_BREAK = linear_re.compile(r"<\s*(br|/p|/li)\s*/?\s*>", re.IGNORECASE)
 
 
 def plain_text(body: str) -> str:
     """Update bodies may carry HTML (<br />, links): keep only the words."""
     text = _BREAK.sub("\n", body)
     text = html.unescape(_TAG.sub("", text))
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return _EXTRA_BREAKS.sub("\n\n", text).strip()
 
 
 def _maintenance_status(raw: str, levels: _Levels) -> MaintenanceStatus:
@@ -332,7 +335,7 @@ def _incident_state(raw: str, levels: _Levels) -> bool:
     return state in RESOLVED_STATES
 
 
-_JS_DATE = re.compile(
+_JS_DATE = linear_re.compile(
     r"^\w{3} (\w{3}) (\d{1,2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT([+-]\d{4})"
 )  # "Sat Jun 11 2022 18:55:50 GMT+0000 (Coordinated Universal Time)"
 
