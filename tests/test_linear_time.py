@@ -1,0 +1,176 @@
+"""No text can stall the bot: every pattern is linear-time, and diagnosis stays fast on crafted input.
+
+Budgets are relative to a baseline measured in the same run (a one-pass scan of the same text),
+so a slow CI machine does not fail them; a backtracking pattern on a crafted 40 KB text is
+hundreds of times slower than the scan, far past the budget.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bot
+from bot import linear_re
+from bot.diagnose import Diagnoser
+from bot.knowledge import load_knowledge
+from bot.normalize import MAX_INPUT_CHARS
+from tests.support import adversarial
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _seconds(work: Callable[[], object], runs: int = 1) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _all_patterns() -> list[linear_re.Pattern]:
+    for module in pkgutil.walk_packages(bot.__path__, "bot."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    Diagnoser(load_knowledge())  # compiles the knowledge base's patterns too
+    return linear_re.compiled_patterns()
+
+
+PATTERNS = _all_patterns()
+# The baseline: one pass that matches every two characters, as many matches as any pattern can have.
+DENSE_SCAN = linear_re.compile(r"[^\n]{1,2}|\n")
+
+
+def _baseline(size: int) -> float:
+    """The dense scan over `size` characters, ASCII or not (non-ASCII text costs a little more)."""
+    texts = (adversarial.repeat("ab", size), adversarial.repeat("é.", size))
+    return max(_seconds(lambda text=text: _consume(DENSE_SCAN, text), runs=3) for text in texts)
+
+
+def _consume(pattern: linear_re.Pattern, text: str) -> None:
+    for _match in pattern.finditer(text):
+        pass  # matches are not kept: a list of a million would measure the garbage collector
+
+
+def _worst(pattern: linear_re.Pattern, text: str) -> float:
+    return max(
+        _seconds(lambda: pattern.search(text)),
+        _seconds(lambda: _consume(pattern, text)),
+        _seconds(lambda: pattern.sub("", text)),
+    )
+
+
+def test_patterns_are_collected_from_the_code_and_the_knowledge_base() -> None:
+    sources = {p.pattern for p in PATTERNS}
+    assert len(PATTERNS) > 150
+    assert any("fal" in s and "401" in s for s in sources)  # a knowledge-base pattern
+    assert any("authorization" in s for s in sources)  # keys.py's redaction
+
+
+def test_no_module_matches_user_text_with_pythons_backtracking_re() -> None:
+    """Only bot/linear_re.py may call `re` to match; everything else goes through RE2."""
+    offenders = []
+    for path in sorted((REPO / "bot").rglob("*.py")):
+        if path.name == "linear_re.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\bre\.(?:compile|search|match|fullmatch|findall|finditer|sub|subn|split)\(", line):
+                offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_lookarounds_and_backreferences_are_refused() -> None:
+    for pattern in (r"(?<!a)b", r"a(?=b)", r"(a)\1", r"(?>a+)"):
+        with pytest.raises(linear_re.error):
+            linear_re.compile(pattern)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [40_000])
+def test_every_pattern_is_linear_on_its_own_pieces_repeated(size: int) -> None:
+    slow = []
+    baseline = _baseline(size)
+    for pattern in PATTERNS:
+        for text in adversarial.crafted(pattern.pattern, size):
+            spent = _worst(pattern, text)
+            if spent > 3 * baseline + 0.005:
+                slow.append((pattern.pattern[:60], repr(text[:24]), round(spent * 1000, 1)))
+    assert slow == [], f"patterns slower than 3x a dense one-pass scan: {slow[:10]}"
+
+
+@pytest.mark.slow
+def test_the_worst_pieces_stay_linear_at_one_megabyte() -> None:
+    """1 MB is what the CLI accepts: 25 times the text may take ~25 times as long, not 625 times."""
+    slow = []
+    for unit in adversarial.KNOWN_BAD:
+        small, large = adversarial.repeat(unit, 40_000), adversarial.repeat(unit, MAX_INPUT_CHARS)
+        for pattern in PATTERNS:
+            if _worst(pattern, small) < 0.0005:
+                continue  # too quick to grow into a problem
+            ratio = _worst(pattern, large) / max(_worst(pattern, small), 1e-4)
+            if ratio > 60:
+                slow.append((pattern.pattern[:60], repr(unit), round(ratio)))
+    assert slow == []
+
+
+BASELINE_40K = _baseline(40_000)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_mixtures_of_a_patterns_pieces_stay_linear(data: st.DataObject) -> None:
+    pattern = data.draw(st.sampled_from(PATTERNS))
+    pieces = adversarial.units(pattern.pattern) or ["a"]
+    mixture = "".join(data.draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=6)))
+    text = adversarial.repeat(mixture, 40_000)
+    assert _worst(pattern, text) < 3 * BASELINE_40K + 0.005, (pattern.pattern, mixture)
+
+
+# -- the whole diagnosis -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def diagnoser() -> Diagnoser:
+    return Diagnoser(load_knowledge())
+
+
+def _typical_big_paste() -> str:
+    lines = [
+        f"2026-11-24T08:{i % 60:02d}:{(i * 7) % 60:02d}.123Z INFO worker-{i % 9} job={i * 7919} status=ok "
+        f"took=0.{i % 1000:03d}s queue=images retries={i % 3} error=null"
+        for i in range(400)
+    ]
+    lines.insert(200, "ERROR fal_client.client.FalClientHTTPError: No user found for Key ID and Secret")
+    return "\n".join(lines)[:40_000]
+
+
+@pytest.mark.slow
+def test_crafted_pastes_take_no_longer_than_a_typical_log_of_the_same_size(diagnoser: Diagnoser) -> None:
+    typical = _typical_big_paste()
+    baseline = _seconds(lambda: diagnoser.diagnose(typical), runs=3)
+    slow = {}
+    for unit in adversarial.KNOWN_BAD:
+        text = adversarial.repeat(unit, 40_000)
+        spent = _seconds(lambda text=text: diagnoser.diagnose(text))
+        if spent > 4 * baseline + 0.01:
+            slow[unit] = round(spent * 1000)
+    assert slow == {}, f"typical 40 KB log: {baseline * 1000:.0f} ms; crafted ones (ms): {slow}"
+
+
+@pytest.mark.slow
+def test_a_crafted_megabyte_is_diagnosed_in_linear_time(diagnoser: Diagnoser) -> None:
+    typical = _typical_big_paste()
+    baseline = _seconds(lambda: diagnoser.diagnose(typical), runs=3)
+    for unit in ("a.", "FAL_KEY=", "\\", "<https://", "\x1b["):
+        text = adversarial.repeat(unit, MAX_INPUT_CHARS)
+        spent = _seconds(lambda text=text: diagnoser.diagnose(text))
+        # 25 times the text: linear is ~25x the 40 KB time; quadratic would be ~600x
+        assert spent < 60 * baseline + 0.05, (unit, spent, baseline)
+        assert diagnoser.diagnose(text) is not None
