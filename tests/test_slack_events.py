@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.diagnose import Diagnoser, Diagnosis
 from bot.logging_setup import configure_logging
 from bot.slack.events import strip_bot_mention
+from bot.slack.services import FALLBACK_CHARS, services_of
 from bot.store import Subscription
 from tests.support import signing
 from tests.support.fake_slack import Call
-from tests.support.slack_harness import SlackHarness, wait_for
+from tests.support.slack_harness import SlackHarness, shared_diagnoser, wait_for
 from tests.support.status_page import FakeStatusPage
 
 LOCKED = (
@@ -179,6 +181,49 @@ def test_ack_is_fast_while_slack_answers_429(h: SlackHarness) -> None:
 
 
 # -- hygiene: pings, keys, long texts -------------------------------------------------------------
+def test_a_paste_past_slacks_message_limit_is_read_up_to_it_and_the_reply_says_so(h: SlackHarness) -> None:
+    filler = "\n".join(f"INFO step {i} ok" for i in range(6_000))
+    h.send(dm(f"{LOCKED}\n{filler}"))
+    shown = replies(h)[0].text_and_blocks()
+    assert "Exhausted balance" in shown
+    assert "too large to read in full" in shown and "first 40,000 of" in shown
+
+
+class _SlowOnLongText:
+    """The real diagnoser, held up on long texts: what a paste that outlasts the budget looks like."""
+
+    def __init__(self, diagnoser: Diagnoser, longer_than: int, delay: float):
+        self.diagnoser, self.longer_than, self.delay = diagnoser, longer_than, delay
+
+    def diagnose(self, text: str) -> Diagnosis:
+        if len(text) > self.longer_than:
+            time.sleep(self.delay)
+        return self.diagnoser.diagnose(text)
+
+
+def test_a_paste_that_outlasts_the_time_budget_is_answered_from_what_was_read(h: SlackHarness) -> None:
+    services = services_of(h.app)
+    services.diagnosis_budget = 0.5
+    services._diagnoser = _SlowOnLongText(shared_diagnoser(), longer_than=FALLBACK_CHARS, delay=2.0)
+    filler = "\n".join(f"INFO step {i} ok" for i in range(1_000))
+    started = time.monotonic()
+    h.send(dm(f"{LOCKED}\n{filler}"))
+    post = replies(h)[0]
+    assert post.at - started < 1.8  # the budget, then the short reading: not the slow one
+    shown = post.text_and_blocks()
+    assert "Exhausted balance" in shown
+    assert f"first {FALLBACK_CHARS:,} of" in shown
+
+
+def test_a_paste_too_slow_even_in_part_gets_a_clear_answer(h: SlackHarness) -> None:
+    services = services_of(h.app)
+    services.diagnosis_budget = 0.2
+    services._diagnoser = _SlowOnLongText(shared_diagnoser(), longer_than=0, delay=1.0)
+    h.send(dm(LOCKED))
+    shown = replies(h)[0].text_and_blocks()
+    assert "too large to read in time" in shown and "Paste just the error message" in shown
+
+
 def test_a_paste_with_channel_here_and_user_mentions_pings_nobody(h: SlackHarness) -> None:
     paste = f"<!channel> <!here> <@U123> fal.ai says: {LOCKED} <!everyone>"
     h.send(dm(paste))

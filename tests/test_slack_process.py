@@ -148,3 +148,27 @@ def test_the_running_bot_as_slack_drives_it(
     assert "DEBUG" in log and SECRET not in log
     database = b"".join(p.read_bytes() for p in tmp_path.glob("bot.db*"))
     assert SECRET.encode() not in database
+
+
+def test_acks_and_healthz_answer_within_a_second_while_crafted_pastes_are_read(
+    fake: FakeSlack, bots: Callable[[], SlackDrivenBot]
+) -> None:
+    """The outside attack's pastes, at Slack's 40,000-character limit, sent together: nothing waits."""
+    bot = bots()
+    crafted = ["a." * 20_000, "FAL_KEY=" * 5_000, "\\" * 40_000, "<https://" * 4_444, "fal " * 10_000]
+    slowest_ack = slowest_health = 0.0
+    for number, text in enumerate(crafted):
+        dm = signing.event("message_im.slack_docs.json", event={"text": text}, event_id=f"EvCraft{number}")
+        status, _, took = bot.send(dm)
+        assert status == 200
+        slowest_ack = max(slowest_ack, took)
+        command = signing.slash_command("status", response_url=fake.new_response_url())
+        status, _, took = bot.send(command)
+        assert status == 200
+        slowest_ack = max(slowest_ack, took)
+        started = time.monotonic()
+        assert bot.process.health(timeout=5)[0] == 200
+        slowest_health = max(slowest_health, time.monotonic() - started)
+    assert slowest_ack < 1.0 and slowest_health < 1.0
+    # every paste got its answer (each one "not a fal error" or a hint), none was dropped
+    wait_for(lambda: len(fake.calls("chat.postMessage", channel="D024BE91L")) >= len(crafted), timeout=20)

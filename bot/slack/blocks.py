@@ -344,16 +344,25 @@ def _feedback_block(entry: Entry, *, shareable: bool = False) -> ActionsBlock:
     return ActionsBlock(block_id="feedback", elements=elements)
 
 
-def diagnosis_message(diagnosis: Diagnosis, *, key_exposed: bool = False, shareable: bool = False) -> Message:
+def diagnosis_message(
+    diagnosis: Diagnosis,
+    *,
+    key_exposed: bool = False,
+    shareable: bool = False,
+    partial_read: tuple[int, int] | None = None,
+) -> Message:
     """A diagnosis reply: summary, fix steps with snippets, docs, confidence, runner-up, feedback buttons.
 
     `shareable` (the ephemeral /fal diagnose answer) adds a "Share in channel" button, which shares
-    the knowledge-base answer only, never the pasted text.
+    the knowledge-base answer only, never the pasted text. `partial_read` (characters read, in the
+    paste) says the paste was too long to read in full.
     """
     exposed = key_exposed or any(f.code == "exposed" for f in diagnosis.key_findings)
     blocks: list[Block] = []
     if exposed:
         blocks.append(section(exposed_key_warning()))
+    if partial_read is not None:
+        blocks.append(context(partial_read_note(*partial_read)))
     best = diagnosis.best
     findings = _finding_lines(diagnosis.key_findings)
     if best is None:
@@ -421,6 +430,20 @@ def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) ->
     if any(f.code == "exposed" for f in diagnosis.key_findings):
         fallback = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + fallback
     return finish(blocks, fallback)
+
+
+def partial_read_note(read: int, total: int) -> str:
+    return (
+        f"✂️ This paste was too large to read in full: this answer reads its first {read:,} of "
+        f"{total:,} characters. Paste the part with the error to get a closer look."
+    )
+
+
+def too_long_to_read(total: int) -> Message:
+    return text_message(
+        f"✂️ This paste ({total:,} characters) was too large to read in time. Paste just the error "
+        "message (the lines with the HTTP status and fal's message) and I will diagnose it."
+    )
 
 
 def usage_hint(surface: str) -> Message:

@@ -120,11 +120,12 @@ def _answer(
     elif word == "status":
         message = home.current_status(services)
     else:
-        diagnosis = services.diagnoser.diagnose(text) if text.strip() else None
+        reading = services.read_paste(text) if text.strip() else None
+        diagnosis = reading.diagnosis if reading is not None else None
         worth_saying = diagnosis is not None and (
             diagnosis.fal_related or bool(diagnosis.matches) or bool(diagnosis.key_findings)
         )
         if quiet and not worth_saying and not contains_key(text):
             return
-        message = diagnose_reply(services, text, surface=surface, diagnosis=diagnosis)
+        message = diagnose_reply(services, text, surface=surface, reading=reading)
     post_reply(services, channel, thread, message)

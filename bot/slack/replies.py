@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.diagnose import Diagnosis
 from bot.keys import contains_key
 from bot.slack import blocks
-from bot.slack.services import Services
+from bot.slack.services import Reading, Services
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def diagnose_reply(
     text: str,
     *,
     surface: str = "dm",
-    diagnosis: Diagnosis | None = None,
+    reading: Reading | None = None,
     shareable: bool = False,
 ) -> blocks.Message:
     """The reply to a pasted text: a usage hint when empty, else the rendered diagnosis.
@@ -28,8 +28,11 @@ def diagnose_reply(
     """
     if not text.strip():
         return blocks.usage_hint(surface)
+    if reading is None:
+        reading = services.read_paste(text)
+    diagnosis: Diagnosis | None = reading.diagnosis
     if diagnosis is None:
-        diagnosis = services.diagnoser.diagnose(text)
+        return blocks.too_long_to_read(reading.total_chars)
     best = diagnosis.best
     log.info(
         "diagnosed %d chars from %s: %s",
@@ -37,7 +40,10 @@ def diagnose_reply(
         surface,
         best.id if best else ("not fal" if not diagnosis.fal_related else "no match"),
     )
-    return blocks.diagnosis_message(diagnosis, key_exposed=contains_key(text), shareable=shareable)
+    read = (reading.read_chars, reading.total_chars) if reading.partial else None
+    return blocks.diagnosis_message(
+        diagnosis, key_exposed=contains_key(text), shareable=shareable, partial_read=read
+    )
 
 
 def post_reply(

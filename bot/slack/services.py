@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 
 WORKERS = 8
 WAITING_WORKERS = 32  # threads that sleep on one shared status fetch cost little
+DIAGNOSIS_WORKERS = 2  # CPU-bound: more threads than cores would only share the GIL
+SLACK_MESSAGE_LIMIT = 40_000  # Slack's own limit on a message's text: a longer paste is not a message
+DIAGNOSIS_BUDGET_SECONDS = 5.0  # per paste; reading 40 KB takes ~30 ms, so this is a safety net
+FALLBACK_CHARS = 8_000  # what is read instead when the whole paste did not fit in the budget
 
 
 class StatusSource(Protocol):
@@ -45,6 +50,19 @@ class StatusSource(Protocol):
 
 class DiagnoserLike(Protocol):
     def diagnose(self, text: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A diagnosis and how much of the paste it read (all of it, unless it was too long)."""
+
+    diagnosis: Any
+    read_chars: int
+    total_chars: int
+
+    @property
+    def partial(self) -> bool:
+        return self.read_chars < self.total_chars
 
 
 @dataclass
@@ -64,6 +82,14 @@ class Services:
             max_workers=WAITING_WORKERS, thread_name_prefix="fal-bot-slack-wait"
         )
     )
+    # Diagnosis is CPU work: its own small pool, so a burst of long pastes never holds the workers
+    # that post replies, and never the threads that acknowledge Slack's requests.
+    diagnosis_executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            max_workers=DIAGNOSIS_WORKERS, thread_name_prefix="fal-bot-diagnose"
+        )
+    )
+    diagnosis_budget: float = DIAGNOSIS_BUDGET_SECONDS
     _diagnoser: DiagnoserLike | None = None
     _diagnoser_lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: set[Future[object]] = field(default_factory=set)
@@ -77,6 +103,25 @@ class Services:
                 if self._diagnoser is None:
                     self._diagnoser = self.diagnoser_factory()
         return self._diagnoser
+
+    def read_paste(self, text: str) -> Reading:
+        """Diagnose a paste on the diagnosis pool, within `diagnosis_budget` seconds.
+
+        Text past Slack's message limit is not read. When the whole paste does not fit in the
+        budget, its first FALLBACK_CHARS characters are read instead (the slow reading finishes in
+        the background); the Reading says how much was read, and the reply says so.
+        """
+        total = len(text)
+        for limit in (SLACK_MESSAGE_LIMIT, FALLBACK_CHARS):
+            head = text[:limit]
+            future = self.diagnosis_executor.submit(self.diagnoser.diagnose, head)
+            try:
+                return Reading(future.result(timeout=self.diagnosis_budget), len(head), total)
+            except FutureTimeout:
+                log.warning(
+                    "diagnosing a %d-character paste took over %.0f s", len(head), self.diagnosis_budget
+                )
+        return Reading(None, 0, total)
 
     def submit(self, work: Callable[[], object], what: str, *, waits: bool = False) -> Future[object]:
         """Run `work` on the bounded pool (`waits=True`: the pool for work that mostly waits);
@@ -117,6 +162,7 @@ class Services:
         finished = self.wait_idle(timeout)
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.waiting_executor.shutdown(wait=False, cancel_futures=True)
+        self.diagnosis_executor.shutdown(wait=False, cancel_futures=True)
         return finished
 
 
