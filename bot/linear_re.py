@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, overload
+from typing import Any
 
 import re2  # type: ignore[import-untyped]
 from re2 import _re2
@@ -164,13 +164,13 @@ class Pattern:
         match = self._re2.Match
         while pos <= size:
             spans = match(_UNANCHORED, data, pos, size)
-            if spans[0] == _NO_SPAN:
+            start, end = spans[0]
+            if start < 0:
                 return
             yield spans
             found += 1
             if found == limit:
                 return
-            start, end = spans[0]
             if end == start:
                 # an empty match: step one character on (a UTF-8 lead byte and its continuations)
                 end += 1
@@ -197,27 +197,30 @@ class Pattern:
                 found.append(tuple("" if s < 0 else piece(s, e) for s, e in spans[1:]))
         return found
 
-    @overload
-    def subn(self, repl: str, text: str, count: int = 0) -> tuple[str, int]: ...
-    @overload
-    def subn(self, repl: Callable[[Match], str], text: str, count: int = 0) -> tuple[str, int]: ...
     def subn(self, repl: str | Callable[[Match], str], text: str, count: int = 0) -> tuple[str, int]:
         if isinstance(repl, str) and "\\" in repl:
             result, made = self._compiled.subn(repl, text, count)  # group references: rare, slow path
             return str(result), int(made)
+        # Built from byte slices and decoded once: the per-match work is one call into RE2.
         subject = _Subject(text)
-        pieces: list[str] = []
+        data = subject.data
+        constant = repl.encode("utf-8", "replace") if isinstance(repl, str) else None
+        pieces: list[bytes] = []
         last = made = 0
         for spans in self._scan(subject, count):
             start, end = spans[0]
-            pieces.append(subject.piece(last, start))
-            pieces.append(repl if isinstance(repl, str) else repl(Match(self, subject, spans)))
+            pieces.append(data[last:start])
+            if constant is not None:
+                pieces.append(constant)
+            else:
+                assert callable(repl)
+                pieces.append(repl(Match(self, subject, spans)).encode("utf-8", "replace"))
             last = end
             made += 1
         if not made:
             return text, 0
-        pieces.append(subject.piece(last, len(subject.data)))
-        return "".join(pieces), made
+        pieces.append(data[last:])
+        return b"".join(pieces).decode("utf-8", "replace"), made
 
     def sub(self, repl: str | Callable[[Match], str], text: str, count: int = 0) -> str:
         return self.subn(repl, text, count)[0]

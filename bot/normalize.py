@@ -20,7 +20,9 @@ FOCUS_BUDGET = 2400
 """Characters of error-looking lines kept for fuzzy matching (the whole text when shorter)."""
 
 _ANSI = linear_re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROL = linear_re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters become spaces: a translation table, not a regex, so a paste made of them costs
+# no more than any other text.
+_CONTROL_TO_SPACE = {code: " " for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
 _SLACK_LINK = linear_re.compile(r"<((?:https?|mailto|wss?)://[^|>\s]*|mailto:[^|>\s]*)(?:\|([^>]*))?>")
 _SLACK_MENTION = linear_re.compile(r"<[@#!][^>]*>")
 _FENCE = linear_re.compile(r"^[ \t]*```[\w+-]*[ \t]*$|```", re.MULTILINE)
@@ -28,7 +30,10 @@ _UNICODE_ESCAPE = linear_re.compile(r"\\+u([0-9a-fA-F]{4})")
 _HEX_ESCAPE = linear_re.compile(r"\\+x([0-9a-fA-F]{2})")
 _SIMPLE_ESCAPE = linear_re.compile(r"\\+([nrt\"'/\\])")
 _ESCAPES = {"n": "\n", "r": "\n", "t": " ", '"': '"', "'": "'", "/": "/", "\\": "\\"}
-_SPACES = linear_re.compile("[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+# Runs of spacing to collapse into one space. A lone " " already is one: not matching it keeps
+# ordinary text (a match every few characters) cheap.
+_SPACING = "[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]"
+_SPACES = linear_re.compile(f"{_SPACING}{{2,}}|[\t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
 _BLANK_LINES = linear_re.compile(r"\n\s*\n+")
 
 # For fuzzy comparison: volatile parts (ids, hashes, numbers, quoted file paths) become stable tokens.
@@ -39,7 +44,7 @@ _TIMESTAMP = linear_re.compile(
     r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:z|[+-]\d{2}:?\d{2})?\b"
 )
 _FUZZ_NOISE = linear_re.compile(r"[^\pL\pN_\s:/.@'\"-]+")
-_FUZZ_SPACES = linear_re.compile(r"\s+")
+_FUZZ_SPACES = linear_re.compile(r"\s{2,}|[\t\n\r\f\v]")
 
 # Applied to lower-cased lines (faster than IGNORECASE on long pastes).
 _ERROR_WORDS = linear_re.compile(
@@ -94,7 +99,7 @@ def normalize(text: str) -> str:
                 break
             text = unescaped
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub(" ", text)
+    text = text.translate(_CONTROL_TO_SPACE)
     text = text.replace("`", " ")
     text = _SPACES.sub(" ", text)
     text = _BLANK_LINES.sub("\n", text)
