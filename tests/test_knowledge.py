@@ -149,6 +149,18 @@ def test_lint_names_a_missing_required_field(tmp_path: Path) -> None:
     assert "test-locked.yml: category:" in result.stdout
 
 
+@pytest.mark.parametrize("pattern", [r"(?<![a-z])fal(?!se)", r"(fal)\1", r"(?>fal)+"])
+def test_lint_refuses_a_pattern_that_could_backtrack(tmp_path: Path, pattern: str) -> None:
+    """Entry patterns run on every paste: only what RE2 runs in linear time is allowed."""
+    broken = LOCKED.replace(
+        '  messages: ["User is locked. Reason: Exhausted balance"]',
+        f'  messages: ["User is locked. Reason: Exhausted balance"]\n  patterns: [\'{pattern}\']',
+    )
+    result = lint(write_kb(tmp_path / "kb", **{"test-locked": broken, "test-unknown-key": UNKNOWN_KEY}))
+    assert result.returncode == 1
+    assert "test-locked.yml: signals.patterns" in result.stdout and "does not compile" in result.stdout
+
+
 def test_lint_reports_an_example_that_ranks_another_entry(tmp_path: Path) -> None:
     # The second example of the "locked" entry is really the unknown-key error.
     second_example = LOCKED.splitlines()[12]
