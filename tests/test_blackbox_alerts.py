@@ -26,7 +26,7 @@ from tests.support.loopback import LoopbackServer, Request, Response
 
 pytestmark = pytest.mark.slow
 
-SLACK_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "slack"
+SLACK_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "slack"
 FORM = "application/x-www-form-urlencoded"
 
 

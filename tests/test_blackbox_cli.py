@@ -21,7 +21,7 @@ import pytest
 from tests.support.blackbox import KEY, KEY_ID, KEY_SECRET, clean_env, free_port, no_traceback, run_cli
 from tests.support.loopback import LoopbackServer, Request, Response
 
-STATUS_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "status"
+STATUS_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "status"
 CATEGORIES = {
     "auth_scheme", "invalid_key", "missing_key", "billing", "validation", "content_policy",
     "queue_timeout", "rate_limit", "realtime", "file_url", "model_not_found", "server_error",

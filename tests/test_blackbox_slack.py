@@ -38,7 +38,7 @@ from tests.support.loopback import LoopbackServer, Request, Response
 
 pytestmark = pytest.mark.slow
 
-SLACK_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "slack"
+SLACK_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "slack"
 LOCKED = '403 Forbidden from queue.fal.run: {"detail": "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."}'
 NO_USER = "fal_client.client.FalClientHTTPError: No user found for Key ID and Secret"
 PINGS = ("<!channel>", "<!here>", "<@U123>", "<!everyone>")

@@ -1,6 +1,6 @@
 """app_manifest.yml: valid for Slack, in step with the listeners, and asking for no scope it does not use.
 
-Slack's schema (../shared/fixtures/slack/manifest.schema.1.0.0.json) checks the structure only, not
+Slack's schema (tests/fixtures/slack/manifest.schema.1.0.0.json) checks the structure only, not
 event or scope names, so those are checked here against what create_app really registers.
 """
 

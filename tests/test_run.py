@@ -2,7 +2,7 @@
 
 The process talks to loopback fakes only: Slack's Web API (tests/support/fake_slack.py) through
 SLACK_API_URL and a status page through FAL_STATUS_URL. Requests are signed exactly as Slack signs
-them, built from the fixtures in ../shared/fixtures/slack/.
+them, built from the fixtures in tests/fixtures/slack/.
 """
 
 from __future__ import annotations

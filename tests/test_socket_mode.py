@@ -2,7 +2,7 @@
 
 The fake Web API (tests/support/fake_slack.py) answers `apps.connections.open` with a ws:// URL on
 a loopback WebSocket server (the `websockets` package) that plays Slack's side: a `hello` frame,
-then a real slash-command envelope from ../shared/fixtures/slack/socket_mode_envelopes.bolt_tests.jsonl;
+then a real slash-command envelope from tests/fixtures/slack/socket_mode_envelopes.bolt_tests.jsonl;
 the test checks the acknowledgement envelope comes back over the socket, that /healthz works in
 this mode, and that SIGTERM stops the process in time.
 """

@@ -1,4 +1,4 @@
-"""The parsers and the level table, on the real payloads in ../shared/fixtures/status/ (no network)."""
+"""The parsers and the level table, on the real payloads in tests/fixtures/status/ (no network)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Build correctly signed Slack requests from the real payloads in ../shared/fixtures/slack/.
+"""Build correctly signed Slack requests from the real payloads in tests/fixtures/slack/.
 
 Slack signs `v0:{timestamp}:{raw body}` with HMAC-SHA256 and the app's signing secret. These
 helpers take a fixture, override the fields a test cares about, and return the exact body bytes
@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
-SLACK_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack"
+SLACK_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-1111-2222-fakebottoken"

@@ -33,7 +33,7 @@ from tests.support.loopback import LoopbackServer, Request, Response
 
 Flavour = Literal["instatus", "statuspage"]
 
-# The level each real summary page in ../shared/fixtures/status/ must read as.
+# The level each real summary page in tests/fixtures/status/ must read as.
 EXPECTED_LEVEL = {
     "instatus_summary_docsample.json": "major_outage",
     "statuspage_summary_cloudamqp_maintenance_in_progress.json": "maintenance",
