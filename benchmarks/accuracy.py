@@ -25,8 +25,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.diagnose import Diagnoser  # noqa: E402
-from bot.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
+from bot.diagnosis import (  # noqa: E402
+    Diagnoser,
+    KnowledgeBase,
+    load_knowledge,
+)
 
 EVAL_FILE = ROOT / "tests" / "data" / "eval_pastes.yml"
 

@@ -43,7 +43,7 @@ FAL_ERRORS = [
 def typical_pastes(count: int) -> list[str]:
     """Knowledge-base examples and not_examples (real pastes, a few hundred characters each)."""
     sys.path.insert(0, str(ROOT))
-    from bot.knowledge import load_knowledge
+    from bot.diagnosis import load_knowledge
 
     texts = [ex.text for entry in load_knowledge() for ex in (*entry.examples, *entry.not_examples)]
     texts += FAL_ERRORS
@@ -121,8 +121,7 @@ def startup_ms(args: list[str], runs: int = 5) -> float:
 def in_process_peak_mb() -> tuple[float, float]:
     """(tracemalloc peak MB building the Diagnoser, peak MB diagnosing one 40 KB paste)."""
     sys.path.insert(0, str(ROOT))
-    from bot.diagnose import Diagnoser
-    from bot.knowledge import load_knowledge
+    from bot.diagnosis import Diagnoser, load_knowledge
 
     tracemalloc.start()
     diagnoser = Diagnoser(load_knowledge())

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.diagnose import Diagnosis, Match
+from bot.diagnosis import Diagnosis, Match, load_knowledge
 from bot.keys import KeyFinding, check_key
-from bot.knowledge import load_knowledge
 from bot.slack import blocks
 from bot.slack.text import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, code_block, escape, slack_date, user_text
 from bot.status.models import Incident, StatusSnapshot, parse_instatus, parse_statuspage, unknown_snapshot

@@ -12,10 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.diagnose import Diagnoser, Diagnosis
-from bot.evidence import is_specific_message, status_codes
-from bot.knowledge import load_knowledge
-from bot.normalize import focus, normalize
+from bot.diagnosis import Diagnoser, Diagnosis, load_knowledge
+from bot.diagnosis.evidence import is_specific_message, status_codes
+from bot.diagnosis.normalize import focus, normalize
 
 KEY_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 SECRET = "0123456789abcdef0123456789ab4e5f"
@@ -350,7 +349,7 @@ def test_fal_messages_match_whole_words_only(diagnoser: Diagnoser) -> None:
 
 def test_regex_prefilter_never_hides_a_match() -> None:
     """Literals taken from entry regexes are a safe prefilter: any match contains them all."""
-    from bot.diagnose import _required_literals
+    from bot.diagnosis.diagnose import _required_literals
 
     assert _required_literals(r"user is locked\.?\s*reason:\s*admin lock") == (
         "user is locked",
@@ -382,7 +381,7 @@ def test_statuses_at_the_end_of_a_message(text: str, code: int) -> None:
 
 
 def test_display_score_keeps_order_and_stays_within_0_100() -> None:
-    from bot.diagnose import display_score
+    from bot.diagnosis.diagnose import display_score
 
     raws = [0.0, 10.0, 36.0, 79.9, 80.0, 95.0, 120.0, 180.0, 1000.0]
     shown = [display_score(raw) for raw in raws]

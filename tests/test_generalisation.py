@@ -18,9 +18,8 @@ import pytest
 import yaml
 from rapidfuzz import fuzz
 
-from bot.diagnose import Diagnoser
-from bot.knowledge import CATEGORIES, load_knowledge
-from bot.normalize import fuzz_text, normalize
+from bot.diagnosis import CATEGORIES, Diagnoser, load_knowledge
+from bot.diagnosis.normalize import fuzz_text, normalize
 
 EVAL_FILE = Path(__file__).parent / "data" / "eval_pastes.yml"
 FAL_FLOOR = 0.85

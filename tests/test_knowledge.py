@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.diagnose import Diagnoser
-from bot.knowledge import KnowledgeBase, default_knowledge_dir, read_entries
+from bot.diagnosis import Diagnoser, KnowledgeBase, default_knowledge_dir, read_entries
 
 FAL_BOT = Path(sys.executable).with_name("fal-bot")
 ENTRIES, LOAD_PROBLEMS = read_entries(default_knowledge_dir())
@@ -49,7 +48,7 @@ def test_the_shipped_knowledge_base_loads_without_problems() -> None:
 
 
 def test_every_category_is_covered() -> None:
-    from bot.knowledge import CATEGORIES
+    from bot.diagnosis import CATEGORIES
 
     assert {entry.category for entry in ENTRIES} == set(CATEGORIES)
 
@@ -154,7 +153,7 @@ def test_lint_refuses_a_pattern_that_could_backtrack(tmp_path: Path, pattern: st
     """Entry patterns run on every paste: only what RE2 runs in linear time is allowed."""
     broken = LOCKED.replace(
         '  messages: ["User is locked. Reason: Exhausted balance"]',
-        f'  messages: ["User is locked. Reason: Exhausted balance"]\n  patterns: [\'{pattern}\']',
+        f"  messages: [\"User is locked. Reason: Exhausted balance\"]\n  patterns: ['{pattern}']",
     )
     result = lint(write_kb(tmp_path / "kb", **{"test-locked": broken, "test-unknown-key": UNKNOWN_KEY}))
     assert result.returncode == 1

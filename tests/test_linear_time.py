@@ -20,9 +20,8 @@ from hypothesis import strategies as st
 
 import bot
 from bot import linear_re
-from bot.diagnose import Diagnoser
-from bot.knowledge import load_knowledge
-from bot.normalize import MAX_INPUT_CHARS
+from bot.diagnosis import Diagnoser, load_knowledge
+from bot.diagnosis.normalize import MAX_INPUT_CHARS
 from tests.support import adversarial
 
 REPO = Path(__file__).resolve().parent.parent

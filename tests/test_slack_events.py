@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.diagnose import Diagnoser, Diagnosis
+from bot.diagnosis import Diagnoser, Diagnosis
 from bot.logging_setup import configure_logging
 from bot.slack.events import strip_bot_mention
 from bot.slack.services import FALLBACK_CHARS, services_of

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cli.textio import output, read_stdin_text
 
 if TYPE_CHECKING:
-    from bot.diagnose import Diagnoser, Diagnosis
+    from bot.diagnosis import Diagnoser, Diagnosis
 
 MAX_TEXT_BYTES = 1_000_000
 
@@ -34,15 +34,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def load_diagnoser() -> Diagnoser:
     """The Diagnoser over the configured knowledge base (FAL_BOT_KNOWLEDGE_DIR or the packaged one)."""
-    from bot.diagnose import Diagnoser
-    from bot.knowledge import load_knowledge
+    from bot.diagnosis import Diagnoser, load_knowledge
     from bot.settings import load_settings
 
     return Diagnoser(load_knowledge(load_settings().fal_bot_knowledge_dir))
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.knowledge import KnowledgeError
+    from bot.diagnosis import KnowledgeError
     from bot.settings import SettingsError
 
     try:

@@ -1,6 +1,6 @@
 """`fal-bot kb lint`: validate every knowledge entry and check that the matcher agrees with it.
 
-Besides the schema (bot.knowledge.read_entries), each entry's examples must rank that entry first,
+Besides the schema (bot.diagnosis.read_entries), each entry's examples must rank that entry first,
 each declined not_example must get no match, and a `declined: false` not_example must not rank
 that entry first. Problems name the file and field, e.g.
 `billing-account-locked.yml: examples.2: ranks invalid-key-unknown first`.
@@ -40,8 +40,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def lint_problems(directory: Path) -> tuple[int, int, list[str]]:
     """(entries, texts checked, problems as 'file: field: message')."""
-    from bot.diagnose import Diagnoser
-    from bot.knowledge import KnowledgeBase, read_entries
+    from bot.diagnosis import Diagnoser, KnowledgeBase, read_entries
 
     entries, load_problems = read_entries(directory)
     problems = [str(problem) for problem in load_problems]
@@ -81,7 +80,7 @@ def lint_problems(directory: Path) -> tuple[int, int, list[str]]:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    from bot.knowledge import default_knowledge_dir
+    from bot.diagnosis import default_knowledge_dir
     from bot.settings import SettingsError, load_settings
 
     directory = args.directory

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.knowledge import ID_PATTERN
+from bot.diagnosis import ID_PATTERN
 from bot.slack import blocks
 from bot.slack.services import Services, request_team_id, services_of
 

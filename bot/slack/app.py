@@ -141,8 +141,7 @@ def _default_monitor(settings: Settings) -> StatusSource:
 
 def _default_diagnoser_factory(settings: Settings) -> Callable[[], DiagnoserLike]:
     def build() -> DiagnoserLike:
-        from bot.diagnose import Diagnoser
-        from bot.knowledge import load_knowledge
+        from bot.diagnosis import Diagnoser, load_knowledge
 
         return Diagnoser(load_knowledge(settings.fal_bot_knowledge_dir))
 

@@ -25,9 +25,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.diagnose import Diagnosis
+from bot.diagnosis import Diagnosis, Entry
 from bot.keys import KeyCheck, KeyFinding
-from bot.knowledge import Entry
 from bot.slack.text import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,

@@ -6,7 +6,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot.diagnose import Diagnosis
+from bot.diagnosis import Diagnosis
 from bot.keys import contains_key
 from bot.slack import blocks
 from bot.slack.services import Reading, Services

@@ -17,8 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from slack_bolt import App
 
-from bot.diagnose import Diagnoser
-from bot.knowledge import load_knowledge
+from bot.diagnosis import Diagnoser, load_knowledge
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.services import services_of

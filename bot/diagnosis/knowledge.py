@@ -189,7 +189,7 @@ def default_knowledge_dir() -> Path:
         for location in spec.submodule_search_locations:
             if any(Path(location).glob("*.yml")):
                 return Path(location)
-    return Path(__file__).resolve().parent.parent / "knowledge"
+    return Path(__file__).resolve().parents[2] / "knowledge"
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

@@ -30,12 +30,12 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from bot import evidence as ev
 from bot import linear_re
+from bot.diagnosis import evidence as ev
+from bot.diagnosis.knowledge import Entry, KnowledgeBase
+from bot.diagnosis.normalize import FOCUS_BUDGET, MAX_INPUT_CHARS, Lines, focus, fuzz_text, normalize
+from bot.diagnosis.similarity import TextIndex
 from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, redact
-from bot.knowledge import Entry, KnowledgeBase
-from bot.normalize import FOCUS_BUDGET, MAX_INPUT_CHARS, Lines, focus, fuzz_text, normalize
-from bot.similarity import TextIndex
 
 _log = logging.getLogger(__name__)
 
