@@ -50,14 +50,12 @@ FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
 SHARE_DIAGNOSIS = "share_diagnosis"
 ROTATE_URL = "https://fal.ai/dashboard/keys"
-STATUS_PAGE_URL = "https://status.fal.ai"
 DOCS_URL = "https://docs.fal.ai"
 SUBSCRIBE_SYNTAX = (
     '/fal subscribe [min=degraded|partial|major] [maintenance=on|off] [components="Queue API, Realtime"]'
 )
 MIN_WORDS = {"degraded": "degraded", "partial_outage": "partial outage", "major_outage": "major outage"}
 MAX_HOME_BLOCKS = 100  # a home tab allows 100 blocks
-MIN_OPTION = {"degraded": "degraded", "partial_outage": "partial", "major_outage": "major"}
 
 
 @dataclass(frozen=True)

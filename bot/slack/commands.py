@@ -27,7 +27,6 @@ from bot.store import MinLevel, Subscription
 log = logging.getLogger(__name__)
 
 COMMAND = "/fal"
-SUBCOMMANDS = ("status", "diagnose", "key", "subscribe", "unsubscribe", "help")
 # Slack errors that mean the bot cannot post in the channel at all.
 CANNOT_POST = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 STATUS_GRACE_SECONDS = 2.0

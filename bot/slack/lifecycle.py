@@ -24,13 +24,6 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 ARCHIVE_MESSAGE_SUBTYPES = frozenset({"channel_archive", "group_archive"})
-LIFECYCLE_EVENTS = (
-    "app_uninstalled",
-    "tokens_revoked",
-    "channel_archive",
-    "group_archive",
-    "member_left_channel",
-)
 
 
 def stop_team(store: Store, team_id: str, reason: str) -> None:
