@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
 from bot.store import Store
+from bot.token_watch import TOKEN_ERRORS, TokenWatch
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -42,8 +43,6 @@ STARTUP_RETRY_SECONDS = 20.0
 AUTH_TEST_TIMEOUT_SECONDS = 5
 # Exit within 10 s of SIGTERM (Docker's default grace period) with a margin for interpreter exit.
 SHUTDOWN_BUDGET_SECONDS = 8.5
-# How often a running bot re-checks its token, so /healthz notices an uninstall or revocation.
-AUTH_RECHECK_SECONDS = 300.0
 # How long Socket Mode may stay disconnected (it reconnects by itself) before /healthz says 503.
 SOCKET_DOWN_GRACE_SECONDS = 60.0
 
@@ -54,17 +53,6 @@ APPS_PAGE = "api.slack.com/apps → your app"
 BOT_TOKEN_WHERE = f"{APPS_PAGE} → OAuth & Permissions → Bot User OAuth Token (install the app first)"
 APP_TOKEN_WHERE = f"{APPS_PAGE} → Basic Information → App-Level Tokens, with scope connections:write"
 SIGNING_SECRET_WHERE = f"{APPS_PAGE} → Basic Information → App Credentials → Signing Secret"
-
-# auth.test / apps.connections.open errors that mean the token itself is wrong or dead.
-TOKEN_ERRORS = {
-    "invalid_auth": "Slack does not recognise it",
-    "not_authed": "Slack received no token",
-    "token_revoked": "it was revoked (or the app was uninstalled)",
-    "account_inactive": "the app was uninstalled or its workspace or user deactivated",
-    "token_expired": "it has expired (turn off token rotation or refresh it)",
-    "not_allowed_token_type": "it is the wrong kind of token",
-    "invalid_token": "Slack does not recognise it",
-}
 
 # Prefixes worth naming when someone puts the wrong kind of token in a variable (never more).
 KNOWN_PREFIXES = ("xoxb-", "xapp-", "xoxp-", "xoxe-", "xoxa-", "xoxc-", "xoxd-")
@@ -269,55 +257,14 @@ def verify_app_token(
     )
 
 
-class AuthWatch:
-    """Re-checks the bot token now and then, so /healthz turns 503 once the app is uninstalled or
-    its token revoked. Network trouble never counts as revoked."""
-
-    def __init__(self, client: WebClient, interval: float = AUTH_RECHECK_SECONDS):
-        self.client = client
-        self.interval = interval
-        self.problem: str | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="auth-watch", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def mark_revoked(self, reason: str) -> None:
-        """For listeners that learn it first (app_uninstalled, tokens_revoked)."""
-        self.problem = f"Slack token no longer valid ({reason})"
-
-    def check(self) -> str | None:
-        return self.problem
-
-    def check_once(self) -> None:
-        try:
-            self.client.auth_test()
-        except SlackApiError as exc:
-            error = str(exc.response.get("error") or "") if exc.response is not None else ""
-            if error in TOKEN_ERRORS:
-                self.mark_revoked(error)
-                log.error(
-                    "Slack now refuses SLACK_BOT_TOKEN (%s): reinstall the app or replace the token", error
-                )
-            return
-        except Exception as exc:
-            log.info("token re-check skipped: Slack unreachable (%s)", _describe(exc))
-            return
-        self.problem = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.check_once()
+# The token watch lives beside the alert sender, which asks it to confirm a refusal.
+AuthWatch = TokenWatch
 
 
 def installed(store: Store, team_id: str) -> Callable[[], str | None]:
-    """The workspace still has the app: app_uninstalled / tokens_revoked (bot.slack.lifecycle) or a
-    dead-token answer to the alert sender stop the team in the store; a start with a working token
-    lifts that again (bot.alerts.sender)."""
+    """The workspace still has the app: app_uninstalled / tokens_revoked (bot.slack.lifecycle) stop
+    the team in the store; a start with a working token lifts that again (bot.alerts.sender). A token
+    error answered to the alert sender does not: it is confirmed and watched by `AuthWatch`."""
 
     def check() -> str | None:
         if not team_id or store.team_sending_enabled(team_id):
@@ -479,10 +426,12 @@ def build_runtime(
         app = create_app(settings, client=client, store=store, monitor=monitor)
     except Exception as exc:  # Bolt's own auth.test failed between our check and now
         raise StartupError(f"could not start the Slack app: {_describe(exc)}", EXIT_UNAVAILABLE) from None
-    alerts = AlertService(settings=settings, store=store, client=client, monitor=monitor)
+    auth_watch = AuthWatch(WebClient(token=tokens.bot_token, base_url=settings.slack_api_url, timeout=10))
+    alerts = AlertService(
+        settings=settings, store=store, client=client, monitor=monitor, token_watch=auth_watch
+    )
 
     started_at = time.monotonic()
-    auth_watch = AuthWatch(WebClient(token=tokens.bot_token, base_url=settings.slack_api_url, timeout=10))
     health = Health(
         monitor,
         {

@@ -19,6 +19,7 @@ from bot.alerts.sender import DEFAULT_WORKERS, AlertSender, sender_client
 from bot.settings import Settings
 from bot.status.models import StatusSnapshot
 from bot.store import Store
+from bot.token_watch import TokenWatch
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class AlertService:
         client: WebClient,
         monitor: SnapshotSource | None,
         workers: int = DEFAULT_WORKERS,
+        token_watch: TokenWatch | None = None,
     ):
         self.settings = settings
         self.store = store
@@ -52,7 +54,7 @@ class AlertService:
             poll_seconds=settings.fal_bot_poll_seconds,
         )
         # Its own client: the app's client sleeps on 429, the sender reschedules instead.
-        self.sender = AlertSender(store, sender_client(client), workers=workers)
+        self.sender = AlertSender(store, sender_client(client), workers=workers, token_watch=token_watch)
         self.outbox = Outbox(store)
         self._started = False
         self._stopping = threading.Event()

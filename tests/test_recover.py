@@ -1,0 +1,132 @@
+"""fal-bot recovers by itself: a token Slack refuses once, a refused token that works again, and the
+database going away under it. The real `fal-bot run --mode http` process against the loopback fake
+Slack and a scripted status page, with real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.alerts.sender import METADATA_EVENT_TYPE
+from bot.store import Store
+from tests.support.fake_slack import FakeSlack
+from tests.support.loopback import LoopbackServer
+from tests.support.process import BotProcess, bot_env
+from tests.support.signing import SlackSender, slash_command
+from tests.support.status_page import FakeStatusPage
+
+pytestmark = pytest.mark.slow
+
+TEAM = "T111"
+CHANNEL = "C111"
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack(team_id=TEAM) as server:
+        yield server
+
+
+@pytest.fixture
+def page(loopback: type[LoopbackServer]) -> FakeStatusPage:
+    return FakeStatusPage(loopback, flavour="statuspage")
+
+
+@pytest.fixture
+def bot(fake: FakeSlack, page: FakeStatusPage, tmp_path: Path) -> Iterator[BotProcess]:
+    env = bot_env(fake, tmp_path / "bot.db", page.url, LOG_LEVEL="INFO")
+    with BotProcess(env, "--mode", "http") as process:
+        yield process.wait_until_serving(healthy=True)
+
+
+def subscribe(fake: FakeSlack, bot: BotProcess) -> None:
+    sender = SlackSender(bot.events_url)
+    try:
+        request = slash_command(
+            "subscribe", response_url=fake.new_response_url(), team_id=TEAM, channel_id=CHANNEL
+        )
+        assert sender.send(request).status_code == 200
+    finally:
+        sender.close()
+    store = Store(bot.db)
+    try:
+        wait_until(lambda: store.subscription(TEAM, CHANNEL) is not None, what="subscription stored")
+    finally:
+        store.close()
+    wait_until(lambda: fake.ok_calls("chat.postMessage", channel=CHANNEL), what="subscribe confirmation")
+
+
+def alerts(fake: FakeSlack) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in fake.messages(CHANNEL)
+        if (m.get("metadata") or {}).get("event_type") == METADATA_EVENT_TYPE and "thread_ts" not in m
+    ]
+
+
+def replies(fake: FakeSlack, parent_ts: str) -> list[dict[str, Any]]:
+    return [m for m in fake.messages(CHANNEL) if m.get("thread_ts") == parent_ts]
+
+
+def outbox_statuses(db: Path) -> list[str]:
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return [row[0] for row in conn.execute("SELECT status FROM alert_outbox ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def test_one_invalid_auth_is_confirmed_and_the_alert_still_arrives(
+    fake: FakeSlack, page: FakeStatusPage, bot: BotProcess
+) -> None:
+    subscribe(fake, bot)
+    fake.fail("chat.postMessage", "invalid_auth", channel=CHANNEL, times=1)
+    page.open_incident(id="inc1", name="Queue API slow", impact="major_outage")
+    wait_until(lambda: alerts(fake), what="the alert, after one invalid_auth")
+    assert [c.answer.get("error") for c in fake.calls("chat.postMessage", channel=CHANNEL)][1:] == [
+        "invalid_auth",
+        None,
+    ]
+    assert fake.calls("auth.test")  # confirmed, not believed
+    status, body = bot.health()
+    assert status == 200, body
+    page.resolve("inc1")
+    wait_until(lambda: replies(fake, alerts(fake)[0]["ts"]), what="the resolution")
+    assert len(alerts(fake)) == 1
+    assert "dropped" not in outbox_statuses(bot.db)
+
+
+def test_a_refused_token_holds_alerts_and_sends_them_once_it_works_again(
+    fake: FakeSlack, page: FakeStatusPage, bot: BotProcess
+) -> None:
+    subscribe(fake, bot)
+    fake.fail("chat.postMessage", "invalid_auth", times=None)
+    fake.fail("auth.test", "token_revoked", times=None)
+    page.open_incident(id="inc1", name="Queue API slow", impact="major_outage")
+    wait_until(lambda: bot.health()[0] == 503, what="/healthz 503 while Slack refuses the token")
+    assert "token_revoked" in bot.health()[1]["problems"]["slack_token"]
+    # The incident resolves before the token works again: nothing of it is lost.
+    page.resolve("inc1")
+    wait_until(lambda: outbox_statuses(bot.db) == ["pending", "pending"], what="open + resolution kept")
+    assert alerts(fake) == []
+
+    fake.clear_failures()  # the same token works again
+    wait_until(lambda: alerts(fake), timeout=30, what="the held alert, without a restart")
+    [parent] = alerts(fake)
+    wait_until(lambda: replies(fake, parent["ts"]), what="the held resolution in the thread")
+    wait_until(lambda: bot.health()[0] == 200, what="/healthz back to 200")
+    assert outbox_statuses(bot.db) == ["sent", "sent"]
+    assert bot.process.poll() is None
