@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from slack_sdk import WebClient
@@ -134,6 +135,18 @@ def check_tokens(settings: Settings, mode: Mode) -> Tokens:
             f"{SIGNING_SECRET_WHERE}."
         )
     return Tokens(bot_token, app_token, secret)
+
+
+def check_database_folder(path: Path) -> None:
+    """FAL_BOT_DB's folder must exist: creating it would turn a typo into an empty database (and
+    subscriptions that seem to vanish), so fal-bot refuses to start instead (exit 2)."""
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise StartupError(
+            f"FAL_BOT_DB={path}: the folder {folder} {what}; fix the path or create the folder "
+            "(fal-bot never creates it, so a typo cannot start an empty database)."
+        )
 
 
 def bot_token_rejected(error: str) -> StartupError:
@@ -400,16 +413,18 @@ def build_runtime(
     from bot.status import StatusClient, StatusMonitor
 
     tokens = check_tokens(settings, mode)
+    check_database_folder(settings.fal_bot_db)
+    # Tokens before the database: a start that fails leaves no new file behind.
+    identity = verify_bot_token(settings, tokens.bot_token, sleep=_pause_unless_stopped(stop_event))
+    if mode == "socket":
+        assert tokens.app_token is not None
+        verify_app_token(settings, tokens.app_token, sleep=_pause_unless_stopped(stop_event))
     try:
         store = Store(settings.fal_bot_db)
     except Exception as exc:
         raise StartupError(
             f"FAL_BOT_DB: cannot open the database {settings.fal_bot_db} ({_describe(exc)})."
         ) from None
-    identity = verify_bot_token(settings, tokens.bot_token, sleep=_pause_unless_stopped(stop_event))
-    if mode == "socket":
-        assert tokens.app_token is not None
-        verify_app_token(settings, tokens.app_token, sleep=_pause_unless_stopped(stop_event))
     log.info(
         "SLACK_BOT_TOKEN works: bot %s in workspace %s (%s)",
         identity.get("user_id"),

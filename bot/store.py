@@ -130,8 +130,9 @@ class Store:
         self.clock = clock
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if str(self.path) != ":memory:" and not self.path.parent.is_dir():
+            # Never create it: a typo in FAL_BOT_DB would start an empty database.
+            raise FileNotFoundError(f"the folder {self.path.parent} does not exist")
         self.migrate()
 
     # -- connections -------------------------------------------------------------------------

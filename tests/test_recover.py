@@ -16,7 +16,7 @@ from bot.alerts.sender import METADATA_EVENT_TYPE
 from bot.store import Store
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
-from tests.support.process import BotProcess, bot_env
+from tests.support.process import BotProcess, bot_env, run_to_exit
 from tests.support.signing import SlackSender, slash_command
 from tests.support.status_page import FakeStatusPage
 
@@ -130,3 +130,26 @@ def test_a_refused_token_holds_alerts_and_sends_them_once_it_works_again(
     wait_until(lambda: bot.health()[0] == 200, what="/healthz back to 200")
     assert outbox_statuses(bot.db) == ["sent", "sent"]
     assert bot.process.poll() is None
+
+
+def test_fal_bot_db_in_a_missing_folder_is_refused_and_nothing_is_created(
+    fake: FakeSlack, page: FakeStatusPage, tmp_path: Path
+) -> None:
+    db = tmp_path / "typo" / "bot.db"
+    result = run_to_exit(bot_env(fake, db, page.url), "--mode", "http")
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert str(db) in last and "does not exist" in last
+    assert not (tmp_path / "typo").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_start_that_fails_leaves_no_database_file(
+    fake: FakeSlack, page: FakeStatusPage, tmp_path: Path
+) -> None:
+    fake.fail("auth.test", "invalid_auth", times=None)
+    db = tmp_path / "bot.db"
+    result = run_to_exit(bot_env(fake, db, page.url), "--mode", "http")
+    assert result.returncode == 2, result.stderr
+    assert "SLACK_BOT_TOKEN was refused" in result.stderr
+    assert list(tmp_path.iterdir()) == []
