@@ -44,6 +44,8 @@ STARTUP_RETRY_SECONDS = 20.0
 AUTH_TEST_TIMEOUT_SECONDS = 5
 # Exit within 10 s of SIGTERM (Docker's default grace period) with a margin for interpreter exit.
 SHUTDOWN_BUDGET_SECONDS = 8.5
+# How often `fal-bot run` checks that FAL_BOT_DB is still the file it opened.
+DB_CHECK_SECONDS = 2.0
 # How long Socket Mode may stay disconnected (it reconnects by itself) before /healthz says 503.
 SOCKET_DOWN_GRACE_SECONDS = 60.0
 
@@ -308,6 +310,32 @@ class SocketWatch:
         return None
 
 
+class DatabaseWatch:
+    """Stops the process when FAL_BOT_DB is deleted or replaced under it: SQLite would go on writing
+    to the unlinked file and lose everything at the next start. Exiting non-zero lets a supervisor
+    start it again on a fresh file (the start-up steps create and migrate it)."""
+
+    def __init__(self, store: Store, on_lost: Callable[[str], None], interval: float = DB_CHECK_SECONDS):
+        self.store = store
+        self.on_lost = on_lost
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="database-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            problem = self.store.file_problem()
+            if problem is not None and "cannot be checked" not in problem:
+                self.on_lost(problem)
+                return
+
+
 def _join_within(work: Callable[[], Any], timeout: float, name: str) -> bool:
     """Run `work` in a daemon thread, waiting at most `timeout` s; False when it was still running."""
     thread = threading.Thread(target=work, name=f"stop-{name}", daemon=True)
@@ -454,6 +482,7 @@ def build_runtime(
             "status_monitor": monitor_running(
                 monitor, started_at, grace_seconds=2 * settings.fal_bot_status_deadline_seconds + 30
             ),
+            "database_file": store.file_problem,
             "slack_token": auth_watch.check,
             "slack_install": installed(store, str(identity.get("team_id") or "")),
         },
@@ -539,9 +568,24 @@ def run(settings: Settings, mode: Mode, host: str, port: int, stop_event: thread
     except BaseException:
         runtime.stop(budget=4.0)
         raise
+    lost: list[str] = []
+
+    def database_lost(problem: str) -> None:
+        log.error(
+            "%s: exiting (status %d) so a supervisor restarts fal-bot on a fresh file; what it wrote "
+            "since then is lost",
+            problem,
+            EXIT_UNAVAILABLE,
+        )
+        lost.append(problem)
+        stop_event.set()
+
+    database_watch = DatabaseWatch(runtime.store, database_lost)
+    database_watch.start()
     stop_event.wait()
+    database_watch.stop()
     log.info("stopping: finishing requests in flight")
     started = time.monotonic()
     runtime.stop()
     log.info("stopped in %.1f s", time.monotonic() - started)
-    return 0
+    return EXIT_UNAVAILABLE if lost else 0

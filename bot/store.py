@@ -9,6 +9,7 @@ row that belongs to a workspace carries its team_id. The alert engine adds its o
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -134,6 +135,29 @@ class Store:
             # Never create it: a typo in FAL_BOT_DB would start an empty database.
             raise FileNotFoundError(f"the folder {self.path.parent} does not exist")
         self.migrate()
+        self._identity = self._file_identity()
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        if str(self.path) == ":memory:":
+            return None
+        stat = os.stat(self.path)
+        return (stat.st_dev, stat.st_ino)
+
+    def file_problem(self) -> str | None:
+        """Whether FAL_BOT_DB still names the file this store opened. Deleted or replaced under a
+        running process, SQLite keeps writing to the old (unlinked) file and all of it is lost at the
+        next start: the caller should stop."""
+        if self._identity is None:
+            return None
+        try:
+            identity = self._file_identity()
+        except FileNotFoundError:
+            return f"database {self.path} was deleted while fal-bot was running"
+        except OSError as exc:
+            return f"database {self.path} cannot be checked ({exc.strerror or exc})"
+        if identity != self._identity:
+            return f"database {self.path} was replaced by another file while fal-bot was running"
+        return None
 
     # -- connections -------------------------------------------------------------------------
     @property

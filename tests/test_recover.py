@@ -5,6 +5,7 @@ Slack and a scripted status page, with real SQLite files."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -153,3 +154,16 @@ def test_a_start_that_fails_leaves_no_database_file(
     assert result.returncode == 2, result.stderr
     assert "SLACK_BOT_TOKEN was refused" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_database_deleted_under_the_process_makes_it_exit_non_zero(bot: BotProcess) -> None:
+    for path in bot.db.parent.glob(bot.db.name + "*"):
+        path.unlink()
+    try:
+        code = bot.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("fal-bot kept running on a deleted database") from None
+    assert code == 1
+    lines = [line for line in bot.stderr().splitlines() if "was deleted while fal-bot was running" in line]
+    assert len(lines) == 1 and str(bot.db) in lines[0] and "exiting" in lines[0]
+    assert "Traceback" not in bot.stderr()
