@@ -26,6 +26,14 @@ Migration = Callable[[Database], None]
 
 PROCESSED_EVENT_TTL_SECONDS = 24 * 3600
 
+# What a store call raises when the file cannot be read or written (read-only, full disk, locked for
+# longer than the busy timeout, deleted folder): callers say so in one line, without a traceback.
+StoreError = sqlite3.Error
+
+
+def describe_store_error(exc: BaseException) -> str:
+    return f"{exc}".splitlines()[0][:200] if str(exc) else type(exc).__name__
+
 
 def _migration_1_slack(db: Database) -> None:
     db.table("subscriptions").create(
@@ -180,8 +188,12 @@ class Store:
             db.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield db
-            except BaseException:
+            except BaseException as exc:
                 db.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+                    # SQLite opened this thread's connection read-only (the file was not writable
+                    # then) and would keep it so: open a fresh one next time, in case it is again.
+                    self.close()
                 raise
             else:
                 db.conn.execute("COMMIT")

@@ -4,10 +4,12 @@ Slack and a scripted status page, with real SQLite files."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +169,67 @@ def test_the_database_deleted_under_the_process_makes_it_exit_non_zero(bot: BotP
     lines = [line for line in bot.stderr().splitlines() if "was deleted while fal-bot was running" in line]
     assert len(lines) == 1 and str(bot.db) in lines[0] and "exiting" in lines[0]
     assert "Traceback" not in bot.stderr()
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """The database file cannot be written while inside (a process opening it then gets a read-only
+    connection). Root ignores file modes, so there the file is made immutable instead."""
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            pytest.skip("cannot make a file read-only here (root without chattr +i)")
+
+        def undo() -> None:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        mode = path.stat().st_mode
+        path.chmod(0o444)
+
+        def undo() -> None:
+            path.chmod(mode)
+
+    try:
+        yield
+    finally:
+        undo()
+
+
+def test_a_read_only_database_logs_one_line_and_tells_the_user_who_subscribes(
+    fake: FakeSlack, page: FakeStatusPage, bot: BotProcess
+) -> None:
+    # First run: subscribed, and an alert left unsent (Slack answers 500) when the process stops.
+    subscribe(fake, bot)
+    fake.fail("chat.postMessage", "internal_error", status=500, channel=CHANNEL, times=None)
+    page.open_incident(id="inc1", name="Queue API slow", impact="major_outage")
+    wait_until(lambda: len(fake.calls("chat.postMessage", channel=CHANNEL)) >= 2, what="a failed alert post")
+    assert bot.terminate() == 0
+    fake.clear_failures()
+    logged = len(bot.stderr())
+
+    sender = None
+    try:
+        with read_only(bot.db):
+            bot.start().wait_until_serving()
+            sender = SlackSender(bot.events_url)
+            wait_until(lambda: bot.health()[0] == 503, what="/healthz 503 on a read-only database")
+            url = fake.new_response_url()
+            answer = sender.send(
+                slash_command("subscribe", response_url=url, team_id=TEAM, channel_id="C222")
+            )
+            assert answer.status_code == 200
+            wait_until(lambda: fake.responses(url), what="an answer to the subscribe that was not saved")
+            [response] = fake.responses(url)
+            assert response.params.get("response_type") == "ephemeral"
+            assert "could not save" in str(response.params.get("text"))
+            time.sleep(4)  # the sender tries the unsent alert, and again; polls keep coming
+            assert alerts(fake) == []
+        wait_until(lambda: alerts(fake), timeout=40, what="the alert once the file is writable again")
+        wait_until(lambda: bot.health()[0] == 200, what="/healthz back to 200")
+    finally:
+        if sender is not None:
+            sender.close()
+    log = bot.stderr()[logged:]
+    assert "Traceback" not in log and "delivery crashed" not in log
+    assert log.count("alerts paused: the database cannot be written") == 1
+    assert log.count("could not store a status poll") == 1
+    assert fake.messages("C222") == []  # nothing was subscribed there

@@ -33,7 +33,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.alerts.outbox import Outbox, OutboxRow
 from bot.alerts.render import render_parent, render_reply
-from bot.store import Store
+from bot.store import Store, StoreError, describe_store_error
 from bot.token_watch import TokenWatch
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ CLIENT_TIMEOUT_SECONDS = 8
 # While Slack refuses the token, unsent rows are kept this long (then dropped, as too old to matter).
 HELD_MAX_AGE_SECONDS = 24 * 3600
 HELD_PRUNE_EVERY_SECONDS = 60.0
+# A channel whose row could not be recorded (read-only or full database) waits this long to try again.
+STORE_RETRY_SECONDS = 10.0
 
 STOP_CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 STOP_TEAM_ERRORS = frozenset(
@@ -142,6 +144,7 @@ class AlertSender:
         self._owns_token = token_watch is None
         self.token.on_recovered(self._on_token_recovered)
         self._last_held_prune = float("-inf")
+        self._store_trouble: str | None = None  # the database error the sender is living with
         self.outbox = Outbox(store, clock=clock)
         self.clock = clock or store.clock
         self.workers = max(1, workers)
@@ -191,6 +194,9 @@ class AlertSender:
         while not self._stop.is_set():
             try:
                 wait = self.dispatch_once()
+            except StoreError as exc:
+                self._note_store_trouble(exc)
+                wait = STORE_RETRY_SECONDS
             except Exception:
                 log.exception("alert dispatcher failed; retrying")
                 wait = 1.0
@@ -233,6 +239,12 @@ class AlertSender:
                 row = self.outbox.row(row_id)
                 if row is not None and row.status in ("pending", "sending"):
                     self.deliver(row)
+                    self._store_ok()
+            except StoreError as exc:
+                # Nothing is lost: the row stays unfinished in the file and is tried again later.
+                self._note_store_trouble(exc)
+                if row is not None:
+                    self._pace(row, STORE_RETRY_SECONDS)
             except Exception:
                 log.exception("alert row %s: delivery crashed", row_id)
             finally:
@@ -240,6 +252,27 @@ class AlertSender:
                     with self._lock:
                         self._in_flight.discard(row.channel)
                 self._wake.set()
+
+    def _note_store_trouble(self, exc: BaseException) -> None:
+        """One log line when the database starts failing (or fails differently), not one a row."""
+        problem = describe_store_error(exc)
+        with self._lock:
+            if self._store_trouble == problem:
+                return
+            self._store_trouble = problem
+        log.error(
+            "alerts paused: the database cannot be written (%s); unsent alerts stay queued and are "
+            "tried again every %.0f s",
+            problem,
+            STORE_RETRY_SECONDS,
+        )
+
+    def _store_ok(self) -> None:
+        with self._lock:
+            if self._store_trouble is None:
+                return
+            self._store_trouble = None
+        log.warning("alerts resumed: the database can be written again")
 
     def _pace(self, row: OutboxRow, seconds: float) -> None:
         with self._lock:
