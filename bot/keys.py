@@ -25,7 +25,7 @@ _KEY_IN_TEXT = re.compile(_UUID + _SEPARATOR + r"[0-9a-f]{32}", re.IGNORECASE)
 _UUID_THEN_SECRET = re.compile(_UUID + r"[^0-9a-z\s]{1,12}[0-9a-f]{32}", re.IGNORECASE)
 # Slack tokens (bot xoxb-, user xoxp-, app-level xapp-, and the other xox?- kinds), never a placeholder
 # such as `xoxb-…`: the prefix then at least 8 token characters.
-_SLACK_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:xox[abeoprsc]|xapp)-[A-Za-z0-9-]{8,}", re.IGNORECASE)
+_SLACK_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:xox[abcdeprs]|xapp)-[A-Za-z0-9-]{8,}", re.IGNORECASE)
 _FULL_KEY = re.compile(r"^" + _UUID + r":[0-9a-f]{32}$")
 _UUID_ONLY = re.compile(r"^" + _UUID + r"$", re.IGNORECASE)
 _SECRET_ONLY = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)

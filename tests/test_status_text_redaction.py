@@ -52,6 +52,7 @@ def test_redact_also_hides_slack_tokens_but_not_placeholders() -> None:
     assert SLACK_TOKEN not in redact(f"token {SLACK_TOKEN} here")
     assert APP_TOKEN not in redact(APP_TOKEN)
     assert "xoxb-1111-2222-fakebottoken" not in redact("xoxb-1111-2222-fakebottoken")
+    assert redact("xoxo-everyone, see you") == "xoxo-everyone, see you"  # not a token prefix
     assert redact("use the xoxb-… token from OAuth & Permissions") == (
         "use the xoxb-… token from OAuth & Permissions"
     )
