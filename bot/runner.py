@@ -331,7 +331,7 @@ class DatabaseWatch:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             problem = self.store.file_problem()
-            if problem is not None and "cannot be checked" not in problem:
+            if problem is not None:
                 self.on_lost(problem)
                 return
 

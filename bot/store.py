@@ -161,8 +161,8 @@ class Store:
             identity = self._file_identity()
         except FileNotFoundError:
             return f"database {self.path} was deleted while fal-bot was running"
-        except OSError as exc:
-            return f"database {self.path} cannot be checked ({exc.strerror or exc})"
+        except OSError:
+            return None  # cannot tell (a permission or I/O hiccup): other checks report those
         if identity != self._identity:
             return f"database {self.path} was replaced by another file while fal-bot was running"
         return None

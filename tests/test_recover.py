@@ -234,3 +234,17 @@ def test_a_read_only_database_logs_one_line_and_tells_the_user_who_subscribes(
     assert log.count("alerts paused: the database cannot be written") == 1
     assert log.count("could not store a status poll") == 1
     assert fake.messages("C222") == []  # nothing was subscribed there
+
+
+def test_the_store_notices_its_file_deleted_or_replaced(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    store = Store(db)
+    assert store.file_problem() is None
+    other = tmp_path / "other.db"
+    Store(other).close()
+    other.replace(db)
+    assert "replaced" in (store.file_problem() or "")
+    db.unlink()
+    assert "deleted" in (store.file_problem() or "")
+    assert Store(":memory:").file_problem() is None
+    store.close()
