@@ -16,6 +16,7 @@ from typing import Literal
 from bot import linear_re
 
 REDACTED = "[redacted fal key]"
+REDACTED_SLACK_TOKEN = "[redacted Slack token]"
 
 # A colon as it appears raw, URL-encoded (once or twice), JSON/JS-escaped or as an HTML entity.
 _SEPARATOR = r"(?::|%3a|%253a|\\+u003a|\\+x3a|&#58;|&#x3a;)"
@@ -24,6 +25,11 @@ _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _KEY_IN_TEXT = linear_re.compile(_UUID + _SEPARATOR + r"[0-9a-f]{32}", re.IGNORECASE)
 # A secret-shaped run right after a UUID with some other separator (`%3A` decoded twice, spaces...).
 _UUID_THEN_SECRET = linear_re.compile(_UUID + r"[^0-9a-z\s]{1,12}[0-9a-f]{32}", re.IGNORECASE)
+# Slack tokens (bot xoxb-, user xoxp-, app-level xapp-, and the other xox?- kinds), never a placeholder
+# such as `xoxb-…`: the prefix then at least 8 token characters, not inside a longer word.
+_SLACK_TOKEN = linear_re.compile(
+    r"(?P<head>^|[^A-Za-z0-9])(?:xox[abcdeprs]|xapp)-[A-Za-z0-9-]{8,}", re.IGNORECASE
+)
 _FULL_KEY = linear_re.compile(r"^" + _UUID + r":[0-9a-f]{32}$")
 _UUID_ONLY = linear_re.compile(r"^" + _UUID + r"$", re.IGNORECASE)
 _SECRET_ONLY = linear_re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
@@ -319,7 +325,8 @@ def _redact_value(match: linear_re.Match) -> str:
 
 
 def redact(text: str) -> str:
-    """Replace everything shaped like a fal key (and any Authorization or FAL_KEY value) with a marker.
+    """Replace everything shaped like a fal key (and any Authorization or FAL_KEY value) or a Slack
+    token (xoxb-, xoxp-, xapp-, ...) with a marker.
 
     Idempotent: the marker itself never matches again.
     """
@@ -328,6 +335,8 @@ def redact(text: str) -> str:
     text = _KEY_IN_TEXT.sub(REDACTED, text)
     text = _UUID_THEN_SECRET.sub(REDACTED, text)
     lowered = text.lower()
+    if "xox" in lowered or "xapp" in lowered:
+        text = _SLACK_TOKEN.sub(lambda m: m.group("head") + REDACTED_SLACK_TOKEN, text)
     if "authorization" in lowered:
         text = _AUTH_HEADER.sub(_redactor(_auth_value), text)
     if "key" in lowered:

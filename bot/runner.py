@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from slack_sdk import WebClient
@@ -25,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
 from bot.store import Store
+from bot.token_watch import TOKEN_ERRORS, TokenWatch
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -42,8 +44,8 @@ STARTUP_RETRY_SECONDS = 20.0
 AUTH_TEST_TIMEOUT_SECONDS = 5
 # Exit within 10 s of SIGTERM (Docker's default grace period) with a margin for interpreter exit.
 SHUTDOWN_BUDGET_SECONDS = 8.5
-# How often a running bot re-checks its token, so /healthz notices an uninstall or revocation.
-AUTH_RECHECK_SECONDS = 300.0
+# How often `fal-bot run` checks that FAL_BOT_DB is still the file it opened.
+DB_CHECK_SECONDS = 2.0
 # How long Socket Mode may stay disconnected (it reconnects by itself) before /healthz says 503.
 SOCKET_DOWN_GRACE_SECONDS = 60.0
 
@@ -54,17 +56,6 @@ APPS_PAGE = "api.slack.com/apps → your app"
 BOT_TOKEN_WHERE = f"{APPS_PAGE} → OAuth & Permissions → Bot User OAuth Token (install the app first)"
 APP_TOKEN_WHERE = f"{APPS_PAGE} → Basic Information → App-Level Tokens, with scope connections:write"
 SIGNING_SECRET_WHERE = f"{APPS_PAGE} → Basic Information → App Credentials → Signing Secret"
-
-# auth.test / apps.connections.open errors that mean the token itself is wrong or dead.
-TOKEN_ERRORS = {
-    "invalid_auth": "Slack does not recognise it",
-    "not_authed": "Slack received no token",
-    "token_revoked": "it was revoked (or the app was uninstalled)",
-    "account_inactive": "the app was uninstalled or its workspace or user deactivated",
-    "token_expired": "it has expired (turn off token rotation or refresh it)",
-    "not_allowed_token_type": "it is the wrong kind of token",
-    "invalid_token": "Slack does not recognise it",
-}
 
 # Prefixes worth naming when someone puts the wrong kind of token in a variable (never more).
 KNOWN_PREFIXES = ("xoxb-", "xapp-", "xoxp-", "xoxe-", "xoxa-", "xoxc-", "xoxd-")
@@ -146,6 +137,18 @@ def check_tokens(settings: Settings, mode: Mode) -> Tokens:
             f"{SIGNING_SECRET_WHERE}."
         )
     return Tokens(bot_token, app_token, secret)
+
+
+def check_database_folder(path: Path) -> None:
+    """FAL_BOT_DB's folder must exist: creating it would turn a typo into an empty database (and
+    subscriptions that seem to vanish), so fal-bot refuses to start instead (exit 2)."""
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise StartupError(
+            f"FAL_BOT_DB={path}: the folder {folder} {what}; fix the path or create the folder "
+            "(fal-bot never creates it, so a typo cannot start an empty database)."
+        )
 
 
 def bot_token_rejected(error: str) -> StartupError:
@@ -269,55 +272,14 @@ def verify_app_token(
     )
 
 
-class AuthWatch:
-    """Re-checks the bot token now and then, so /healthz turns 503 once the app is uninstalled or
-    its token revoked. Network trouble never counts as revoked."""
-
-    def __init__(self, client: WebClient, interval: float = AUTH_RECHECK_SECONDS):
-        self.client = client
-        self.interval = interval
-        self.problem: str | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="auth-watch", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def mark_revoked(self, reason: str) -> None:
-        """For listeners that learn it first (app_uninstalled, tokens_revoked)."""
-        self.problem = f"Slack token no longer valid ({reason})"
-
-    def check(self) -> str | None:
-        return self.problem
-
-    def check_once(self) -> None:
-        try:
-            self.client.auth_test()
-        except SlackApiError as exc:
-            error = str(exc.response.get("error") or "") if exc.response is not None else ""
-            if error in TOKEN_ERRORS:
-                self.mark_revoked(error)
-                log.error(
-                    "Slack now refuses SLACK_BOT_TOKEN (%s): reinstall the app or replace the token", error
-                )
-            return
-        except Exception as exc:
-            log.info("token re-check skipped: Slack unreachable (%s)", _describe(exc))
-            return
-        self.problem = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.check_once()
+# The token watch lives beside the alert sender, which asks it to confirm a refusal.
+AuthWatch = TokenWatch
 
 
 def installed(store: Store, team_id: str) -> Callable[[], str | None]:
-    """The workspace still has the app: app_uninstalled / tokens_revoked (bot.slack.lifecycle) or a
-    dead-token answer to the alert sender stop the team in the store; a start with a working token
-    lifts that again (bot.alerts.sender)."""
+    """The workspace still has the app: app_uninstalled / tokens_revoked (bot.slack.lifecycle) stop
+    the team in the store; a start with a working token lifts that again (bot.alerts.sender). A token
+    error answered to the alert sender does not: it is confirmed and watched by `AuthWatch`."""
 
     def check() -> str | None:
         if not team_id or store.team_sending_enabled(team_id):
@@ -346,6 +308,32 @@ class SocketWatch:
         if down_for > self.grace:
             return f"Socket Mode disconnected for {down_for:.0f} s"
         return None
+
+
+class DatabaseWatch:
+    """Stops the process when FAL_BOT_DB is deleted or replaced under it: SQLite would go on writing
+    to the unlinked file and lose everything at the next start. Exiting non-zero lets a supervisor
+    start it again on a fresh file (the start-up steps create and migrate it)."""
+
+    def __init__(self, store: Store, on_lost: Callable[[str], None], interval: float = DB_CHECK_SECONDS):
+        self.store = store
+        self.on_lost = on_lost
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="database-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            problem = self.store.file_problem()
+            if problem is not None:
+                self.on_lost(problem)
+                return
 
 
 def _join_within(work: Callable[[], Any], timeout: float, name: str) -> bool:
@@ -453,16 +441,18 @@ def build_runtime(
     from bot.status import StatusClient, StatusMonitor
 
     tokens = check_tokens(settings, mode)
+    check_database_folder(settings.fal_bot_db)
+    # Tokens before the database: a start that fails leaves no new file behind.
+    identity = verify_bot_token(settings, tokens.bot_token, sleep=_pause_unless_stopped(stop_event))
+    if mode == "socket":
+        assert tokens.app_token is not None
+        verify_app_token(settings, tokens.app_token, sleep=_pause_unless_stopped(stop_event))
     try:
         store = Store(settings.fal_bot_db)
     except Exception as exc:
         raise StartupError(
             f"FAL_BOT_DB: cannot open the database {settings.fal_bot_db} ({_describe(exc)})."
         ) from None
-    identity = verify_bot_token(settings, tokens.bot_token, sleep=_pause_unless_stopped(stop_event))
-    if mode == "socket":
-        assert tokens.app_token is not None
-        verify_app_token(settings, tokens.app_token, sleep=_pause_unless_stopped(stop_event))
     log.info(
         "SLACK_BOT_TOKEN works: bot %s in workspace %s (%s)",
         identity.get("user_id"),
@@ -479,10 +469,12 @@ def build_runtime(
         app = create_app(settings, client=client, store=store, monitor=monitor)
     except Exception as exc:  # Bolt's own auth.test failed between our check and now
         raise StartupError(f"could not start the Slack app: {_describe(exc)}", EXIT_UNAVAILABLE) from None
-    alerts = AlertService(settings=settings, store=store, client=client, monitor=monitor)
+    auth_watch = AuthWatch(WebClient(token=tokens.bot_token, base_url=settings.slack_api_url, timeout=10))
+    alerts = AlertService(
+        settings=settings, store=store, client=client, monitor=monitor, token_watch=auth_watch
+    )
 
     started_at = time.monotonic()
-    auth_watch = AuthWatch(WebClient(token=tokens.bot_token, base_url=settings.slack_api_url, timeout=10))
     health = Health(
         monitor,
         {
@@ -490,6 +482,7 @@ def build_runtime(
             "status_monitor": monitor_running(
                 monitor, started_at, grace_seconds=2 * settings.fal_bot_status_deadline_seconds + 30
             ),
+            "database_file": store.file_problem,
             "slack_token": auth_watch.check,
             "slack_install": installed(store, str(identity.get("team_id") or "")),
         },
@@ -575,9 +568,24 @@ def run(settings: Settings, mode: Mode, host: str, port: int, stop_event: thread
     except BaseException:
         runtime.stop(budget=4.0)
         raise
+    lost: list[str] = []
+
+    def database_lost(problem: str) -> None:
+        log.error(
+            "%s: exiting (status %d) so a supervisor restarts fal-bot on a fresh file; what it wrote "
+            "since then is lost",
+            problem,
+            EXIT_UNAVAILABLE,
+        )
+        lost.append(problem)
+        stop_event.set()
+
+    database_watch = DatabaseWatch(runtime.store, database_lost)
+    database_watch.start()
     stop_event.wait()
+    database_watch.stop()
     log.info("stopping: finishing requests in flight")
     started = time.monotonic()
     runtime.stop()
     log.info("stopped in %.1f s", time.monotonic() - started)
-    return 0
+    return EXIT_UNAVAILABLE if lost else 0

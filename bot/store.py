@@ -9,6 +9,7 @@ row that belongs to a workspace carries its team_id. The alert engine adds its o
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -24,6 +25,14 @@ MinLevel = Literal["degraded", "partial_outage", "major_outage"]
 Migration = Callable[[Database], None]
 
 PROCESSED_EVENT_TTL_SECONDS = 24 * 3600
+
+# What a store call raises when the file cannot be read or written (read-only, full disk, locked for
+# longer than the busy timeout, deleted folder): callers say so in one line, without a traceback.
+StoreError = sqlite3.Error
+
+
+def describe_store_error(exc: BaseException) -> str:
+    return f"{exc}".splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
 def _migration_1_slack(db: Database) -> None:
@@ -130,9 +139,33 @@ class Store:
         self.clock = clock
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if str(self.path) != ":memory:" and not self.path.parent.is_dir():
+            # Never create it: a typo in FAL_BOT_DB would start an empty database.
+            raise FileNotFoundError(f"the folder {self.path.parent} does not exist")
         self.migrate()
+        self._identity = self._file_identity()
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        if str(self.path) == ":memory:":
+            return None
+        stat = os.stat(self.path)
+        return (stat.st_dev, stat.st_ino)
+
+    def file_problem(self) -> str | None:
+        """Whether FAL_BOT_DB still names the file this store opened. Deleted or replaced under a
+        running process, SQLite keeps writing to the old (unlinked) file and all of it is lost at the
+        next start: the caller should stop."""
+        if self._identity is None:
+            return None
+        try:
+            identity = self._file_identity()
+        except FileNotFoundError:
+            return f"database {self.path} was deleted while fal-bot was running"
+        except OSError:
+            return None  # cannot tell (a permission or I/O hiccup): other checks report those
+        if identity != self._identity:
+            return f"database {self.path} was replaced by another file while fal-bot was running"
+        return None
 
     # -- connections -------------------------------------------------------------------------
     @property
@@ -155,8 +188,12 @@ class Store:
             db.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield db
-            except BaseException:
+            except BaseException as exc:
                 db.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+                    # SQLite opened this thread's connection read-only (the file was not writable
+                    # then) and would keep it so: open a fresh one next time, in case it is again.
+                    self.close()
                 raise
             else:
                 db.conn.execute("COMMIT")

@@ -11,9 +11,10 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.alerts.outbox import AlertEngine, Outbox
-from bot.alerts.sender import MAX_ATTEMPTS, METADATA_EVENT_TYPE, AlertSender
+from bot.alerts.sender import HELD_MAX_AGE_SECONDS, MAX_ATTEMPTS, METADATA_EVENT_TYPE, AlertSender
 from bot.status.models import Incident, IncidentUpdate, StatusSnapshot
 from bot.store import Store, Subscription
+from bot.token_watch import TokenWatch
 from tests.support.fake_slack import FakeSlack
 
 T = "T111"
@@ -177,20 +178,71 @@ def test_channel_errors_disable_the_subscription(
     assert [r.channel_id for r in Outbox(store).rows(channel_id="C1")] == ["C1"]
 
 
-def test_auth_errors_stop_the_team(fake: FakeSlack, store: Store, sender: AlertSender) -> None:
+def test_one_auth_refusal_is_confirmed_with_auth_test_and_retried(
+    fake: FakeSlack, store: Store, sender: AlertSender
+) -> None:
+    store.subscribe(Subscription(T, "C1"))
+    store.subscribe(Subscription(T, "C2"))
+    fake.fail("chat.postMessage", "invalid_auth", channel="C1", times=1)
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent", "sent"], timeout=15)
+    assert fake.calls("auth.test")  # the refusal was checked, not believed
+    assert store.team_sending_enabled(T)
+    assert not sender.token.refused and sender.token.check() is None
+    assert len(fake.messages("C1")) == 1 and len(fake.messages("C2")) == 1
+
+
+@pytest.fixture
+def watched_sender(fake: FakeSlack, store: Store) -> Iterator[AlertSender]:
+    """A sender whose token watch re-checks a refused token every 0.2 s."""
+    client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+    watch = TokenWatch(client, interval=3600, refused_interval=0.2)
+    alert_sender = AlertSender(store, client, workers=4, per_channel_interval=0.1, token_watch=watch)
+    watch.start()
+    alert_sender.start()
+    yield alert_sender
+    alert_sender.stop(2.0)
+    watch.stop()
+
+
+def test_a_refused_token_holds_the_rows_and_sends_them_when_it_works_again(
+    fake: FakeSlack, store: Store, watched_sender: AlertSender
+) -> None:
+    sender = watched_sender
     store.subscribe(Subscription(T, "C1"))
     store.subscribe(Subscription(T, "C2"))
     fake.fail("chat.postMessage", "invalid_auth", times=None)
-    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    fake.fail("auth.test", "token_revoked", times=None)
+    engine = AlertEngine(store, unknown_note_after_seconds=60)
+    engine.observe(snap(time.time(), [inc()]))
     sender.wake()
-    wait_until(lambda: statuses(store) == ["dropped", "dropped"])
-    assert not store.team_sending_enabled(T)
+    wait_until(lambda: sender.token.refused)
+    assert "token_revoked" in (sender.token.check() or "")
+    time.sleep(0.5)
     tried = len(fake.calls("chat.postMessage"))
     assert tried <= 2  # at most the posts already in flight in parallel
-    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time() + 1, [inc("identified")]))
+    # The incident moves on and resolves while the token is refused: all of it is kept.
+    engine.observe(snap(time.time() + 1, [inc("identified")]))
+    engine.observe(snap(time.time() + 2, []))
     sender.wake()
     time.sleep(0.5)
     assert len(fake.calls("chat.postMessage")) == tried  # nothing more is even tried
+    assert sorted(set(statuses(store))) == ["pending"] and len(statuses(store)) == 6
+    assert store.team_sending_enabled(T)
+    # C2's rows are older than the bound: they are dropped, not sent a day late.
+    with store.transaction() as tx:
+        tx.conn.execute(
+            "UPDATE alert_outbox SET created_at = created_at - ? WHERE channel_id = 'C2'",
+            (HELD_MAX_AGE_SECONDS + 60,),
+        )
+
+    fake.clear_failures()  # the token works again (reinstalled with the same token)
+    wait_until(lambda: sorted(statuses(store)) == ["dropped"] * 3 + ["sent"] * 3, timeout=15)
+    assert sender.token.check() is None
+    parent, *thread = fake.messages("C1")
+    assert "thread_ts" not in parent and [m.get("thread_ts") for m in thread] == [parent["ts"]] * 2
+    assert fake.messages("C2") == []
 
 
 def test_transient_errors_retry_then_give_up(fake: FakeSlack, store: Store, sender: AlertSender) -> None:

@@ -375,10 +375,18 @@ class Outbox:
             )
 
     def retry_later(
-        self, row: OutboxRow, at: float, error: str, *, maybe_posted: bool, rate_limited: bool = False
+        self,
+        row: OutboxRow,
+        at: float,
+        error: str,
+        *,
+        maybe_posted: bool,
+        rate_limited: bool = False,
+        counted: bool = True,
     ) -> None:
         """Try again at `at`. `maybe_posted`: Slack may have the message (timeout, 5xx), so keep
-        `sending` and check the channel before posting again; otherwise the post surely failed."""
+        `sending` and check the channel before posting again; otherwise the post surely failed.
+        `counted=False` (held while Slack refuses the token) uses up no try."""
         with self.store.transaction() as tx:
             tx.conn.execute(
                 "UPDATE alert_outbox SET status = ?, next_attempt_at = ?, last_error = ?,"
@@ -388,8 +396,8 @@ class Outbox:
                     "sending" if maybe_posted else "pending",
                     at,
                     error[:500],
-                    int(rate_limited),
-                    int(not rate_limited),
+                    int(rate_limited and counted),
+                    int(counted and not rate_limited),
                     row.id,
                 ),
             )
@@ -405,6 +413,17 @@ class Outbox:
         with self.store.transaction() as tx:
             tx.conn.execute(
                 "UPDATE alert_outbox SET status = 'dropped', last_error = ? WHERE id = ?", (reason, row.id)
+            )
+
+    def drop_older_than(self, cutoff: float, *, reason: str) -> int:
+        """Drop unfinished rows created before `cutoff` (held too long to be worth sending)."""
+        with self.store.transaction() as tx:
+            return int(
+                tx.conn.execute(
+                    "UPDATE alert_outbox SET status = 'dropped', last_error = ?"
+                    " WHERE status IN ('pending', 'sending') AND created_at < ?",
+                    (reason, cutoff),
+                ).rowcount
             )
 
     def drop_pending(self, team_id: str, channel_id: str | None = None, *, reason: str) -> int:

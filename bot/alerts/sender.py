@@ -7,7 +7,11 @@
   5xx and connection errors are retried with exponential backoff; a row is given up (status
   `failed`, logged) after MAX_ATTEMPTS tries or MAX_RATE_LIMITED 429s.
 - `channel_not_found` / `not_in_channel` / `is_archived` disable the subscription and drop the
-  channel's pending rows; `invalid_auth` / `account_inactive` / `token_revoked` stop the team.
+  channel's pending rows.
+- `invalid_auth` / `account_inactive` / `token_revoked` (and the other token errors) are confirmed
+  with `auth.test` first (bot.token_watch): when it accepts the token, the row is simply retried;
+  when it refuses it too, every row is held (kept, not tried) until the watch sees the token work
+  again, then sent, without a restart. Rows held longer than HELD_MAX_AGE_SECONDS are dropped.
 - Exactly once: a row is marked `sending` (committed) before the post, and the post carries
   message metadata with the row's key. A row found `sending` again (the process died, or the
   answer was lost) is first looked for in the channel (conversations.history, or
@@ -29,7 +33,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.alerts.outbox import Outbox, OutboxRow
 from bot.alerts.render import render_parent, render_reply
-from bot.store import Store
+from bot.store import Store, StoreError, describe_store_error
+from bot.token_watch import TokenWatch
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,11 @@ RETRY_AFTER_CAP_SECONDS = 900.0
 HISTORY_PAGES = 5
 DEFAULT_WORKERS = 8
 CLIENT_TIMEOUT_SECONDS = 8
+# While Slack refuses the token, unsent rows are kept this long (then dropped, as too old to matter).
+HELD_MAX_AGE_SECONDS = 24 * 3600
+HELD_PRUNE_EVERY_SECONDS = 60.0
+# A channel whose row could not be recorded (read-only or full database) waits this long to try again.
+STORE_RETRY_SECONDS = 10.0
 
 STOP_CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 STOP_TEAM_ERRORS = frozenset(
@@ -98,13 +108,20 @@ class _Retry(Exception):
     """Internal: reschedule the row."""
 
     def __init__(
-        self, error: str, *, maybe_posted: bool, delay: float | None = None, rate_limited: bool = False
+        self,
+        error: str,
+        *,
+        maybe_posted: bool,
+        delay: float | None = None,
+        rate_limited: bool = False,
+        held: bool = False,
     ):
         super().__init__(error)
         self.error = error
         self.maybe_posted = maybe_posted
         self.delay = delay
         self.rate_limited = rate_limited
+        self.held = held  # Slack refuses the token: keep the row, untried, until it works again
 
 
 class AlertSender:
@@ -118,9 +135,16 @@ class AlertSender:
         workers: int = DEFAULT_WORKERS,
         per_channel_interval: float = PER_CHANNEL_INTERVAL_SECONDS,
         clock: Callable[[], float] | None = None,
+        token_watch: TokenWatch | None = None,
     ):
         self.store = store
         self.client = client
+        # Shared with /healthz in `fal-bot run`; on its own (tests, tools) the sender runs its own.
+        self.token = token_watch or TokenWatch(client)
+        self._owns_token = token_watch is None
+        self.token.on_recovered(self._on_token_recovered)
+        self._last_held_prune = float("-inf")
+        self._store_trouble: str | None = None  # the database error the sender is living with
         self.outbox = Outbox(store, clock=clock)
         self.clock = clock or store.clock
         self.workers = max(1, workers)
@@ -145,6 +169,8 @@ class AlertSender:
             self._threads.append(worker)
         for thread in self._threads:
             thread.start()
+        if self._owns_token:
+            self.token.start()
 
     def wake(self) -> None:
         """New rows are queued: look now rather than at the next tick."""
@@ -155,6 +181,8 @@ class AlertSender:
         and is checked against the channel at the next start."""
         self._stop.set()
         self._wake.set()
+        if self._owns_token:
+            self.token.stop()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -166,6 +194,9 @@ class AlertSender:
         while not self._stop.is_set():
             try:
                 wait = self.dispatch_once()
+            except StoreError as exc:
+                self._note_store_trouble(exc)
+                wait = STORE_RETRY_SECONDS
             except Exception:
                 log.exception("alert dispatcher failed; retrying")
                 wait = 1.0
@@ -177,6 +208,13 @@ class AlertSender:
         now = self.clock()
         mono = time.monotonic()
         wait = 1.0
+        if self.token.refused:
+            # Nothing can be posted: keep every row for when the token works again (the watch
+            # re-checks and wakes us), but not forever.
+            if mono - self._last_held_prune >= HELD_PRUNE_EVERY_SECONDS:
+                self._last_held_prune = mono
+                self._drop_too_old()
+            return wait
         for row_id, team_id, channel_id, next_attempt_at in self.outbox.heads():
             channel = (team_id, channel_id)
             with self._lock:
@@ -201,6 +239,12 @@ class AlertSender:
                 row = self.outbox.row(row_id)
                 if row is not None and row.status in ("pending", "sending"):
                     self.deliver(row)
+                    self._store_ok()
+            except StoreError as exc:
+                # Nothing is lost: the row stays unfinished in the file and is tried again later.
+                self._note_store_trouble(exc)
+                if row is not None:
+                    self._pace(row, STORE_RETRY_SECONDS)
             except Exception:
                 log.exception("alert row %s: delivery crashed", row_id)
             finally:
@@ -208,6 +252,27 @@ class AlertSender:
                     with self._lock:
                         self._in_flight.discard(row.channel)
                 self._wake.set()
+
+    def _note_store_trouble(self, exc: BaseException) -> None:
+        """One log line when the database starts failing (or fails differently), not one a row."""
+        problem = describe_store_error(exc)
+        with self._lock:
+            if self._store_trouble == problem:
+                return
+            self._store_trouble = problem
+        log.error(
+            "alerts paused: the database cannot be written (%s); unsent alerts stay queued and are "
+            "tried again every %.0f s",
+            problem,
+            STORE_RETRY_SECONDS,
+        )
+
+    def _store_ok(self) -> None:
+        with self._lock:
+            if self._store_trouble is None:
+                return
+            self._store_trouble = None
+        log.warning("alerts resumed: the database can be written again")
 
     def _pace(self, row: OutboxRow, seconds: float) -> None:
         with self._lock:
@@ -363,12 +428,11 @@ class AlertSender:
             )
             raise _Handled()
         if error in STOP_TEAM_ERRORS:
-            self.store.set_team_sending(row.team_id, False, error)
-            dropped = self.outbox.drop_pending(row.team_id, reason=error)
-            log.error(
-                "alerts to team %s stopped: Slack says %s (%d rows dropped)", row.team_id, error, dropped
-            )
-            raise _Handled()
+            # One refusal proves nothing (Slack has had bad moments): ask auth.test.
+            verdict = self.token.confirm(error)
+            if verdict == "refused":
+                raise _Retry(f"held: Slack refuses the token ({error})", maybe_posted=uncertain, held=True)
+            raise _Retry(error, maybe_posted=uncertain)
         if error in PERMANENT_ERRORS:
             self.outbox.mark_failed(row, error)
             log.error(
@@ -384,6 +448,12 @@ class AlertSender:
 
     def _retry(self, row: OutboxRow, retry: _Retry) -> None:
         fresh = self.outbox.row(row.id) or row
+        if retry.held:
+            log.info("alert row %s to %s/%s held: %s", row.id, row.team_id, row.channel_id, retry.error)
+            self.outbox.retry_later(
+                fresh, self.clock(), retry.error, maybe_posted=retry.maybe_posted, counted=False
+            )
+            return
         if retry.rate_limited:
             if fresh.rate_limited + 1 >= MAX_RATE_LIMITED:
                 self.outbox.mark_failed(fresh, "rate limited too often")
@@ -426,6 +496,25 @@ class AlertSender:
             maybe_posted=retry.maybe_posted,
             rate_limited=retry.rate_limited,
         )
+
+    def _on_token_recovered(self) -> None:
+        self._drop_too_old()
+        self.wake()
+
+    def _drop_too_old(self) -> None:
+        try:
+            dropped = self.outbox.drop_older_than(
+                self.clock() - HELD_MAX_AGE_SECONDS, reason="held too long: Slack refused the token"
+            )
+        except Exception as exc:
+            log.warning("could not drop held alert rows that are too old (%s)", type(exc).__name__)
+            return
+        if dropped:
+            log.warning(
+                "%d alert rows dropped: held more than %d h while Slack refused the token",
+                dropped,
+                HELD_MAX_AGE_SECONDS // 3600,
+            )
 
     def _reenable_team(self) -> None:
         """A token that works again (reinstalled app) lifts a stop caused by a dead token."""

@@ -18,7 +18,8 @@ from bot.alerts.outbox import AlertEngine, Outbox
 from bot.alerts.sender import DEFAULT_WORKERS, AlertSender, sender_client
 from bot.settings import Settings
 from bot.status.models import StatusSnapshot
-from bot.store import Store
+from bot.store import Store, StoreError, describe_store_error
+from bot.token_watch import TokenWatch
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class AlertService:
         client: WebClient,
         monitor: SnapshotSource | None,
         workers: int = DEFAULT_WORKERS,
+        token_watch: TokenWatch | None = None,
     ):
         self.settings = settings
         self.store = store
@@ -52,10 +54,11 @@ class AlertService:
             poll_seconds=settings.fal_bot_poll_seconds,
         )
         # Its own client: the app's client sleeps on 429, the sender reschedules instead.
-        self.sender = AlertSender(store, sender_client(client), workers=workers)
+        self.sender = AlertSender(store, sender_client(client), workers=workers, token_watch=token_watch)
         self.outbox = Outbox(store)
         self._started = False
         self._stopping = threading.Event()
+        self._store_trouble: str | None = None  # the database error polls are failing with
 
     def start(self) -> None:
         """Deliver what an earlier run left unsent, and follow every status poll from now on."""
@@ -79,9 +82,20 @@ class AlertService:
             return []
         try:
             events = self.engine.observe(snapshot)
+        except StoreError as exc:  # read-only or full database: one line a spell, no traceback
+            problem = describe_store_error(exc)
+            if problem != self._store_trouble:
+                log.warning(
+                    "alerts: could not store a status poll (database: %s); every poll retries", problem
+                )
+            self._store_trouble = problem
+            return []
         except Exception:
             log.exception("alerts: could not process a status poll; the next poll retries")
             return []
+        if self._store_trouble is not None:
+            log.warning("alerts: status polls are stored again")
+            self._store_trouble = None
         self.sender.wake()
         return events
 

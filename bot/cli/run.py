@@ -1,7 +1,8 @@
 """`fal-bot run [--mode socket|http] [--port N] [--host H]`: run the Slack app until SIGTERM/SIGINT.
 
 Exit 0 after a clean stop, 2 when a token, secret or setting cannot work (one line on stderr naming
-the variable and where to get it), 1 when Slack cannot be reached at start-up.
+the variable and where to get it), 1 when Slack cannot be reached at start-up or when the database
+file (FAL_BOT_DB) is deleted or replaced while it runs (a supervisor then restarts it on a fresh file).
 """
 
 from __future__ import annotations

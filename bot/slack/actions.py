@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, Respond
 from bot.diagnosis import ID_PATTERN
 from bot.slack import blocks
 from bot.slack.services import Services, request_team_id, services_of
+from bot.store import StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,13 @@ def _record(
     if not ID_PATTERN.match(entry_id) or len(entry_id) > 100 or not user_id:
         log.info("feedback with an unusable entry id ignored")
         return
-    services.store.record_feedback(team_id, user_id, entry_id, "up" if vote == "up" else "down")
+    try:
+        services.store.record_feedback(team_id, user_id, entry_id, "up" if vote == "up" else "down")
+    except StoreError as exc:
+        log.warning("feedback on %s not saved (database: %s)", entry_id, describe_store_error(exc))
+        message = blocks.storage_error_message("your feedback")
+        respond(**message.as_kwargs(), response_type="ephemeral", replace_original=False)
+        return
     log.info("feedback %s on %s (team %s)", vote, entry_id, team_id)
     respond(**blocks.feedback_thanks(vote).as_kwargs(), response_type="ephemeral", replace_original=False)
 

@@ -27,7 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot.settings import Settings
 from bot.slack import actions, commands, events, home, lifecycle, shortcuts
 from bot.slack.services import DiagnoserLike, Services, StatusSource, attach, request_team_id
-from bot.store import Store
+from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,18 @@ def _drop_retried_events(services: Services) -> Callable[..., BoltResponse | Non
         body: dict[str, Any], req: BoltRequest, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
-            first = services.store.mark_event_processed(body["event_id"], request_team_id(body, req.context))
+            try:
+                first = services.store.mark_event_processed(
+                    body["event_id"], request_team_id(body, req.context)
+                )
+            except StoreError as exc:
+                # Better a rare duplicate answer than none (or a 5xx that Slack retries).
+                log.warning(
+                    "event %s not recorded (database: %s); handling it anyway",
+                    body["event_id"],
+                    describe_store_error(exc),
+                )
+                first = True
             if not first:
                 retry = (req.headers.get("x-slack-retry-num") or ["?"])[0]
                 log.info("event %s already handled; ignoring retry %s", body["event_id"], retry)

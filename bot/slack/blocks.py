@@ -554,6 +554,14 @@ def subscription_line(subscription: Subscription) -> str:
 
 
 # -- feedback --------------------------------------------------------------------------------------
+def storage_error_message(what: str) -> Message:
+    """A change the user asked for could not be saved (the database is read-only, full, ...)."""
+    return text_message(
+        f"⚠️ fal-bot could not save {what}: its database cannot be written right now. Nothing was "
+        "changed. Try again later, or ask whoever runs fal-bot to check `/healthz` and `FAL_BOT_DB`."
+    )
+
+
 def feedback_thanks(vote: str) -> Message:
     text = (
         "Thanks! Glad it helped. 👍"

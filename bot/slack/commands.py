@@ -22,7 +22,7 @@ from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
 from bot.slack.replies import diagnose_reply
 from bot.slack.services import Services, request_team_id, services_of
-from bot.store import MinLevel, Subscription
+from bot.store import MinLevel, StoreError, Subscription, describe_store_error
 
 log = logging.getLogger(__name__)
 
@@ -255,8 +255,15 @@ def post_in_channel(services: Services, channel_id: str, message: blocks.Message
 
 def _subscribe_work(services: Services, respond: Respond, subscription: Subscription, user_id: str) -> None:
     store = services.store
-    previous = store.subscription(subscription.team_id, subscription.channel_id)
-    stored = store.subscribe(subscription)
+    try:
+        previous = store.subscription(subscription.team_id, subscription.channel_id)
+        stored = store.subscribe(subscription)
+    except StoreError as exc:
+        log.warning(
+            "subscribe in %s not saved: database: %s", subscription.channel_id, describe_store_error(exc)
+        )
+        respond(**_ephemeral(blocks.storage_error_message("this channel's subscription")))
+        return
     error = post_in_channel(services, subscription.channel_id, blocks.subscribed_message(stored, user_id))
     if error is None:
         log.info("team %s channel %s subscribed", subscription.team_id, subscription.channel_id)
@@ -273,7 +280,13 @@ def _subscribe_work(services: Services, respond: Respond, subscription: Subscrip
 def _unsubscribe_work(
     services: Services, respond: Respond, team_id: str, channel_id: str, user_id: str
 ) -> None:
-    if not services.store.unsubscribe(team_id, channel_id):
+    try:
+        removed = services.store.unsubscribe(team_id, channel_id)
+    except StoreError as exc:
+        log.warning("unsubscribe in %s not saved: database: %s", channel_id, describe_store_error(exc))
+        respond(**_ephemeral(blocks.storage_error_message("the end of this channel's subscription")))
+        return
+    if not removed:
         respond(**_ephemeral(blocks.not_subscribed_message()))
         return
     log.info("team %s channel %s unsubscribed", team_id, channel_id)

@@ -19,7 +19,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.alerts.outbox import drop_pending
 from bot.slack.services import request_team_id, services_of
-from bot.store import Store
+from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,30 @@ ARCHIVE_MESSAGE_SUBTYPES = frozenset({"channel_archive", "group_archive"})
 
 
 def stop_team(store: Store, team_id: str, reason: str) -> None:
-    store.set_team_sending(team_id, False, reason)
-    dropped = drop_pending(store, team_id, reason=reason)
+    try:
+        store.set_team_sending(team_id, False, reason)
+        dropped = drop_pending(store, team_id, reason=reason)
+    except StoreError as exc:
+        log.warning(
+            "team %s: %s, but the database cannot record it (%s)", team_id, reason, describe_store_error(exc)
+        )
+        return
     log.warning("team %s: %s; alert sending stopped (%d unsent alerts dropped)", team_id, reason, dropped)
 
 
 def remove_channel(store: Store, team_id: str, channel_id: str, reason: str) -> None:
-    removed = store.unsubscribe(team_id, channel_id)
-    dropped = drop_pending(store, team_id, channel_id, reason=reason)
+    try:
+        removed = store.unsubscribe(team_id, channel_id)
+        dropped = drop_pending(store, team_id, channel_id, reason=reason)
+    except StoreError as exc:
+        log.warning(
+            "channel %s/%s: %s, but the database cannot record it (%s)",
+            team_id,
+            channel_id,
+            reason,
+            describe_store_error(exc),
+        )
+        return
     if removed or dropped:
         log.info(
             "channel %s/%s: %s; subscription removed (%d unsent alerts dropped)",

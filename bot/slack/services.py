@@ -21,7 +21,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, StoreError, describe_store_error
 
 if TYPE_CHECKING:
     from bot.status.models import StatusSnapshot
@@ -130,6 +130,9 @@ class Services:
         def run() -> object:
             try:
                 return work()
+            except StoreError as exc:  # read-only or full database: one line, no traceback
+                log.warning("background work failed: %s (database: %s)", what, describe_store_error(exc))
+                return None
             except Exception:
                 log.exception("background work failed: %s", what)
                 return None

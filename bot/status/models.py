@@ -1,9 +1,10 @@
 """The status snapshot model, the one level table, and the parsers for Instatus and Statuspage JSON.
 
-Everything here is pure: JSON in, `StatusSnapshot` out, no network. Parsers never raise on odd
-values: an enum value they do not know counts as `degraded` (contract) and is named in
-`unknown_values`. A payload whose overall shape is wrong raises `WrongShape`, which the client
-turns into level `unknown`.
+Everything here is pure: JSON in, `StatusSnapshot` out, no network. Every string taken from the page
+passes through `redact()` here, at the boundary, so no consumer (store, alerts, /fal status, App Home,
+`status --json`) sees a key or token the page shows. Parsers never raise on odd values: an enum
+value they do not know counts as `degraded` (contract) and is named in `unknown_values`. A payload
+whose overall shape is wrong raises `WrongShape`, which the client turns into level `unknown`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from bot import linear_re
+from bot.keys import redact
 
 Level = Literal["operational", "maintenance", "degraded", "partial_outage", "major_outage", "unknown"]
 KnownLevel = Literal["operational", "maintenance", "degraded", "partial_outage", "major_outage"]
@@ -272,10 +274,12 @@ class _Levels:
 
 
 def _text(value: object) -> str:
+    """A string from the page, redacted: the page is untrusted text like anything users paste, so a
+    key or token in an incident's name or update never reaches the store, Slack or the CLI."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return redact(value).strip()
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return ""
@@ -315,7 +319,8 @@ def plain_text(body: str) -> str:
     """Update bodies may carry HTML (<br />, links): keep only the words."""
     text = _BREAK.sub("\n", body)
     text = html.unescape(_TAG.sub("", text))
-    return _EXTRA_BREAKS.sub("\n\n", text).strip()
+    # Again after decoding: tags or entities (`&#58;`) may have kept a key's parts apart until now.
+    return redact(_EXTRA_BREAKS.sub("\n\n", text)).strip()
 
 
 def _maintenance_status(raw: str, levels: _Levels) -> MaintenanceStatus:
