@@ -1,0 +1,227 @@
+"""Signed oddities and replays against the real HTTP stack of `fal-bot run` (issue 9, section 3).
+
+The app from create_app behind VerifiedSlackHandler, the Router and the waitress HttpServer, served on
+loopback; its Web API calls go to the fake Slack. Requests are signed here as Slack signs them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.server import Health, HttpServer, Router, VerifiedSlackHandler
+from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.services import services_of
+from bot.status import StatusClient, StatusMonitor
+from bot.store import Store
+from tests.support.fake_slack import FakeSlack
+from tests.support.signing import (
+    BOT_TOKEN,
+    FORM,
+    JSON,
+    SIGNING_SECRET,
+    event,
+    signed_headers,
+    slash_command,
+)
+from tests.support.slack_harness import shared_diagnoser, wait_for
+
+LOCKED = '403 Forbidden from queue.fal.run: {"detail": "User is locked. Reason: Exhausted balance."}'
+
+
+@dataclass
+class Served:
+    fake: FakeSlack
+    store: Store
+    server: HttpServer
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/slack/events"
+
+    def post(self, body: bytes, content_type: str, **headers: str) -> httpx.Response:
+        all_headers = {**signed_headers(body, content_type), **headers}
+        return httpx.post(self.url, content=body, headers=all_headers, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    home: Path = tmp_path_factory.mktemp("served")
+    fake = FakeSlack().start()
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+        fal_status_url="http://127.0.0.1:9",
+        fal_bot_db=home / "bot.db",
+        fal_bot_status_deadline_seconds=1.0,
+    )
+    store = Store(home / "bot.db")
+    monitor = StatusMonitor(StatusClient("http://127.0.0.1:9", deadline_seconds=1.0), poll_seconds=60)
+    app = create_app(settings, store=store, monitor=monitor, diagnoser=shared_diagnoser())
+    handler = VerifiedSlackHandler(SlackRequestHandler(app), SIGNING_SECRET, replays=store)
+    server = HttpServer(Router(Health(None), handler), "127.0.0.1", 0)
+    server.start()
+    try:
+        yield Served(fake, store, server)
+    finally:
+        server.shutdown(timeout=2)
+        services_of(app).shutdown(timeout=10)
+        monitor.stop()
+        fake.stop()
+
+
+def form(**fields: str) -> bytes:
+    return urlencode(fields).encode()
+
+
+DEEP = 100_000
+ODDITIES: dict[str, tuple[bytes, str]] = {
+    "json-list": (b'[{"type": "event_callback"}]', JSON),
+    "json-string": (b'"event_callback"', JSON),
+    "json-number": (b"42", JSON),
+    "json-null": (b"null", JSON),
+    "json-true": (b"true", JSON),
+    "json-list-charset": (b"[1, 2]", JSON + "; charset=utf-8"),
+    "event-null": (b'{"type": "event_callback", "event": null}', JSON),
+    "event-string": (b'{"type": "event_callback", "event": "x"}', JSON),
+    "event-list": (b'{"type": "event_callback", "event": []}', JSON),
+    "event-missing": (b'{"type": "event_callback", "event_id": "Ev1"}', JSON),
+    "event-type-list": (b'{"type": "event_callback", "event": {"type": ["message"]}}', JSON),
+    "authorizations-string": (
+        b'{"type": "event_callback", "authorizations": "x", "event": {"type": "app_mention"}}',
+        JSON,
+    ),
+    "actions-string": (b'{"type": "block_actions", "team": "T1", "actions": "z"}', JSON),
+    "payload-list": (form(payload="[1, 2]"), FORM),
+    "payload-string": (form(payload='"x"'), FORM),
+    "payload-number": (form(payload="3"), FORM),
+    "payload-null": (form(payload="null"), FORM),
+    "payload-not-json": (form(payload="{not json"), FORM),
+    "payload-deep": (form(payload="[" * DEEP), FORM),
+    "payload-actions-empty": (form(payload=json.dumps({"type": "block_actions", "actions": []})), FORM),
+    "json-deep-list": (b"[" * DEEP, JSON),
+    "json-deep-object": (b'{"a":' * DEEP, JSON),
+    "json-invalid": (b"{not json", JSON),
+    "command-missing": (form(text="status", team_id="T1", channel_id="C1", user_id="U1"), FORM),
+    "command-list": (b'{"command": ["/fal"], "text": "status"}', JSON),
+    "empty-form": (b"", FORM),
+    "not-utf8-json": (b'{"type": "\xff\xfe"}', JSON),
+    "not-utf8-form": (b"command=%2Ffal&text=\xff\xfe", FORM),
+}
+
+
+@pytest.mark.parametrize("name", list(ODDITIES))
+def test_a_signed_request_bolt_cannot_use_gets_400_and_one_log_line(
+    served: Served, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body, content_type = ODDITIES[name]
+    caplog.set_level(logging.INFO)
+    answer = served.post(body, content_type)
+    assert answer.status_code == 400, (answer.status_code, answer.text)
+    complaints = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(complaints) == 1, [r.getMessage() for r in complaints]
+    assert complaints[0].name == "bot.server" and complaints[0].exc_info is None
+    assert "Traceback" not in caplog.text
+
+
+def test_a_body_whose_announced_length_never_arrives_is_cut_off_with_4xx(served: Served) -> None:
+    """waitress refuses a Content-Length over the body limit at once, and answers 408 to a body that
+    stops arriving (the read deadline, tests/test_server_connections.py)."""
+    body = b'{"type": "event_callback"}'
+    headers = signed_headers(body, JSON)
+    with socket.create_connection(("127.0.0.1", served.server.port), timeout=10) as sock:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head += "Content-Length: 10000000000\r\n"
+        sock.sendall(f"POST /slack/events HTTP/1.1\r\nHost: x\r\n{head}\r\n".encode())
+        sock.sendall(body)
+        assert sock.recv(200).startswith(b"HTTP/1.1 413")
+
+
+def test_the_same_signed_bytes_twice_run_once_and_the_replay_gets_401(served: Served) -> None:
+    response_url = served.fake.new_response_url()
+    request = slash_command(f"diagnose {LOCKED}", response_url=response_url)
+    headers = request.headers()
+    first = httpx.post(served.url, content=request.body, headers=headers, timeout=10)
+    replay = httpx.post(served.url, content=request.body, headers=headers, timeout=10)
+    assert (first.status_code, replay.status_code) == (200, 401)
+    wait_for(lambda: served.fake.responses(response_url))
+    time.sleep(0.5)  # a second run would answer within this
+    assert len(served.fake.responses(response_url)) == 1
+
+
+def test_slacks_retry_is_signed_anew_and_is_not_a_replay(served: Served) -> None:
+    """Slack re-sends an event with X-Slack-Retry-Num and a fresh timestamp (so a fresh signature):
+    that is answered 200 (the event-id middleware then ignores it), not refused as a replay."""
+    retried = event("app_mention.slack_docs.json", event_id="EvRetryNotReplay", retry_num=1)
+    now = time.time()
+
+    def send(stamp: float) -> int:
+        return httpx.post(
+            served.url, content=retried.body, headers=retried.headers(timestamp=stamp), timeout=10
+        ).status_code
+
+    assert (send(now - 3), send(now)) == (200, 200)
+    # The same retry's bytes sent once more are a replay even with a retry header.
+    assert send(now) == 401
+
+
+def test_an_unsigned_request_is_not_recorded_so_it_cannot_spoil_slacks(served: Served) -> None:
+    request = slash_command("help", response_url=served.fake.new_response_url())
+    headers = request.headers()
+    forged = httpx.post(
+        served.url,
+        content=request.body + b"&x=1",
+        headers=headers,
+        timeout=10,
+    )
+    assert forged.status_code == 401
+    assert httpx.post(served.url, content=request.body, headers=headers, timeout=10).status_code == 200
+
+
+# -- the record itself -----------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_seen_requests_expire_after_the_signature_window_and_are_pruned(tmp_path: Path) -> None:
+    clock = Clock(1_700_000_000.0)
+    store = Store(tmp_path / "seen.db", clock=clock)
+    stamp = str(int(clock.now))
+    assert store.first_sighting(stamp, "v0=aa") is True
+    assert store.first_sighting(stamp, "v0=aa") is False
+    assert store.first_sighting(stamp, "v0=bb") is True
+    assert store.first_sighting(str(int(clock.now) + 1), "v0=aa") is True
+    clock.now += 299  # still inside Slack's 5 minutes: still a replay
+    assert store.first_sighting(stamp, "v0=aa") is False
+    clock.now += 120  # past 6 minutes: the rows go at the next prune
+    assert store.first_sighting(str(int(clock.now)), "v0=cc") is True
+    count = store.db.conn.execute("SELECT count(*) FROM seen_requests").fetchone()[0]
+    assert count == 1
+
+
+def test_a_timestamp_from_the_future_is_remembered_until_it_expires(tmp_path: Path) -> None:
+    """Slack's check accepts timestamps up to 5 minutes ahead too: the record must outlive them."""
+    clock = Clock(1_700_000_000.0)
+    store = Store(tmp_path / "seen.db", clock=clock)
+    ahead = str(int(clock.now) + 290)
+    assert store.first_sighting(ahead, "v0=ff") is True
+    clock.now += 500  # the timestamp is now 210 s old: still valid, still a replay
+    assert store.first_sighting(ahead, "v0=ff") is False
