@@ -499,7 +499,7 @@ def build_runtime(
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
         assert tokens.signing_secret is not None  # check_tokens requires it in HTTP mode
-        slack_handler = VerifiedSlackHandler(SlackRequestHandler(app), tokens.signing_secret)
+        slack_handler = VerifiedSlackHandler(SlackRequestHandler(app), tokens.signing_secret, replays=store)
     router = Router(health, slack_handler)
     http: HttpServer | None = None
     try:

@@ -24,6 +24,10 @@ MinLevel = Literal["degraded", "partial_outage", "major_outage"]
 Migration = Callable[[Database], None]
 
 PROCESSED_EVENT_TTL_SECONDS = 24 * 3600
+# A signed request is acceptable while its timestamp is within 5 minutes of the clock (either way),
+# so it is remembered until 6 minutes past its timestamp; expired rows are deleted every so often.
+SEEN_REQUEST_TTL_SECONDS = 6 * 60
+SEEN_REQUEST_PRUNE_EVERY_SECONDS = 30.0
 
 
 def _migration_1_slack(db: Database) -> None:
@@ -93,8 +97,17 @@ def _migration_2_alerts(db: Database) -> None:
         db.conn.execute(statement)
 
 
+def _migration_3_seen_requests(db: Database) -> None:
+    """Signed Slack requests already served, to refuse a replay of the same bytes (bot/server.py)."""
+    db.conn.execute(
+        "CREATE TABLE seen_requests (timestamp TEXT NOT NULL, signature TEXT NOT NULL,"
+        " expires_at REAL NOT NULL, PRIMARY KEY (timestamp, signature))"
+    )
+    db.conn.execute("CREATE INDEX seen_requests_expiry ON seen_requests (expires_at)")
+
+
 # Append-only: each function moves the schema one version up. Never edit a released migration.
-MIGRATIONS: list[Migration] = [_migration_1_slack, _migration_2_alerts]
+MIGRATIONS: list[Migration] = [_migration_1_slack, _migration_2_alerts, _migration_3_seen_requests]
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,7 @@ class Store:
         self.clock = clock
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        self._next_seen_prune = 0.0
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.migrate()
@@ -279,6 +293,29 @@ class Store:
             tx.conn.execute(
                 "DELETE FROM processed_events WHERE seen_at < ?", (now - PROCESSED_EVENT_TTL_SECONDS,)
             )
+            return cursor.rowcount == 1
+
+    # -- signed requests seen (replay refusal) ------------------------------------------------
+    def first_sighting(self, timestamp: str, signature: str) -> bool:
+        """Record a signed request's (timestamp, signature); False when it was recorded before.
+
+        Implements bot.server.ReplayGuard. One indexed insert per request; rows whose timestamp can
+        no longer pass the signature check are deleted at most every SEEN_REQUEST_PRUNE_EVERY_SECONDS.
+        """
+        now = self.clock()
+        try:
+            stamp = float(timestamp)
+        except ValueError:
+            stamp = now
+        expires_at = max(now, stamp) + SEEN_REQUEST_TTL_SECONDS
+        with self.transaction() as tx:
+            cursor = tx.conn.execute(
+                "INSERT OR IGNORE INTO seen_requests (timestamp, signature, expires_at) VALUES (?, ?, ?)",
+                (timestamp, signature, expires_at),
+            )
+            if now >= self._next_seen_prune:
+                self._next_seen_prune = now + SEEN_REQUEST_PRUNE_EVERY_SECONDS
+                tx.conn.execute("DELETE FROM seen_requests WHERE expires_at < ?", (now,))
             return cursor.rowcount == 1
 
     # -- feedback ----------------------------------------------------------------------------
