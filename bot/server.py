@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from waitress.server import create_server
+from waitress.adjustments import Adjustments
+from waitress.task import ThreadedTaskDispatcher
 
-from bot import slack_request
+from bot import connections, slack_request
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 SLACK_EVENTS_PATH = "/slack/events"
+# Larger bodies get 413 from waitress before they are read. Slack's largest (a 40,000-character
+# message with its blocks, JSON- or form-escaped) stays well under this.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 HEALTH_PATH = "/healthz"
 
 # A check returns None when all is well, else a short reason the app cannot work.
@@ -311,22 +315,53 @@ class Router:
 
 
 class HttpServer:
-    """waitress serving a Router in a background thread, with a graceful `shutdown()`."""
+    """waitress serving a Router in a background thread, with a graceful `shutdown()`.
 
-    def __init__(self, router: Router, host: str, port: int, threads: int = 16):
+    The server is bot.connections.GuardedServer: every request must arrive whole within
+    `read_timeout` seconds, and at the connection limit the connections that have waited longest
+    without a complete request are closed to let new ones in, so idle or trickling connections
+    cannot keep Slack's requests or /healthz out.
+    """
+
+    def __init__(
+        self,
+        router: Router,
+        host: str,
+        port: int,
+        threads: int = 16,
+        *,
+        connection_limit: int | None = None,
+        read_timeout: float = connections.READ_TIMEOUT_SECONDS,
+    ):
         self.router = router
-        # channel_timeout: idle keep-alive connections are closed after this many seconds.
-        self._server: Any = create_server(
-            router,
+        connections.check_waitress_internals()
+        if connection_limit is None:
+            connection_limit = connections.connection_limit_for(connections.raise_open_file_limit())
+        adj = Adjustments(
             host=host,
             port=port,
             threads=threads,
             ident="fal-bot",
-            channel_timeout=30,
-            connection_limit=200,
+            # Idle keep-alive connections are closed after this many seconds (sooner when crowded).
+            channel_timeout=connections.IDLE_TIMEOUT_SECONDS,
+            connection_limit=connection_limit,
+            cleanup_interval=1,  # the read deadline is checked every second
+            asyncore_use_poll=True,  # select() cannot watch descriptors above 1023
+            max_request_body_size=MAX_BODY_BYTES,
             clear_untrusted_proxy_headers=True,
         )
+        dispatcher = ThreadedTaskDispatcher()
+        dispatcher.set_thread_count(threads)
+        # One listening socket: the host is an address (the CLI's default 0.0.0.0, or --host).
+        self._server: Any = connections.GuardedServer(
+            router, map={}, dispatcher=dispatcher, adj=adj, sockinfo=adj.listen[0]
+        )
+        self._server.read_timeout = read_timeout
         self._thread: threading.Thread | None = None
+
+    @property
+    def connection_limit(self) -> int:
+        return int(self._server.adj.connection_limit)
 
     @property
     def port(self) -> int:

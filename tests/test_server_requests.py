@@ -11,75 +11,24 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.server import Health, HttpServer, Router, VerifiedSlackHandler
-from bot.settings import Settings
-from bot.slack.app import create_app
-from bot.slack.services import services_of
-from bot.status import StatusClient, StatusMonitor
 from bot.store import Store
-from tests.support.fake_slack import FakeSlack
-from tests.support.signing import (
-    BOT_TOKEN,
-    FORM,
-    JSON,
-    SIGNING_SECRET,
-    event,
-    signed_headers,
-    slash_command,
-)
-from tests.support.slack_harness import shared_diagnoser, wait_for
+from tests.support.served import Served, serve_app
+from tests.support.signing import FORM, JSON, event, signed_headers, slash_command
+from tests.support.slack_harness import wait_for
 
 LOCKED = '403 Forbidden from queue.fal.run: {"detail": "User is locked. Reason: Exhausted balance."}'
 
 
-@dataclass
-class Served:
-    fake: FakeSlack
-    store: Store
-    server: HttpServer
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.port}/slack/events"
-
-    def post(self, body: bytes, content_type: str, **headers: str) -> httpx.Response:
-        all_headers = {**signed_headers(body, content_type), **headers}
-        return httpx.post(self.url, content=body, headers=all_headers, timeout=10)
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    home: Path = tmp_path_factory.mktemp("served")
-    fake = FakeSlack().start()
-    settings = Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake.api_url,
-        fal_status_url="http://127.0.0.1:9",
-        fal_bot_db=home / "bot.db",
-        fal_bot_status_deadline_seconds=1.0,
-    )
-    store = Store(home / "bot.db")
-    monitor = StatusMonitor(StatusClient("http://127.0.0.1:9", deadline_seconds=1.0), poll_seconds=60)
-    app = create_app(settings, store=store, monitor=monitor, diagnoser=shared_diagnoser())
-    handler = VerifiedSlackHandler(SlackRequestHandler(app), SIGNING_SECRET, replays=store)
-    server = HttpServer(Router(Health(None), handler), "127.0.0.1", 0)
-    server.start()
-    try:
-        yield Served(fake, store, server)
-    finally:
-        server.shutdown(timeout=2)
-        services_of(app).shutdown(timeout=10)
-        monitor.stop()
-        fake.stop()
+    with serve_app(tmp_path_factory.mktemp("served")) as served:
+        yield served
 
 
 def form(**fields: str) -> bytes:
