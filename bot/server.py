@@ -167,12 +167,16 @@ class ReplayGuard(Protocol):
 
     Slack's signature has no nonce, so the same signed bytes could be sent again within the 5 minutes
     the timestamp stays valid. Slack itself never does that: its retries are new requests, signed
-    with a new timestamp. bot.store.Store implements this on its database, so once the store is
-    shared every replica refuses what another one has already served.
+    with a new timestamp. bot.replay.SeenRequests implements it in memory and in the store, so a
+    restarted process, and once the store is shared every replica, refuses what was served.
     """
 
     def first_sighting(self, timestamp: str, signature: str) -> bool:
         """Record (timestamp, signature); False when it was recorded before (a replay)."""
+        ...
+
+    def flush(self) -> None:
+        """Make sure everything recorded so far is stored (called at shutdown)."""
         ...
 
 

@@ -24,9 +24,7 @@ MinLevel = Literal["degraded", "partial_outage", "major_outage"]
 Migration = Callable[[Database], None]
 
 PROCESSED_EVENT_TTL_SECONDS = 24 * 3600
-# A signed request is acceptable while its timestamp is within 5 minutes of the clock (either way),
-# so it is remembered until 6 minutes past its timestamp; expired rows are deleted every so often.
-SEEN_REQUEST_TTL_SECONDS = 6 * 60
+# Expired rows of seen_requests (bot/replay.py) are deleted at most this often.
 SEEN_REQUEST_PRUNE_EVERY_SECONDS = 30.0
 
 
@@ -295,28 +293,27 @@ class Store:
             )
             return cursor.rowcount == 1
 
-    # -- signed requests seen (replay refusal) ------------------------------------------------
-    def first_sighting(self, timestamp: str, signature: str) -> bool:
-        """Record a signed request's (timestamp, signature); False when it was recorded before.
+    # -- signed requests seen (replay refusal, bot/replay.py) ---------------------------------
+    def seen_request(self, timestamp: str, signature: str) -> bool:
+        """Whether a signed request with this timestamp and signature was recorded and not expired."""
+        row = self.db.conn.execute(
+            "SELECT 1 FROM seen_requests WHERE timestamp = ? AND signature = ? AND expires_at >= ?",
+            (timestamp, signature, self.clock()),
+        ).fetchone()
+        return row is not None
 
-        Implements bot.server.ReplayGuard. One indexed insert per request; rows whose timestamp can
-        no longer pass the signature check are deleted at most every SEEN_REQUEST_PRUNE_EVERY_SECONDS.
-        """
+    def record_seen_requests(self, rows: list[tuple[str, str, float]]) -> None:
+        """Record (timestamp, signature, expires_at) rows in one write, and delete expired ones at
+        most every SEEN_REQUEST_PRUNE_EVERY_SECONDS (the expiry is indexed)."""
         now = self.clock()
-        try:
-            stamp = float(timestamp)
-        except ValueError:
-            stamp = now
-        expires_at = max(now, stamp) + SEEN_REQUEST_TTL_SECONDS
         with self.transaction() as tx:
-            cursor = tx.conn.execute(
+            tx.conn.executemany(
                 "INSERT OR IGNORE INTO seen_requests (timestamp, signature, expires_at) VALUES (?, ?, ?)",
-                (timestamp, signature, expires_at),
+                rows,
             )
             if now >= self._next_seen_prune:
                 self._next_seen_prune = now + SEEN_REQUEST_PRUNE_EVERY_SECONDS
                 tx.conn.execute("DELETE FROM seen_requests WHERE expires_at < ?", (now,))
-            return cursor.rowcount == 1
 
     # -- feedback ----------------------------------------------------------------------------
     def record_feedback(self, team_id: str, user_id: str, entry_id: str, vote: Literal["up", "down"]) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from bot.replay import SeenRequests
 from bot.store import Store
 from tests.support.served import Served, serve_app
 from tests.support.signing import FORM, JSON, event, signed_headers, slash_command
@@ -150,27 +151,50 @@ class Clock:
         return self.now
 
 
-def test_seen_requests_expire_after_the_signature_window_and_are_pruned(tmp_path: Path) -> None:
+def test_a_pair_is_refused_until_its_timestamp_is_no_longer_valid(tmp_path: Path) -> None:
     clock = Clock(1_700_000_000.0)
-    store = Store(tmp_path / "seen.db", clock=clock)
+    seen = SeenRequests(Store(tmp_path / "seen.db", clock=clock), clock=clock)
     stamp = str(int(clock.now))
-    assert store.first_sighting(stamp, "v0=aa") is True
-    assert store.first_sighting(stamp, "v0=aa") is False
-    assert store.first_sighting(stamp, "v0=bb") is True
-    assert store.first_sighting(str(int(clock.now) + 1), "v0=aa") is True
+    assert seen.first_sighting(stamp, "v0=aa") is True
+    assert seen.first_sighting(stamp, "v0=aa") is False
+    assert seen.first_sighting(stamp, "v0=bb") is True
+    assert seen.first_sighting(str(int(clock.now) + 1), "v0=aa") is True
     clock.now += 299  # still inside Slack's 5 minutes: still a replay
-    assert store.first_sighting(stamp, "v0=aa") is False
-    clock.now += 120  # past 6 minutes: the rows go at the next prune
-    assert store.first_sighting(str(int(clock.now)), "v0=cc") is True
-    count = store.db.conn.execute("SELECT count(*) FROM seen_requests").fetchone()[0]
-    assert count == 1
+    assert seen.first_sighting(stamp, "v0=aa") is False
+    clock.now += 120  # past 6 minutes: Slack's check refuses it anyway; the record may forget it
+    assert seen.first_sighting(stamp, "v0=aa") is True
 
 
 def test_a_timestamp_from_the_future_is_remembered_until_it_expires(tmp_path: Path) -> None:
     """Slack's check accepts timestamps up to 5 minutes ahead too: the record must outlive them."""
     clock = Clock(1_700_000_000.0)
-    store = Store(tmp_path / "seen.db", clock=clock)
+    seen = SeenRequests(Store(tmp_path / "seen.db", clock=clock), clock=clock)
     ahead = str(int(clock.now) + 290)
-    assert store.first_sighting(ahead, "v0=ff") is True
+    assert seen.first_sighting(ahead, "v0=ff") is True
     clock.now += 500  # the timestamp is now 210 s old: still valid, still a replay
-    assert store.first_sighting(ahead, "v0=ff") is False
+    assert seen.first_sighting(ahead, "v0=ff") is False
+
+
+def test_the_record_survives_a_restart_and_is_shared_through_the_store(tmp_path: Path) -> None:
+    """What one process served (written in batches, and at shutdown) another one refuses."""
+    clock = Clock(1_700_000_000.0)
+    first = SeenRequests(Store(tmp_path / "seen.db", clock=clock), clock=clock, flush_every=3600)
+    stamp = str(int(clock.now))
+    assert first.first_sighting(stamp, "v0=01") is True  # the first of a batch is written at once
+    assert first.first_sighting(stamp, "v0=02") is True  # this one waits for the next batch
+    other = SeenRequests(Store(tmp_path / "seen.db", clock=clock), clock=clock)
+    assert other.first_sighting(stamp, "v0=01") is False
+    first.flush()  # as Runtime.stop does
+    assert other.first_sighting(stamp, "v0=02") is False
+    assert other.first_sighting(stamp, "v0=03") is True
+
+
+def test_expired_rows_are_pruned_from_the_store(tmp_path: Path) -> None:
+    clock = Clock(1_700_000_000.0)
+    store = Store(tmp_path / "seen.db", clock=clock)
+    seen = SeenRequests(store, clock=clock, flush_every=0)
+    for i in range(5):
+        seen.first_sighting(str(int(clock.now)), f"v0={i}")
+    clock.now += 400
+    seen.first_sighting(str(int(clock.now)), "v0=new")
+    assert store.db.conn.execute("SELECT count(*) FROM seen_requests").fetchone()[0] == 1
