@@ -509,13 +509,12 @@ def build_runtime(
     )
     slack_handler = None
     if mode == "http":
-        from slack_bolt.adapter.wsgi import SlackRequestHandler
-
         from bot.replay import SeenRequests
+        from bot.slack_request import SlackHandler
 
         assert tokens.signing_secret is not None  # check_tokens requires it in HTTP mode
         replays = SeenRequests(store)
-        slack_handler = VerifiedSlackHandler(SlackRequestHandler(app), tokens.signing_secret, replays=replays)
+        slack_handler = VerifiedSlackHandler(SlackHandler(app), tokens.signing_secret, replays=replays)
     router = Router(health, slack_handler)
     http: HttpServer | None = None
     try:

@@ -140,6 +140,17 @@ def test_an_unsigned_request_is_not_recorded_so_it_cannot_spoil_slacks(served: S
     assert httpx.post(served.url, content=request.body, headers=headers, timeout=10).status_code == 200
 
 
+def test_a_slash_command_mentioning_payload_is_answered(served: Served) -> None:
+    """Bolt's parse_body read any form body containing "payload" as interactivity and found nothing:
+    `/fal diagnose 413 payload too large` got 404 and no answer."""
+    response_url = served.fake.new_response_url()
+    request = slash_command(
+        "diagnose 413 Payload Too Large: request payload exceeds 10 MB", response_url=response_url
+    )
+    assert served.post(request.body, request.content_type).status_code == 200
+    assert wait_for(lambda: served.fake.responses(response_url))
+
+
 # -- the record itself -----------------------------------------------------------------------------
 
 

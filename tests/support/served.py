@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.replay import SeenRequests
 from bot.server import Health, HttpServer, Router, VerifiedSlackHandler
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.services import services_of
+from bot.slack_request import SlackHandler
 from bot.status import StatusClient, StatusMonitor
 from bot.store import Store
 from tests.support.fake_slack import FakeSlack
@@ -67,7 +67,7 @@ def serve_app(home: Path, **http_options: Any) -> Iterator[Served]:
     store = Store(home / "bot.db")
     monitor = StatusMonitor(StatusClient("http://127.0.0.1:9", deadline_seconds=1.0), poll_seconds=60)
     app = create_app(settings, store=store, monitor=monitor, diagnoser=shared_diagnoser())
-    handler = VerifiedSlackHandler(SlackRequestHandler(app), SIGNING_SECRET, replays=SeenRequests(store))
+    handler = VerifiedSlackHandler(SlackHandler(app), SIGNING_SECRET, replays=SeenRequests(store))
     server = HttpServer(Router(Health(None), handler), "127.0.0.1", 0, **http_options)
     server.start()
     try:
