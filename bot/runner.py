@@ -384,7 +384,20 @@ class Runtime:
         _join_within(lambda: self.alerts.stop(timeout=left(2.0)), left(2.5), "alerts")
         self.monitor.stop(timeout=left(1.0))
         self.auth_watch.stop()
+        _flush_replay_record(self.router)
         self.store.close()
+
+
+def _flush_replay_record(router: Router) -> None:
+    """Write the signed requests served since the last batch, so a restarted process refuses them."""
+    from bot.server import VerifiedSlackHandler
+
+    handler = router.slack_handler
+    if isinstance(handler, VerifiedSlackHandler) and handler.replays is not None:
+        try:
+            handler.replays.flush()
+        except Exception as exc:
+            log.warning("shutdown: could not record the last Slack requests served (%s)", exc)
 
 
 def _stop_socket(handler: SocketModeHandler, timeout: float) -> None:
@@ -489,10 +502,12 @@ def build_runtime(
     )
     slack_handler = None
     if mode == "http":
-        from slack_bolt.adapter.wsgi import SlackRequestHandler
+        from bot.replay import SeenRequests
+        from bot.slack_request import SlackHandler
 
         assert tokens.signing_secret is not None  # check_tokens requires it in HTTP mode
-        slack_handler = VerifiedSlackHandler(SlackRequestHandler(app), tokens.signing_secret)
+        replays = SeenRequests(store)
+        slack_handler = VerifiedSlackHandler(SlackHandler(app), tokens.signing_secret, replays=replays)
     router = Router(health, slack_handler)
     http: HttpServer | None = None
     try:

@@ -13,6 +13,8 @@ work in both modes.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import logging
@@ -24,8 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from slack_sdk.signature import SignatureVerifier
-from waitress.server import create_server
+from waitress.adjustments import Adjustments
+from waitress.task import ThreadedTaskDispatcher
+
+from bot import connections, slack_request
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -36,6 +40,9 @@ log = logging.getLogger(__name__)
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 SLACK_EVENTS_PATH = "/slack/events"
+# Larger bodies get 413 from waitress before they are read. Slack's largest (a 40,000-character
+# message with its blocks, JSON- or form-escaped) stays well under this.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 HEALTH_PATH = "/healthz"
 
 # A check returns None when all is well, else a short reason the app cannot work.
@@ -155,23 +162,60 @@ def _respond(
     return [body]
 
 
-class VerifiedSlackHandler:
-    """Checks Slack's signature before Bolt parses the body.
+class ReplayGuard(Protocol):
+    """Remembers the signed requests seen while their timestamps are still acceptable.
 
-    Bolt parses the body first and raises on invalid JSON, invalid UTF-8 or a broken `payload=`, so an
-    unsigned junk request got HTTP 500 and a traceback. Here a request that is not correctly signed
-    (or older than 5 minutes) gets 401 without being parsed, and a signed body Bolt cannot parse 400.
+    Slack's signature has no nonce, so the same signed bytes could be sent again within the 5 minutes
+    the timestamp stays valid. Slack itself never does that: its retries are new requests, signed
+    with a new timestamp. bot.replay.SeenRequests implements it in memory and in the store, so a
+    restarted process, and once the store is shared every replica, refuses what was served.
     """
 
-    def __init__(self, handler: WSGIApplication, signing_secret: str):
+    def first_sighting(self, timestamp: str, signature: str) -> bool:
+        """Record (timestamp, signature); False when it was recorded before (a replay)."""
+        ...
+
+    def flush(self) -> None:
+        """Make sure everything recorded so far is stored (called at shutdown)."""
+        ...
+
+
+# Slack's own window for X-Slack-Request-Timestamp (slack-notes.md): older or newer is refused.
+SIGNATURE_MAX_AGE_SECONDS = 300
+
+
+class VerifiedSlackHandler:
+    """Checks Slack's signature, replays and the body's shape before Bolt sees the request.
+
+    Bolt parses the body first and raises on invalid JSON, invalid UTF-8, a broken `payload=` or a
+    body that is valid JSON but not shaped like Slack's (a list, `"event": null`, deep nesting), so
+    such requests got HTTP 500 and a traceback. Here a request that is not correctly signed (or whose
+    timestamp is more than 5 minutes off) gets 401 without being parsed, a signed request already
+    seen (same timestamp and signature) 401, and a signed body Bolt cannot use 400 with one log line.
+    """
+
+    def __init__(
+        self,
+        handler: WSGIApplication,
+        signing_secret: str,
+        replays: ReplayGuard | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
         self.handler = handler
-        self.verifier = SignatureVerifier(signing_secret)
+        self._secret = signing_secret.encode()
+        self.replays = replays
+        self.clock = clock
 
     def _signed(self, body: bytes, timestamp: str, signature: str) -> bool:
-        try:
-            return bool(timestamp and signature and self.verifier.is_valid(body, timestamp, signature))
-        except ValueError:  # a timestamp that is not a number
+        """Slack's scheme over the raw bytes (slack_sdk's verifier decodes the body as UTF-8 first,
+        which called a correctly signed non-UTF-8 body "unsigned")."""
+        if not (timestamp.isascii() and timestamp.isdigit() and signature):
             return False
+        if abs(self.clock() - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
+            return False
+        base = b"v0:" + timestamp.encode("ascii") + b":" + body
+        expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected.encode(), signature.encode("latin-1", "replace"))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -184,11 +228,25 @@ class VerifiedSlackHandler:
         if not self._signed(body, timestamp, signature):
             log.info("refused a request to %s without a valid Slack signature", SLACK_EVENTS_PATH)
             return _respond(start_response, "401 Unauthorized", b"invalid signature\n", "text/plain")
+        if self.replays is not None:
+            try:
+                first = self.replays.first_sighting(timestamp, signature)
+            except sqlite3.Error as exc:
+                log.error("could not check a Slack request for replay (%s); answering 503", exc)
+                return _respond(start_response, "503 Service Unavailable", b"try again\n", "text/plain")
+            if not first:
+                log.warning("refused a replayed Slack request (timestamp %s seen before)", timestamp)
+                return _respond(start_response, "401 Unauthorized", b"replayed request\n", "text/plain")
+        # Never log the body: it is pasted text and may hold a key.
+        reason = slack_request.problem(body, environ.get("CONTENT_TYPE"))
+        if reason is not None:
+            log.warning("a signed Slack request could not be used: %s (%d bytes)", reason, length)
+            return _respond(start_response, "400 Bad Request", b"malformed request\n", "text/plain")
         environ["wsgi.input"] = io.BytesIO(body)
         try:
             return self.handler(environ, start_response)
-        except (ValueError, KeyError, TypeError) as exc:
-            # Never log the body: it is pasted text and may hold a key.
+        except (ValueError, LookupError, TypeError, AttributeError, RecursionError) as exc:
+            # A shape slack_request.problem() does not know yet: still the sender's fault, not ours.
             log.warning(
                 "a signed Slack request could not be parsed (%s, %d bytes)", type(exc).__name__, length
             )
@@ -261,22 +319,53 @@ class Router:
 
 
 class HttpServer:
-    """waitress serving a Router in a background thread, with a graceful `shutdown()`."""
+    """waitress serving a Router in a background thread, with a graceful `shutdown()`.
 
-    def __init__(self, router: Router, host: str, port: int, threads: int = 16):
+    The server is bot.connections.GuardedServer: every request must arrive whole within
+    `read_timeout` seconds, and at the connection limit the connections that have waited longest
+    without a complete request are closed to let new ones in, so idle or trickling connections
+    cannot keep Slack's requests or /healthz out.
+    """
+
+    def __init__(
+        self,
+        router: Router,
+        host: str,
+        port: int,
+        threads: int = 16,
+        *,
+        connection_limit: int | None = None,
+        read_timeout: float = connections.READ_TIMEOUT_SECONDS,
+    ):
         self.router = router
-        # channel_timeout: idle keep-alive connections are closed after this many seconds.
-        self._server: Any = create_server(
-            router,
+        connections.check_waitress_internals()
+        if connection_limit is None:
+            connection_limit = connections.connection_limit_for(connections.raise_open_file_limit())
+        adj = Adjustments(
             host=host,
             port=port,
             threads=threads,
             ident="fal-bot",
-            channel_timeout=30,
-            connection_limit=200,
+            # Idle keep-alive connections are closed after this many seconds (sooner when crowded).
+            channel_timeout=connections.IDLE_TIMEOUT_SECONDS,
+            connection_limit=connection_limit,
+            cleanup_interval=1,  # the read deadline is checked every second
+            asyncore_use_poll=True,  # select() cannot watch descriptors above 1023
+            max_request_body_size=MAX_BODY_BYTES,
             clear_untrusted_proxy_headers=True,
         )
+        dispatcher = ThreadedTaskDispatcher()
+        dispatcher.set_thread_count(threads)
+        # One listening socket: the host is an address (the CLI's default 0.0.0.0, or --host).
+        self._server: Any = connections.GuardedServer(
+            router, map={}, dispatcher=dispatcher, adj=adj, sockinfo=adj.listen[0]
+        )
+        self._server.read_timeout = read_timeout
         self._thread: threading.Thread | None = None
+
+    @property
+    def connection_limit(self) -> int:
+        return int(self._server.adj.connection_limit)
 
     @property
     def port(self) -> int:

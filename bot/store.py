@@ -25,6 +25,8 @@ MinLevel = Literal["degraded", "partial_outage", "major_outage"]
 Migration = Callable[[Database], None]
 
 PROCESSED_EVENT_TTL_SECONDS = 24 * 3600
+# Expired rows of seen_requests (bot/replay.py) are deleted at most this often.
+SEEN_REQUEST_PRUNE_EVERY_SECONDS = 30.0
 
 # What a store call raises when the file cannot be read or written (read-only, full disk, locked for
 # longer than the busy timeout, deleted folder): callers say so in one line, without a traceback.
@@ -102,8 +104,17 @@ def _migration_2_alerts(db: Database) -> None:
         db.conn.execute(statement)
 
 
+def _migration_3_seen_requests(db: Database) -> None:
+    """Signed Slack requests already served, to refuse a replay of the same bytes (bot/server.py)."""
+    db.conn.execute(
+        "CREATE TABLE seen_requests (timestamp TEXT NOT NULL, signature TEXT NOT NULL,"
+        " expires_at REAL NOT NULL, PRIMARY KEY (timestamp, signature))"
+    )
+    db.conn.execute("CREATE INDEX seen_requests_expiry ON seen_requests (expires_at)")
+
+
 # Append-only: each function moves the schema one version up. Never edit a released migration.
-MIGRATIONS: list[Migration] = [_migration_1_slack, _migration_2_alerts]
+MIGRATIONS: list[Migration] = [_migration_1_slack, _migration_2_alerts, _migration_3_seen_requests]
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,7 @@ class Store:
         self.clock = clock
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        self._next_seen_prune = 0.0
         if str(self.path) != ":memory:" and not self.path.parent.is_dir():
             # Never create it: a typo in FAL_BOT_DB would start an empty database.
             raise FileNotFoundError(f"the folder {self.path.parent} does not exist")
@@ -317,6 +329,28 @@ class Store:
                 "DELETE FROM processed_events WHERE seen_at < ?", (now - PROCESSED_EVENT_TTL_SECONDS,)
             )
             return cursor.rowcount == 1
+
+    # -- signed requests seen (replay refusal, bot/replay.py) ---------------------------------
+    def seen_request(self, timestamp: str, signature: str) -> bool:
+        """Whether a signed request with this timestamp and signature was recorded and not expired."""
+        row = self.db.conn.execute(
+            "SELECT 1 FROM seen_requests WHERE timestamp = ? AND signature = ? AND expires_at >= ?",
+            (timestamp, signature, self.clock()),
+        ).fetchone()
+        return row is not None
+
+    def record_seen_requests(self, rows: list[tuple[str, str, float]]) -> None:
+        """Record (timestamp, signature, expires_at) rows in one write, and delete expired ones at
+        most every SEEN_REQUEST_PRUNE_EVERY_SECONDS (the expiry is indexed)."""
+        now = self.clock()
+        with self.transaction() as tx:
+            tx.conn.executemany(
+                "INSERT OR IGNORE INTO seen_requests (timestamp, signature, expires_at) VALUES (?, ?, ?)",
+                rows,
+            )
+            if now >= self._next_seen_prune:
+                self._next_seen_prune = now + SEEN_REQUEST_PRUNE_EVERY_SECONDS
+                tx.conn.execute("DELETE FROM seen_requests WHERE expires_at < ?", (now,))
 
     # -- feedback ----------------------------------------------------------------------------
     def record_feedback(self, team_id: str, user_id: str, entry_id: str, vote: Literal["up", "down"]) -> None:

@@ -117,7 +117,9 @@ class Rig:
         payload["event"].update(event)
         payload["event_id"] = event_id or "Ev" + uuid.uuid4().hex[:10].upper()
         extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-        return self.bot.post_json(payload, extra=extra)
+        # Slack signs each retry anew, with the time it is sent: the same bytes with the same
+        # timestamp and signature would be a replay, refused with 401. Retry n is dated n s later.
+        return self.bot.post_json(payload, extra=extra, timestamp=int(time.time()) + (retry or 0))
 
     def interactive(self, payload: dict[str, Any]) -> httpx.Response:
         return self.bot.post(urlencode({"payload": json.dumps(payload)}).encode(), FORM)

@@ -28,9 +28,11 @@ from tests.support.loopback import LoopbackServer
 from tests.support.process import BotProcess, bot_env, run_to_exit
 from tests.support.signing import (
     BOT_TOKEN,
+    JSON,
     SIGNING_SECRET,
     SlackSender,
     event,
+    signed_headers,
     slash_command,
     url_verification,
 )
@@ -93,6 +95,27 @@ def test_http_mode_answers_signed_requests_and_stops_on_sigterm(
     assert took < EXIT_WITHIN
     stderr = running_bot.stderr()
     assert BOT_TOKEN not in stderr and SIGNING_SECRET not in stderr
+
+
+def test_http_mode_refuses_replays_and_unusable_bodies_and_remembers_across_a_restart(
+    running_bot: BotProcess, fake_slack: FakeSlack
+) -> None:
+    """The wiring of bot/replay.py and bot/slack_request.py into `fal-bot run` (their own tests are
+    tests/test_server_requests.py)."""
+    request = slash_command("help", response_url=fake_slack.new_response_url())
+    headers = request.headers()
+    unusable = b'{"type": "event_callback", "event": null}'
+    with httpx.Client(timeout=10) as client:
+        assert client.post(running_bot.events_url, content=request.body, headers=headers).status_code == 200
+        assert client.post(running_bot.events_url, content=request.body, headers=headers).status_code == 401
+        odd = client.post(running_bot.events_url, content=unusable, headers=signed_headers(unusable, JSON))
+        assert odd.status_code == 400
+    code, _ = running_bot.terminate_and_wait(EXIT_WITHIN)
+    assert code == 0
+    running_bot.start().wait_until_serving()
+    with httpx.Client(timeout=10) as client:
+        assert client.post(running_bot.events_url, content=request.body, headers=headers).status_code == 401
+    assert "Traceback" not in running_bot.stderr()
 
 
 def test_healthz_reports_level_and_age_once_the_status_page_was_read(running_bot: BotProcess) -> None:

@@ -1,0 +1,144 @@
+"""What a signed request to /slack/events must look like before Bolt is given it.
+
+Bolt parses the body with `slack_bolt.request.internals.parse_body` and then reads it as Slack shapes
+it: `body.get(...)`, `body["event"].get("type")`, `body["actions"][0]["action_id"]`... A body that is
+correctly signed but not shaped like anything Slack sends (a JSON list, `"event": null`, 100,000
+nested `[`) made Bolt raise, and the request got HTTP 500 with a traceback. `problem()` parses the
+body exactly as Bolt will and checks the shapes Bolt and our listeners rely on; the caller answers
+400 with one log line when it returns a reason. It never quotes the body (pasted text may hold a key).
+`SlackHandler` is Bolt's WSGI adapter with one misreading of form bodies corrected (`read_body`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.context import BoltContext
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context, parse_body
+from slack_bolt.response import BoltResponse
+
+# Fields Slack sends as objects (or a bare id string, or null) whose type Bolt's extractors and
+# matchers assume: a list or number there makes them raise.
+_OBJECT_OR_ID = ("team", "user", "channel", "enterprise")
+# Fields that are always objects when present.
+_OBJECTS = ("event", "view", "container", "message", "state", "workflow_step", "function_data", "submission")
+# Fields that are always strings when present (Bolt matches them with `==` and regular expressions).
+_STRINGS = (
+    "type",
+    "command",
+    "text",
+    "callback_id",
+    "trigger_id",
+    "response_url",
+    "event_id",
+    "team_id",
+    "api_app_id",
+    "enterprise_id",
+    "user_id",
+    "channel_id",
+    "token",
+    "challenge",
+)
+# Types of Slack request that carry an `actions` list Bolt reads `[0]` of.
+_ACTION_TYPES = ("block_actions", "interactive_message")
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _check_object(body: dict[str, Any]) -> str | None:
+    for name in _STRINGS:
+        if name in body and body[name] is not None and not isinstance(body[name], str):
+            return f"`{name}` is a {_kind(body[name])}"
+    for name in _OBJECT_OR_ID:
+        if body.get(name) is not None and not isinstance(body[name], dict | str):
+            return f"`{name}` is a {_kind(body[name])}"
+    for name in _OBJECTS:
+        if name in body and not isinstance(body[name], dict):
+            return f"`{name}` is a {_kind(body[name])}"
+    authorizations = body.get("authorizations")
+    if authorizations is not None and not (
+        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
+    ):
+        return "`authorizations` is not a list of objects"
+    actions = body.get("actions")
+    if actions is not None or body.get("type") in _ACTION_TYPES:
+        if not (isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)):
+            return "`actions` is not a list of objects"
+        for action in actions:
+            for name in ("action_id", "block_id", "type"):
+                if action.get(name) is not None and not isinstance(action[name], str):
+                    return f"`actions[].{name}` is a {_kind(action[name])}"
+    return None
+
+
+def read_body(text: str, media_type: str | None) -> Any:
+    """The body as Bolt should read it: its own parse_body, except for one misreading.
+
+    parse_body takes any form body *containing* the word "payload" for interactivity and, finding no
+    `payload` field, returns {}: `/fal diagnose 413 payload too large` then matched no listener and
+    got 404. A form without a `payload` field is read as the fields it has.
+    """
+    parsed = parse_body(text, media_type)
+    if parsed == {} and text and media_type != "application/json" and not text.startswith("{"):
+        fields = dict(parse_qsl(text, keep_blank_values=True))
+        if "payload" not in fields:
+            return fields
+    return parsed
+
+
+class SlackHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, reading the body with read_body (the raw body, which Bolt's own signature
+    check uses, is untouched)."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        bolt_request = BoltRequest(
+            body=request.get_body(), query=request.query_string, headers=request.get_headers()
+        )
+        body = read_body(bolt_request.raw_body, bolt_request.content_type)
+        if body != bolt_request.body:
+            bolt_request.body = body
+            bolt_request.context = build_context(BoltContext({}), body)
+        return self.app.dispatch(bolt_request)
+
+
+def problem(body: bytes, content_type: str | None) -> str | None:
+    """Why Bolt could not use this (already signature-checked) body, or None when it can."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    # Bolt passes the media type without parameters ("application/json; charset=utf-8" -> ...).
+    media_type = content_type.split(";")[0] if content_type else None
+    try:
+        parsed = read_body(text, media_type)
+    except RecursionError:
+        return "the JSON is nested too deeply"
+    except ValueError:  # json.JSONDecodeError included
+        return "the body is not valid JSON"
+    if not isinstance(parsed, dict):
+        return f"the body is a JSON {_kind(parsed)}, not an object"
+    is_form = media_type != "application/json" and not text.startswith("{")
+    has_payload = is_form and any(name == "payload" for name, _ in parse_qsl(text, keep_blank_values=True))
+    if is_form and not (has_payload or parsed.get("command") or parsed.get("ssl_check")):
+        # A form body that is not interactivity (`payload=`) is a slash command, which names itself,
+        # or the `ssl_check=1` Slack sends to a slash command's URL.
+        return "a form body with neither `command` nor `payload`"
+    reason = _check_object(parsed)
+    if reason is not None:
+        return reason
+    event = parsed.get("event")
+    if parsed.get("type") == "event_callback" and not isinstance(event, dict):
+        return "an event_callback without an `event` object"
+    if isinstance(event, dict):
+        for name in ("type", "subtype", "text", "channel_type", "ts", "thread_ts", "bot_id"):
+            if event.get(name) is not None and not isinstance(event[name], str):
+                return f"`event.{name}` is a {_kind(event[name])}"
+        if event.get("channel") is not None and not isinstance(event["channel"], dict | str):
+            return f"`event.channel` is a {_kind(event['channel'])}"
+    return None

@@ -1,0 +1,79 @@
+"""The HTTP stack of `fal-bot run --mode http` in this process: the app from create_app behind
+VerifiedSlackHandler (with the store as replay guard), the Router and the waitress HttpServer on
+loopback, its Web API calls going to the fake Slack. For tests that need the server's insides
+(connection limits, read deadlines) or many requests without a process per test.
+
+    with serve_app(tmp_path, connection_limit=40) as served:
+        served.post(body, content_type)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.replay import SeenRequests
+from bot.server import Health, HttpServer, Router, VerifiedSlackHandler
+from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.services import services_of
+from bot.slack_request import SlackHandler
+from bot.status import StatusClient, StatusMonitor
+from bot.store import Store
+from tests.support.fake_slack import FakeSlack
+from tests.support.signing import BOT_TOKEN, SIGNING_SECRET, signed_headers
+from tests.support.slack_harness import shared_diagnoser
+
+
+@dataclass
+class Served:
+    fake: FakeSlack
+    store: Store
+    server: HttpServer
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/slack/events"
+
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/healthz"
+
+    def post(self, body: bytes, content_type: str, timeout: float = 10, **headers: str) -> httpx.Response:
+        all_headers = {**signed_headers(body, content_type), **headers}
+        return httpx.post(self.url, content=body, headers=all_headers, timeout=timeout)
+
+
+@contextmanager
+def serve_app(home: Path, **http_options: Any) -> Iterator[Served]:
+    fake = FakeSlack().start()
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+        fal_status_url="http://127.0.0.1:9",
+        fal_bot_db=home / "bot.db",
+        fal_bot_status_deadline_seconds=1.0,
+    )
+    store = Store(home / "bot.db")
+    monitor = StatusMonitor(StatusClient("http://127.0.0.1:9", deadline_seconds=1.0), poll_seconds=60)
+    app = create_app(settings, store=store, monitor=monitor, diagnoser=shared_diagnoser())
+    handler = VerifiedSlackHandler(SlackHandler(app), SIGNING_SECRET, replays=SeenRequests(store))
+    server = HttpServer(Router(Health(None), handler), "127.0.0.1", 0, **http_options)
+    server.start()
+    try:
+        yield Served(fake, store, server)
+    finally:
+        server.shutdown(timeout=2)
+        services_of(app).shutdown(timeout=10)
+        monitor.stop()
+        fake.stop()
