@@ -65,7 +65,7 @@ class Signals(_Strict):
     exceptions: list[str] = Field(default_factory=list, description="exception class names")
     hosts: list[str] = Field(default_factory=list, description="host names that point here")
     patterns: list[str] = Field(
-        default_factory=list, description="Python regexes, searched case-insensitively"
+        default_factory=list, description="RE2 regexes (no lookarounds), searched case-insensitively"
     )
 
     @field_validator("status_codes")
@@ -99,6 +99,13 @@ class Example(_Strict):
     source: str = Field(min_length=3)
 
 
+class Symptom(Example):
+    """How someone described the problem in their own words ("my generations come back black"),
+    not fal's error string, and where it was written."""
+
+    text: str = Field(min_length=8)
+
+
 class NotExample(Example):
     """A text that must not be matched to this entry.
 
@@ -123,6 +130,7 @@ class Entry(_Strict):
     fix: list[FixStep] = Field(min_length=1)
     signals: Signals
     examples: list[Example] = Field(min_length=2)
+    symptoms: list[Symptom] = Field(default_factory=list)
     not_examples: list[NotExample] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
 
