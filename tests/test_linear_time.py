@@ -108,16 +108,26 @@ def test_every_pattern_is_linear_on_its_own_pieces_repeated(size: int) -> None:
 
 @pytest.mark.slow
 def test_the_worst_pieces_stay_linear_at_one_megabyte() -> None:
-    """1 MB is what the CLI accepts: 25 times the text may take ~25 times as long, not 625 times."""
-    slow = []
+    """1 MB is what the CLI accepts: 25 times the text may take ~25 times as long, not 625 times.
+
+    The 20 slowest (pattern, piece) pairs at 40 KB are timed again at 1 MB. Allowed growth is
+    150x, not 25x: on a long text RE2's DFA may fill its state cache and fall back to its NFA,
+    still linear but slower per character; quadratic growth would be ~625x.
+    """
+    timed = []
     for unit in adversarial.KNOWN_BAD:
-        small, large = adversarial.repeat(unit, 40_000), adversarial.repeat(unit, MAX_INPUT_CHARS)
+        small = adversarial.repeat(unit, 40_000)
         for pattern in PATTERNS:
-            if _worst(pattern, small) < 0.002:
-                continue  # too quick to grow into a problem, and too quick to time reliably
-            ratio = _worst(pattern, large, runs=2) / _worst(pattern, small, runs=3)
-            if ratio > 60:
-                slow.append((pattern.pattern[:60], repr(unit), round(ratio)))
+            timed.append(
+                (_seconds(lambda pattern=pattern, small=small: pattern.search(small)), pattern, unit)
+            )
+    timed.sort(key=lambda item: item[0], reverse=True)
+    slow = []
+    for _spent, pattern, unit in timed[:20]:
+        small, large = adversarial.repeat(unit, 40_000), adversarial.repeat(unit, MAX_INPUT_CHARS)
+        ratio = _worst(pattern, large, runs=2) / max(_worst(pattern, small, runs=3), 0.0005)
+        if ratio > 150:
+            slow.append((pattern.pattern[:60], repr(unit), round(ratio)))
     assert slow == []
 
 
