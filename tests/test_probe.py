@@ -3,14 +3,20 @@ and the plain-words summary that combines it with the status page."""
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from datetime import UTC, datetime
 
-from bot.probe import ProbeResult, probe, summarise
 from bot.status import StatusSnapshot
+from bot.status.probe import ProbeResult, probe, summarise
 from tests.support.loopback import LoopbackServer, Response, free_port
 
 Loopback = type[LoopbackServer]
+
+
+def test_the_probe_lives_in_bot_status_with_no_shim_left_behind() -> None:
+    assert importlib.util.find_spec("bot.status.probe") is not None
+    assert importlib.util.find_spec("bot.probe") is None
 
 
 def test_ok_refused_and_hanging_in_parallel_within_the_deadline(loopback: Loopback) -> None:

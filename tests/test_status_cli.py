@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from bot.cli.status import CLI_MAX_DEADLINE, render_text
-from bot.probe import ProbeResult
 from bot.status import parse_instatus
+from bot.status.probe import ProbeResult
 from tests.conftest import FIXTURES
 from tests.support.loopback import LoopbackServer, Request, Response, everywhere, free_port
 from tests.support.status_page import EXPECTED_LEVEL, FakeStatusPage, TricklingServer
