@@ -1,21 +1,31 @@
 """Reachability probe: can this machine resolve, connect to, shake hands with and get an HTTP answer
 from fal's API hosts? Combined with the status page it tells "fal is down" from "your network is".
 
-Each URL is probed in its own thread step by step (DNS, TCP connect, TLS, one HEAD request) with raw
-sockets, so a failure names the step that failed. The whole probe returns within its deadline: a
-URL still busy then is reported as `timeout`, naming the step it was stuck in.
+Each URL is probed in its own thread with one HEAD request made by httpx, as the bot's own requests
+are, so the proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, read
+the way httpx reads them) and `SSL_CERT_FILE` / `SSL_CERT_DIR` count here too. httpx's `trace`
+extension says which step the request is in (connect, TLS, HTTP), so a failure names the step that
+failed. Without a proxy the host name is first resolved on its own (httpx does not tell DNS from
+connect); through a proxy the DNS and connect steps concern the proxy, and the detail says so.
+
+Every wait has a deadline: the DNS lookup runs in a thread joined with the time left, httpx's
+timeouts are the time left, and the whole probe returns within its deadline: a URL still busy then is
+reported as `timeout`, naming the step it was stuck in, and its sockets are shut so its thread ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
 import time
+import urllib.request
 from collections.abc import Sequence
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 from pydantic import BaseModel
 
 from bot import __version__
@@ -24,6 +34,7 @@ from bot.status.models import LEVEL_WORDS, StatusSnapshot
 Step = Literal["dns", "connect", "tls", "http", "timeout"]
 # An answer slower than this is "slow": it works, but people will feel it.
 SLOW_MS = 1500
+USER_AGENT = f"fal-bot/{__version__} probe"
 
 
 class ProbeResult(BaseModel):
@@ -33,6 +44,8 @@ class ProbeResult(BaseModel):
     failed_step: Step | None = None
     detail: str = ""
     slow: bool = False
+    # The proxy the request went through (credentials removed), None when it went direct.
+    proxy: str | None = None
 
     @property
     def host(self) -> str:
@@ -52,6 +65,49 @@ class _Failed(Exception):
         self.detail = detail
 
 
+# --- proxies ---------------------------------------------------------------------------------------
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy httpx (trust_env) would use for `url`, from the same source it reads
+    (`urllib.request.getproxies()`: `<scheme>_proxy`, `all_proxy`, any case), or None when there is
+    none or `NO_PROXY` covers the host. Decided here, once, so that the request, the DNS check and
+    the detail all agree on whether a proxy is in the way."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    chosen = proxies.get(parts.scheme) or proxies.get("all")
+    if not chosen:
+        return None
+    host = parts.hostname or ""
+    if host and urllib.request.proxy_bypass(host):
+        return None
+    return chosen if "://" in chosen else f"http://{chosen}"
+
+
+def shown_proxy(proxy: str) -> str:
+    """The proxy URL without its credentials, fit for output."""
+    parts = urlsplit(proxy)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+# --- one URL ---------------------------------------------------------------------------------------
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it was raised from (httpx -> httpcore -> the socket error)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _first(exc: BaseException, kind: type[BaseException]) -> Any:
+    return next((e for e in _causes(exc) if isinstance(e, kind)), None)
+
+
 class _Probe:
     """One URL's probe; `step` says where it is, so a probe cut by the deadline can say where it hung."""
 
@@ -60,12 +116,19 @@ class _Probe:
         self.deadline = deadline
         self.started = started
         self.step: str = "dns"
+        self.proxy: str | None = None
+        # Who the current step talks to: "the host", "the proxy", or "the host through the proxy".
+        self.peer = "the host"
         self.result: ProbeResult | None = None
         self.lock = threading.Lock()
+        self.sockets: list[socket.socket] = []
+        self.aborted = False
+
+    # -- bookkeeping
 
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()
-        if left <= 0:
+        if left <= 0 or self.aborted:
             raise _Failed("timeout", f"no answer within the deadline (stuck at {self.step})")
         return left
 
@@ -78,9 +141,28 @@ class _Probe:
                 self.result = result
 
     def fail(self, step: Step, detail: str) -> None:
+        if self.proxy:
+            detail = f"via proxy {self.proxy}: {detail}"
         self.finish(
-            ProbeResult(url=self.url, ok=False, ms=self.elapsed_ms(), failed_step=step, detail=detail)
+            ProbeResult(
+                url=self.url,
+                ok=False,
+                ms=self.elapsed_ms(),
+                failed_step=step,
+                detail=detail,
+                proxy=self.proxy,
+            )
         )
+
+    def abort(self) -> None:
+        """Cut at the deadline: shut the sockets so a read blocked on a silent or trickling server
+        returns now and the thread ends, instead of waiting for its own timeout."""
+        with self.lock:
+            self.aborted = True
+            sockets = list(self.sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # already closed by the probe itself
+                sock.shutdown(socket.SHUT_RDWR)
 
     def run(self) -> None:
         try:
@@ -89,94 +171,149 @@ class _Probe:
             self.fail(failure.step, failure.detail)
             return
         except Exception as exc:  # an unforeseen error is still a failed probe, never a crash
-            self.fail("http", str(exc))
+            self.fail("http", str(exc) or type(exc).__name__)
             return
         ms = self.elapsed_ms()
-        self.finish(ProbeResult(url=self.url, ok=True, ms=ms, detail=answer, slow=ms > SLOW_MS))
+        if self.proxy:
+            answer = f"{answer} via proxy {self.proxy}"
+        self.finish(
+            ProbeResult(url=self.url, ok=True, ms=ms, detail=answer, slow=ms > SLOW_MS, proxy=self.proxy)
+        )
+
+    # -- the steps
 
     def _steps(self) -> str:
         parts = urlsplit(self.url)
         host = parts.hostname
         if not host or parts.scheme not in ("http", "https"):
             raise _Failed("dns", "not an http(s) URL")
-        tls = parts.scheme == "https"
-        port = parts.port or (443 if tls else 80)
-        path = parts.path or "/"
-
-        self.step = "dns"
         try:
-            addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise _Failed("dns", f"{host} does not resolve ({exc.strerror or exc})") from exc
-        if not addresses:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise _Failed("dns", f"not a valid URL ({exc})") from exc
+        proxy = proxy_for(self.url)
+        if proxy is None:
+            self.step = "dns"
+            self._resolve(host, port)
+        else:
+            self.proxy = shown_proxy(proxy)
+        self.step = "connect"
+        return self._request(proxy)
+
+    def _resolve(self, host: str, port: int) -> None:
+        """getaddrinfo cannot be given a timeout: it runs in its own thread, joined with the time left."""
+        outcome: list[Any] = []
+
+        def lookup() -> None:
+            try:
+                outcome.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+            except Exception as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=lookup, name=f"probe dns {host}", daemon=True)
+        thread.start()
+        thread.join(self.remaining())
+        if not outcome:
+            raise _Failed("timeout", f"{host} did not resolve within the deadline (stuck at dns)")
+        [found] = outcome
+        if isinstance(found, socket.gaierror):
+            raise _Failed("dns", f"{host} does not resolve ({found.strerror or found})")
+        if isinstance(found, Exception):
+            raise _Failed("dns", f"{host} does not resolve ({found})")
+        if not found:
             raise _Failed("dns", f"{host} does not resolve")
 
-        self.step = "connect"
-        sock = self._connect(addresses)
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpx's `trace` extension: httpcore names each step `<module>.<step>.<phase>`, e.g.
+        `connection.connect_tcp.started`, `proxy.start_tls.complete`, `http11.send_request_headers.failed`."""
+        module, _, rest = event.partition(".")
+        name, _, phase = rest.rpartition(".")
+        if phase == "started":
+            if self.aborted:
+                raise _Failed("timeout", f"no answer within the deadline (stuck at {self.step})")
+            if name == "connect_tcp":
+                self.step, self.peer = "connect", "the proxy" if self.proxy else "the host"
+            elif name == "start_tls":
+                # connection.start_tls: TLS with the host, or with the proxy itself (an https:// proxy);
+                # proxy.start_tls: TLS with the host through the proxy's CONNECT tunnel.
+                with_proxy = self.proxy is not None and module == "connection"
+                self.step, self.peer = "tls", "the proxy" if with_proxy else "the host"
+            elif name == "send_request_headers":
+                request = info.get("request")
+                # Through a proxy, https:// URLs first ask the proxy for a tunnel (CONNECT).
+                if request is not None and getattr(request, "method", b"") == b"CONNECT":
+                    self.step, self.peer = "connect", "the host through the proxy"
+                else:
+                    self.step, self.peer = "http", "the host"
+        elif phase == "complete" and name == "connect_tcp":
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                with self.lock:
+                    self.sockets.append(sock)
+                    aborted = self.aborted
+                if aborted:
+                    self.abort()
+
+    def _request(self, proxy: str | None) -> str:
+        left = self.remaining()
+        # The proxy is passed explicitly (as decided above) so that the request cannot disagree with
+        # the DNS check and the detail; trust_env still brings SSL_CERT_FILE / SSL_CERT_DIR.
         try:
-            if tls:
-                self.step = "tls"
-                sock = self._handshake(sock, host)
-            self.step = "http"
-            return self._http(sock, parts.netloc.rsplit("@", 1)[-1], path)
-        finally:
-            sock.close()
-
-    def _connect(self, addresses: list[tuple[Any, ...]]) -> socket.socket:
-        last_error: OSError | None = None
-        for family, kind, proto, _name, address in addresses:
-            sock = socket.socket(family, kind, proto)
-            sock.settimeout(self.remaining())
-            try:
-                sock.connect(address)
-                return sock
-            except TimeoutError as exc:
-                sock.close()
-                raise _Failed("timeout", "connecting took longer than the deadline") from exc
-            except OSError as exc:
-                sock.close()
-                last_error = exc
-        reason = "connection refused" if isinstance(last_error, ConnectionRefusedError) else str(last_error)
-        raise _Failed("connect", f"cannot connect: {reason}")
-
-    def _handshake(self, sock: socket.socket, host: str) -> socket.socket:
-        context = ssl.create_default_context()
-        sock.settimeout(self.remaining())
-        try:
-            return context.wrap_socket(sock, server_hostname=host)
-        except TimeoutError as exc:
-            raise _Failed("timeout", "the TLS handshake took longer than the deadline") from exc
-        except ssl.SSLCertVerificationError as exc:
-            raise _Failed("tls", f"certificate not trusted ({exc.verify_message})") from exc
-        except (ssl.SSLError, OSError) as exc:
-            raise _Failed("tls", f"TLS handshake failed ({exc})") from exc
-
-    def _http(self, sock: socket.socket, host_header: str, path: str) -> str:
-        request = (
-            f"HEAD {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: fal-bot/{__version__} probe\r\n"
-            "Accept: */*\r\nConnection: close\r\n\r\n"
+            transport = httpx.HTTPTransport(proxy=proxy, trust_env=True, retries=0)
+        except Exception as exc:  # a SOCKS proxy without socksio installed, an unknown proxy scheme
+            raise _Failed("connect", f"this proxy cannot be used: {exc}") from exc
+        client = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(left),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
         )
         try:
-            sock.settimeout(self.remaining())
-            sock.sendall(request.encode("ascii", "replace"))
-            received = b""
-            while b"\r\n" not in received and len(received) < 1024:
-                sock.settimeout(self.remaining())
-                chunk = sock.recv(1024)
-                if not chunk:
-                    break
-                received += chunk
-        except TimeoutError as exc:
-            raise _Failed("timeout", "connected, but no HTTP answer within the deadline") from exc
-        except OSError as exc:
-            raise _Failed("http", f"the connection failed during the request ({exc})") from exc
-        status_line = received.split(b"\r\n", 1)[0].decode("latin-1", "replace")
-        if not status_line.startswith("HTTP/"):
-            if not received:
-                raise _Failed("http", "the connection closed without an HTTP answer")
-            raise _Failed("http", "the answer is not HTTP")
-        code = status_line.split(" ", 2)[1] if " " in status_line else "?"
-        return f"HTTP {code}"
+            request = client.build_request("HEAD", self.url, extensions={"trace": self._trace})
+            response = client.send(request, stream=True)
+            response.close()
+            return f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            raise self._explain(exc) from exc
+        finally:
+            client.close()
+
+    def _explain(self, exc: httpx.HTTPError) -> _Failed:
+        step, peer = self.step, self.peer  # through a proxy the detail starts "via proxy <url>: "
+        if self.aborted:
+            return _Failed("timeout", f"no answer within the deadline (stuck at {step})")
+        if isinstance(exc, httpx.TimeoutException):
+            stuck = {
+                "connect": f"connecting to {peer} took longer than the deadline",
+                "tls": f"the TLS handshake with {peer} took longer than the deadline",
+                "http": "connected, but no HTTP answer within the deadline",
+            }.get(step, "no answer within the deadline")
+            return _Failed("timeout", f"{stuck} (stuck at {step})")
+        if isinstance(exc, httpx.ProxyError):
+            # The proxy answered the CONNECT with something other than 2xx (407, 403, 502, ...).
+            return _Failed("connect", f"the proxy refused the tunnel ({exc})")
+        if step == "connect":
+            gai = _first(exc, socket.gaierror)
+            if gai is not None:
+                at_proxy = peer == "the proxy" and self.proxy is not None
+                host = urlsplit(self.proxy if at_proxy and self.proxy else self.url).hostname
+                what = "the proxy's host" if at_proxy else "the host"
+                return _Failed("dns", f"{what} {host} does not resolve ({gai.strerror or gai})")
+            if _first(exc, ConnectionRefusedError) is not None or "refused" in str(exc).lower():
+                return _Failed("connect", f"cannot connect to {peer}: connection refused")
+            return _Failed("connect", f"cannot connect to {peer}: {exc}")
+        if step == "tls":
+            whose = "the proxy's " if peer == "the proxy" else ""
+            verify = _first(exc, ssl.SSLCertVerificationError)
+            if verify is not None:
+                return _Failed("tls", f"{whose}certificate not trusted ({verify.verify_message})")
+            return _Failed("tls", f"TLS handshake with {peer} failed ({exc})")
+        if isinstance(exc, httpx.RemoteProtocolError):
+            if "without sending" in str(exc) or "disconnected" in str(exc).lower():
+                return _Failed("http", "the connection closed without an HTTP answer")
+            return _Failed("http", f"the answer is not HTTP ({exc})")
+        return _Failed("http", f"the connection failed during the request ({exc})")
 
 
 def probe(urls: Sequence[str], *, deadline_seconds: float) -> list[ProbeResult]:
@@ -190,9 +327,11 @@ def probe(urls: Sequence[str], *, deadline_seconds: float) -> list[ProbeResult]:
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     results = []
-    for p in probes:
+    for p, thread in zip(probes, threads, strict=True):
         # A probe still running (a hung DNS lookup, a silent server) is cut here.
         p.fail("timeout", f"no answer within {deadline_seconds:g} s (stuck at {p.step})")
+        if thread.is_alive():
+            p.abort()
         assert p.result is not None
         results.append(p.result)
     return results
