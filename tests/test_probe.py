@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.status import StatusSnapshot
-from bot.status.probe import ProbeResult, probe, summarise
+from bot.status.probe import ProbeResult, probe, proxy_for, summarise
 from tests.support.loopback import LoopbackServer, Response, free_port
 from tests.support.proxy import LoopbackProxy
 from tests.support.tls import CA_FILE, server_context
@@ -222,6 +222,35 @@ def test_a_proxy_that_cannot_be_used_is_a_connect_failure(monkeypatch: pytest.Mo
     [result] = probe(["https://fal.run"], deadline_seconds=2.0)
     assert not result.ok and result.failed_step == "connect"
     assert result.detail.startswith(f"via proxy socks5://127.0.0.1:{port}: ")
+
+
+@pytest.mark.parametrize(
+    ("environment", "url", "expected"),
+    [
+        ({"HTTPS_PROXY": "http://p:3128"}, "https://fal.run", "http://p:3128"),
+        ({"https_proxy": "p:3128"}, "https://fal.run", "http://p:3128"),  # no scheme: http://
+        ({"HTTPS_PROXY": "http://p:3128"}, "http://fal.run", None),  # HTTP_PROXY is for http://
+        ({"HTTP_PROXY": "http://p:3128"}, "http://fal.run", "http://p:3128"),
+        ({"ALL_PROXY": "http://p:3128"}, "https://fal.run", "http://p:3128"),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": "*"}, "https://fal.run", None),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": "fal.run"}, "https://queue.fal.run", None),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": "fal.run"}, "https://notfal.run", "http://p:3128"),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": ".fal.run"}, "https://queue.fal.run", None),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": ".fal.run"}, "https://fal.run", "http://p:3128"),
+        ({"HTTPS_PROXY": "http://p:3128", "no_proxy": " x.org , FAL.RUN"}, "https://fal.run", None),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": "http://fal.run"}, "https://fal.run", "http://p:3128"),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": "fal.run:8443"}, "https://fal.run:8443", None),
+        ({"HTTPS_PROXY": "http://p:3128", "NO_PROXY": "fal.run:443"}, "https://fal.run", "http://p:3128"),
+        ({"HTTP_PROXY": "http://p:3128", "NO_PROXY": "127.0.0.1"}, "http://127.0.0.1:8000", None),
+        ({"HTTP_PROXY": "http://p:3128", "NO_PROXY": "::1"}, "http://[::1]:8000", None),
+    ],
+)
+def test_the_proxy_is_chosen_as_httpx_chooses_it(
+    environment: dict[str, str], url: str, expected: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert proxy_for(url) == expected
 
 
 def test_no_proxy_sends_the_host_direct(

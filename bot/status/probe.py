@@ -16,6 +16,8 @@ reported as `timeout`, naming the step it was stuck in, and its sockets are shut
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -23,7 +25,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
 from pydantic import BaseModel
@@ -69,19 +71,67 @@ class _Failed(Exception):
 
 
 def proxy_for(url: str) -> str | None:
-    """The proxy httpx (trust_env) would use for `url`, from the same source it reads
-    (`urllib.request.getproxies()`: `<scheme>_proxy`, `all_proxy`, any case), or None when there is
-    none or `NO_PROXY` covers the host. Decided here, once, so that the request, the DNS check and
-    the detail all agree on whether a proxy is in the way."""
+    """The proxy httpx (trust_env) would use for `url`, or None when it would go direct.
+
+    Read from what httpx reads (`urllib.request.getproxies()`: `<scheme>_proxy`, `all_proxy`,
+    `no_proxy`, any case), and `NO_PROXY` matched by httpx's rules. Decided here, once, so that the
+    request, the DNS check and the detail all agree on whether a proxy is in the way."""
     parts = urlsplit(url)
     proxies = urllib.request.getproxies()
     chosen = proxies.get(parts.scheme) or proxies.get("all")
     if not chosen:
         return None
-    host = parts.hostname or ""
-    if host and urllib.request.proxy_bypass(host):
+    if _no_proxy_covers(parts, proxies.get("no", "")):
         return None
     return chosen if "://" in chosen else f"http://{chosen}"
+
+
+def _no_proxy_covers(url: SplitResult, no_proxy: str) -> bool:
+    """httpx's reading of NO_PROXY: `*` covers everything; an IP address or `localhost` only
+    itself; `fal.run` covers fal.run and its subdomains, `.fal.run` only the subdomains; an entry
+    may carry a scheme (`https://fal.run`, then that host only) and a port (`fal.run:8443`; a
+    default port such as 443 is no port to httpx, so `fal.run:443` covers nothing)."""
+    host = (url.hostname or "").lower()
+    try:
+        port = url.port
+    except ValueError:
+        return False
+    if port == {"http": 80, "https": 443}.get(url.scheme):
+        port = None  # as httpx: a default port is no port, so `fal.run:443` never matches
+    for entry in (item.strip().lower() for item in no_proxy.split(",")):
+        if entry == "*":
+            return True
+        if not entry:
+            continue
+        scheme = ""
+        if "://" in entry:
+            scheme, _, entry = entry.partition("://")
+        if scheme not in ("", "all", url.scheme):
+            continue
+        entry_port: int | None = None
+        if not _is_ip(entry.strip("[]")) and re.fullmatch(r".+:\d+", entry):
+            entry, _, digits = entry.rpartition(":")
+            entry_port = int(digits)
+        if entry_port is not None and entry_port != port:
+            continue
+        entry = entry.strip("[]")
+        if scheme or _is_ip(entry) or entry == "localhost":
+            matched = host == entry  # httpx: exact for IPs, localhost and URL-form entries
+        elif entry.startswith("."):
+            matched = host.endswith(entry) and len(host) > len(entry)
+        else:
+            matched = host == entry or host.endswith("." + entry)
+        if matched:
+            return True
+    return False
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def shown_proxy(proxy: str) -> str:
