@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -212,6 +213,17 @@ def test_a_proxy_refusing_the_tunnel_is_a_connect_failure(
     [result] = probe(["https://fal.run"], deadline_seconds=2.0)
     assert not result.ok and result.failed_step == "connect"
     assert result.detail.startswith(f"via proxy {not_a_proxy.url}: the proxy refused the tunnel (501")
+
+
+def test_certificates_that_cannot_be_loaded_fail_https_at_tls_not_the_proxy_or_http(
+    loopback: Loopback, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = loopback(lambda request: Response(200, "hi"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    https, http = probe(["https://127.0.0.1:9", plain.url], deadline_seconds=2.0)
+    assert not https.ok and https.failed_step == "tls"
+    assert https.detail.startswith("the trusted certificates cannot be loaded (SSL_CERT_FILE")
+    assert http.ok and http.detail == "HTTP 200"  # plain HTTP needs no certificates
 
 
 def test_a_proxy_that_cannot_be_used_is_a_connect_failure(monkeypatch: pytest.MonkeyPatch) -> None:
