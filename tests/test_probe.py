@@ -204,6 +204,18 @@ def test_a_proxy_whose_name_does_not_resolve_fails_at_dns_naming_it(monkeypatch:
         assert "the proxy's host fal-bot-proxy-test.invalid does not resolve" in result.detail
 
 
+def test_a_proxy_that_never_answers_the_connect_is_cut_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with _HeaderTrickler() as stuck_proxy:  # answers CONNECT with headers that never end
+        monkeypatch.setenv("HTTPS_PROXY", stuck_proxy)
+        started = time.monotonic()
+        [result] = probe(["https://fal.run"], deadline_seconds=1.0)
+        assert time.monotonic() - started < 1.5
+    assert not result.ok and result.failed_step == "timeout"
+    assert result.detail.startswith(f"via proxy {stuck_proxy}: ") and "stuck at connect" in result.detail
+
+
 def test_a_proxy_refusing_the_tunnel_is_a_connect_failure(
     loopback: Loopback, monkeypatch: pytest.MonkeyPatch
 ) -> None:

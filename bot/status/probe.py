@@ -312,7 +312,7 @@ class _Probe:
         verify: ssl.SSLContext | bool = True
         if isinstance(self.tls, ssl.SSLContext):
             verify = self.tls
-        elif self.url.startswith("https:") or (proxy or "").startswith("https:"):
+        elif "https" in (urlsplit(self.url).scheme, urlsplit(proxy or "").scheme):
             self.step, self.peer = "tls", "the host"
             raise _Failed("tls", self.tls)
         else:
