@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ SHARED = REPO.parent / "shared"
 # Copies of ../shared/fixtures (public payloads, sources in tests/fixtures/README.md): a clone of
 # this repository alone runs every test.
 FIXTURES = REPO / "tests" / "fixtures"
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +26,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read the developer's real tokens or database, and never reach the internet."""
     for name in list(os.environ):
         if name.startswith(("SLACK_", "FAL_")) or name in {"PORT", "LOG_LEVEL"}:
+            monkeypatch.delenv(name, raising=False)
+        # httpx (the probe, the status client) honours proxies: a developer's proxy must not carry
+        # loopback requests. Tests that need one set it themselves.
+        if name.lower() in PROXY_VARIABLES:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FAL_BOT_DB", str(tmp_path / "fal-bot.db"))
     monkeypatch.setenv("FAL_STATUS_URL", "http://127.0.0.1:9")
@@ -36,8 +42,8 @@ def loopback() -> Iterator[type[LoopbackServer]]:
     started: list[LoopbackServer] = []
 
     class _Tracked(LoopbackServer):
-        def __init__(self, handler: Handler):
-            super().__init__(handler)
+        def __init__(self, handler: Handler, *, tls: ssl.SSLContext | None = None):
+            super().__init__(handler, tls=tls)
             started.append(self)
             self.start()
 

@@ -47,3 +47,11 @@ def test_readme_starts_with_the_run_and_test_commands() -> None:
     first_block = README.split("```", 2)[1]
     assert "fal-bot run" in first_block
     assert "pytest" in first_block
+
+
+def test_readme_probe_section_says_proxies_are_honoured() -> None:
+    section = README.split("### Reachability probe", 1)[1].split("\n### ", 1)[0]
+    assert "Proxies are honoured" in section
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"):
+        assert f"`{name}`" in section, name
+    assert "via proxy" in section

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from bot.cli.status import CLI_MAX_DEADLINE, render_text
-from bot.probe import ProbeResult
 from bot.status import parse_instatus
+from bot.status.probe import ProbeResult
 from tests.conftest import FIXTURES
 from tests.support.loopback import LoopbackServer, Request, Response, everywhere, free_port
 from tests.support.status_page import EXPECTED_LEVEL, FakeStatusPage, TricklingServer
@@ -255,6 +255,21 @@ def test_probe_ok_does_not_rescue_an_unknown_page(loopback: Loopback) -> None:
     )
     assert process.returncode == 1
     assert "answers from here" in process.stdout
+
+
+def test_probe_human_output_names_an_unreachable_proxy(status_page: Callable[..., FakeStatusPage]) -> None:
+    page = status_page(flavour="instatus")
+    proxy = f"http://127.0.0.1:{free_port()}"
+    # NO_PROXY keeps the (loopback) status page direct; the probed host goes through the dead proxy.
+    env = {"FAL_PROBE_URLS": "https://fal.run", "HTTPS_PROXY": proxy, "NO_PROXY": "127.0.0.1"}
+    process, elapsed = run_status(page.url, "--probe", env=env)
+    assert process.returncode == 0
+    assert (
+        "https://fal.run: failing at connect after" in process.stdout
+        and f"(via proxy {proxy}: cannot connect to the proxy: connection refused)" in process.stdout
+    )
+    assert "fal.run cannot be reached from here: check your firewall, proxy or network" in process.stdout
+    assert elapsed < DEADLINE + STARTUP
 
 
 def test_probe_human_output_combines_page_and_probe(status_page: Callable[..., FakeStatusPage]) -> None:

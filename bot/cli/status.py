@@ -15,8 +15,8 @@ import threading
 from datetime import UTC
 
 from bot.cli.common import EXIT_BAD_SETTINGS, settings_or_report
-from bot.probe import ProbeResult, probe, summarise
 from bot.status import LEVEL_SYMBOL, LEVEL_WORDS, StatusClient, StatusSnapshot, parse_time
+from bot.status.probe import ProbeResult, probe, summarise
 
 # 7 s for the page plus start-up and output keeps the 10 s promise on a busy 2-core machine.
 CLI_MAX_DEADLINE = 7.0

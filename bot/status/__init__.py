@@ -4,6 +4,8 @@ The parts live in their own modules to stay small:
 - `bot.status.models`: `StatusSnapshot` and friends, the level table, the Instatus/Statuspage parsers
 - `bot.status.client`: `StatusClient`, the deadline-bound HTTP fetch with provider detection
 - `bot.status.monitor`: `StatusMonitor`, the background poller and cache
+- `bot.status.probe`: the reachability probe of `fal-bot status --probe` (imported from there, not
+  re-exported here: its `probe` function would shadow the module)
 """
 
 from __future__ import annotations

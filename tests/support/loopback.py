@@ -7,6 +7,7 @@ test speaks real HTTP over a real socket; nothing is mocked.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,10 +54,14 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """`with LoopbackServer(handler) as server: server.url` -> "http://127.0.0.1:PORT"."""
+    """`with LoopbackServer(handler) as server: server.url` -> "http://127.0.0.1:PORT".
 
-    def __init__(self, handler: Handler):
+    With `tls` (a server-side SSLContext, e.g. `tests.support.tls.server_context()`) it speaks HTTPS
+    and `url` is "https://127.0.0.1:PORT"."""
+
+    def __init__(self, handler: Handler, *, tls: ssl.SSLContext | None = None):
         self.handler = handler
+        self.tls = tls
         self.requests: list[Request] = []
         self._stop = threading.Event()
         outer = self
@@ -95,6 +100,11 @@ class LoopbackServer:
 
         self._server = _QuietServer(("127.0.0.1", 0), _RequestHandler)
         self._server.daemon_threads = True
+        if tls is not None:
+            # The handshake then happens in each request's own thread, on its first read.
+            self._server.socket = tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         # A short poll interval lets stop() return in ~50 ms instead of the default 0.5 s.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -104,7 +114,8 @@ class LoopbackServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> LoopbackServer:
         self._thread.start()
