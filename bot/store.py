@@ -25,7 +25,7 @@ MinLevel = Literal["degraded", "partial_outage", "major_outage"]
 Migration = Callable[[Database], None]
 
 PROCESSED_EVENT_TTL_SECONDS = 24 * 3600
-# Expired rows of seen_requests (bot/replay.py) are deleted at most this often.
+# Expired rows of seen_requests (bot/runtime/replay.py) are deleted at most this often.
 SEEN_REQUEST_PRUNE_EVERY_SECONDS = 30.0
 
 # What a store call raises when the file cannot be read or written (read-only, full disk, locked for
@@ -105,7 +105,7 @@ def _migration_2_alerts(db: Database) -> None:
 
 
 def _migration_3_seen_requests(db: Database) -> None:
-    """Signed Slack requests already served, to refuse a replay of the same bytes (bot/server.py)."""
+    """Signed Slack requests already served, to refuse a replay of the same bytes (bot/runtime/http.py)."""
     db.conn.execute(
         "CREATE TABLE seen_requests (timestamp TEXT NOT NULL, signature TEXT NOT NULL,"
         " expires_at REAL NOT NULL, PRIMARY KEY (timestamp, signature))"
@@ -330,7 +330,7 @@ class Store:
             )
             return cursor.rowcount == 1
 
-    # -- signed requests seen (replay refusal, bot/replay.py) ---------------------------------
+    # -- signed requests seen (replay refusal, bot/runtime/replay.py) ---------------------------------
     def seen_request(self, timestamp: str, signature: str) -> bool:
         """Whether a signed request with this timestamp and signature was recorded and not expired."""
         row = self.db.conn.execute(

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 
 from bot.alerts.outbox import AlertEngine, Outbox
 from bot.alerts.sender import HELD_MAX_AGE_SECONDS, MAX_ATTEMPTS, METADATA_EVENT_TYPE, AlertSender
+from bot.alerts.token_watch import TokenWatch
 from bot.status.models import Incident, IncidentUpdate, StatusSnapshot
 from bot.store import Store, Subscription
-from bot.token_watch import TokenWatch
 from tests.support.fake_slack import FakeSlack
 
 T = "T111"

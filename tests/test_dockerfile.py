@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
-from bot.server import HEALTH_PATH, Health, HttpServer, Router
+from bot.runtime.health import Health
+from bot.runtime.http import HEALTH_PATH, HttpServer, Router
 from bot.settings import Settings
 from tests.conftest import REPO
 
@@ -133,7 +134,7 @@ def _healthcheck_command() -> list[str]:
 
 
 def test_healthcheck_passes_on_200_and_fails_on_503() -> None:
-    """The HEALTHCHECK's own command, run against the real /healthz served by bot.server."""
+    """The HEALTHCHECK's own command, run against the real /healthz served by bot.runtime.http."""
     problems: dict[str, str | None] = {"database": None}
     server = HttpServer(Router(Health(None, {"database": lambda: problems["database"]})), "127.0.0.1", 0)
     server.start()

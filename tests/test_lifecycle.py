@@ -13,7 +13,7 @@ import pytest
 
 from bot.alerts.outbox import AlertEngine, Outbox
 from bot.settings import Settings
-from bot.slack.app import create_app
+from bot.slack.app import build_services, create_app
 from bot.status.models import Incident, StatusSnapshot
 from bot.store import Store, Subscription
 from tests.support.bolt_server import BoltServer
@@ -74,7 +74,7 @@ def make_harness(tmp_path: Path, bot_user_id: str) -> Iterator[Harness]:
             fal_bot_db=tmp_path / "db.sqlite",
         )
         store = Store(settings.fal_bot_db)
-        app = create_app(settings, store=store, monitor=_NoStatus())
+        app = create_app(build_services(settings, store=store, monitor=_NoStatus()))
         with BoltServer(app) as server:
             sender = SlackSender(server.events_url)
             try:

@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.runner import AuthWatch
-from bot.server import Health, HttpServer, Router, database_writable, monitor_running
+from bot.alerts.token_watch import TokenWatch
+from bot.runtime.health import Health, database_writable, monitor_running
+from bot.runtime.http import HttpServer, Router
 from bot.status import StatusClient, StatusMonitor
 from bot.store import Store
 from tests.support.fake_slack import FakeSlack
@@ -100,8 +101,8 @@ def test_http_mode_answers_signed_requests_and_stops_on_sigterm(
 def test_http_mode_refuses_replays_and_unusable_bodies_and_remembers_across_a_restart(
     running_bot: BotProcess, fake_slack: FakeSlack
 ) -> None:
-    """The wiring of bot/replay.py and bot/slack_request.py into `fal-bot run` (their own tests are
-    tests/test_server_requests.py)."""
+    """The wiring of bot/runtime/replay.py and bot/runtime/slack_request.py into `fal-bot run` (their
+    own tests are tests/test_server_requests.py)."""
     request = slash_command("help", response_url=fake_slack.new_response_url())
     headers = request.headers()
     unusable = b'{"type": "event_callback", "event": null}'
@@ -370,7 +371,7 @@ def test_healthz_is_503_once_the_status_monitor_thread_is_gone(
 def test_healthz_is_503_after_slack_revokes_the_token(store: Store, fake_slack: FakeSlack) -> None:
     from slack_sdk import WebClient
 
-    watch = AuthWatch(WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url), interval=3600)
+    watch = TokenWatch(WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url), interval=3600)
     server = HttpServer(Router(Health(None, {"slack_token": watch.check})), "127.0.0.1", 0)
     server.start()
     try:

@@ -1,6 +1,6 @@
 """Idle or trickling connections cannot keep Slack's requests out (issue 9, section 2).
 
-The real waitress server of `fal-bot run` (bot/server.py, bot/connections.py) on loopback; the
+The real waitress server of `fal-bot run` (bot/runtime/http.py, bot/runtime/connections.py) on loopback; the
 "attacker" here opens plain sockets that send nothing, or a byte now and then, and reconnects what
 the server closes. Signed requests are built as Slack signs them.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot import connections
-from bot.server import Health, HttpServer, Router
+from bot.runtime import connections
+from bot.runtime.http import Health, HttpServer, Router
 from tests.support.fake_slack import FakeSlack
 from tests.support.process import BotProcess, bot_env
 from tests.support.served import Served, serve_app
@@ -180,7 +180,7 @@ def test_keep_alive_connections_are_timed_per_request_not_per_connection(tmp_pat
 
 
 def test_waitress_still_has_what_the_guard_relies_on(tmp_path: Path) -> None:
-    """Fails loudly when a waitress release renames an internal bot/connections.py uses."""
+    """Fails loudly when a waitress release renames an internal bot/runtime/connections.py uses."""
     connections.check_waitress_internals()
     server = HttpServer(Router(Health(None)), "127.0.0.1", 0, connection_limit=40)
     server.start()

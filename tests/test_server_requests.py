@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bot.replay import SeenRequests
+from bot.runtime.replay import SeenRequests
 from bot.store import Store
 from tests.support.served import Served, serve_app
 from tests.support.signing import FORM, JSON, event, signed_headers, slash_command
@@ -82,7 +82,7 @@ def test_a_signed_request_bolt_cannot_use_gets_400_and_one_log_line(
     assert answer.status_code == 400, (answer.status_code, answer.text)
     complaints = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(complaints) == 1, [r.getMessage() for r in complaints]
-    assert complaints[0].name == "bot.server" and complaints[0].exc_info is None
+    assert complaints[0].name == "bot.runtime.http" and complaints[0].exc_info is None
     assert "Traceback" not in caplog.text
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from bot.slack.app import create_app, listener_inventory
+from bot.slack.app import build_services, create_app, listener_inventory
 from bot.status.models import StatusSnapshot
 from bot.store import Store
 from tests.support import signing
@@ -47,7 +47,7 @@ def test_signed_help_command_and_signature_refusal(fake: FakeSlack, tmp_path: Pa
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake.api_url,
     )
-    app = create_app(settings, store=Store(tmp_path / "db.sqlite"), monitor=_NoStatus())
+    app = create_app(build_services(settings, store=Store(tmp_path / "db.sqlite"), monitor=_NoStatus()))
     assert fake.calls("auth.test")
     with BoltServer(app) as server:
         sender = SlackSender(server.events_url)
@@ -71,10 +71,39 @@ def test_listener_inventory() -> None:
     assert {"feedback_up", "feedback_down"} <= inventory.actions
 
 
-def test_inventory_has_nothing_unrecognised() -> None:
+def test_every_declared_listener_is_really_registered(fake: FakeSlack, tmp_path: Path) -> None:
+    """The modules' declarations (what the manifest is checked against) match what Bolt runs: a
+    request for each declared command, event, shortcut and action is handled (Bolt answers 404 when
+    no listener matches), and an undeclared one is not."""
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.api_url
+    )
+    app = create_app(build_services(settings, store=Store(tmp_path / "db.sqlite"), monitor=_NoStatus()))
     inventory = listener_inventory()
-    assert inventory.other == []
-    assert inventory.views == set()
+    url = fake.new_response_url()
+    requests = [slash_command("help", command=name, response_url=url) for name in inventory.commands]
+    requests += [
+        signing.event("app_mention.slack_docs.json", event={"type": name, "channel": "C1"}, event_id=name)
+        for name in inventory.events - {"message"}
+    ]
+    requests += [
+        signing.interactive("message_action.bolt_tests.json", callback_id=name)
+        for name in inventory.shortcuts
+    ]
+    requests += [
+        signing.interactive(
+            "block_actions.bolt_tests.json", actions=[{"action_id": name, "value": "x", "type": "button"}]
+        )
+        for name in inventory.actions
+    ]
+    with BoltServer(app) as server:
+        sender = SlackSender(server.events_url)
+        answers = [sender.send(request).status_code for request in requests]
+        undeclared = sender.send(
+            signing.event("app_mention.slack_docs.json", event={"type": "reaction_added"}, event_id="Ev0")
+        )
+    assert len(answers) >= 10 and all(status == 200 for status in answers), answers
+    assert undeclared.status_code == 404
 
 
 def test_no_request_waits_on_auth_test_and_acks_stay_fast_under_load(

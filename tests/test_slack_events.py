@@ -13,7 +13,7 @@ import pytest
 from bot.diagnosis import Diagnoser, Diagnosis
 from bot.logging_setup import configure_logging
 from bot.slack.events import strip_bot_mention
-from bot.slack.services import FALLBACK_CHARS, services_of
+from bot.slack.services import FALLBACK_CHARS
 from bot.store import Subscription
 from tests.support import signing
 from tests.support.fake_slack import Call
@@ -202,7 +202,7 @@ class _SlowOnLongText:
 
 
 def test_a_paste_that_outlasts_the_time_budget_is_answered_from_what_was_read(h: SlackHarness) -> None:
-    services = services_of(h.app)
+    services = h.services
     services.diagnosis_budget = 0.5
     services._diagnoser = _SlowOnLongText(shared_diagnoser(), longer_than=FALLBACK_CHARS, delay=2.0)
     filler = "\n".join(f"INFO step {i} ok" for i in range(1_000))
@@ -216,7 +216,7 @@ def test_a_paste_that_outlasts_the_time_budget_is_answered_from_what_was_read(h:
 
 
 def test_a_paste_too_slow_even_in_part_gets_a_clear_answer(h: SlackHarness) -> None:
-    services = services_of(h.app)
+    services = h.services
     services.diagnosis_budget = 0.2
     services._diagnoser = _SlowOnLongText(shared_diagnoser(), longer_than=0, delay=1.0)
     h.send(dm(LOCKED))

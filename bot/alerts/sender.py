@@ -9,7 +9,7 @@
 - `channel_not_found` / `not_in_channel` / `is_archived` disable the subscription and drop the
   channel's pending rows.
 - `invalid_auth` / `account_inactive` / `token_revoked` (and the other token errors) are confirmed
-  with `auth.test` first (bot.token_watch): when it accepts the token, the row is simply retried;
+  with `auth.test` first (bot.alerts.token_watch): when it accepts the token, the row is simply retried;
   when it refuses it too, every row is held (kept, not tried) until the watch sees the token work
   again, then sent, without a restart. Rows held longer than HELD_MAX_AGE_SECONDS are dropped.
 - Exactly once: a row is marked `sending` (committed) before the post, and the post carries
@@ -33,8 +33,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.alerts.outbox import Outbox, OutboxRow
 from bot.alerts.render import render_parent, render_reply
+from bot.alerts.token_watch import TokenWatch
 from bot.store import Store, StoreError, describe_store_error
-from bot.token_watch import TokenWatch
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from slack_sdk import WebClient
 
 from bot.alerts.events import Event
 from bot.alerts.outbox import AlertEngine, Outbox
-from bot.alerts.sender import DEFAULT_WORKERS, AlertSender, sender_client
+from bot.alerts.sender import DEFAULT_WORKERS, AlertSender
+from bot.alerts.token_watch import TokenWatch
 from bot.settings import Settings
 from bot.status.models import StatusSnapshot
 from bot.store import Store, StoreError, describe_store_error
-from bot.token_watch import TokenWatch
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ class AlertService:
             unknown_note_after_seconds=settings.fal_bot_unknown_note_minutes * 60.0,
             poll_seconds=settings.fal_bot_poll_seconds,
         )
-        # Its own client: the app's client sleeps on 429, the sender reschedules instead.
-        self.sender = AlertSender(store, sender_client(client), workers=workers, token_watch=token_watch)
+        # `client` must have no retry handlers: the app's client sleeps on 429, the sender reschedules.
+        self.sender = AlertSender(store, client, workers=workers, token_watch=token_watch)
         self.outbox = Outbox(store)
         self._started = False
         self._stopping = threading.Event()

@@ -57,16 +57,16 @@ def _fail(message: str, code: int) -> int:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from bot import runner
+    from bot.runtime import startup, tokens, wiring
 
     settings = settings_or_report("fal-bot")
     if settings is None:
-        return runner.EXIT_CONFIG
+        return startup.EXIT_CONFIG
 
     from bot.logging_setup import configure_logging
 
     configure_logging(settings.log_level)
-    mode = runner.resolve_mode(settings, args.mode)
+    mode = tokens.resolve_mode(settings, args.mode)
     port = args.port if args.port is not None else settings.port
 
     stop = threading.Event()
@@ -80,8 +80,8 @@ def handle(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        code = runner.run(settings, mode, args.host, port, stop)
-    except runner.StartupError as exc:
+        code = wiring.run(settings, mode, args.host, port, stop)
+    except startup.StartupError as exc:
         return _fail(str(exc), exc.exit_code)
     finally:
         for sig, handler in previous.items():

@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.diagnosis import ID_PATTERN
 from bot.slack import blocks
-from bot.slack.services import Services, request_team_id, services_of
+from bot.slack.services import Services, bound, request_team_id
 from bot.store import StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -23,30 +23,61 @@ FEEDBACK_DOWN = blocks.FEEDBACK_DOWN
 SHARE_DIAGNOSIS = blocks.SHARE_DIAGNOSIS
 
 
-def register(app: App) -> None:
-    services = services_of(app)
+# What register() listens to (action ids), checked against the blocks that carry them.
+ACTIONS = (FEEDBACK_UP, FEEDBACK_DOWN, SHARE_DIAGNOSIS)
 
-    def listener(vote: str) -> Any:
-        def on_feedback(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: dict[str, Any]
-        ) -> None:
-            ack()
-            entry_id = str(action.get("value") or "")
-            user_id = str((body.get("user") or {}).get("id") or "")
-            team_id = request_team_id(body, context)
-            services.submit(lambda: _record(services, respond, team_id, user_id, entry_id, vote), "feedback")
 
-        return on_feedback
+def register(app: App, services: Services) -> None:
+    app.action(FEEDBACK_UP)(bound(on_feedback_up, services))
+    app.action(FEEDBACK_DOWN)(bound(on_feedback_down, services))
+    app.action(SHARE_DIAGNOSIS)(bound(on_share, services))
 
-    app.action(FEEDBACK_UP)(listener("up"))
-    app.action(FEEDBACK_DOWN)(listener("down"))
 
-    @app.action(SHARE_DIAGNOSIS)
-    def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        entry_id = str(action.get("value") or "")
-        user_id = str((body.get("user") or {}).get("id") or "")
-        services.submit(lambda: _share(services, respond, entry_id, user_id), "share diagnosis")
+def on_feedback_up(
+    services: Services,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: dict[str, Any],
+) -> None:
+    _on_feedback(services, ack, body, action, respond, context, "up")
+
+
+def on_feedback_down(
+    services: Services,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: dict[str, Any],
+) -> None:
+    _on_feedback(services, ack, body, action, respond, context, "down")
+
+
+def _on_feedback(
+    services: Services,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: dict[str, Any],
+    vote: str,
+) -> None:
+    ack()
+    entry_id = str(action.get("value") or "")
+    user_id = str((body.get("user") or {}).get("id") or "")
+    team_id = request_team_id(body, context)
+    services.submit(lambda: _record(services, respond, team_id, user_id, entry_id, vote), "feedback")
+
+
+def on_share(
+    services: Services, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+) -> None:
+    ack()
+    entry_id = str(action.get("value") or "")
+    user_id = str((body.get("user") or {}).get("id") or "")
+    services.submit(lambda: _share(services, respond, entry_id, user_id), "share diagnosis")
 
 
 def _record(

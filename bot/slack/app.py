@@ -8,7 +8,7 @@ Why these choices:
   so, which is why it is only used off the ack path.
 - Retried events (same `event_id`) are dropped by a global middleware backed by the SQLite store,
   so a retry is answered once even after a restart.
-- `listener_inventory()` reports what the listener modules really registered, for the manifest test.
+- `listener_inventory()` collects what each listener module declares it registers, for the manifest test.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot.settings import Settings
 from bot.slack import actions, commands, events, home, lifecycle, shortcuts
-from bot.slack.services import DiagnoserLike, Services, StatusSource, attach, request_team_id
+from bot.slack.services import DiagnoserLike, Services, StatusSource, request_team_id
 from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,6 @@ class ListenerInventory:
     events: set[str] = field(default_factory=set)  # Bolt event types ("message", "app_mention", ...)
     shortcuts: set[str] = field(default_factory=set)  # callback ids (message and global shortcuts)
     actions: set[str] = field(default_factory=set)  # action ids
-    views: set[str] = field(default_factory=set)  # view callback ids
-    other: list[str] = field(default_factory=list)  # constraints that are not plain strings
 
     @property
     def bot_events(self) -> set[str]:
@@ -70,73 +68,6 @@ class ListenerInventory:
         if "message" in self.events:
             names.update(f"message.{kind}" for kind in events.MESSAGE_CHANNEL_TYPES)
         return names
-
-
-class FalBotApp(App):
-    """A Bolt App that notes every listener registration, so the inventory is what really runs."""
-
-    def __init__(self, **kwargs: Any):
-        self.inventory = ListenerInventory()
-        super().__init__(**kwargs)
-
-    def _note(self, kind: set[str], constraint: object) -> None:
-        if isinstance(constraint, str):
-            kind.add(constraint)
-        elif (
-            isinstance(constraint, dict)
-            and isinstance(constraint.get("type"), str)
-            and kind is self.inventory.events
-        ):
-            kind.add(constraint["type"])
-        elif isinstance(constraint, dict) and isinstance(constraint.get("callback_id"), str):
-            kind.add(constraint["callback_id"])
-        elif isinstance(constraint, dict) and isinstance(constraint.get("action_id"), str):
-            kind.add(constraint["action_id"])
-        else:
-            self.inventory.other.append(repr(constraint))
-
-    def command(self, *args: Any, **kwargs: Any) -> Any:
-        self._note(self.inventory.commands, args[0] if args else kwargs.get("command"))
-        return super().command(*args, **kwargs)
-
-    def event(self, *args: Any, **kwargs: Any) -> Any:
-        self._note(self.inventory.events, args[0] if args else kwargs.get("event"))
-        return super().event(*args, **kwargs)
-
-    def message(self, *args: Any, **kwargs: Any) -> Any:
-        self.inventory.events.add("message")
-        return super().message(*args, **kwargs)
-
-    def shortcut(self, *args: Any, **kwargs: Any) -> Any:
-        self._note(self.inventory.shortcuts, args[0] if args else kwargs.get("constraints"))
-        return super().shortcut(*args, **kwargs)
-
-    def global_shortcut(self, *args: Any, **kwargs: Any) -> Any:
-        self._note(self.inventory.shortcuts, args[0] if args else kwargs.get("callback_id"))
-        return super().global_shortcut(*args, **kwargs)
-
-    def message_shortcut(self, *args: Any, **kwargs: Any) -> Any:
-        self._note(self.inventory.shortcuts, args[0] if args else kwargs.get("callback_id"))
-        return super().message_shortcut(*args, **kwargs)
-
-    def action(self, *args: Any, **kwargs: Any) -> Any:
-        self._note(self.inventory.actions, args[0] if args else kwargs.get("constraints"))
-        return super().action(*args, **kwargs)
-
-    def block_action(self, *args: Any, **kwargs: Any) -> Any:
-        self._note(self.inventory.actions, args[0] if args else kwargs.get("constraints"))
-        return super().block_action(*args, **kwargs)
-
-    def view(self, *args: Any, **kwargs: Any) -> Any:
-        self._note(self.inventory.views, args[0] if args else kwargs.get("constraints"))
-        return super().view(*args, **kwargs)
-
-
-def _default_monitor(settings: Settings) -> StatusSource:
-    from bot.status import StatusClient, StatusMonitor
-
-    client = StatusClient(settings.fal_status_url, deadline_seconds=settings.fal_bot_status_deadline_seconds)
-    return StatusMonitor(client, poll_seconds=settings.fal_bot_poll_seconds)
 
 
 def _default_diagnoser_factory(settings: Settings) -> Callable[[], DiagnoserLike]:
@@ -209,45 +140,47 @@ _add_filter_once("slack_bolt.App", _DropTokenSkippedWarning())
 _add_filter_once("slack_bolt.RequestVerification", _WithholdRequestBody())
 
 
-def create_app(
+def build_services(
     settings: Settings,
-    client: WebClient | None = None,
-    store: Store | None = None,
-    monitor: StatusSource | None = None,
-    diagnoser: DiagnoserLike | None = None,
     *,
-    token_verification: bool = True,
-) -> App:
-    """Build the Slack app with every listener registered.
-
-    `token_verification=True` lets Bolt call auth.test now, so no request ever waits on it later;
-    pass False only when nothing must touch the network (the first request then calls auth.test).
-    """
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    client = client or build_web_client(settings, token)
-    services = Services(
+    store: Store,
+    monitor: StatusSource | None,
+    client: WebClient | None = None,
+    diagnoser: DiagnoserLike | None = None,
+) -> Services:
+    """What the listeners share. `monitor` None: no status source (`/fal status` says so);
+    `diagnoser` None: the configured knowledge base, loaded on first use."""
+    return Services(
         settings=settings,
-        store=store or Store(settings.fal_bot_db),
-        client=client,
-        monitor=monitor if monitor is not None else _default_monitor(settings),
+        store=store,
+        client=client or build_web_client(settings),
+        monitor=monitor,
         diagnoser_factory=(lambda: diagnoser)
         if diagnoser is not None
         else _default_diagnoser_factory(settings),
     )
-    app = FalBotApp(
+
+
+def create_app(services: Services, *, token_verification: bool = True) -> App:
+    """Build the Slack app with every listener module registered against `services`.
+
+    `token_verification=True` lets Bolt call auth.test now, so no request ever waits on it later;
+    pass False only when nothing must touch the network (the first request then calls auth.test).
+    """
+    settings = services.settings
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    app = App(
         signing_secret=secret,
-        client=client,
+        client=services.client,
         process_before_response=True,
         token_verification_enabled=token_verification,
         # Socket Mode carries no signature; HTTP mode without a secret is refused by `fal-bot run`.
         request_verification_enabled=secret is not None,
         name="fal-bot",
     )
-    attach(app, services)
     app.use(_drop_retried_events(services))
     for module in LISTENER_MODULES:
-        module.register(app)
+        module.register(app, services)
 
     # Registered last: a message event no module wanted (a channel message, an edit...) still gets
     # its 200, or Slack would retry it.
@@ -259,38 +192,12 @@ def create_app(
 
 
 def listener_inventory() -> ListenerInventory:
-    """What create_app registers (commands, events, shortcuts, actions, views), built without network."""
-    settings = Settings(
-        slack_bot_token="xoxb-inventory",
-        slack_signing_secret="inventory",
-        slack_api_url="http://127.0.0.1:9/",
-        fal_bot_db=":memory:",
-    )
-    app = create_app(
-        settings,
-        store=Store(":memory:"),
-        monitor=_NoStatus(),
-        diagnoser=_NoDiagnoser(),
-        token_verification=False,
-    )
-    assert isinstance(app, FalBotApp)
-    return app.inventory
-
-
-class _NoStatus:
-    def latest(self) -> None:
-        return None
-
-    def last_good(self) -> None:
-        return None
-
-    def age_seconds(self) -> None:
-        return None
-
-    def refresh(self) -> Any:
-        raise RuntimeError("no status source in the inventory app")
-
-
-class _NoDiagnoser:
-    def diagnose(self, text: str) -> Any:
-        raise RuntimeError("no diagnoser in the inventory app")
+    """What the listener modules declare they register (each module's COMMANDS, EVENTS, SHORTCUTS,
+    ACTIONS, the constants its `register` uses), for the manifest test."""
+    inventory = ListenerInventory()
+    for module in LISTENER_MODULES:
+        inventory.commands.update(getattr(module, "COMMANDS", ()))
+        inventory.events.update(getattr(module, "EVENTS", ()))
+        inventory.shortcuts.update(getattr(module, "SHORTCUTS", ()))
+        inventory.actions.update(getattr(module, "ACTIONS", ()))
+    return inventory

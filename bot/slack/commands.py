@@ -21,12 +21,14 @@ from bot import linear_re
 from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
 from bot.slack.replies import diagnose_reply
-from bot.slack.services import Services, request_team_id, services_of
+from bot.slack.services import Services, bound, request_team_id
 from bot.store import MinLevel, StoreError, Subscription, describe_store_error
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/fal"
+# What register() listens to; the manifest's slash commands are checked against it.
+COMMANDS = (COMMAND,)
 # Slack errors that mean the bot cannot post in the channel at all.
 CANNOT_POST = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 STATUS_GRACE_SECONDS = 2.0
@@ -121,35 +123,37 @@ def split_subcommand(text: str) -> tuple[str, str]:
     return head_lower, rest.strip()
 
 
-def register(app: App) -> None:
-    services = services_of(app)
+def register(app: App, services: Services) -> None:
+    app.command(COMMAND)(bound(on_fal, services))
 
-    @app.command(COMMAND)
-    def on_fal(ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
-        subcommand, rest = split_subcommand(str(command.get("text") or ""))
-        team_id = request_team_id(command, context)
-        channel_id = str(command.get("channel_id") or "")
-        user_id = str(command.get("user_id") or "")
-        if subcommand == "status":
-            _status(services, ack, respond)
-        elif subcommand == "diagnose":
-            _diagnose(services, ack, respond, rest)
-        elif subcommand == "key":
-            _key(ack, rest)
-        elif subcommand == "subscribe":
-            _subscribe(services, ack, respond, team_id, channel_id, user_id, rest)
-        elif subcommand == "unsubscribe":
-            ack()
-            services.submit(
-                lambda: _unsubscribe_work(services, respond, team_id, channel_id, user_id), "unsubscribe"
-            )
-        elif contains_key(str(command.get("text") or "")):
-            _key(ack, str(command.get("text") or "").strip())  # a bare key: warn, never echo it
-        else:
-            note = None
-            if subcommand not in ("", "help"):
-                note = f"I don't know “{redact(subcommand)[:30]}”. Here is what I can do:"
-            ack(**_ephemeral(blocks.help_message(blocks.escape(note) if note else None)))
+
+def on_fal(
+    services: Services, ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]
+) -> None:
+    subcommand, rest = split_subcommand(str(command.get("text") or ""))
+    team_id = request_team_id(command, context)
+    channel_id = str(command.get("channel_id") or "")
+    user_id = str(command.get("user_id") or "")
+    if subcommand == "status":
+        _status(services, ack, respond)
+    elif subcommand == "diagnose":
+        _diagnose(services, ack, respond, rest)
+    elif subcommand == "key":
+        _key(ack, rest)
+    elif subcommand == "subscribe":
+        _subscribe(services, ack, respond, team_id, channel_id, user_id, rest)
+    elif subcommand == "unsubscribe":
+        ack()
+        services.submit(
+            lambda: _unsubscribe_work(services, respond, team_id, channel_id, user_id), "unsubscribe"
+        )
+    elif contains_key(str(command.get("text") or "")):
+        _key(ack, str(command.get("text") or "").strip())  # a bare key: warn, never echo it
+    else:
+        note = None
+        if subcommand not in ("", "help"):
+            note = f"I don't know “{redact(subcommand)[:30]}”. Here is what I can do:"
+        ack(**_ephemeral(blocks.help_message(blocks.escape(note) if note else None)))
 
 
 def _ephemeral(message: blocks.Message) -> dict[str, Any]:

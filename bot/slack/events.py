@@ -17,13 +17,15 @@ from bot import linear_re
 from bot.keys import contains_key
 from bot.slack import blocks, home
 from bot.slack.replies import diagnose_reply, post_reply
-from bot.slack.services import Services, request_team_id, services_of
+from bot.slack.services import Services, bound, request_team_id
 from bot.slack.shortcuts import message_text
 
 log = logging.getLogger(__name__)
 
 # The message listener handles these channel types only (the manifest subscribes message.<type>).
 MESSAGE_CHANNEL_TYPES = ("im",)
+# What register() subscribes to; the manifest's bot_events are checked against it.
+EVENTS = ("message", "app_mention", "app_home_opened")
 # Message subtypes that carry text a person wrote; everything else is ignored.
 HANDLED_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
 _MENTION = linear_re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -57,46 +59,51 @@ def thread_of(event: dict[str, Any]) -> str | None:
     return event.get("thread_ts") or event.get("ts")
 
 
-def register(app: App) -> None:
-    services = services_of(app)
-
-    def is_direct_message(event: dict[str, Any]) -> bool:
-        return event.get("channel_type") in MESSAGE_CHANNEL_TYPES
-
+def register(app: App, services: Services) -> None:
     # Only DMs match here, so other modules may add message listeners of their own; messages nobody
     # handles are acknowledged by the catch-all create_app registers last.
-    @app.event("message", matchers=[is_direct_message])
-    def on_message(event: dict[str, Any], context: dict[str, Any]) -> None:
-        if not is_person_message(event, context.get("bot_user_id")):
-            return
-        channel, thread = str(event.get("channel") or ""), thread_of(event)
-        text = str(event.get("text") or "")
-        # In a thread ("thanks!" under the bot's answer) only say something when there is a reason.
-        in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
-        services.submit(lambda: _answer(services, channel, thread, text, "dm", quiet=in_thread), "dm reply")
+    app.event("message", matchers=[is_direct_message])(bound(on_message, services))
+    app.event("app_mention")(bound(on_mention, services))
+    app.event("app_home_opened")(bound(on_home_opened, services))
 
-    @app.event("app_mention")
-    def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
-        if not is_person_message(event, context.get("bot_user_id")):
-            return
-        channel, thread = str(event.get("channel") or ""), thread_of(event)
-        text = strip_bot_mention(str(event.get("text") or ""), context.get("bot_user_id"))
-        parent = event.get("thread_ts") if event.get("thread_ts") != event.get("ts") else None
 
-        def work() -> None:
-            # A bare "@fal-bot" in a thread: diagnose the message that started the thread.
-            found = thread_parent_text(services, channel, str(parent)) if parent and not text else None
-            _answer(services, channel, thread, found or text, "mention")
+def is_direct_message(event: dict[str, Any]) -> bool:
+    return event.get("channel_type") in MESSAGE_CHANNEL_TYPES
 
-        services.submit(work, "mention reply")
 
-    @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            return
-        team_id = request_team_id(body, context)
-        user_id = str(event["user"])
-        services.submit(lambda: home.publish_home(services, team_id, user_id), "publish home")
+def on_message(services: Services, event: dict[str, Any], context: dict[str, Any]) -> None:
+    if not is_person_message(event, context.get("bot_user_id")):
+        return
+    channel, thread = str(event.get("channel") or ""), thread_of(event)
+    text = str(event.get("text") or "")
+    # In a thread ("thanks!" under the bot's answer) only say something when there is a reason.
+    in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
+    services.submit(lambda: _answer(services, channel, thread, text, "dm", quiet=in_thread), "dm reply")
+
+
+def on_mention(services: Services, event: dict[str, Any], context: dict[str, Any]) -> None:
+    if not is_person_message(event, context.get("bot_user_id")):
+        return
+    channel, thread = str(event.get("channel") or ""), thread_of(event)
+    text = strip_bot_mention(str(event.get("text") or ""), context.get("bot_user_id"))
+    parent = event.get("thread_ts") if event.get("thread_ts") != event.get("ts") else None
+
+    def work() -> None:
+        # A bare "@fal-bot" in a thread: diagnose the message that started the thread.
+        found = thread_parent_text(services, channel, str(parent)) if parent and not text else None
+        _answer(services, channel, thread, found or text, "mention")
+
+    services.submit(work, "mention reply")
+
+
+def on_home_opened(
+    services: Services, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+) -> None:
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return
+    team_id = request_team_id(body, context)
+    user_id = str(event["user"])
+    services.submit(lambda: home.publish_home(services, team_id, user_id), "publish home")
 
 
 def thread_parent_text(services: Services, channel: str, thread_ts: str) -> str | None:

@@ -43,5 +43,5 @@ def publish_home(services: Services, team_id: str, user_id: str) -> None:
         log.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))
 
 
-def register(app: App) -> None:
+def register(app: App, services: Services) -> None:
     """app_home_opened is dispatched by bot.slack.events; the home tab has no listeners of its own."""

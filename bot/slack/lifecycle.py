@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.alerts.outbox import drop_pending
-from bot.slack.services import request_team_id, services_of
+from bot.slack.services import Services, bound, request_team_id
 from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -70,57 +70,69 @@ def bot_user_ids(body: dict[str, Any], context: dict[str, Any]) -> set[str]:
     return ids
 
 
-def register(app: App) -> None:
-    store = services_of(app).store
+# What register() subscribes to; the manifest's bot_events are checked against it.
+EVENTS = ("app_uninstalled", "tokens_revoked", "channel_archive", "group_archive", "member_left_channel")
 
-    @app.event("app_uninstalled")
-    def on_app_uninstalled(body: dict[str, Any], context: dict[str, Any]) -> None:
-        stop_team(store, request_team_id(body, context), "app_uninstalled")
 
-    @app.event("tokens_revoked")
-    def on_tokens_revoked(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
-        tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else None
-        # Only user (oauth) tokens revoked: the bot token still posts. No detail: assume the worst.
-        if tokens is None or tokens.get("bot"):
-            stop_team(store, request_team_id(body, context), "tokens_revoked")
-        else:
-            log.info("tokens_revoked for user tokens only; the bot token is unaffected")
-
-    @app.event("channel_archive")
-    def on_channel_archive(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
-        if event.get("channel"):
-            remove_channel(store, request_team_id(body, context), str(event["channel"]), "channel archived")
-
-    @app.event("group_archive")
-    def on_group_archive(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
-        if event.get("channel"):
-            remove_channel(store, request_team_id(body, context), str(event["channel"]), "channel archived")
-
-    @app.event("member_left_channel")
-    def on_member_left(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
-        if event.get("channel") and event.get("user") in bot_user_ids(body, context):
-            remove_channel(
-                store, request_team_id(body, context), str(event["channel"]), "the bot left the channel"
-            )
-
+def register(app: App, services: Services) -> None:
+    app.event("app_uninstalled")(bound(on_app_uninstalled, services))
+    app.event("tokens_revoked")(bound(on_tokens_revoked, services))
+    app.event("channel_archive")(bound(on_channel_archive, services))
+    app.event("group_archive")(bound(on_channel_archive, services))
+    app.event("member_left_channel")(bound(on_member_left, services))
     # The "channel archived" message arrives as a `message` event, which the DM listener (registered
     # first; Bolt runs only the first matching listener) also matches: catch it in a middleware.
-    def archived_channel_messages(
-        body: dict[str, Any], context: dict[str, Any], next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        event = body.get("event") if body.get("type") == "event_callback" else None
-        if (
-            isinstance(event, dict)
-            and event.get("type") == "message"
-            and event.get("subtype") in ARCHIVE_MESSAGE_SUBTYPES
-            and event.get("channel")
-        ):
-            try:
-                remove_channel(
-                    store, request_team_id(body, context), str(event["channel"]), "channel archived"
-                )
-            except Exception:
-                log.exception("could not remove the subscription of an archived channel")
-        return next()
+    app.use(bound(archived_channel_messages, services))
 
-    app.use(archived_channel_messages)
+
+def on_app_uninstalled(services: Services, body: dict[str, Any], context: dict[str, Any]) -> None:
+    stop_team(services.store, request_team_id(body, context), "app_uninstalled")
+
+
+def on_tokens_revoked(
+    services: Services, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+) -> None:
+    tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else None
+    # Only user (oauth) tokens revoked: the bot token still posts. No detail: assume the worst.
+    if tokens is None or tokens.get("bot"):
+        stop_team(services.store, request_team_id(body, context), "tokens_revoked")
+    else:
+        log.info("tokens_revoked for user tokens only; the bot token is unaffected")
+
+
+def on_channel_archive(
+    services: Services, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+) -> None:
+    """channel_archive and group_archive (a private channel)."""
+    if event.get("channel"):
+        remove_channel(
+            services.store, request_team_id(body, context), str(event["channel"]), "channel archived"
+        )
+
+
+def on_member_left(
+    services: Services, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+) -> None:
+    if event.get("channel") and event.get("user") in bot_user_ids(body, context):
+        remove_channel(
+            services.store, request_team_id(body, context), str(event["channel"]), "the bot left the channel"
+        )
+
+
+def archived_channel_messages(
+    services: Services, body: dict[str, Any], context: dict[str, Any], next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    event = body.get("event") if body.get("type") == "event_callback" else None
+    if (
+        isinstance(event, dict)
+        and event.get("type") == "message"
+        and event.get("subtype") in ARCHIVE_MESSAGE_SUBTYPES
+        and event.get("channel")
+    ):
+        try:
+            remove_channel(
+                services.store, request_team_id(body, context), str(event["channel"]), "channel archived"
+            )
+        except Exception:
+            log.exception("could not remove the subscription of an archived channel")
+    return next()

@@ -1,13 +1,14 @@
 """What the Slack listeners share: settings, store, status monitor, diagnoser, Web API client, executor.
 
-`create_app` builds one `Services` and hangs it on the App; listener modules reach it with
-`services_of(app)`. Slow work (Web API calls, status refreshes, diagnosis) goes to `services.submit`,
-a bounded thread pool of our own, so a listener only acknowledges and returns: nothing on the ack
-path waits on the network.
+`build_services` (bot.slack.app) builds one `Services`; each listener module's
+`register(app, services)` binds it to its module-level handlers with `bound`. Slow work (Web API
+calls, status refreshes, diagnosis) goes to `services.submit`, a bounded thread pool of our own, so
+a listener only acknowledges and returns: nothing on the ack path waits on the network.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -17,7 +18,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.settings import Settings
@@ -184,16 +184,9 @@ def request_team_id(body: dict[str, Any], context: dict[str, Any] | None = None)
     return "unknown"
 
 
-_ATTRIBUTE = "_fal_bot_services"
-
-
-def attach(app: App, services: Services) -> None:
-    setattr(app, _ATTRIBUTE, services)
-
-
-def services_of(app: App) -> Services:
-    services = getattr(app, _ATTRIBUTE, None)
-    if services is None:
-        raise RuntimeError("this App was not built by bot.slack.app.create_app")
-    assert isinstance(services, Services)
-    return services
+def bound(handler: Callable[..., Any], services: Services) -> Callable[..., Any]:
+    """`handler(services, ...)` as the listener Bolt calls: Bolt injects the other arguments by name
+    (ack, body, event...), so every handler is a plain module-level function a test can call."""
+    listener = functools.partial(handler, services)
+    setattr(listener, "__name__", handler.__name__)  # noqa: B010 - Bolt names listeners in its logs
+    return listener

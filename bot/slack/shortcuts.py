@@ -11,9 +11,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.slack.replies import diagnose_reply, post_reply
-from bot.slack.services import services_of
+from bot.slack.services import Services, bound
 
 DIAGNOSE_MESSAGE = "diagnose_message"
+# What register() listens to (callback ids); the manifest's shortcuts are checked against it.
+SHORTCUTS = (DIAGNOSE_MESSAGE,)
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -29,20 +31,20 @@ def message_text(message: dict[str, Any]) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def register(app: App) -> None:
-    services = services_of(app)
+def register(app: App, services: Services) -> None:
+    app.shortcut(DIAGNOSE_MESSAGE)(bound(on_diagnose_message, services))
 
-    @app.shortcut(DIAGNOSE_MESSAGE)
-    def on_diagnose_message(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        message = body.get("message") or {}
-        channel = str((body.get("channel") or {}).get("id") or "")
-        thread = message.get("thread_ts") or message.get("ts") or body.get("message_ts")
-        text = message_text(message)
 
-        def work() -> None:
-            reply = diagnose_reply(services, text, surface="shortcut")
-            if post_reply(services, channel, thread, reply) is not None:
-                respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
+def on_diagnose_message(services: Services, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    ack()
+    message = body.get("message") or {}
+    channel = str((body.get("channel") or {}).get("id") or "")
+    thread = message.get("thread_ts") or message.get("ts") or body.get("message_ts")
+    text = message_text(message)
 
-        services.submit(work, "shortcut reply")
+    def work() -> None:
+        reply = diagnose_reply(services, text, surface="shortcut")
+        if post_reply(services, channel, thread, reply) is not None:
+            respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
+
+    services.submit(work, "shortcut reply")

@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx
 
-from bot.replay import SeenRequests
-from bot.server import Health, HttpServer, Router, VerifiedSlackHandler
+from bot.runtime.health import Health
+from bot.runtime.http import HttpServer, Router, VerifiedSlackHandler
+from bot.runtime.replay import SeenRequests
+from bot.runtime.slack_request import SlackHandler
 from bot.settings import Settings
-from bot.slack.app import create_app
-from bot.slack.services import services_of
-from bot.slack_request import SlackHandler
+from bot.slack.app import build_services, create_app
 from bot.status import StatusClient, StatusMonitor
 from bot.store import Store
 from tests.support.fake_slack import FakeSlack
@@ -66,7 +66,8 @@ def serve_app(home: Path, **http_options: Any) -> Iterator[Served]:
     )
     store = Store(home / "bot.db")
     monitor = StatusMonitor(StatusClient("http://127.0.0.1:9", deadline_seconds=1.0), poll_seconds=60)
-    app = create_app(settings, store=store, monitor=monitor, diagnoser=shared_diagnoser())
+    services = build_services(settings, store=store, monitor=monitor, diagnoser=shared_diagnoser())
+    app = create_app(services)
     handler = VerifiedSlackHandler(SlackHandler(app), SIGNING_SECRET, replays=SeenRequests(store))
     server = HttpServer(Router(Health(None), handler), "127.0.0.1", 0, **http_options)
     server.start()
@@ -74,6 +75,6 @@ def serve_app(home: Path, **http_options: Any) -> Iterator[Served]:
         yield Served(fake, store, server)
     finally:
         server.shutdown(timeout=2)
-        services_of(app).shutdown(timeout=10)
+        services.shutdown(timeout=10)
         monitor.stop()
         fake.stop()

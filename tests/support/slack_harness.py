@@ -19,8 +19,7 @@ from slack_bolt import App
 
 from bot.diagnosis import Diagnoser, load_knowledge
 from bot.settings import Settings
-from bot.slack.app import create_app
-from bot.slack.services import services_of
+from bot.slack.app import build_services, create_app
 from bot.status import StatusClient, StatusMonitor
 from bot.store import Store
 from tests.support.bolt_server import BoltServer
@@ -85,9 +84,10 @@ class SlackHarness:
         self.store = Store(self.db_path)
         self.status_client = StatusClient(self.page_url, deadline_seconds=self.status_deadline)
         self.monitor = StatusMonitor(self.status_client, poll_seconds=60)
-        self.app = create_app(
+        self.services = build_services(
             self.settings, store=self.store, monitor=self.monitor, diagnoser=shared_diagnoser()
         )
+        self.app = create_app(self.services)
         self.server = BoltServer(self.app).start()
         self.sender = SlackSender(self.server.events_url)
         return self
@@ -101,7 +101,7 @@ class SlackHarness:
             # Let work still running (retrying a scripted 429, waiting on a hung page) end against
             # live fakes rather than fail noisily against stopped ones.
             self.fake.clear_failures()
-            services_of(self.app).shutdown(timeout=15)
+            self.services.shutdown(timeout=15)
         self.monitor.stop()
         self.status_client.close()
         if self._own_fake:
@@ -114,4 +114,4 @@ class SlackHarness:
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until background work submitted so far has finished."""
         assert self.app is not None
-        assert services_of(self.app).wait_idle(timeout), "background work did not finish"
+        assert self.services.wait_idle(timeout), "background work did not finish"

@@ -22,14 +22,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from waitress.adjustments import Adjustments
 from waitress.task import ThreadedTaskDispatcher
 
-from bot import connections, slack_request
+from bot.runtime import connections, slack_request
+from bot.runtime.health import Health
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -44,112 +43,6 @@ SLACK_EVENTS_PATH = "/slack/events"
 # message with its blocks, JSON- or form-escaped) stays well under this.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 HEALTH_PATH = "/healthz"
-
-# A check returns None when all is well, else a short reason the app cannot work.
-Check = Callable[[], "str | None"]
-
-
-class MonitorLike(Protocol):
-    """What /healthz reads from the status monitor (bot.status.monitor.StatusMonitor)."""
-
-    poll_seconds: float
-
-    def latest(self) -> Any: ...
-
-    def age_seconds(self) -> float | None: ...
-
-    def is_running(self) -> bool: ...
-
-
-@dataclass
-class HealthReport:
-    ok: bool
-    level: str
-    status_age_seconds: float | None
-    problems: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, object]:
-        # The first three keys are the contract's; `problems` is an extension naming what failed.
-        age = None if self.status_age_seconds is None else round(self.status_age_seconds, 1)
-        return {"ok": self.ok, "level": self.level, "status_age_seconds": age, "problems": self.problems}
-
-
-def database_writable(path: Path, timeout: float = 2.0) -> Check:
-    """A check that takes SQLite's write lock and makes a no-op write, then rolls it back.
-
-    Uses its own short-timeout connection so a locked or read-only database answers in `timeout`
-    seconds instead of hanging the health endpoint for the store's 30 s busy timeout.
-    """
-
-    def check() -> str | None:
-        if not path.exists():
-            return f"database {path} does not exist"
-        try:
-            conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            return f"database cannot be opened: {exc}"
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("UPDATE schema_version SET version = version")
-            conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            return f"database not writable: {exc}"
-        finally:
-            conn.close()
-        return None
-
-    return check
-
-
-def monitor_running(monitor: MonitorLike, started_at: float, grace_seconds: float) -> Check:
-    """The status poller is alive and its last poll is not long overdue.
-
-    An unreadable status page does not fail this check (its polls still complete, with level
-    `unknown`); a dead or stuck poller thread does, because /fal status and alerts then go stale.
-    """
-
-    def check() -> str | None:
-        if not monitor.is_running():
-            return "status monitor is not running"
-        age = monitor.age_seconds()
-        overdue_after = 3 * float(monitor.poll_seconds) + grace_seconds
-        if age is None:
-            if time.monotonic() - started_at > overdue_after:
-                return "status monitor has not finished a poll since start"
-            return None
-        if age > overdue_after:
-            return f"status monitor's last poll is {age:.0f} s old"
-        return None
-
-    return check
-
-
-class Health:
-    """Runs the checks for /healthz; the level and age come from the status monitor."""
-
-    def __init__(self, monitor: MonitorLike | None, checks: dict[str, Check] | None = None):
-        self.monitor = monitor
-        self.checks: dict[str, Check] = dict(checks or {})
-
-    def add_check(self, name: str, check: Check) -> None:
-        self.checks[name] = check
-
-    def report(self) -> HealthReport:
-        problems: dict[str, str] = {}
-        for name, check in list(self.checks.items()):
-            try:
-                problem = check()
-            except Exception as exc:  # a broken check is itself a reason not to trust the app
-                log.exception("health check %s raised", name)
-                problem = f"check failed: {exc}"
-            if problem:
-                problems[name] = problem
-        level, age = "unknown", None
-        if self.monitor is not None:
-            snapshot = self.monitor.latest()
-            level = str(getattr(snapshot, "level", "unknown")) if snapshot is not None else "unknown"
-            age = self.monitor.age_seconds()
-        return HealthReport(ok=not problems, level=level, status_age_seconds=age, problems=problems)
 
 
 def _respond(
@@ -167,7 +60,7 @@ class ReplayGuard(Protocol):
 
     Slack's signature has no nonce, so the same signed bytes could be sent again within the 5 minutes
     the timestamp stays valid. Slack itself never does that: its retries are new requests, signed
-    with a new timestamp. bot.replay.SeenRequests implements it in memory and in the store, so a
+    with a new timestamp. bot.runtime.replay.SeenRequests implements it in memory and in the store, so a
     restarted process, and once the store is shared every replica, refuses what was served.
     """
 

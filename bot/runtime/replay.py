@@ -1,4 +1,4 @@
-"""Refusing replayed Slack requests: `SeenRequests`, the ReplayGuard of bot/server.py.
+"""Refusing replayed Slack requests: `SeenRequests`, the ReplayGuard of bot/runtime/http.py.
 
 Slack's signature has no nonce: the same signed bytes stay valid for the 5 minutes Slack allows
 between X-Slack-Request-Timestamp and the clock (either way), so whoever captured a request could
@@ -16,13 +16,16 @@ slip through; within one process none does.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
-from bot.store import Store
+from bot.store import Store, StoreError, describe_store_error
 
 # Slack refuses timestamps more than 5 minutes off; a pair is remembered a minute longer.
+log = logging.getLogger(__name__)
+
 SEEN_TTL_SECONDS = 6 * 60
 FLUSH_EVERY_SECONDS = 0.25
 PRUNE_MEMORY_EVERY_SECONDS = 30.0
@@ -44,6 +47,7 @@ class SeenRequests:
         self._pending: list[tuple[str, str, float]] = []
         self._next_flush = 0.0
         self._next_prune = 0.0
+        self._store_failing = False
 
     def first_sighting(self, timestamp: str, signature: str) -> bool:
         """Record (timestamp, signature); False when it was served before (a replay)."""
@@ -65,11 +69,31 @@ class SeenRequests:
             if now >= self._next_prune:
                 self._next_prune = now + PRUNE_MEMORY_EVERY_SECONDS
                 self._seen = {k: expiry for k, expiry in self._seen.items() if expiry >= now}
-        # Served by another process sharing the store, or by this one before a restart?
-        seen_elsewhere = self.store.seen_request(timestamp, signature)
-        if batch:
-            self.store.record_seen_requests(batch)
+        # Served by another process sharing the store, or by this one before a restart? A store that
+        # cannot be read or written (read-only, locked) must not stop Slack's requests: the memory
+        # record still refuses replays to this process, as the event de-duplication does.
+        try:
+            seen_elsewhere = self.store.seen_request(timestamp, signature)
+            if batch:
+                self.store.record_seen_requests(batch)
+        except StoreError as exc:
+            self._store_trouble(exc)
+            return True
+        self._store_ok()
         return not seen_elsewhere
+
+    def _store_trouble(self, exc: BaseException) -> None:
+        if not self._store_failing:
+            self._store_failing = True
+            log.warning(
+                "replay record: the database cannot be used (%s); replays are refused from memory only",
+                describe_store_error(exc),
+            )
+
+    def _store_ok(self) -> None:
+        if self._store_failing:
+            self._store_failing = False
+            log.info("replay record: the database works again")
 
     def flush(self) -> None:
         """Write what is still only in memory (at shutdown)."""

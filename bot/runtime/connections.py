@@ -93,7 +93,7 @@ def check_waitress_internals() -> None:
     missing += [f"TcpWSGIServer.{name}" for name in SERVER_INTERNALS if not hasattr(TcpWSGIServer, name)]
     if missing:
         raise RuntimeError(
-            "this waitress release lacks what bot/connections.py relies on: " + ", ".join(missing)
+            "this waitress release lacks what bot/runtime/connections.py relies on: " + ", ".join(missing)
         )
 
 

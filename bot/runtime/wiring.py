@@ -1,0 +1,258 @@
+"""`fal-bot run`, wired in one place: settings -> checks -> store -> monitor -> app -> alerts -> serving.
+
+Each shared part (the store, the status monitor, the Web API client, the token watch) is built
+once here and passed down. Both modes serve GET /healthz on PORT (HTTP mode also serves POST
+/slack/events there), start the status monitor and the alert service in the background, and stop
+cleanly on SIGTERM/SIGINT (bot.runtime.shutdown).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from slack_sdk import WebClient
+
+from bot.alerts.token_watch import TokenWatch
+from bot.runtime.health import (
+    DatabaseWatch,
+    Health,
+    SocketWatch,
+    database_writable,
+    installed,
+    monitor_running,
+)
+from bot.runtime.http import HttpServer, Router, VerifiedSlackHandler
+from bot.runtime.shutdown import Runtime
+from bot.runtime.startup import (
+    EXIT_UNAVAILABLE,
+    StartupError,
+    describe,
+    pause_unless_stopped,
+    with_startup_retries,
+)
+from bot.runtime.tokens import (
+    AUTH_TEST_TIMEOUT_SECONDS,
+    Mode,
+    app_token_rejected,
+    check_database_folder,
+    check_tokens,
+    verify_app_token,
+    verify_bot_token,
+)
+from bot.settings import Settings
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.status import StatusMonitor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlackClients:
+    """Every Web API client `fal-bot run` uses, each built once, here."""
+
+    replies: WebClient  # listeners: retries 429 and dropped connections by sleeping, so only off the ack path
+    sender: WebClient  # the alert sender: no retry handlers, it reschedules a 429 itself
+    checks: WebClient  # auth.test at start-up and by the token watch: no retries, a short timeout
+    app_level: WebClient  # apps.connections.open with the app-level token (Socket Mode)
+
+
+def slack_clients(settings: Settings, bot_token: str) -> SlackClients:
+    from bot.alerts.sender import CLIENT_TIMEOUT_SECONDS
+    from bot.slack.app import build_web_client
+
+    def plain(token: str | None, timeout: int) -> WebClient:
+        return WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
+
+    return SlackClients(
+        replies=build_web_client(settings, bot_token),
+        sender=plain(bot_token, CLIENT_TIMEOUT_SECONDS),
+        checks=plain(bot_token, AUTH_TEST_TIMEOUT_SECONDS),
+        app_level=plain(None, AUTH_TEST_TIMEOUT_SECONDS),
+    )
+
+
+def build_runtime(
+    settings: Settings, mode: Mode, host: str, port: int, stop_event: threading.Event | None = None
+) -> Runtime:
+    """Check, connect and wire everything; nothing is serving yet. Raises StartupError."""
+    from bot.alerts import AlertService
+    from bot.slack.app import build_services, create_app
+
+    tokens = check_tokens(settings, mode)
+    check_database_folder(settings.fal_bot_db)
+    clients = slack_clients(settings, tokens.bot_token)
+    # Tokens before the database: a start that fails leaves no new file behind.
+    identity = verify_bot_token(settings, clients.checks, sleep=pause_unless_stopped(stop_event))
+    if mode == "socket":
+        assert tokens.app_token is not None
+        verify_app_token(
+            settings, clients.app_level, tokens.app_token, sleep=pause_unless_stopped(stop_event)
+        )
+    store = _open_store(settings)
+    log.info(
+        "SLACK_BOT_TOKEN works: bot %s in workspace %s (%s)",
+        identity.get("user_id"),
+        identity.get("team"),
+        identity.get("team_id"),
+    )
+    monitor = _status_monitor(settings)
+    services = build_services(settings, store=store, monitor=monitor, client=clients.replies)
+    try:
+        app = create_app(services)
+    except Exception as exc:  # Bolt's own auth.test failed between our check and now
+        raise StartupError(f"could not start the Slack app: {describe(exc)}", EXIT_UNAVAILABLE) from None
+    token_watch = TokenWatch(clients.checks)
+    alerts = AlertService(
+        settings=settings, store=store, client=clients.sender, monitor=monitor, token_watch=token_watch
+    )
+    health = _health(settings, store, monitor, token_watch, str(identity.get("team_id") or ""))
+    router = Router(health, _slack_handler(app, store, tokens.signing_secret) if mode == "http" else None)
+    socket_handler = None
+    if mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert tokens.app_token is not None
+        socket_handler = SocketModeHandler(app, tokens.app_token)
+        health.add_check("socket_mode", SocketWatch(socket_handler.client.is_connected).check)
+    return Runtime(
+        settings=settings,
+        mode=mode,
+        store=store,
+        monitor=monitor,
+        app=app,
+        services=services,
+        alerts=alerts,
+        router=router,
+        http=_http_server(router, mode, host, port),
+        token_watch=token_watch,
+        socket=socket_handler,
+    )
+
+
+def _open_store(settings: Settings) -> Store:
+    try:
+        return Store(settings.fal_bot_db)
+    except Exception as exc:
+        raise StartupError(
+            f"FAL_BOT_DB: cannot open the database {settings.fal_bot_db} ({describe(exc)})."
+        ) from None
+
+
+def _status_monitor(settings: Settings) -> StatusMonitor:
+    from bot.status import StatusClient, StatusMonitor
+
+    status_client = StatusClient(
+        settings.fal_status_url, deadline_seconds=settings.fal_bot_status_deadline_seconds
+    )
+    return StatusMonitor(status_client, poll_seconds=settings.fal_bot_poll_seconds)
+
+
+def _health(
+    settings: Settings, store: Store, monitor: StatusMonitor, token_watch: TokenWatch, team_id: str
+) -> Health:
+    started_at = time.monotonic()
+    return Health(
+        monitor,
+        {
+            "database": database_writable(settings.fal_bot_db),
+            "status_monitor": monitor_running(
+                monitor, started_at, grace_seconds=2 * settings.fal_bot_status_deadline_seconds + 30
+            ),
+            "database_file": store.file_problem,
+            "slack_token": token_watch.check,
+            "slack_install": installed(store, team_id),
+        },
+    )
+
+
+def _slack_handler(app: App, store: Store, signing_secret: str | None) -> VerifiedSlackHandler:
+    """POST /slack/events: signature first, replays refused, then Bolt."""
+    from bot.runtime.replay import SeenRequests
+    from bot.runtime.slack_request import SlackHandler
+
+    assert signing_secret is not None  # check_tokens requires it in HTTP mode
+    return VerifiedSlackHandler(SlackHandler(app), signing_secret, replays=SeenRequests(store))
+
+
+def _http_server(router: Router, mode: Mode, host: str, port: int) -> HttpServer | None:
+    try:
+        return HttpServer(router, host, port)
+    except OSError as exc:
+        if mode == "http":
+            raise StartupError(
+                f"PORT {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); choose another with "
+                "PORT or --port."
+            ) from None
+        log.warning("no /healthz: cannot listen on %s:%s (%s); Socket Mode runs without it", host, port, exc)
+        return None
+
+
+def start_runtime(runtime: Runtime, stop_event: threading.Event | None = None) -> None:
+    """Start the background services, then take requests."""
+    runtime.monitor.start()
+    runtime.alerts.start()
+    runtime.token_watch.start()
+    services = runtime.services
+    # Load the knowledge base now rather than on the first pasted error.
+    services.submit(lambda: services.diagnoser, "loading the knowledge base")
+    if runtime.socket is not None:
+        handler = runtime.socket
+
+        def connect() -> None:
+            handler.client.wss_uri = None  # a fresh URL on every try: Slack's are single-use
+            handler.connect()
+            if not handler.client.is_connected():
+                raise ConnectionError("the WebSocket handshake failed")
+
+        with_startup_retries(
+            runtime.settings,
+            "open a Socket Mode connection",
+            connect,
+            app_token_rejected,
+            sleep=pause_unless_stopped(stop_event),
+        )
+        log.info("connected to Slack in Socket Mode")
+    if runtime.http is not None:
+        runtime.http.start()
+        routes = "POST /slack/events and GET /healthz" if runtime.mode == "http" else "GET /healthz"
+        log.info("serving %s on http://%s:%s", routes, runtime.http.host, runtime.http.port)
+    log.info("fal-bot is running in %s mode", "Socket" if runtime.mode == "socket" else "HTTP")
+
+
+def run(settings: Settings, mode: Mode, host: str, port: int, stop_event: threading.Event) -> int:
+    """Run until `stop_event` is set (SIGTERM/SIGINT), then stop cleanly. Raises StartupError."""
+    runtime = build_runtime(settings, mode, host, port, stop_event)
+    try:
+        start_runtime(runtime, stop_event)
+    except BaseException:
+        runtime.stop(budget=4.0)
+        raise
+    lost: list[str] = []
+
+    def database_lost(problem: str) -> None:
+        log.error(
+            "%s: exiting (status %d) so a supervisor restarts fal-bot on a fresh file; what it wrote "
+            "since then is lost",
+            problem,
+            EXIT_UNAVAILABLE,
+        )
+        lost.append(problem)
+        stop_event.set()
+
+    database_watch = DatabaseWatch(runtime.store, database_lost)
+    database_watch.start()
+    stop_event.wait()
+    database_watch.stop()
+    log.info("stopping: finishing requests in flight")
+    started = time.monotonic()
+    runtime.stop()
+    log.info("stopped in %.1f s", time.monotonic() - started)
+    return EXIT_UNAVAILABLE if lost else 0
