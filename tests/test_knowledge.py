@@ -6,6 +6,7 @@ Every example must rank its own entry first; every declined not_example must get
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -71,6 +72,119 @@ def test_declined_not_example_gets_no_match(diagnoser: Diagnoser, entry_id: str,
 def test_not_example_does_not_rank_its_entry_first(diagnoser: Diagnoser, entry_id: str, text: str) -> None:
     best = diagnoser.diagnose(text).best
     assert best is None or best.id != entry_id
+
+
+# -- fal's documented error types ------------------------------------------------------------------
+# fal's docs ("Model APIs > Errors" and "Request errors", read 2026-12; summarised in
+# shared/reference/fal-facts.md) list 31 model error types and 13 request error types. Each must lead
+# to the category whose fix is the one fal's docs give for it.
+
+# Model errors: body {"detail": [{"loc", "msg", "type", "url", "ctx", "input"}]}, HTTP 422 unless the
+# docs name another status. (type, status, category, why)
+MODEL_ERROR_TYPES = [
+    ("internal_server_error", 500, "server_error", "fal's side failed; retryable"),
+    ("generation_timeout", 504, "queue_timeout", "the generation ran out of time; retryable"),
+    ("downstream_service_error", 400, "server_error", "a partner service behind the model failed"),
+    ("downstream_service_unavailable", 500, "server_error", "a partner service is down; retryable"),
+    ("content_policy_violation", 422, "content_policy", "the content checker refused the input/output"),
+    ("no_media_generated", 422, "content_policy", "the model produced nothing, usually filtered"),
+    ("feature_not_supported", 422, "validation", "the model does not offer the requested option"),
+    ("image_too_small", 422, "validation", "input image below the minimum size"),
+    ("image_too_large", 422, "validation", "input image above the maximum size"),
+    ("image_load_error", 422, "validation", "the image could not be decoded"),
+    ("face_detection_error", 422, "validation", "no face found in the input"),
+    ("file_download_error", 422, "file_url", "the model could not download the input URL"),
+    ("file_too_large", 422, "file_url", "the input file is over the size limit"),
+    ("invalid_archive", 422, "validation", "the input zip cannot be read"),
+    ("archive_file_count_below_minimum", 422, "validation", "too few files in the zip"),
+    ("archive_file_count_exceeds_maximum", 422, "validation", "too many files in the zip"),
+    ("greater_than", 422, "validation", "number too small"),
+    ("greater_than_equal", 422, "validation", "number too small"),
+    ("less_than", 422, "validation", "number too large"),
+    ("less_than_equal", 422, "validation", "number too large"),
+    ("multiple_of", 422, "validation", "number not a multiple of the step"),
+    ("sequence_too_short", 422, "validation", "list too short"),
+    ("sequence_too_long", 422, "validation", "list too long"),
+    ("one_of", 422, "validation", "value not among the allowed ones"),
+    ("audio_duration_too_long", 422, "validation", "audio over the maximum duration"),
+    ("audio_duration_too_short", 422, "validation", "audio under the minimum duration"),
+    ("video_duration_too_long", 422, "validation", "video over the maximum duration"),
+    ("video_duration_too_short", 422, "validation", "video under the minimum duration"),
+    ("unsupported_audio_format", 422, "validation", "audio format not accepted"),
+    ("unsupported_image_format", 422, "validation", "image format not accepted"),
+    ("unsupported_video_format", 422, "validation", "video format not accepted"),
+]
+
+# Request (infrastructure) errors: flat body {"detail": "...", "error_type": T} with its status.
+REQUEST_ERROR_TYPES = [
+    ("request_timeout", 504, "queue_timeout", "the request ran longer than allowed"),
+    ("startup_timeout", 504, "queue_timeout", "the runner did not start in time"),
+    ("runner_scheduling_failure", 503, "server_error", "no runner could be scheduled"),
+    ("runner_connection_timeout", 503, "server_error", "fal could not reach the runner in time"),
+    ("runner_disconnected", 503, "server_error", "the runner went away"),
+    ("runner_connection_refused", 503, "server_error", "the runner refused fal's connection"),
+    ("runner_connection_error", 503, "server_error", "fal's connection to the runner failed"),
+    ("runner_incomplete_response", 502, "server_error", "the runner's answer was cut off"),
+    ("runner_server_error", 500, "server_error", "the app crashed"),
+    ("internal_error", 500, "server_error", "fal's own failure"),
+    ("client_disconnected", 499, "queue_timeout", "the caller hung up (its own timeout)"),
+    ("client_cancelled", 499, "queue_timeout", "the caller cancelled"),
+    ("bad_request", 400, "validation", "the request body could not be used"),
+]
+
+
+def test_the_tables_cover_every_documented_type() -> None:
+    assert len(MODEL_ERROR_TYPES) == 31 and len({row[0] for row in MODEL_ERROR_TYPES}) == 31
+    assert len(REQUEST_ERROR_TYPES) == 13 and len({row[0] for row in REQUEST_ERROR_TYPES}) == 13
+    signalled = {t for entry in ENTRIES for t in entry.signals.error_types}
+    documented = {row[0] for row in (*MODEL_ERROR_TYPES, *REQUEST_ERROR_TYPES)}
+    assert documented <= signalled, sorted(documented - signalled)
+
+
+@pytest.mark.parametrize(
+    ("error_type", "status", "category"),
+    [pytest.param(t, status, category, id=t) for t, status, category, _ in MODEL_ERROR_TYPES],
+)
+def test_a_documented_model_error_leads_to_its_category(
+    diagnoser: Diagnoser, error_type: str, status: int, category: str
+) -> None:
+    body = {
+        "detail": [
+            {
+                "loc": ["body", "x"],
+                "msg": "see the error type",
+                "type": error_type,
+                "url": f"https://docs.fal.ai/errors#{error_type}",
+                "ctx": {},
+                "input": "...",
+            }
+        ]
+    }
+    diagnosis = diagnoser.diagnose(f"HTTP {status}\n{json.dumps(body)}")
+    assert diagnosis.best is not None, diagnosis.evidence
+    assert diagnosis.best.category == category, [(m.id, m.score) for m in diagnosis.matches]
+
+
+@pytest.mark.parametrize(
+    ("error_type", "status", "category"),
+    [pytest.param(t, status, category, id=t) for t, status, category, _ in REQUEST_ERROR_TYPES],
+)
+def test_a_documented_request_error_leads_to_its_category(
+    diagnoser: Diagnoser, error_type: str, status: int, category: str
+) -> None:
+    body = {"detail": "see the error type", "error_type": error_type}
+    diagnosis = diagnoser.diagnose(f"HTTP {status}\n{json.dumps(body)}")
+    assert diagnosis.best is not None, diagnosis.evidence
+    assert diagnosis.best.category == category, [(m.id, m.score) for m in diagnosis.matches]
+
+
+def test_entries_with_symptoms_give_each_a_source() -> None:
+    """Symptoms are held to the examples' rules (text and source; kb lint checks the schema)."""
+    with_symptoms = [entry for entry in ENTRIES if entry.symptoms]
+    assert len(with_symptoms) >= 0.8 * len(ENTRIES)
+    for entry in with_symptoms:
+        for symptom in entry.symptoms:
+            assert len(symptom.source.strip()) >= 10, (entry.id, symptom.text[:60])
 
 
 # -- kb lint on a temporary knowledge folder -------------------------------------------------------
@@ -182,6 +296,13 @@ def test_lint_reports_a_declined_text_that_matches(tmp_path: Path) -> None:
     result = lint(write_kb(tmp_path / "kb", **{"test-locked": leaky, "test-unknown-key": UNKNOWN_KEY}))
     assert result.returncode == 1
     assert "test-locked.yml: not_examples.0: is declined but matches test-locked" in result.stdout
+
+
+def test_lint_names_a_symptom_without_a_source(tmp_path: Path) -> None:
+    broken = LOCKED + "symptoms:\n  - text: my account says it is locked although I paid\n"
+    result = lint(write_kb(tmp_path / "kb", **{"test-locked": broken, "test-unknown-key": UNKNOWN_KEY}))
+    assert result.returncode == 1
+    assert "test-locked.yml: symptoms.0.source:" in result.stdout
 
 
 def test_lint_reports_invalid_yaml_and_a_wrong_id(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ Category = Literal[
     "server_error",
     "network",
     "output_format",
+    "client_setup",
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
