@@ -25,7 +25,7 @@ STATUS_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "status"
 CATEGORIES = {
     "auth_scheme", "invalid_key", "missing_key", "billing", "validation", "content_policy",
     "queue_timeout", "rate_limit", "realtime", "file_url", "model_not_found", "server_error",
-    "network", "output_format",
+    "network", "output_format", "client_setup",  # client_setup: contract, Extensions of 2026-12
 }  # fmt: skip
 LEVELS = {"operational", "degraded", "partial_outage", "major_outage", "maintenance", "unknown"}
 CODES = {
