@@ -160,11 +160,6 @@ class Router:
         self._lock = threading.Condition()
         self._in_flight = 0
 
-    @property
-    def in_flight(self) -> int:
-        with self._lock:
-            return self._in_flight
-
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no request is being handled; False when `timeout` ran out first."""
         deadline = time.monotonic() + timeout
