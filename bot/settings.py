@@ -52,7 +52,12 @@ class Settings(BaseSettings):
     fal_bot_knowledge_dir: Path | None = Field(
         None,
         validation_alias=AliasChoices("fal_bot_knowledge_dir", "FAL_BOT_KNOWLEDGE_DIR"),
-        description="load the knowledge base from this folder instead of the packaged one",
+        description="a folder of extra knowledge entries, loaded beside the packaged ones",
+    )
+    fal_bot_knowledge_only: bool = Field(
+        False,
+        validation_alias=AliasChoices("fal_bot_knowledge_only", "FAL_BOT_KNOWLEDGE_ONLY"),
+        description="1: load only FAL_BOT_KNOWLEDGE_DIR, not the packaged entries",
     )
 
     @field_validator("slack_api_url")

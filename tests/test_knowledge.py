@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -234,9 +235,72 @@ def write_kb(folder: Path, **files: str) -> Path:
     return folder
 
 
-def lint(folder: Path) -> subprocess.CompletedProcess[str]:
+def lint(folder: Path, *, only: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FAL_BOT_KNOWLEDGE_DIR": str(folder)}
+    if only:
+        env["FAL_BOT_KNOWLEDGE_ONLY"] = "1"
     return subprocess.run([str(FAL_BOT), "kb", "lint"], capture_output=True, text=True, env=env, timeout=60)
+
+
+def diagnose_json(folder: Path, text: str) -> dict[str, Any]:
+    env = {**os.environ, "FAL_BOT_KNOWLEDGE_DIR": str(folder)}
+    result = subprocess.run(
+        [str(FAL_BOT), "diagnose", "--json", text], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+LOCKED_PASTE = "fal_client.client.FalClientHTTPError: User is locked. Reason: Exhausted balance"
+TEAM_PROXY = """\
+id: team-proxy-timeout
+title: Our own proxy in front of fal times out after 30 s
+category: queue_timeout
+summary: Requests go through the team's proxy at fal-gateway.internal, which cuts them after 30 seconds.
+fix:
+  - Call fal through the queue (fal.subscribe) so no single HTTP request waits for the result.
+signals:
+  messages: ["fal-gateway.internal: upstream timed out after 30s"]
+examples:
+  - text: 'fal request failed: fal-gateway.internal: upstream timed out after 30s (fal-ai/flux/dev)'
+    source: our incident 2026-11-02
+  - text: 'Error 504 from fal-gateway.internal: upstream timed out after 30s while calling fal.run'
+    source: our incident 2026-11-14
+"""
+
+
+def test_local_entries_load_beside_the_packaged_ones(tmp_path: Path) -> None:
+    folder = write_kb(tmp_path / "kb", **{"team-proxy-timeout": TEAM_PROXY})
+    result = lint(folder, only=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(ENTRIES) + 1} entries" in result.stdout
+    local = diagnose_json(folder, "fal-gateway.internal: upstream timed out after 30s calling fal-ai/flux")
+    assert local["matches"][0]["id"] == "team-proxy-timeout"
+    packaged = diagnose_json(
+        folder, "fal_client.client.FalClientHTTPError: User is locked. Reason: Exhausted balance"
+    )
+    assert packaged["matches"][0]["category"] == "billing"
+
+
+def test_a_local_entry_with_a_packaged_id_replaces_it(tmp_path: Path) -> None:
+    replacement = LOCKED.replace("id: test-locked", "id: billing-exhausted-balance").replace(
+        "title: Account locked for lack of credit", "title: Our finance team tops up fal on Mondays"
+    )
+    folder = write_kb(tmp_path / "kb", **{"billing-exhausted-balance": replacement})
+    result = lint(folder, only=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(ENTRIES)} entries" in result.stdout
+    answer = diagnose_json(
+        folder, "fal_client.client.FalClientHTTPError: User is locked. Reason: Exhausted balance"
+    )
+    assert answer["matches"][0]["title"] == "Our finance team tops up fal on Mondays"
+
+
+def test_lint_covers_the_local_folder_beside_the_packaged_one(tmp_path: Path) -> None:
+    folder = write_kb(tmp_path / "kb", **{"team-proxy-timeout": TEAM_PROXY + "colour: red\n"})
+    result = lint(folder, only=False)
+    assert result.returncode == 1
+    assert "team-proxy-timeout.yml: colour:" in result.stdout
 
 
 def test_lint_passes_on_a_good_folder(tmp_path: Path) -> None:

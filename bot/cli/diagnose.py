@@ -37,7 +37,8 @@ def load_diagnoser() -> Diagnoser:
     from bot.diagnosis import Diagnoser, load_knowledge
     from bot.settings import load_settings
 
-    return Diagnoser(load_knowledge(load_settings().fal_bot_knowledge_dir))
+    settings = load_settings()
+    return Diagnoser(load_knowledge(settings.fal_bot_knowledge_dir, only=settings.fal_bot_knowledge_only))
 
 
 def run(args: argparse.Namespace) -> int:

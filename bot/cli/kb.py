@@ -27,7 +27,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "directory",
         nargs="?",
         type=Path,
-        help="knowledge folder (default: FAL_BOT_KNOWLEDGE_DIR or the packaged knowledge base)",
+        help=(
+            "lint only this folder (default: the knowledge base fal-bot loads: the packaged entries "
+            "and FAL_BOT_KNOWLEDGE_DIR's beside them, or FAL_BOT_KNOWLEDGE_DIR alone with "
+            "FAL_BOT_KNOWLEDGE_ONLY=1)"
+        ),
     )
     lint.set_defaults(handler=run_lint)
     parser.set_defaults(handler=lambda _args: _usage(parser))
@@ -38,11 +42,17 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def lint_problems(directory: Path) -> tuple[int, int, list[str]]:
-    """(entries, texts checked, problems as 'file: field: message')."""
-    from bot.diagnosis import Diagnoser, KnowledgeBase, read_entries
+def lint_problems(
+    directory: Path | None, *, local: Path | None = None, only: bool = False
+) -> tuple[int, int, list[str]]:
+    """(entries, texts checked, problems as 'file: field: message') for `directory` alone, or for
+    the knowledge base fal-bot loads (packaged + `local`, or `local` alone when `only`)."""
+    from bot.diagnosis import Diagnoser, KnowledgeBase, read_entries, read_knowledge
 
-    entries, load_problems = read_entries(directory)
+    if directory is not None:
+        entries, load_problems = read_entries(directory)
+    else:
+        entries, load_problems, directory = read_knowledge(local, only=only)
     problems = [str(problem) for problem in load_problems]
     seen: dict[str, str] = {}
     for entry in entries:
@@ -84,17 +94,20 @@ def run_lint(args: argparse.Namespace) -> int:
     from bot.settings import SettingsError, load_settings
 
     directory = args.directory
+    local, only = None, False
     if directory is None:
         try:
-            directory = load_settings().fal_bot_knowledge_dir or default_knowledge_dir()
+            settings = load_settings()
         except SettingsError as exc:
             output(f"fal-bot: {exc}", stream=sys.stderr)
             return 2
-    entry_count, checked, problems = lint_problems(directory)
+        local, only = settings.fal_bot_knowledge_dir, settings.fal_bot_knowledge_only
+    entry_count, checked, problems = lint_problems(directory, local=local, only=only)
     for problem in problems:
         output(problem)
     if problems:
-        output(f"kb lint: {len(problems)} problem(s) in {directory}", stream=sys.stderr)
+        where = directory or " and ".join(str(p) for p in (default_knowledge_dir(), local) if p)
+        output(f"kb lint: {len(problems)} problem(s) in {where}", stream=sys.stderr)
         return 1
     output(f"kb lint: {entry_count} entries, {checked} examples and not_examples checked, no problems")
     return 0

@@ -15,6 +15,7 @@ from bot.diagnosis.knowledge import (
     default_knowledge_dir,
     load_knowledge,
     read_entries,
+    read_knowledge,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "default_knowledge_dir",
     "load_knowledge",
     "read_entries",
+    "read_knowledge",
 ]

@@ -235,10 +235,28 @@ def read_entries(directory: Path) -> tuple[list[Entry], list[KnowledgeProblem]]:
     return entries, problems
 
 
-def load_knowledge(directory: Path | None = None) -> KnowledgeBase:
-    """Load the knowledge base, raising KnowledgeError naming file and field on any problem."""
-    directory = directory or default_knowledge_dir()
-    entries, problems = read_entries(directory)
+def read_knowledge(
+    local: Path | None = None, *, only: bool = False
+) -> tuple[list[Entry], list[KnowledgeProblem], Path]:
+    """The packaged entries with a local folder's beside them (an entry with the same id replaces
+    the packaged one), or the local folder alone when `only`; with every problem found, and the
+    folder to name in messages."""
+    if local is None or not only:
+        entries, problems = read_entries(default_knowledge_dir())
+    else:
+        entries, problems = [], []
+    if local is not None:
+        extra, extra_problems = read_entries(local)
+        replaced = {entry.id for entry in extra}
+        entries = [entry for entry in entries if entry.id not in replaced] + extra
+        problems += extra_problems
+    return entries, problems, local or default_knowledge_dir()
+
+
+def load_knowledge(local: Path | None = None, *, only: bool = False) -> KnowledgeBase:
+    """Load the knowledge base (see read_knowledge), raising KnowledgeError naming file and field
+    on any problem."""
+    entries, problems, directory = read_knowledge(local, only=only)
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(entries=entries, directory=directory)

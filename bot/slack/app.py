@@ -74,7 +74,7 @@ def _default_diagnoser_factory(settings: Settings) -> Callable[[], DiagnoserLike
     def build() -> DiagnoserLike:
         from bot.diagnosis import Diagnoser, load_knowledge
 
-        return Diagnoser(load_knowledge(settings.fal_bot_knowledge_dir))
+        return Diagnoser(load_knowledge(settings.fal_bot_knowledge_dir, only=settings.fal_bot_knowledge_only))
 
     return build
 
