@@ -102,6 +102,10 @@ def test_every_pattern_is_linear_on_its_own_pieces_repeated(size: int) -> None:
         for text in adversarial.crafted(pattern.pattern, size):
             spent = _worst(pattern, text)
             if spent > 3 * baseline + 0.005:
+                # Other work on the machine can stall one run: time both again before judging.
+                baseline = max(baseline, _baseline(size))
+                spent = _worst(pattern, text, runs=3)
+            if spent > 3 * baseline + 0.005:
                 slow.append((pattern.pattern[:60], repr(text[:24]), round(spent * 1000, 1)))
     assert slow == [], f"patterns slower than 3x a dense one-pass scan: {slow[:10]}"
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import re
 import socket
 import ssl
 import threading
@@ -30,7 +29,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel
 
-from bot import __version__
+from bot import __version__, linear_re
 from bot.status.models import LEVEL_WORDS, StatusSnapshot
 
 Step = Literal["dns", "connect", "tls", "http", "timeout"]
@@ -68,6 +67,8 @@ class _Failed(Exception):
 
 
 # --- proxies ---------------------------------------------------------------------------------------
+
+_HOST_PORT = linear_re.compile(r".+:\d+")  # NO_PROXY entries such as `example.com:8080`
 
 
 def proxy_for(url: str) -> str | None:
@@ -109,7 +110,7 @@ def _no_proxy_covers(url: SplitResult, no_proxy: str) -> bool:
         if scheme not in ("", "all", url.scheme):
             continue
         entry_port: int | None = None
-        if not _is_ip(entry.strip("[]")) and re.fullmatch(r".+:\d+", entry):
+        if not _is_ip(entry.strip("[]")) and _HOST_PORT.fullmatch(entry):
             entry, _, digits = entry.rpartition(":")
             entry_port = int(digits)
         if entry_port is not None and entry_port != port:
