@@ -3,7 +3,8 @@
 One file (FAL_BOT_DB), WAL mode, one connection per thread so the poller, the sender and Bolt's
 listener threads can all use the same Store. The schema is created and migrated at start; every
 row that belongs to a workspace carries its team_id. The alert engine adds its own tables through
-`MIGRATIONS` (see bot/alerts/outbox.py). Nothing stored here is user-pasted text.
+`MIGRATIONS` (see bot/alerts/outbox.py). The only pasted text stored is in `gaps` (pastes the bot
+could not answer, redacted before they are written, kept GAP_RETENTION_DAYS), for `fal-bot kb gaps`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlite_utils import Database
+
+from bot.keys import redact
 
 MinLevel = Literal["degraded", "partial_outage", "major_outage"]
 Migration = Callable[[Database], None]
@@ -113,8 +116,25 @@ def _migration_3_seen_requests(db: Database) -> None:
     db.conn.execute("CREATE INDEX seen_requests_expiry ON seen_requests (expires_at)")
 
 
+def _migration_4_gaps(db: Database) -> None:
+    """Pastes the bot could not answer (no match, or a match someone voted 👎), redacted."""
+    db.conn.execute(
+        "CREATE TABLE gaps (id INTEGER PRIMARY KEY, team_id TEXT NOT NULL, surface TEXT NOT NULL,"
+        " reason TEXT NOT NULL, entry_id TEXT, text TEXT NOT NULL, created_at REAL NOT NULL)"
+    )
+    db.conn.execute("CREATE INDEX gaps_created ON gaps (created_at)")
+
+
 # Append-only: each function moves the schema one version up. Never edit a released migration.
-MIGRATIONS: list[Migration] = [_migration_1_slack, _migration_2_alerts, _migration_3_seen_requests]
+MIGRATIONS: list[Migration] = [
+    _migration_1_slack,
+    _migration_2_alerts,
+    _migration_3_seen_requests,
+    _migration_4_gaps,
+]
+
+GAP_RETENTION_DAYS = 30
+GAP_TEXT_CHARS = 4000  # enough to write an entry from; a whole log dump is not kept
 
 
 @dataclass(frozen=True)
@@ -364,6 +384,32 @@ class Store:
                     "created_at": self.clock(),
                 }
             )
+
+    # -- gaps: what the bot could not answer ---------------------------------------------------
+    def record_gap(
+        self, team_id: str, surface: str, text: str, reason: str, entry_id: str | None = None
+    ) -> None:
+        """Keep a paste the bot could not answer. `text` is redacted again here: whatever a caller
+        passes, no key or token reaches the file."""
+        now = self.clock()
+        with self.transaction() as tx:
+            tx.conn.execute(
+                "INSERT INTO gaps (team_id, surface, reason, entry_id, text, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (team_id, surface, reason, entry_id, redact(text)[:GAP_TEXT_CHARS], now),
+            )
+            tx.conn.execute("DELETE FROM gaps WHERE created_at < ?", (now - GAP_RETENTION_DAYS * 86400,))
+
+    def gaps(self, since_seconds: float, team_id: str | None = None) -> list[dict[str, Any]]:
+        """Gaps recorded in the last `since_seconds`, oldest first (all teams unless `team_id`)."""
+        query = "SELECT team_id, surface, reason, entry_id, text, created_at FROM gaps WHERE created_at >= ?"
+        params: list[object] = [self.clock() - since_seconds]
+        if team_id is not None:
+            query += " AND team_id = ?"
+            params.append(team_id)
+        names = ("team_id", "surface", "reason", "entry_id", "text", "created_at")
+        rows = self.db.conn.execute(query + " ORDER BY created_at", params)
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def feedback_counts(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -386,3 +390,61 @@ def test_url_verification_and_signature_checks(h: SlackHarness) -> None:
     assert h.send(dm(LOCKED), timestamp=time.time() - 600).status_code == 401
     h.drain()
     assert not h.fake.calls("chat.postMessage")
+
+
+# -- gaps: what the bot could not answer, for `fal-bot kb gaps` --------------------------------------
+def _kb_gaps(db: Path) -> dict[str, Any]:
+    env = {**os.environ, "FAL_BOT_DB": str(db)}
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("fal-bot")), "kb", "gaps", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def test_an_unanswered_paste_is_kept_redacted_for_kb_gaps(h: SlackHarness) -> None:
+    paste = f"the render farm job 4411 is stuck again, my key is {FAL_KEY}"
+    h.send(dm(paste))
+    h.send(dm(paste.replace("4411", "9025"), event_id="EvDM2"))
+    replies(h, 2)
+    h.drain()
+    [gap] = _kb_gaps(h.db_path)["gaps"]
+    assert gap["count"] == 2 and gap["reasons"] == ["no_match"] and gap["surfaces"] == ["dm"]
+    assert "render farm job" in gap["text"] and SECRET not in gap["text"] and "[redacted" in gap["text"]
+    h.store.close()
+    database = b"".join(p.read_bytes() for p in h.db_path.parent.glob(h.db_path.name + "*"))
+    assert SECRET.encode() not in database and b"render farm job" in database
+
+
+def test_a_thumbs_down_keeps_the_answered_paste_as_a_gap_and_a_thumbs_up_does_not(h: SlackHarness) -> None:
+    h.send(dm(LOCKED))
+    post = replies(h)[0]
+    buttons = [
+        element
+        for block in post.params["blocks"]
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
+    value = {b["action_id"]: b["value"] for b in buttons}
+    assert value["feedback_down"].startswith("billing-exhausted-balance#")
+    for action_id in ("feedback_up", "feedback_down"):
+        action = {"action_id": action_id, "block_id": "feedback", "value": value[action_id], "type": "button"}
+        url = h.fake.new_response_url()
+        h.send(signing.interactive("block_actions.bolt_tests.json", actions=[action], response_url=url))
+        wait_for(lambda url=url: h.fake.responses(url))
+    h.drain()
+    [gap] = _kb_gaps(h.db_path)["gaps"]
+    assert gap["reasons"] == ["thumbs_down"] and gap["entries"] == ["billing-exhausted-balance"]
+    assert "User is locked" in gap["text"]
+    votes = [(r["entry_id"], r["vote"]) for r in h.store.db.table("feedback").rows]
+    assert votes == [("billing-exhausted-balance", "up"), ("billing-exhausted-balance", "down")]
+
+
+def test_kb_gaps_on_a_fresh_machine_creates_no_database(tmp_path: Path) -> None:
+    db = tmp_path / "none.db"
+    assert _kb_gaps(db) == {"gaps": []}
+    assert not db.exists()

@@ -1,4 +1,5 @@
-"""`fal-bot kb lint`: validate every knowledge entry and check that the matcher agrees with it.
+"""`fal-bot kb lint` validates every knowledge entry and checks that the matcher agrees with it;
+`fal-bot kb gaps` lists the pastes the bot could not answer.
 
 Besides the schema (bot.diagnosis.read_entries), each entry's examples must rank that entry first,
 each declined not_example must get no match, and a `declined: false` not_example must not rank
@@ -9,9 +10,13 @@ that entry first. Problems name the file and field, e.g.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from bot import linear_re
 from bot.cli.textio import output
 
 
@@ -34,6 +39,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     lint.set_defaults(handler=run_lint)
+    gaps = actions.add_parser(
+        "gaps",
+        help="pastes the bot could not answer (no match, or a 👎), most frequent first",
+        description=(
+            "List the pastes fal-bot could not answer (no match, or an answer someone voted 👎), "
+            "redacted, grouped by text, most frequent first: what your own knowledge entries "
+            "(FAL_BOT_KNOWLEDGE_DIR) could cover. Kept 30 days in FAL_BOT_DB."
+        ),
+    )
+    gaps.add_argument("--json", action="store_true", help='one JSON object: {"gaps": [...]}')
+    gaps.add_argument(
+        "--since", type=float, default=30.0, metavar="DAYS", help="look back DAYS days (default 30)"
+    )
+    gaps.set_defaults(handler=run_gaps)
     parser.set_defaults(handler=lambda _args: _usage(parser))
 
 
@@ -87,6 +106,73 @@ def lint_problems(
             elif not counter.declined and best is not None and best.id == entry.id:
                 problems.append(f"{name}: not_examples.{index}: ranks this entry first")
     return len(entries), checked, problems
+
+
+_DIGITS = linear_re.compile(r"\d+")  # "job 4411" and "job 9025" are the same gap
+
+
+def group_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the same text (once ids, numbers and spacing are set aside) as one gap, with its
+    count, first and last time, surfaces, reasons and the entries that were voted down."""
+    from bot.diagnosis.normalize import fuzz_text, normalize
+
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = _DIGITS.sub("#", fuzz_text(normalize(row["text"])))[:300]
+        group = groups.setdefault(
+            key,
+            {"count": 0, "text": row["text"], "first_seen": row["created_at"], "surfaces": [], "reasons": [],
+             "entries": [], "teams": []},
+        )  # fmt: skip
+        group["count"] += 1
+        group["last_seen"] = row["created_at"]
+        for field, value in (("surfaces", row["surface"]), ("reasons", row["reason"]),
+                             ("entries", row["entry_id"]), ("teams", row["team_id"])):  # fmt: skip
+            if value and value not in group[field]:
+                group[field].append(value)
+    ordered = sorted(groups.values(), key=lambda g: (-g["count"], -g["last_seen"]))
+    for group in ordered:
+        for field in ("first_seen", "last_seen"):
+            group[field] = datetime.fromtimestamp(group[field], UTC).isoformat(timespec="seconds")
+    return ordered
+
+
+def run_gaps(args: argparse.Namespace) -> int:
+    from bot.settings import SettingsError, load_settings
+    from bot.store import Store, StoreError, describe_store_error
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        output(f"fal-bot: {exc}", stream=sys.stderr)
+        return 2
+    if args.since <= 0:
+        output("fal-bot: --since takes a number of days above 0, e.g. --since 7", stream=sys.stderr)
+        return 2
+    path = settings.fal_bot_db
+    rows: list[dict[str, Any]] = []
+    if path.exists():  # never create a database just to say it is empty
+        try:
+            store = Store(path)
+            rows = store.gaps(args.since * 86400)
+            store.close()
+        except (StoreError, OSError) as exc:
+            output(f"fal-bot: cannot read {path}: {describe_store_error(exc)}", stream=sys.stderr)
+            return 1
+    gaps = group_gaps(rows)
+    if args.json:
+        output(json.dumps({"gaps": gaps}, ensure_ascii=False))
+        return 0
+    if not gaps:
+        output(f"No unanswered pastes in the last {args.since:g} days ({path}).")
+        return 0
+    output(f"{len(rows)} unanswered paste(s), {len(gaps)} distinct, in the last {args.since:g} days:")
+    for gap in gaps:
+        why = ", ".join(gap["reasons"]) + (f" ({', '.join(gap['entries'])})" if gap["entries"] else "")
+        output(f"\n{gap['count']}x  last {gap['last_seen']}  via {', '.join(gap['surfaces'])}  [{why}]")
+        for line in gap["text"].splitlines()[:8]:
+            output(f"    {line[:200]}")
+    return 0
 
 
 def run_lint(args: argparse.Namespace) -> int:

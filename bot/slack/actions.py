@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.diagnosis import ID_PATTERN
 from bot.slack import blocks
+from bot.slack.replies import record_gap
 from bot.slack.services import Services, bound, request_team_id
 from bot.store import StoreError, describe_store_error
 
@@ -65,10 +66,17 @@ def _on_feedback(
     vote: str,
 ) -> None:
     ack()
-    entry_id = str(action.get("value") or "")
+    entry_id, _, paste_id = str(action.get("value") or "").partition(blocks.PASTE_SEPARATOR)
     user_id = str((body.get("user") or {}).get("id") or "")
     team_id = request_team_id(body, context)
-    services.submit(lambda: _record(services, respond, team_id, user_id, entry_id, vote), "feedback")
+
+    def work() -> None:
+        _record(services, respond, team_id, user_id, entry_id, vote)
+        pasted = services.recent_pastes.get(paste_id) if vote == "down" and paste_id else None
+        if pasted is not None and ID_PATTERN.match(entry_id):
+            record_gap(services, team_id, pasted[1], pasted[0], "thumbs_down", entry_id)
+
+    services.submit(work, "feedback")
 
 
 def on_share(

@@ -49,6 +49,7 @@ from bot.store import Subscription
 FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
 SHARE_DIAGNOSIS = "share_diagnosis"
+PASTE_SEPARATOR = "#"  # entry ids are [a-z0-9-]: "#" never appears in one
 ROTATE_URL = "https://fal.ai/dashboard/keys"
 DOCS_URL = "https://docs.fal.ai"
 SUBSCRIBE_SYNTAX = (
@@ -331,10 +332,15 @@ def _docs_block(entry: Entry) -> SectionBlock | None:
     return section("📖 " + " · ".join(link(item.url, item.title) for item in entry.links[:5]))
 
 
-def _feedback_block(entry: Entry, *, shareable: bool = False) -> ActionsBlock:
+def feedback_value(entry_id: str, paste_id: str | None) -> str:
+    """A vote button's value: the entry, and the answered paste (kept in memory) a 👎 records."""
+    return f"{entry_id}{PASTE_SEPARATOR}{paste_id}" if paste_id else entry_id
+
+
+def _feedback_block(entry: Entry, *, shareable: bool = False, paste_id: str | None = None) -> ActionsBlock:
     elements = [
-        button("👍 Helpful", FEEDBACK_UP, entry.id),
-        button("👎 Not helpful", FEEDBACK_DOWN, entry.id),
+        button("👍 Helpful", FEEDBACK_UP, feedback_value(entry.id, paste_id)),
+        button("👎 Not helpful", FEEDBACK_DOWN, feedback_value(entry.id, paste_id)),
     ]
     if shareable:
         elements.append(button("📣 Share in channel", SHARE_DIAGNOSIS, entry.id))
@@ -347,6 +353,7 @@ def diagnosis_message(
     key_exposed: bool = False,
     shareable: bool = False,
     partial_read: tuple[int, int] | None = None,
+    paste_id: str | None = None,
 ) -> Message:
     """A diagnosis reply: summary, fix steps with snippets, docs, confidence, runner-up, feedback buttons.
 
@@ -375,7 +382,7 @@ def diagnosis_message(
     runner_up = diagnosis.matches[1] if len(diagnosis.matches) > 1 else None
     also = f"Runner-up: {escape(runner_up.title)} ({runner_up.score:.0f}/100)" if runner_up else ""
     blocks.append(context(sure, also))
-    blocks.append(_feedback_block(entry, shareable=shareable))
+    blocks.append(_feedback_block(entry, shareable=shareable, paste_id=paste_id))
     text = f"🩺 {entry.title}"
     if exposed:
         text = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + text

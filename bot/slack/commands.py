@@ -137,7 +137,7 @@ def on_fal(
     if subcommand == "status":
         _status(services, ack, respond)
     elif subcommand == "diagnose":
-        _diagnose(services, ack, respond, rest)
+        _diagnose(services, ack, respond, rest, team_id)
     elif subcommand == "key":
         _key(ack, rest)
     elif subcommand == "subscribe":
@@ -197,7 +197,7 @@ def _status_after_refresh(services: Services, respond: Respond) -> None:
 
 
 # -- diagnose -------------------------------------------------------------------------------------
-def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str) -> None:
+def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str, team_id: str) -> None:
     shared = _SHARE.match(rest)
     share = shared is not None
     if shared is not None:
@@ -208,7 +208,7 @@ def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str) -> None
     ack()
 
     def work() -> None:
-        message = diagnose_reply(services, rest, surface="command", shareable=not share)
+        message = diagnose_reply(services, rest, surface="command", team_id=team_id, shareable=not share)
         response_type = "in_channel" if share else "ephemeral"
         respond(**message.as_kwargs(), response_type=response_type, replace_original=False)
 

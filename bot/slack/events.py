@@ -71,27 +71,35 @@ def is_direct_message(event: dict[str, Any]) -> bool:
     return event.get("channel_type") in MESSAGE_CHANNEL_TYPES
 
 
-def on_message(services: Services, event: dict[str, Any], context: dict[str, Any]) -> None:
+def on_message(
+    services: Services, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+) -> None:
     if not is_person_message(event, context.get("bot_user_id")):
         return
     channel, thread = str(event.get("channel") or ""), thread_of(event)
     text = str(event.get("text") or "")
     # In a thread ("thanks!" under the bot's answer) only say something when there is a reason.
     in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
-    services.submit(lambda: _answer(services, channel, thread, text, "dm", quiet=in_thread), "dm reply")
+    team_id = request_team_id(body, context)
+    services.submit(
+        lambda: _answer(services, channel, thread, text, "dm", team_id, quiet=in_thread), "dm reply"
+    )
 
 
-def on_mention(services: Services, event: dict[str, Any], context: dict[str, Any]) -> None:
+def on_mention(
+    services: Services, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+) -> None:
     if not is_person_message(event, context.get("bot_user_id")):
         return
     channel, thread = str(event.get("channel") or ""), thread_of(event)
     text = strip_bot_mention(str(event.get("text") or ""), context.get("bot_user_id"))
     parent = event.get("thread_ts") if event.get("thread_ts") != event.get("ts") else None
+    team_id = request_team_id(body, context)
 
     def work() -> None:
         # A bare "@fal-bot" in a thread: diagnose the message that started the thread.
         found = thread_parent_text(services, channel, str(parent)) if parent and not text else None
-        _answer(services, channel, thread, found or text, "mention")
+        _answer(services, channel, thread, found or text, "mention", team_id)
 
     services.submit(work, "mention reply")
 
@@ -119,7 +127,14 @@ def thread_parent_text(services: Services, channel: str, thread_ts: str) -> str 
 
 
 def _answer(
-    services: Services, channel: str, thread: str | None, text: str, surface: str, *, quiet: bool = False
+    services: Services,
+    channel: str,
+    thread: str | None,
+    text: str,
+    surface: str,
+    team_id: str,
+    *,
+    quiet: bool = False,
 ) -> None:
     word = text.strip().lower()
     if word in {"help", "hi", "hello"}:
@@ -134,5 +149,5 @@ def _answer(
         )
         if quiet and not worth_saying and not contains_key(text):
             return
-        message = diagnose_reply(services, text, surface=surface, reading=reading)
+        message = diagnose_reply(services, text, surface=surface, team_id=team_id, reading=reading)
     post_reply(services, channel, thread, message)

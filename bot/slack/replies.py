@@ -10,6 +10,7 @@ from bot.diagnosis import Diagnosis
 from bot.keys import contains_key
 from bot.slack import blocks
 from bot.slack.services import Reading, Services
+from bot.store import StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +20,13 @@ def diagnose_reply(
     text: str,
     *,
     surface: str = "dm",
+    team_id: str = "unknown",
     reading: Reading | None = None,
     shareable: bool = False,
 ) -> blocks.Message:
     """The reply to a pasted text: a usage hint when empty, else the rendered diagnosis.
 
-    The text itself is never logged or stored; only the matched entry id is logged.
+    The text is never logged; a paste with no match is kept redacted as a gap (`fal-bot kb gaps`).
     """
     if not text.strip():
         return blocks.usage_hint(surface)
@@ -34,6 +36,11 @@ def diagnose_reply(
     if diagnosis is None:
         return blocks.too_long_to_read(reading.total_chars)
     best = diagnosis.best
+    paste_id = None
+    if best is None:
+        record_gap(services, team_id, surface, text, "no_match")
+    else:
+        paste_id = services.recent_pastes.remember(text, surface)
     log.info(
         "diagnosed %d chars from %s: %s",
         len(text),
@@ -42,8 +49,18 @@ def diagnose_reply(
     )
     read = (reading.read_chars, reading.total_chars) if reading.partial else None
     return blocks.diagnosis_message(
-        diagnosis, key_exposed=contains_key(text), shareable=shareable, partial_read=read
+        diagnosis, key_exposed=contains_key(text), shareable=shareable, partial_read=read, paste_id=paste_id
     )
+
+
+def record_gap(
+    services: Services, team_id: str, surface: str, text: str, reason: str, entry_id: str | None = None
+) -> None:
+    """Keep a paste the bot could not answer for `fal-bot kb gaps` (redacted by the store)."""
+    try:
+        services.store.record_gap(team_id, surface, text, reason, entry_id)
+    except StoreError as exc:
+        log.warning("a gap was not recorded (database: %s)", describe_store_error(exc))
 
 
 def post_reply(

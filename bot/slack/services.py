@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk import WebClient
 
+from bot.keys import redact
 from bot.settings import Settings
 from bot.store import Store, StoreError, describe_store_error
 
@@ -65,6 +68,35 @@ class Reading:
         return self.read_chars < self.total_chars
 
 
+class RecentPastes:
+    """Answered pastes, redacted, kept in memory for an hour so a 👎 on the answer can record the
+    paste as a gap. Not stored: an answered paste is nobody's business unless someone says the
+    answer was wrong."""
+
+    def __init__(
+        self, capacity: int = 500, ttl_seconds: float = 3600.0, clock: Callable[[], float] = time.monotonic
+    ):
+        self.capacity, self.ttl, self.clock = capacity, ttl_seconds, clock
+        self._items: OrderedDict[str, tuple[float, str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, text: str, surface: str) -> str:
+        paste_id = secrets.token_hex(6)
+        with self._lock:
+            self._items[paste_id] = (self.clock(), redact(text), surface)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return paste_id
+
+    def get(self, paste_id: str) -> tuple[str, str] | None:
+        """(redacted text, surface), or None when unknown or older than the TTL."""
+        with self._lock:
+            found = self._items.get(paste_id)
+        if found is None or self.clock() - found[0] > self.ttl:
+            return None
+        return found[1], found[2]
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -90,6 +122,7 @@ class Services:
         )
     )
     diagnosis_budget: float = DIAGNOSIS_BUDGET_SECONDS
+    recent_pastes: RecentPastes = field(default_factory=RecentPastes)
     _diagnoser: DiagnoserLike | None = None
     _diagnoser_lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: set[Future[object]] = field(default_factory=set)

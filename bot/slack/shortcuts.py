@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.slack.replies import diagnose_reply, post_reply
-from bot.slack.services import Services, bound
+from bot.slack.services import Services, bound, request_team_id
 
 DIAGNOSE_MESSAGE = "diagnose_message"
 # What register() listens to (callback ids); the manifest's shortcuts are checked against it.
@@ -43,7 +43,7 @@ def on_diagnose_message(services: Services, ack: Ack, body: dict[str, Any], resp
     text = message_text(message)
 
     def work() -> None:
-        reply = diagnose_reply(services, text, surface="shortcut")
+        reply = diagnose_reply(services, text, surface="shortcut", team_id=request_team_id(body, {}))
         if post_reply(services, channel, thread, reply) is not None:
             respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
 
