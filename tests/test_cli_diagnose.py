@@ -205,6 +205,30 @@ def test_check_key_env_with_nothing_set_is_a_problem() -> None:
     assert "FAL_KEY" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("env", "present", "missing"),
+    [
+        ({"FAL_KEY_ID": KEY_ID}, "FAL_KEY_ID", "FAL_KEY_SECRET"),
+        ({"FAL_KEY_SECRET": SECRET}, "FAL_KEY_SECRET", "FAL_KEY_ID"),
+    ],
+)
+def test_check_key_env_with_one_half_names_the_missing_half(
+    env: dict[str, str], present: str, missing: str
+) -> None:
+    result = fal_bot("check-key", "--env", "--json", env=env)
+    [message] = [f["message"] for f in json.loads(result.stdout)["findings"]]
+    assert result.returncode == 1
+    assert f"{present} is set but {missing} is missing" in message
+    assert SECRET not in result.stdout
+
+
+@pytest.mark.parametrize("stdin", ["", "  \n\n"])
+def test_an_empty_diagnose_asks_for_an_error(stdin: str) -> None:
+    result = fal_bot("diagnose", stdin=stdin)
+    assert result.returncode == 0
+    assert "Nothing to diagnose" in result.stdout and "not a fal" not in result.stdout
+
+
 def test_check_key_empty_stdin_is_empty() -> None:
     result = fal_bot("check-key", "--json", stdin="")
     data = json.loads(result.stdout)

@@ -294,7 +294,7 @@ def test_render_text_is_pure_and_lists_probe_steps() -> None:
     ]
     text = render_text(snapshot, results)
     assert text == render_text(snapshot, results)
-    assert text.startswith("🔴 fal is major outage  (status.fal.ai")
+    assert text.startswith("🔴 fal status: major outage  (status.fal.ai")
     assert "We're facing an issue with our API: investigating, impact major outage (MAJOROUTAGE)" in text
     assert "upcoming: Database maintenance (2022-06-11 18:55 UTC to 2022-06-11 19:55 UTC)" in text
     assert "https://fal.run: slow, 2100 ms" in text
@@ -310,4 +310,4 @@ def test_human_output_survives_a_console_without_emoji(loopback: Loopback) -> No
         timeout=60,
     )
     assert process.returncode == 0, process.stderr
-    assert b"fal is operational" in process.stdout
+    assert b"fal status: operational" in process.stdout

@@ -56,6 +56,13 @@ def run(args: argparse.Namespace) -> int:
             return 2
         return _run_jsonl(diagnoser)
     text = args.text if args.text not in (None, "-") else read_stdin_text(MAX_TEXT_BYTES)
+    if not text.strip() and not args.json:
+        # Nothing to read is not "not a fal problem": ask for the error instead.
+        output(
+            "Nothing to diagnose: give the error as an argument (fal-bot diagnose '...') or paste it on "
+            "standard input (fal-bot diagnose < error.txt)."
+        )
+        return 0
     diagnosis = diagnoser.diagnose(text)
     if args.json:
         output(json.dumps(diagnosis.to_json(), ensure_ascii=False))

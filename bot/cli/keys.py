@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Mapping
 
 from bot.cli.textio import output, read_stdin_bytes
 
@@ -50,18 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if args.env:
         value = key_from_env(os.environ)
         if value is None:
-            result = KeyCheck(
-                "problem",
-                "",
-                (
-                    finding(
-                        "empty",
-                        "Neither FAL_KEY nor both FAL_KEY_ID and FAL_KEY_SECRET are set (or they are empty) "
-                        "in this environment, so fal's clients have no key to send. "
-                        "Set FAL_KEY to `<key_id>:<key_secret>` from fal.ai/dashboard/keys.",
-                    ),
-                ),
-            )
+            result = KeyCheck("problem", "", (finding("empty", _no_key_in_env(os.environ)),))
         else:
             result = check_key(value)
         source = "FAL_KEY" if os.environ.get("FAL_KEY") else "FAL_KEY_ID:FAL_KEY_SECRET"
@@ -95,3 +85,20 @@ def render_text(result: object, source: str) -> str:
     if result.verdict == "ok":
         lines.append("This checks the format only; fal decides whether the key is valid.")
     return "\n".join(lines)
+
+
+def _no_key_in_env(environ: Mapping[str, str]) -> str:
+    """Why `--env` found no key, naming the half that is missing when only one is set."""
+    has_id, has_secret = bool(environ.get("FAL_KEY_ID")), bool(environ.get("FAL_KEY_SECRET"))
+    if has_id != has_secret:
+        present, missing = ("FAL_KEY_ID", "FAL_KEY_SECRET") if has_id else ("FAL_KEY_SECRET", "FAL_KEY_ID")
+        return (
+            f"{present} is set but {missing} is missing (or empty), and FAL_KEY is not set, so fal's "
+            f"clients have no key to send. Set {missing} too, or set FAL_KEY to `<key_id>:<key_secret>` "
+            "from fal.ai/dashboard/keys."
+        )
+    return (
+        "Neither FAL_KEY nor both FAL_KEY_ID and FAL_KEY_SECRET are set (or they are empty) in this "
+        "environment, so fal's clients have no key to send. Set FAL_KEY to `<key_id>:<key_secret>` "
+        "from fal.ai/dashboard/keys."
+    )

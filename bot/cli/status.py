@@ -92,7 +92,7 @@ def render_text(snapshot: StatusSnapshot, probe_results: list[ProbeResult] | Non
     lines = []
     if snapshot.ok:
         symbol, words = LEVEL_SYMBOL[snapshot.level], LEVEL_WORDS[snapshot.level]
-        lines.append(f"{symbol} fal is {words}  ({page}, checked {checked})")
+        lines.append(f"{symbol} fal status: {words}  ({page}, checked {checked})")
     else:
         lines.append(f"{LEVEL_SYMBOL['unknown']} fal's status is unknown: {snapshot.error}")
         lines.append(
