@@ -106,6 +106,13 @@ class _Retry(Exception):
         self.held = held  # Slack refuses the token: keep the row, untried, until it works again
 
 
+class _Handled(Exception):
+    """Internal: the row was dealt with for good (dropped or failed); nothing to reschedule.
+
+    A sibling of _Retry, not a kind of it: it carries no retry state, and an `except _Retry` must
+    never catch a row that is already finished."""
+
+
 class AlertSender:
     """Background delivery of the outbox. `start()`, `wake()` after queuing rows, `stop(timeout)`."""
 
@@ -505,10 +512,3 @@ class AlertSender:
         if isinstance(team_id, str) and team_id and not self.store.team_sending_enabled(team_id):
             self.store.set_team_sending(team_id, True)
             log.info("team %s: the bot token works again; alert sending resumed", team_id)
-
-
-class _Handled(_Retry):
-    """Internal: the row was dealt with for good (dropped or failed); nothing to reschedule."""
-
-    def __init__(self) -> None:
-        super().__init__("handled", maybe_posted=False)
