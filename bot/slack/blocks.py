@@ -41,6 +41,7 @@ from bot.slack.text import (
     code_block,
     escape,
     link,
+    safe_link,
     slack_date,
     user_mention,
 )
@@ -160,7 +161,7 @@ def _when(raw: str | None) -> str:
 
 
 def _named_link(name: str, url: str | None) -> str:
-    return link(url, name) if url and url.startswith(("https://", "http://")) else f"*{escape(name)}*"
+    return safe_link(url, name) or f"*{escape(name)}*"
 
 
 def status_lines(snapshot: StatusSnapshot) -> list[str]:
