@@ -6,8 +6,8 @@
 - HTTP 429 reschedules the row after `Retry-After` (nothing sleeps; other channels keep going).
   5xx and connection errors are retried with exponential backoff; a row is given up (status
   `failed`, logged) after MAX_ATTEMPTS tries or MAX_RATE_LIMITED 429s.
-- `channel_not_found` / `not_in_channel` / `is_archived` disable the subscription and drop the
-  channel's pending rows.
+- `channel_not_found` / `not_in_channel` / `is_archived` pause the subscription and drop the
+  channel's pending rows (bot.alerts.gone, the same rule as the lifecycle events).
 - `invalid_auth` / `account_inactive` / `token_revoked` (and the other token errors) are confirmed
   with `auth.test` first (bot.token_watch): when it accepts the token, the row is simply retried;
   when it refuses it too, every row is held (kept, not tried) until the watch sees the token work
@@ -31,6 +31,7 @@ from typing import NoReturn
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.alerts.gone import channel_gone
 from bot.alerts.outbox import Outbox, OutboxRow
 from bot.alerts.render import render_parent, render_reply
 from bot.slack.errors import CHANNEL_GONE, TOKEN_GONE, error_code, retry_after
@@ -402,8 +403,7 @@ class AlertSender:
             self._pace(row, delay)
             raise _Retry("ratelimited", maybe_posted=uncertain, delay=delay, rate_limited=True)
         if error in CHANNEL_GONE:
-            self.store.disable_subscription(row.team_id, row.channel_id, error)
-            dropped = self.outbox.drop_pending(row.team_id, row.channel_id, reason=error)
+            _, dropped = channel_gone(self.store, row.team_id, row.channel_id, error)
             log.warning(
                 "alerts to %s/%s stopped: Slack says %s (subscription disabled, %d rows dropped)",
                 row.team_id,
