@@ -29,6 +29,12 @@ class _NoStatus:
     def last_good(self) -> None:
         return None
 
+    def age_seconds(self) -> None:
+        return None
+
+    def refresh(self) -> StatusSnapshot:
+        raise AssertionError("the lifecycle tests never read fal's status")
+
 
 class Harness:
     def __init__(self, store: Store, sender: SlackSender):
@@ -73,8 +79,8 @@ def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
 def make_harness(tmp_path: Path, bot_user_id: str) -> Iterator[Harness]:
     with FakeSlack(bot_user_id=bot_user_id) as fake:
         settings = Settings(
-            slack_bot_token=BOT_TOKEN,  # type: ignore[arg-type]
-            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake.api_url,
             fal_bot_db=tmp_path / "db.sqlite",
         )

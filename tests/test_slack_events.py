@@ -202,6 +202,7 @@ class _SlowOnLongText:
 
 
 def test_a_paste_that_outlasts_the_time_budget_is_answered_from_what_was_read(h: SlackHarness) -> None:
+    assert h.app is not None
     services = services_of(h.app)
     services.diagnosis_budget = 0.5
     services._diagnoser = _SlowOnLongText(shared_diagnoser(), longer_than=FALLBACK_CHARS, delay=2.0)
@@ -216,6 +217,7 @@ def test_a_paste_that_outlasts_the_time_budget_is_answered_from_what_was_read(h:
 
 
 def test_a_paste_too_slow_even_in_part_gets_a_clear_answer(h: SlackHarness) -> None:
+    assert h.app is not None
     services = services_of(h.app)
     services.diagnosis_budget = 0.2
     services._diagnoser = _SlowOnLongText(shared_diagnoser(), longer_than=0, delay=1.0)
