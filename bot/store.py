@@ -310,14 +310,16 @@ class Store:
         )
         return [Subscription.from_row(row) for row in rows]
 
-    def disable_subscription(self, team_id: str, channel_id: str, reason: str) -> None:
-        """Stop alerting a channel the bot can no longer post to, keeping the row for App Home."""
+    def disable_subscription(self, team_id: str, channel_id: str, reason: str) -> bool:
+        """Stop alerting a channel the bot can no longer post to, keeping the row for App Home;
+        True when the channel had a subscription."""
         with self.transaction() as tx:
-            tx.conn.execute(
+            cursor = tx.conn.execute(
                 "UPDATE subscriptions SET active = 0, disabled_reason = ?, updated_at = ?"
                 " WHERE team_id = ? AND channel_id = ?",
                 (reason, self.clock(), team_id, channel_id),
             )
+            return cursor.rowcount > 0
 
     # -- teams -------------------------------------------------------------------------------
     def set_team_sending(self, team_id: str, enabled: bool, reason: str | None = None) -> None:

@@ -231,9 +231,11 @@ def test_flapping_incident_and_bouncing_component_stay_in_one_thread(
             page.resolve("flap")
         else:
             page.open_incident(id="flap", name="Queue flapping", impact="degraded", started=now_iso())
-        wait_until(
-            lambda n=expected: len(replies(fake, CHANNEL, parent["ts"])) >= n, what=f"reply {expected}"
-        )
+
+        def replied(n: int = expected) -> bool:
+            return len(replies(fake, CHANNEL, parent["ts"])) >= n
+
+        wait_until(replied, what=f"reply {expected}")
     texts = [str(m["text"]) for m in replies(fake, CHANNEL, parent["ts"])]
     assert "Resolved after" in texts[0] and "Back again" in texts[1] and "Resolved after" in texts[2]
     assert len(alerts(fake, CHANNEL)) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.alerts.events import Tracked
+from bot.alerts.events import SubjectKind, Tracked
 from bot.alerts.outbox import AlertEngine, Outbox, drop_pending, wants
 from bot.status.models import Component, Incident, IncidentUpdate, Maintenance, StatusSnapshot
 from bot.store import Store, Subscription
@@ -47,7 +47,7 @@ def inc(
         name="Queue API slow",
         status=status,
         impact=level,
-        level=level,  # type: ignore[arg-type]
+        level=level,
         components=components or [],
         updates=updates or [],
     )
@@ -66,10 +66,12 @@ def open_rows(store: Store) -> list[tuple[str, str]]:
     return [(r.channel_id, r.kind) for r in Outbox(store).rows(event_key="open")]
 
 
-def subject(level: str = "degraded", kind: str = "incident", components: tuple[str, ...] = ()) -> Tracked:
+def subject(
+    level: str = "degraded", kind: SubjectKind = "incident", components: tuple[str, ...] = ()
+) -> Tracked:
     return Tracked(
         key="inc:x", kind=kind, name="x", level=level, status="investigating", components=components
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_filters() -> None:

@@ -6,16 +6,8 @@ import json
 from dataclasses import replace
 
 from bot.alerts.events import Tracked
-from bot.alerts.render import (
-    SECTION_LIMIT,
-    cut,
-    escape,
-    format_duration,
-    render_parent,
-    render_reply,
-    safe_link,
-    slack_date,
-)
+from bot.alerts.render import SECTION_LIMIT, format_duration, render_parent, render_reply
+from bot.slack.text import clip, escape, safe_link, slack_date
 
 STARTED = 1_700_000_000.0
 
@@ -41,12 +33,12 @@ def all_text(rendered: object) -> str:
     return json.dumps(rendered.blocks) + rendered.text  # type: ignore[attr-defined]
 
 
-def test_escape_and_cut() -> None:
+def test_escape_and_clip() -> None:
     assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
-    shortened = cut(escape("a&b" * 100), 50)
+    shortened = clip(escape("a&b" * 100), 50)
     assert len(shortened) <= 50 and shortened.endswith("…")
     assert not shortened[:-1].endswith(("&", "&a", "&am", "&amp"))
-    assert cut("short", 50) == "short"
+    assert clip("short", 50) == "short"
 
 
 def test_durations() -> None:

@@ -193,6 +193,22 @@ def test_one_auth_refusal_is_confirmed_with_auth_test_and_retried(
     assert len(fake.messages("C1")) == 1 and len(fake.messages("C2")) == 1
 
 
+@pytest.mark.parametrize("error", ["token_expired", "team_access_not_granted"])
+def test_every_token_error_is_confirmed_and_holds_the_rows(
+    fake: FakeSlack, store: Store, sender: AlertSender, error: str
+) -> None:
+    """The sender and the token watch read one table (bot.slack.errors): before, token_expired was
+    retried blindly by the sender and team_access_not_granted was not a refusal for auth.test."""
+    store.subscribe(Subscription(T, "C1"))
+    fake.fail("chat.postMessage", error, times=None)
+    fake.fail("auth.test", error, times=None)
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    sender.wake()
+    wait_until(lambda: sender.token.refused and statuses(store) == ["pending"])
+    assert sender.token.refused_error == error
+    assert Outbox(store).rows()[0].attempts == 0  # held, not counted as a failed try
+
+
 @pytest.fixture
 def watched_sender(fake: FakeSlack, store: Store) -> Iterator[AlertSender]:
     """A sender whose token watch re-checks a refused token every 0.2 s."""

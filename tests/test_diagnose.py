@@ -270,7 +270,7 @@ def _shared_diagnoser() -> Diagnoser:
 
 def _log_dump(error_line: str, size: int = 40_000, seed: int = 7) -> str:
     rng = random.Random(seed)
-    lines = []
+    lines: list[str] = []
     while sum(len(line) + 1 for line in lines) < size:
         lines.append(
             f"2026-11-24T08:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z INFO worker-{rng.randrange(9)} "

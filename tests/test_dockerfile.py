@@ -160,8 +160,7 @@ def test_the_dependency_list_step_prints_pyprojects_dependencies() -> None:
     assert printed.split() == declared
 
 
-def _ignore_caches(source: Path) -> dict[str, object]:
-    return {"ignore": shutil.ignore_patterns("__pycache__", "*.pyc")} if source.is_dir() else {}
+IGNORE_CACHES = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
 @pytest.mark.slow
@@ -184,8 +183,10 @@ def test_the_images_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
     for name, arguments in instructions():
         if name == "COPY":
             for source in arguments.split()[:-1]:
-                copy = shutil.copytree if (REPO / source).is_dir() else shutil.copy2
-                copy(REPO / source, context / source, **_ignore_caches(REPO / source))
+                if (REPO / source).is_dir():
+                    shutil.copytree(REPO / source, context / source, ignore=IGNORE_CACHES)
+                else:
+                    shutil.copy2(REPO / source, context / source)
     subprocess.run([*pip, "--no-deps", str(context)], check=True, timeout=600, cwd=tmp_path)
     entry = venv / "bin" / "fal-bot"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "FAL_"))}

@@ -112,7 +112,9 @@ def test_to_json_has_the_contract_shape() -> None:
     data = check_key(f"Bearer {KEY}").to_json()
     assert set(data) == {"verdict", "masked", "findings"}
     assert data["verdict"] == "problem"
-    assert all(set(f) == {"code", "message"} for f in data["findings"])
+    findings = data["findings"]
+    assert isinstance(findings, list)
+    assert all(set(f) == {"code", "message"} for f in findings)
 
 
 def test_key_from_env_prefers_fal_key_byte_for_byte() -> None:

@@ -1,5 +1,6 @@
 """Lifecycle events, as Slack sends them (real fixture bodies, signed, over loopback HTTP) to the real
-Bolt app: uninstall and revoked tokens stop a team's alerts; archived or left channels unsubscribe."""
+Bolt app: uninstall and revoked tokens stop a team's alerts; archived or left channels are paused
+(kept with the reason, like a channel the sender cannot post to: bot.alerts.gone)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ class _NoStatus:
     def last_good(self) -> None:
         return None
 
+    def age_seconds(self) -> None:
+        return None
+
+    def refresh(self) -> StatusSnapshot:
+        raise AssertionError("the lifecycle tests never read fal's status")
+
 
 class Harness:
     def __init__(self, store: Store, sender: SlackSender):
@@ -53,6 +60,10 @@ class Harness:
         )
         AlertEngine(self.store, unknown_note_after_seconds=60).observe(snapshot)
 
+    def paused(self, team_id: str, channel: str, reason: str) -> bool:
+        subscription = self.store.subscription(team_id, channel)
+        return subscription is not None and not subscription.active and subscription.disabled_reason == reason
+
     def statuses(self, team_id: str, channel: str) -> list[str]:
         return [row.status for row in Outbox(self.store).rows(team_id=team_id, channel_id=channel)]
 
@@ -68,8 +79,8 @@ def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
 def make_harness(tmp_path: Path, bot_user_id: str) -> Iterator[Harness]:
     with FakeSlack(bot_user_id=bot_user_id) as fake:
         settings = Settings(
-            slack_bot_token=BOT_TOKEN,  # type: ignore[arg-type]
-            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake.api_url,
             fal_bot_db=tmp_path / "db.sqlite",
         )
@@ -121,36 +132,41 @@ def test_tokens_revoked_for_user_tokens_only_keeps_sending(harness: Harness) -> 
 
 
 @pytest.mark.parametrize("kind", ["channel_archive", "group_archive"])
-def test_archived_channel_is_unsubscribed(harness: Harness, kind: str) -> None:
+def test_archived_channel_is_paused(harness: Harness, kind: str) -> None:
     harness.queue_alert("T123ABC456", "C123ABC456", "C2")
     harness.send(
         wrap_event("channel_archive.slack_docs_event_only.json", event={"type": kind}, team_id="T123ABC456")
     )
-    wait_until(lambda: harness.store.subscription("T123ABC456", "C123ABC456") is None)
+    wait_until(lambda: harness.paused("T123ABC456", "C123ABC456", "channel archived"))
     assert harness.statuses("T123ABC456", "C123ABC456") == ["dropped"]
-    assert harness.store.subscription("T123ABC456", "C2") is not None
+    assert [s.channel_id for s in harness.store.subscriptions("T123ABC456", active_only=True)] == ["C2"]
     assert harness.statuses("T123ABC456", "C2") == ["pending"]
 
 
-def test_archive_message_subtype_unsubscribes(harness: Harness) -> None:
+def test_archive_message_subtype_pauses(harness: Harness) -> None:
     harness.queue_alert("T123ABC456", "C123ABC456")
     # The docs' sample has no channel; Slack's real events name it.
     harness.send(event("message_subtype_channel_archive.slack_docs.json", event_id="Ev1"))
-    assert harness.store.subscription("T123ABC456", "C123ABC456") is not None
+    subscription = harness.store.subscription("T123ABC456", "C123ABC456")
+    assert subscription is not None and subscription.active
     harness.send(
         event(
             "message_subtype_channel_archive.slack_docs.json", event={"channel": "C123ABC456"}, event_id="Ev2"
         )
     )
-    wait_until(lambda: harness.store.subscription("T123ABC456", "C123ABC456") is None)
+    wait_until(lambda: harness.paused("T123ABC456", "C123ABC456", "channel archived"))
 
 
-def test_bot_leaving_a_channel_unsubscribes_it(harness_bot_w123: Harness) -> None:
+def test_bot_leaving_a_channel_pauses_it_until_subscribed_again(harness_bot_w123: Harness) -> None:
     harness = harness_bot_w123
     harness.queue_alert("T123ABC456", "C123ABC456")
+    harness.store.subscribe(Subscription("T123ABC456", "C123ABC456", min_level="major_outage"))
     harness.send(event("member_left_channel.slack_docs.json"))
-    wait_until(lambda: harness.store.subscription("T123ABC456", "C123ABC456") is None)
+    wait_until(lambda: harness.paused("T123ABC456", "C123ABC456", "the bot left the channel"))
     assert harness.statuses("T123ABC456", "C123ABC456") == ["dropped"]
+    kept = harness.store.subscription("T123ABC456", "C123ABC456")
+    assert kept is not None and kept.min_level == "major_outage"  # its options survive the pause
+    assert harness.store.subscribe(kept).active  # /fal subscribe there again re-enables it
 
 
 def test_someone_else_leaving_changes_nothing(harness: Harness) -> None:
@@ -164,4 +180,4 @@ def test_someone_else_leaving_changes_nothing(harness: Harness) -> None:
     body = json.loads(request.body)
     body["authorizations"] = [{"team_id": "T111", "user_id": "UB2", "is_bot": True}]
     harness.send(SlackRequest(json.dumps(body).encode(), request.content_type))
-    wait_until(lambda: harness.store.subscription("T111", "C111") is None)
+    wait_until(lambda: harness.paused("T111", "C111", "the bot left the channel"))

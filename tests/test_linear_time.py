@@ -12,6 +12,7 @@ import pkgutil
 import re
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ DENSE_SCAN = linear_re.compile(r"[^\n]{1,2}|\n")
 def _baseline(size: int) -> float:
     """The dense scan over `size` characters, ASCII or not (non-ASCII text costs a little more)."""
     texts = (adversarial.repeat("ab", size), adversarial.repeat("é.", size))
-    return max(_seconds(lambda text=text: _consume(DENSE_SCAN, text), runs=3) for text in texts)
+    return max(_seconds(partial(_consume, DENSE_SCAN, text), runs=3) for text in texts)
 
 
 def _consume(pattern: linear_re.Pattern, text: str) -> None:
@@ -122,9 +123,7 @@ def test_the_worst_pieces_stay_linear_at_one_megabyte() -> None:
     for unit in adversarial.KNOWN_BAD:
         small = adversarial.repeat(unit, 40_000)
         for pattern in PATTERNS:
-            timed.append(
-                (_seconds(lambda pattern=pattern, small=small: pattern.search(small)), pattern, unit)
-            )
+            timed.append((_seconds(partial(pattern.search, small)), pattern, unit))
     timed.sort(key=lambda item: item[0], reverse=True)
     slow = []
     for _spent, pattern, unit in timed[:20]:
@@ -171,7 +170,7 @@ def test_crafted_pastes_take_no_longer_than_a_typical_log_of_the_same_size(diagn
     slow = {}
     for unit in adversarial.KNOWN_BAD:
         text = adversarial.repeat(unit, 40_000)
-        spent = _seconds(lambda text=text: diagnoser.diagnose(text))
+        spent = _seconds(partial(diagnoser.diagnose, text))
         if spent > 4 * baseline + 0.01:
             slow[unit] = round(spent * 1000)
     assert slow == {}, f"typical 40 KB log: {baseline * 1000:.0f} ms; crafted ones (ms): {slow}"
@@ -183,7 +182,7 @@ def test_a_crafted_megabyte_is_diagnosed_in_linear_time(diagnoser: Diagnoser) ->
     baseline = _seconds(lambda: diagnoser.diagnose(typical), runs=3)
     for unit in ("a.", "FAL_KEY=", "\\", "<https://", "\x1b["):
         text = adversarial.repeat(unit, MAX_INPUT_CHARS)
-        spent = _seconds(lambda text=text: diagnoser.diagnose(text))
+        spent = _seconds(partial(diagnoser.diagnose, text))
         # 25 times the text: linear is ~25x the 40 KB time; quadratic would be ~600x
         assert spent < 60 * baseline + 0.05, (unit, spent, baseline)
         assert diagnoser.diagnose(text) is not None

@@ -293,7 +293,7 @@ def test_no_proxy_sends_the_host_direct(
 
 def snapshot(level: str, error: str | None = None) -> StatusSnapshot:
     return StatusSnapshot(
-        level=level,  # type: ignore[arg-type]
+        level=level,
         source="https://status.fal.ai",
         provider=None if level == "unknown" else "instatus",
         checked_at=datetime.now(UTC),

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import logging_setup
 from bot.keys import REDACTED, redact
-from bot.logging_setup import RedactingFilter, configure_logging
+from bot.logging_setup import configure_logging
 
 KEY_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 SECRET = "0123456789abcdef0123456789ab4e5f"
@@ -141,10 +142,30 @@ def test_configure_logging_twice_keeps_one_handler() -> None:
                 root.removeHandler(handler)
 
 
-def test_filter_redacts_records_for_other_handlers() -> None:
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "key %s", (KEY,), None)
-    assert RedactingFilter().filter(record)
-    assert SECRET not in record.getMessage()
+def test_each_line_is_redacted_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[str] = []
+
+    def counting_redact(text: str) -> str:
+        calls.append(text)
+        return redact(text)
+
+    monkeypatch.setattr(logging_setup, "redact", counting_redact)
+    configure_logging("INFO")
+    try:
+        try:
+            raise ValueError(f"bad key {KEY}")
+        except ValueError:
+            logging.getLogger("fal_bot.test").exception("failed with %s", KEY)
+        err = capsys.readouterr().err
+        assert SECRET not in err and "ValueError" in err
+        assert len(calls) == 1  # the whole line, traceback included, in one pass
+    finally:
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if getattr(handler, "_fal_bot_redacting", False):
+                root.removeHandler(handler)
 
 
 def test_uuid_alone_is_not_a_key() -> None:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -192,7 +193,9 @@ def test_waitress_still_has_what_the_guard_relies_on(tmp_path: Path) -> None:
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             assert sock.recv(100).startswith(b"HTTP/1.1 200")
-            channels = list(inner.active_channels.values())
+            # types-waitress declares active_channels as one HTTPChannel; it is a dict of them
+            active: dict[int, object] = cast(dict[int, object], inner.active_channels)
+            channels = list(active.values())
             assert channels and all(isinstance(c, connections.GuardedChannel) for c in channels)
             for name in connections.CHANNEL_INSTANCE_INTERNALS:
                 assert all(hasattr(c, name) for c in channels), f"waitress channel lost {name}"

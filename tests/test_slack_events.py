@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -435,7 +436,7 @@ def test_a_thumbs_down_keeps_the_answered_paste_as_a_gap_and_a_thumbs_up_does_no
         action = {"action_id": action_id, "block_id": "feedback", "value": value[action_id], "type": "button"}
         url = h.fake.new_response_url()
         h.send(signing.interactive("block_actions.bolt_tests.json", actions=[action], response_url=url))
-        wait_for(lambda url=url: h.fake.responses(url))
+        wait_for(functools.partial(h.fake.responses, url))
     h.drain()
     [gap] = _kb_gaps(h.db_path)["gaps"]
     assert gap["reasons"] == ["thumbs_down"] and gap["entries"] == ["billing-exhausted-balance"]

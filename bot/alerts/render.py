@@ -8,14 +8,12 @@ section, 150 per header, 40,000 per message text).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot import linear_re
 from bot.alerts.events import Tracked
+from bot.slack.text import clip, escape, safe_link, slack_date
 
 SECTION_LIMIT = 3000
 BODY_LIMIT = 1500  # an update body in a thread reply
@@ -49,33 +47,12 @@ class Rendered:
     blocks: list[dict[str, Any]]
 
 
-# --- text helpers ----------------------------------------------------------------------------------
-
-_PARTIAL_ENTITY = linear_re.compile(r"&[a-z]{0,4}$")
-
-
-def escape(text: str) -> str:
-    """mrkdwn-escape text from the status page: `<!channel>` must not ping anyone."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def cut(text: str, limit: int) -> str:
-    """Shorten already-escaped text to `limit` characters, never splitting an `&amp;` entity."""
-    if len(text) <= limit:
-        return text
-    shortened = _PARTIAL_ENTITY.sub("", text[: limit - 1].rstrip())
-    return shortened + "…"
+# --- text helpers (escaping, cutting, links and dates: bot.slack.text) ---------------------------
 
 
 def quote(body: str, limit: int) -> str:
-    lines = cut(escape(body.strip()), limit).splitlines() or [""]
+    lines = clip(escape(body.strip()), limit).splitlines() or [""]
     return "\n".join("> " + line for line in lines)
-
-
-def slack_date(epoch: float) -> str:
-    """`<!date^…>` shows the time in each reader's own time zone; the fallback is UTC."""
-    fallback = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(epoch)}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def format_duration(seconds: float) -> str:
@@ -92,42 +69,31 @@ def format_duration(seconds: float) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-def safe_link(url: str | None, label: str) -> str | None:
-    """A `<url|label>` link, only for http(s) URLs, with the characters that end a link escaped."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    target = url.strip().replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    return f"<{target}|{escape(label)}>"
-
-
 def _state_words(status: str) -> str:
     words = status.replace("_", " ").strip().lower()
     return escape(words[:1].upper() + words[1:]) if words else "Unknown"
 
 
 def _name(subject: Tracked) -> str:
-    return cut(escape(subject.name), NAME_LIMIT)
+    return clip(escape(subject.name), NAME_LIMIT)
 
 
 def _components(subject: Tracked) -> str | None:
     if not subject.components:
         return None
-    return cut(escape(", ".join(subject.components)), 500)
+    return clip(escape(", ".join(subject.components)), 500)
 
 
 def _blocks(main: str, context: list[str]) -> list[dict[str, Any]]:
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=cut(main, SECTION_LIMIT)))]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip(main, SECTION_LIMIT)))]
     if context:
-        elements = [MarkdownTextObject(text=cut(item, 1900)) for item in context[:10]]
+        elements = [MarkdownTextObject(text=clip(item, 1900)) for item in context[:10]]
         blocks.append(ContextBlock(elements=elements))
     return [block.to_dict() for block in blocks]
 
 
 def _plain(text: str) -> str:
-    return cut(text, TEXT_LIMIT)
+    return clip(text, TEXT_LIMIT)
 
 
 # --- the top-level message (posted once, then edited to show the current state) ------------------

@@ -6,8 +6,8 @@
 - HTTP 429 reschedules the row after `Retry-After` (nothing sleeps; other channels keep going).
   5xx and connection errors are retried with exponential backoff; a row is given up (status
   `failed`, logged) after MAX_ATTEMPTS tries or MAX_RATE_LIMITED 429s.
-- `channel_not_found` / `not_in_channel` / `is_archived` disable the subscription and drop the
-  channel's pending rows.
+- `channel_not_found` / `not_in_channel` / `is_archived` pause the subscription and drop the
+  channel's pending rows (bot.alerts.gone, the same rule as the lifecycle events).
 - `invalid_auth` / `account_inactive` / `token_revoked` (and the other token errors) are confirmed
   with `auth.test` first (bot.alerts.token_watch): when it accepts the token, the row is simply retried;
   when it refuses it too, every row is held (kept, not tried) until the watch sees the token work
@@ -26,14 +26,16 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.alerts.gone import channel_gone
 from bot.alerts.outbox import Outbox, OutboxRow
 from bot.alerts.render import render_parent, render_reply
 from bot.alerts.token_watch import TokenWatch
+from bot.slack.errors import CHANNEL_GONE, TOKEN_GONE, error_code, retry_after
 from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -54,10 +56,6 @@ HELD_PRUNE_EVERY_SECONDS = 60.0
 # A channel whose row could not be recorded (read-only or full database) waits this long to try again.
 STORE_RETRY_SECONDS = 10.0
 
-STOP_CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
-STOP_TEAM_ERRORS = frozenset(
-    {"invalid_auth", "account_inactive", "token_revoked", "not_authed", "team_access_not_granted"}
-)
 # Slack refused the message itself: trying again cannot help.
 PERMANENT_ERRORS = frozenset(
     {
@@ -89,21 +87,6 @@ def sender_client(client: WebClient, *, timeout: int = CLIENT_TIMEOUT_SECONDS) -
     return WebClient(token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[])
 
 
-def _header(exc: SlackApiError, name: str) -> str | None:
-    headers = getattr(exc.response, "headers", None) or {}
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return str(value[0] if isinstance(value, list) else value)
-    return None
-
-
-def _error_code(exc: SlackApiError) -> str:
-    data: Any = getattr(exc.response, "data", None)
-    if isinstance(data, dict):
-        return str(data.get("error") or "")
-    return ""
-
-
 class _Retry(Exception):
     """Internal: reschedule the row."""
 
@@ -122,6 +105,13 @@ class _Retry(Exception):
         self.delay = delay
         self.rate_limited = rate_limited
         self.held = held  # Slack refuses the token: keep the row, untried, until it works again
+
+
+class _Handled(Exception):
+    """Internal: the row was dealt with for good (dropped or failed); nothing to reschedule.
+
+    A sibling of _Retry, not a kind of it: it carries no retry state, and an `except _Retry` must
+    never catch a row that is already finished."""
 
 
 class AlertSender:
@@ -345,8 +335,8 @@ class AlertSender:
                 channel=row.channel_id, ts=parent_ts, text=rendered.text, blocks=rendered.blocks
             )
         except SlackApiError as exc:
-            if _error_code(exc) in EDIT_GIVE_UP_ERRORS:
-                log.warning("alert row %s: parent %s not edited (%s)", row.id, parent_ts, _error_code(exc))
+            if error_code(exc) in EDIT_GIVE_UP_ERRORS:
+                log.warning("alert row %s: parent %s not edited (%s)", row.id, parent_ts, error_code(exc))
                 return
             self._on_slack_error(row, exc, stage="edit")
         except Exception as exc:
@@ -394,7 +384,7 @@ class AlertSender:
                 "alert row %s: could not check %s for an earlier post (%s); posting it",
                 row.id,
                 row.channel_id,
-                _error_code(exc) or status,
+                error_code(exc) or status,
             )
             return None
         except Exception as exc:
@@ -404,21 +394,16 @@ class AlertSender:
     def _on_slack_error(self, row: OutboxRow, exc: SlackApiError, *, stage: str) -> NoReturn:
         """Classify a Slack error answer; always raises _Retry or handles the row for good."""
         status = int(getattr(exc.response, "status_code", 200) or 200)
-        error = _error_code(exc)
+        error = error_code(exc)
         # Before the post (check) or after it (edit), the row may already be in the channel.
         uncertain = stage == "check"
         if status == 429:
-            retry_after = _header(exc, "Retry-After")
-            try:
-                delay = float(retry_after) if retry_after is not None else 1.0
-            except ValueError:
-                delay = 1.0
-            delay = min(max(delay, 0.0), RETRY_AFTER_CAP_SECONDS)
+            asked = retry_after(exc)
+            delay = min(max(asked if asked is not None else 1.0, 0.0), RETRY_AFTER_CAP_SECONDS)
             self._pace(row, delay)
             raise _Retry("ratelimited", maybe_posted=uncertain, delay=delay, rate_limited=True)
-        if error in STOP_CHANNEL_ERRORS:
-            self.store.disable_subscription(row.team_id, row.channel_id, error)
-            dropped = self.outbox.drop_pending(row.team_id, row.channel_id, reason=error)
+        if error in CHANNEL_GONE:
+            _, dropped = channel_gone(self.store, row.team_id, row.channel_id, error)
             log.warning(
                 "alerts to %s/%s stopped: Slack says %s (subscription disabled, %d rows dropped)",
                 row.team_id,
@@ -427,7 +412,7 @@ class AlertSender:
                 dropped,
             )
             raise _Handled()
-        if error in STOP_TEAM_ERRORS:
+        if error in TOKEN_GONE:
             # One refusal proves nothing (Slack has had bad moments): ask auth.test.
             verdict = self.token.confirm(error)
             if verdict == "refused":
@@ -527,10 +512,3 @@ class AlertSender:
         if isinstance(team_id, str) and team_id and not self.store.team_sending_enabled(team_id):
             self.store.set_team_sending(team_id, True)
             log.info("team %s: the bot token works again; alert sending resumed", team_id)
-
-
-class _Handled(_Retry):
-    """Internal: the row was dealt with for good (dropped or failed); nothing to reschedule."""
-
-    def __init__(self) -> None:
-        super().__init__("handled", maybe_posted=False)

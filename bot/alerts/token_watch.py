@@ -19,6 +19,8 @@ from typing import Literal
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.errors import TOKEN_GONE, error_code
+
 log = logging.getLogger(__name__)
 
 # How often a running bot re-checks its token, so /healthz notices an uninstall or revocation.
@@ -28,22 +30,9 @@ REFUSED_RECHECK_SECONDS = 5.0
 # Several senders hitting the same refusal at once share one auth.test answer this fresh.
 CONFIRM_REUSE_SECONDS = 1.0
 
-# auth.test / apps.connections.open errors that mean the token itself is wrong or dead.
-TOKEN_ERRORS = {
-    "invalid_auth": "Slack does not recognise it",
-    "not_authed": "Slack received no token",
-    "token_revoked": "it was revoked (or the app was uninstalled)",
-    "account_inactive": "the app was uninstalled or its workspace or user deactivated",
-    "token_expired": "it has expired (turn off token rotation or refresh it)",
-    "not_allowed_token_type": "it is the wrong kind of token",
-    "invalid_token": "Slack does not recognise it",
-}
+# auth.test / apps.connections.open errors that mean the token itself is wrong or dead (bot.slack.errors).
 
 Verdict = Literal["works", "refused", "unknown"]
-
-
-def _error_of(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or "") if exc.response is not None else ""
 
 
 class TokenWatch:
@@ -150,8 +139,8 @@ class TokenWatch:
         try:
             self.client.auth_test()
         except SlackApiError as exc:
-            error = _error_of(exc)
-            if error in TOKEN_ERRORS:
+            error = error_code(exc)
+            if error in TOKEN_GONE:
                 return "refused", error
             log.info("token re-check inconclusive: Slack answered %s", error or exc.response.status_code)
             return "unknown", error

@@ -16,8 +16,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.alerts.token_watch import TOKEN_ERRORS
 from bot.settings import Settings
+from bot.slack.errors import TOKEN_GONE, error_code
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,8 @@ def with_startup_retries(
         try:
             return attempt()
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or "") if exc.response is not None else ""
-            if error in TOKEN_ERRORS:
+            error = error_code(exc)
+            if error in TOKEN_GONE:
                 raise on_rejected(error) from None
             status = exc.response.status_code if exc.response is not None else 0
             reason = error or f"HTTP {status}"

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from slack_sdk import WebClient
 
-from bot.alerts.token_watch import TOKEN_ERRORS
 from bot.runtime.startup import STARTUP_RETRY_SECONDS, StartupError, with_startup_retries
 from bot.settings import Settings
+from bot.slack.errors import TOKEN_GONE
 
 Mode = Literal["socket", "http"]
 
@@ -115,7 +115,7 @@ def check_database_folder(path: Path) -> None:
 
 
 def bot_token_rejected(error: str) -> StartupError:
-    reason = TOKEN_ERRORS.get(error, "Slack refused it")
+    reason = TOKEN_GONE.get(error, "Slack refused it")
     return StartupError(
         f"SLACK_BOT_TOKEN was refused by Slack ({error}: {reason}): copy the current token from "
         f"{BOT_TOKEN_WHERE}, reinstalling the app if it was removed."
@@ -123,7 +123,7 @@ def bot_token_rejected(error: str) -> StartupError:
 
 
 def app_token_rejected(error: str) -> StartupError:
-    reason = TOKEN_ERRORS.get(error, "Slack refused it")
+    reason = TOKEN_GONE.get(error, "Slack refused it")
     return StartupError(
         f"SLACK_APP_TOKEN was refused by Slack ({error}: {reason}): create a new token at {APP_TOKEN_WHERE}."
     )

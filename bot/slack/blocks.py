@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 
 from bot.diagnosis import Diagnosis, Entry
 from bot.keys import KeyCheck, KeyFinding
+from bot.slack.errors import CHANNEL_ARCHIVED, CHANNEL_UNREACHABLE
 from bot.slack.text import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
@@ -40,6 +41,7 @@ from bot.slack.text import (
     code_block,
     escape,
     link,
+    safe_link,
     slack_date,
     user_mention,
 )
@@ -160,7 +162,7 @@ def _when(raw: str | None) -> str:
 
 
 def _named_link(name: str, url: str | None) -> str:
-    return link(url, name) if url and url.startswith(("https://", "http://")) else f"*{escape(name)}*"
+    return safe_link(url, name) or f"*{escape(name)}*"
 
 
 def status_lines(snapshot: StatusSnapshot) -> list[str]:
@@ -536,9 +538,9 @@ def subscribe_error_message(problem: str) -> Message:
 def cannot_post_message(error: str, channel_id: str) -> Message:
     """Why a channel cannot get alerts, and what to do about it."""
     where = channel_mention(channel_id)
-    if error == "is_archived":
+    if error == CHANNEL_ARCHIVED:
         text = f"⚠️ {where} is archived, so fal-bot cannot post there. Nothing was subscribed."
-    elif error in {"channel_not_found", "not_in_channel"}:
+    elif error in CHANNEL_UNREACHABLE:
         text = (
             f"⚠️ fal-bot cannot post in {where} (a private channel it has not been added to, or a DM). "
             "Nothing was subscribed. Invite it with `/invite @fal-bot` in the channel, then run "

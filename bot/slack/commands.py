@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bot import linear_re
 from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
+from bot.slack.errors import CHANNEL_GONE, error_code
 from bot.slack.replies import diagnose_reply
 from bot.slack.services import Services, bound, request_team_id
 from bot.store import MinLevel, StoreError, Subscription, describe_store_error
@@ -29,8 +30,6 @@ log = logging.getLogger(__name__)
 COMMAND = "/fal"
 # What register() listens to; the manifest's slash commands are checked against it.
 COMMANDS = (COMMAND,)
-# Slack errors that mean the bot cannot post in the channel at all.
-CANNOT_POST = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 STATUS_GRACE_SECONDS = 2.0
 
 
@@ -254,7 +253,7 @@ def post_in_channel(services: Services, channel_id: str, message: blocks.Message
         services.client.chat_postMessage(channel=channel_id, **message.as_kwargs())
         return None
     except SlackApiError as exc:
-        return str(exc.response.get("error") or "unknown_error")
+        return error_code(exc) or "unknown_error"
 
 
 def _subscribe_work(services: Services, respond: Respond, subscription: Subscription, user_id: str) -> None:
@@ -273,7 +272,7 @@ def _subscribe_work(services: Services, respond: Respond, subscription: Subscrip
         log.info("team %s channel %s subscribed", subscription.team_id, subscription.channel_id)
         return
     # The channel cannot be told, so it would not get alerts either: undo.
-    if previous is not None and error not in CANNOT_POST:
+    if previous is not None and error not in CHANNEL_GONE:
         store.subscribe(previous)
     else:
         store.unsubscribe(subscription.team_id, subscription.channel_id)

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot import linear_re
 from bot.keys import contains_key
 from bot.slack import blocks, home
+from bot.slack.errors import error_code
 from bot.slack.replies import diagnose_reply, post_reply
 from bot.slack.services import Services, bound, request_team_id
 from bot.slack.shortcuts import message_text
@@ -119,7 +120,7 @@ def thread_parent_text(services: Services, channel: str, thread_ts: str) -> str 
     try:
         response = services.client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
     except SlackApiError as exc:
-        log.info("reading the thread parent in %s failed: %s", channel, exc.response.get("error"))
+        log.info("reading the thread parent in %s failed: %s", channel, error_code(exc))
         return None
     messages = response.get("messages") or []
     first = messages[0] if messages and isinstance(messages[0], dict) else {}

@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
+from bot.slack.errors import error_code
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def publish_home(services: Services, team_id: str, user_id: str) -> None:
     try:
         services.client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
-        log.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))
+        log.warning("views.publish for %s failed: %s", user_id, error_code(exc))
 
 
 def register(app: App, services: Services) -> None:

@@ -5,7 +5,8 @@
   (bot.alerts.sender checks auth.test at start).
 - `channel_archive`, `group_archive`, `member_left_channel` when the member who left is this bot,
   and a `message` with subtype `channel_archive` / `group_archive`: the channel's subscription is
-  removed and its unsent alerts dropped.
+  paused (kept with the reason, shown in App Home, `/fal subscribe` re-enables it) and its unsent
+  alerts dropped: the same rule as the sender's channel errors (bot.alerts.gone).
 Every handler is idempotent, so a retried event does no harm either.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.alerts.outbox import drop_pending
+from bot.alerts.gone import channel_gone, team_gone
 from bot.slack.services import Services, bound, request_team_id
 from bot.store import Store, StoreError, describe_store_error
 
@@ -28,8 +29,7 @@ ARCHIVE_MESSAGE_SUBTYPES = frozenset({"channel_archive", "group_archive"})
 
 def stop_team(store: Store, team_id: str, reason: str) -> None:
     try:
-        store.set_team_sending(team_id, False, reason)
-        dropped = drop_pending(store, team_id, reason=reason)
+        dropped = team_gone(store, team_id, reason)
     except StoreError as exc:
         log.warning(
             "team %s: %s, but the database cannot record it (%s)", team_id, reason, describe_store_error(exc)
@@ -38,10 +38,10 @@ def stop_team(store: Store, team_id: str, reason: str) -> None:
     log.warning("team %s: %s; alert sending stopped (%d unsent alerts dropped)", team_id, reason, dropped)
 
 
-def remove_channel(store: Store, team_id: str, channel_id: str, reason: str) -> None:
+def stop_channel(store: Store, team_id: str, channel_id: str, reason: str) -> None:
+    """The channel is gone for the bot: its subscription is paused, not removed (bot.alerts.gone)."""
     try:
-        removed = store.unsubscribe(team_id, channel_id)
-        dropped = drop_pending(store, team_id, channel_id, reason=reason)
+        paused, dropped = channel_gone(store, team_id, channel_id, reason)
     except StoreError as exc:
         log.warning(
             "channel %s/%s: %s, but the database cannot record it (%s)",
@@ -51,9 +51,9 @@ def remove_channel(store: Store, team_id: str, channel_id: str, reason: str) -> 
             describe_store_error(exc),
         )
         return
-    if removed or dropped:
+    if paused or dropped:
         log.info(
-            "channel %s/%s: %s; subscription removed (%d unsent alerts dropped)",
+            "channel %s/%s: %s; subscription paused (%d unsent alerts dropped)",
             team_id,
             channel_id,
             reason,
@@ -105,7 +105,7 @@ def on_channel_archive(
 ) -> None:
     """channel_archive and group_archive (a private channel)."""
     if event.get("channel"):
-        remove_channel(
+        stop_channel(
             services.store, request_team_id(body, context), str(event["channel"]), "channel archived"
         )
 
@@ -114,7 +114,7 @@ def on_member_left(
     services: Services, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
 ) -> None:
     if event.get("channel") and event.get("user") in bot_user_ids(body, context):
-        remove_channel(
+        stop_channel(
             services.store, request_team_id(body, context), str(event["channel"]), "the bot left the channel"
         )
 
@@ -130,7 +130,7 @@ def archived_channel_messages(
         and event.get("channel")
     ):
         try:
-            remove_channel(
+            stop_channel(
                 services.store, request_team_id(body, context), str(event["channel"]), "channel archived"
             )
         except Exception:

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.diagnosis import Diagnosis
 from bot.keys import contains_key
 from bot.slack import blocks
+from bot.slack.errors import error_code
 from bot.slack.services import Reading, Services
 from bot.store import StoreError, describe_store_error
 
@@ -77,6 +78,6 @@ def post_reply(
         )
         return None
     except SlackApiError as exc:
-        error = str(exc.response.get("error") or "unknown_error")
+        error = error_code(exc) or "unknown_error"
         log.info("posting a reply in %s failed: %s", channel_id, error)
         return error

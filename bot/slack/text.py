@@ -1,13 +1,15 @@
-"""mrkdwn helpers: escaping user text, cutting to Slack's limits, dates every reader sees locally.
+"""The mrkdwn toolkit for every message fal-bot writes (replies, App Home, outage alerts): escaping,
+cutting to Slack's limits, links, and dates every reader sees in their own time zone.
 
 Why escape: in mrkdwn `<!channel>`, `<!here>` and `<@U…>` ping people. Anything a user pasted is
 run through `redact()` (no fal key ever echoed) and then `&`, `<`, `>` are escaped, so a quoted
-paste pings nobody.
+paste pings nobody; status-page text is escaped the same way.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import quote, urlsplit
 
 from bot import linear_re
 from bot.keys import redact
@@ -24,7 +26,9 @@ MAX_MESSAGE_TEXT = 40000
 # The top-level `text` of a message with blocks is only the notification fallback: keep it short.
 MAX_FALLBACK_TEXT = 3000
 
-_PARTIAL_ENTITY = linear_re.compile(r"&[a-z]{0,3}$")
+# What is left of `&amp;`, `&lt;` or `&gt;` (the only entities escape() writes) when a cut lands
+# inside one: a proper prefix of it. A literal `&` followed by other letters is not touched.
+_PARTIAL_ENTITY = linear_re.compile(r"&(?:a(?:mp?)?|[lg]t?)?$")
 
 
 def escape(text: str) -> str:
@@ -37,13 +41,19 @@ def user_text(text: str) -> str:
     return escape(redact(text))
 
 
+def _cut_at(text: str, end: int) -> str:
+    # a cut "&am" would show as garbage; "word …" or "line\n…" reads worse than "word…"
+    return _PARTIAL_ENTITY.sub("", text[: max(0, end)]).rstrip()
+
+
 def clip(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters, ending with "…" when cut (never mid-entity)."""
+    """Cut `text` to at most `limit` characters, ending with "…" when cut (never mid-entity, never
+    leaving a code fence open)."""
     if len(text) <= limit:
         return text
-    cut = _PARTIAL_ENTITY.sub("", text[: max(0, limit - 1)])  # a cut "&am" would show as garbage
+    cut = _cut_at(text, limit - 1)
     if cut.count("```") % 2 == 1:  # an unclosed code fence would swallow the rest of the message
-        return _PARTIAL_ENTITY.sub("", text[: max(0, limit - 5)]) + ELLIPSIS + "\n```"
+        return _cut_at(text, limit - 5) + ELLIPSIS + "\n```"
     return cut + ELLIPSIS
 
 
@@ -52,14 +62,44 @@ def code_block(code: str) -> str:
     return "```\n" + escape(code.strip("\n")).replace("```", "ʼʼʼ") + "\n```"
 
 
+# In a link's URL: `|` would end the URL and `>` the link, `<`, whitespace and control characters have
+# no place there; `&` is written `&amp;` like everywhere in mrkdwn (Slack decodes it), so a URL
+# holding `&lt;` cannot turn into `<`.
+_URL_SPECIAL = {"&": "&amp;", "<": "%3C", ">": "%3E", "|": "%7C"}
+
+
+def _url_char(char: str) -> str:
+    if char in _URL_SPECIAL:
+        return _URL_SPECIAL[char]
+    return quote(char, safe="") if char.isspace() or not char.isprintable() else char
+
+
 def link(url: str, label: str) -> str:
-    """`<url|label>`: the url must not contain `|` or `>`; the label is escaped."""
-    safe_url = url.replace(">", "%3E").replace("|", "%7C").replace("<", "%3C").replace(" ", "%20")
+    """`<url|label>` with nothing in either that could end the link early or add markup: the URL's
+    `&`, `<`, `>`, `|`, whitespace and control characters are escaped, the label is escaped and its
+    `|` shown as `¦`."""
+    safe_url = "".join(_url_char(char) for char in url.strip())
     return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
 
 
-def slack_date(moment: datetime, *, with_time: bool = True) -> str:
-    """`<!date^UNIX^{date_short_pretty} {time}|fallback>`: each reader sees their own time zone."""
+def safe_link(url: str | None, label: str) -> str | None:
+    """`link()` for a URL from outside (a status page): only http(s) URLs with a host, else None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "http://[::1": not a URL anyone can open
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return link(url, label)
+
+
+def slack_date(moment: datetime | float, *, with_time: bool = True) -> str:
+    """`<!date^UNIX^{date_short_pretty} {time}|fallback>`: each reader sees their own time zone.
+    `moment` is a datetime (naive means UTC) or a Unix time in seconds."""
+    if isinstance(moment, int | float):
+        moment = datetime.fromtimestamp(moment, UTC)
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     unix = int(aware.timestamp())
     tokens = "{date_short_pretty} {time}" if with_time else "{date_short_pretty}"
