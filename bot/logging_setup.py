@@ -34,3 +34,6 @@ def configure_logging(level: str = "INFO") -> None:
     handler._fal_bot_redacting = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # waitress warns on every request that has to queue for a worker thread: under a burst of Slack
+    # requests that is one line per request, which says nothing /healthz and the ack latency do not.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)

@@ -34,9 +34,6 @@ if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
-# waitress warns on every request that has to queue for a worker thread: under a burst of Slack
-# requests that is one line per request, which says nothing /healthz and the ack latency do not.
-logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 SLACK_EVENTS_PATH = "/slack/events"
 # Larger bodies get 413 from waitress before they are read. Slack's largest (a 40,000-character
