@@ -29,12 +29,12 @@ ACTIONS = (FEEDBACK_UP, FEEDBACK_DOWN, SHARE_DIAGNOSIS)
 
 
 def register(app: App, services: Services) -> None:
-    app.action(FEEDBACK_UP)(bound(on_feedback_up, services))
-    app.action(FEEDBACK_DOWN)(bound(on_feedback_down, services))
+    app.action(FEEDBACK_UP)(bound(on_feedback, services))
+    app.action(FEEDBACK_DOWN)(bound(on_feedback, services))
     app.action(SHARE_DIAGNOSIS)(bound(on_share, services))
 
 
-def on_feedback_up(
+def on_feedback(
     services: Services,
     ack: Ack,
     body: dict[str, Any],
@@ -42,30 +42,9 @@ def on_feedback_up(
     respond: Respond,
     context: dict[str, Any],
 ) -> None:
-    _on_feedback(services, ack, body, action, respond, context, "up")
-
-
-def on_feedback_down(
-    services: Services,
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: dict[str, Any],
-) -> None:
-    _on_feedback(services, ack, body, action, respond, context, "down")
-
-
-def _on_feedback(
-    services: Services,
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: dict[str, Any],
-    vote: str,
-) -> None:
+    """👍 or 👎 (the button's action id says which) on an answer."""
     ack()
+    vote = "up" if action.get("action_id") == FEEDBACK_UP else "down"
     entry_id, _, paste_id = str(action.get("value") or "").partition(blocks.PASTE_SEPARATOR)
     user_id = str((body.get("user") or {}).get("id") or "")
     team_id = request_team_id(body, context)
