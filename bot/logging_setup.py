@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 from bot.keys import redact
 
@@ -23,9 +24,9 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send all logging to stderr through the redacting formatter."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
+    """Send all logging to stderr (or `stream`) through the redacting formatter."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(LOG_FORMAT))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -34,6 +35,24 @@ def configure_logging(level: str = "INFO") -> None:
     handler._fal_bot_redacting = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    quiet_third_parties(level)
+
+
+# Below DEBUG, lines that tell an operator nothing they need:
+QUIETER = {
     # waitress warns on every request that has to queue for a worker thread: under a burst of Slack
     # requests that is one line per request, which says nothing /healthz and the ack latency do not.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    "waitress.queue": logging.ERROR,
+    # two INFO lines per status poll (~2,900 a day at the defaults)
+    "httpx": logging.WARNING,
+    # "Failed to send a request to Slack API server": the error is raised to fal-bot, which says
+    # what it means and whether it retries; printed here too, every retry read twice
+    "slack_sdk.web.base_client": logging.CRITICAL,
+}
+
+
+def quiet_third_parties(level: str) -> None:
+    """Keep INFO for what an operator needs; at DEBUG every library says everything again."""
+    debug = level.upper() == "DEBUG"
+    for name, quieter in QUIETER.items():
+        logging.getLogger(name).setLevel(logging.NOTSET if debug else quieter)

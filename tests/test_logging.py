@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import bot.slack.app  # noqa: F401  (installs the filters on Bolt's loggers)
+from bot.logging_setup import configure_logging, quiet_third_parties
+from bot.runtime.startup import StartupError
+from bot.runtime.tokens import verify_bot_token
+from bot.runtime.wiring import slack_clients
+from bot.settings import Settings
+from bot.status import StatusClient
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
 from tests.support.process import BotProcess, bot_env
+from tests.support.signing import BOT_TOKEN
 from tests.support.status_page import FakeStatusPage
 
 BOLT_VERIFICATION = "slack_bolt.RequestVerification"  # Bolt sets this logger's level when an app is made
@@ -66,3 +74,38 @@ def test_other_bolt_lines_pass_unchanged(caplog: pytest.LogCaptureFixture) -> No
     with caplog.at_level(logging.INFO, logger=BOLT_VERIFICATION):
         logging.getLogger(BOLT_VERIFICATION).info("something else: %s", "kept")
     assert caplog.messages == ["something else: kept"]
+
+
+@pytest.fixture
+def info_logging() -> Iterator[Callable[[], str]]:
+    """fal-bot's own logging at INFO, into a buffer; afterwards the root logger as it was."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    buffer = io.StringIO()
+    configure_logging("INFO", stream=buffer)
+    yield buffer.getvalue
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    quiet_third_parties("DEBUG")  # back to NOTSET: the levels belong to the next test again
+
+
+def test_a_status_poll_logs_no_http_request_lines_at_info(
+    info_logging: Callable[[], str], status_page: Callable[..., FakeStatusPage]
+) -> None:
+    page = status_page(flavour="instatus")
+    client = StatusClient(page.url, deadline_seconds=5)
+    try:
+        assert client.fetch().level == "operational"
+    finally:
+        client.close()
+    assert "HTTP Request:" not in info_logging()
+
+
+def test_an_unreachable_slack_is_told_once_per_retry_at_info(info_logging: Callable[[], str]) -> None:
+    settings = Settings(slack_bot_token=BOT_TOKEN, slack_api_url="http://127.0.0.1:9/")
+    client = slack_clients(settings, BOT_TOKEN).checks  # the client fal-bot run checks the token with
+    with pytest.raises(StartupError):
+        verify_bot_token(settings, client, budget=1.6, sleep=lambda _seconds: None)
+    err = info_logging()
+    assert err.count("could not verify SLACK_BOT_TOKEN") >= 2
+    assert "Failed to send a request to Slack API server" not in err

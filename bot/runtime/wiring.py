@@ -69,7 +69,9 @@ def slack_clients(settings: Settings, bot_token: str) -> SlackClients:
     from bot.slack.app import build_web_client
 
     def plain(token: str | None, timeout: int) -> WebClient:
-        return WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
+        # retry_handlers=[]: slack_sdk's default retries a dropped connection once by itself, so
+        # each start-up retry was tried (and logged) twice; fal-bot decides about retries here.
+        return WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=[])
 
     return SlackClients(
         replies=build_web_client(settings, bot_token),
