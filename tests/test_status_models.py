@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.slack.text import escape
 from bot.status import (
     LEVEL_ORDER,
     LEVEL_TABLE,
@@ -18,7 +19,7 @@ from bot.status import (
     parse_time,
     worst,
 )
-from bot.status.models import WrongShape
+from bot.status.models import WrongShape, plain_text
 from tests.conftest import FIXTURES
 
 STATUS = FIXTURES / "status"
@@ -383,3 +384,15 @@ def test_an_incident_the_page_lists_as_resolved_is_not_an_open_incident() -> Non
     snap = parse_instatus(summary, None, source=SOURCE)
     assert snap.level == "degraded"
     assert [incident["name"] for incident in snap.to_json()["incidents"]] == ["Realtime errors"]
+
+
+def test_update_text_keeps_what_people_typed_and_drops_only_html() -> None:
+    """`<!channel>` in a status update is text: kept (and escaped when rendered, so it pings nobody),
+    not deleted as if it were an HTML tag."""
+    body = (
+        'Investigating <!channel> &amp; <@U123>: <b>uploads</b> fail<br/>see <a href="https://x">here</a>'
+        "<!-- hidden -->"
+    )
+    assert plain_text(body) == "Investigating <!channel> & <@U123>: uploads fail\nsee here"
+    rendered = escape(plain_text(body))
+    assert "&lt;!channel&gt;" in rendered and "<!channel>" not in rendered

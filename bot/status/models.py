@@ -310,7 +310,9 @@ def _names(value: object) -> list[str]:
     return names
 
 
-_TAG = linear_re.compile(r"<[^>]+>")
+# HTML tags and comments only: `<!channel>` or `<@U123>` in an update is text someone typed, kept
+# (and escaped when rendered, so it pings nobody), not markup to delete.
+_TAG = linear_re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
 _EXTRA_BREAKS = linear_re.compile(r"\n{3,}")
 _BREAK = linear_re.compile(r"<\s*(br|/p|/li)\s*/?\s*>", re.IGNORECASE)
 
