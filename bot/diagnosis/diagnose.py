@@ -66,6 +66,9 @@ AMBIGUOUS_MARGIN = 2.0
 AMBIGUOUS_BELOW = 50.0
 RUNNER_UP_FLOOR = 25.0
 MAX_MATCHES = 3
+MIN_SCORE_GENERIC = 40.0  # a text naming no service: a match must be good and clearly ahead
+GENERIC_LEAD = 6.0
+NEAR_COPY_OF_DECLINED = 95.0  # (undamped) a copy of a text the knowledge base declines
 NEGATIVE_MATCH = 90.0
 GENERIC_EXAMPLE = 80.0  # an example this close to a declined text cannot vouch for fal alone
 PENALTY_NEGATIVE_EXAMPLE = 40.0
@@ -91,6 +94,8 @@ class Diagnosis:
     matches: tuple[Match, ...]
     key_findings: tuple[KeyFinding, ...]
     evidence: tuple[str, ...] = ()
+    # the text names no service at all; the matches hold "if this came from a call to fal"
+    generic: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +103,8 @@ class Diagnosis:
             "matches": [m.to_json() for m in self.matches],
             "key_findings": [f.to_json() for f in self.key_findings],
             "evidence": list(self.evidence),
+            # the contract: `generic` is true, or false or absent; absent keeps older readers' shape
+            **({"generic": True} if self.generic else {}),
         }
 
     @property
@@ -257,17 +264,26 @@ class Diagnoser:
             return Diagnosis(False, (), key_findings, _clean(phrases))
 
         finding_codes = {f.code for f in key_findings} - {"exposed", "unexpected_shape"}
-        causes, causal_phrases = ev.causal_cues(text, codes, finding_codes) if found.about_fal else ({}, [])
+        causes, causal_phrases = ({}, []) if found.declined else ev.causal_cues(text, codes, finding_codes)
         phrases += causal_phrases
-        scored, looks_foreign = self._score(text, codes, offsets, hosts, phrases, causes)
+        scored, looks_foreign, foreign = self._score(text, codes, offsets, hosts, phrases, causes)
         if looks_foreign and not found.strong:
             phrases.append("reads like a known non-fal error")
             return Diagnosis(False, (), key_findings, _clean(phrases))
-        matches = self._gate(scored, found.about_fal)
-        if matches and not found.about_fal:
+        if found.about_fal:
+            matches = self._gate(scored, True)
+            return Diagnosis(True, matches, key_findings, _clean(phrases))
+        # Names no service: fal's own specific wording (or a near copy of a fal example) still says
+        # fal; otherwise a confident match is offered as "if this came from a call to fal".
+        matches = self._gate(scored, False)
+        if matches:
             phrases.append("matches fal's own error text")
-        fal_related = found.about_fal or bool(matches)
-        return Diagnosis(fal_related, matches, key_findings, _clean(phrases))
+            return Diagnosis(True, matches, key_findings, _clean(phrases))
+        # a text the knowledge base lists as someone else's error gets no generic answer either
+        matches = self._gate_generic(scored) if foreign < NEGATIVE_MATCH else ()
+        if matches:
+            phrases.append("names no service: the answer holds if this came from a call to fal")
+        return Diagnosis(False, matches, key_findings, _clean(phrases), generic=bool(matches))
 
     def _score(
         self,
@@ -277,8 +293,9 @@ class Diagnoser:
         hosts: set[str],
         phrases: list[str],
         causes: dict[str, float] | None = None,
-    ) -> tuple[list[_Scored], bool]:
-        """Every entry scored, best first; and whether the text reads like a known non-fal error."""
+    ) -> tuple[list[_Scored], bool, float]:
+        """Every entry scored, best first; whether the text reads like a known non-fal error (more
+        than like any fal example), and its similarity to the closest known non-fal error."""
         lowered = text.lower()
         collapsed = _collapse(text)
         tokens: set[str] = set()
@@ -304,7 +321,7 @@ class Diagnoser:
         pattern_lowered = pattern_text.lower()
         query = fuzz_text(window)
         fuzzy = self._fuzzy(query)
-        unlike, foreign = self._negative_similarity(query)
+        unlike, foreign, declined_copy = self._negative_similarity(query)
         best_positive = max((similarity for similarity, _, _ in fuzzy.values()), default=0.0)
         looks_foreign = foreign >= NEGATIVE_MATCH and foreign > best_positive
         bonus = ev.category_bonus(query, codes)
@@ -372,23 +389,26 @@ class Diagnoser:
         results.sort(key=lambda item: item.score, reverse=True)
         if causes and results:
             _let_the_cause_lead(results, causes)
-        return results, looks_foreign
+        return results, looks_foreign, 100.0 if declined_copy else foreign
 
-    def _negative_similarity(self, query: str) -> tuple[dict[int, float], float]:
-        """Similarity to not_examples: per entry for `declined: false` ones, and the best declined one."""
+    def _negative_similarity(self, query: str) -> tuple[dict[int, float], float, bool]:
+        """Similarity to not_examples: per entry for `declined: false` ones, the best declined one,
+        and whether the query is a near copy of a declined one (whatever its length)."""
         per_entry: dict[int, float] = {}
         foreign = 0.0
+        declined_copy = False
         if not query or not self._negatives:
-            return per_entry, foreign
+            return per_entry, foreign, declined_copy
         damping = min(1.0, (len(query) / 80.0) ** 0.5)
         for position, similarity in self._negative_index.scores(query, NEGATIVE_MATCH):
-            similarity *= damping
             owner = self._negative_owner[position]
+            declined_copy |= owner is None and similarity >= NEAR_COPY_OF_DECLINED
+            similarity *= damping
             if owner is None:
                 foreign = max(foreign, similarity)
             else:
                 per_entry[owner] = max(per_entry.get(owner, 0.0), similarity)
-        return per_entry, foreign
+        return per_entry, foreign, declined_copy
 
     def _fuzzy(self, query: str) -> dict[int, tuple[float, bool, int]]:
         """Per entry: best similarity to its examples (damped for very short queries), whether that
@@ -403,6 +423,24 @@ class Diagnoser:
             if owner not in best or value[0] > best[owner][0]:
                 best[owner] = value
         return best
+
+    def _gate_generic(self, scored: list[_Scored]) -> tuple[Match, ...]:
+        """A text naming no service: only a good score that clearly leads other families."""
+        if not scored:
+            return ()
+        top = scored[0]
+        rival = next(
+            (item for item in scored[1:] if item.prepared.entry.category != top.prepared.entry.category), None
+        )
+        lead = top.score - (rival.score if rival else 0.0)
+        if top.score < MIN_SCORE_GENERIC or lead < GENERIC_LEAD:
+            return ()
+        matches = [_match(top)]
+        for item in scored[1:]:
+            if len(matches) >= MAX_MATCHES or item.score < RUNNER_UP_FLOOR:
+                break
+            matches.append(_match(item))
+        return tuple(matches)
 
     def _gate(self, scored: list[_Scored], about_fal: bool) -> tuple[Match, ...]:
         """The best match and runners-up, or nothing when the best is weak or ambiguous."""

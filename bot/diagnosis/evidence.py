@@ -266,7 +266,10 @@ _VENDORS: list[_Marker] = [
         linear_re.compile(
             r"\bgroq\b|mistral|\bcohere\b|together\.ai|api\.together|elevenlabs|stability\.ai|api\.stability"
             r"|midjourney|deepseek|perplexity|ollama|runwayml|leonardo\.ai|\brunpod\b|openrouter|\bsupabase\b"
-            r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b",
+            r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b"
+            r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
+            r"|\bsuno\b|\bheygen\b|litellm|\bg4f\b|\bcomfy\.org\b|comfy_api_nodes"
+            r"|\bdeepai\b|\bcapcut\b|\bultralytics\b|\bwavespeed\b|\bsegmind\b|\bminimax api\b",
             re.I,
         ),
         "another service",
@@ -291,6 +294,22 @@ _VENDORS: list[_Marker] = [
             "firebase",
             "github",
             "vercel",
+            "eleven",
+            "fireworks",
+            "novelai",
+            "pollinations",
+            "leonardo",
+            "suno",
+            "heygen",
+            "litellm",
+            "g4f",
+            "comfy",
+            "deepai",
+            "capcut",
+            "ultralytics",
+            "wavespeed",
+            "segmind",
+            "minimax api",
         ),
     ),
     (
@@ -341,6 +360,86 @@ _VENDOR_URL = linear_re.compile(
 )
 
 
+# A request URL on someone else's host names that service as surely as its name does: an API host
+# (api.x.com, x-api.ai, inference.x.net) or any URL with a path (https://image.novelai.net/ai/generate),
+# unless the URL is about fal itself (fal's hosts, a /api/fal/proxy route) or is only a reference
+# (a docs page, an issue link, a DOCTYPE, a placeholder host).
+_URL = linear_re.compile(
+    r"(?:https?|wss?)://(?:[^/\s@\"'<>]{1,200}@)?((?:[a-z0-9-]{1,63}\.){1,10}[a-z]{2,24})(?::\d{1,5})?"
+    r"(/[^\s\"'<>()\[\]{}|,;`]{0,300})?",
+    re.I,
+)
+_API_HOST = linear_re.compile(r"^(?:api|api-[a-z0-9-]+|[a-z0-9-]+-api|inference|router)\.", re.I)
+_REFERENCE_HOST = linear_re.compile(
+    r"(?:^|\.)(?:github\.com|githubusercontent\.com|github\.io|gitlab\.com|stackoverflow\.com"
+    r"|mozilla\.org|python\.org|nodejs\.org|npmjs\.com|pypi\.org|w3\.org|schema\.org|json-schema\.org"
+    r"|example\.(?:com|org|net)|[a-z]+\.example|localhost|readthedocs\.io|wikipedia\.org|youtube\.com"
+    r"|google\.com|bit\.ly)$",
+    re.I,
+)
+_DOCS_HOST = linear_re.compile(r"^(?:docs|doc|help|support|developer|developers|learn|www\.w3)\.", re.I)
+_FAL_WORD = linear_re.compile(r"(?:^|[^a-z])fal(?:[^a-z]|$)|falrun", re.I)
+
+
+def service_hosts(text: str) -> list[str]:
+    """Hosts of other services that the text sends requests to (see `_URL`)."""
+    found: list[str] = []
+    for match in _URL.finditer(text):
+        host, path = match.group(1).lower(), match.group(2) or ""
+        if _FAL_HOST.search(host) or _FAL_WORD.search(match.group(0)):
+            continue
+        if _REFERENCE_HOST.search(host) or _DOCS_HOST.search(host):
+            continue
+        if (_API_HOST.search(host) or len(path.strip("/")) >= 2) and host not in found:
+            found.append(host)
+    for host in host_tokens(text):
+        lowered = host.lower()
+        own = _FAL_HOST.search(lowered) or _FAL_WORD.search(lowered) or _REFERENCE_HOST.search(lowered)
+        if _API_HOST.search(lowered) and not own and lowered not in found:
+            found.append(lowered)
+    return found
+
+
+# A third-party package in a traceback or stack (site-packages/x, node_modules/x) or an exception's
+# module path (x.errors.SomeError) names the service it wraps, unless it is a general-purpose library.
+_PACKAGE = linear_re.compile(
+    r"(?:site-packages|dist-packages|node_modules)[\\/]+(@?[a-z0-9_.-]{2,60})"
+    r"|\b([a-z][a-z0-9_]{2,40})\.(?:[a-z_][a-z0-9_]*\.){0,3}(?:exceptions?|errors?)\.[A-Z][A-Za-z]{2,60}"
+    r"|\b([a-z][a-z0-9_]{2,40})::[a-z_]"
+    r"|\b([A-Z][a-z]{2,20})(?:Api|API)(?:Error|Exception)\b"
+    r"|(?:https?|wss?)://([a-z][a-z0-9_-]{2,60}):\d{2,5}/",
+)
+_NEUTRAL_TEXT = """
+    requests httpx httpcore urllib3 urllib aiohttp anyio asyncio starlette fastapi uvicorn gunicorn
+    pydantic pydantic_core http json socket ssl concurrent builtins typing tenacity backoff websockets
+    websocket websocket_client h11 h2 certifi charset_normalizer idna multidict yarl flask django werkzeug
+    tornado gradio numpy pillow pil PIL torch transformers diffusers tqdm click typer rich loguru logging
+    dotenv python_dotenv yaml ruamel celery redis sqlalchemy psycopg2 asyncpg pytest unittest io os sys
+    undici node-fetch axios got ky cross-fetch isomorphic-fetch superagent next react react-dom vite
+    webpack esbuild express koa hono zod ws tslib typescript ts-node tsx @babel @types @next @tanstack
+    @trpc trpc prisma @prisma jest vitest mocha core-js regenerator-runtime form-data formdata-node
+    streamx p-queue p-retry openapi-fetch ofetch node undici-types localhost
+    std core alloc tokio reqwest hyper serde anyhow thiserror
+    rest http web fetch client open base generic
+    """
+_NEUTRAL_PACKAGES = frozenset(_NEUTRAL_TEXT.split())
+
+
+def service_packages(text: str) -> list[str]:
+    """Packages of other services named in the text's stack or exception paths."""
+    found: list[str] = []
+    for match in _PACKAGE.finditer(text):
+        name = next((group for group in match.groups() if group), "").lower()
+        root = name.split("/", 1)[0]
+        if root in _NEUTRAL_PACKAGES or name in _NEUTRAL_PACKAGES or "fal" in name:
+            continue
+        if root.startswith("@") and root in ("@fal-ai",):
+            continue
+        if name not in found:
+            found.append(name)
+    return found
+
+
 @dataclass
 class Evidence:
     """How strongly a text is about fal, and which other vendors it names."""
@@ -353,15 +452,21 @@ class Evidence:
 
     @property
     def declined(self) -> bool:
-        """Another vendor's error with nothing strong pointing at fal."""
-        if self.strong:
-            return False
-        return bool(self.vendors) or (self.foreign_shape and not self.names_fal)
+        """Another service's error: it names one, and nothing strong points at fal."""
+        return bool(self.vendors) and not self.strong
+
+    @property
+    def generic(self) -> bool:
+        """Names no service at all: neither fal nor anybody else (a bare `fetch failed`, an HTTP 429)."""
+        return not self.declined and not self.about_fal
 
     @property
     def about_fal(self) -> bool:
         """Strong fal evidence, or weak evidence with nobody else's in sight."""
-        return bool(self.strong) or (bool(self.weak) and not self.declined)
+        if self.strong:
+            return True
+        # a body shaped like another API's outweighs weak hints, unless the text says fal
+        return bool(self.weak) and not self.vendors and (self.names_fal or not self.foreign_shape)
 
     def phrases(self) -> list[str]:
         return (
@@ -418,6 +523,10 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     for marker in _VENDORS:
         if _present(marker, text, original_lowered):
             evidence.vendors.append(marker[1])
+    if "packages" in original_lowered or "node_modules" in original_lowered or "error" in original_lowered:
+        evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
+    if "://" in text or "api" in original_lowered:
+        evidence.vendors += [f"host {host}" for host in service_hosts(text)[:2]]
     if "fal" not in original_lowered and _LOCAL_SERVER.search(text):
         evidence.vendors.append("a local server")
     evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
