@@ -34,7 +34,7 @@ from bot import linear_re
 from bot.diagnosis import evidence as ev
 from bot.diagnosis.knowledge import Entry, KnowledgeBase
 from bot.diagnosis.normalize import FOCUS_BUDGET, MAX_INPUT_CHARS, Lines, focus, fuzz_text, normalize
-from bot.diagnosis.similarity import TextIndex
+from bot.diagnosis.similarity import Bm25, TextIndex, terms
 from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, redact
 
 _log = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ POINTS_HOST = 10.0
 POINTS_STATUS = 12.0
 PENALTY_STATUS_MISMATCH = 14.0
 FUZZY_WEIGHT = 0.55
+POINTS_BM25 = 16.0  # the entry whose words fit the paste best (BM25 over title, summary, examples, symptoms)
+BM25_MIN = 4.0
+BM25_FULL = 20.0
 NEAR_DUPLICATE_FROM = 85.0
 NEAR_DUPLICATE_SLOPE = 3.0
 MIN_SCORE_ABOUT_FAL = 36.0
@@ -66,7 +69,7 @@ AMBIGUOUS_MARGIN = 2.0
 AMBIGUOUS_BELOW = 50.0
 RUNNER_UP_FLOOR = 25.0
 MAX_MATCHES = 3
-MIN_SCORE_GENERIC = 40.0  # a text naming no service: a match must be good and clearly ahead
+MIN_SCORE_GENERIC = 50.0  # a text naming no service: a match must be good and clearly ahead
 GENERIC_LEAD = 6.0
 NEAR_COPY_OF_DECLINED = 95.0  # (undamped) a copy of a text the knowledge base declines
 NEGATIVE_MATCH = 90.0
@@ -165,6 +168,11 @@ def _required_literals(pattern: str) -> tuple[str, ...]:
     return tuple(run for run in runs if len(run) >= 3)
 
 
+def _document(entry: Entry) -> str:
+    """Everything an entry says in words: what BM25 reads."""
+    return " ".join([entry.title, entry.summary, *(t.text for t in (*entry.examples, *entry.symptoms))])
+
+
 def _collapse(text: str) -> str:
     return " ".join(text.lower().split())
 
@@ -232,7 +240,14 @@ class Diagnoser:
                 self._choice_owner.append(index)
                 generic = bool(declined_index.scores(choice, GENERIC_EXAMPLE))
                 self._choice_generic.append(generic)
+        # People's own words for each problem: fuzzy choices too, but never proof of fal (generic).
+        for index, entry in enumerate(kb):
+            for symptom in entry.symptoms:
+                self._choices.append(fuzz_text(normalize(symptom.text)))
+                self._choice_owner.append(index)
+                self._choice_generic.append(True)
         self._positive_index = TextIndex(self._choices, shortlist=40)
+        self._bm25 = Bm25([terms(_document(entry)) for entry in kb])
         self._negative_index = TextIndex(self._negatives, shortlist=12)
 
     # -- public ------------------------------------------------------------------------------
@@ -325,6 +340,8 @@ class Diagnoser:
         best_positive = max((similarity for similarity, _, _ in fuzzy.values()), default=0.0)
         looks_foreign = foreign >= NEGATIVE_MATCH and foreign > best_positive
         bonus = ev.category_bonus(query, codes)
+        relevance = self._bm25.scores(terms(window))
+        top_relevance = max(relevance.values(), default=0.0)
         families = {ev.STATUS_CATEGORY.get(code) for code in codes}
 
         recorded: set[str] = set()
@@ -373,6 +390,10 @@ class Diagnoser:
             if causes:
                 # a cause the paste shows outweighs look-alike wording from a neighbouring family
                 points += causes.get(prepared.entry.category, 0.0)
+            if top_relevance >= BM25_MIN:
+                # relative fit, worth less when even the best fit shares few rare words with the paste
+                strength = min(1.0, top_relevance / BM25_FULL)
+                points += POINTS_BM25 * strength * relevance.get(index, 0.0) / top_relevance
             similarity, generic, position = fuzzy.get(index, (0.0, True, -1))
             points += FUZZY_WEIGHT * similarity
             points += NEAR_DUPLICATE_SLOPE * max(0.0, similarity - NEAR_DUPLICATE_FROM)

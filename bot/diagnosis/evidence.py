@@ -752,12 +752,99 @@ _PAYLOAD_ERRORS = linear_re.compile(r"[\"']loc[\"']\s*:", re.I)
 _AUTH_CODES = frozenset({401, 403})
 
 
+# Causes people state in words, in the languages fal's users write in: "the key is not set", "we
+# removed the keys from the browser build", "the endpoint is wrong". A stated cause explains the
+# status code that came with it, so it outweighs the code's usual family.
+_KEY_WORD = (
+    r"(?:api[ _-]?keys?|fal_key|fal key|credentials?|clave(?: de api| api)?|chave(?: de api| api)?"
+    r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー)"
+)
+_KEY_ABSENT = (
+    r"(?:is |was |are |were )?(?:not (?:set|configured|provided|defined|present|loaded)|missing|empty"
+    r"|undefined"
+    r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
+    r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
+    r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
+    r"|が設定されていません|が未設定|がありません|が見つかりません)"
+)
+_STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
+    (
+        linear_re.compile(
+            _KEY_WORD
+            + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
+            + _KEY_ABSENT
+            + r"|(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|falta(?:n)?|sin"
+            r"|sem|manque|fehlende[rns]?|kein(?:e|en)?|未配置|未设置|缺少|没有配置|没有)\W{1,3}"
+            r"(?:(?:the|our|a|an|la|el|o|le|les|den|die|das)\W{1,3})?"
+            r"(?:\w+\W{1,3}){0,1}"
+            + _KEY_WORD
+            # a bare "key" is a dict key as often as a credential: only removing it says credential
+            + r"|(?:removed|deleted|stripped|took out)\W{1,3}(?:(?:the|our|all)\W{1,3})?"
+            r"(?:\w+\W{1,3})?keys?\b",
+            re.I,
+        ),
+        "missing_key",
+        "the text says no key was set",
+    ),
+    (
+        linear_re.compile(
+            r"(?:endpoint|model(?: ?id)?|app(?:lication)? id|endpoint id|model path|url path)\W{1,3}"
+            r"(?:is|was)\W{1,3}"
+            r"(?:wrong|incorrect|invalid|misspelled|mistyped)"
+            r"|\bwrong (?:endpoint|model(?: ?id)?|app id|model path)"
+            r"|endpoint (?:es |est[áa] )?(?:incorrecto|equivocado|err[óo]neo)"
+            r"|endpoint (?:est[áa] )?(?:errado|incorreto)"
+            r"|mauvais endpoint|endpoint (?:est )?incorrect|falsche[rn]? endpunkt|endpunkt (?:ist )?falsch"
+            r"|端点错误|错误的端点|端点不正确|模型(?: ?id)?错误|エンドポイントが間違",
+            re.I,
+        ),
+        "model_not_found",
+        "the text says the endpoint is wrong",
+    ),
+    (
+        # the browser refused the call before any answer could be read
+        linear_re.compile(
+            r"blocked by cors policy|cross-origin request blocked|no 'access-control-allow-origin'"
+            r"|access-control-allow-origin' header|err_blocked_by_(?:response|client)"
+            r"|cors (?:error|request did not succeed)",
+            re.I,
+        ),
+        "network",
+        "the browser blocked the call (CORS)",
+    ),
+]
+
+
+# "the key is missing its colon / the secret": a malformed key, not an absent one
+_KEY_PART_MISSING = linear_re.compile(
+    r"missing (?:a |the |its |an )?(?:colon|secret|key ?id|part|prefix|scope|permission|admin)", re.I
+)
+
+
+def stated_causes(
+    text: str, codes: frozenset[int] | set[int] = frozenset()
+) -> tuple[dict[str, float], list[str]]:
+    """Points per category for causes stated in words, and phrases saying which."""
+    points: dict[str, float] = {}
+    said: list[str] = []
+    for pattern, category, phrase in _STATED_CAUSES:
+        if category == "missing_key" and _KEY_PART_MISSING.search(text):
+            continue
+        if category == "network" and codes:
+            continue  # an HTTP status came back: the CORS block was not what stopped the call
+        if pattern.search(text):
+            points[category] = CAUSAL_POINTS
+            said.append(phrase)
+    return points, said
+
+
 def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[dict[str, float], list[str]]:
     """Points per category for causes the paste shows, and phrases saying which ones."""
     lowered = text.lower()
-    points: dict[str, float] = {}
-    said: list[str] = []
-    if "bearer" in lowered and not _BEARER_IS_RIGHT.search(text):
+    points, said = stated_causes(text, codes)
+    if "bearer" in lowered and _BEARER_IS_RIGHT.search(text):
+        points["auth_scheme"] = -CAUSAL_POINTS  # Bearer is right there (fal's MCP server, a JWT login)
+    elif "bearer" in lowered:
         # keys.key_findings_in_text is the one Bearer detector (it skips JWTs and other tokens)
         sent = "bearer_scheme" in finding_codes
         if sent and codes <= _AUTH_CODES and _AUTH_FAILURE.search(text):
