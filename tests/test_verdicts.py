@@ -3,6 +3,10 @@ causes stated in words (in several languages) over the status code. Texts writte
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from bot.diagnosis import Diagnoser, Diagnosis, KnowledgeBase, load_knowledge
@@ -176,3 +180,69 @@ def test_symptoms_lead_prose_to_their_entry() -> None:
     )
     assert category(with_symptoms.diagnose(text)) == "content_policy"
     assert category(plain.diagnose(text)) != "content_policy"
+
+
+# -- calibrated scores -------------------------------------------------------------------------------
+
+
+def test_what_the_bot_cannot_place_scores_low(diagnoser: Diagnoser) -> None:
+    """ModuleNotFoundError is not a DNS failure (ENOTFOUND sits inside its name)."""
+    for text in (
+        "ModuleNotFoundError: No module named 'fal_client'",
+        "fal_client: the sky turned green while I waited for my picture",
+    ):
+        diagnosis = diagnoser.diagnose(text)
+        assert diagnosis.best is None or diagnosis.best.score < 50, diagnosis.matches
+
+
+def test_a_confident_score_needs_an_exact_signal(diagnoser: Diagnoser) -> None:
+    exact = diagnoser.diagnose("fal_client.client.FalClientHTTPError: No user found for Key ID and Secret")
+    assert exact.best is not None and exact.best.score >= 80
+    # wording and a status code only: the right family, but not a confident score
+    worded = diagnoser.diagnose(
+        "fal.ai keeps answering 403 and says something about my balance being too low"
+    )
+    assert category(worded) == "billing"
+    assert worded.best is not None and worded.best.score < 80
+
+
+def test_a_generic_answer_is_never_confident(diagnoser: Diagnoser) -> None:
+    text = "TypeError: fetch failed\n  [cause]: Error: read ECONNRESET\n    at TLSWrap.onStreamRead"
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and diagnosis.best is not None and diagnosis.best.score < 80
+
+
+# -- weights --------------------------------------------------------------------------------------------
+
+
+def test_the_hand_weights_are_the_default_and_a_broken_weights_file_falls_back(tmp_path: Path) -> None:
+    from bot.diagnosis.diagnose import FEATURES, HAND_WEIGHTS, load_weights
+
+    assert load_weights(tmp_path / "absent.json").weights == HAND_WEIGHTS
+    broken = tmp_path / "weights.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert load_weights(broken).weights == HAND_WEIGHTS
+    unused = tmp_path / "unused.json"
+    unused.write_text(
+        json.dumps({"use": False, "features": list(FEATURES), "weights": [1.0] * len(FEATURES), "none": 2.0}),
+        encoding="utf-8",
+    )
+    assert not load_weights(unused).fitted
+    used = tmp_path / "used.json"
+    used.write_text(
+        json.dumps({"use": True, "features": list(FEATURES), "weights": [1.0] * len(FEATURES), "none": 2.0}),
+        encoding="utf-8",
+    )
+    weights = load_weights(used)
+    assert weights.fitted and weights.none == 2.0 and len(weights.weights) == len(FEATURES)
+
+
+def test_fitted_weights_give_probabilities_as_scores() -> None:
+    from bot.diagnosis.diagnose import load_weights
+
+    weights = load_weights(Path(__file__).resolve().parents[1] / "bot" / "diagnosis" / "weights.json")
+    fitted = Diagnoser(load_knowledge(), replace(weights, fitted=True))
+    diagnosis = fitted.diagnose("fal_client.client.FalClientHTTPError: No user found for Key ID and Secret")
+    assert category(diagnosis) == "invalid_key"
+    assert all(0.0 <= m.score <= 100.0 for m in diagnosis.matches)
+    assert fitted.diagnose("the weather is nice today").matches == ()

@@ -378,14 +378,25 @@ _REFERENCE_HOST = linear_re.compile(
     re.I,
 )
 _DOCS_HOST = linear_re.compile(r"^(?:docs|doc|help|support|developer|developers|learn|www\.w3)\.", re.I)
+# Top-level domains of web services. File extensions (.js, .py, .json, .sh...) are not among them,
+# so `index.js` or `config.py` in a stack trace is not taken for a host.
+_WEB_TLDS = frozenset(
+    [
+        *("com", "net", "org", "ai", "io", "dev", "app", "co", "gov", "edu", "cloud", "xyz", "tech", "me"),
+        *("cc", "tv", "us", "uk", "de", "fr", "jp", "cn", "ru", "in", "br", "ca", "au", "eu", "nl", "es"),
+        *("it", "kr", "se", "ch", "pl", "site", "online", "info", "biz", "pro", "studio", "art"),
+    ]
+)
 _FAL_WORD = linear_re.compile(r"(?:^|[^a-z])fal(?:[^a-z]|$)|falrun", re.I)
 
 
 def service_hosts(text: str) -> list[str]:
     """Hosts of other services that the text sends requests to (see `_URL`)."""
     found: list[str] = []
+    in_urls: set[str] = set()  # hosts judged by their URL (an origin without a path is not a call)
     for match in _URL.finditer(text):
         host, path = match.group(1).lower(), match.group(2) or ""
+        in_urls.add(host)
         if _FAL_HOST.search(host) or _FAL_WORD.search(match.group(0)):
             continue
         if _REFERENCE_HOST.search(host) or _DOCS_HOST.search(host):
@@ -395,7 +406,10 @@ def service_hosts(text: str) -> list[str]:
     for host in host_tokens(text):
         lowered = host.lower()
         own = _FAL_HOST.search(lowered) or _FAL_WORD.search(lowered) or _REFERENCE_HOST.search(lowered)
-        if _API_HOST.search(lowered) and not own and lowered not in found:
+        if own or lowered in found or lowered in in_urls or _DOCS_HOST.search(lowered):
+            continue
+        # an API host, or any host on a web top-level domain (not a file name such as index.js)
+        if _API_HOST.search(lowered) or lowered.rsplit(".", 1)[-1] in _WEB_TLDS:
             found.append(lowered)
     return found
 
@@ -607,7 +621,8 @@ _TYPE_VALIDATION = linear_re.compile(r"type validat(?:ion|ing)", re.I)
 CATEGORY_CUES: list[Cue] = [
     Cue(
         linear_re.compile(
-            r"enotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain|name resolution"
+            r"\benotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain"
+            r"|name resolution"
             r"|econnrefused|econnreset|etimedout|und_err|fetch failed|certificate verify failed|connecterror"
             r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded",
             re.I,
@@ -740,7 +755,7 @@ _CONTENT_REFUSAL = linear_re.compile(
 )
 _NOT_A_REFUSAL = linear_re.compile(r"connect(?:ion)? refused", re.I)
 _NO_ANSWER = linear_re.compile(
-    r"econnrefused|econnreset|etimedout|enotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
+    r"econnrefused|econnreset|etimedout|\benotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
     r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
     r"|name or service not known|temporary failure in name resolution|nodename nor servname"
     r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)",
