@@ -26,7 +26,7 @@ import json
 import logging
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +243,7 @@ class _Scored:
     strong: bool  # an exact signal that only fal's errors carry
     near_duplicate: bool  # almost the same text as one of the entry's fal-specific examples
     prepared: _Prepared
-    features: tuple[float, ...] = ()
+    features: dict[int, float] = field(default_factory=dict)  # feature index -> value, zeros left out
     raw: float = 0.0  # the weighted sum before clipping at 0 (fitted weights: a utility)
 
 
@@ -385,7 +385,10 @@ class Diagnoser:
         causes = {} if found.declined else ev.causal_cues(text, codes, findings)[0]
         scored = self._score(text, codes, offsets, hosts, [], causes)[0]
         verdict = "other" if found.declined else ("fal" if found.about_fal else "generic")
-        return verdict, [(item.prepared.entry.id, item.features) for item in scored]
+        return verdict, [
+            (item.prepared.entry.id, tuple(item.features.get(k, 0.0) for k in range(len(FEATURES))))
+            for item in scored
+        ]
 
     # -- steps -------------------------------------------------------------------------------
     def _diagnose(self, raw: str) -> Diagnosis:
@@ -476,14 +479,15 @@ class Diagnoser:
         results: list[_Scored] = []
         weights = self.weights
         for index, prepared in enumerate(self._prepared):
-            f = [0.0] * len(FEATURES)
+            f: dict[int, float] = {}  # sparse: most entries have two or three signals
             strong = False
             hits = message_hits.get(index)
             if hits:
                 best = max(hits, key=lambda m: (m.specific, len(m.text)))
                 f[F_MESSAGE if best.specific else F_GENERIC_MESSAGE] = 1.0
                 f[F_MESSAGE_LENGTH] = min(10.0, len(best.text) / 6.0) / 10.0
-                f[F_EXTRA_MESSAGES] = float(len(hits) - 1)
+                if len(hits) > 1:
+                    f[F_EXTRA_MESSAGES] = float(len(hits) - 1)
                 strong = best.specific
             types = prepared.error_types & tokens
             if types:
@@ -516,17 +520,22 @@ class Diagnoser:
                 elif prepared.entry.category not in families:
                     # the text's status belongs to another family (a 402 is still billing, like 403)
                     f[F_STATUS_MISMATCH] = 1.0
-            f[F_CUE] = bonus.get(prepared.entry.category, 0.0) / 10.0
-            if causes:
+            cue = bonus.get(prepared.entry.category)
+            if cue:
+                f[F_CUE] = cue / 10.0
+            cause = causes.get(prepared.entry.category) if causes else None
+            if cause:
                 # a cause the paste shows outweighs look-alike wording from a neighbouring family
-                f[F_CAUSE] = causes.get(prepared.entry.category, 0.0) / ev.CAUSAL_POINTS
-            if top_relevance >= BM25_MIN:
+                f[F_CAUSE] = cause / ev.CAUSAL_POINTS
+            fit = relevance.get(index) if top_relevance >= BM25_MIN else None
+            if fit:
                 # relative fit, worth less when even the best fit shares few rare words with the paste
-                strength = min(1.0, top_relevance / BM25_FULL)
-                f[F_WORDS] = strength * relevance.get(index, 0.0) / top_relevance
+                f[F_WORDS] = min(1.0, top_relevance / BM25_FULL) * fit / top_relevance
             similarity, generic, position = fuzzy.get(index, (0.0, True, -1))
-            f[F_SIMILARITY] = similarity / 100.0
-            f[F_NEAR_COPY] = max(0.0, similarity - NEAR_DUPLICATE_FROM) / (100.0 - NEAR_DUPLICATE_FROM)
+            if similarity:
+                f[F_SIMILARITY] = similarity / 100.0
+            if similarity > NEAR_DUPLICATE_FROM:
+                f[F_NEAR_COPY] = (similarity - NEAR_DUPLICATE_FROM) / (100.0 - NEAR_DUPLICATE_FROM)
             if unlike.get(index, 0.0) >= NEGATIVE_MATCH and unlike[index] > similarity:
                 f[F_UNLIKE] = 1.0  # reads like a text this entry says is not its own
             near_duplicate = (
@@ -536,8 +545,8 @@ class Diagnoser:
                 # a near copy both ways, not a short text whose words all occur in a longer example
                 and fuzz.token_sort_ratio(query, self._choices[position]) >= NEAR_COPY
             )
-            points = sum(w * x for w, x in zip(weights, f, strict=True) if x)
-            results.append(_Scored(max(0.0, points), strong, near_duplicate, prepared, tuple(f), points))
+            points = sum(weights[k] * x for k, x in f.items())
+            results.append(_Scored(max(0.0, points), strong, near_duplicate, prepared, f, points))
         results.sort(key=lambda item: item.raw, reverse=True)
         if causes and results and self.lead_by_cause:
             _let_the_cause_lead(results, causes)
@@ -690,7 +699,7 @@ def _match(item: _Scored, lead: float | None = None) -> Match:
     entry = item.prepared.entry
     score = display_score(item.score)
     features = item.features
-    exact = bool(features) and any(features[k] for k in (F_MESSAGE, F_ERROR_TYPE, F_PATTERN))
+    exact = any(k in features for k in (F_MESSAGE, F_ERROR_TYPE, F_PATTERN))
     if not (exact or item.near_duplicate) or (lead is not None and lead < CONFIDENT_LEAD):
         score = min(score, CONFIDENT - 0.1)
     return Match(entry.id, entry.title, entry.category, score, entry)

@@ -387,13 +387,33 @@ _WEB_TLDS = frozenset(
         *("it", "kr", "se", "ch", "pl", "site", "online", "info", "biz", "pro", "studio", "art"),
     ]
 )
+# an API host may sit on any domain (api.x.run); every other host needs a web TLD
+_HOST_ENDINGS = _WEB_TLDS | {"run", "sh", "so", "gg", "to", "ly", "fm", "ws", "link", "host", "services"}
 _FAL_WORD = linear_re.compile(r"(?:^|[^a-z])fal(?:[^a-z]|$)|falrun", re.I)
 
 
-def service_hosts(text: str) -> list[str]:
-    """Hosts of other services that the text sends requests to (see `_URL`)."""
+def service_hosts(text: str, hosts: set[str] | None = None) -> list[str]:
+    """Hosts of other services that the text calls or names (see `_URL`). `hosts`: the text's
+    `host_tokens`, lower case, when the caller has them already."""
     found: list[str] = []
     in_urls: set[str] = set()  # hosts judged by their URL (an origin without a path is not a call)
+    if "://" in text:
+        found, in_urls = _url_service_hosts(text)
+    for lowered in sorted(hosts if hosts is not None else {h.lower() for h in host_tokens(text)}):
+        if lowered in found or lowered in in_urls or lowered.rsplit(".", 1)[-1] not in _HOST_ENDINGS:
+            continue
+        own = _FAL_HOST.search(lowered) or _FAL_WORD.search(lowered) or _REFERENCE_HOST.search(lowered)
+        if own or _DOCS_HOST.search(lowered):
+            continue
+        # an API host, or any host on a web top-level domain (not a file name such as index.js)
+        if _API_HOST.search(lowered) or lowered.rsplit(".", 1)[-1] in _WEB_TLDS:
+            found.append(lowered)
+    return found
+
+
+def _url_service_hosts(text: str) -> tuple[list[str], set[str]]:
+    found: list[str] = []
+    in_urls: set[str] = set()
     for match in _URL.finditer(text):
         host, path = match.group(1).lower(), match.group(2) or ""
         in_urls.add(host)
@@ -403,15 +423,7 @@ def service_hosts(text: str) -> list[str]:
             continue
         if (_API_HOST.search(host) or len(path.strip("/")) >= 2) and host not in found:
             found.append(host)
-    for host in host_tokens(text):
-        lowered = host.lower()
-        own = _FAL_HOST.search(lowered) or _FAL_WORD.search(lowered) or _REFERENCE_HOST.search(lowered)
-        if own or lowered in found or lowered in in_urls or _DOCS_HOST.search(lowered):
-            continue
-        # an API host, or any host on a web top-level domain (not a file name such as index.js)
-        if _API_HOST.search(lowered) or lowered.rsplit(".", 1)[-1] in _WEB_TLDS:
-            found.append(lowered)
-    return found
+    return found, in_urls
 
 
 # A third-party package in a traceback or stack (site-packages/x, node_modules/x) or an exception's
@@ -540,7 +552,7 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     if "packages" in original_lowered or "node_modules" in original_lowered or "error" in original_lowered:
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
-        evidence.vendors += [f"host {host}" for host in service_hosts(text)[:2]]
+        evidence.vendors += [f"host {host}" for host in service_hosts(text, hosts)[:2]]
     if "fal" not in original_lowered and _LOCAL_SERVER.search(text):
         evidence.vendors.append("a local server")
     evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
