@@ -89,6 +89,8 @@ def test_fal_evidence_outweighs_another_host_in_the_same_paste(diagnoser: Diagno
             "resource.",
             "network",
         ),
+        ("HTTP 429", "rate_limit"),
+        ('429 {"detail": "Too many requests, slow down"}', "rate_limit"),
     ],
 )
 def test_a_text_naming_no_service_gets_a_generic_answer(
@@ -135,10 +137,18 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.ai renvoie 401 : clé API manquante dans le fichier .env", "missing_key"),
         ("fal.ai antwortet mit 401: API-Schlüssel fehlt auf dem Server", "missing_key"),
         ("fal.ai から 401: APIキーが設定されていません", "missing_key"),
+        ("fal.ai: 生成失败，账户余额不足，请充值", "billing"),
+        ("fal.ai: la generación falló, saldo insuficiente en la cuenta", "billing"),
+        ("fal.ai のリクエストがタイムアウトしました（5分）", "queue_timeout"),
+        ("fal.ai: Zeitüberschreitung nach 300 Sekunden", "queue_timeout"),
     ],
 )
 def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: str, expected: str) -> None:
     assert category(diagnoser.diagnose(text)) == expected, diagnoser.diagnose(text).matches
+
+
+def test_a_connection_that_timed_out_stays_network(diagnoser: Diagnoser) -> None:
+    assert category(diagnoser.diagnose("fal: connect ETIMEDOUT 超时")) == "network"
 
 
 def test_a_key_missing_a_part_is_not_a_missing_key() -> None:

@@ -33,6 +33,8 @@ _STATUS_PATTERNS = [
     linear_re.compile(r"(?:[:=>]\s+|(?:^|[^\w./-])[:=>])([45]\d\d)[.!]?[ \t]*$", re.M),
     linear_re.compile(r"(?:^|[^\d.,$#])([45]\d\d)\W{0,2}error\b"),
     linear_re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
+    # a status followed by its body: `429 {"detail": ...}`
+    linear_re.compile(r"(?:^|[\s:=(])([45]\d\d)\s{0,2}\{\s{0,3}[\"']", re.M),
 ]
 _REASONS = {
     "unauthorized": 401,
@@ -651,10 +653,22 @@ CATEGORY_CUES: list[Cue] = [
         # fal's output fields and input switch, present in every successful result
         linear_re.compile(r"has_nsfw|nsfw_concepts|enable_safety.?checker", re.I),
     ),
-    Cue(linear_re.compile(r"balance|billing|top.?up|locked|credits?\b|payment", re.I), "billing", 8.0),
     Cue(
         linear_re.compile(
-            r"time[ds]? ?out|timeout|in_queue|in_progress|webhook|stuck|aborterror|abort_err|was aborted",
+            r"balance|billing|top.?up|locked|credits?\b|payment"
+            # the same in the other languages fal's users write in
+            r"|saldo|solde|guthaben|cr[ée]dit(?:o|os|s)?\b|cuenta bloqueada|conta bloqueada|compte bloqu"
+            r"|konto gesperrt|余额|欠费|充值|残高|クレジット|チャージ|支払",
+            re.I,
+        ),
+        "billing",
+        8.0,
+    ),
+    Cue(
+        linear_re.compile(
+            r"time[ds]? ?out|timeout|in_queue|in_progress|webhook|stuck|aborterror|abort_err|was aborted"
+            r"|tiempo de espera|tempo (?:limite|esgotado)|d[ée]lai d[ée]pass|zeit[üu]berschreitung"
+            r"|超时|超時|タイムアウト|時間切れ|排队|待機中",
             re.I,
         ),
         "queue_timeout",
@@ -829,6 +843,31 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         "the text says the endpoint is wrong",
     ),
     (
+        linear_re.compile(
+            r"insufficient (?:balance|credits?|funds)"
+            r"|(?:balance|credits?) (?:is |are )?(?:exhausted|depleted|too low)|out of (?:credits?|balance)"
+            r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)"
+            r"|sem (?:saldo|cr[ée]ditos)|solde insuffisant|cr[ée]dits? insuffisants?"
+            r"|guthaben (?:aufgebraucht|reicht nicht)|nicht gen[üu]gend guthaben"
+            r"|余额不足|余額不足|额度不足|残高不足|残高がありません|クレジットが不足",
+            re.I,
+        ),
+        "billing",
+        "the text says the balance ran out",
+    ),
+    (
+        # "timed out" in the other languages (the English wording is in the knowledge base's own
+        # texts); a connection that timed out is the network's, see `_NO_ANSWER`
+        linear_re.compile(
+            r"tiempo de espera (?:agotado|excedido)|se agot[óo] el tiempo|tempo (?:limite )?esgotado"
+            r"|d[ée]lai (?:d'attente )?(?:d[ée]pass[ée]|expir[ée])|zeit[üu]berschreitung"
+            r"|超时|超時|タイムアウト|時間切れ",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says the request timed out",
+    ),
+    (
         # the browser refused the call before any answer could be read
         linear_re.compile(
             r"blocked by cors policy|cross-origin request blocked|no 'access-control-allow-origin'"
@@ -859,6 +898,8 @@ def stated_causes(
             continue
         if category == "network" and codes:
             continue  # an HTTP status came back: the CORS block was not what stopped the call
+        if category == "queue_timeout" and _NO_ANSWER.search(text):
+            continue  # the connection timed out: the network's cue says so
         if pattern.search(text):
             points[category] = CAUSAL_POINTS
             said.append(phrase)
