@@ -145,6 +145,17 @@ def fit(rows: list[tuple[int | None, list[tuple[float, ...]]]]) -> tuple[list[fl
     return weights, none, loss
 
 
+def first_family_right(rows: list[tuple[int | None, list[tuple[float, ...]]]], weights: list[float]) -> int:
+    """Texts of an entry whose best-scoring entry is of the same family."""
+    right = 0
+    for label, vectors in rows:
+        if label is None:
+            continue
+        utilities = [sum(w * x for w, x in zip(weights, v, strict=True)) for v in vectors]
+        right += CATEGORY[max(range(len(vectors)), key=utilities.__getitem__)] == CATEGORY[label]
+    return right
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--knowledge", type=Path, help="knowledge folder (default: the packaged one)")
@@ -159,22 +170,11 @@ def main() -> int:
     CATEGORY[:] = [entry.category for entry in kb.entries]
     rows = training_rows(kb)
     weights, none, loss = fit(rows)
-    right = sum(
-        1
-        for label, vectors in rows
-        if label is not None
-        and CATEGORY[
-            max(
-                range(len(vectors)),
-                key=lambda i: sum(w * x for w, x in zip(weights, vectors[i], strict=True)),
-            )
-        ]
-        == CATEGORY[label]
-    )
     positives = sum(label is not None for label, _ in rows)
     print(
         f"{len(rows)} texts ({positives} examples and symptoms); log loss {loss:.4f}; "
-        f"cross-validated first family right {right}/{positives}"
+        f"cross-validated first family right: fitted {first_family_right(rows, weights)}/{positives}, "
+        f"hand-set {first_family_right(rows, list(HAND_WEIGHTS))}/{positives}"
     )
     for name, weight in zip(FEATURES, weights, strict=True):
         print(f"  {name:16} {weight:8.3f}")

@@ -175,9 +175,9 @@ def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
 
 DEFAULT_WEIGHTS = load_weights()
 # Fitted weights: a family this likely is answered (fal texts / without fal evidence / generic).
-P_FAL = 0.5
-P_WITHOUT_EVIDENCE = 0.6
-P_GENERIC = 0.6
+P_FAL = 0.3
+P_WITHOUT_EVIDENCE = 0.5
+P_GENERIC = 0.5
 RUNNER_UP_PROBABILITY = 0.08
 
 
