@@ -258,3 +258,11 @@ def test_fitted_weights_give_probabilities_as_scores() -> None:
     assert category(diagnosis) == "invalid_key"
     assert all(0.0 <= m.score <= 100.0 for m in diagnosis.matches)
     assert fitted.diagnose("the weather is nice today").matches == ()
+
+
+def test_a_paste_wrapped_in_one_pair_of_quotes_reads_the_same(diagnoser: Diagnoser) -> None:
+    from bot.diagnosis.normalize import normalize
+
+    text = '429 {"detail": "Too many requests, slow down"}'
+    assert normalize(json.dumps(text)) == text
+    assert diagnoser.diagnose(json.dumps(text)).to_json() == diagnoser.diagnose(text).to_json()

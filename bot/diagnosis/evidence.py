@@ -34,7 +34,7 @@ _STATUS_PATTERNS = [
     linear_re.compile(r"(?:^|[^\d.,$#])([45]\d\d)\W{0,2}error\b"),
     linear_re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
     # a status followed by its body: `429 {"detail": ...}`
-    linear_re.compile(r"(?:^|[\s:=(])([45]\d\d)\s{0,2}\{\s{0,3}[\"']", re.M),
+    linear_re.compile(r"(?:^|[\s:=(\"'])([45]\d\d)\s{0,2}\{\s{0,3}[\"']", re.M),
 ]
 _REASONS = {
     "unauthorized": 401,
