@@ -176,8 +176,6 @@ OTHER_VENDORS = [
     "'message': 'Number of request tokens has exceeded your per-minute rate limit'}}",
     "replicate.exceptions.ReplicateError: ReplicateError Details:\ntitle: Unauthenticated\nstatus: 401\n"
     "detail: You did not pass a valid authentication token",
-    '{"title":"Invalid version or not permitted","detail":"The specified version does not exist",'
-    '"status":422}',
     "stripe.error.AuthenticationError: Invalid API Key provided: sk_test_****1234",
     "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation: "
     "Access Denied",
@@ -189,14 +187,10 @@ OTHER_VENDORS = [
     "Falcon sensor failed to connect to CrowdStrike cloud: 403 Forbidden",
     "openai.BadRequestError: Error code: 400 - {'error': {'code': 'content_policy_violation', 'message': "
     "'Your request was rejected as a result of our safety system.', 'param': None}}",
-    '{"detail":[{"type":"missing","loc":["body","email"],"msg":"Field required","input":{}}]}',
-    "AxiosError: Request failed with status code 403",
     "TypeError: this._subscribe is not a function\n    at ModelResponse.subscribe (rest.bundle.js:43436)\n"
     "We're on the latest released falcor (0.1.17).",
     "unhandled errors propagate all the way up and Falcon would just return an HTTP 500 to the client",
     "Exception: There is a problem with your account. Please contact support@comfy.org.",
-    '{"detail":"Invalid token."}',
-    "Request timed out",
 ]
 
 
@@ -205,6 +199,31 @@ def test_other_vendors_errors_are_declined(diagnoser: Diagnoser, text: str) -> N
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.matches == (), diagnosis.matches
     assert diagnosis.fal_related is False
+
+
+# Texts that name no service at all: not fal's (fal_related false); any match is offered as
+# "if this came from a call to fal" (generic), never as a fal diagnosis.
+NAMES_NO_SERVICE = [
+    '{"title":"Invalid version or not permitted","detail":"The specified version does not exist",'
+    '"status":422}',
+    '{"detail":[{"type":"missing","loc":["body","email"],"msg":"Field required","input":{}}]}',
+    "AxiosError: Request failed with status code 403",
+    '{"detail":"Invalid token."}',
+    "Request timed out",
+    '{"error": "Authorization header is required"}',
+    'res.status(401).json({ message: "Authorization header is required", success: false })',
+    '{"detail":[{"loc":["body","username"],"msg":"field required","type":"value_error.missing"}]}',
+    'res.status(400).json({"msg": "Error validating the input"})',
+    "ValidationError: invalid input at path 'email'",
+]
+
+
+@pytest.mark.parametrize("text", NAMES_NO_SERVICE)
+def test_texts_naming_no_service_are_at_most_generic(diagnoser: Diagnoser, text: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.fal_related is False
+    assert diagnosis.generic is bool(diagnosis.matches)
+    assert diagnosis.to_json().get("generic", False) is diagnosis.generic
 
 
 def test_clearly_fal_but_unknown_is_fal_related_without_a_match(diagnoser: Diagnoser) -> None:
@@ -424,7 +443,6 @@ def test_fal_wording_alone_is_answered(diagnoser: Diagnoser, text: str, expected
     [
         'accessing http://127.0.0.1:8000/ai-setup returns {"detail": "Path /ai-setup not found"}',
         "GET http://localhost:3000/api/items 404 Not Found",
-        '{"error": "Authorization header is required"}',
     ],
 )
 def test_own_servers_and_generic_bodies_are_declined(diagnoser: Diagnoser, text: str) -> None:
@@ -603,7 +621,8 @@ def test_a_bare_fastapi_422_is_not_fal_but_a_media_models_is(diagnoser: Diagnose
         '8 characters","input":"abc","ctx":{"min_length":8}}]}',
     ]
     for text in others:
-        assert diagnoser.diagnose(text).matches == (), text
+        diagnosis = diagnoser.diagnose(text)
+        assert not diagnosis.fal_related and (diagnosis.matches == () or diagnosis.generic), text
     fal_like = [
         '{"detail":[{"loc":["body","image_size"],"msg":"value is not a valid enumeration member; permitted: '
         '\'square_hd\', \'square\'","type":"type_error.enum"}]}',
@@ -617,7 +636,8 @@ def test_a_bare_fastapi_422_is_not_fal_but_a_media_models_is(diagnoser: Diagnose
 def test_fal_inside_another_word_is_not_fal(diagnoser: Diagnoser) -> None:
     """`false`, `fallback`, `falcon` contain the letters fal; patterns must not read them as fal."""
     text = 'res.status(401).json({ message: "Authorization header is required", success: false })'
-    assert diagnoser.diagnose(text).matches == ()
+    diagnosis = diagnoser.diagnose(text)
+    assert not diagnosis.fal_related and (diagnosis.matches == () or diagnosis.generic)
 
 
 def test_no_fal_key_configured_is_missing_key(diagnoser: Diagnoser) -> None:
@@ -645,7 +665,8 @@ def test_other_apps_input_validation_messages_stay_declined(diagnoser: Diagnoser
         'res.status(400).json({"msg": "Error validating the input"})',
         "ValidationError: invalid input at path 'email'",
     ):
-        assert diagnoser.diagnose(text).matches == (), text
+        diagnosis = diagnoser.diagnose(text)
+        assert not diagnosis.fal_related and (diagnosis.matches == () or diagnosis.generic), text
 
 
 def test_times_out_in_any_tense_leans_queue_timeout(diagnoser: Diagnoser) -> None:
@@ -666,4 +687,5 @@ def test_a_bearer_token_of_another_service_is_not_a_scheme_mistake(diagnoser: Di
 
 def test_a_rejected_request_with_a_422_is_not_a_content_refusal(diagnoser: Diagnoser) -> None:
     text = "fal-ai/flux/dev 422 Unprocessable Entity: request rejected, image_url must be a valid https url"
-    assert category(diagnoser.diagnose(text)) == "validation"
+    # an input URL fal cannot use is the input's problem (validation) or the URL's (file_url)
+    assert category(diagnoser.diagnose(text)) in ("validation", "file_url")

@@ -22,10 +22,12 @@ How a diagnosis is made:
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -34,7 +36,7 @@ from bot import linear_re
 from bot.diagnosis import evidence as ev
 from bot.diagnosis.knowledge import Entry, KnowledgeBase
 from bot.diagnosis.normalize import FOCUS_BUDGET, MAX_INPUT_CHARS, Lines, focus, fuzz_text, normalize
-from bot.diagnosis.similarity import TextIndex
+from bot.diagnosis.similarity import Bm25, TextIndex, terms
 from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, redact
 
 _log = logging.getLogger(__name__)
@@ -54,6 +56,9 @@ POINTS_HOST = 10.0
 POINTS_STATUS = 12.0
 PENALTY_STATUS_MISMATCH = 14.0
 FUZZY_WEIGHT = 0.55
+POINTS_BM25 = 16.0  # the entry whose words fit the paste best (BM25 over title, summary, examples, symptoms)
+BM25_MIN = 4.0
+BM25_FULL = 20.0
 NEAR_DUPLICATE_FROM = 85.0
 NEAR_DUPLICATE_SLOPE = 3.0
 MIN_SCORE_ABOUT_FAL = 36.0
@@ -65,12 +70,115 @@ NEAR_COPY = 88.0
 AMBIGUOUS_MARGIN = 2.0
 AMBIGUOUS_BELOW = 50.0
 RUNNER_UP_FLOOR = 25.0
+CONFIDENT = 80.0  # scores from here on must be right (nearly) every time
+CONFIDENT_LEAD = 12.0  # points ahead of the best entry of another family
 MAX_MATCHES = 3
+MIN_SCORE_GENERIC = 50.0  # a text naming no service: a match must be good and clearly ahead
+GENERIC_LEAD = 6.0
+MIN_SCORE_GENERIC_CLEAR = 25.0
+GENERIC_CLEAR_LEAD = 14.0
+NEAR_COPY_OF_DECLINED = 95.0  # (undamped) a copy of a text the knowledge base declines
 NEGATIVE_MATCH = 90.0
 GENERIC_EXAMPLE = 80.0  # an example this close to a declined text cannot vouch for fal alone
 PENALTY_NEGATIVE_EXAMPLE = 40.0
 LARGE_TEXT = 20_000  # longer pastes: entry regexes run on the error-looking lines only
 PATTERN_BUDGET = 5000
+
+
+# The signals each entry is scored on, one number each (mostly 0 or 1). The score is their weighted
+# sum; the hand-set weights below are the reference, a fitted set may replace them (weights.json).
+FEATURES = (
+    "message",  # one of the entry's fal-specific messages is in the text
+    "generic_message",  # only a message that also reads like anybody's error
+    "message_length",  # how long the best message is (longer: more telling), 0-1
+    "extra_messages",  # further messages of the entry found
+    "error_type",
+    "pattern",  # an entry regex, that only matches fal's errors
+    "tainted_pattern",  # an entry regex that also matches someone else's error
+    "exception",
+    "host",
+    "status",  # the text's HTTP status is one of the entry's
+    "status_mismatch",  # the text's status belongs to another family
+    "category_cue",  # built-in leanings of words and status codes per family, /10
+    "cause",  # a cause the paste shows or states, for this family (negative: ruled out)
+    "similarity",  # best rapidfuzz similarity to the entry's examples and symptoms, 0-1
+    "near_copy",  # how far above 85 that similarity is, 0-1
+    "unlike",  # reads like one of the entry's not_examples
+    "words",  # BM25 fit of the text's words to the entry's words, relative to the best entry
+)
+(
+    F_MESSAGE,
+    F_GENERIC_MESSAGE,
+    F_MESSAGE_LENGTH,
+    F_EXTRA_MESSAGES,
+    F_ERROR_TYPE,
+    F_PATTERN,
+    F_TAINTED_PATTERN,
+    F_EXCEPTION,
+    F_HOST,
+    F_STATUS,
+    F_STATUS_MISMATCH,
+    F_CUE,
+    F_CAUSE,
+    F_SIMILARITY,
+    F_NEAR_COPY,
+    F_UNLIKE,
+    F_WORDS,
+) = range(len(FEATURES))
+HAND_WEIGHTS: tuple[float, ...] = (
+    POINTS_MESSAGE,
+    POINTS_GENERIC_MESSAGE,
+    10.0,
+    POINTS_EXTRA_MESSAGE,
+    POINTS_ERROR_TYPE,
+    POINTS_PATTERN,
+    POINTS_TAINTED_PATTERN,
+    POINTS_EXCEPTION,
+    POINTS_HOST,
+    POINTS_STATUS,
+    -PENALTY_STATUS_MISMATCH,
+    10.0,
+    ev.CAUSAL_POINTS,
+    100.0 * FUZZY_WEIGHT,
+    NEAR_DUPLICATE_SLOPE * (100.0 - NEAR_DUPLICATE_FROM),
+    -PENALTY_NEGATIVE_EXAMPLE,
+    POINTS_BM25,
+)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One weight per feature. Fitted weights (weights.json, written by benchmarks/fit_weights.py)
+    give utilities: a softmax over the entries and "none of them" (utility `none`) gives
+    probabilities, shown as scores; the hand weights give points and the older gates."""
+
+    weights: tuple[float, ...]
+    none: float = 0.0
+    fitted: bool = False
+
+
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+
+
+def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
+    """The fitted weights when the file says to use them, else the hand weights."""
+    if not path.exists():
+        return Weights(HAND_WEIGHTS)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("use") and list(data["features"]) == list(FEATURES):
+            return Weights(tuple(float(w) for w in data["weights"]), float(data["none"]), True)
+    except (OSError, ValueError, KeyError, TypeError):
+        _log.warning("could not read %s; using the hand-set weights", path)
+    return Weights(HAND_WEIGHTS)
+
+
+DEFAULT_WEIGHTS = load_weights()
+# Fitted weights: a family this likely is answered (fal texts / without fal evidence / generic).
+P_FAL = 0.3
+P_WITHOUT_EVIDENCE = 0.5
+P_GENERIC = 0.5
+RUNNER_UP_PROBABILITY = 0.08
 
 
 @dataclass(frozen=True)
@@ -91,6 +199,8 @@ class Diagnosis:
     matches: tuple[Match, ...]
     key_findings: tuple[KeyFinding, ...]
     evidence: tuple[str, ...] = ()
+    # the text names no service at all; the matches hold "if this came from a call to fal"
+    generic: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +208,8 @@ class Diagnosis:
             "matches": [m.to_json() for m in self.matches],
             "key_findings": [f.to_json() for f in self.key_findings],
             "evidence": list(self.evidence),
+            # the contract: `generic` is true, or false or absent; absent keeps older readers' shape
+            **({"generic": True} if self.generic else {}),
         }
 
     @property
@@ -131,6 +243,8 @@ class _Scored:
     strong: bool  # an exact signal that only fal's errors carry
     near_duplicate: bool  # almost the same text as one of the entry's fal-specific examples
     prepared: _Prepared
+    features: dict[int, float] = field(default_factory=dict)  # feature index -> value, zeros left out
+    raw: float = 0.0  # the weighted sum before clipping at 0 (fitted weights: a utility)
 
 
 def _required_literals(pattern: str) -> tuple[str, ...]:
@@ -158,6 +272,11 @@ def _required_literals(pattern: str) -> tuple[str, ...]:
     return tuple(run for run in runs if len(run) >= 3)
 
 
+def _document(entry: Entry) -> str:
+    """Everything an entry says in words: what BM25 reads."""
+    return " ".join([entry.title, entry.summary, *(t.text for t in (*entry.examples, *entry.symptoms))])
+
+
 def _collapse(text: str) -> str:
     return " ".join(text.lower().split())
 
@@ -165,8 +284,17 @@ def _collapse(text: str) -> str:
 class Diagnoser:
     """Diagnoses pasted texts against one knowledge base. Build once, call `diagnose` many times."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, weights: Weights | None = None):
         self.kb = kb
+        weights = weights if weights is not None else DEFAULT_WEIGHTS
+        self.weights = weights.weights
+        self.none_utility = weights.none
+        self.fitted = weights.fitted
+        if len(self.weights) != len(FEATURES):
+            raise ValueError(f"{len(self.weights)} weights for {len(FEATURES)} features")
+        # the hand weights move a plausible entry of a family whose cause the paste shows to the
+        # front; fitted weights weigh the cause like any other signal
+        self.lead_by_cause = not self.fitted
         # Other vendors' errors kept in the knowledge base: a message or regex that also matches
         # one of them is not evidence of fal.
         declined = [normalize(ne.text) for entry in kb for ne in entry.not_examples if ne.declined]
@@ -225,7 +353,14 @@ class Diagnoser:
                 self._choice_owner.append(index)
                 generic = bool(declined_index.scores(choice, GENERIC_EXAMPLE))
                 self._choice_generic.append(generic)
+        # People's own words for each problem: fuzzy choices too, but never proof of fal (generic).
+        for index, entry in enumerate(kb):
+            for symptom in entry.symptoms:
+                self._choices.append(fuzz_text(normalize(symptom.text)))
+                self._choice_owner.append(index)
+                self._choice_generic.append(True)
         self._positive_index = TextIndex(self._choices, shortlist=40)
+        self._bm25 = Bm25([terms(_document(entry)) for entry in kb])
         self._negative_index = TextIndex(self._negatives, shortlist=12)
 
     # -- public ------------------------------------------------------------------------------
@@ -238,6 +373,22 @@ class Diagnoser:
                 "diagnosis failed on a %d-character text", len(text) if isinstance(text, str) else -1
             )
             return Diagnosis(False, (), (), ("could not analyse this text",))
+
+    def features(self, text: str) -> tuple[str, list[tuple[str, tuple[float, ...]]]]:
+        """For fitting the weights: the text's verdict (`fal`, `generic` or `other`) and every
+        entry's feature vector (see FEATURES)."""
+        text = normalize(text[:MAX_INPUT_CHARS])
+        codes, offsets = ev.status_codes(text)
+        hosts = {h.lower().strip(".") for h in ev.host_tokens(text)}
+        found = ev.gather(text, hosts, self._fal_messages)
+        findings = {f.code for f in key_findings_in_text(text)} - {"exposed", "unexpected_shape"}
+        causes = {} if found.declined else ev.causal_cues(text, codes, findings)[0]
+        scored = self._score(text, codes, offsets, hosts, [], causes)[0]
+        verdict = "other" if found.declined else ("fal" if found.about_fal else "generic")
+        return verdict, [
+            (item.prepared.entry.id, tuple(item.features.get(k, 0.0) for k in range(len(FEATURES))))
+            for item in scored
+        ]
 
     # -- steps -------------------------------------------------------------------------------
     def _diagnose(self, raw: str) -> Diagnosis:
@@ -257,17 +408,28 @@ class Diagnoser:
             return Diagnosis(False, (), key_findings, _clean(phrases))
 
         finding_codes = {f.code for f in key_findings} - {"exposed", "unexpected_shape"}
-        causes, causal_phrases = ev.causal_cues(text, codes, finding_codes) if found.about_fal else ({}, [])
+        causes, causal_phrases = ({}, []) if found.declined else ev.causal_cues(text, codes, finding_codes)
         phrases += causal_phrases
-        scored, looks_foreign = self._score(text, codes, offsets, hosts, phrases, causes)
+        scored, looks_foreign, foreign = self._score(text, codes, offsets, hosts, phrases, causes)
         if looks_foreign and not found.strong:
             phrases.append("reads like a known non-fal error")
             return Diagnosis(False, (), key_findings, _clean(phrases))
-        matches = self._gate(scored, found.about_fal)
-        if matches and not found.about_fal:
+        if found.about_fal:
+            matches = self._gate(scored, True)
+            return Diagnosis(True, matches, key_findings, _clean(phrases))
+        # Names no service: fal's own specific wording (or a near copy of a fal example) still says
+        # fal; otherwise a confident match is offered as "if this came from a call to fal".
+        matches = self._gate(scored, False)
+        if matches:
             phrases.append("matches fal's own error text")
-        fal_related = found.about_fal or bool(matches)
-        return Diagnosis(fal_related, matches, key_findings, _clean(phrases))
+            return Diagnosis(True, matches, key_findings, _clean(phrases))
+        # a text the knowledge base lists as someone else's error gets no generic answer either
+        matches = self._gate_generic(scored) if foreign < NEGATIVE_MATCH else ()
+        # an answer that holds only if the text came from fal is never a confident one
+        matches = tuple(replace(m, score=min(m.score, CONFIDENT - 0.1)) for m in matches)
+        if matches:
+            phrases.append("names no service: the answer holds if this came from a call to fal")
+        return Diagnosis(False, matches, key_findings, _clean(phrases), generic=bool(matches))
 
     def _score(
         self,
@@ -277,8 +439,9 @@ class Diagnoser:
         hosts: set[str],
         phrases: list[str],
         causes: dict[str, float] | None = None,
-    ) -> tuple[list[_Scored], bool]:
-        """Every entry scored, best first; and whether the text reads like a known non-fal error."""
+    ) -> tuple[list[_Scored], bool, float]:
+        """Every entry scored, best first; whether the text reads like a known non-fal error (more
+        than like any fal example), and its similarity to the closest known non-fal error."""
         lowered = text.lower()
         collapsed = _collapse(text)
         tokens: set[str] = set()
@@ -304,26 +467,31 @@ class Diagnoser:
         pattern_lowered = pattern_text.lower()
         query = fuzz_text(window)
         fuzzy = self._fuzzy(query)
-        unlike, foreign = self._negative_similarity(query)
+        unlike, foreign, declined_copy = self._negative_similarity(query)
         best_positive = max((similarity for similarity, _, _ in fuzzy.values()), default=0.0)
         looks_foreign = foreign >= NEGATIVE_MATCH and foreign > best_positive
         bonus = ev.category_bonus(query, codes)
+        relevance = self._bm25.scores(terms(window))
+        top_relevance = max(relevance.values(), default=0.0)
         families = {ev.STATUS_CATEGORY.get(code) for code in codes}
 
         recorded: set[str] = set()
         results: list[_Scored] = []
+        weights = self.weights
         for index, prepared in enumerate(self._prepared):
-            points = 0.0
+            f: dict[int, float] = {}  # sparse: most entries have two or three signals
             strong = False
             hits = message_hits.get(index)
             if hits:
                 best = max(hits, key=lambda m: (m.specific, len(m.text)))
-                points += POINTS_MESSAGE if best.specific else POINTS_GENERIC_MESSAGE
-                points += min(10.0, len(best.text) / 6.0) + POINTS_EXTRA_MESSAGE * (len(hits) - 1)
+                f[F_MESSAGE if best.specific else F_GENERIC_MESSAGE] = 1.0
+                f[F_MESSAGE_LENGTH] = min(10.0, len(best.text) / 6.0) / 10.0
+                if len(hits) > 1:
+                    f[F_EXTRA_MESSAGES] = float(len(hits) - 1)
                 strong = best.specific
             types = prepared.error_types & tokens
             if types:
-                points += POINTS_ERROR_TYPE
+                f[F_ERROR_TYPE] = 1.0
                 for name in sorted(types - recorded):
                     recorded.add(name)
                     phrases.append(f"error type {name}")
@@ -334,33 +502,42 @@ class Diagnoser:
             ]
             if pattern_hits:
                 if not all(pattern_hits):
-                    points += POINTS_PATTERN
+                    f[F_PATTERN] = 1.0
                     strong = True
                 else:
-                    points += POINTS_TAINTED_PATTERN
+                    f[F_TAINTED_PATTERN] = 1.0
             exceptions = prepared.exceptions & tokens
             if exceptions:
-                points += POINTS_EXCEPTION
+                f[F_EXCEPTION] = 1.0
                 for name in sorted(exceptions - recorded):
                     recorded.add(name)
                     phrases.append(f"exception {name}")
             if prepared.hosts & hosts:
-                points += POINTS_HOST
+                f[F_HOST] = 1.0
             if prepared.status_codes and codes:
                 if prepared.status_codes & codes:
-                    points += POINTS_STATUS
+                    f[F_STATUS] = 1.0
                 elif prepared.entry.category not in families:
                     # the text's status belongs to another family (a 402 is still billing, like 403)
-                    points -= PENALTY_STATUS_MISMATCH
-            points += bonus.get(prepared.entry.category, 0.0)
-            if causes:
+                    f[F_STATUS_MISMATCH] = 1.0
+            cue = bonus.get(prepared.entry.category)
+            if cue:
+                f[F_CUE] = cue / 10.0
+            cause = causes.get(prepared.entry.category) if causes else None
+            if cause:
                 # a cause the paste shows outweighs look-alike wording from a neighbouring family
-                points += causes.get(prepared.entry.category, 0.0)
+                f[F_CAUSE] = cause / ev.CAUSAL_POINTS
+            fit = relevance.get(index) if top_relevance >= BM25_MIN else None
+            if fit:
+                # relative fit, worth less when even the best fit shares few rare words with the paste
+                f[F_WORDS] = min(1.0, top_relevance / BM25_FULL) * fit / top_relevance
             similarity, generic, position = fuzzy.get(index, (0.0, True, -1))
-            points += FUZZY_WEIGHT * similarity
-            points += NEAR_DUPLICATE_SLOPE * max(0.0, similarity - NEAR_DUPLICATE_FROM)
+            if similarity:
+                f[F_SIMILARITY] = similarity / 100.0
+            if similarity > NEAR_DUPLICATE_FROM:
+                f[F_NEAR_COPY] = (similarity - NEAR_DUPLICATE_FROM) / (100.0 - NEAR_DUPLICATE_FROM)
             if unlike.get(index, 0.0) >= NEGATIVE_MATCH and unlike[index] > similarity:
-                points -= PENALTY_NEGATIVE_EXAMPLE  # reads like a text this entry says is not its own
+                f[F_UNLIKE] = 1.0  # reads like a text this entry says is not its own
             near_duplicate = (
                 similarity >= NEAR_DUPLICATE_ALONE
                 and not generic
@@ -368,27 +545,31 @@ class Diagnoser:
                 # a near copy both ways, not a short text whose words all occur in a longer example
                 and fuzz.token_sort_ratio(query, self._choices[position]) >= NEAR_COPY
             )
-            results.append(_Scored(max(0.0, points), strong, near_duplicate, prepared))
-        results.sort(key=lambda item: item.score, reverse=True)
-        if causes and results:
+            points = sum(weights[k] * x for k, x in f.items())
+            results.append(_Scored(max(0.0, points), strong, near_duplicate, prepared, f, points))
+        results.sort(key=lambda item: item.raw, reverse=True)
+        if causes and results and self.lead_by_cause:
             _let_the_cause_lead(results, causes)
-        return results, looks_foreign
+        return results, looks_foreign, 100.0 if declined_copy else foreign
 
-    def _negative_similarity(self, query: str) -> tuple[dict[int, float], float]:
-        """Similarity to not_examples: per entry for `declined: false` ones, and the best declined one."""
+    def _negative_similarity(self, query: str) -> tuple[dict[int, float], float, bool]:
+        """Similarity to not_examples: per entry for `declined: false` ones, the best declined one,
+        and whether the query is a near copy of a declined one (whatever its length)."""
         per_entry: dict[int, float] = {}
         foreign = 0.0
+        declined_copy = False
         if not query or not self._negatives:
-            return per_entry, foreign
+            return per_entry, foreign, declined_copy
         damping = min(1.0, (len(query) / 80.0) ** 0.5)
         for position, similarity in self._negative_index.scores(query, NEGATIVE_MATCH):
-            similarity *= damping
             owner = self._negative_owner[position]
+            declined_copy |= owner is None and similarity >= NEAR_COPY_OF_DECLINED
+            similarity *= damping
             if owner is None:
                 foreign = max(foreign, similarity)
             else:
                 per_entry[owner] = max(per_entry.get(owner, 0.0), similarity)
-        return per_entry, foreign
+        return per_entry, foreign, declined_copy
 
     def _fuzzy(self, query: str) -> dict[int, tuple[float, bool, int]]:
         """Per entry: best similarity to its examples (damped for very short queries), whether that
@@ -404,8 +585,65 @@ class Diagnoser:
                 best[owner] = value
         return best
 
+    def _probabilities(self, scored: list[_Scored]) -> tuple[list[float], float]:
+        """Fitted weights: each entry's probability (a softmax over the entries and "none of
+        them"), and the probability of the first entry's family."""
+        utilities = [item.raw for item in scored]
+        top = max([*utilities, self.none_utility])
+        exps = [math.exp(u - top) for u in utilities]
+        total = sum(exps) + math.exp(self.none_utility - top)
+        probabilities = [e / total for e in exps]
+        category = scored[0].prepared.entry.category
+        family = sum(
+            p
+            for p, item in zip(probabilities, scored, strict=True)
+            if item.prepared.entry.category == category
+        )
+        return probabilities, family
+
+    def _gate_fitted(self, scored: list[_Scored], threshold: float, needs_strong: bool) -> tuple[Match, ...]:
+        """Fitted weights: the best entry when its family is likely enough; scores are probabilities."""
+        if not scored:
+            return ()
+        probabilities, family = self._probabilities(scored)
+        top = scored[0]
+        if family < threshold or (needs_strong and not (top.strong or top.near_duplicate)):
+            return ()
+        entry = top.prepared.entry
+        matches = [Match(entry.id, entry.title, entry.category, round(100.0 * family, 1), entry)]
+        for probability, item in zip(probabilities[1:], scored[1:], strict=True):
+            if len(matches) >= MAX_MATCHES or probability < RUNNER_UP_PROBABILITY:
+                break
+            entry = item.prepared.entry
+            matches.append(Match(entry.id, entry.title, entry.category, round(100.0 * probability, 1), entry))
+        return tuple(matches)
+
+    def _gate_generic(self, scored: list[_Scored]) -> tuple[Match, ...]:
+        """A text naming no service: only a good score that clearly leads other families."""
+        if self.fitted:
+            return self._gate_fitted(scored, P_GENERIC, False)
+        if not scored:
+            return ()
+        top = scored[0]
+        rival = next(
+            (item for item in scored[1:] if item.prepared.entry.category != top.prepared.entry.category), None
+        )
+        lead = top.score - (rival.score if rival else 0.0)
+        good = top.score >= MIN_SCORE_GENERIC and lead >= GENERIC_LEAD
+        # a modest score whose family is far ahead of every other family is clear too
+        if not (good or (top.score >= MIN_SCORE_GENERIC_CLEAR and lead >= GENERIC_CLEAR_LEAD)):
+            return ()
+        matches = [_match(top, lead)]
+        for item in scored[1:]:
+            if len(matches) >= MAX_MATCHES or item.score < RUNNER_UP_FLOOR:
+                break
+            matches.append(_match(item))
+        return tuple(matches)
+
     def _gate(self, scored: list[_Scored], about_fal: bool) -> tuple[Match, ...]:
         """The best match and runners-up, or nothing when the best is weak or ambiguous."""
+        if self.fitted:
+            return self._gate_fitted(scored, P_FAL if about_fal else P_WITHOUT_EVIDENCE, not about_fal)
         if not scored:
             return ()
         top = scored[0]
@@ -423,7 +661,7 @@ class Diagnoser:
             return ()
         if rival is not None and not top.strong and top.score < AMBIGUOUS_BELOW and lead < AMBIGUOUS_MARGIN:
             return ()  # two families of problems fit equally well: no guess
-        matches = [_match(top)]
+        matches = [_match(top, lead)]
         for item in scored[1:]:
             if len(matches) >= MAX_MATCHES or item.score < RUNNER_UP_FLOOR:
                 break
@@ -454,9 +692,17 @@ def display_score(raw: float) -> float:
     return round(80.0 + 20.0 * (1.0 - math.exp(-(raw - 80.0) / 30.0)), 1)
 
 
-def _match(item: _Scored) -> Match:
+def _match(item: _Scored, lead: float | None = None) -> Match:
+    """A match with its 0-100 score. A confident score (80 and up) needs an exact signal of the
+    entry (one of its messages, error types or regexes) or a near copy of one of its examples, and
+    a clear lead over every other family: wording and status codes alone stay below it."""
     entry = item.prepared.entry
-    return Match(entry.id, entry.title, entry.category, display_score(item.score), entry)
+    score = display_score(item.score)
+    features = item.features
+    exact = any(k in features for k in (F_MESSAGE, F_ERROR_TYPE, F_PATTERN))
+    if not (exact or item.near_duplicate) or (lead is not None and lead < CONFIDENT_LEAD):
+        score = min(score, CONFIDENT - 0.1)
+    return Match(entry.id, entry.title, entry.category, score, entry)
 
 
 def _clean(phrases: list[str]) -> tuple[str, ...]:

@@ -33,6 +33,8 @@ _STATUS_PATTERNS = [
     linear_re.compile(r"(?:[:=>]\s+|(?:^|[^\w./-])[:=>])([45]\d\d)[.!]?[ \t]*$", re.M),
     linear_re.compile(r"(?:^|[^\d.,$#])([45]\d\d)\W{0,2}error\b"),
     linear_re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
+    # a status followed by its body: `429 {"detail": ...}`
+    linear_re.compile(r"(?:^|[\s:=(\"'])([45]\d\d)\s{0,2}\{\s{0,3}[\"']", re.M),
 ]
 _REASONS = {
     "unauthorized": 401,
@@ -266,7 +268,10 @@ _VENDORS: list[_Marker] = [
         linear_re.compile(
             r"\bgroq\b|mistral|\bcohere\b|together\.ai|api\.together|elevenlabs|stability\.ai|api\.stability"
             r"|midjourney|deepseek|perplexity|ollama|runwayml|leonardo\.ai|\brunpod\b|openrouter|\bsupabase\b"
-            r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b",
+            r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b"
+            r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
+            r"|\bsuno\b|\bheygen\b|litellm|\bg4f\b|\bcomfy\.org\b|comfy_api_nodes"
+            r"|\bdeepai\b|\bcapcut\b|\bultralytics\b|\bwavespeed\b|\bsegmind\b|\bminimax api\b",
             re.I,
         ),
         "another service",
@@ -291,6 +296,22 @@ _VENDORS: list[_Marker] = [
             "firebase",
             "github",
             "vercel",
+            "eleven",
+            "fireworks",
+            "novelai",
+            "pollinations",
+            "leonardo",
+            "suno",
+            "heygen",
+            "litellm",
+            "g4f",
+            "comfy",
+            "deepai",
+            "capcut",
+            "ultralytics",
+            "wavespeed",
+            "segmind",
+            "minimax api",
         ),
     ),
     (
@@ -341,6 +362,112 @@ _VENDOR_URL = linear_re.compile(
 )
 
 
+# A request URL on someone else's host names that service as surely as its name does: an API host
+# (api.x.com, x-api.ai, inference.x.net) or any URL with a path (https://image.novelai.net/ai/generate),
+# unless the URL is about fal itself (fal's hosts, a /api/fal/proxy route) or is only a reference
+# (a docs page, an issue link, a DOCTYPE, a placeholder host).
+_URL = linear_re.compile(
+    r"(?:https?|wss?)://(?:[^/\s@\"'<>]{1,200}@)?((?:[a-z0-9-]{1,63}\.){1,10}[a-z]{2,24})(?::\d{1,5})?"
+    r"(/[^\s\"'<>()\[\]{}|,;`]{0,300})?",
+    re.I,
+)
+_API_HOST = linear_re.compile(r"^(?:api|api-[a-z0-9-]+|[a-z0-9-]+-api|inference|router)\.", re.I)
+_REFERENCE_HOST = linear_re.compile(
+    r"(?:^|\.)(?:github\.com|githubusercontent\.com|github\.io|gitlab\.com|stackoverflow\.com"
+    r"|mozilla\.org|python\.org|nodejs\.org|npmjs\.com|pypi\.org|w3\.org|schema\.org|json-schema\.org"
+    r"|example\.(?:com|org|net)|[a-z]+\.example|localhost|readthedocs\.io|wikipedia\.org|youtube\.com"
+    r"|google\.com|bit\.ly)$",
+    re.I,
+)
+_DOCS_HOST = linear_re.compile(r"^(?:docs|doc|help|support|developer|developers|learn|www\.w3)\.", re.I)
+# Top-level domains of web services. File extensions (.js, .py, .json, .sh...) are not among them,
+# so `index.js` or `config.py` in a stack trace is not taken for a host.
+_WEB_TLDS = frozenset(
+    [
+        *("com", "net", "org", "ai", "io", "dev", "app", "co", "gov", "edu", "cloud", "xyz", "tech", "me"),
+        *("cc", "tv", "us", "uk", "de", "fr", "jp", "cn", "ru", "in", "br", "ca", "au", "eu", "nl", "es"),
+        *("it", "kr", "se", "ch", "pl", "site", "online", "info", "biz", "pro", "studio", "art"),
+    ]
+)
+# an API host may sit on any domain (api.x.run); every other host needs a web TLD
+_HOST_ENDINGS = _WEB_TLDS | {"run", "sh", "so", "gg", "to", "ly", "fm", "ws", "link", "host", "services"}
+_FAL_WORD = linear_re.compile(r"(?:^|[^a-z])fal(?:[^a-z]|$)|falrun", re.I)
+
+
+def service_hosts(text: str, hosts: set[str] | None = None) -> list[str]:
+    """Hosts of other services that the text calls or names (see `_URL`). `hosts`: the text's
+    `host_tokens`, lower case, when the caller has them already."""
+    found: list[str] = []
+    in_urls: set[str] = set()  # hosts judged by their URL (an origin without a path is not a call)
+    if "://" in text:
+        found, in_urls = _url_service_hosts(text)
+    for lowered in sorted(hosts if hosts is not None else {h.lower() for h in host_tokens(text)}):
+        if lowered in found or lowered in in_urls or lowered.rsplit(".", 1)[-1] not in _HOST_ENDINGS:
+            continue
+        own = _FAL_HOST.search(lowered) or _FAL_WORD.search(lowered) or _REFERENCE_HOST.search(lowered)
+        if own or _DOCS_HOST.search(lowered):
+            continue
+        # an API host, or any host on a web top-level domain (not a file name such as index.js)
+        if _API_HOST.search(lowered) or lowered.rsplit(".", 1)[-1] in _WEB_TLDS:
+            found.append(lowered)
+    return found
+
+
+def _url_service_hosts(text: str) -> tuple[list[str], set[str]]:
+    found: list[str] = []
+    in_urls: set[str] = set()
+    for match in _URL.finditer(text):
+        host, path = match.group(1).lower(), match.group(2) or ""
+        in_urls.add(host)
+        if _FAL_HOST.search(host) or _FAL_WORD.search(match.group(0)):
+            continue
+        if _REFERENCE_HOST.search(host) or _DOCS_HOST.search(host):
+            continue
+        if (_API_HOST.search(host) or len(path.strip("/")) >= 2) and host not in found:
+            found.append(host)
+    return found, in_urls
+
+
+# A third-party package in a traceback or stack (site-packages/x, node_modules/x) or an exception's
+# module path (x.errors.SomeError) names the service it wraps, unless it is a general-purpose library.
+_PACKAGE = linear_re.compile(
+    r"(?:site-packages|dist-packages|node_modules)[\\/]+(@?[a-z0-9_.-]{2,60})"
+    r"|\b([a-z][a-z0-9_]{2,40})\.(?:[a-z_][a-z0-9_]*\.){0,3}(?:exceptions?|errors?)\.[A-Z][A-Za-z]{2,60}"
+    r"|\b([a-z][a-z0-9_]{2,40})::[a-z_]"
+    r"|\b([A-Z][a-z]{2,20})(?:Api|API)(?:Error|Exception)\b"
+    r"|(?:https?|wss?)://([a-z][a-z0-9_-]{2,60}):\d{2,5}/",
+)
+_NEUTRAL_TEXT = """
+    requests httpx httpcore urllib3 urllib aiohttp anyio asyncio starlette fastapi uvicorn gunicorn
+    pydantic pydantic_core http json socket ssl concurrent builtins typing tenacity backoff websockets
+    websocket websocket_client h11 h2 certifi charset_normalizer idna multidict yarl flask django werkzeug
+    tornado gradio numpy pillow pil PIL torch transformers diffusers tqdm click typer rich loguru logging
+    dotenv python_dotenv yaml ruamel celery redis sqlalchemy psycopg2 asyncpg pytest unittest io os sys
+    undici node-fetch axios got ky cross-fetch isomorphic-fetch superagent next react react-dom vite
+    webpack esbuild express koa hono zod ws tslib typescript ts-node tsx @babel @types @next @tanstack
+    @trpc trpc prisma @prisma jest vitest mocha core-js regenerator-runtime form-data formdata-node
+    streamx p-queue p-retry openapi-fetch ofetch node undici-types localhost
+    std core alloc tokio reqwest hyper serde anyhow thiserror
+    rest http web fetch client open base generic
+    """
+_NEUTRAL_PACKAGES = frozenset(_NEUTRAL_TEXT.split())
+
+
+def service_packages(text: str) -> list[str]:
+    """Packages of other services named in the text's stack or exception paths."""
+    found: list[str] = []
+    for match in _PACKAGE.finditer(text):
+        name = next((group for group in match.groups() if group), "").lower()
+        root = name.split("/", 1)[0]
+        if root in _NEUTRAL_PACKAGES or name in _NEUTRAL_PACKAGES or "fal" in name:
+            continue
+        if root.startswith("@") and root in ("@fal-ai",):
+            continue
+        if name not in found:
+            found.append(name)
+    return found
+
+
 @dataclass
 class Evidence:
     """How strongly a text is about fal, and which other vendors it names."""
@@ -353,15 +480,21 @@ class Evidence:
 
     @property
     def declined(self) -> bool:
-        """Another vendor's error with nothing strong pointing at fal."""
-        if self.strong:
-            return False
-        return bool(self.vendors) or (self.foreign_shape and not self.names_fal)
+        """Another service's error: it names one, and nothing strong points at fal."""
+        return bool(self.vendors) and not self.strong
+
+    @property
+    def generic(self) -> bool:
+        """Names no service at all: neither fal nor anybody else (a bare `fetch failed`, an HTTP 429)."""
+        return not self.declined and not self.about_fal
 
     @property
     def about_fal(self) -> bool:
         """Strong fal evidence, or weak evidence with nobody else's in sight."""
-        return bool(self.strong) or (bool(self.weak) and not self.declined)
+        if self.strong:
+            return True
+        # a body shaped like another API's outweighs weak hints, unless the text says fal
+        return bool(self.weak) and not self.vendors and (self.names_fal or not self.foreign_shape)
 
     def phrases(self) -> list[str]:
         return (
@@ -418,6 +551,10 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     for marker in _VENDORS:
         if _present(marker, text, original_lowered):
             evidence.vendors.append(marker[1])
+    if "packages" in original_lowered or "node_modules" in original_lowered or "error" in original_lowered:
+        evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
+    if "://" in text or "api" in original_lowered:
+        evidence.vendors += [f"host {host}" for host in service_hosts(text, hosts)[:2]]
     if "fal" not in original_lowered and _LOCAL_SERVER.search(text):
         evidence.vendors.append("a local server")
     evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
@@ -498,7 +635,8 @@ _TYPE_VALIDATION = linear_re.compile(r"type validat(?:ion|ing)", re.I)
 CATEGORY_CUES: list[Cue] = [
     Cue(
         linear_re.compile(
-            r"enotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain|name resolution"
+            r"\benotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain"
+            r"|name resolution"
             r"|econnrefused|econnreset|etimedout|und_err|fetch failed|certificate verify failed|connecterror"
             r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded",
             re.I,
@@ -515,10 +653,22 @@ CATEGORY_CUES: list[Cue] = [
         # fal's output fields and input switch, present in every successful result
         linear_re.compile(r"has_nsfw|nsfw_concepts|enable_safety.?checker", re.I),
     ),
-    Cue(linear_re.compile(r"balance|billing|top.?up|locked|credits?\b|payment", re.I), "billing", 8.0),
     Cue(
         linear_re.compile(
-            r"time[ds]? ?out|timeout|in_queue|in_progress|webhook|stuck|aborterror|abort_err|was aborted",
+            r"balance|billing|top.?up|locked|credits?\b|payment"
+            # the same in the other languages fal's users write in
+            r"|saldo|solde|guthaben|cr[ée]dit(?:o|os|s)?\b|cuenta bloqueada|conta bloqueada|compte bloqu"
+            r"|konto gesperrt|余额|欠费|充值|残高|クレジット|チャージ|支払",
+            re.I,
+        ),
+        "billing",
+        8.0,
+    ),
+    Cue(
+        linear_re.compile(
+            r"time[ds]? ?out|timeout|in_queue|in_progress|webhook|stuck|aborterror|abort_err|was aborted"
+            r"|tiempo de espera|tempo (?:limite|esgotado)|d[ée]lai d[ée]pass|zeit[üu]berschreitung"
+            r"|超时|超時|タイムアウト|時間切れ|排队|待機中",
             re.I,
         ),
         "queue_timeout",
@@ -631,7 +781,7 @@ _CONTENT_REFUSAL = linear_re.compile(
 )
 _NOT_A_REFUSAL = linear_re.compile(r"connect(?:ion)? refused", re.I)
 _NO_ANSWER = linear_re.compile(
-    r"econnrefused|econnreset|etimedout|enotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
+    r"econnrefused|econnreset|etimedout|\benotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
     r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
     r"|name or service not known|temporary failure in name resolution|nodename nor servname"
     r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)",
@@ -643,12 +793,126 @@ _PAYLOAD_ERRORS = linear_re.compile(r"[\"']loc[\"']\s*:", re.I)
 _AUTH_CODES = frozenset({401, 403})
 
 
+# Causes people state in words, in the languages fal's users write in: "the key is not set", "we
+# removed the keys from the browser build", "the endpoint is wrong". A stated cause explains the
+# status code that came with it, so it outweighs the code's usual family.
+_KEY_WORD = (
+    r"(?:api[ _-]?keys?|fal_key|fal key|credentials?|clave(?: de api| api)?|chave(?: de api| api)?"
+    r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー)"
+)
+_KEY_ABSENT = (
+    r"(?:is |was |are |were )?(?:not (?:set|configured|provided|defined|present|loaded)|missing|empty"
+    r"|undefined"
+    r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
+    r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
+    r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
+    r"|が設定されていません|が未設定|がありません|が見つかりません)"
+)
+_STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
+    (
+        linear_re.compile(
+            _KEY_WORD
+            + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
+            + _KEY_ABSENT
+            + r"|(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|falta(?:n)?|sin"
+            r"|sem|manque|fehlende[rns]?|kein(?:e|en)?|未配置|未设置|缺少|没有配置|没有)\W{1,3}"
+            r"(?:(?:the|our|a|an|la|el|o|le|les|den|die|das)\W{1,3})?"
+            r"(?:\w+\W{1,3}){0,1}"
+            + _KEY_WORD
+            # a bare "key" is a dict key as often as a credential: only removing it says credential
+            + r"|(?:removed|deleted|stripped|took out)\W{1,3}(?:(?:the|our|all)\W{1,3})?"
+            r"(?:\w+\W{1,3})?keys?\b",
+            re.I,
+        ),
+        "missing_key",
+        "the text says no key was set",
+    ),
+    (
+        linear_re.compile(
+            r"(?:endpoint|model(?: ?id)?|app(?:lication)? id|endpoint id|model path|url path)\W{1,3}"
+            r"(?:is|was)\W{1,3}"
+            r"(?:wrong|incorrect|invalid|misspelled|mistyped)"
+            r"|\bwrong (?:endpoint|model(?: ?id)?|app id|model path)"
+            r"|endpoint (?:es |est[áa] )?(?:incorrecto|equivocado|err[óo]neo)"
+            r"|endpoint (?:est[áa] )?(?:errado|incorreto)"
+            r"|mauvais endpoint|endpoint (?:est )?incorrect|falsche[rn]? endpunkt|endpunkt (?:ist )?falsch"
+            r"|端点错误|错误的端点|端点不正确|模型(?: ?id)?错误|エンドポイントが間違",
+            re.I,
+        ),
+        "model_not_found",
+        "the text says the endpoint is wrong",
+    ),
+    (
+        linear_re.compile(
+            r"insufficient (?:balance|credits?|funds)"
+            r"|(?:balance|credits?) (?:is |are )?(?:exhausted|depleted|too low)|out of (?:credits?|balance)"
+            r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)"
+            r"|sem (?:saldo|cr[ée]ditos)|solde insuffisant|cr[ée]dits? insuffisants?"
+            r"|guthaben (?:aufgebraucht|reicht nicht)|nicht gen[üu]gend guthaben"
+            r"|余额不足|余額不足|额度不足|残高不足|残高がありません|クレジットが不足",
+            re.I,
+        ),
+        "billing",
+        "the text says the balance ran out",
+    ),
+    (
+        # "timed out" in the other languages (the English wording is in the knowledge base's own
+        # texts); a connection that timed out is the network's, see `_NO_ANSWER`
+        linear_re.compile(
+            r"tiempo de espera (?:agotado|excedido)|se agot[óo] el tiempo|tempo (?:limite )?esgotado"
+            r"|d[ée]lai (?:d'attente )?(?:d[ée]pass[ée]|expir[ée])|zeit[üu]berschreitung"
+            r"|超时|超時|タイムアウト|時間切れ",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says the request timed out",
+    ),
+    (
+        # the browser refused the call before any answer could be read
+        linear_re.compile(
+            r"blocked by cors policy|cross-origin request blocked|no 'access-control-allow-origin'"
+            r"|access-control-allow-origin' header|err_blocked_by_(?:response|client)"
+            r"|cors (?:error|request did not succeed)",
+            re.I,
+        ),
+        "network",
+        "the browser blocked the call (CORS)",
+    ),
+]
+
+
+# "the key is missing its colon / the secret": a malformed key, not an absent one
+_KEY_PART_MISSING = linear_re.compile(
+    r"missing (?:a |the |its |an )?(?:colon|secret|key ?id|part|prefix|scope|permission|admin)", re.I
+)
+
+
+def stated_causes(
+    text: str, codes: frozenset[int] | set[int] = frozenset()
+) -> tuple[dict[str, float], list[str]]:
+    """Points per category for causes stated in words, and phrases saying which."""
+    points: dict[str, float] = {}
+    said: list[str] = []
+    for pattern, category, phrase in _STATED_CAUSES:
+        if category == "missing_key" and _KEY_PART_MISSING.search(text):
+            continue
+        if category == "network" and codes:
+            continue  # an HTTP status came back: the CORS block was not what stopped the call
+        if category == "queue_timeout" and _NO_ANSWER.search(text):
+            continue  # the connection timed out: the network's cue says so
+        if pattern.search(text):
+            points[category] = CAUSAL_POINTS
+            said.append(phrase)
+    return points, said
+
+
 def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[dict[str, float], list[str]]:
     """Points per category for causes the paste shows, and phrases saying which ones."""
     lowered = text.lower()
-    points: dict[str, float] = {}
-    said: list[str] = []
-    if "bearer" in lowered and not _BEARER_IS_RIGHT.search(text):
+    points, said = stated_causes(text, codes)
+    if "bearer" in lowered and _BEARER_IS_RIGHT.search(text):
+        points["auth_scheme"] = -CAUSAL_POINTS  # Bearer is right there (fal's MCP server, a JWT login)
+    elif "bearer" in lowered:
         # keys.key_findings_in_text is the one Bearer detector (it skips JWTs and other tokens)
         sent = "bearer_scheme" in finding_codes
         if sent and codes <= _AUTH_CODES and _AUTH_FAILURE.search(text):

@@ -103,7 +103,12 @@ def normalize(text: str) -> str:
     text = text.replace("`", " ")
     text = _SPACES.sub(" ", text)
     text = _BLANK_LINES.sub("\n", text)
-    return text.strip()
+    text = text.strip()
+    if len(text) > 2 and text[0] == text[-1] and text[0] in "\"'":
+        # a paste that arrived as one quoted string (a JSON string, a log field): the quotes are
+        # wrapping, not part of the error
+        text = text[1:-1].strip()
+    return text
 
 
 def fuzz_text(text: str) -> str:

@@ -61,3 +61,62 @@ class TextIndex:
             if similarity:
                 results.append((index, similarity))
         return results
+
+
+_TERM = linear_re.compile(r"[a-z][a-z0-9_]{2,}")
+# Function words and words every error carries: they say nothing about which problem it is.
+_STOP_TEXT = """
+    the and for with from that this your you are was were has have had not but can could would should
+    get got getting when what which while into out our they them their there then than its it's just
+    also any all some been being does did don't doesn't i'm using use used error errors request
+    please try again fix later see more information details message
+    """
+_STOP = frozenset(_STOP_TEXT.split())
+
+
+def terms(text: str) -> list[str]:
+    """Lower-case words of three letters or more, light plural/verb endings stripped."""
+    out = []
+    for word in _TERM.findall(text.lower()):
+        if word in _STOP:
+            continue
+        for suffix in ("ing", "ed", "es", "s"):
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+        out.append(word)
+    return out
+
+
+class Bm25:
+    """Okapi BM25 over one document per entry (its title, summary, examples and symptoms): how
+    well a paste's words, prose included, fit each entry, even in phrasing no example has."""
+
+    def __init__(self, documents: list[list[str]], k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.lengths = [len(doc) for doc in documents]
+        self.average = (sum(self.lengths) / len(documents)) if documents else 1.0
+        for index, doc in enumerate(documents):
+            counts: dict[str, int] = defaultdict(int)
+            for term in doc:
+                counts[term] += 1
+            for term, count in counts.items():
+                self.postings[term].append((index, count))
+        total = max(1, len(documents))
+        self.idf = {
+            term: math.log(1.0 + (total - len(hits) + 0.5) / (len(hits) + 0.5))
+            for term, hits in self.postings.items()
+        }
+
+    def scores(self, query_terms: list[str]) -> dict[int, float]:
+        result: dict[int, float] = defaultdict(float)
+        for term in set(query_terms):
+            hits = self.postings.get(term)
+            if not hits:
+                continue
+            idf = self.idf[term]
+            for index, count in hits:
+                norm = self.k1 * (1.0 - self.b + self.b * self.lengths[index] / self.average)
+                result[index] += idf * count * (self.k1 + 1.0) / (count + norm)
+        return result

@@ -1,0 +1,268 @@
+"""Issue 11, engine side: three verdicts (fal / generic / another service), symptoms as knowledge,
+causes stated in words (in several languages) over the status code. Texts written for these tests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.diagnosis import Diagnoser, Diagnosis, KnowledgeBase, load_knowledge
+from bot.diagnosis.evidence import gather, host_tokens, service_hosts, service_packages, stated_causes
+from bot.diagnosis.knowledge import Symptom
+
+
+@pytest.fixture(scope="module")
+def diagnoser() -> Diagnoser:
+    return Diagnoser(load_knowledge())
+
+
+def category(diagnosis: Diagnosis) -> str | None:
+    return diagnosis.best.category if diagnosis.best else None
+
+
+# -- another service named: no match at all --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a request URL on someone else's host, API host or host with a path
+        "POST https://api.voicebox.io/v2/speak failed with status 401 Unauthorized",
+        "requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://api.pixmaker.dev/gen",
+        "GET https://render.someservice.net/jobs/42 -> 504 Gateway Timeout",
+        "error: connect ECONNREFUSED while calling http://billing-worker:8080/charge",
+        # a third-party package in the stack or exception path
+        "pixmaker.errors.QuotaExceeded: you have no credits left",
+        "  at Client.request (/srv/app/node_modules/voicebox-sdk/dist/index.js:88:11)\n"
+        "Error: 401 Unauthorized",
+        "TelegramApiError: Forbidden: bot was blocked by the user",
+        # vendor names
+        "ElevenLabs: quota_exceeded, you have 12 characters remaining",
+        "Fireworks returned 429 Too Many Requests",
+    ],
+)
+def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.matches == (), diagnosis.matches
+    assert diagnosis.fal_related is False and diagnosis.generic is False
+
+
+def test_service_hosts_skip_fal_references_and_placeholders() -> None:
+    assert service_hosts("POST https://api.voicebox.io/v2/speak") == ["api.voicebox.io"]
+    assert service_hosts("see https://github.com/fal-ai/fal/issues/1 and https://docs.python.org/3/x") == []
+    assert (
+        service_hosts("POST https://queue.fal.run/fal-ai/flux/dev and https://myapp.dev/api/fal/proxy") == []
+    )
+    assert service_hosts("Access to fetch at 'https://example.com/x' from origin 'https://myapp.dev'") == []
+    assert service_packages('File ".../site-packages/httpx/_client.py"\nhttpx.HTTPStatusError') == []
+    assert service_packages("at /app/node_modules/voicebox-sdk/index.js") == ["voicebox-sdk"]
+    assert "api.voicebox.io" in [h.lower() for h in host_tokens("call api.voicebox.io now")]
+
+
+def test_fal_evidence_outweighs_another_host_in_the_same_paste(diagnoser: Diagnoser) -> None:
+    text = (
+        "POST https://api.myshop.dev/v1/render -> our server calls fal_client.subscribe('fal-ai/flux/dev')\n"
+        "fal_client.client.FalClientHTTPError: No user found for Key ID and Secret"
+    )
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.fal_related and category(diagnosis) == "invalid_key"
+
+
+# -- naming no service: generic ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "TypeError: fetch failed\n    at node:internal/deps/undici/undici:13502:13\n"
+            "  [cause]: Error: read ECONNRESET\n"
+            "      at TLSWrap.onStreamRead (node:internal/stream_base_commons:216:20)",
+            "network",
+        ),
+        (
+            "Access to fetch at 'https://example.com/generate' from origin 'http://localhost:5173' has been "
+            "blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested "
+            "resource.",
+            "network",
+        ),
+        ("HTTP 429", "rate_limit"),
+        ('429 {"detail": "Too many requests, slow down"}', "rate_limit"),
+    ],
+)
+def test_a_text_naming_no_service_gets_a_generic_answer(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected
+    assert diagnosis.fal_related is False and diagnosis.generic is True
+    assert diagnosis.to_json()["generic"] is True
+
+
+def test_a_fal_text_is_never_generic(diagnoser: Diagnoser) -> None:
+    diagnosis = diagnoser.diagnose(
+        "fal_client.client.FalClientHTTPError: No user found for Key ID and Secret"
+    )
+    assert diagnosis.fal_related and not diagnosis.generic
+    assert "generic" not in diagnosis.to_json()
+
+
+def test_gather_tells_the_three_verdicts_apart() -> None:
+    assert gather("fal_client error 401", set(), []).about_fal
+    assert gather("HTTP 429 Too Many Requests", set(), []).generic
+    other = gather("openai.RateLimitError: 429", set(), [])
+    assert other.declined and not other.generic
+
+
+# -- causes stated in words ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "fal.subscribe gives 401 Unauthorized since we removed the keys from the browser build",
+            "missing_key",
+        ),
+        (
+            "fal-ai/flux/dev answered 500 Internal Server Error; the endpoint is wrong, we dropped the owner",
+            "model_not_found",
+        ),
+        ("fal.ai 调用返回 401：未配置 API 密钥", "missing_key"),
+        ("Error de fal.ai 401: la clave no está configurada en el servidor", "missing_key"),
+        ("fal.ai respondeu 401: chave não configurada no servidor", "missing_key"),
+        ("fal.ai renvoie 401 : clé API manquante dans le fichier .env", "missing_key"),
+        ("fal.ai antwortet mit 401: API-Schlüssel fehlt auf dem Server", "missing_key"),
+        ("fal.ai から 401: APIキーが設定されていません", "missing_key"),
+        ("fal.ai: 生成失败，账户余额不足，请充值", "billing"),
+        ("fal.ai: la generación falló, saldo insuficiente en la cuenta", "billing"),
+        ("fal.ai のリクエストがタイムアウトしました（5分）", "queue_timeout"),
+        ("fal.ai: Zeitüberschreitung nach 300 Sekunden", "queue_timeout"),
+    ],
+)
+def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    assert category(diagnoser.diagnose(text)) == expected, diagnoser.diagnose(text).matches
+
+
+def test_a_connection_that_timed_out_stays_network(diagnoser: Diagnoser) -> None:
+    assert category(diagnoser.diagnose("fal: connect ETIMEDOUT 超时")) == "network"
+
+
+def test_a_key_missing_a_part_is_not_a_missing_key() -> None:
+    assert "missing_key" not in stated_causes("the key is missing the colon between id and secret")[0]
+    assert "missing_key" in stated_causes("FAL_KEY is not set")[0]
+
+
+# -- symptoms are knowledge --------------------------------------------------------------------------
+
+
+def _with_symptoms(kb: KnowledgeBase, symptoms: dict[str, list[str]]) -> KnowledgeBase:
+    entries = [
+        entry.model_copy(
+            update={
+                "symptoms": [
+                    Symptom(text=t, source="written for this test") for t in symptoms.get(entry.id, [])
+                ]
+            }
+        )
+        for entry in kb.entries
+    ]
+    return KnowledgeBase(entries=entries, directory=kb.directory)
+
+
+def test_symptoms_lead_prose_to_their_entry() -> None:
+    kb = load_knowledge()
+    plain = Diagnoser(kb)
+    text = "fal: every picture we get back is a plain dark square, no matter which prompt"
+    with_symptoms = Diagnoser(
+        _with_symptoms(
+            kb,
+            {
+                "content-policy-violation": [
+                    "the output is a black image instead of the picture",
+                    "my generations come back as a dark square when the safety checker trips",
+                ]
+            },
+        )
+    )
+    assert category(with_symptoms.diagnose(text)) == "content_policy"
+    assert category(plain.diagnose(text)) != "content_policy"
+
+
+# -- calibrated scores -------------------------------------------------------------------------------
+
+
+def test_what_the_bot_cannot_place_scores_low(diagnoser: Diagnoser) -> None:
+    text = "fal_client: the sky turned green while I waited for my picture"
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.best is None or diagnosis.best.score < 50, diagnosis.matches
+
+
+def test_a_missing_module_is_no_confident_network_failure(diagnoser: Diagnoser) -> None:
+    """ModuleNotFoundError is not a DNS failure, although ENOTFOUND sits inside its name."""
+    best = diagnoser.diagnose("ModuleNotFoundError: No module named 'fal_client'").best
+    assert best is None or best.category != "network" or best.score < 50
+
+
+def test_a_confident_score_needs_an_exact_signal(diagnoser: Diagnoser) -> None:
+    exact = diagnoser.diagnose("fal_client.client.FalClientHTTPError: No user found for Key ID and Secret")
+    assert exact.best is not None and exact.best.score >= 80
+    # wording and a status code only: the right family, but not a confident score
+    worded = diagnoser.diagnose(
+        "fal.ai keeps answering 403 and says something about my balance being too low"
+    )
+    assert category(worded) == "billing"
+    assert worded.best is not None and worded.best.score < 80
+
+
+def test_a_generic_answer_is_never_confident(diagnoser: Diagnoser) -> None:
+    text = "TypeError: fetch failed\n  [cause]: Error: read ECONNRESET\n    at TLSWrap.onStreamRead"
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and diagnosis.best is not None and diagnosis.best.score < 80
+
+
+# -- weights --------------------------------------------------------------------------------------------
+
+
+def test_the_hand_weights_are_the_default_and_a_broken_weights_file_falls_back(tmp_path: Path) -> None:
+    from bot.diagnosis.diagnose import FEATURES, HAND_WEIGHTS, load_weights
+
+    assert load_weights(tmp_path / "absent.json").weights == HAND_WEIGHTS
+    broken = tmp_path / "weights.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert load_weights(broken).weights == HAND_WEIGHTS
+    unused = tmp_path / "unused.json"
+    unused.write_text(
+        json.dumps({"use": False, "features": list(FEATURES), "weights": [1.0] * len(FEATURES), "none": 2.0}),
+        encoding="utf-8",
+    )
+    assert not load_weights(unused).fitted
+    used = tmp_path / "used.json"
+    used.write_text(
+        json.dumps({"use": True, "features": list(FEATURES), "weights": [1.0] * len(FEATURES), "none": 2.0}),
+        encoding="utf-8",
+    )
+    weights = load_weights(used)
+    assert weights.fitted and weights.none == 2.0 and len(weights.weights) == len(FEATURES)
+
+
+def test_fitted_weights_give_probabilities_as_scores() -> None:
+    from bot.diagnosis.diagnose import load_weights
+
+    weights = load_weights(Path(__file__).resolve().parents[1] / "bot" / "diagnosis" / "weights.json")
+    fitted = Diagnoser(load_knowledge(), replace(weights, fitted=True))
+    diagnosis = fitted.diagnose("fal_client.client.FalClientHTTPError: No user found for Key ID and Secret")
+    assert category(diagnosis) == "invalid_key"
+    assert all(0.0 <= m.score <= 100.0 for m in diagnosis.matches)
+    assert fitted.diagnose("the weather is nice today").matches == ()
+
+
+def test_a_paste_wrapped_in_one_pair_of_quotes_reads_the_same(diagnoser: Diagnoser) -> None:
+    from bot.diagnosis.normalize import normalize
+
+    text = '429 {"detail": "Too many requests, slow down"}'
+    assert normalize(json.dumps(text)) == text
+    assert diagnoser.diagnose(json.dumps(text)).to_json() == diagnoser.diagnose(text).to_json()
