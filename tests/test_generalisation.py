@@ -25,10 +25,10 @@ from bot.diagnosis.normalize import fuzz_text, normalize
 EVAL_FILE = Path(__file__).parent / "data" / "eval_pastes.yml"
 # Measured 2026-12-06 on 383 items: fal 63.2% (tune 76.8%, holdout 47.1%), declined 100%,
 # vague 86.7%, generic 0% (the engine does not return `generic` yet).
-FAL_FLOOR = 0.60
-DECLINED_FLOOR = 0.97
-VAGUE_FLOOR = 0.75
-GENERIC_FLOOR = 0.5  # the contract's target once the engine answers vendor-neutral texts
+FAL_FLOOR = 0.78  # measured 82.2% (2026-12-06)
+DECLINED_FLOOR = 0.96  # measured 98.1%
+VAGUE_FLOOR = 0.80  # measured 86.7%
+GENERIC_FLOOR = 0.55  # measured 64.3%
 KINDS = ("prose", "log", "mixed", "json_body", "traceback")
 
 
@@ -145,10 +145,6 @@ def test_unseen_pastes_meet_the_floors(outcomes: list[tuple[dict[str, Any], dict
     assert _rate(outcomes, "vague") >= VAGUE_FLOOR
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the engine does not return `generic` for vendor-neutral texts yet (issue 11, engine side)",
-)
 def test_vendor_neutral_pastes_get_a_generic_answer(
     outcomes: list[tuple[dict[str, Any], dict[str, Any]]],
 ) -> None:
