@@ -408,17 +408,17 @@ def _kb_gaps(db: Path) -> dict[str, Any]:
 
 
 def test_an_unanswered_paste_is_kept_redacted_for_kb_gaps(h: SlackHarness) -> None:
-    paste = f"the render farm job 4411 is stuck again, my key is {FAL_KEY}"
+    paste = f"lunch order for room 4411: two pizzas, my key is {FAL_KEY}"
     h.send(dm(paste))
     h.send(dm(paste.replace("4411", "9025"), event_id="EvDM2"))
     replies(h, 2)
     h.drain()
     [gap] = _kb_gaps(h.db_path)["gaps"]
     assert gap["count"] == 2 and gap["reasons"] == ["no_match"] and gap["surfaces"] == ["dm"]
-    assert "render farm job" in gap["text"] and SECRET not in gap["text"] and "[redacted" in gap["text"]
+    assert "lunch order for room" in gap["text"] and SECRET not in gap["text"] and "[redacted" in gap["text"]
     h.store.close()
     database = b"".join(p.read_bytes() for p in h.db_path.parent.glob(h.db_path.name + "*"))
-    assert SECRET.encode() not in database and b"render farm job" in database
+    assert SECRET.encode() not in database and b"lunch order for room" in database
 
 
 def test_a_thumbs_down_keeps_the_answered_paste_as_a_gap_and_a_thumbs_up_does_not(h: SlackHarness) -> None:

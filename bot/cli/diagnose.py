@@ -98,7 +98,9 @@ def render_text(diagnosis: Diagnosis) -> str:
         if diagnosis.fal_related:
             lines.append("This looks like a fal problem, but it does not match any known issue confidently.")
             lines.append(
-                "Check https://status.fal.ai and fal's docs (https://docs.fal.ai), or ask fal support."
+                "What would decide it: fal's full error body (the JSON after the status), the HTTP status "
+                "code, and the endpoint id (e.g. fal-ai/flux/dev). Also check https://status.fal.ai "
+                "(fal-bot status)."
             )
         else:
             lines.append("This does not look like a fal.ai problem, so fal-bot has no fix for it.")
@@ -107,6 +109,9 @@ def render_text(diagnosis: Diagnosis) -> str:
                 lines.append(f"({vendor[0]}: check that provider's docs.)")
     else:
         entry = best.entry
+        if diagnosis.generic:
+            lines.append("Nothing here names a service. If this came from a call to fal:")
+            lines.append("")
         lines.append(f"{entry.title}  [{entry.category}, confidence {best.score:.0f}/100]")
         lines.append("")
         lines.append("What's wrong:")

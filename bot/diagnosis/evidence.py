@@ -258,6 +258,31 @@ _VENDORS: list[_Marker] = [
     ),
     (linear_re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
     (
+        # another piece of the stack named in words: a database or a web framework's own error
+        linear_re.compile(
+            r"\b(?:postgres(?:ql)?|mysql|mariadb|mongo(?:db)?|sqlite3?|redis|supabase|firebase|prisma"
+            r"|django|rails|laravel|spring boot|asp\.net)\b",
+            re.I,
+        ),
+        "another part of the stack (a database or web framework)",
+        (
+            "postgres",
+            "mysql",
+            "mariadb",
+            "mongo",
+            "sqlite",
+            "redis",
+            "supabase",
+            "firebase",
+            "prisma",
+            "django",
+            "rails",
+            "laravel",
+            "spring boot",
+            "asp.net",
+        ),
+    ),
+    (
         linear_re.compile(
             r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com", re.I
         ),
@@ -271,11 +296,18 @@ _VENDORS: list[_Marker] = [
             r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b"
             r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
             r"|\bsuno\b|\bheygen\b|litellm|\bg4f\b|\bcomfy\.org\b|comfy_api_nodes"
-            r"|\bdeepai\b|\bcapcut\b|\bultralytics\b|\bwavespeed\b|\bsegmind\b|\bminimax api\b",
+            r"|\bdeepai\b|\bcapcut\b|\bultralytics\b|\bwavespeed\b|\bsegmind\b|\bminimax api\b"
+            r"|\bstability ai\b|\bmoonshot\b|\bkimi\b|\bgrok\b|\bx\.ai\b|\bxai\b|\bminimax\b",
             re.I,
         ),
         "another service",
         (
+            "moonshot",
+            "kimi",
+            "grok",
+            "x.ai",
+            "xai",
+            "minimax",
             "groq",
             "mistral",
             "cohere",
@@ -332,7 +364,12 @@ _VENDORS: list[_Marker] = [
     ),
 ]
 # A server on this machine answering (localhost, 127.0.0.1): someone's own app, unless fal is named.
-_LOCAL_SERVER = linear_re.compile(r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0):\d{2,5}/", re.I)
+_LOCAL_SERVER = linear_re.compile(
+    r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):\d{2,5}/"
+    # a connection refused by a local port (a database, a dev server): not fal's hosts
+    r"|(?:econnrefused|connection refused|connect)\W{1,3}(?:localhost|127\.0\.0\.1|\[::1\]):\d{2,5}\b",
+    re.I,
+)
 # Error bodies shaped like OpenAI-compatible APIs or RFC 7807 problem details. fal's model APIs
 # answer `{"detail": ...}`, so with nothing naming fal such a body is someone else's.
 _FOREIGN_SHAPE = linear_re.compile(
@@ -430,19 +467,23 @@ def _url_service_hosts(text: str) -> tuple[list[str], set[str]]:
 
 # A third-party package in a traceback or stack (site-packages/x, node_modules/x) or an exception's
 # module path (x.errors.SomeError) names the service it wraps, unless it is a general-purpose library.
+# Database drivers (redis, sqlalchemy, psycopg2, asyncpg) are not general-purpose here: their errors
+# are a database's, never a call to fal's API.
 _PACKAGE = linear_re.compile(
     r"(?:site-packages|dist-packages|node_modules)[\\/]+(@?[a-z0-9_.-]{2,60})"
     r"|\b([a-z][a-z0-9_]{2,40})\.(?:[a-z_][a-z0-9_]*\.){0,3}(?:exceptions?|errors?)\.[A-Z][A-Za-z]{2,60}"
     r"|\b([a-z][a-z0-9_]{2,40})::[a-z_]"
     r"|\b([A-Z][a-z]{2,20})(?:Api|API)(?:Error|Exception)\b"
-    r"|(?:https?|wss?)://([a-z][a-z0-9_-]{2,60}):\d{2,5}/",
+    r"|(?:https?|wss?)://([a-z][a-z0-9_-]{2,60}):\d{2,5}/"
+    # a database layer's exception (django.db.utils.OperationalError): a database's error, not a call
+    r"|\b[a-z][a-z0-9_]{2,40}\.(db|database|sql)\.(?:[a-z_][a-z0-9_]*\.){0,3}[A-Z][A-Za-z]{2,60}",
 )
 _NEUTRAL_TEXT = """
     requests httpx httpcore urllib3 urllib aiohttp anyio asyncio starlette fastapi uvicorn gunicorn
     pydantic pydantic_core http json socket ssl concurrent builtins typing tenacity backoff websockets
     websocket websocket_client h11 h2 certifi charset_normalizer idna multidict yarl flask django werkzeug
     tornado gradio numpy pillow pil PIL torch transformers diffusers tqdm click typer rich loguru logging
-    dotenv python_dotenv yaml ruamel celery redis sqlalchemy psycopg2 asyncpg pytest unittest io os sys
+    dotenv python_dotenv yaml ruamel celery pytest unittest io os sys
     undici node-fetch axios got ky cross-fetch isomorphic-fetch superagent next react react-dom vite
     webpack esbuild express koa hono zod ws tslib typescript ts-node tsx @babel @types @next @tanstack
     @trpc trpc prisma @prisma jest vitest mocha core-js regenerator-runtime form-data formdata-node

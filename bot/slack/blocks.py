@@ -374,6 +374,9 @@ def diagnosis_message(
     if best is None:
         return _no_match(diagnosis, blocks, findings)
     entry = best.entry
+    if diagnosis.generic:
+        # The verdict in words: the paste names no service, so the answer is conditional.
+        blocks.append(context(GENERIC_LEAD))
     blocks.extend(_entry_blocks(entry))
     if findings:
         blocks.extend(sections_for_lines(["*About the key or header in your paste*", *findings]))
@@ -386,6 +389,8 @@ def diagnosis_message(
     blocks.append(context(sure, also))
     blocks.append(_feedback_block(entry, shareable=shareable, paste_id=paste_id))
     text = f"🩺 {entry.title}"
+    if diagnosis.generic:
+        text = f"🩺 If this came from a call to fal: {entry.title}"
     if exposed:
         text = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + text
     return finish(blocks, text)
@@ -410,6 +415,12 @@ def entry_gone_message() -> Message:
     return text_message(text)
 
 
+GENERIC_LEAD = (
+    "Nothing in this error names a service. *If it came from a call to fal*, this is the likely "
+    "problem and fix:"
+)
+
+
 def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) -> Message:
     vendor = _other_vendor(diagnosis)
     if findings:
@@ -421,10 +432,14 @@ def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) ->
             "so fal-bot cannot help with it. If fal is involved too, paste fal's own error message."
         )
     elif diagnosis.fal_related:
+        # A follow-up, never a guess: ask for what would decide it.
         text = (
-            "This looks fal-related, but it does not match a problem fal-bot knows. Paste the full error "
-            "(HTTP status and fal's message help most), check `/fal status`, or see "
-            f"{link(DOCS_URL, 'fal docs')}."
+            "This looks fal-related, but I can't tell which problem it is yet. What would decide it:\n"
+            '• fal\'s full error body (the JSON after the status, e.g. `{"detail": ...}`)\n'
+            "• the HTTP status code\n"
+            "• the endpoint id you called (e.g. `fal-ai/flux/dev`)\n"
+            "Paste those here, or check `/fal status` in case fal has an incident. "
+            f"See also {link(DOCS_URL, 'fal docs')}."
         )
     else:
         text = (
