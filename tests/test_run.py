@@ -308,7 +308,10 @@ def test_unreachable_slack_at_start_up_exits_1_after_retrying(tmp_path: Path) ->
 
 def test_sigterm_during_start_up_retries_exits_0_promptly(tmp_path: Path) -> None:
     bot = BotProcess(bot_env(None, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http").start()
-    time.sleep(2.0)  # auth.test is failing and being retried
+    deadline = time.monotonic() + 20
+    while "retrying in" not in bot.stderr() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "retrying in" in bot.stderr(), "auth.test is failing and being retried"  # now in its pause
     assert bot.process.poll() is None
     code, took = bot.terminate_and_wait(EXIT_WITHIN)
     assert code == 0
