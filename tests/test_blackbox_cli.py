@@ -21,6 +21,8 @@ import pytest
 from tests.support.blackbox import KEY, KEY_ID, KEY_SECRET, clean_env, free_port, no_traceback, run_cli
 from tests.support.loopback import LoopbackServer, Request, Response
 
+pytestmark = pytest.mark.slow  # every test here starts fal-bot as a process
+
 STATUS_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "status"
 CATEGORIES = {
     "auth_scheme", "invalid_key", "missing_key", "billing", "validation", "content_policy",

@@ -125,6 +125,7 @@ def lint(folder: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(FAL_BOT), "kb", "lint"], capture_output=True, text=True, env=env, timeout=60)
 
 
+@pytest.mark.slow
 def test_lint_passes_on_a_good_folder(tmp_path: Path) -> None:
     folder = write_kb(tmp_path / "kb", **{"test-locked": LOCKED, "test-unknown-key": UNKNOWN_KEY})
     result = lint(folder)
@@ -132,6 +133,7 @@ def test_lint_passes_on_a_good_folder(tmp_path: Path) -> None:
     assert "2 entries" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_names_file_and_field_of_an_unknown_field(tmp_path: Path) -> None:
     broken = LOCKED + "colour: red\n"
     folder = write_kb(tmp_path / "kb", **{"test-locked": broken, "test-unknown-key": UNKNOWN_KEY})
@@ -141,6 +143,7 @@ def test_lint_names_file_and_field_of_an_unknown_field(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_lint_names_a_missing_required_field(tmp_path: Path) -> None:
     broken = LOCKED.replace("category: billing\n", "")
     result = lint(write_kb(tmp_path / "kb", **{"test-locked": broken, "test-unknown-key": UNKNOWN_KEY}))
@@ -148,6 +151,7 @@ def test_lint_names_a_missing_required_field(tmp_path: Path) -> None:
     assert "test-locked.yml: category:" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pattern", [r"(?<![a-z])fal(?!se)", r"(fal)\1", r"(?>fal)+"])
 def test_lint_refuses_a_pattern_that_could_backtrack(tmp_path: Path, pattern: str) -> None:
     """Entry patterns run on every paste: only what RE2 runs in linear time is allowed."""
@@ -160,6 +164,7 @@ def test_lint_refuses_a_pattern_that_could_backtrack(tmp_path: Path, pattern: st
     assert "test-locked.yml: signals.patterns" in result.stdout and "does not compile" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_reports_an_example_that_ranks_another_entry(tmp_path: Path) -> None:
     # The second example of the "locked" entry is really the unknown-key error.
     second_example = LOCKED.splitlines()[12]
@@ -174,6 +179,7 @@ def test_lint_reports_an_example_that_ranks_another_entry(tmp_path: Path) -> Non
     assert "test-locked.yml: examples.1: ranks test-unknown-key first" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_reports_a_declined_text_that_matches(tmp_path: Path) -> None:
     leaky = LOCKED.replace(
         "openai.RateLimitError: Error code: 429 - You exceeded your current quota",
@@ -184,6 +190,7 @@ def test_lint_reports_a_declined_text_that_matches(tmp_path: Path) -> None:
     assert "test-locked.yml: not_examples.0: is declined but matches test-locked" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_reports_invalid_yaml_and_a_wrong_id(tmp_path: Path) -> None:
     folder = write_kb(tmp_path / "kb", **{"test-locked": LOCKED, "test-unknown-key": UNKNOWN_KEY})
     (folder / "broken.yml").write_text("id: [unclosed\n", encoding="utf-8")
@@ -194,6 +201,7 @@ def test_lint_reports_invalid_yaml_and_a_wrong_id(tmp_path: Path) -> None:
     assert "renamed.yml: id:" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_on_an_empty_folder_fails_clearly(tmp_path: Path) -> None:
     result = lint(write_kb(tmp_path / "empty"))
     assert result.returncode == 1
