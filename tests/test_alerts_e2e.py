@@ -39,6 +39,18 @@ def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str
         time.sleep(0.05)
 
 
+def polls(page: FakeStatusPage, count: int = 2) -> None:
+    """Wait until the bot has fetched the page `count` more times, instead of a fixed sleep.
+
+    Polls are FAL_BOT_POLL_SECONDS=1 apart and one poll's listeners (the alert engine, which queues
+    and wakes the sender) finish before the next fetch starts. So after `count=2`, what the page
+    said when this was called has been seen and the sender has had a poll interval to post what it
+    queued: what the fixed sleeps this replaces meant, now also true on a slow machine.
+    """
+    target = len(page.summary_requests()) + count
+    wait_until(lambda: len(page.summary_requests()) >= target, what=f"{count} more status polls")
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack(team_id=TEAM) as server:
@@ -121,7 +133,7 @@ def test_subscribe_alert_update_restart_recover_unsubscribe(
     assert bot.terminate() == 0
     posts_before = len(fake.ok_calls("chat.postMessage"))
     bot = start_bot(page, db)
-    time.sleep(2.5)  # two polls at least
+    polls(page)  # two polls at least
     assert len(fake.ok_calls("chat.postMessage")) == posts_before
     assert len(alerts(fake, CHANNEL)) == 1
 
@@ -140,7 +152,7 @@ def test_subscribe_alert_update_restart_recover_unsubscribe(
     slash(fake, bot, "unsubscribe")
     wait_until(lambda: store.subscription(TEAM, CHANNEL) is None, what="unsubscribed")
     page.open_incident(id="inc2", name="Realtime down", impact="major_outage", started=now_iso())
-    time.sleep(2.5)
+    polls(page)
     assert len(alerts(fake, CHANNEL)) == 1
     assert len(replies(fake, CHANNEL, parent["ts"])) == 2
     assert bot.terminate() == 0
@@ -188,7 +200,7 @@ def test_sigkill_during_fan_out_still_alerts_every_channel_exactly_once(
     wait_until(
         lambda: all(alerts(fake, channel) for channel in channels), timeout=30, what="every channel alerted"
     )
-    time.sleep(1.5)  # anything still to come would come now
+    polls(page)  # anything still to come would come now
     counts = {channel: len(alerts(fake, channel)) for channel in channels}
     assert set(counts.values()) == {1}, {c: n for c, n in counts.items() if n != 1}
     assert bot.terminate() == 0
@@ -201,10 +213,10 @@ def test_unreadable_page_notes_once_and_never_alerts_an_outage(
     db = tmp_path / "bot.db"
     Store(db).subscribe(Subscription(TEAM, CHANNEL))
     bot = start_bot(page, db, FAL_BOT_UNKNOWN_NOTE_MINUTES="0.03")  # 1.8 s
-    time.sleep(1.2)  # a readable first poll
+    wait_until(lambda: len(page.summary_requests()) >= 2, what="a readable first poll")  # and answered
     page.fail(503)
     wait_until(lambda: alerts(fake, CHANNEL), what="the cannot-read note")
-    time.sleep(1.5)  # stays unreadable: still one note, no outage alert
+    polls(page)  # stays unreadable: still one note, no outage alert
     [note] = alerts(fake, CHANNEL)
     assert "cannot be read" in str(note["text"])
     page.recover()

@@ -75,6 +75,47 @@ def sender(fake: FakeSlack, store: Store) -> Iterator[AlertSender]:
     alert_sender.stop(2.0)
 
 
+class SkippingClock:
+    """Wall-clock time that a test can move forward, so a sender waits out no real backoff."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture
+def clock() -> SkippingClock:
+    return SkippingClock()
+
+
+@pytest.fixture
+def clocked_sender(fake: FakeSlack, store: Store, clock: SkippingClock) -> Iterator[AlertSender]:
+    """The `sender` fixture on a clock the test moves past backoffs (`skip_backoff`)."""
+    client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+    alert_sender = AlertSender(store, client, workers=4, per_channel_interval=0.1, clock=clock)
+    alert_sender.start()
+    yield alert_sender
+    alert_sender.stop(2.0)
+
+
+def skip_backoff(store: Store, clock: SkippingClock, sender: AlertSender) -> None:
+    """Wait until a row is scheduled for a later try, then move the clock past it and wake the
+    sender: the retry happens now instead of after BACKOFF_BASE_SECONDS of real time."""
+
+    def later() -> list[float]:
+        return [
+            r.next_attempt_at
+            for r in Outbox(store).rows()
+            if r.status in ("pending", "sending") and r.next_attempt_at > clock()
+        ]
+
+    wait_until(later)
+    clock.offset += max(later(), default=clock()) - clock() + 0.1
+    sender.wake()
+
+
 def statuses(store: Store) -> list[str]:
     return [row.status for row in Outbox(store).rows()]
 
@@ -179,13 +220,15 @@ def test_channel_errors_disable_the_subscription(
 
 
 def test_one_auth_refusal_is_confirmed_with_auth_test_and_retried(
-    fake: FakeSlack, store: Store, sender: AlertSender
+    fake: FakeSlack, store: Store, clocked_sender: AlertSender, clock: SkippingClock
 ) -> None:
+    sender = clocked_sender
     store.subscribe(Subscription(T, "C1"))
     store.subscribe(Subscription(T, "C2"))
     fake.fail("chat.postMessage", "invalid_auth", channel="C1", times=1)
     AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
     sender.wake()
+    skip_backoff(store, clock, sender)
     wait_until(lambda: statuses(store) == ["sent", "sent"], timeout=15)
     assert fake.calls("auth.test")  # the refusal was checked, not believed
     assert store.team_sending_enabled(T)
@@ -261,11 +304,15 @@ def test_a_refused_token_holds_the_rows_and_sends_them_when_it_works_again(
     assert fake.messages("C2") == []
 
 
-def test_transient_errors_retry_then_give_up(fake: FakeSlack, store: Store, sender: AlertSender) -> None:
+def test_transient_errors_retry_then_give_up(
+    fake: FakeSlack, store: Store, clocked_sender: AlertSender, clock: SkippingClock
+) -> None:
+    sender = clocked_sender
     store.subscribe(Subscription(T, "C1"))
     fake.fail("chat.postMessage", "internal_error", status=500, times=1)
     AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
     sender.wake()
+    skip_backoff(store, clock, sender)
     wait_until(lambda: statuses(store) == ["sent"], timeout=15)
     assert [c.status for c in fake.calls("chat.postMessage")] == [500, 200]
     # a row that keeps failing is given up after MAX_ATTEMPTS tries

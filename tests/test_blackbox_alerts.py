@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ class Page:
         default_factory=lambda: {"Queue API": "OPERATIONAL", "Realtime": "OPERATIONAL"}
     )
     broken: int | None = None  # an HTTP status to answer instead of the page
+    polls: int = 0  # /summary.json requests seen (answered or broken): one per status poll
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def open(self, id: str, name: str, impact: str, status: str = "INVESTIGATING") -> None:
@@ -64,11 +65,17 @@ class Page:
             if not self.incidents and all(v == "OPERATIONAL" for v in self.components.values()):
                 self.status = "UP"
 
+    def polled(self) -> int:
+        with self.lock:
+            return self.polls
+
     def handle(self, request: Request) -> Response:
         with self.lock:
+            path = request.path.split("?")[0]
+            if path == "/summary.json":
+                self.polls += 1
             if self.broken is not None:
                 return Response(self.broken, "<html>Bad gateway</html>", {"Content-Type": "text/html"})
-            path = request.path.split("?")[0]
             if path == "/summary.json":
                 data: dict[str, Any] = {
                     "page": {"name": "fal", "url": "https://status.fal.ai", "status": self.status}
@@ -135,6 +142,19 @@ def wait(condition: Any, timeout: float = 15, what: str = "") -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def polls(seen: Callable[[], int], count: int = 2, timeout: float = 15) -> None:
+    """Wait until the bot has fetched the page `count` more times, instead of sleeping and hoping.
+
+    Polls are FAL_BOT_POLL_SECONDS=1 apart and one poll's listeners (the alert engine, which queues
+    and wakes the sender) finish before the next fetch starts. So after `count=2`, everything the
+    page said when this was called has been seen and the sender has had a poll interval to post
+    what it queued: what the fixed `sleep(2)` this replaces meant, now also true on a slow machine.
+    `count=1` only orders: a poll started after this call saw the page as it is now.
+    """
+    target = seen() + count
+    wait(lambda: seen() >= target, timeout, f"{count} more status polls")
+
+
 def subscribe(rig: AlertRig, channel: str, options: str = "") -> None:
     before = len(rig.top_level(channel)) + len(rig.fake.responses())
     rig.slash(f"subscribe {options}".strip(), channel)
@@ -181,7 +201,7 @@ def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: Aler
     rig = alert_rig
     subscribe(rig, "C0ALERT")
     subscribe(rig, "C0MAJOR", "min=major maintenance=off")
-    time.sleep(1.5)  # a few operational polls: nothing to say
+    polls(rig.page.polled)  # operational polls: nothing to say
     assert rig.alerts("C0ALERT", "Queue") == []
     rig.fake.rate_limit("chat.postMessage", retry_after=1, channel="C0ALERT", times=1)
 
@@ -191,7 +211,7 @@ def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: Aler
         "the 429 was served"
     )
     parent_ts = parent.answer["ts"]
-    time.sleep(2)
+    polls(rig.page.polled)
     assert len(rig.alerts("C0ALERT", "Queue API elevated errors")) == 1
     assert rig.alerts("C0MAJOR", "Queue API elevated errors") == [], "partial outage is below min=major"
 
@@ -202,7 +222,7 @@ def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: Aler
     took = rig.bot.stop()
     assert took < 10
     rig.bot.start()
-    time.sleep(2.5)
+    polls(rig.page.polled)
     assert len(rig.alerts("C0ALERT", "Queue API elevated errors")) == 1, "no second alert after a restart"
     replies_before = len(rig.replies("C0ALERT", parent_ts))
 
@@ -227,18 +247,23 @@ def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: Aler
         15,
         "the parent edited as over",
     )
-    time.sleep(1.5)
+    polls(rig.page.polled)
     assert len(rig.alerts("C0ALERT", "Queue API elevated errors")) == 1
     assert (
         len([c for c in rig.replies("C0ALERT", parent_ts) if "resolved" in c.text_and_blocks().lower()]) == 1
     )
 
-    rig.slash("unsubscribe", "C0ALERT")
-    time.sleep(1.5)
+    posted = len(rig.fake.calls("chat.postMessage", channel="C0ALERT"))
+    rig.slash("unsubscribe", "C0ALERT")  # saved, then said in the channel: count after that post
+    wait(
+        lambda: len(rig.fake.calls("chat.postMessage", channel="C0ALERT")) > posted,
+        10,
+        "the unsubscribe message in C0ALERT",
+    )
     posts_before = len(rig.fake.calls("chat.postMessage", channel="C0ALERT"))
     rig.page.open("inc-2", "Realtime down", "MAJOROUTAGE")
     wait(lambda: rig.alerts("C0MAJOR", "Realtime down"), 15, "the other channel still alerted")
-    time.sleep(2)
+    polls(rig.page.polled)
     assert len(rig.fake.calls("chat.postMessage", channel="C0ALERT")) == posts_before, (
         "nothing after unsubscribe"
     )
@@ -247,11 +272,11 @@ def test_incident_lifecycle_once_threaded_across_429_and_restart(alert_rig: Aler
 def test_subscribing_during_an_incident_alerts_once(alert_rig: AlertRig) -> None:
     rig = alert_rig
     rig.page.open("inc-9", "Uploads failing <!channel> & <@U123>", "MAJOROUTAGE")
-    time.sleep(1.5)
+    polls(rig.page.polled)  # the incident is known before anyone subscribes
     subscribe(rig, "C0LATE")
     wait(lambda: rig.alerts("C0LATE", "Uploads failing"), 15, "the open incident for a late subscriber")
     subscribe(rig, "C0LATE", "maintenance=off")  # re-subscribing replaces options, no second alert
-    time.sleep(2)
+    polls(rig.page.polled)
     assert len(rig.alerts("C0LATE", "Uploads failing")) == 1
     for call in rig.fake.calls():
         text = call.text_and_blocks()
@@ -262,7 +287,7 @@ def test_component_filter_and_degradation_without_incident(alert_rig: AlertRig) 
     rig = alert_rig
     subscribe(rig, "C0RT", 'components="Realtime"')
     subscribe(rig, "C0QUEUE", 'components="Queue API"')
-    time.sleep(1.5)
+    polls(rig.page.polled, 1)  # the page was read all operational after the subscriptions
     with rig.page.lock:
         rig.page.components["Queue API"] = "PARTIALOUTAGE"
         rig.page.status = "HASISSUES"
@@ -275,7 +300,7 @@ def test_component_filter_and_degradation_without_incident(alert_rig: AlertRig) 
         15,
         "a component degradation alert",
     )
-    time.sleep(2)
+    polls(rig.page.polled)
     assert [c for c in rig.top_level("C0RT") if "Queue API" in c.text_and_blocks()] == [], (
         "components= keeps only alerts naming them"
     )
@@ -284,17 +309,17 @@ def test_component_filter_and_degradation_without_incident(alert_rig: AlertRig) 
 def test_unreadable_page_short_spell_silent_long_spell_one_note(alert_rig: AlertRig) -> None:
     rig = alert_rig
     subscribe(rig, "C0NOTE")
-    time.sleep(1.5)
+    polls(rig.page.polled, 1)  # read once while fine
     baseline = len(rig.fake.calls("chat.postMessage", channel="C0NOTE"))
     rig.page.broken = 503
-    time.sleep(1.5)  # well under the 3.6 s threshold
+    polls(rig.page.polled, 1)  # an unreadable poll: about 2 s unread, well under the 3.6 s threshold
     rig.page.broken = None
-    time.sleep(2)
+    polls(rig.page.polled)
     assert len(rig.fake.calls("chat.postMessage", channel="C0NOTE")) == baseline, "a short spell says nothing"
 
     rig.page.broken = 502
     note = wait(lambda: rig.top_level("C0NOTE"), 20, "the cannot-read note")
-    time.sleep(2.5)
+    polls(rig.page.polled)  # still unreadable: no second note
     top = rig.top_level("C0NOTE")
     assert len(top) == 1, [c.params.get("text") for c in top]
     text = note[0].text_and_blocks().lower()
@@ -305,7 +330,7 @@ def test_unreadable_page_short_spell_silent_long_spell_one_note(alert_rig: Alert
         20,
         "the readable-again message",
     )
-    time.sleep(1.5)
+    polls(rig.page.polled)
     assert len(rig.top_level("C0NOTE")) + len(rig.replies("C0NOTE", top[0].answer["ts"])) == 2
 
 
@@ -314,7 +339,7 @@ def test_sigkill_while_the_first_alert_waits_out_a_429(alert_rig: AlertRig) -> N
     rig = alert_rig
     for channel in ("C0W1", "C0W2", "C0W3"):
         subscribe(rig, channel)
-    time.sleep(1.5)
+    polls(rig.page.polled, 1)  # the page was read all operational after the subscriptions
     rig.fake.rate_limit("chat.postMessage", retry_after=3, channel="C0W1", times=1)
     rig.page.open("inc-r", "Inference errors", "MAJOROUTAGE")
     wait(
@@ -330,7 +355,7 @@ def test_sigkill_while_the_first_alert_waits_out_a_429(alert_rig: AlertRig) -> N
     rig.bot.kill()  # SIGKILL: no chance to tidy up
     rig.bot.start()
     wait(lambda: rig.alerts("C0W1", "Inference errors"), 20, "the held-back alert after the restart")
-    time.sleep(2)
+    polls(rig.page.polled)
     for channel in ("C0W1", "C0W2", "C0W3"):
         assert len(rig.alerts(channel, "Inference errors")) == 1, channel
 
@@ -351,7 +376,7 @@ def test_statuspage_flavour_update_text_maintenance_and_update_429(tmp_path: Pat
     rig = AlertRig(bot, fake, Page())
     try:
         subscribe(rig, "C0SP")
-        time.sleep(1.5)
+        polls(lambda: len(page.summary_requests()), 1)  # read all operational after subscribing
         page.open_incident(
             id="sp1",
             name="Elevated queue latency",
@@ -378,7 +403,7 @@ def test_statuspage_flavour_update_text_maintenance_and_update_429(tmp_path: Pat
         notice = wait(lambda: rig.alerts("C0SP", "Database upgrade"), 15, "the maintenance notice")[0]
         page.end_maintenance("mt1")
         wait(lambda: rig.replies("C0SP", notice.answer["ts"]), 15, "the maintenance end in its thread")
-        time.sleep(1.5)
+        polls(lambda: len(page.summary_requests()))
         assert len(rig.alerts("C0SP", "Elevated queue latency")) == 1
         assert len(rig.alerts("C0SP", "Database upgrade")) == 1
         for call in fake.calls():
@@ -400,7 +425,7 @@ def test_channels_that_are_gone_stop_getting_alerts(alert_rig: AlertRig) -> None
     }  # fmt: skip
     assert rig.bot.post_json(envelope).status_code == 200
     rig.fake.fail("chat.postMessage", "not_in_channel", channel="C0GONE", times=None)
-    time.sleep(1.5)
+    polls(rig.page.polled)  # the archive event has long been handled; the page read operational
     rig.page.open("inc-g", "Storage errors", "MAJOROUTAGE")
     wait(lambda: rig.alerts("C0OK", "Storage errors"), 15, "the alert where the bot can post")
 
@@ -410,7 +435,7 @@ def test_channels_that_are_gone_stop_getting_alerts(alert_rig: AlertRig) -> None
     wait(refused, 15, "the attempt in C0GONE")
     rig.page.change("inc-g", status="IDENTIFIED")
     wait(lambda: rig.replies("C0OK", rig.alerts("C0OK", "Storage errors")[0].answer["ts"]), 15, "the update")
-    time.sleep(1.5)
+    polls(rig.page.polled)
     assert len(refused()) == 1, "not_in_channel disables the channel"
     assert [
         c

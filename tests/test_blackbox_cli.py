@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,8 @@ import pytest
 
 from tests.support.blackbox import KEY, KEY_ID, KEY_SECRET, clean_env, free_port, no_traceback, run_cli
 from tests.support.loopback import LoopbackServer, Request, Response
+
+pytestmark = pytest.mark.slow  # every test here starts fal-bot as a process
 
 STATUS_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "status"
 CATEGORIES = {
@@ -668,7 +671,13 @@ BROKEN: dict[str, Any] = {
 @pytest.mark.slow
 def test_status_broken_pages_are_unknown_within_10s(serve: Any) -> None:
     """All failure modes at once (processes in parallel), each measured on its own wall clock."""
-    urls = {name: serve(handler) for name, handler in BROKEN.items()}
+    asked = threading.Event()  # the hanging page got its request: that process's start-up is over
+
+    def hang(request: Request) -> Response:
+        asked.set()
+        return BROKEN["hang"](request)
+
+    urls = {name: serve(hang if name == "hang" else handler) for name, handler in BROKEN.items()}
     urls["refused"] = _refused_url()
 
     def measure(name: str) -> tuple[str, float, subprocess.CompletedProcess[bytes]]:
@@ -679,8 +688,9 @@ def test_status_broken_pages_are_unknown_within_10s(serve: Any) -> None:
     with ThreadPoolExecutor(len(urls)) as pool:
         # The slow one first, alone, so its start-up is not slowed by ten others (2 cores in CI).
         slow = pool.submit(measure, "hang")
-        time.sleep(2)
-        results = [slow.result(), *pool.map(measure, [name for name in urls if name != "hang"])]
+        assert asked.wait(10), "the hanging page was never asked"
+        others = pool.map(measure, [name for name in urls if name != "hang"])  # run while "hang" waits
+        results = [slow.result(), *others]
     problems = []
     for name, took, result in results:
         try:

@@ -50,10 +50,12 @@ class StatusPage:
 
     def __init__(self) -> None:
         self.mode = "ok"
+        self.hung = 0  # requests answered (late) in hang mode
         self.server = LoopbackServer(self._handle).start()
 
     def _handle(self, request: Request) -> Response:
         if self.mode == "hang":
+            self.hung += 1
             return Response(200, b"{}", delay=20)
         path = request.path.split("?")[0]
         if path == "/summary.json":
@@ -267,9 +269,13 @@ def test_status_answers_fast_and_ephemeral_even_while_the_page_hangs(rig: Rig) -
     shown = "\n".join(visible(a) for a in answers)
     assert "Queue API slow" in shown
     assert "<!channel>" not in shown
+    hung = rig.page.hung
     rig.page.mode = "hang"
     try:
-        time.sleep(1.5)
+        deadline = time.monotonic() + 10
+        while rig.page.hung == hung and time.monotonic() < deadline:  # a poll is now hanging
+            time.sleep(0.05)
+        assert rig.page.hung > hung, "the bot never polled the hanging page"
         ack, url, took = rig.slash("status")
         assert ack.status_code == 200 and took < 3
         assert rig.answers(ack, url)
@@ -329,7 +335,11 @@ def test_subscribe_where_the_bot_cannot_post_explains_ephemerally(
         rig.fake.fail("conversations.join", "not_in_channel", channel=channel, times=None)
     ack, url, _ = rig.slash("subscribe", channel=channel)
     assert ack.status_code == 200
-    time.sleep(1.0)
+    deadline = time.monotonic() + 10  # the explanation comes after Slack refused the post
+    while word not in ack.text.lower() + "".join(visible(c.params).lower() for c in rig.fake.responses(url)):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     answers = rig.answers(ack, url)
     private = [visible(a).lower() for a in answers if ephemeral(a)]
     assert any(word in text for text in private), answers
@@ -744,6 +754,9 @@ def test_status_before_any_reading_while_the_page_hangs(tmp_path: Path) -> None:
         SLACK_API_URL=fake.api_url,
         FAL_STATUS_URL=hanging.url,
         FAL_BOT_DB=str(tmp_path / "fresh.db"),
+        # The follow-up comes when the status fetch gives up: 2 s instead of the default 8 s, the
+        # same path (the ack still has to come within 3 s, long before the deadline).
+        FAL_BOT_STATUS_DEADLINE_SECONDS="2",
     )
     bot = BotProcess(free_port(), env, tmp_path).start()
     try:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test here starts fal-bot as a process
+
 FAL_BOT = Path(sys.executable).with_name("fal-bot")
 KEY_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 SECRET = "0123456789abcdef0123456789ab4e5f"

@@ -133,6 +133,7 @@ def _healthcheck_command() -> list[str]:
     return command
 
 
+@pytest.mark.slow
 def test_healthcheck_passes_on_200_and_fails_on_503() -> None:
     """The HEALTHCHECK's own command, run against the real /healthz served by bot.runtime.http."""
     problems: dict[str, str | None] = {"database": None}
@@ -153,6 +154,7 @@ def _dependency_command() -> str:
     return run.split(" > ", 1)[0]
 
 
+@pytest.mark.slow
 def test_the_dependency_list_step_prints_pyprojects_dependencies() -> None:
     command = _dependency_command()
     printed = subprocess.run(command, shell=True, cwd=REPO, capture_output=True, text=True, check=True).stdout

@@ -269,6 +269,7 @@ examples:
 """
 
 
+@pytest.mark.slow
 def test_local_entries_load_beside_the_packaged_ones(tmp_path: Path) -> None:
     folder = write_kb(tmp_path / "kb", **{"team-proxy-timeout": TEAM_PROXY})
     result = lint(folder, only=False)
@@ -282,6 +283,7 @@ def test_local_entries_load_beside_the_packaged_ones(tmp_path: Path) -> None:
     assert packaged["matches"][0]["category"] == "billing"
 
 
+@pytest.mark.slow
 def test_a_local_entry_with_a_packaged_id_replaces_it(tmp_path: Path) -> None:
     replacement = LOCKED.replace("id: test-locked", "id: billing-exhausted-balance").replace(
         "title: Account locked for lack of credit", "title: Our finance team tops up fal on Mondays"
@@ -296,6 +298,7 @@ def test_a_local_entry_with_a_packaged_id_replaces_it(tmp_path: Path) -> None:
     assert answer["matches"][0]["title"] == "Our finance team tops up fal on Mondays"
 
 
+@pytest.mark.slow
 def test_lint_covers_the_local_folder_beside_the_packaged_one(tmp_path: Path) -> None:
     folder = write_kb(tmp_path / "kb", **{"team-proxy-timeout": TEAM_PROXY + "colour: red\n"})
     result = lint(folder, only=False)
@@ -303,6 +306,7 @@ def test_lint_covers_the_local_folder_beside_the_packaged_one(tmp_path: Path) ->
     assert "team-proxy-timeout.yml: colour:" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_passes_on_a_good_folder(tmp_path: Path) -> None:
     folder = write_kb(tmp_path / "kb", **{"test-locked": LOCKED, "test-unknown-key": UNKNOWN_KEY})
     result = lint(folder)
@@ -310,6 +314,7 @@ def test_lint_passes_on_a_good_folder(tmp_path: Path) -> None:
     assert "2 entries" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_names_file_and_field_of_an_unknown_field(tmp_path: Path) -> None:
     broken = LOCKED + "colour: red\n"
     folder = write_kb(tmp_path / "kb", **{"test-locked": broken, "test-unknown-key": UNKNOWN_KEY})
@@ -319,6 +324,7 @@ def test_lint_names_file_and_field_of_an_unknown_field(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_lint_names_a_missing_required_field(tmp_path: Path) -> None:
     broken = LOCKED.replace("category: billing\n", "")
     result = lint(write_kb(tmp_path / "kb", **{"test-locked": broken, "test-unknown-key": UNKNOWN_KEY}))
@@ -326,6 +332,8 @@ def test_lint_names_a_missing_required_field(tmp_path: Path) -> None:
     assert "test-locked.yml: category:" in result.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize("pattern", [r"(?<![a-z])fal(?!se)", r"(fal)\1", r"(?>fal)+"])
 def test_lint_refuses_a_pattern_that_could_backtrack(tmp_path: Path, pattern: str) -> None:
     """Entry patterns run on every paste: only what RE2 runs in linear time is allowed."""
@@ -338,6 +346,7 @@ def test_lint_refuses_a_pattern_that_could_backtrack(tmp_path: Path, pattern: st
     assert "test-locked.yml: signals.patterns" in result.stdout and "does not compile" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_reports_an_example_that_ranks_another_entry(tmp_path: Path) -> None:
     # The second example of the "locked" entry is really the unknown-key error.
     second_example = LOCKED.splitlines()[12]
@@ -352,6 +361,7 @@ def test_lint_reports_an_example_that_ranks_another_entry(tmp_path: Path) -> Non
     assert "test-locked.yml: examples.1: ranks test-unknown-key first" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_reports_a_declined_text_that_matches(tmp_path: Path) -> None:
     leaky = LOCKED.replace(
         "openai.RateLimitError: Error code: 429 - You exceeded your current quota",
@@ -362,6 +372,7 @@ def test_lint_reports_a_declined_text_that_matches(tmp_path: Path) -> None:
     assert "test-locked.yml: not_examples.0: is declined but matches test-locked" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_names_a_symptom_without_a_source(tmp_path: Path) -> None:
     broken = LOCKED + "symptoms:\n  - text: my account says it is locked although I paid\n"
     result = lint(write_kb(tmp_path / "kb", **{"test-locked": broken, "test-unknown-key": UNKNOWN_KEY}))
@@ -369,6 +380,7 @@ def test_lint_names_a_symptom_without_a_source(tmp_path: Path) -> None:
     assert "test-locked.yml: symptoms.0.source:" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_reports_invalid_yaml_and_a_wrong_id(tmp_path: Path) -> None:
     folder = write_kb(tmp_path / "kb", **{"test-locked": LOCKED, "test-unknown-key": UNKNOWN_KEY})
     (folder / "broken.yml").write_text("id: [unclosed\n", encoding="utf-8")
@@ -379,6 +391,7 @@ def test_lint_reports_invalid_yaml_and_a_wrong_id(tmp_path: Path) -> None:
     assert "renamed.yml: id:" in result.stdout
 
 
+@pytest.mark.slow
 def test_lint_on_an_empty_folder_fails_clearly(tmp_path: Path) -> None:
     result = lint(write_kb(tmp_path / "empty"))
     assert result.returncode == 1

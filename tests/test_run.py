@@ -64,6 +64,7 @@ def running_bot(fake_slack: FakeSlack, status_page: FakeStatusPage, tmp_path: Pa
 # --- HTTP mode end to end ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_http_mode_answers_signed_requests_and_stops_on_sigterm(
     running_bot: BotProcess, fake_slack: FakeSlack
 ) -> None:
@@ -98,6 +99,7 @@ def test_http_mode_answers_signed_requests_and_stops_on_sigterm(
     assert BOT_TOKEN not in stderr and SIGNING_SECRET not in stderr
 
 
+@pytest.mark.slow
 def test_http_mode_refuses_replays_and_unusable_bodies_and_remembers_across_a_restart(
     running_bot: BotProcess, fake_slack: FakeSlack
 ) -> None:
@@ -119,6 +121,7 @@ def test_http_mode_refuses_replays_and_unusable_bodies_and_remembers_across_a_re
     assert "Traceback" not in running_bot.stderr()
 
 
+@pytest.mark.slow
 def test_healthz_reports_level_and_age_once_the_status_page_was_read(running_bot: BotProcess) -> None:
     deadline = time.monotonic() + 20
     status, body = running_bot.health()
@@ -131,6 +134,7 @@ def test_healthz_reports_level_and_age_once_the_status_page_was_read(running_bot
     assert isinstance(body["status_age_seconds"], int | float) and body["status_age_seconds"] >= 0
 
 
+@pytest.mark.slow
 def test_healthz_stays_200_with_level_unknown_when_the_status_page_cannot_be_read(
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -149,6 +153,7 @@ def test_healthz_stays_200_with_level_unknown_when_the_status_page_cannot_be_rea
         assert bot.terminate_and_wait(EXIT_WITHIN)[0] == 0
 
 
+@pytest.mark.slow
 def test_healthz_is_503_while_the_database_cannot_be_written(running_bot: BotProcess) -> None:
     holder = sqlite3.connect(running_bot.db, isolation_level=None)
     try:
@@ -164,6 +169,7 @@ def test_healthz_is_503_while_the_database_cannot_be_written(running_bot: BotPro
         holder.close()
 
 
+@pytest.mark.slow
 def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones(
     running_bot: BotProcess, fake_slack: FakeSlack
 ) -> None:
@@ -206,6 +212,7 @@ def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones(
 # --- start-up checks ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("changes", "args", "variable", "hint"),
     [
@@ -272,6 +279,7 @@ def test_start_up_refuses_what_cannot_work_with_one_line_naming_the_variable(
             assert value not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("error", ["invalid_auth", "not_authed", "token_revoked", "account_inactive"])
 def test_a_bot_token_slack_refuses_stops_start_up_with_exit_2(
     fake_slack: FakeSlack, tmp_path: Path, error: str
@@ -286,6 +294,7 @@ def test_a_bot_token_slack_refuses_stops_start_up_with_exit_2(
     assert len(fake_slack.calls("auth.test")) == 1  # a refused token is not retried
 
 
+@pytest.mark.slow
 def test_start_up_retries_a_slack_hiccup_then_runs(fake_slack: FakeSlack, tmp_path: Path) -> None:
     fake_slack.fail("auth.test", "internal_error", status=500, times=2)
     bot = BotProcess(bot_env(fake_slack, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http").start()
@@ -307,15 +316,20 @@ def test_unreachable_slack_at_start_up_exits_1_after_retrying(tmp_path: Path) ->
     assert 10 < took < 50
 
 
+@pytest.mark.slow
 def test_sigterm_during_start_up_retries_exits_0_promptly(tmp_path: Path) -> None:
     bot = BotProcess(bot_env(None, tmp_path / "bot.db", "http://127.0.0.1:9"), "--mode", "http").start()
-    time.sleep(2.0)  # auth.test is failing and being retried
+    deadline = time.monotonic() + 20
+    while "retrying in" not in bot.stderr() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "retrying in" in bot.stderr(), "auth.test is failing and being retried"  # now in its pause
     assert bot.process.poll() is None
     code, took = bot.terminate_and_wait(EXIT_WITHIN)
     assert code == 0
     assert took < 5
 
 
+@pytest.mark.slow
 def test_port_in_use_in_http_mode_is_a_configuration_error(fake_slack: FakeSlack, tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -402,6 +416,7 @@ def test_healthz_json_shape_is_the_contracts(store: Store) -> None:
         server.shutdown(timeout=2)
 
 
+@pytest.mark.slow
 def test_healthz_is_503_once_slack_says_the_app_was_uninstalled(running_bot: BotProcess) -> None:
     sender = SlackSender(running_bot.events_url)
     try:
@@ -419,6 +434,7 @@ def test_healthz_is_503_once_slack_says_the_app_was_uninstalled(running_bot: Bot
         sender.close()
 
 
+@pytest.mark.slow
 def test_sigint_stops_cleanly_too(running_bot: BotProcess) -> None:
     started = time.monotonic()
     running_bot.process.send_signal(signal.SIGINT)

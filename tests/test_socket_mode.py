@@ -28,6 +28,8 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.process import BotProcess, bot_env, run_to_exit
 from tests.test_run import APP_TOKEN, EXIT_WITHIN
 
+pytestmark = pytest.mark.slow  # every test here starts fal-bot as a process
+
 SLACK_FIXTURES = FIXTURES / "slack"
 
 

@@ -76,6 +76,7 @@ SYMBOL = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED_LEVEL))
 def test_fixture_json(loopback: Loopback, name: str) -> None:
     server = serve_fixture(loopback, name)
@@ -107,6 +108,7 @@ def test_fixture_json(loopback: Loopback, name: str) -> None:
         assert maintenance["status"] in ("in_progress", "scheduled", "completed")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED_LEVEL))
 def test_fixture_human(loopback: Loopback, name: str) -> None:
     server = serve_fixture(loopback, name)
@@ -125,6 +127,7 @@ def test_fixture_human(loopback: Loopback, name: str) -> None:
             assert component["name"] in text
 
 
+@pytest.mark.slow
 def test_human_output_details(loopback: Loopback) -> None:
     server = serve_fixture(loopback, "statuspage_summary_github_major_docsample.json")
     process, _ = run_status(server.url)
@@ -139,6 +142,7 @@ def test_human_output_details(loopback: Loopback) -> None:
     assert "Management Portal: major outage" in text
 
 
+@pytest.mark.slow
 def test_unknown_values_are_named_in_human_output(status_page: Callable[..., FakeStatusPage]) -> None:
     page = status_page(flavour="instatus", components={"Queue API": "WOBBLY"})
     process, _ = run_status(page.url)
@@ -176,6 +180,7 @@ def assert_unknown_exit(
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", sorted(FAILURES))
 def test_failure_mode_gives_unknown_and_exit_1(loopback: Loopback, mode: str) -> None:
     handler, words = FAILURES[mode]
@@ -184,11 +189,13 @@ def test_failure_mode_gives_unknown_and_exit_1(loopback: Loopback, mode: str) ->
     assert_unknown_exit(process, elapsed, words)
 
 
+@pytest.mark.slow
 def test_connection_refused_exit_1() -> None:
     process, elapsed = run_status(f"http://127.0.0.1:{free_port()}", "--json")
     assert_unknown_exit(process, elapsed, "connection refused")
 
 
+@pytest.mark.slow
 def test_oversized_body_exit_1() -> None:
     huge = b'{"a": "' + b"x" * (3 * 1024 * 1024) + b'"}'
     with TricklingServer(interval=0, body=huge, chunk=64 * 1024) as server:
@@ -196,12 +203,14 @@ def test_oversized_body_exit_1() -> None:
     assert_unknown_exit(process, elapsed, "larger than 2 MB")
 
 
+@pytest.mark.slow
 def test_trickling_page_exit_1() -> None:
     with TricklingServer(interval=0.1) as server:
         process, elapsed = run_status(server.url, "--json")
     assert_unknown_exit(process, elapsed, "no answer")
 
 
+@pytest.mark.slow
 def test_unknown_human_output_says_it_is_not_fal(loopback: Loopback) -> None:
     server = loopback(everywhere(Response(503, "down", {"Content-Type": "text/plain"})))
     process, _ = run_status(server.url)
@@ -211,6 +220,7 @@ def test_unknown_human_output_says_it_is_not_fal(loopback: Loopback) -> None:
     assert "says nothing about fal itself" in process.stdout
 
 
+@pytest.mark.slow
 def test_default_deadline_keeps_the_cli_under_10_seconds(loopback: Loopback) -> None:
     server = loopback(everywhere(Response(200, b"{}", delay=30)))
     process, elapsed = run_status(server.url, "--json", env={"FAL_BOT_STATUS_DEADLINE_SECONDS": "60"})
@@ -219,6 +229,7 @@ def test_default_deadline_keeps_the_cli_under_10_seconds(loopback: Loopback) -> 
     assert f"within {CLI_MAX_DEADLINE:g} s" in json.loads(process.stdout)["error"]
 
 
+@pytest.mark.slow
 def test_invalid_setting_exits_2() -> None:
     process, _ = run_status("ftp://status.example")
     assert process.returncode == 2
@@ -228,6 +239,7 @@ def test_invalid_setting_exits_2() -> None:
 # --- probe -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_probe_json_and_exit_code_follow_the_page_only(
     loopback: Loopback, status_page: Callable[..., FakeStatusPage]
 ) -> None:
@@ -248,6 +260,7 @@ def test_probe_json_and_exit_code_follow_the_page_only(
     assert elapsed < DEADLINE + STARTUP
 
 
+@pytest.mark.slow
 def test_probe_ok_does_not_rescue_an_unknown_page(loopback: Loopback) -> None:
     answering = loopback(everywhere(Response(200, b"hi", {"Content-Type": "text/plain"})))
     process, _ = run_status(
@@ -257,6 +270,7 @@ def test_probe_ok_does_not_rescue_an_unknown_page(loopback: Loopback) -> None:
     assert "answers from here" in process.stdout
 
 
+@pytest.mark.slow
 def test_probe_human_output_names_an_unreachable_proxy(status_page: Callable[..., FakeStatusPage]) -> None:
     page = status_page(flavour="instatus")
     proxy = f"http://127.0.0.1:{free_port()}"
@@ -272,6 +286,7 @@ def test_probe_human_output_names_an_unreachable_proxy(status_page: Callable[...
     assert elapsed < DEADLINE + STARTUP
 
 
+@pytest.mark.slow
 def test_probe_human_output_combines_page_and_probe(status_page: Callable[..., FakeStatusPage]) -> None:
     page = status_page(flavour="statuspage")
     refused = f"http://127.0.0.1:{free_port()}"
@@ -301,6 +316,7 @@ def test_render_text_is_pure_and_lists_probe_steps() -> None:
     assert "queue.fal.run does not resolve from here: check your DNS / network" in text
 
 
+@pytest.mark.slow
 def test_human_output_survives_a_console_without_emoji(loopback: Loopback) -> None:
     server = serve_fixture(loopback, "statuspage_summary_codametrix_groups_operational.json")
     process = subprocess.run(
