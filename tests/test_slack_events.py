@@ -407,6 +407,7 @@ def _kb_gaps(db: Path) -> dict[str, Any]:
     return dict(json.loads(result.stdout))
 
 
+@pytest.mark.slow  # runs `fal-bot kb gaps`
 def test_an_unanswered_paste_is_kept_redacted_for_kb_gaps(h: SlackHarness) -> None:
     paste = f"lunch order for room 4411: two pizzas, my key is {FAL_KEY}"
     h.send(dm(paste))
@@ -421,6 +422,7 @@ def test_an_unanswered_paste_is_kept_redacted_for_kb_gaps(h: SlackHarness) -> No
     assert SECRET.encode() not in database and b"lunch order for room" in database
 
 
+@pytest.mark.slow  # runs `fal-bot kb gaps`
 def test_a_thumbs_down_keeps_the_answered_paste_as_a_gap_and_a_thumbs_up_does_not(h: SlackHarness) -> None:
     h.send(dm(LOCKED))
     post = replies(h)[0]
@@ -445,6 +447,7 @@ def test_a_thumbs_down_keeps_the_answered_paste_as_a_gap_and_a_thumbs_up_does_no
     assert votes == [("billing-exhausted-balance", "up"), ("billing-exhausted-balance", "down")]
 
 
+@pytest.mark.slow  # runs `fal-bot kb gaps`
 def test_kb_gaps_on_a_fresh_machine_creates_no_database(tmp_path: Path) -> None:
     db = tmp_path / "none.db"
     assert _kb_gaps(db) == {"gaps": []}
