@@ -1,0 +1,188 @@
+"""Soak: ack latency and memory of `fal-bot run --mode http` under a steady 20 signed requests a
+second, beside a do-nothing waitress app under the same load, measured in the same run.
+
+Run by hand from the repo root (not part of CI):
+
+    .venv/bin/python benchmarks/soak.py [--seconds 120] [--rate 20] [--paste-every 10]
+
+The load: signed `/fal status` commands at `--rate` per second on new connections, paced by the
+clock (a slow answer does not slow the load), plus every `--paste-every`-th request a DM of a
+crafted 40,000-character paste (the outside attack's `a.a.a.` paste), so diagnosis runs while acks
+are measured. The baseline is a waitress server whose app answers 200 at once, with fal-bot's
+waitress settings, under the same pacing. Reports p50 / p99 / max of the acks and fal-bot's VmRSS
+over time (first and last tenth of the run). Target: fal-bot's p99 within 1.5x of the baseline's,
+and RSS flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.ack import memory_kib, percentile, wait_for_snapshot  # noqa: E402
+from tests.support.fake_slack import FakeSlack  # noqa: E402
+from tests.support.loopback import LoopbackServer  # noqa: E402
+from tests.support.process import UNSET, BotProcess, bot_env  # noqa: E402
+from tests.support.signing import SlackRequest, event, slash_command  # noqa: E402
+from tests.support.status_page import FakeStatusPage  # noqa: E402
+
+
+def post(port: int, request: SlackRequest) -> float:
+    """Send one signed request on a new connection; seconds until its answer was read."""
+    headers = {**request.headers(), "Content-Length": str(len(request.body)), "Connection": "close"}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        started = time.perf_counter()
+        connection.request("POST", "/slack/events", body=request.body, headers=headers)
+        answer = connection.getresponse()
+        answer.read()
+        took = time.perf_counter() - started
+        if answer.status != 200:
+            raise RuntimeError(f"HTTP {answer.status}")
+        return took
+    finally:
+        connection.close()
+
+
+def paced(
+    port: int, seconds: float, rate: float, make: Callable[[int], tuple[SlackRequest, bool]]
+) -> tuple[list[float], list[str]]:
+    """Requests at `rate` a second for `seconds`, each on its own thread at its scheduled time; the
+    latencies of those `make` marks as measured (acks), and any failures."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    threads: list[threading.Thread] = []
+    start = time.monotonic()
+    count = int(seconds * rate)
+
+    def send(number: int) -> None:
+        request, measured = make(number)
+        try:
+            took = post(port, request)
+        except Exception as exc:
+            with lock:
+                failures.append(str(exc))
+            return
+        if measured:
+            with lock:
+                latencies.append(took)
+
+    for number in range(count):
+        delay = start + number / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        thread = threading.Thread(target=send, args=(number,), daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join(timeout=60)
+    return latencies, failures
+
+
+def do_nothing_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+def summary(label: str, samples: list[float]) -> tuple[str, float]:
+    ms = [s * 1000 for s in samples]
+    p99 = percentile(ms, 0.99)
+    line = (
+        f"{label:<28} {len(ms):>6} {statistics.median(ms):>8.1f} {p99:>8.1f} {max(ms):>8.1f}"
+        if ms
+        else f"{label:<28} no samples"
+    )
+    return line, p99
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument(
+        "--paste-every", type=int, default=10, help="every Nth request is a crafted DM (0: none)"
+    )
+    args = parser.parse_args()
+
+    # Baseline: a do-nothing WSGI app under waitress, same pacing, same request bodies.
+    from waitress.server import create_server
+
+    server = create_server(do_nothing_app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = "http://unused.invalid/"
+    baseline, base_failures = paced(
+        int(server.effective_port),  # type: ignore[union-attr]
+        args.seconds,
+        args.rate,
+        lambda n: (slash_command("status", response_url=url), True),
+    )
+    server.close()
+
+    crafted = "a." * 20_000
+    with TemporaryDirectory() as tmp, FakeSlack() as fake:
+        page = FakeStatusPage(LoopbackServer, flavour="instatus")
+        env = bot_env(fake, Path(tmp) / "soak.db", page.url, LOG_LEVEL="WARNING", FAL_BOT_POLL_SECONDS=UNSET)
+        bot = BotProcess(env, "--mode", "http").start()
+        rss: list[tuple[float, int]] = []
+        stop = threading.Event()
+
+        def sample_memory() -> None:
+            while not stop.wait(1.0):
+                rss.append((time.monotonic(), memory_kib(bot.process.pid)["VmRSS"]))
+
+        try:
+            wait_for_snapshot(bot.port)
+            sampler = threading.Thread(target=sample_memory, daemon=True)
+            sampler.start()
+
+            def make(number: int) -> tuple[SlackRequest, bool]:
+                if args.paste_every and number % args.paste_every == args.paste_every - 1:
+                    dm = event(
+                        "message_im.slack_docs.json", event={"text": crafted}, event_id=f"EvSoak{number}"
+                    )
+                    return dm, False
+                return slash_command("status", response_url=fake.new_response_url()), True
+
+            acks, failures = paced(bot.port, args.seconds, args.rate, make)
+            stop.set()
+        finally:
+            bot.terminate(timeout=15)
+        page.server.stop()
+
+    print()
+    print(f"{args.seconds:.0f} s at {args.rate:g} requests/s (new connection each)")
+    print(f"{'server':<28} {'acks':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    base_line, base_p99 = summary("do-nothing waitress app", baseline)
+    bot_line, bot_p99 = summary("fal-bot run (/fal status)", acks)
+    print(base_line)
+    print(bot_line)
+    if args.paste_every:
+        print(f"  (every {args.paste_every}th request was a crafted 40,000-character DM, not timed)")
+    tenth = max(1, len(rss) // 10)
+    first = statistics.fmean(v for _, v in rss[:tenth]) / 1024 if rss else 0.0
+    last = statistics.fmean(v for _, v in rss[-tenth:]) / 1024 if rss else 0.0
+    print(f"fal-bot VmRSS: {first:.1f} MiB in the first tenth of the run, {last:.1f} MiB in the last")
+    print(f"failures: baseline {len(base_failures)}, fal-bot {len(failures)}")
+    ratio = bot_p99 / base_p99 if base_p99 else float("inf")
+    print(f"p99 ratio fal-bot / baseline: {ratio:.2f} (target <= 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
