@@ -624,11 +624,7 @@ class Diagnoser:
             return self._gate_fitted(scored, P_GENERIC, False)
         if not scored:
             return ()
-        top = scored[0]
-        rival = next(
-            (item for item in scored[1:] if item.prepared.entry.category != top.prepared.entry.category), None
-        )
-        lead = top.score - (rival.score if rival else 0.0)
+        top, _rival, lead = _family_lead(scored)
         good = top.score >= MIN_SCORE_GENERIC and lead >= GENERIC_LEAD
         # a modest score whose family is far ahead of every other family is clear too
         if not (good or (top.score >= MIN_SCORE_GENERIC_CLEAR and lead >= GENERIC_CLEAR_LEAD)):
@@ -646,11 +642,7 @@ class Diagnoser:
             return self._gate_fitted(scored, P_FAL if about_fal else P_WITHOUT_EVIDENCE, not about_fal)
         if not scored:
             return ()
-        top = scored[0]
-        rival = next(
-            (item for item in scored[1:] if item.prepared.entry.category != top.prepared.entry.category), None
-        )
-        lead = top.score - (rival.score if rival else 0.0)
+        top, rival, lead = _family_lead(scored)
         if about_fal:
             # A fal text: a good score, or a modest one that clearly leads every other family.
             if top.score < MIN_SCORE_ABOUT_FAL and not (
@@ -667,6 +659,14 @@ class Diagnoser:
                 break
             matches.append(_match(item))
         return tuple(matches)
+
+
+def _family_lead(scored: list[_Scored]) -> tuple[_Scored, _Scored | None, float]:
+    """The best candidate, the best one of another category, and how far the first leads it."""
+    top = scored[0]
+    category = top.prepared.entry.category
+    rival = next((item for item in scored[1:] if item.prepared.entry.category != category), None)
+    return top, rival, top.score - (rival.score if rival else 0.0)
 
 
 def _let_the_cause_lead(results: list[_Scored], causes: dict[str, float]) -> None:
