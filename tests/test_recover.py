@@ -131,7 +131,8 @@ def test_a_refused_token_holds_alerts_and_sends_them_once_it_works_again(
     [parent] = alerts(fake)
     wait_until(lambda: replies(fake, parent["ts"]), what="the held resolution in the thread")
     wait_until(lambda: bot.health()[0] == 200, what="/healthz back to 200")
-    assert outbox_statuses(bot.db) == ["sent", "sent"]
+    # the reply is on Slack a moment before its row is marked sent (post, then commit)
+    wait_until(lambda: outbox_statuses(bot.db) == ["sent", "sent"], what="both rows marked sent")
     assert bot.process.poll() is None
 
 
