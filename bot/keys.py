@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Literal
 
 from bot import linear_re
@@ -367,17 +368,23 @@ def _looks_complete(value: str) -> bool:
     return bool(_LOOSE_KEY.match(core)) and not _PLACEHOLDER.search(core)
 
 
+# A paste shows a handful of headers or assignments; past this many, the rest is repetition (and a
+# crafted paste of thousands would cost a Python check each). redact() still covers every one.
+MAX_VALUES_CHECKED = 64
+
+
 def _header_and_assignment_values(text: str) -> list[str]:
     values: list[str] = []
     lowered = text.lower()
     if "authorization" in lowered:
         values += [
             m.group("head").split()[-1] + " " + m.group("value")
-            for m in _AUTH_HEADER.finditer(text)
+            for m in islice(_AUTH_HEADER.finditer(text), MAX_VALUES_CHECKED)
             if _auth_value(m.group("value"))
         ]
     if "fal_" in lowered:
-        values += [m.group("value") for m in _ASSIGNMENT.finditer(text) if _assigned_value(m.group("value"))]
+        assigned = islice(_ASSIGNMENT.finditer(text), MAX_VALUES_CHECKED)
+        values += [m.group("value") for m in assigned if _assigned_value(m.group("value"))]
     return values
 
 
@@ -408,7 +415,9 @@ def key_findings_in_text(text: str) -> list[KeyFinding]:
             codes.append(code)
 
     lowered = text.lower()
-    headers = _HEADER_LINE.finditer(text) if "authorization" in lowered else iter(())
+    headers = (
+        islice(_HEADER_LINE.finditer(text), MAX_VALUES_CHECKED) if "authorization" in lowered else iter(())
+    )
     for match in headers:
         value = match.group("value").strip().rstrip(",;)}]\\")
         if not value or value.startswith(("$", "{", "process.env", "os.environ", 'f"', "f'")):
@@ -442,9 +451,9 @@ def key_findings_in_text(text: str) -> list[KeyFinding]:
     # FAL_KEY=... assignments and fal.config({credentials: "..."}): the value is the key itself.
     values = []
     if "FAL_KEY" in text:
-        values += [m.group("value") for m in _ASSIGNMENT_LINE.finditer(text)]
+        values += [m.group("value") for m in islice(_ASSIGNMENT_LINE.finditer(text), MAX_VALUES_CHECKED)]
     if "credentials" in lowered:
-        values += [m.group("value") for m in _CREDENTIALS_LINE.finditer(text)]
+        values += [m.group("value") for m in islice(_CREDENTIALS_LINE.finditer(text), MAX_VALUES_CHECKED)]
     for raw in values:
         value = raw.rstrip("\r")
         if not value or value.lstrip().startswith(("$", "os.", "process.", "import.meta", "env.")):
