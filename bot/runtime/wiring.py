@@ -181,7 +181,8 @@ def _slack_handler(app: App, store: Store, signing_secret: str | None) -> Verifi
     from bot.runtime.slack_request import SlackHandler
 
     assert signing_secret is not None  # check_tokens requires it in HTTP mode
-    return VerifiedSlackHandler(SlackHandler(app), signing_secret, replays=SeenRequests(store))
+    # One process per SQLite file: the store is read only for requests older than this process.
+    return VerifiedSlackHandler(SlackHandler(app), signing_secret, replays=SeenRequests(store, shared=False))
 
 
 def _http_server(router: Router, mode: Mode, host: str, port: int) -> HttpServer | None:
