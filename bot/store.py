@@ -126,11 +126,22 @@ def _migration_4_gaps(db: Database) -> None:
 
 
 # Append-only: each function moves the schema one version up. Never edit a released migration.
+def _migration_5_one_vote_per_answer(db: Database) -> None:
+    """A vote names the answer it is about; a person's second vote on the same answer replaces the
+    first (older rows have no answer id, and each stays a vote of its own)."""
+    db.conn.execute("ALTER TABLE feedback ADD COLUMN answer TEXT")
+    db.conn.execute(
+        "CREATE UNIQUE INDEX feedback_one_vote ON feedback (team_id, user_id, entry_id, answer)"
+        " WHERE answer IS NOT NULL"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _migration_1_slack,
     _migration_2_alerts,
     _migration_3_seen_requests,
     _migration_4_gaps,
+    _migration_5_one_vote_per_answer,
 ]
 
 GAP_RETENTION_DAYS = 30
@@ -375,16 +386,26 @@ class Store:
                 tx.conn.execute("DELETE FROM seen_requests WHERE expires_at < ?", (now,))
 
     # -- feedback ----------------------------------------------------------------------------
-    def record_feedback(self, team_id: str, user_id: str, entry_id: str, vote: Literal["up", "down"]) -> None:
+    def record_feedback(
+        self,
+        team_id: str,
+        user_id: str,
+        entry_id: str,
+        vote: Literal["up", "down"],
+        answer: str | None = None,
+    ) -> None:
+        """One vote; with `answer` (the answer's id), a second vote by the same person on the same
+        answer replaces the first."""
         with self.transaction() as tx:
-            tx.table("feedback").insert(
-                {
-                    "team_id": team_id,
-                    "user_id": user_id,
-                    "entry_id": entry_id,
-                    "vote": vote,
-                    "created_at": self.clock(),
-                }
+            if answer is not None:
+                tx.conn.execute(
+                    "DELETE FROM feedback WHERE team_id = ? AND user_id = ? AND entry_id = ? AND answer = ?",
+                    (team_id, user_id, entry_id, answer),
+                )
+            tx.conn.execute(
+                "INSERT INTO feedback (team_id, user_id, entry_id, vote, created_at, answer)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (team_id, user_id, entry_id, vote, self.clock(), answer),
             )
 
     # -- gaps: what the bot could not answer ---------------------------------------------------

@@ -50,7 +50,8 @@ def on_feedback(
     team_id = request_team_id(body, context)
 
     def work() -> None:
-        _record(services, respond, team_id, user_id, entry_id, vote)
+        answer = paste_id if paste_id and len(paste_id) <= 32 and paste_id.isalnum() else None
+        _record(services, respond, team_id, user_id, entry_id, vote, answer)
         pasted = services.recent_pastes.get(paste_id) if vote == "down" and paste_id else None
         if pasted is not None and ID_PATTERN.match(entry_id):
             record_gap(services, team_id, pasted[1], pasted[0], "thumbs_down", entry_id)
@@ -68,13 +69,21 @@ def on_share(
 
 
 def _record(
-    services: Services, respond: Respond, team_id: str, user_id: str, entry_id: str, vote: str
+    services: Services,
+    respond: Respond,
+    team_id: str,
+    user_id: str,
+    entry_id: str,
+    vote: str,
+    answer: str | None = None,
 ) -> None:
     if not ID_PATTERN.match(entry_id) or len(entry_id) > 100 or not user_id:
         log.info("feedback with an unusable entry id ignored")
         return
     try:
-        services.store.record_feedback(team_id, user_id, entry_id, "up" if vote == "up" else "down")
+        services.store.record_feedback(
+            team_id, user_id, entry_id, "up" if vote == "up" else "down", answer=answer
+        )
     except StoreError as exc:
         log.warning("feedback on %s not saved (database: %s)", entry_id, describe_store_error(exc))
         message = blocks.storage_error_message("your feedback")
