@@ -78,7 +78,7 @@ def test_resolved_parent_and_reply() -> None:
     assert parent.blocks[0]["text"]["text"].startswith("✅ *Resolved: Queue")
     assert "*Lasted:* 1 h 12 min" in parent.blocks[0]["text"]["text"]
     reply = render_reply("resolved", over, "All fixed")
-    assert reply.blocks[0]["text"]["text"].startswith("✅ Resolved after 1 h 12 min.")
+    assert reply.blocks[0]["text"]["text"].startswith("✅ Resolved after 1 h 12 min (peak: major outage).")
     assert "Resolved after 1 h 12 min" in reply.text
 
 
@@ -103,3 +103,17 @@ def test_maintenance_degradation_and_note() -> None:
     assert render_parent(note).text == "fal's status page cannot be read"
     closed = replace(note, open=False, resolved_at=STARTED + 20 * 60)
     assert "unreadable for 20 min" in render_reply("resolved", closed, None).text
+
+
+def test_the_resolution_keeps_the_peak_severity_not_only_the_last() -> None:
+    """A major outage that eased to degraded before it was resolved reads "peak: major outage"."""
+    eased = replace(incident(level="major_outage"), level="degraded", status="monitoring")
+    over = replace(eased, open=False, status="resolved", resolved_at=STARTED + 3600)
+    assert over.level == "degraded" and over.peak_level == "major_outage"
+    reply = render_reply("resolved", over, None)
+    assert "peak: major outage" in all_text(reply)
+    parent = render_parent(over)
+    assert "*Peak:* major outage" in all_text(parent)
+    # stored before this field existed: the level it had is its peak
+    stored = Tracked.from_json({**over.to_json(), "peak_level": ""})
+    assert stored.peak_level == "degraded"

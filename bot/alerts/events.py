@@ -91,6 +91,11 @@ class Tracked:
     first_seen: float = 0.0
     resolved_at: float | None = None
     superseded: bool = False  # a degradation closed because an incident now covers it
+    peak_level: str = ""  # the worst level it reached; kept up to date by every copy made of it
+
+    def __post_init__(self) -> None:
+        worst = max((self.peak_level, self.level), key=lambda level: LEVEL_RANK.get(level, -1))
+        object.__setattr__(self, "peak_level", worst)
 
     @property
     def began(self) -> float:

@@ -141,7 +141,7 @@ def render_parent(subject: Tracked) -> Rendered:
             lines += [
                 title,
                 f"*Lasted:* {duration}",
-                f"*Was:* {WORDS.get(subject.level, escape(subject.level))}",
+                f"*Peak:* {WORDS.get(subject.peak_level, escape(subject.peak_level))}",
             ]
         lines.append(f"*Started:* {slack_date(subject.began)}")
         if subject.resolved_at is not None:
@@ -178,6 +178,10 @@ def _render_note_parent(subject: Tracked) -> Rendered:
 # --- thread replies ------------------------------------------------------------------------------
 
 
+def _peak(subject: Tracked) -> str:
+    return WORDS.get(subject.peak_level, escape(subject.peak_level))
+
+
 def render_reply(kind: str, subject: Tracked, body: str | None) -> Rendered:
     """A thread reply for an event: `updated`, `resolved` or `reopened`."""
     name = _name(subject)
@@ -192,9 +196,9 @@ def render_reply(kind: str, subject: Tracked, body: str | None) -> Rendered:
         elif subject.kind == "degradation" and subject.superseded:
             head = "➡️ fal posted an incident for this degradation; updates continue in that alert."
         elif subject.kind == "degradation":
-            head = f"{RESOLVED_SYMBOL} Recovered after {duration}."
+            head = f"{RESOLVED_SYMBOL} Recovered after {duration} (peak: {_peak(subject)})."
         else:
-            head = f"{RESOLVED_SYMBOL} Resolved after {duration}."
+            head = f"{RESOLVED_SYMBOL} Resolved after {duration} (peak: {_peak(subject)})."
     elif kind == "reopened":
         head = f"{REOPENED_SYMBOL} Back again: *{_state_words(subject.status)}* · {_impact(subject)}"
     else:
