@@ -167,6 +167,22 @@ def test_status_unknown_with_last_good_shows_the_last_good_one() -> None:
         assert escape(incident.name)[:40] in shown
 
 
+def test_status_unreadable_for_longer_than_the_note_threshold_says_unknown_in_the_header() -> None:
+    """An hours-old green "operational" must not read as fal's current state: past
+    FAL_BOT_UNKNOWN_NOTE_MINUTES the header says unknown, the last good reading and its age below."""
+    good = snapshot_from("statuspage_summary_codametrix_groups_operational.json")
+    good = good.model_copy(update={"checked_at": datetime.now(UTC) - timedelta(hours=3)})
+    failed = unknown_snapshot("https://status.fal.ai", "HTTP 503")
+    stale = blocks.status_message(failed, good, 1, stale_after_seconds=15 * 60)
+    header = stale.blocks[0]["text"]["text"]
+    assert "unknown" in header and "perational" not in header
+    body = json.dumps(stale.blocks, ensure_ascii=False)
+    assert "3 h ago" in body and "does not mean fal is down" in body and "perational" in body
+    fresh = blocks.status_message(failed, good.model_copy(update={"checked_at": datetime.now(UTC)}), 1,
+                                  stale_after_seconds=15 * 60)  # fmt: skip
+    assert "unknown" not in fresh.blocks[0]["text"]["text"]
+
+
 def test_status_with_hundreds_of_incidents_and_long_names_fits() -> None:
     incidents = [
         Incident(

@@ -233,8 +233,11 @@ def status_message(
     age_seconds: float | None,
     *,
     now: datetime | None = None,
+    stale_after_seconds: float | None = None,
 ) -> Message:
-    """/fal status. When the latest poll failed, the last good reading is shown and the failure said."""
+    """/fal status. When the latest poll failed, the last good reading is shown and the failure said;
+    once that reading is older than `stale_after_seconds` (FAL_BOT_UNKNOWN_NOTE_MINUTES), the header
+    says the status is unknown: an hours-old green "operational" must not read as the current state."""
     now = now or datetime.now(UTC)
     if latest is None:
         return Message("Checking fal's status…", [section("⏳ Checking fal's status…").to_dict()])
@@ -253,9 +256,19 @@ def status_message(
         )
         blocks.append(context(f"Tried {age_words(age_seconds)} ago"))
         return finish(blocks, headline)
-    headline = status_headline(shown)
+    stale = failed and stale_after_seconds is not None and _age_of(shown, now) > stale_after_seconds
+    headline = "❔ fal's status is unknown right now" if stale else status_headline(shown)
     blocks.append(header(headline))
-    if failed:
+    if stale:
+        blocks.append(
+            section(
+                "⚠️ fal-bot has not been able to read the status page "
+                f"({escape(latest.error or 'no answer')}). This does not mean fal is down. The last good "
+                f"reading, from {age_words(_age_of(shown, now))} ago, said: "
+                f"*{escape(status_headline(shown))}*"
+            )
+        )
+    elif failed:
         blocks.append(
             section(
                 f"⚠️ The status page could not be read just now ({escape(latest.error or 'no answer')}). "

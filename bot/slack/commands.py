@@ -155,6 +155,11 @@ def on_fal(
         ack(**_ephemeral(blocks.help_message(blocks.escape(note) if note else None)))
 
 
+def _stale_after(services: Services) -> float:
+    """How long an unreadable page's last good reading may stand for the current state."""
+    return services.settings.fal_bot_unknown_note_minutes * 60.0
+
+
 def _ephemeral(message: blocks.Message) -> dict[str, Any]:
     return {**message.as_kwargs(), "response_type": "ephemeral"}
 
@@ -166,7 +171,11 @@ def _status(services: Services, ack: Ack, respond: Respond) -> None:
     if monitor is None or latest is not None:
         last_good = monitor.last_good() if monitor else None
         age = monitor.age_seconds() if monitor else None
-        ack(**_ephemeral(blocks.status_message(latest, last_good, age)))
+        ack(
+            **_ephemeral(
+                blocks.status_message(latest, last_good, age, stale_after_seconds=_stale_after(services))
+            )
+        )
         return
     ack(**_ephemeral(blocks.status_message(None, None, None)))
     services.submit(lambda: _status_after_refresh(services, respond), "status refresh", waits=True)
@@ -191,7 +200,9 @@ def _status_after_refresh(services: Services, respond: Respond) -> None:
     if not finished and latest is None:
         respond(**_ephemeral(blocks.status_timeout_message()), replace_original=True)
         return
-    message = blocks.status_message(latest, monitor.last_good(), monitor.age_seconds())
+    message = blocks.status_message(
+        latest, monitor.last_good(), monitor.age_seconds(), stale_after_seconds=_stale_after(services)
+    )
     respond(**_ephemeral(message), replace_original=True)
 
 

@@ -25,7 +25,12 @@ def current_status(services: Services) -> blocks.Message:
         return blocks.status_message(None, None, None)
     if monitor.latest() is None:
         monitor.refresh()
-    return blocks.status_message(monitor.latest(), monitor.last_good(), monitor.age_seconds())
+    return blocks.status_message(
+        monitor.latest(),
+        monitor.last_good(),
+        monitor.age_seconds(),
+        stale_after_seconds=services.settings.fal_bot_unknown_note_minutes * 60.0,
+    )
 
 
 def publish_home(services: Services, team_id: str, user_id: str) -> None:
