@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, description="xapp-… app-level token; selects Socket Mode")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
     fal_status_url: str = Field("https://status.fal.ai", description="status page base URL")
-    fal_bot_db: Path = Field(Path("fal-bot.db"), description="SQLite file")
+    fal_bot_db: Path | str = Field(
+        Path("fal-bot.db"), description="SQLite file, or a postgresql:// URL (a str then; paths are Paths)"
+    )
     fal_bot_poll_seconds: int = Field(60, ge=1, description="status poll interval in whole seconds")
     fal_bot_unknown_note_minutes: float = Field(
         15, gt=0, description="minutes the status page may stay unreadable before channels are told"
@@ -59,6 +61,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("fal_bot_knowledge_only", "FAL_BOT_KNOWLEDGE_ONLY"),
         description="1: load only FAL_BOT_KNOWLEDGE_DIR, not the packaged entries",
     )
+
+    @field_validator("fal_bot_db", mode="before")
+    @classmethod
+    def _database_path_or_url(cls, value: object) -> Path | str:
+        text = str(value).strip()
+        if text.startswith(("postgresql://", "postgres://")):
+            return text  # a URL stays a string: Path would fold its "//"
+        if "://" in text:
+            raise ValueError("must be an SQLite file path or a postgresql:// URL")
+        return Path(text)
 
     @field_validator("slack_api_url")
     @classmethod

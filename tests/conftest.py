@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.loopback import Handler, LoopbackServer, Response
+from tests.support.postgres import Cluster, NoServer, start_cluster
 from tests.support.status_page import FakeStatusPage
 
 REPO = Path(__file__).resolve().parent.parent
@@ -19,6 +20,10 @@ SHARED = REPO.parent / "shared"
 # this repository alone runs every test.
 FIXTURES = REPO / "tests" / "fixtures"
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+# Read before any test's clean environment: a server to use instead of a throwaway one, and whether
+# a missing server fails the run (CI) rather than skipping the PostgreSQL tests.
+POSTGRES_URL = os.environ.get("FAL_BOT_TEST_POSTGRES_URL", "")
+REQUIRE_POSTGRES = os.environ.get("FAL_BOT_REQUIRE_POSTGRES", "") == "1"
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +66,39 @@ def status_page(loopback: type[LoopbackServer]) -> Callable[..., FakeStatusPage]
         return FakeStatusPage(loopback, **options)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL server for the session: FAL_BOT_TEST_POSTGRES_URL, or a throwaway cluster
+    (tests/support/postgres.py). Without one the test skips, saying why, unless
+    FAL_BOT_REQUIRE_POSTGRES=1 (CI), where it fails."""
+    if POSTGRES_URL:
+        yield Cluster(POSTGRES_URL)
+        return
+    try:
+        cluster = start_cluster()
+    except NoServer as exc:
+        message = f"no PostgreSQL server could be started: {exc}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (FAL_BOT_REQUIRE_POSTGRES=1)")
+        pytest.skip(message)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return postgres_cluster.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """FAL_BOT_DB for a test that runs on both engines: a new SQLite file or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "bot.db"
+    return str(request.getfixturevalue("postgres_url"))
 
 
 __all__ = ["FIXTURES", "REPO", "SHARED", "Response"]

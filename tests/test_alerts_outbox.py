@@ -1,12 +1,15 @@
-"""The outbox on a real SQLite file: filters, one row per (team, channel, subject, event), fan-out."""
+"""The outbox on both engines (a real SQLite file, a real PostgreSQL server): filters, one row per
+(team, channel, subject, event), fan-out."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.alerts.events import SubjectKind, Tracked
@@ -54,8 +57,10 @@ def inc(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "alerts.db")
+def store(db_location: Path | str) -> Iterator[Store]:
+    store = Store(db_location)
+    yield store
+    store.close()
 
 
 def engine(store: Store) -> AlertEngine:
@@ -120,8 +125,8 @@ def test_one_top_level_row_per_channel_and_updates_only_where_it_went(store: Sto
 def test_outbox_key_is_unique(store: Store) -> None:
     store.subscribe(Subscription(T, "C1"))
     engine(store).observe(snap(100, incidents=[inc()]))
-    with pytest.raises(sqlite3.IntegrityError), store.transaction() as tx:
-        tx.conn.execute(
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)), store.transaction() as tx:
+        tx.execute(
             "INSERT INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload,"
             " created_at) VALUES ('T1', 'C1', 'inc:i1', 'open', 'open', '{}', 0)"
         )
@@ -150,10 +155,10 @@ def test_same_poll_twice_or_a_late_older_poll_adds_nothing(store: Store) -> None
     assert len(Outbox(store).rows()) == count == 2
 
 
-def test_state_survives_a_new_engine_and_store(store: Store, tmp_path: Path) -> None:
+def test_state_survives_a_new_engine_and_store(store: Store, db_location: Path | str) -> None:
     store.subscribe(Subscription(T, "C1"))
     engine(store).observe(snap(100, incidents=[inc()]))
-    reopened = Store(tmp_path / "alerts.db")
+    reopened = Store(db_location)
     assert engine(reopened).observe(snap(160, incidents=[inc()])) == []
     assert len(Outbox(reopened).rows()) == 1
 
@@ -240,7 +245,7 @@ def test_pruning_keeps_what_an_open_incident_needs(store: Store) -> None:
     alerts.observe(snap(160, incidents=[inc(id="long"), inc(id="short")]))
     alerts.observe(snap(220, incidents=[inc(id="long")]))
     with store.transaction() as tx:
-        tx.conn.execute("UPDATE alert_outbox SET status = 'sent'")
+        tx.execute("UPDATE alert_outbox SET status = 'sent'")
         prune(tx, time.time() + RETENTION_SECONDS + 1)  # rows carry the wall-clock time they were made
     assert [(r.subject_key, r.kind) for r in Outbox(store).rows()] == [("inc:long", "open")]
     # a month later the long incident is still open: no second top-level alert

@@ -291,7 +291,7 @@ def test_a_refused_token_holds_the_rows_and_sends_them_when_it_works_again(
     assert store.team_sending_enabled(T)
     # C2's rows are older than the bound: they are dropped, not sent a day late.
     with store.transaction() as tx:
-        tx.conn.execute(
+        tx.execute(
             "UPDATE alert_outbox SET created_at = created_at - ? WHERE channel_id = 'C2'",
             (HELD_MAX_AGE_SECONDS + 60,),
         )
@@ -321,7 +321,7 @@ def test_transient_errors_retry_then_give_up(
     AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time() + 1, [inc()]))
     [row] = Outbox(store).rows(channel_id="C2")
     with store.transaction() as tx:
-        tx.conn.execute("UPDATE alert_outbox SET attempts = ? WHERE id = ?", (MAX_ATTEMPTS - 1, row.id))
+        tx.execute("UPDATE alert_outbox SET attempts = ? WHERE id = ?", (MAX_ATTEMPTS - 1, row.id))
     sender.wake()
     wait_until(lambda: Outbox(store).rows(channel_id="C2")[0].status == "failed")
 

@@ -15,7 +15,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # `bot` itself is only its __version__
     ("foundation", ("bot", "bot.keys", "bot.linear_re", "bot.settings", "bot.logging_setup")),
     # Slack-free services and storage that never calls up
-    ("services", ("bot.store", "bot.diagnosis", "bot.status")),
+    ("services", ("bot.database", "bot.store", "bot.diagnosis", "bot.status")),
     # what any code that calls Slack's Web API shares: error codes, mrkdwn
     ("slack web api", ("bot.slack.errors", "bot.slack.text", "bot.slack.mrkdwn")),
     ("alerts", ("bot.alerts",)),

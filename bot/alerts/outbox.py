@@ -1,4 +1,4 @@
-"""The alert outbox in SQLite: engine state + events -> one row per channel, in one transaction.
+"""The alert outbox (SQLite or PostgreSQL): engine state + events -> one row per channel, in one transaction.
 
 `AlertEngine.observe(snapshot)` reads the stored state, runs the pure diff, and in the SAME
 transaction stores the new state and the outbox rows the events call for. Rows are unique per
@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
-
 from bot.alerts.events import (
     EngineState,
     Event,
@@ -29,6 +27,7 @@ from bot.alerts.events import (
     level_rank,
     observation_from_snapshot,
 )
+from bot.database import Session
 from bot.status.models import StatusSnapshot
 from bot.store import Store, Subscription
 
@@ -65,13 +64,13 @@ def wants(subscription: Subscription, subject: Tracked) -> bool:
 # --- state persistence ----------------------------------------------------------------------------
 
 
-def load_state(db: Database) -> EngineState:
-    row = db.conn.execute(
+def load_state(db: Session) -> EngineState:
+    row = db.execute(
         "SELECT initialized, last_poll_at, unknown_since, unknown_note FROM alert_engine WHERE id = 1"
     ).fetchone()
     tracked = {
         key: Tracked.from_json(json.loads(data))
-        for key, data in db.conn.execute("SELECT key, data FROM alert_subjects")
+        for key, data in db.execute("SELECT key, data FROM alert_subjects")
     }
     if row is None:
         return EngineState(tracked=tracked)
@@ -84,8 +83,8 @@ def load_state(db: Database) -> EngineState:
     )
 
 
-def save_state(db: Database, before: EngineState, after: EngineState, now: float) -> None:
-    db.conn.execute(
+def save_state(db: Session, before: EngineState, after: EngineState, now: float) -> None:
+    db.execute(
         "INSERT INTO alert_engine (id, initialized, last_poll_at, unknown_since, unknown_note, updated_at)"
         " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET initialized = excluded.initialized,"
         " last_poll_at = excluded.last_poll_at, unknown_since = excluded.unknown_since,"
@@ -93,7 +92,7 @@ def save_state(db: Database, before: EngineState, after: EngineState, now: float
         (int(after.initialized), after.last_poll_at, after.unknown_since, after.unknown_note, now),
     )
     changed = [t for key, t in after.tracked.items() if before.tracked.get(key) != t]
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO alert_subjects (key, kind, open, data, resolved_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, open = excluded.open, data = excluded.data,"
@@ -102,9 +101,9 @@ def save_state(db: Database, before: EngineState, after: EngineState, now: float
     )
 
 
-def eligible_subscriptions(db: Database) -> list[Subscription]:
+def eligible_subscriptions(db: Session) -> list[Subscription]:
     """Active subscriptions of teams whose sending is enabled."""
-    rows = db.conn.execute(
+    rows = db.execute(
         "SELECT s.* FROM subscriptions s LEFT JOIN teams t ON t.team_id = s.team_id"
         " WHERE s.active = 1 AND coalesce(t.sending_enabled, 1) = 1 ORDER BY s.team_id, s.channel_id"
     )
@@ -116,7 +115,7 @@ def payload(subject: Tracked, body: str | None = None) -> str:
     return json.dumps({"subject": subject.to_json(), "body": body})
 
 
-def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: float) -> int:
+def fan_out(db: Session, state: EngineState, events: Iterable[Event], now: float) -> int:
     """Queue the rows for this poll's events and the top-level alerts channels still miss.
 
     Updates, resolutions and reopenings go to the channels that have this subject's top-level
@@ -130,7 +129,7 @@ def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: floa
     for event in events:
         if event.kind == "opened":
             continue
-        holders = db.conn.execute(
+        holders = db.execute(
             "SELECT team_id, channel_id FROM alert_outbox WHERE subject_key = ? AND event_key = 'open'"
             " AND status != 'dropped'",
             (event.subject.key,),
@@ -139,10 +138,9 @@ def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: floa
         for team_id, channel_id in holders:
             if (team_id, channel_id) in subscribed:
                 rows.append((team_id, channel_id, event.subject.key, event.event_key, event.kind, body, now))
-    before = db.conn.total_changes
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    created = db.executemany(
+        "INSERT INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         rows,
     )
     opens: list[tuple[Any, ...]] = []
@@ -155,7 +153,7 @@ def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: floa
                 opens.append((subscription.team_id, subscription.channel_id, subject.key, body, now))
     # A top-level row dropped earlier (the channel unsubscribed) comes back if the channel is
     # subscribed again while the subject is still open; sent rows are never touched.
-    db.conn.executemany(
+    created += db.executemany(
         "INSERT INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload, created_at)"
         " VALUES (?, ?, ?, 'open', 'open', ?, ?)"
         " ON CONFLICT(team_id, channel_id, subject_key, event_key) DO UPDATE SET status = 'pending',"
@@ -163,19 +161,19 @@ def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: floa
         " attempt_started_at = NULL, last_error = NULL WHERE alert_outbox.status = 'dropped'",
         opens,
     )
-    return int(db.conn.total_changes - before)
+    return created
 
 
-def prune(db: Database, now: float) -> None:
+def prune(db: Session, now: float) -> None:
     cutoff = now - RETENTION_SECONDS
-    db.conn.execute("DELETE FROM alert_subjects WHERE open = 0 AND resolved_at < ?", (cutoff,))
+    db.execute("DELETE FROM alert_subjects WHERE open = 0 AND resolved_at < ?", (cutoff,))
     # Rows of a subject still open stay: they are what says "this channel already has its alert".
-    db.conn.execute(
+    db.execute(
         "DELETE FROM alert_outbox WHERE status IN ('sent', 'failed', 'dropped') AND created_at < ?"
         " AND subject_key NOT IN (SELECT key FROM alert_subjects WHERE open = 1)",
         (cutoff,),
     )
-    db.conn.execute(
+    db.execute(
         "DELETE FROM alert_threads WHERE subject_key NOT IN (SELECT key FROM alert_subjects)"
         " AND created_at < ?",
         (cutoff,),
@@ -320,7 +318,7 @@ class Outbox:
     def heads(self) -> list[tuple[int, str, str, float]]:
         """(id, team, channel, next_attempt_at) of each channel's oldest unfinished row: a channel's
         rows go out strictly in order (a thread reply after its parent)."""
-        cursor = self.store.db.conn.execute(
+        cursor = self.store.query(
             "SELECT id, team_id, channel_id, next_attempt_at FROM alert_outbox WHERE id IN"
             " (SELECT min(id) FROM alert_outbox WHERE status IN ('pending', 'sending')"
             " GROUP BY team_id, channel_id) ORDER BY id"
@@ -328,30 +326,28 @@ class Outbox:
         return [(int(a), str(b), str(c), float(d)) for a, b, c, d in cursor]
 
     def row(self, row_id: int) -> OutboxRow | None:
-        values = self.store.db.conn.execute(
-            f"SELECT {_ROW_COLUMNS} FROM alert_outbox WHERE id = ?", (row_id,)
-        ).fetchone()
-        return _row(values) if values else None
+        found = self.store.query(f"SELECT {_ROW_COLUMNS} FROM alert_outbox WHERE id = ?", (row_id,))
+        return _row(found[0]) if found else None
 
     def rows(self, **where: str) -> list[OutboxRow]:
         """Rows matching column = value (tests and diagnostics)."""
-        clause = " AND ".join(f"{column} = ?" for column in where) or "1"
-        cursor = self.store.db.conn.execute(
+        clause = " AND ".join(f"{column} = ?" for column in where) or "TRUE"
+        cursor = self.store.query(
             f"SELECT {_ROW_COLUMNS} FROM alert_outbox WHERE {clause} ORDER BY id", tuple(where.values())
         )
         return [_row(values) for values in cursor]
 
     def thread_ts(self, team_id: str, channel_id: str, subject_key: str) -> str | None:
-        row = self.store.db.conn.execute(
+        found = self.store.query(
             "SELECT ts FROM alert_threads WHERE team_id = ? AND channel_id = ? AND subject_key = ?",
             (team_id, channel_id, subject_key),
-        ).fetchone()
-        return str(row[0]) if row else None
+        )
+        return str(found[0][0]) if found else None
 
     def mark_sending(self, row: OutboxRow) -> None:
         """Committed BEFORE the post: after a crash this row is checked against Slack, not re-posted blind."""
         with self.store.transaction() as tx:
-            tx.conn.execute(
+            tx.execute(
                 "UPDATE alert_outbox SET status = 'sending', attempt_started_at = ? WHERE id = ?",
                 (self.clock(), row.id),
             )
@@ -359,17 +355,17 @@ class Outbox:
     def mark_posted(self, row: OutboxRow, ts: str, *, parent: bool) -> None:
         """Slack accepted the post: remember its ts (and, for a top-level post, the thread parent)."""
         with self.store.transaction() as tx:
-            tx.conn.execute("UPDATE alert_outbox SET posted_ts = ? WHERE id = ?", (ts, row.id))
+            tx.execute("UPDATE alert_outbox SET posted_ts = ? WHERE id = ?", (ts, row.id))
             if parent:
-                tx.conn.execute(
-                    "INSERT OR IGNORE INTO alert_threads (team_id, channel_id, subject_key, ts, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                tx.execute(
+                    "INSERT INTO alert_threads (team_id, channel_id, subject_key, ts, created_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (row.team_id, row.channel_id, row.subject_key, ts, self.clock()),
                 )
 
     def mark_sent(self, row: OutboxRow) -> None:
         with self.store.transaction() as tx:
-            tx.conn.execute(
+            tx.execute(
                 "UPDATE alert_outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
                 (self.clock(), row.id),
             )
@@ -388,7 +384,7 @@ class Outbox:
         `sending` and check the channel before posting again; otherwise the post surely failed.
         `counted=False` (held while Slack refuses the token) uses up no try."""
         with self.store.transaction() as tx:
-            tx.conn.execute(
+            tx.execute(
                 "UPDATE alert_outbox SET status = ?, next_attempt_at = ?, last_error = ?,"
                 " rate_limited = rate_limited + ?, attempts = attempts + ?"
                 " WHERE id = ? AND status IN ('pending', 'sending')",
@@ -404,14 +400,14 @@ class Outbox:
 
     def mark_failed(self, row: OutboxRow, error: str) -> None:
         with self.store.transaction() as tx:
-            tx.conn.execute(
+            tx.execute(
                 "UPDATE alert_outbox SET status = 'failed', last_error = ? WHERE id = ?",
                 (error[:500], row.id),
             )
 
     def drop(self, row: OutboxRow, reason: str) -> None:
         with self.store.transaction() as tx:
-            tx.conn.execute(
+            tx.execute(
                 "UPDATE alert_outbox SET status = 'dropped', last_error = ? WHERE id = ?", (reason, row.id)
             )
 
@@ -419,7 +415,7 @@ class Outbox:
         """Drop unfinished rows created before `cutoff` (held too long to be worth sending)."""
         with self.store.transaction() as tx:
             return int(
-                tx.conn.execute(
+                tx.execute(
                     "UPDATE alert_outbox SET status = 'dropped', last_error = ?"
                     " WHERE status IN ('pending', 'sending') AND created_at < ?",
                     (reason, cutoff),
@@ -440,4 +436,4 @@ def drop_pending(store: Store, team_id: str, channel_id: str | None = None, *, r
         sql += " AND channel_id = ?"
         args.append(channel_id)
     with store.transaction() as tx:
-        return int(tx.conn.execute(sql, args).rowcount)
+        return int(tx.execute(sql, args).rowcount)

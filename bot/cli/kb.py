@@ -138,6 +138,7 @@ def group_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def run_gaps(args: argparse.Namespace) -> int:
+    from bot.database import is_postgres_url, redacted_location
     from bot.settings import SettingsError, load_settings
     from bot.store import Store, StoreError, describe_store_error
 
@@ -151,13 +152,16 @@ def run_gaps(args: argparse.Namespace) -> int:
         return 2
     path = settings.fal_bot_db
     rows: list[dict[str, Any]] = []
-    if path.exists():  # never create a database just to say it is empty
+    if is_postgres_url(path) or Path(path).exists():  # never create a file just to say it is empty
         try:
             store = Store(path)
             rows = store.gaps(args.since * 86400)
             store.close()
-        except (StoreError, OSError) as exc:
-            output(f"fal-bot: cannot read {path}: {describe_store_error(exc)}", stream=sys.stderr)
+        except (*StoreError, OSError) as exc:
+            output(
+                f"fal-bot: cannot read {redacted_location(path)}: {describe_store_error(exc)}",
+                stream=sys.stderr,
+            )
             return 1
     gaps = group_gaps(rows)
     if args.json:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.store import Store
+from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,25 @@ class HealthReport:
         # The first three keys are the contract's; `problems` is an extension naming what failed.
         age = None if self.status_age_seconds is None else round(self.status_age_seconds, 1)
         return {"ok": self.ok, "level": self.level, "status_age_seconds": age, "problems": self.problems}
+
+
+def store_writable(store: Store, timeout: float = 2.0) -> Check:
+    """The database takes a write: on SQLite a no-op write under its lock on a short-timeout
+    connection of its own (not the store's 30 s busy timeout); on PostgreSQL the same no-op write
+    through the pool, with a lock timeout."""
+    if store.engine == "sqlite":
+        return database_writable(store.path, timeout)
+
+    def check() -> str | None:
+        try:
+            with store.transaction() as tx:
+                tx.execute(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'")
+                tx.execute("UPDATE schema_version SET version = version")
+        except StoreError as exc:
+            return f"database not writable: {describe_store_error(exc)}"
+        return None
+
+    return check
 
 
 def database_writable(path: Path, timeout: float = 2.0) -> Check:

@@ -18,7 +18,6 @@ import hmac
 import io
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -29,6 +28,7 @@ from waitress.task import ThreadedTaskDispatcher
 
 from bot.runtime import connections, slack_request
 from bot.runtime.health import Health
+from bot.store import StoreError
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -121,7 +121,7 @@ class VerifiedSlackHandler:
         if self.replays is not None:
             try:
                 first = self.replays.first_sighting(timestamp, signature)
-            except sqlite3.Error as exc:
+            except StoreError as exc:
                 log.error("could not check a Slack request for replay (%s); answering 503", exc)
                 return _respond(start_response, "503 Service Unavailable", b"try again\n", "text/plain")
             if not first:

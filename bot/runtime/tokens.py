@@ -102,9 +102,12 @@ def check_tokens(settings: Settings, mode: Mode) -> Tokens:
     return Tokens(bot_token, app_token, secret)
 
 
-def check_database_folder(path: Path) -> None:
+def check_database_folder(path: Path | str) -> None:
     """FAL_BOT_DB's folder must exist: creating it would turn a typo into an empty database (and
-    subscriptions that seem to vanish), so fal-bot refuses to start instead (exit 2)."""
+    subscriptions that seem to vanish), so fal-bot refuses to start instead (exit 2). (A
+    postgresql:// URL names a server: its database must exist, and connecting says so.)"""
+    if isinstance(path, str):
+        return
     folder = path.parent
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"

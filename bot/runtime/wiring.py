@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 
 from bot.alerts.token_watch import TokenWatch
+from bot.database import redacted_location
 from bot.runtime.health import (
     DatabaseWatch,
     Health,
     SocketWatch,
-    database_writable,
     installed,
     monitor_running,
+    store_writable,
 )
 from bot.runtime.http import HttpServer, Router, VerifiedSlackHandler
 from bot.runtime.shutdown import Runtime
@@ -144,7 +145,8 @@ def _open_store(settings: Settings) -> Store:
         return Store(settings.fal_bot_db)
     except Exception as exc:
         raise StartupError(
-            f"FAL_BOT_DB: cannot open the database {settings.fal_bot_db} ({describe(exc)})."
+            f"FAL_BOT_DB: cannot open the database {redacted_location(settings.fal_bot_db)} "
+            f"({describe(exc)})."
         ) from None
 
 
@@ -164,7 +166,7 @@ def _health(
     return Health(
         monitor,
         {
-            "database": database_writable(settings.fal_bot_db),
+            "database": store_writable(store),
             "status_monitor": monitor_running(
                 monitor, started_at, grace_seconds=2 * settings.fal_bot_status_deadline_seconds + 30
             ),
