@@ -213,6 +213,12 @@ MIGRATIONS: list[Migration | Callable[[Database], None]] = [
         "CREATE UNIQUE INDEX feedback_one_vote ON feedback (team_id, user_id, entry_id, answer)"
         " WHERE answer IS NOT NULL",
     ),
+    portable(
+        "6_shared_state",
+        # What the leading process shares with the others (the last status snapshot it polled).
+        "CREATE TABLE shared_state (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
+        " updated_at DOUBLE PRECISION NOT NULL)",
+    ),
 ]
 
 GAP_RETENTION_DAYS = 30
@@ -474,6 +480,20 @@ class Store:
     def team_sending_enabled(self, team_id: str) -> bool:
         rows = self.query("SELECT sending_enabled FROM teams WHERE team_id = ?", (team_id,))
         return bool(rows[0][0]) if rows else True
+
+    # -- shared state (what the leading process tells the others) -----------------------------
+    def put_shared(self, key: str, value: str) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO shared_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key)"
+                " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (key, value, self.clock()),
+            )
+
+    def shared(self, key: str) -> tuple[str, float] | None:
+        """(value, wall-clock time it was written), or None."""
+        rows = self.query("SELECT value, updated_at FROM shared_state WHERE key = ?", (key,))
+        return (str(rows[0][0]), float(rows[0][1])) if rows else None
 
     # -- processed events (Slack retries) ----------------------------------------------------
     def mark_event_processed(self, event_id: str, team_id: str | None = None) -> bool:

@@ -126,8 +126,11 @@ class AlertSender:
         per_channel_interval: float = PER_CHANNEL_INTERVAL_SECONDS,
         clock: Callable[[], float] | None = None,
         token_watch: TokenWatch | None = None,
+        is_leader: Callable[[], bool] = lambda: True,
     ):
         self.store = store
+        # Fencing: a process that is not (or no longer) the leader posts nothing (bot.database.leader).
+        self.is_leader = is_leader
         self.client = client
         # Shared with /healthz in `fal-bot run`; on its own (tests, tools) the sender runs its own.
         self.token = token_watch or TokenWatch(client)
@@ -198,6 +201,8 @@ class AlertSender:
         now = self.clock()
         mono = time.monotonic()
         wait = 1.0
+        if not self.is_leader():
+            return wait  # another process sends; its rows are in the same outbox
         if self.token.refused:
             # Nothing can be posted: keep every row for when the token works again (the watch
             # re-checks and wakes us), but not forever.
@@ -286,6 +291,8 @@ class AlertSender:
                 if row.status == "sending":
                     posted = self._find_posted(row, None if top_level else parent_ts)
                 if posted is None:
+                    if not self.is_leader():
+                        raise _Handled()  # lost the lease: the row stays for the new leader
                     self.outbox.mark_sending(row)
                     posted = self._post(row, None if top_level else parent_ts)
                     self._pace(row, self.per_channel_interval)

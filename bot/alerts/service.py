@@ -44,8 +44,12 @@ class AlertService:
         monitor: SnapshotSource | None,
         workers: int = DEFAULT_WORKERS,
         token_watch: TokenWatch | None = None,
+        is_leader: Callable[[], bool] = lambda: True,
     ):
+        """`is_leader`: with several processes on one database, only the leader turns polls into
+        alerts and sends them (bot.database.leader); alone, a process always leads."""
         self.settings = settings
+        self.is_leader = is_leader
         self.store = store
         self.monitor = monitor
         self.engine = AlertEngine(
@@ -54,7 +58,9 @@ class AlertService:
             poll_seconds=settings.fal_bot_poll_seconds,
         )
         # `client` must have no retry handlers: the app's client sleeps on 429, the sender reschedules.
-        self.sender = AlertSender(store, client, workers=workers, token_watch=token_watch)
+        self.sender = AlertSender(
+            store, client, workers=workers, token_watch=token_watch, is_leader=is_leader
+        )
         self.outbox = Outbox(store)
         self._started = False
         self._stopping = threading.Event()
@@ -78,7 +84,7 @@ class AlertService:
 
     def on_snapshot(self, snapshot: StatusSnapshot) -> list[Event]:
         """One poll: store the new state and queue its rows (one transaction), then wake the sender."""
-        if self._stopping.is_set():
+        if self._stopping.is_set() or not self.is_leader():
             return []
         try:
             events = self.engine.observe(snapshot)

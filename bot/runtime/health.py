@@ -43,11 +43,19 @@ class HealthReport:
     level: str
     status_age_seconds: float | None
     problems: dict[str, str] = field(default_factory=dict)
+    leader: bool = True
 
     def to_json(self) -> dict[str, object]:
-        # The first three keys are the contract's; `problems` is an extension naming what failed.
+        # The first three keys are the contract's; `problems` names what failed; `leader` says
+        # whether this process polls the status page and sends alerts (one of several replicas).
         age = None if self.status_age_seconds is None else round(self.status_age_seconds, 1)
-        return {"ok": self.ok, "level": self.level, "status_age_seconds": age, "problems": self.problems}
+        return {
+            "ok": self.ok,
+            "level": self.level,
+            "status_age_seconds": age,
+            "problems": self.problems,
+            "leader": self.leader,
+        }
 
 
 def store_writable(store: Store, timeout: float = 2.0) -> Check:
@@ -122,9 +130,15 @@ def monitor_running(monitor: MonitorLike, started_at: float, grace_seconds: floa
 class Health:
     """Runs the checks for /healthz; the level and age come from the status monitor."""
 
-    def __init__(self, monitor: MonitorLike | None, checks: dict[str, Check] | None = None):
+    def __init__(
+        self,
+        monitor: MonitorLike | None,
+        checks: dict[str, Check] | None = None,
+        is_leader: Callable[[], bool] = lambda: True,
+    ):
         self.monitor = monitor
         self.checks: dict[str, Check] = dict(checks or {})
+        self.is_leader = is_leader
 
     def add_check(self, name: str, check: Check) -> None:
         self.checks[name] = check
@@ -144,7 +158,9 @@ class Health:
             snapshot = self.monitor.latest()
             level = str(getattr(snapshot, "level", "unknown")) if snapshot is not None else "unknown"
             age = self.monitor.age_seconds()
-        return HealthReport(ok=not problems, level=level, status_age_seconds=age, problems=problems)
+        return HealthReport(
+            ok=not problems, level=level, status_age_seconds=age, problems=problems, leader=self.is_leader()
+        )
 
 
 def installed(store: Store, team_id: str) -> Callable[[], str | None]:

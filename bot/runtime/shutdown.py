@@ -7,10 +7,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.alerts.token_watch import TokenWatch
+from bot.database.leader import Leadership, SoleProcess
 from bot.runtime.tokens import Mode
 from bot.settings import Settings
 from bot.store import Store
@@ -56,6 +57,11 @@ class Runtime:
     http: HttpServer | None
     token_watch: TokenWatch
     socket: SocketModeHandler | None = None
+    leadership: Leadership = field(default_factory=SoleProcess)
+
+    def is_leader(self) -> bool:
+        """Whether this process polls the status page and sends alerts (for /healthz, /metrics)."""
+        return self.leadership.is_leader()
 
     def stop(self, budget: float = SHUTDOWN_BUDGET_SECONDS) -> None:
         deadline = time.monotonic() + budget
@@ -76,6 +82,8 @@ class Runtime:
             _join_within(lambda: shutdown(wait=True), left(2.0), "Bolt listeners")
         _join_within(lambda: self.alerts.stop(timeout=left(2.0)), left(2.5), "alerts")
         self.monitor.stop(timeout=left(1.0))
+        # After the sender stopped: another process may take over (and check what was in flight).
+        _join_within(self.leadership.stop, left(1.0), "leader lease")
         self.token_watch.stop()
         _flush_replay_record(self.router)
         self.store.close()

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from bot.alerts.token_watch import TokenWatch
 from bot.database import redacted_location
+from bot.database.leader import AdvisoryLockLeadership, Leadership, SoleProcess
 from bot.runtime.health import (
     DatabaseWatch,
     Health,
@@ -50,6 +51,7 @@ from bot.store import Store
 if TYPE_CHECKING:
     from slack_bolt import App
 
+    from bot.alerts import AlertService
     from bot.status import StatusMonitor
 
 log = logging.getLogger(__name__)
@@ -100,13 +102,14 @@ def build_runtime(
             settings, clients.app_level, tokens.app_token, sleep=pause_unless_stopped(stop_event)
         )
     store = _open_store(settings)
+    leadership = _leadership(settings, store)
     log.info(
         "SLACK_BOT_TOKEN works: bot %s in workspace %s (%s)",
         identity.get("user_id"),
         identity.get("team"),
         identity.get("team_id"),
     )
-    monitor = _status_monitor(settings)
+    monitor = _status_monitor(settings, store, leadership)
     services = build_services(settings, store=store, monitor=monitor, client=clients.replies)
     try:
         app = create_app(services)
@@ -114,9 +117,17 @@ def build_runtime(
         raise StartupError(f"could not start the Slack app: {describe(exc)}", EXIT_UNAVAILABLE) from None
     token_watch = TokenWatch(clients.checks)
     alerts = AlertService(
-        settings=settings, store=store, client=clients.sender, monitor=monitor, token_watch=token_watch
+        settings=settings,
+        store=store,
+        client=clients.sender,
+        monitor=monitor,
+        token_watch=token_watch,
+        is_leader=leadership.is_leader,
     )
+    if isinstance(leadership, AdvisoryLockLeadership):
+        leadership.on_change = lambda leading: _took_over(monitor, alerts) if leading else None
     health = _health(settings, store, monitor, token_watch, str(identity.get("team_id") or ""))
+    health.is_leader = leadership.is_leader
     router = Router(health, _slack_handler(app, store, tokens.signing_secret) if mode == "http" else None)
     socket_handler = None
     if mode == "socket":
@@ -137,6 +148,7 @@ def build_runtime(
         http=_http_server(router, mode, host, port),
         token_watch=token_watch,
         socket=socket_handler,
+        leadership=leadership,
     )
 
 
@@ -150,13 +162,28 @@ def _open_store(settings: Settings) -> Store:
         ) from None
 
 
-def _status_monitor(settings: Settings) -> StatusMonitor:
+def _took_over(monitor: StatusMonitor, alerts: AlertService) -> None:
+    """Now the leader: poll at once and send what the last leader left (its fan-out in flight)."""
+    monitor.poll_now()
+    alerts.sender.wake()
+
+
+def _leadership(settings: Settings, store: Store) -> Leadership:
+    """One process polls and sends: on PostgreSQL the holder of the leader lock, on SQLite this one."""
+    if store.engine == "postgresql":
+        return AdvisoryLockLeadership(store.url)
+    return SoleProcess()
+
+
+def _status_monitor(settings: Settings, store: Store, leadership: Leadership) -> StatusMonitor:
     from bot.status import StatusClient, StatusMonitor
+    from bot.status.shared import SharedStatus
 
     status_client = StatusClient(
         settings.fal_status_url, deadline_seconds=settings.fal_bot_status_deadline_seconds
     )
-    return StatusMonitor(status_client, poll_seconds=settings.fal_bot_poll_seconds)
+    replica = SharedStatus(store, leadership) if store.engine == "postgresql" else None
+    return StatusMonitor(status_client, poll_seconds=settings.fal_bot_poll_seconds, replica=replica)
 
 
 def _health(
@@ -184,7 +211,9 @@ def _slack_handler(app: App, store: Store, signing_secret: str | None) -> Verifi
 
     assert signing_secret is not None  # check_tokens requires it in HTTP mode
     # One process per SQLite file: the store is read only for requests older than this process.
-    return VerifiedSlackHandler(SlackHandler(app), signing_secret, replays=SeenRequests(store, shared=False))
+    # On PostgreSQL other processes serve requests too: the store is read for every request.
+    replays = SeenRequests(store, shared=store.engine == "postgresql")
+    return VerifiedSlackHandler(SlackHandler(app), signing_secret, replays=replays)
 
 
 def _http_server(router: Router, mode: Mode, host: str, port: int) -> HttpServer | None:
@@ -202,6 +231,7 @@ def _http_server(router: Router, mode: Mode, host: str, port: int) -> HttpServer
 
 def start_runtime(runtime: Runtime, stop_event: threading.Event | None = None) -> None:
     """Start the background services, then take requests."""
+    runtime.leadership.start()
     runtime.monitor.start()
     runtime.alerts.start()
     runtime.token_watch.start()

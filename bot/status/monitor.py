@@ -3,6 +3,10 @@
 The Slack app (`/fal status`, App Home, /healthz) and the alert engine read `latest()` /
 `last_good()`; the alert engine also listens to every poll. Fetches are single flight: a refresh
 asked for while one is running waits for that one instead of starting a second.
+
+With several processes on one database (`replica`), only the leading one reads the page (and
+runs the listeners); it publishes each snapshot, and the others read that instead, so /fal status
+answers the same everywhere while exactly one process polls fal's page.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from bot.status.client import StatusClient
 from bot.status.models import StatusSnapshot, unknown_snapshot
@@ -19,6 +24,18 @@ log = logging.getLogger(__name__)
 
 # Whatever a listener returns is ignored (the alert engine may return the events it derived).
 Listener = Callable[[StatusSnapshot], object]
+
+
+class Replica(Protocol):
+    """How a process shares its readings with the others (bot.status.shared.SharedStatus)."""
+
+    def is_leader(self) -> bool: ...
+
+    def publish(self, latest: StatusSnapshot, last_good: StatusSnapshot | None) -> None: ...
+
+    def read(self) -> tuple[StatusSnapshot, StatusSnapshot | None, float] | None:
+        """(latest, last_good, age in seconds) as the leader last published them."""
+        ...
 
 
 class _Flight:
@@ -36,6 +53,7 @@ class StatusMonitor:
         *,
         poll_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        replica: Replica | None = None,
     ):
         if poll_seconds <= 0:
             raise ValueError("poll_seconds must be positive")
@@ -48,8 +66,11 @@ class StatusMonitor:
         self._flight: _Flight | None = None
         self._latest: StatusSnapshot | None = None
         self._latest_at: float | None = None
+        self._polled_at: float | None = None  # when this process last refreshed (schedules the next)
+        self.replica = replica
         self._last_good: StatusSnapshot | None = None
         self._stop = threading.Event()
+        self._poke = threading.Event()  # poll now (this process just became the leader)
         self._thread: threading.Thread | None = None
 
     # --- readers (no network) ---------------------------------------------------------------------
@@ -90,12 +111,15 @@ class StatusMonitor:
             flight.done.wait()
             assert flight.result is not None
             return flight.result
+        if self.replica is not None and not self.replica.is_leader():
+            return self._follow(flight)
         try:
             snapshot = self.client.fetch()
         except Exception as exc:  # fetch() promises not to raise; belt and braces for the poller
             log.exception("status fetch raised")
             snapshot = unknown_snapshot(self.client.base_url, f"fal-bot could not read the page ({exc})")
         with self._lock:
+            self._polled_at = self._clock()
             self._latest = snapshot
             self._latest_at = self._clock()
             if snapshot.ok:
@@ -104,7 +128,39 @@ class StatusMonitor:
             self._flight = None
             listeners = list(self._listeners)
         flight.done.set()
+        if self.replica is not None:
+            self._publish(snapshot)
         self._notify(listeners, snapshot)
+        return snapshot
+
+    def _publish(self, snapshot: StatusSnapshot) -> None:
+        assert self.replica is not None
+        try:
+            self.replica.publish(snapshot, self.last_good())
+        except Exception as exc:  # the others read an older snapshot until the next poll
+            log.warning("could not share the status snapshot with the other processes (%s)", exc)
+
+    def _follow(self, flight: _Flight) -> StatusSnapshot:
+        """Another process leads: take its last published snapshot instead of reading the page."""
+        assert self.replica is not None
+        try:
+            shared = self.replica.read()
+        except Exception as exc:
+            log.warning("could not read the shared status snapshot (%s)", exc)
+            shared = None
+        now = self._clock()
+        with self._lock:
+            self._polled_at = now
+            if shared is not None:
+                latest, last_good, age = shared
+                self._latest, self._latest_at = latest, now - max(0.0, age)
+                self._last_good = last_good or self._last_good
+            snapshot = self._latest or unknown_snapshot(
+                self.client.base_url, "no fal-bot process has read the status page yet"
+            )
+            flight.result = snapshot
+            self._flight = None
+        flight.done.set()
         return snapshot
 
     def _notify(self, listeners: list[Listener], snapshot: StatusSnapshot) -> None:
@@ -125,6 +181,10 @@ class StatusMonitor:
         self._thread = threading.Thread(target=self._run, name="status-monitor", daemon=True)
         self._thread.start()
 
+    def poll_now(self) -> None:
+        """Poll at once instead of at the next tick."""
+        self._poke.set()
+
     def is_running(self) -> bool:
         """Whether the poller thread is alive (False before start() and after it stopped or died)."""
         thread = self._thread
@@ -134,6 +194,7 @@ class StatusMonitor:
         """Ask the poller to stop and wait up to `timeout` s. A fetch in flight is abandoned
         (its thread is a daemon and ends by its own deadline) and notifies no one."""
         self._stop.set()
+        self._poke.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -141,13 +202,16 @@ class StatusMonitor:
     def _run(self) -> None:
         while not self._stop.is_set():
             with self._lock:
-                taken = self._latest_at
+                taken = self._polled_at
             wait = 0.0 if taken is None else self.poll_seconds - (self._clock() - taken)
             # A refresh() from a reader counts as a poll: wait from the newest snapshot.
-            if wait > 0:
-                if self._stop.wait(wait):
+            if wait > 0 and not self._poke.is_set():
+                self._poke.wait(wait)
+                if self._stop.is_set():
                     return
-                continue
+                if not self._poke.is_set():
+                    continue
+            self._poke.clear()
             try:
                 self.refresh()
             except Exception:

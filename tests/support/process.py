@@ -27,7 +27,7 @@ UNREACHABLE_SLACK = "http://127.0.0.1:9/api/"
 UNSET = "<unset>"  # as a bot_env value: leave the variable out
 
 
-def bot_env(fake: FakeSlack | None, db: Path, status_url: str, **extra: str) -> dict[str, str]:
+def bot_env(fake: FakeSlack | None, db: Path | str, status_url: str, **extra: str) -> dict[str, str]:
     """This environment without Slack/fal settings, pointed at the fakes; `extra` overrides, and a
     value of UNSET removes the variable. Without `fake`, Slack's API is a port nothing answers on."""
     env = {
@@ -78,7 +78,7 @@ class BotProcess:
         self.env = env
         self.args = args
         self.port = port or free_port()
-        self.db = Path(env["FAL_BOT_DB"])
+        self.db = Path(env["FAL_BOT_DB"])  # with a postgresql:// URL, pass `log`
         self.log = log or self.db.with_suffix(".log")
         self._process: subprocess.Popen[bytes] | None = None
 
