@@ -10,13 +10,17 @@ Fencing: the leader pings its lock connection every PING_SECONDS; when a ping fa
 leading at once (`is_leader()` turns False: the poller and the sender check it before each poll
 and each post) and only then tries again on a new connection. The client gives up a silent
 connection after CLIENT_TIMEOUT_MS, well before the server drops the session and its lock
-(SERVER_KEEPALIVE_*: about 11 s), so an old leader has stopped before a new one can start.
+(SERVER_KEEPALIVE_*: about 11 s), so an old leader has stopped before a new one can start. When
+the server ends the old leader's session itself (an administrator, a restart), the lock is free at
+once while the old leader learns it at its next ping: so a new holder waits SETTLE_PINGS pings
+before it leads.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -28,6 +32,7 @@ log = logging.getLogger(__name__)
 LEADER_LOCK_KEY = 0x66616C626F7402
 TRY_SECONDS = 2.0
 PING_SECONDS = 1.0
+SETTLE_PINGS = 2
 CONNECT_TIMEOUT_SECONDS = 5
 CLIENT_TIMEOUT_MS = 3000
 # The server notices a vanished leader (power loss, partition) after idle + interval * count.
@@ -77,6 +82,7 @@ class AdvisoryLockLeadership:
         self._thread: threading.Thread | None = None
         self._conn: psycopg.Connection[Any] | None = None
         self._first_wait = try_seconds
+        self._held_since: float | None = None  # lock taken, not leading yet (settling)
 
     def is_leader(self) -> bool:
         return self._leading.is_set()
@@ -98,6 +104,7 @@ class AdvisoryLockLeadership:
         if thread is not None and thread is not threading.current_thread():
             thread.join(CLIENT_TIMEOUT_MS / 1000 + 1)
         self._thread = None
+        self._held_since = None
         self._close()
 
     def _connect(self) -> psycopg.Connection[Any]:
@@ -129,14 +136,17 @@ class AdvisoryLockLeadership:
         try:
             if self._conn is None:
                 self._conn = self._connect()
-            if not self.is_leader():
+            if self._held_since is None:
                 row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
                 if not (row and row[0]):
                     return self.try_seconds
-                log.info("this process now leads: it polls the status page and sends alerts")
-                self._set(True)
+                self._held_since = time.monotonic()
                 return self.ping_seconds
             self._conn.execute("SELECT 1")
+            settled = time.monotonic() - self._held_since >= SETTLE_PINGS * self.ping_seconds
+            if settled and not self.is_leader():
+                log.info("this process now leads: it polls the status page and sends alerts")
+                self._set(True)
             return self.ping_seconds
         except Exception as exc:  # the lock connection is gone: so is the lease
             if self.is_leader():
@@ -144,6 +154,7 @@ class AdvisoryLockLeadership:
             else:
                 log.warning("cannot reach the database for the leader lease (%s)", type(exc).__name__)
             self._set(False)
+            self._held_since = None
             self._close()
             return self.try_seconds
 
