@@ -57,6 +57,7 @@ StoreError = DatabaseError
 # PostgreSQL: connections a process keeps at most (Bolt's listener threads, the sender, the poller).
 POOL_MAX_CONNECTIONS = 10
 POOL_TIMEOUT_SECONDS = 15.0
+POOL_CLOSE_SECONDS = 1.0  # within the shutdown budget: a connection still in use is dropped
 
 
 def describe_store_error(exc: BaseException) -> str:
@@ -366,7 +367,7 @@ class Store:
     def close(self) -> None:
         """SQLite: close this thread's connection. PostgreSQL: close the pool (the store is done)."""
         if self._pool is not None:
-            self._pool.close()
+            self._pool.close(timeout=POOL_CLOSE_SECONDS)
             return
         db = getattr(self._local, "db", None)
         if db is not None:

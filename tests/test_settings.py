@@ -80,3 +80,24 @@ def test_an_error_never_echoes_a_secret(monkeypatch: pytest.MonkeyPatch) -> None
 def test_every_field_documents_itself() -> None:
     for name, field in Settings.model_fields.items():
         assert field.description, name
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("data/fal-bot.db", Path("data/fal-bot.db")),
+        ("postgresql://bot:pw@db:5432/fal", "postgresql://bot:pw@db:5432/fal"),  # not folded by Path
+        ("postgres://bot@db/fal", "postgres://bot@db/fal"),
+    ],
+)
+def test_fal_bot_db_is_a_path_or_a_postgresql_url(
+    monkeypatch: pytest.MonkeyPatch, given: str, expected: Path | str
+) -> None:
+    monkeypatch.setenv("FAL_BOT_DB", given)
+    assert load_settings().fal_bot_db == expected
+
+
+def test_fal_bot_db_refuses_other_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAL_BOT_DB", "mysql://bot@db/fal")
+    with pytest.raises(SettingsError, match="FAL_BOT_DB"):
+        load_settings()
