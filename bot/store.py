@@ -55,6 +55,7 @@ SEEN_REQUEST_PRUNE_EVERY_SECONDS = 30.0
 # for longer than the busy timeout, deleted folder, server gone): callers say so in one line.
 StoreError = DatabaseError
 # PostgreSQL: connections a process keeps at most (Bolt's listener threads, the sender, the poller).
+POOL_MIN_CONNECTIONS = 4
 POOL_MAX_CONNECTIONS = 10
 POOL_TIMEOUT_SECONDS = 15.0
 POOL_CLOSE_SECONDS = 1.0  # within the shutdown budget: a connection still in use is dropped
@@ -270,13 +271,15 @@ class Store:
                 self.migrate()
             else:  # fail now, in one line, rather than through the pool's retries
                 psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
+            # No per-checkout health check (a round trip on every request's ack path): a connection
+            # a server restart broke fails its next statement (one StoreError, handled by the
+            # caller) and the pool replaces it.
             self._pool = ConnectionPool(
                 self.url,
-                min_size=1,
+                min_size=POOL_MIN_CONNECTIONS,
                 max_size=POOL_MAX_CONNECTIONS,
                 timeout=POOL_TIMEOUT_SECONDS,
                 kwargs={"autocommit": True},
-                check=ConnectionPool.check_connection,  # a server restart costs a retry, not an error
                 name="fal-bot",
                 open=True,
             )

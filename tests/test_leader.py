@@ -127,3 +127,32 @@ def test_a_follower_shows_what_the_leader_polled_without_polling(
     follower.refresh()
     assert len(page.summary_requests()) == fetched + 1 and len(heard) == 1
     store.close()
+
+
+def test_a_follower_picks_up_the_leaders_first_poll_within_seconds_not_a_poll_interval(
+    postgres_url: str, status_page: Callable[..., FakeStatusPage]
+) -> None:
+    page = status_page(flavour="statuspage")
+    page.open_incident(id="i1", name="Queue slow", impact="major_outage")
+    store = Store(postgres_url)
+
+    class Follower:
+        def is_leader(self) -> bool:
+            return False
+
+        def start(self) -> None: ...
+
+        def stop(self) -> None: ...
+
+    follower = StatusMonitor(
+        StatusClient(page.url, deadline_seconds=2), poll_seconds=60, replica=SharedStatus(store, Follower())
+    )
+    follower.start()
+    try:
+        time.sleep(0.5)  # its first read found nothing yet
+        leader_view = StatusClient(page.url, deadline_seconds=2).fetch()
+        SharedStatus(store, Follower()).publish(leader_view, leader_view)
+        wait_until(lambda: getattr(follower.latest(), "level", None) == "major_outage", timeout=5)
+    finally:
+        follower.stop()
+        store.close()

@@ -22,6 +22,10 @@ from bot.status.models import StatusSnapshot, unknown_snapshot
 
 log = logging.getLogger(__name__)
 
+# A follower reads the leader's snapshot from the database at least this often (a cheap read), so it
+# shows a new leader's first poll within seconds, not a whole poll interval later.
+FOLLOWER_READ_SECONDS = 2.0
+
 # Whatever a listener returns is ignored (the alert engine may return the events it derived).
 Listener = Callable[[StatusSnapshot], object]
 
@@ -203,7 +207,9 @@ class StatusMonitor:
         while not self._stop.is_set():
             with self._lock:
                 taken = self._polled_at
-            wait = 0.0 if taken is None else self.poll_seconds - (self._clock() - taken)
+            following = self.replica is not None and not self.replica.is_leader()
+            interval = min(self.poll_seconds, FOLLOWER_READ_SECONDS) if following else self.poll_seconds
+            wait = 0.0 if taken is None else interval - (self._clock() - taken)
             # A refresh() from a reader counts as a poll: wait from the newest snapshot.
             if wait > 0 and not self._poke.is_set():
                 self._poke.wait(wait)
