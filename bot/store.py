@@ -50,6 +50,9 @@ MinLevel = Literal["degraded", "partial_outage", "major_outage"]
 PROCESSED_EVENT_TTL_SECONDS = 24 * 3600
 # Expired rows of seen_requests (bot/runtime/replay.py) are deleted at most this often.
 SEEN_REQUEST_PRUNE_EVERY_SECONDS = 30.0
+# Expired processed event ids likewise: not in every event's transaction, where replicas recording
+# events at the same moment would queue on each other's deletes.
+PROCESSED_EVENT_PRUNE_EVERY_SECONDS = 60.0
 
 # What a store call raises when the database cannot be read or written (read-only, full disk, locked
 # for longer than the busy timeout, deleted folder, server gone): callers say so in one line.
@@ -262,6 +265,7 @@ class Store:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._next_seen_prune = 0.0
+        self._next_event_prune = 0.0
         self._pool: ConnectionPool[Any] | None = None
         self._identity: tuple[int, int] | None = None
         if self.engine == "postgresql":
@@ -512,7 +516,11 @@ class Store:
                 (event_id, team_id, now),
             )
             first = cursor.rowcount == 1
-            tx.execute("DELETE FROM processed_events WHERE seen_at < ?", (now - PROCESSED_EVENT_TTL_SECONDS,))
+            if now >= self._next_event_prune:
+                self._next_event_prune = now + PROCESSED_EVENT_PRUNE_EVERY_SECONDS
+                tx.execute(
+                    "DELETE FROM processed_events WHERE seen_at < ?", (now - PROCESSED_EVENT_TTL_SECONDS,)
+                )
             return first
 
     # -- signed requests seen (replay refusal, bot/runtime/replay.py) ---------------------------------
