@@ -15,7 +15,7 @@ import pytest
 from bot.store import Store, Subscription
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
-from tests.support.process import BotProcess, bot_env
+from tests.support.process import BotProcess, bot_env, run_to_exit
 from tests.support.signing import SlackSender, event
 from tests.support.status_page import FakeStatusPage
 from tests.test_alerts_e2e import SlowPosts, alerts, now_iso, replies, wait_until
@@ -164,3 +164,11 @@ def test_sigkill_of_the_leader_mid_fan_out_alerts_and_resolves_every_channel_onc
     reply_counts = {c: len(replies(fake, c, alerts(fake, c)[0]["ts"])) for c in channels}
     assert set(reply_counts.values()) == {1}, {c: n for c, n in reply_counts.items() if n != 1}
     assert follower.terminate() == 0
+
+
+def test_run_with_an_unreachable_postgresql_exits_1_without_the_password(fake: FakeSlack) -> None:
+    url = "postgresql://falbot:s3cret-pw@127.0.0.1:9/fal"
+    result = run_to_exit(bot_env(fake, url, "http://127.0.0.1:9"), "--mode", "http")
+    assert result.returncode == 1, result.stderr
+    assert "postgresql://falbot@127.0.0.1:9/fal" in result.stderr
+    assert "s3cret-pw" not in result.stderr + result.stdout

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import psycopg
 from slack_sdk import WebClient
 
 from bot.alerts.token_watch import TokenWatch
@@ -155,6 +156,12 @@ def build_runtime(
 def _open_store(settings: Settings) -> Store:
     try:
         return Store(settings.fal_bot_db)
+    except psycopg.OperationalError as exc:  # the server is down or starting: worth a restart
+        raise StartupError(
+            f"FAL_BOT_DB: cannot reach the database {redacted_location(settings.fal_bot_db)} "
+            f"({describe(exc)}).",
+            EXIT_UNAVAILABLE,
+        ) from None
     except Exception as exc:
         raise StartupError(
             f"FAL_BOT_DB: cannot open the database {redacted_location(settings.fal_bot_db)} "
