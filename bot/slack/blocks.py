@@ -537,12 +537,13 @@ def describe_subscription(subscription: Subscription) -> str:
     return f"from *{level}* up · {maintenance} · {components}"
 
 
-def subscribed_message(subscription: Subscription, user_id: str) -> Message:
-    """Posted in the channel: what the channel will get from now on."""
+def subscribed_message(subscription: Subscription, user_id: str, notes: Sequence[str] = ()) -> Message:
+    """Posted in the channel: what the channel will get from now on, and caveats about its options."""
     what = [
         f"📣 This channel now gets fal status alerts (set up by {user_mention(user_id)}):",
         f"• incidents and degradations {describe_subscription(subscription)}",
         "• one message per incident, updates in its thread, and a note when it is resolved",
+        *(f"⚠️ {escape(note)}" for note in notes),
         f"Change it with `{SUBSCRIBE_SYNTAX}`, stop it with `/fal unsubscribe`.",
     ]
     return finish(sections_for_lines(what), "📣 This channel now gets fal status alerts")
