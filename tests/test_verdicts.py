@@ -156,6 +156,12 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.ai: la generación falló, saldo insuficiente en la cuenta", "billing"),
         ("fal.ai のリクエストがタイムアウトしました（5分）", "queue_timeout"),
         ("fal.ai: Zeitüberschreitung nach 300 Sekunden", "queue_timeout"),
+        ("fal.subscribe fails with 403 in the worker: FAL_KEY isn't being passed to the job", "missing_key"),
+        ("the FAL_KEY is not passed to the subprocess, so fal_client answers 401", "missing_key"),
+        ("fal.ai 403: we don't have enough credits on the team account", "billing"),
+        ("fal.ai returns 403 Forbidden, the account is locked although we topped up yesterday", "billing"),
+        ("fal-ai/kling-video request COMPLETED but the response has no video url", "output_format"),
+        ("fal.ai retornou COMPLETED mas sem video_url no resultado", "output_format"),
     ],
 )
 def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: str, expected: str) -> None:
@@ -164,6 +170,15 @@ def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: st
 
 def test_a_connection_that_timed_out_stays_network(diagnoser: Diagnoser) -> None:
     assert category(diagnoser.diagnose("fal: connect ETIMEDOUT 超时")) == "network"
+
+
+def test_a_weaker_cause_does_not_outrank_fals_exact_wording(diagnoser: Diagnoser) -> None:
+    # "COMPLETED but no video" is what the code saw; fal's "Path ... not found" says why
+    text = (
+        "fal queue: status COMPLETED but no video url; the result fetch answers 404 "
+        '{"detail": "Path /v2/text-to-video not found"}'
+    )
+    assert category(diagnoser.diagnose(text)) == "model_not_found"
 
 
 def test_a_key_missing_a_part_is_not_a_missing_key() -> None:

@@ -703,6 +703,8 @@ def _family_lead(scored: list[_Scored]) -> tuple[_Scored, _Scored | None, float]
 def _let_the_cause_lead(results: list[_Scored], causes: dict[str, float]) -> None:
     """A plausible entry of a family the paste shows the cause of goes first (results stay sorted)."""
     for category in sorted((c for c, p in causes.items() if p > 0), key=causes.__getitem__, reverse=True):
+        if causes[category] < ev.CAUSAL_POINTS and results and results[0].strong:
+            continue  # a weaker cause does not move ahead of fal's exact wording for another family
         best = next((item for item in results if item.prepared.entry.category == category), None)
         if best is None or best is results[0] or best.score < RUNNER_UP_FLOOR:
             continue

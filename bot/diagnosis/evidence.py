@@ -842,7 +842,10 @@ _KEY_WORD = (
     r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー)"
 )
 _KEY_ABSENT = (
-    r"(?:is |was |are |were )?(?:not (?:set|configured|provided|defined|present|loaded)|missing|empty"
+    r"(?:is |was |are |were )?(?:not (?:being )?(?:set|configured|provided|defined|present|loaded|passed"
+    r"|forwarded|picked up)"
+    r"|(?:is|was|are|were)n'?t (?:being )?(?:set|configured|provided|defined|loaded|passed)"
+    r"|missing|empty"
     r"|undefined"
     r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
     r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
@@ -886,6 +889,8 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
     (
         linear_re.compile(
             r"insufficient (?:balance|credits?|funds)"
+            r"|(?:not|n't) (?:have )?enough (?:credits?|balance|funds)"
+            r"|(?:account|user) (?:is |was |has been |got |remains |stays )?locked\b"
             r"|(?:balance|credits?) (?:is |are )?(?:exhausted|depleted|too low)|out of (?:credits?|balance)"
             r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)"
             r"|sem (?:saldo|cr[ée]ditos)|solde insuffisant|cr[ée]dits? insuffisants?"
@@ -895,6 +900,20 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "billing",
         "the text says the balance ran out",
+    ),
+    (
+        # the call worked but the result lacks what the code reads: the output's shape, not the input
+        linear_re.compile(
+            r"(?:completed|succeeded|successful(?:ly)?|success|returned|retornou|devolvi[óo]|termin[óo]"
+            r"|concluiu|a r[ée]ussi|erfolgreich|成功|完了)\b[^\n]{0,120}?"
+            r"(?:\b(?:no|without|sem|sin|sans|ohne|missing|empty|undefined|null)\W{1,3}(?:\w+\W{1,3})?"
+            r"(?:output|result|video|image|audio)(?:_?urls?|s)?\b"
+            r"|(?:url|video_url|image_url|images|output)\W{1,3}(?:is |was )?"
+            r"(?:missing|empty|undefined|null)\b)",
+            re.I,
+        ),
+        "output_format",
+        "the text says the call worked but the result lacks a field",
     ),
     (
         # "timed out" in the other languages (the English wording is in the knowledge base's own
@@ -922,6 +941,11 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
 ]
 
 
+# A missing result field is what the code saw, often a symptom of something earlier (a wrong
+# path, a queue envelope read as the result): it outweighs resemblance, not fal's exact wording.
+_CAUSE_STRENGTH = {"output_format": 0.5}
+
+
 # "the key is missing its colon / the secret": a malformed key, not an absent one
 _KEY_PART_MISSING = linear_re.compile(
     r"missing (?:a |the |its |an )?(?:colon|secret|key ?id|part|prefix|scope|permission|admin)", re.I
@@ -942,7 +966,7 @@ def stated_causes(
         if category == "queue_timeout" and _NO_ANSWER.search(text):
             continue  # the connection timed out: the network's cue says so
         if pattern.search(text):
-            points[category] = CAUSAL_POINTS
+            points[category] = CAUSAL_POINTS * _CAUSE_STRENGTH.get(category, 1.0)
             said.append(phrase)
     return points, said
 
