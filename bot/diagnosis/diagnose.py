@@ -26,6 +26,7 @@ import json
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -222,6 +223,21 @@ class Diagnosis:
         return not self.fal_related and (not self.matches or self.generic)
 
 
+class _LazyFlags:
+    """Per-item flags computed on first use: most are never asked for, and start-up pays for none.
+    Two threads asking at once compute the same value twice, which is harmless."""
+
+    def __init__(self, compute: Callable[[int], bool]):
+        self._compute = compute
+        self._known: dict[int, bool] = {}
+
+    def __getitem__(self, key: int) -> bool:
+        value = self._known.get(key)
+        if value is None:
+            value = self._known[key] = self._compute(key)
+        return value
+
+
 class _Foreign(NamedTuple):
     """How much a text reads like known non-fal errors (declined not_examples)."""
 
@@ -245,8 +261,8 @@ class _Prepared:
     error_types: frozenset[str]
     exceptions: frozenset[str]
     hosts: frozenset[str]
-    # (regex, literals it needs, whether it also matches someone else's error)
-    patterns: tuple[tuple[linear_re.Pattern, tuple[str, ...], bool], ...]
+    # (regex, literals it needs, its key in Diagnoser._pattern_tainted)
+    patterns: tuple[tuple[linear_re.Pattern, tuple[str, ...], int], ...]
     status_codes: frozenset[int]
 
 
@@ -319,6 +335,12 @@ class Diagnoser:
         declined_collapsed = [_collapse(text) for text in declined]
         self._prepared: list[_Prepared] = []
         self._fal_messages: list[str] = []
+        self._pattern_regexes: list[linear_re.Pattern] = []
+        # Whether each entry regex also matches someone else's error: asked only of the few regexes
+        # a paste hits, so start-up runs none of them over the declined texts.
+        self._pattern_tainted = _LazyFlags(
+            lambda k: any(self._pattern_regexes[k].search(t) for t in declined)
+        )
         for entry in kb:
             signals = entry.signals
             messages = []
@@ -335,7 +357,8 @@ class Diagnoser:
             patterns = []
             for source in signals.patterns:
                 regex = linear_re.compile(source, re.IGNORECASE | re.MULTILINE)
-                patterns.append((regex, _required_literals(source), any(regex.search(t) for t in declined)))
+                patterns.append((regex, _required_literals(source), len(self._pattern_regexes)))
+                self._pattern_regexes.append(regex)
             self._prepared.append(
                 _Prepared(
                     entry=entry,
@@ -354,34 +377,38 @@ class Diagnoser:
         # An example that reads like one of the declined texts cannot vouch for fal on its own.
         self._choices: list[str] = []
         self._choice_owner: list[int] = []
-        self._choice_generic: list[bool] = []
         declined_index = TextIndex([fuzz_text(focus(text)) for text in declined], shortlist=8)
+        symptom_from = 0  # choices from here on are symptoms: generic by definition
+        self._choice_generic = _LazyFlags(
+            lambda k: k >= symptom_from or bool(declined_index.scores(self._choices[k], GENERIC_EXAMPLE))
+        )
         # not_examples as a second index: declined ones are other vendors' errors; the others belong
         # to another entry and only push their own entry down.
         self._negatives: list[str] = []
         self._negative_owner: list[int | None] = []
-        self._negative_named: list[bool] = []
+        negative_texts: list[str] = []
         for index, entry in enumerate(kb):
             for counter in entry.not_examples:
                 text = normalize(counter.text)
                 self._negatives.append(fuzz_text(focus(text)))
                 self._negative_owner.append(None if counter.declined else index)
-                # a declined text that names nobody (a bare nginx 502 from another project) shows
-                # that fal-looking wording is not proof of fal, but not that a bare paste is foreign
-                self._negative_named.append(counter.declined and _names_another_service(text))
+                negative_texts.append(text)
+        # a declined text that names nobody (a bare nginx 502 from another project) shows that
+        # fal-looking wording is not proof of fal, but not that a bare paste is foreign
+        self._negative_named = _LazyFlags(
+            lambda k: self._negative_owner[k] is None and _names_another_service(negative_texts[k])
+        )
         for index, entry in enumerate(kb):
             for example in entry.examples:
                 choice = fuzz_text(focus(normalize(example.text)))
                 self._choices.append(choice)
                 self._choice_owner.append(index)
-                generic = bool(declined_index.scores(choice, GENERIC_EXAMPLE))
-                self._choice_generic.append(generic)
+        symptom_from = len(self._choices)
         # People's own words for each problem: fuzzy choices too, but never proof of fal (generic).
         for index, entry in enumerate(kb):
             for symptom in entry.symptoms:
                 self._choices.append(fuzz_text(normalize(symptom.text)))
                 self._choice_owner.append(index)
-                self._choice_generic.append(True)
         self._positive_index = TextIndex(self._choices, shortlist=40)
         self._bm25 = Bm25([terms(_document(entry)) for entry in kb])
         self._negative_index = TextIndex(self._negatives, shortlist=12)
@@ -519,8 +546,8 @@ class Diagnoser:
                     recorded.add(name)
                     phrases.append(f"error type {name}")
             pattern_hits = [
-                tainted
-                for regex, needles, tainted in prepared.patterns
+                self._pattern_tainted[key]
+                for regex, needles, key in prepared.patterns
                 if all(needle in pattern_lowered for needle in needles) and regex.search(pattern_text)
             ]
             if pattern_hits:
