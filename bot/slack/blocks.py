@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.diagnosis import Diagnosis, Entry
+from bot.incidents import IncidentContext, since_words
 from bot.keys import KeyCheck, KeyFinding
 from bot.slack.errors import CHANNEL_ARCHIVED, CHANNEL_UNREACHABLE
 from bot.slack.text import (
@@ -369,12 +370,15 @@ def diagnosis_message(
     shareable: bool = False,
     partial_read: tuple[int, int] | None = None,
     paste_id: str | None = None,
+    incident: IncidentContext | None = None,
+    now: datetime | None = None,
 ) -> Message:
     """A diagnosis reply: summary, fix steps with snippets, docs, confidence, runner-up, feedback buttons.
 
     `shareable` (the ephemeral /fal diagnose answer) adds a "Share in channel" button, which shares
     the knowledge-base answer only, never the pasted text. `partial_read` (characters read, in the
-    paste) says the paste was too long to read in full.
+    paste) says the paste was too long to read in full. `incident` (fal's page shows trouble that
+    can cause this error) leads the answer, above the fix.
     """
     exposed = key_exposed or any(f.code == "exposed" for f in diagnosis.key_findings)
     blocks: list[Block] = []
@@ -387,6 +391,8 @@ def diagnosis_message(
     if best is None:
         return _no_match(diagnosis, blocks, findings)
     entry = best.entry
+    if incident is not None:
+        blocks.append(section(incident_lead(incident, now)))
     if diagnosis.generic:
         # The verdict in words: the paste names no service, so the answer is conditional.
         blocks.append(context(GENERIC_LEAD))
@@ -404,9 +410,37 @@ def diagnosis_message(
     text = f"🩺 {entry.title}"
     if diagnosis.generic:
         text = f"🩺 If this came from a call to fal: {entry.title}"
+    if incident is not None:
+        text = f"{incident_headline(incident, now)} {text}"
     if exposed:
         text = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + text
     return finish(blocks, text)
+
+
+def incident_headline(incident: IncidentContext, now: datetime | None = None) -> str:
+    """Plain words for a notification: "fal has an open incident since 14:02 UTC: Queue degraded;
+    this is likely not your code." """
+    since = since_words(incident.started, now)
+    if incident.incident:
+        when = f" since {since}" if since else ""
+        return f"fal has an open incident{when}: {incident.name}; this is likely not your code."
+    return f"fal's status page shows {incident.level_words} ({incident.name}); this is likely not your code."
+
+
+def incident_lead(incident: IncidentContext, now: datetime | None = None) -> str:
+    """The section an answer leads with while fal's page shows trouble: name, since when, link."""
+    symbol = LEVEL_SYMBOL.get(incident.level, "⚠️")
+    since = since_words(incident.started, now)
+    named = _named_link(incident.name, incident.url)
+    if incident.incident:
+        when = f" since {since}" if since else ""
+        first = f"{symbol} *fal has an open incident{when}:* {named} ({escape(incident.level_words)})"
+    else:
+        first = f"{symbol} *fal's status page shows {escape(incident.level_words)}:* {named}"
+    return (
+        f"{first}; *this is likely not your code.*\nYour request probably failed because of it: retry "
+        "once fal recovers. If it keeps failing after that, the usual fix below applies."
+    )
 
 
 def shared_entry_message(entry: Entry, user_id: str) -> Message:

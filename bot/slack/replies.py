@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from slack_sdk.errors import SlackApiError
 
 from bot.diagnosis import Diagnosis
+from bot.incidents import IncidentContext, incident_context
 from bot.keys import contains_key
 from bot.slack import blocks
 from bot.slack.errors import error_code
@@ -50,8 +52,28 @@ def diagnose_reply(
     )
     read = (reading.read_chars, reading.total_chars) if reading.partial else None
     return blocks.diagnosis_message(
-        diagnosis, key_exposed=contains_key(text), shareable=shareable, partial_read=read, paste_id=paste_id
+        diagnosis,
+        key_exposed=contains_key(text),
+        shareable=shareable,
+        partial_read=read,
+        paste_id=paste_id,
+        incident=current_incident(services, diagnosis),
     )
+
+
+def current_incident(services: Services, diagnosis: Diagnosis) -> IncidentContext | None:
+    """The incident to lead with, from the poller's cached snapshot: never a fetch here."""
+    monitor = services.monitor
+    if monitor is None:
+        return None
+    snapshot = monitor.latest()
+    if snapshot is None or not snapshot.ok:
+        # A poll failed: the last good reading still counts while it is recent.
+        snapshot = monitor.last_good()
+        stale_after = services.settings.fal_bot_unknown_note_minutes * 60
+        if snapshot is not None and time.time() - snapshot.checked_at.timestamp() > stale_after:
+            return None
+    return incident_context(diagnosis, snapshot)
 
 
 def record_gap(
