@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.alerts.events import Tracked
+from bot.incidents.early import Confirmation, EarlyWarning
 from bot.slack.text import clip, escape, safe_link, slack_date
 
 SECTION_LIMIT = 3000
@@ -216,3 +217,54 @@ def _impact(subject: Tracked) -> str:
     if subject.kind == "maintenance":
         return "maintenance"
     return WORDS.get(subject.level, escape(subject.level))
+
+
+# --- early warnings (bot/incidents/early.py) -----------------------------------------------------
+
+EARLY_CATEGORY_WORDS = {
+    "server_error": "server errors",
+    "queue_timeout": "queue timeouts",
+    "network": "network errors",
+}
+EARLY_SYMBOL = "⚠️"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def early_warning_text(warning: EarlyWarning) -> str:
+    """ "Possible fal degradation: 3 people hit server errors on queue.fal.run in the last 10
+    minutes; status.fal.ai still says operational": counts, categories and places, never who or what."""
+    categories = _and(
+        [EARLY_CATEGORY_WORDS.get(c, c.replace("_", " ")) for c in warning.categories] or ["errors"]
+    )
+    hosts = [place for place in warning.places if "/" not in place]
+    families = [place for place in warning.places if "/" in place]
+    places = f" on {_and(hosts)}" if hosts else (f" on {_and(families)}" if families else "")
+    if hosts and families:
+        places += f" ({', '.join(families)})"
+    minutes = "minute" if warning.minutes == 1 else f"{warning.minutes} minutes"
+    return (
+        f"Possible fal degradation: {warning.people} people hit {categories}{places} in the last {minutes}; "
+        f"{warning.page} still says {WORDS.get(warning.level, warning.level).replace(' performance', '')}"
+    )
+
+
+def render_early_warning(warning: EarlyWarning) -> Rendered:
+    text = early_warning_text(warning)
+    main = (
+        f"{EARLY_SYMBOL} *{escape(text)}*\n"
+        "fal-bot saw this in the errors people in this workspace pasted; fal has not posted an "
+        "incident. If it is fal, the alert follows here as usual and this thread says so."
+    )
+    context = ["Early warning (`/fal subscribe early=on`): at most one a channel an hour"]
+    return Rendered(text=_plain(f"{EARLY_SYMBOL} {text}"), blocks=_blocks(main, context))
+
+
+def render_confirmed(confirmation: Confirmation) -> Rendered:
+    name = clip(escape(confirmation.name), NAME_LIMIT)
+    link = safe_link(confirmation.url, "incident")
+    main = f"fal confirmed: *{name}*" + (f" {link}" if link else "")
+    text = f"fal confirmed: {confirmation.name}" + (f" {confirmation.url}" if confirmation.url else "")
+    return Rendered(text=_plain(text), blocks=_blocks(main, []))

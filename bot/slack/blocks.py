@@ -57,6 +57,7 @@ ROTATE_URL = "https://fal.ai/dashboard/keys"
 DOCS_URL = "https://docs.fal.ai"
 SUBSCRIBE_SYNTAX = (
     '/fal subscribe [min=degraded|partial|major] [maintenance=on|off] [components="Queue API, Realtime"]'
+    " [early=on|off]"
 )
 MIN_WORDS = {"degraded": "degraded", "partial_outage": "partial outage", "major_outage": "major outage"}
 MAX_HOME_BLOCKS = 100  # a home tab allows 100 blocks
@@ -139,7 +140,8 @@ HELP_LINES = (
     "• `/fal key <value>`: checks an API key's format without showing it "
     "(safer: `fal-bot check-key` on your own machine, since Slack keeps what you type)",
     f"• `{SUBSCRIBE_SYNTAX}`: this channel gets fal outage alerts; confirmed in the channel. "
-    "Defaults: `min=degraded`, `maintenance=on`, all components; running it again replaces the options",
+    "Defaults: `min=degraded`, `maintenance=on`, all components, `early=off` (early warnings when several "
+    "people here hit fal-side errors first); running it again replaces the options",
     "• `/fal unsubscribe`: stops alerts in this channel (confirmed in the channel)",
     "• `/fal help`: this help",
     "Also: DM me an error, @mention me with one, or use the message shortcut *Diagnose with fal-bot* "
@@ -568,7 +570,8 @@ def describe_subscription(subscription: Subscription) -> str:
     )
     maintenance = "maintenance notices on" if subscription.maintenance else "maintenance notices off"
     level = MIN_WORDS.get(subscription.min_level, subscription.min_level)
-    return f"from *{level}* up · {maintenance} · {components}"
+    early = "early warnings on" if subscription.early else "early warnings off"
+    return f"from *{level}* up · {maintenance} · {components} · {early}"
 
 
 def subscribed_message(subscription: Subscription, user_id: str) -> Message:
@@ -577,6 +580,14 @@ def subscribed_message(subscription: Subscription, user_id: str) -> Message:
         f"📣 This channel now gets fal status alerts (set up by {user_mention(user_id)}):",
         f"• incidents and degradations {describe_subscription(subscription)}",
         "• one message per incident, updates in its thread, and a note when it is resolved",
+        *(
+            [
+                "• early warnings: a heads-up when several people here hit fal-side errors before "
+                "fal's status page says anything (at most one an hour)"
+            ]
+            if subscription.early
+            else []
+        ),
         f"Change it with `{SUBSCRIBE_SYNTAX}`, stop it with `/fal unsubscribe`.",
     ]
     return finish(sections_for_lines(what), "📣 This channel now gets fal status alerts")
