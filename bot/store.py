@@ -154,6 +154,17 @@ def _migration_6_early_warnings(db: Database) -> None:
     db.conn.execute("CREATE INDEX early_warnings_created ON early_warnings (created_at)")
 
 
+def _migration_7_quiet_hours(db: Database) -> None:
+    """Quiet hours (bot/incidents/quiet.py): the channel option, and the alerts held during them for
+    the digest posted when they end."""
+    db.conn.execute("ALTER TABLE subscriptions ADD COLUMN quiet TEXT")
+    db.conn.execute(
+        "CREATE TABLE alert_held (team_id TEXT NOT NULL, channel_id TEXT NOT NULL,"
+        " subject_key TEXT NOT NULL, created_at REAL NOT NULL,"
+        " PRIMARY KEY (team_id, channel_id, subject_key))"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _migration_1_slack,
     _migration_2_alerts,
@@ -161,6 +172,7 @@ MIGRATIONS: list[Migration] = [
     _migration_4_gaps,
     _migration_5_one_vote_per_answer,
     _migration_6_early_warnings,
+    _migration_7_quiet_hours,
 ]
 
 GAP_RETENTION_DAYS = 30
@@ -188,6 +200,7 @@ class Subscription:
     disabled_reason: str | None = None
     created_by: str | None = None
     early: bool = False  # early warnings (bot/incidents/early.py)
+    quiet: str | None = None  # quiet hours "22:00-08:00" UTC (bot/incidents/quiet.py)
 
     @classmethod
     def from_row(cls, row: dict[str, object]) -> Subscription:
@@ -201,6 +214,7 @@ class Subscription:
             disabled_reason=str(row["disabled_reason"]) if row.get("disabled_reason") else None,
             created_by=str(row["created_by"]) if row.get("created_by") else None,
             early=bool(row.get("early") or 0),
+            quiet=str(row["quiet"]) if row.get("quiet") else None,
         )
 
 
@@ -320,6 +334,7 @@ class Store:
                     "active": 1,
                     "disabled_reason": None,
                     "early": int(subscription.early),
+                    "quiet": subscription.quiet,
                 },
                 pk=("team_id", "channel_id"),
             )

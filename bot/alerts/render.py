@@ -268,3 +268,54 @@ def render_confirmed(confirmation: Confirmation) -> Rendered:
     main = f"fal confirmed: *{name}*" + (f" {link}" if link else "")
     text = f"fal confirmed: {confirmation.name}" + (f" {confirmation.url}" if confirmation.url else "")
     return Rendered(text=_plain(text), blocks=_blocks(main, []))
+
+
+# --- the digest after quiet hours (bot/alerts/outbox.py queue_digests) ----------------------------
+
+DIGEST_SYMBOL = "🌙"
+DIGEST_ITEMS = 25
+
+
+def _digest_line(item: dict[str, Any]) -> str:
+    level = str(item.get("level") or "degraded")
+    kind = str(item.get("kind") or "incident")
+    symbol = SYMBOLS["maintenance"] if kind == "maintenance" else SYMBOLS.get(level, "🟡")
+    name = clip(escape(str(item.get("name") or "")), NAME_LIMIT)
+    named = safe_link(item.get("url"), str(item.get("name") or "")) or f"*{name}*"
+    if kind == "note":
+        what = "status page unreadable"
+    else:
+        what = "maintenance" if kind == "maintenance" else WORDS.get(level, escape(level))
+    began = item.get("began")
+    start = slack_date(float(began)) if isinstance(began, int | float) else "?"
+    resolved = item.get("resolved_at")
+    if item.get("open") or not isinstance(resolved, int | float):
+        when = f"since {start}, still going: its alert follows"
+    else:
+        took = (
+            format_duration(max(0.0, float(resolved) - float(began)))
+            if isinstance(began, int | float)
+            else "?"
+        )
+        when = f"{start} to {slack_date(float(resolved))}, {took}"
+    return f"{symbol} {named} ({what}) · {when}"
+
+
+def render_digest(payload: dict[str, Any]) -> Rendered:
+    """One message when a channel's quiet hours end: what opened (and closed) meanwhile."""
+    digest = payload["digest"]
+    items = [item for item in digest.get("items") or [] if isinstance(item, dict)]
+    quiet = escape(str(digest.get("quiet") or ""))
+    head = (
+        f"{DIGEST_SYMBOL} *While this channel's quiet hours ({quiet} UTC) were on, fal had {len(items)} "
+        + ("alert*" if len(items) == 1 else "alerts*")
+    )
+    lines = [head, *(_digest_line(item) for item in items[:DIGEST_ITEMS])]
+    if len(items) > DIGEST_ITEMS:
+        lines.append(f"… and {len(items) - DIGEST_ITEMS} more on the status page")
+    names = ", ".join(str(item.get("name") or "") for item in items[:5])
+    plural = "s" if len(items) != 1 else ""
+    text = f"{DIGEST_SYMBOL} During quiet hours fal had {len(items)} alert{plural}: {names}"
+    return Rendered(
+        text=_plain(text), blocks=_blocks("\n".join(lines), ["Only major outages post during quiet hours"])
+    )

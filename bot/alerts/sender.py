@@ -36,6 +36,7 @@ from bot.alerts.outbox import Outbox, OutboxRow
 from bot.alerts.render import (
     Rendered,
     render_confirmed,
+    render_digest,
     render_early_warning,
     render_parent,
     render_reply,
@@ -95,7 +96,8 @@ def sender_client(client: WebClient, *, timeout: int = CLIENT_TIMEOUT_SECONDS) -
 
 
 # Rows that are whole messages of their own: nothing to edit in a parent after posting them.
-ONE_OFF_KINDS = frozenset({KIND_WARNING, KIND_CONFIRMED})
+KIND_DIGEST = "digest"  # what a channel's quiet hours held back (bot/alerts/outbox.py queue_digests)
+ONE_OFF_KINDS = frozenset({KIND_WARNING, KIND_CONFIRMED, KIND_DIGEST})
 
 
 def render_row(row: OutboxRow, thread_ts: str | None) -> Rendered:
@@ -105,6 +107,8 @@ def render_row(row: OutboxRow, thread_ts: str | None) -> Rendered:
         return render_early_warning(EarlyWarning.from_payload(row.payload))
     if row.kind == KIND_CONFIRMED:
         return render_confirmed(Confirmation.from_payload(row.payload))
+    if row.kind == KIND_DIGEST:
+        return render_digest(row.payload)
     return render_parent(row.subject) if thread_ts is None else render_reply(row.kind, row.subject, row.body)
 
 

@@ -57,7 +57,7 @@ ROTATE_URL = "https://fal.ai/dashboard/keys"
 DOCS_URL = "https://docs.fal.ai"
 SUBSCRIBE_SYNTAX = (
     '/fal subscribe [min=degraded|partial|major] [maintenance=on|off] [components="Queue API, Realtime"]'
-    " [early=on|off]"
+    " [early=on|off] [quiet=HH:MM-HH:MM]"
 )
 MIN_WORDS = {"degraded": "degraded", "partial_outage": "partial outage", "major_outage": "major outage"}
 MAX_HOME_BLOCKS = 100  # a home tab allows 100 blocks
@@ -141,7 +141,8 @@ HELP_LINES = (
     "(safer: `fal-bot check-key` on your own machine, since Slack keeps what you type)",
     f"• `{SUBSCRIBE_SYNTAX}`: this channel gets fal outage alerts; confirmed in the channel. "
     "Defaults: `min=degraded`, `maintenance=on`, all components, `early=off` (early warnings when several "
-    "people here hit fal-side errors first); running it again replaces the options",
+    "people here hit fal-side errors first), no `quiet=` hours (UTC, e.g. `quiet=22:00-08:00`: only major "
+    "outages post then, the rest comes as one digest after); running it again replaces the options",
     "• `/fal unsubscribe`: stops alerts in this channel (confirmed in the channel)",
     "• `/fal help`: this help",
     "Also: DM me an error, @mention me with one, or use the message shortcut *Diagnose with fal-bot* "
@@ -571,7 +572,8 @@ def describe_subscription(subscription: Subscription) -> str:
     maintenance = "maintenance notices on" if subscription.maintenance else "maintenance notices off"
     level = MIN_WORDS.get(subscription.min_level, subscription.min_level)
     early = "early warnings on" if subscription.early else "early warnings off"
-    return f"from *{level}* up · {maintenance} · {components} · {early}"
+    quiet = f" · quiet hours {subscription.quiet} UTC (only major outages post)" if subscription.quiet else ""
+    return f"from *{level}* up · {maintenance} · {components} · {early}{quiet}"
 
 
 def subscribed_message(subscription: Subscription, user_id: str) -> Message:

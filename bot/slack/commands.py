@@ -18,6 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import linear_re
+from bot.incidents.quiet import OFF_WORDS, QuietHours, QuietHoursError
 from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
 from bot.slack.errors import CHANNEL_GONE, error_code
@@ -59,6 +60,7 @@ class SubscribeOptions:
     maintenance: bool = True
     components: tuple[str, ...] = ()
     early: bool = False
+    quiet: str | None = None  # "22:00-08:00", UTC
 
 
 def parse_subscribe_options(text: str) -> SubscribeOptions:
@@ -108,9 +110,17 @@ def parse_subscribe_options(text: str) -> SubscribeOptions:
             if switch is None:
                 raise OptionError(f"early={value[:30]}: use early=on or early=off.")
             options = replace(options, early=switch)
+        elif name == "quiet":
+            if value.lower() in OFF_WORDS:
+                options = replace(options, quiet=None)
+                continue
+            try:
+                options = replace(options, quiet=str(QuietHours.parse(value)))
+            except QuietHoursError as problem:
+                raise OptionError(str(problem)) from None
         else:
             raise OptionError(
-                f"“{name[:30]}” is not an option: use min=, maintenance=, components= or early=."
+                f"“{name[:30]}” is not an option: use min=, maintenance=, components=, early= or quiet=."
             )
     return options
 
@@ -263,6 +273,7 @@ def _subscribe(
         components=options.components,
         created_by=user_id,
         early=options.early,
+        quiet=options.quiet,
     )
     services.submit(lambda: _subscribe_work(services, respond, subscription, user_id), "subscribe")
 
