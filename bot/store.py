@@ -494,7 +494,7 @@ class Store:
         self, team_id: str, person: str, category: str, hosts: list[str], window_seconds: float
     ) -> FalSideErrors:
         """Count one fal-side paste (`person` is a one-way hash) and return the workspace's last
-        `window_seconds`: rows older than that are deleted, so the table stays small."""
+        `window_seconds`: rows older than that (of every workspace) are deleted, so the table stays small."""
         now = self.clock()
         since = now - window_seconds
         with self.transaction() as tx:
@@ -503,7 +503,8 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?)",
                 (team_id, person, category, json.dumps(list(dict.fromkeys(hosts))), now),
             )
-            tx.conn.execute("DELETE FROM early_pastes WHERE team_id = ? AND created_at < ?", (team_id, since))
+            # One window for every workspace: whatever is older counts for nobody.
+            tx.conn.execute("DELETE FROM early_pastes WHERE created_at < ?", (since,))
             rows = tx.conn.execute(
                 "SELECT person, category, hosts FROM early_pastes WHERE team_id = ? AND created_at >= ?"
                 " ORDER BY created_at",
