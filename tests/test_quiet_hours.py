@@ -232,3 +232,53 @@ def test_a_bad_quiet_value_is_explained(h: SlackHarness) -> None:
     answer = h.send(signing.slash_command("subscribe quiet=late", response_url=url, channel_id="C100"))
     assert "HH:MM-HH:MM" in answer.text
     assert h.store.subscription("T111", "C100") is None
+
+
+# -- a real `fal-bot run` process: held at night, digest after a restart --------------------------
+def quiet_window_around_now(minutes: int = 60) -> str:
+    """UTC quiet hours that contain the present moment, whatever the time of day."""
+    now = datetime.now(UTC)
+    start = (now.hour * 60 + now.minute - minutes) % 1440
+    end = (now.hour * 60 + now.minute + minutes) % 1440
+    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
+def top_level(fake: FakeSlack, channel: str) -> list[str]:
+    return [str(m.get("text")) for m in fake.messages(channel) if "thread_ts" not in m]
+
+
+@pytest.mark.slow
+def test_quiet_channel_in_a_real_process_then_the_digest_after_a_restart(
+    status_page: Callable[..., FakeStatusPage], tmp_path: Path
+) -> None:
+    from tests.support.process import BotProcess, bot_env
+
+    page = status_page(flavour="instatus")
+    db_path = tmp_path / "bot.db"
+    store = Store(db_path)
+    store.subscribe(Subscription("T111", "CQUIET", quiet=quiet_window_around_now()))
+    store.subscribe(Subscription("T111", "CLOUD"))
+    with FakeSlack(team_id="T111") as fake:
+        env = bot_env(fake, db_path, page.url, LOG_LEVEL="INFO")
+        with BotProcess(env, "--mode", "http") as bot:
+            bot.wait_until_serving()
+            page.open_incident(id="d1", name="Slow uploads", impact="degraded")
+            wait_for(lambda: any("Slow uploads" in t for t in top_level(fake, "CLOUD")), timeout=20)
+            page.open_incident(id="m1", name="Everything down", impact="major_outage")
+            wait_for(lambda: any("Everything down" in t for t in top_level(fake, "CQUIET")), timeout=20)
+            assert not any("Slow uploads" in t for t in top_level(fake, "CQUIET"))
+            page.resolve("d1")
+            wait_for(
+                lambda: any("Resolved" in str(m.get("text")) for m in fake.messages("CLOUD")), timeout=20
+            )
+            bot.terminate()
+        assert not any("Slow uploads" in t for t in top_level(fake, "CQUIET"))
+        # Overnight the process stops; by the time it is back the quiet hours are over.
+        store.subscribe(Subscription("T111", "CQUIET", quiet=None))
+        with BotProcess(env, "--mode", "http") as bot:
+            bot.wait_until_serving()
+            digest = wait_for(
+                lambda: [t for t in top_level(fake, "CQUIET") if "During quiet hours" in t], timeout=20
+            )
+            assert len(digest) == 1 and "Slow uploads" in digest[0]
+            assert "Everything down" not in digest[0]  # it had its own alert at once
