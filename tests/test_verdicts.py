@@ -91,6 +91,12 @@ def test_fal_evidence_outweighs_another_host_in_the_same_paste(diagnoser: Diagno
         ),
         ("HTTP 429", "rate_limit"),
         ('429 {"detail": "Too many requests, slow down"}', "rate_limit"),
+        # reads like a declined not_example from another project, but that one names nobody either
+        (
+            "HTTP/1.1 502 Bad Gateway\n<html>\n<head><title>502 Bad Gateway</title></head>\n"
+            "<body>\n<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>",
+            "server_error",
+        ),
     ],
 )
 def test_a_text_naming_no_service_gets_a_generic_answer(
@@ -100,6 +106,15 @@ def test_a_text_naming_no_service_gets_a_generic_answer(
     assert category(diagnosis) == expected
     assert diagnosis.fal_related is False and diagnosis.generic is True
     assert diagnosis.to_json()["generic"] is True
+
+
+def test_a_vendors_look_alike_of_a_neutral_text_is_still_declined(diagnoser: Diagnoser) -> None:
+    # the same nginx page, from a service the text names: resembling it makes a paste foreign
+    diagnosis = diagnoser.diagnose(
+        "openai.InternalServerError: Error code: 502 - <html><head><title>502 Bad Gateway</title></head>"
+        "<body><center><h1>502 Bad Gateway</h1></center></body></html> from api.openai.com"
+    )
+    assert diagnosis.matches == ()
 
 
 def test_a_fal_text_is_never_generic(diagnoser: Diagnoser) -> None:

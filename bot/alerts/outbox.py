@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.alerts.components import normalise_component
 from bot.alerts.events import (
     EngineState,
     Event,
@@ -44,10 +45,6 @@ MIN_RESTART_GAP_SECONDS = 600
 # --- filters --------------------------------------------------------------------------------------
 
 
-def _norm(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
 def wants(subscription: Subscription, subject: Tracked) -> bool:
     """Whether a channel's options ask for a top-level alert about this subject in its current state."""
     if subject.kind == "note":
@@ -58,8 +55,8 @@ def wants(subscription: Subscription, subject: Tracked) -> bool:
     elif level_rank(subject.level) < level_rank(subscription.min_level):
         return False
     if subscription.components and subject.components:
-        wanted = {_norm(name) for name in subscription.components}
-        return any(_norm(name) in wanted for name in subject.components)
+        wanted = {normalise_component(name) for name in subscription.components}
+        return any(normalise_component(name) in wanted for name in subject.components)
     return True
 
 

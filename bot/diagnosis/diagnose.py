@@ -28,7 +28,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -216,6 +216,19 @@ class Diagnosis:
     def best(self) -> Match | None:
         return self.matches[0] if self.matches else None
 
+    @property
+    def declines(self) -> bool:
+        """Not a fal problem: no match, or only the answer for a text that names no service."""
+        return not self.fal_related and (not self.matches or self.generic)
+
+
+class _Foreign(NamedTuple):
+    """How much a text reads like known non-fal errors (declined not_examples)."""
+
+    looks: bool  # more like one of them than like any fal example
+    looks_named: bool  # the same, counting only those that name another service
+    named: float  # similarity to the closest one that names another service (100: a near copy)
+
 
 @dataclass
 class _Message:
@@ -270,6 +283,11 @@ def _required_literals(pattern: str) -> tuple[str, ...]:
         current = []
     runs.append("".join(current))
     return tuple(run for run in runs if len(run) >= 3)
+
+
+def _names_another_service(text: str) -> bool:
+    """Whether a normalised text names a service other than fal (a vendor, its host or package)."""
+    return ev.gather(text, {h.lower().strip(".") for h in ev.host_tokens(text)}, []).declined
 
 
 def _document(entry: Entry) -> str:
@@ -342,10 +360,15 @@ class Diagnoser:
         # to another entry and only push their own entry down.
         self._negatives: list[str] = []
         self._negative_owner: list[int | None] = []
+        self._negative_named: list[bool] = []
         for index, entry in enumerate(kb):
             for counter in entry.not_examples:
-                self._negatives.append(fuzz_text(focus(normalize(counter.text))))
+                text = normalize(counter.text)
+                self._negatives.append(fuzz_text(focus(text)))
                 self._negative_owner.append(None if counter.declined else index)
+                # a declined text that names nobody (a bare nginx 502 from another project) shows
+                # that fal-looking wording is not proof of fal, but not that a bare paste is foreign
+                self._negative_named.append(counter.declined and _names_another_service(text))
         for index, entry in enumerate(kb):
             for example in entry.examples:
                 choice = fuzz_text(focus(normalize(example.text)))
@@ -410,7 +433,9 @@ class Diagnoser:
         finding_codes = {f.code for f in key_findings} - {"exposed", "unexpected_shape"}
         causes, causal_phrases = ({}, []) if found.declined else ev.causal_cues(text, codes, finding_codes)
         phrases += causal_phrases
-        scored, looks_foreign, foreign = self._score(text, codes, offsets, hosts, phrases, causes)
+        scored, foreign = self._score(text, codes, offsets, hosts, phrases, causes)
+        # a text with no fal hint at all is foreign only if it reads like a vendor's named error
+        looks_foreign = foreign.looks if found.about_fal or found.weak else foreign.looks_named
         if looks_foreign and not found.strong:
             phrases.append("reads like a known non-fal error")
             return Diagnosis(False, (), key_findings, _clean(phrases))
@@ -424,7 +449,7 @@ class Diagnoser:
             phrases.append("matches fal's own error text")
             return Diagnosis(True, matches, key_findings, _clean(phrases))
         # a text the knowledge base lists as someone else's error gets no generic answer either
-        matches = self._gate_generic(scored) if foreign < NEGATIVE_MATCH else ()
+        matches = self._gate_generic(scored) if foreign.named < NEGATIVE_MATCH else ()
         # an answer that holds only if the text came from fal is never a confident one
         matches = tuple(replace(m, score=min(m.score, CONFIDENT - 0.1)) for m in matches)
         if matches:
@@ -439,9 +464,8 @@ class Diagnoser:
         hosts: set[str],
         phrases: list[str],
         causes: dict[str, float] | None = None,
-    ) -> tuple[list[_Scored], bool, float]:
-        """Every entry scored, best first; whether the text reads like a known non-fal error (more
-        than like any fal example), and its similarity to the closest known non-fal error."""
+    ) -> tuple[list[_Scored], _Foreign]:
+        """Every entry scored, best first, and how much the text reads like known non-fal errors."""
         lowered = text.lower()
         collapsed = _collapse(text)
         tokens: set[str] = set()
@@ -467,9 +491,8 @@ class Diagnoser:
         pattern_lowered = pattern_text.lower()
         query = fuzz_text(window)
         fuzzy = self._fuzzy(query)
-        unlike, foreign, declined_copy = self._negative_similarity(query)
+        unlike, foreign, named, declined_copy = self._negative_similarity(query)
         best_positive = max((similarity for similarity, _, _ in fuzzy.values()), default=0.0)
-        looks_foreign = foreign >= NEGATIVE_MATCH and foreign > best_positive
         bonus = ev.category_bonus(query, codes)
         relevance = self._bm25.scores(terms(window))
         top_relevance = max(relevance.values(), default=0.0)
@@ -550,26 +573,34 @@ class Diagnoser:
         results.sort(key=lambda item: item.raw, reverse=True)
         if causes and results and self.lead_by_cause:
             _let_the_cause_lead(results, causes)
-        return results, looks_foreign, 100.0 if declined_copy else foreign
+        return results, _Foreign(
+            looks=foreign >= NEGATIVE_MATCH and foreign > best_positive,
+            looks_named=named >= NEGATIVE_MATCH and named > best_positive,
+            named=100.0 if declined_copy else named,
+        )
 
-    def _negative_similarity(self, query: str) -> tuple[dict[int, float], float, bool]:
+    def _negative_similarity(self, query: str) -> tuple[dict[int, float], float, float, bool]:
         """Similarity to not_examples: per entry for `declined: false` ones, the best declined one,
-        and whether the query is a near copy of a declined one (whatever its length)."""
+        the best declined one that names another service, and whether the query is a near copy of
+        such a one (whatever its length)."""
         per_entry: dict[int, float] = {}
-        foreign = 0.0
+        foreign = named = 0.0
         declined_copy = False
         if not query or not self._negatives:
-            return per_entry, foreign, declined_copy
+            return per_entry, foreign, named, declined_copy
         damping = min(1.0, (len(query) / 80.0) ** 0.5)
         for position, similarity in self._negative_index.scores(query, NEGATIVE_MATCH):
             owner = self._negative_owner[position]
-            declined_copy |= owner is None and similarity >= NEAR_COPY_OF_DECLINED
+            is_named = self._negative_named[position]
+            declined_copy |= is_named and similarity >= NEAR_COPY_OF_DECLINED
             similarity *= damping
             if owner is None:
                 foreign = max(foreign, similarity)
+                if is_named:
+                    named = max(named, similarity)
             else:
                 per_entry[owner] = max(per_entry.get(owner, 0.0), similarity)
-        return per_entry, foreign, declined_copy
+        return per_entry, foreign, named, declined_copy
 
     def _fuzzy(self, query: str) -> dict[int, tuple[float, bool, int]]:
         """Per entry: best similarity to its examples (damped for very short queries), whether that

@@ -576,8 +576,8 @@ def describe_subscription(subscription: Subscription) -> str:
     return f"from *{level}* up · {maintenance} · {components} · {early}{quiet}"
 
 
-def subscribed_message(subscription: Subscription, user_id: str) -> Message:
-    """Posted in the channel: what the channel will get from now on."""
+def subscribed_message(subscription: Subscription, user_id: str, notes: Sequence[str] = ()) -> Message:
+    """Posted in the channel: what the channel will get from now on, and caveats about its options."""
     what = [
         f"📣 This channel now gets fal status alerts (set up by {user_mention(user_id)}):",
         f"• incidents and degradations {describe_subscription(subscription)}",
@@ -590,6 +590,7 @@ def subscribed_message(subscription: Subscription, user_id: str) -> Message:
             if subscription.early
             else []
         ),
+        *(f"⚠️ {escape(note)}" for note in notes),
         f"Change it with `{SUBSCRIBE_SYNTAX}`, stop it with `/fal unsubscribe`.",
     ]
     return finish(sections_for_lines(what), "📣 This channel now gets fal status alerts")

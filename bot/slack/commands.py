@@ -18,6 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import linear_re
+from bot.alerts.components import component_notes
 from bot.incidents.quiet import OFF_WORDS, QuietHours, QuietHoursError
 from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
@@ -69,10 +70,17 @@ def parse_subscribe_options(text: str) -> SubscribeOptions:
     text = redact(text.translate(_SMART_QUOTES)).strip()
     seen: dict[str, str] = {}
     position = 0
+    unquoted_components = False
     while position < len(text):
         match = _OPTION.match(text, position)
         if match is None:
             rest = text[position:].strip().split()[0] if text[position:].strip() else text[position:]
+            if unquoted_components:
+                # components=Queue API: the name went on past its first word
+                raise OptionError(
+                    f"“{rest[:40]}” looks like the rest of a component name: put names with spaces in "
+                    'quotes, e.g. components="Queue API, Realtime".'
+                )
             raise OptionError(f"I don't understand “{rest[:40]}”: options look like name=value.")
         name = match.group("name").lower()
         if name in seen:
@@ -80,6 +88,7 @@ def parse_subscribe_options(text: str) -> SubscribeOptions:
         value = match.group("value")
         if value[:1] in "\"'":
             value = value[1:-1]
+        unquoted_components = name == "components" and value[:1] not in "\"'"
         seen[name] = value.strip()
         position = match.end()
     options = SubscribeOptions()
@@ -302,7 +311,10 @@ def _subscribe_work(services: Services, respond: Respond, subscription: Subscrip
         )
         respond(**_ephemeral(blocks.storage_error_message("this channel's subscription")))
         return
-    error = post_in_channel(services, subscription.channel_id, blocks.subscribed_message(stored, user_id))
+    snapshot = services.monitor.latest() if services.monitor is not None else None
+    notes = component_notes(stored.components, snapshot)  # the cached reading: no fetch here
+    confirmation = blocks.subscribed_message(stored, user_id, notes)
+    error = post_in_channel(services, subscription.channel_id, confirmation)
     if error is None:
         log.info("team %s channel %s subscribed", subscription.team_id, subscription.channel_id)
         return
