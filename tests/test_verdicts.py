@@ -91,6 +91,8 @@ def test_fal_evidence_outweighs_another_host_in_the_same_paste(diagnoser: Diagno
         ),
         ("HTTP 429", "rate_limit"),
         ('429 {"detail": "Too many requests, slow down"}', "rate_limit"),
+        ('HTTP 401 {"message": "No authorization token was provided"}', "missing_key"),
+        ("401 Unauthorized: missing Authentication header", "missing_key"),
         # reads like a declined not_example from another project, but that one names nobody either
         (
             "HTTP/1.1 502 Bad Gateway\n<html>\n<head><title>502 Bad Gateway</title></head>\n"

@@ -803,7 +803,11 @@ _NO_CREDENTIALS = linear_re.compile(
     r"|credentials (?:not found|are missing|missing|not set)|forg[eo]t to set"
     r"|fal_key\W{0,3}(?:environment variable |env var )?(?:is )?"
     r"(?:not set|missing|undefined|empty|required|not found)"
-    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b",
+    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b"
+    r"|no (?:authori[sz]ation|authentication|auth|bearer) (?:token|header|credentials?) "
+    r"(?:was |were )?(?:provided|sent|given|found|present|supplied)"
+    r"|missing (?:or invalid )?(?:authori[sz]ation|authentication|auth) (?:header|token|credentials?)"
+    r"|(?:authori[sz]ation|authentication) (?:header|token) (?:is |was )?(?:missing|required|not provided)",
     re.I,
 )
 _KEY_VALUE_SHOWN = linear_re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)
