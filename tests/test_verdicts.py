@@ -164,6 +164,9 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.ai returns 403 Forbidden, the account is locked although we topped up yesterday", "billing"),
         ("fal-ai/kling-video request COMPLETED but the response has no video url", "output_format"),
         ("fal.ai retornou COMPLETED mas sem video_url no resultado", "output_format"),
+        ("fal-ai/flux/dev: my generations come back as a black image, no error at all", "content_policy"),
+        ("fal.ai 返回的是黑图，请求本身成功了", "content_policy"),
+        ("fal.ai devuelve una imagen negra con ciertos prompts", "content_policy"),
     ],
 )
 def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: str, expected: str) -> None:

@@ -906,6 +906,21 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         "the text says the balance ran out",
     ),
     (
+        # a safety checker's verdict: fal's (like diffusers') replaces a flagged image with a black one
+        linear_re.compile(
+            r"\bnsfw\b[^\n]{0,40}\b(?:detected|flagged|filter(?:ed)?|concepts?)\b"
+            r"|\b(?:detected|flagged)\b[^\n]{0,30}\bnsfw\b|has_nsfw_concepts\W{0,8}true"
+            r"|\bblack (?:images?|outputs?|results?|pictures?|frames?)\b"
+            r"|\b(?:images?|outputs?|results?|generations?) "
+            r"(?:(?:are|is|come|comes|came) (?:back )?|returned )(?:all |completely |entirely |just )?black\b"
+            r"|imagen(?:es)? negras?|imagens? pretas?|images? noires?|schwarze[ns]? bild"
+            r"|黑图|全黑|黒い画像|真っ黒",
+            re.I,
+        ),
+        "content_policy",
+        "the text says the safety checker flagged the output",
+    ),
+    (
         # the call worked but the result lacks what the code reads: the output's shape, not the input
         linear_re.compile(
             r"(?:completed|succeeded|successful(?:ly)?|success|returned|retornou|devolvi[óo]|termin[óo]"
