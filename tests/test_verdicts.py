@@ -167,6 +167,8 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal-ai/flux/dev: my generations come back as a black image, no error at all", "content_policy"),
         ("fal.ai 返回的是黑图，请求本身成功了", "content_policy"),
         ("fal.ai devuelve una imagen negra con ciertos prompts", "content_policy"),
+        ("fal.subscribe: the request sits at IN_QUEUE for 20 minutes, then we give up", "queue_timeout"),
+        ("fal-ai/kling-video jobs are stuck in the queue since this morning", "queue_timeout"),
     ],
 )
 def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: str, expected: str) -> None:
@@ -175,6 +177,12 @@ def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: st
 
 def test_a_connection_that_timed_out_stays_network(diagnoser: Diagnoser) -> None:
     assert category(diagnoser.diagnose("fal: connect ETIMEDOUT 超时")) == "network"
+
+
+def test_waiting_for_a_concurrency_slot_is_the_rate_limit_not_a_stuck_queue() -> None:
+    text = "fal jobs stay IN_QUEUE for 10 minutes when we hit our concurrency limit of 2"
+    assert "queue_timeout" not in stated_causes(text)[0]
+    assert "queue_timeout" in stated_causes("fal jobs stay IN_QUEUE for 10 minutes")[0]
 
 
 def test_a_weaker_cause_does_not_outrank_fals_exact_wording(diagnoser: Diagnoser) -> None:

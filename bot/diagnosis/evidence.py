@@ -856,6 +856,7 @@ _KEY_ABSENT = (
     r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
     r"|が設定されていません|が未設定|がありません|が見つかりません)"
 )
+_SAT_IN_QUEUE = "the text says the request sat in the queue"
 _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
     (
         linear_re.compile(
@@ -904,6 +905,24 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "billing",
         "the text says the balance ran out",
+    ),
+    (
+        # a request that waits in fal's queue far longer than it should (more than the account's
+        # concurrency: see `stated_causes`)
+        linear_re.compile(
+            r"\bin_queue\b[^\n]{0,80}?"
+            r"\b(?:for (?:over |more than |about )?\d+|indefinitely|forever|never|hours?|stuck)\b"
+            r"|\bstuck\b[^\n]{0,40}?(?:\bin_queue\b|\bin (?:the )?queue\b|\bqueued\b)"
+            r"|\bqueue (?:is |was )?(?:backed up|stuck|not moving|never (?:moves|progresses))"
+            r"|(?:never|doesn't|does not|won't) (?:leaves?|starts?|progress(?:es)?|gets? out of)\b"
+            r"[^\n]{0,30}?\b(?:the queue|in_queue)\b"
+            r"|atascad[oa] en (?:la )?cola|pres[oa] na fila|bloqu[ée]e? dans la file"
+            r"|h[äa]ngt in der warteschlange"
+            r"|一直(?:在)?排队|卡在(?:排队|队列)|キューで止ま",
+            re.I,
+        ),
+        "queue_timeout",
+        _SAT_IN_QUEUE,
     ),
     (
         # a safety checker's verdict: fal's (like diffusers') replaces a flagged image with a black one
@@ -984,6 +1003,8 @@ def stated_causes(
             continue  # an HTTP status came back: the CORS block was not what stopped the call
         if category == "queue_timeout" and _NO_ANSWER.search(text):
             continue  # the connection timed out: the network's cue says so
+        if phrase == _SAT_IN_QUEUE and "concurren" in text.lower():
+            continue  # waiting for a free concurrency slot is the rate limit's family
         if pattern.search(text):
             points[category] = CAUSAL_POINTS * _CAUSE_STRENGTH.get(category, 1.0)
             said.append(phrase)
