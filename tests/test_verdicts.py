@@ -169,6 +169,12 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.ai devuelve una imagen negra con ciertos prompts", "content_policy"),
         ("fal.subscribe: the request sits at IN_QUEUE for 20 minutes, then we give up", "queue_timeout"),
         ("fal-ai/kling-video jobs are stuck in the queue since this morning", "queue_timeout"),
+        ("fal.realtime.connect: onResult is called twice, then 'Socket is not connected'", "realtime"),
+        (
+            "Refused to connect to 'https://v3.fal.media/files/x.png' because it violates the following "
+            "Content Security Policy directive: \"connect-src 'self'\" (uploading to fal storage)",
+            "network",
+        ),
     ],
 )
 def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: str, expected: str) -> None:
@@ -177,6 +183,11 @@ def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: st
 
 def test_a_connection_that_timed_out_stays_network(diagnoser: Diagnoser) -> None:
     assert category(diagnoser.diagnose("fal: connect ETIMEDOUT 超时")) == "network"
+
+
+def test_a_socket_error_with_no_realtime_call_is_not_realtime() -> None:
+    assert "realtime" not in stated_causes("OSError: [Errno 57] Socket is not connected")[0]
+    assert "realtime" in stated_causes("fal realtime: Socket is not connected")[0]
 
 
 def test_waiting_for_a_concurrency_slot_is_the_rate_limit_not_a_stuck_queue() -> None:

@@ -857,6 +857,7 @@ _KEY_ABSENT = (
     r"|が設定されていません|が未設定|がありません|が見つかりません)"
 )
 _SAT_IN_QUEUE = "the text says the request sat in the queue"
+_REALTIME_WORDS = linear_re.compile(r"realtime|real-time|websocket|wss://|\bws\.|fal\.realtime", re.I)
 _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
     (
         linear_re.compile(
@@ -905,6 +906,19 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "billing",
         "the text says the balance ran out",
+    ),
+    (
+        # what goes wrong on the realtime socket itself, named in words (see `_REALTIME_WORDS`)
+        linear_re.compile(
+            r"socket is not connected|not connected to (?:the )?(?:socket|websocket)"
+            r"|\bon_?result\b[^\n]{0,60}?\b(?:twice|two times|called (?:again|more than once))"
+            r"|(?:socket|connection) (?:keeps )?"
+            r"(?:closes|closed|closing|drops|dropped|disconnects|disconnected)"
+            r"|\b1006\b|abnormal closure|websocket (?:handshake|connection) (?:failed|error|closed)",
+            re.I,
+        ),
+        "realtime",
+        "the text says the realtime socket failed",
     ),
     (
         # a request that waits in fal's queue far longer than it should (more than the account's
@@ -969,8 +983,12 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         # the browser refused the call before any answer could be read
         linear_re.compile(
             r"blocked by cors policy|cross-origin request blocked|no 'access-control-allow-origin'"
-            r"|access-control-allow-origin' header|err_blocked_by_(?:response|client)"
-            r"|cors (?:error|request did not succeed)",
+            r"|access-control-allow-origin' header|err_blocked_by_(?:response|client|csp)"
+            r"|cors (?:error|request did not succeed)"
+            # a Content Security Policy or COEP that does not list fal's hosts blocks the same way
+            r"|violates the following content security policy|content security policy (?:\(csp\) )?"
+            r"(?:is )?block|refused to (?:connect to|load)[^\n]{0,200}content security policy"
+            r"|cross-origin-(?:embedder|resource)-policy|\bcoep\b[^\n]{0,40}block",
             re.I,
         ),
         "network",
@@ -1003,6 +1021,8 @@ def stated_causes(
             continue  # an HTTP status came back: the CORS block was not what stopped the call
         if category == "queue_timeout" and _NO_ANSWER.search(text):
             continue  # the connection timed out: the network's cue says so
+        if category == "realtime" and not _REALTIME_WORDS.search(text):
+            continue  # a socket error with no realtime call in sight is the network's
         if phrase == _SAT_IN_QUEUE and "concurren" in text.lower():
             continue  # waiting for a free concurrency slot is the rate limit's family
         if pattern.search(text):
