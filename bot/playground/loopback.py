@@ -124,7 +124,8 @@ class LoopbackServer:
 
     def stop(self) -> None:
         self._stop.set()
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever(), so only when it runs
+            self._server.shutdown()
         self._server.server_close()
 
     def __enter__(self) -> LoopbackServer:
