@@ -125,6 +125,25 @@ def test_an_at_mention_in_a_channel_is_answered_in_its_thread(playground: Playgr
     assert not [m for m in playground.messages("C1") if m["thread_ts"] == quiet["ts"]]
 
 
+def test_the_message_shortcut_and_a_mention_in_a_thread(playground: PlaygroundProcess) -> None:
+    pasted = playground.say("C1", BILLING)  # no mention: Slack sends the app nothing
+    assert not [m for m in playground.messages("C1") if m["thread_ts"] == pasted["ts"]]
+    response = playground.post("/api/shortcut", {"channel": "C1", "user": "U1", "message_ts": pasted["ts"]})
+    assert response.status_code == 200, response.text
+    replies = [m for m in playground.messages("C1") if m["thread_ts"] == pasted["ts"]]
+    assert len(replies) == 1 and "locked" in visible(replies[0]).lower()
+
+    # A bare @mention in a thread diagnoses the message that started it (read back from "Slack").
+    other = playground.say("C1", BILLING)
+    response = playground.post(
+        "/api/say", {"channel": "C1", "user": "U2", "text": "@fal-bot", "thread_ts": other["ts"]}
+    )
+    assert response.status_code == 200, response.text
+    in_thread = [m for m in playground.messages("C1") if m["thread_ts"] == other["ts"]]
+    assert [m["bot"] for m in in_thread] == [False, True], in_thread
+    assert "locked" in visible(in_thread[1]).lower()
+
+
 def test_subscribe_outage_alert_and_resolution(playground: PlaygroundProcess) -> None:
     playground.say("C2", "/fal subscribe")
     confirmation = playground.messages("C2")[-1]

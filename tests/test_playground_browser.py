@@ -157,3 +157,26 @@ def test_the_page_drives_the_real_app(browser: Any, tmp_path: Path) -> None:
         assert browser.find_elements(By.CSS_SELECTOR, "#home-view .bk-header, #home-view .bk-section")
         errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
         assert errors == []
+
+
+RENDERED = [
+    ("*bold* and _italics_ and ~gone~", ["<b>bold</b>", "<i>italics</i>", "<s>gone</s>"]),
+    ("run `pip install fal-client`", ["<code>pip install fal-client</code>"]),
+    ("```\nimport fal_client\n```", ["<pre>import fal_client</pre>"]),
+    ("&gt; quoted line\nafter", ["<blockquote>quoted line</blockquote>after"]),
+    ("<https://fal.ai/dashboard/keys|your keys>", ['href="https://fal.ai/dashboard/keys"', ">your keys</a>"]),
+    ("see https://status.fal.ai.", ['href="https://status.fal.ai"', "</a>."]),
+    ("<!date^1700000000^{date_num}|2023-11-14 22:13 UTC>", ['title="2023-11-14 22:13 UTC"', "2023-11-1"]),
+    ("<!channel> &lt;script&gt;x&lt;/script&gt;", ["@channel", "&lt;script&gt;"]),
+    ("<javascript:alert(1)|click>", ["click"]),
+]
+
+
+def test_mrkdwn_renders_as_slack_shows_it(browser: Any, tmp_path: Path) -> None:
+    with PlaygroundProcess(tmp_path / "playground.log") as playground:
+        browser.get(playground.url + "/")
+        for mrkdwn, expected in RENDERED:
+            html = browser.execute_script("return Mrkdwn.mrkdwn(arguments[0])", mrkdwn)
+            for piece in expected:
+                assert piece in html, (mrkdwn, html)
+            assert "<script" not in html and "javascript:" not in html, (mrkdwn, html)

@@ -1,11 +1,12 @@
 """The playground's own HTTP server on 127.0.0.1: the page (static files shipped in the package, no
 build step, nothing fetched from the network) and the JSON API that the page and scripts use.
 
-    POST /api/say       {"channel": "D1"|"C1"|"C2", "user": "U1", "text": "…"}
+    POST /api/say       {"channel": "D1"|"C1"|"C2", "user": "U1", "text": "…"[, "thread_ts": "…"]}
     POST /api/status    {"level": "…", "incident": "name" | null}
     GET  /api/messages?channel=…[&user=…]  -> {"messages": [{ts, thread_ts, user, bot, text, blocks,
                                                ephemeral}], "edited": [ts, …]}
     POST /api/action    {"channel", "user", "message_ts", "action_id", "value", "block_id"}  (a button)
+    POST /api/shortcut  {"channel", "user", "message_ts"}  ("Diagnose with fal-bot" on that message)
     POST /api/home      {"user": "U1"}  -> {"view": the App Home view the app published}
     GET  /api/poller    what fal's simulated page shows and what the poller read, newest first
     GET  /api/workspace the channels, users and status levels the page offers
@@ -127,10 +128,19 @@ class PlaygroundServer:
     def _post(self, path: str, body: dict[str, Any]) -> Response:
         playground = self.playground
         if path == "/api/say":
-            return _json(
-                200,
-                playground.say(str(body.get("channel", "")), str(body.get("user", "U1")), body.get("text")),
+            thread_ts = body.get("thread_ts")
+            answer = playground.say(
+                str(body.get("channel", "")),
+                str(body.get("user", "U1")),
+                body.get("text"),
+                str(thread_ts) if thread_ts else None,
             )
+            return _json(200, answer)
+        if path == "/api/shortcut":
+            answer = playground.shortcut(
+                str(body.get("channel", "")), str(body.get("user", "U1")), str(body.get("message_ts", ""))
+            )
+            return _json(200, {"ok": True, **answer})
         if path == "/api/status":
             return _json(200, playground.set_status(str(body.get("level", "")), body.get("incident")))
         if path == "/api/action":

@@ -34,6 +34,7 @@ from bot.playground.slack_requests import (
     app_home_opened,
     block_actions,
     event_envelope,
+    message_action,
     message_event,
     slash_command,
 )
@@ -168,10 +169,13 @@ class Playground:
         return f"http://127.0.0.1:{self.runtime.http.port}/slack/events"
 
     # -- what a person does ---------------------------------------------------------------------------
-    def say(self, channel: str, user: str, text: object) -> dict[str, Any]:
-        """A message or a `/fal …` command typed in `channel`; returns once the bot answered."""
+    def say(self, channel: str, user: str, text: object, thread_ts: str | None = None) -> dict[str, Any]:
+        """A message or a `/fal …` command typed in `channel` (in the thread of `thread_ts`, for a
+        message); returns once the bot answered."""
         _check_channel(channel)
         _check_user(user)
+        if thread_ts is not None and self.slack.find_message(channel, str(thread_ts)) is None:
+            raise PlaygroundError(f"thread_ts: no message {thread_ts} in {channel}")
         if not isinstance(text, str) or not text.strip():
             raise PlaygroundError("text: type a message or a /fal command")
         if len(text) > MAX_TEXT:
@@ -183,11 +187,15 @@ class Playground:
         mention = f"<@{BOT_USER_ID}>"
         # "@fal-bot" typed in the page is Slack's mention token, as Slack's composer would make it.
         text = text.replace("@fal-bot", mention)
-        ts = self.slack.add_message(channel, text, user=user)
+        ts = self.slack.add_message(channel, text, user=user, thread_ts=thread_ts)
         if CHANNELS[channel]["is_im"]:
-            event = message_event(channel, user, text, ts, channel_type="im", team_id=TEAM_ID)
+            event = message_event(
+                channel, user, text, ts, channel_type="im", team_id=TEAM_ID, thread_ts=thread_ts
+            )
         elif mention in text:
-            event = message_event(channel, user, text, ts, event_type="app_mention", team_id=TEAM_ID)
+            event = message_event(
+                channel, user, text, ts, event_type="app_mention", team_id=TEAM_ID, thread_ts=thread_ts
+            )
         else:
             # Plain channel chatter: the app does not subscribe to message.channels, so Slack sends nothing.
             return {"ok": True, "ts": ts, "answered": False}
@@ -201,7 +209,7 @@ class Playground:
             channel_id=channel,
             channel_name=CHANNELS[channel]["name"],
             user_id=user,
-            user_name=USERS[user],
+            user_name=USERS.get(user, user),
             response_url=response_url,
             api_app_id=APP_ID,
         )
@@ -223,12 +231,34 @@ class Playground:
             team_id=TEAM_ID,
             api_app_id=APP_ID,
             user_id=user,
-            user_name=USERS[user],
+            user_name=USERS.get(user, user),
             channel_id=channel,
             channel_name=CHANNELS[channel]["name"],
             message=message,
             button=button,
             block_id=block_id or str(button.get("_block_id") or ""),
+            response_url=self.slack.new_response_url(channel=channel, user=user),
+        )
+        return self._deliver(request, channel, user=user)
+
+    def shortcut(self, channel: str, user: str, message_ts: str) -> dict[str, Any]:
+        """The message shortcut "Diagnose with fal-bot" used on a message (its real callback id)."""
+        from bot.slack.shortcuts import DIAGNOSE_MESSAGE
+
+        _check_channel(channel)
+        _check_user(user)
+        message = self.slack.find_message(channel, str(message_ts))
+        if message is None:
+            raise PlaygroundError(f"message_ts: no message {message_ts} in {channel}")
+        request = message_action(
+            team_id=TEAM_ID,
+            api_app_id=APP_ID,
+            user_id=user,
+            user_name=USERS.get(user, user),
+            channel_id=channel,
+            channel_name=CHANNELS[channel]["name"],
+            message=message,
+            callback_id=DIAGNOSE_MESSAGE,
             response_url=self.slack.new_response_url(channel=channel, user=user),
         )
         return self._deliver(request, channel, user=user)
@@ -372,8 +402,13 @@ def _check_channel(channel: object) -> None:
 
 
 def _check_user(user: object) -> None:
-    if user not in USERS:
-        raise PlaygroundError(f"user: one of {', '.join(USERS)}")
+    """U1 and U2 are the page's people; a script may speak as any other user id (U + letters/digits)."""
+    if user in USERS:
+        return
+    if not (isinstance(user, str) and 2 <= len(user) <= 21 and user[0] == "U" and user[1:].isalnum()):
+        raise PlaygroundError("user: a Slack user id such as U1")
+    if not (user.isascii() and user[1:].upper() == user[1:]) or user == BOT_USER_ID:
+        raise PlaygroundError("user: a Slack user id such as U1 (capital letters and digits)")
 
 
 def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:

@@ -187,3 +187,35 @@ def block_actions(
     if not ephemeral:
         payload["message"] = {k: v for k, v in message.items() if k != "ephemeral_for"}
     return Signed(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
+
+
+def message_action(
+    *,
+    team_id: str,
+    api_app_id: str,
+    user_id: str,
+    user_name: str,
+    channel_id: str,
+    channel_name: str,
+    message: dict[str, Any],
+    callback_id: str,
+    response_url: str,
+) -> Signed:
+    """A message shortcut used on `message` (Slack sends the whole message)."""
+    payload = {
+        "type": "message_action",
+        "token": "playground-verification-token",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": "playground"},
+        "user": {"id": user_id, "name": user_name, "username": user_name, "team_id": team_id},
+        "channel": {"id": channel_id, "name": channel_name},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": _trigger_id(),
+        "message_ts": message["ts"],
+        "message": {k: v for k, v in message.items() if k != "ephemeral_for"},
+        "response_url": response_url,
+        "api_app_id": api_app_id,
+    }
+    return Signed(urlencode({"payload": json.dumps(payload)}).encode(), FORM)

@@ -51,7 +51,12 @@ function messageHtml(msg, replies, edited) {
   const replyLink = replies && replies.length
     ? `<button class="replies" data-thread="${msg.ts}">${replies.length} ${replies.length === 1 ? "reply" : "replies"}</button> <span class="muted">Last reply ${time(replies[replies.length - 1].ts)}</span>`
     : "";
+  // Message shortcuts (Slack's "More actions" menu) exist on messages people wrote.
+  const shortcut = !msg.bot && !msg.ephemeral
+    ? `<button class="shortcut" data-shortcut="${msg.ts}" title="Message shortcut">🩺 Diagnose with fal-bot</button>`
+    : "";
   return `<div class="message${msg.ephemeral ? " is-ephemeral" : ""}${msg.bot ? " from-bot" : ""}" data-ts="${msg.ts}">
+    ${shortcut}
     ${avatar}
     <div class="message-body">
       <div class="message-meta">${author(msg)} <span class="muted">${time(msg.ts)}</span>${editedMark}</div>
@@ -193,6 +198,43 @@ async function send(event) {
   }
 }
 
+async function reply(event) {
+  event.preventDefault();
+  if (!state.thread) return;
+  const box = $("#thread-text");
+  const text = box.value;
+  if (!text.trim()) return;
+  box.value = "";
+  const { channel, ts } = state.thread;
+  $("#thread-send").disabled = true;
+  $("#thread-hint").textContent = "Sent; waiting for fal-bot…";
+  try {
+    await api("POST", "/api/say", { channel, user: USER, text, thread_ts: ts });
+    $("#thread-hint").textContent = "";
+  } catch (error) {
+    box.value = text;
+    $("#thread-hint").textContent = `Not sent: ${error.message}`;
+  } finally {
+    $("#thread-send").disabled = false;
+  }
+  await refresh(channel);
+}
+
+async function useShortcut(button) {
+  const inThread = state.thread && button.closest("#thread-pane");
+  const channel = inThread ? state.thread.channel : state.channel;
+  button.disabled = true;
+  try {
+    await api("POST", "/api/shortcut", { channel, user: USER, message_ts: button.dataset.shortcut });
+  } catch (error) {
+    alert(`The shortcut did not go through: ${error.message}`);
+  } finally {
+    button.disabled = false;
+  }
+  await refresh(channel);
+  if (!inThread) openThread(channel, button.dataset.shortcut);
+}
+
 function openThread(channel, ts) {
   state.thread = { channel, ts };
   state.rendered.thread = null;
@@ -259,6 +301,10 @@ function wire() {
   }
   $("#nav-home").addEventListener("click", showHome);
   $("#composer").addEventListener("submit", send);
+  $("#thread-composer").addEventListener("submit", reply);
+  $("#thread-text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) reply(event);
+  });
   $("#composer-text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) send(event);
   });
@@ -268,6 +314,7 @@ function wire() {
     const target = event.target.closest("button");
     if (!target) return;
     if (target.dataset.actionId) { event.preventDefault(); click(target); }
+    else if (target.dataset.shortcut) { event.preventDefault(); useShortcut(target); }
     else if (target.dataset.thread) {
       const channel = state.thread && target.closest("#thread-pane") ? state.thread.channel : state.channel;
       openThread(channel, target.dataset.thread);

@@ -107,6 +107,8 @@ const Mrkdwn = (() => {
     const keep = (html) => { kept.push(html); return `\u0001${kept.length - 1}\u0001`; };
     let text = line.replace(/`([^`\n]+)`/g, (all, code) => keep(`<code>${plain(code)}</code>`));
     text = text.replace(/<([^<>\n]+)>/g, (all, inner) => keep(angle(inner)));
+    // Slack links bare URLs in messages too (trailing punctuation is not part of them).
+    text = text.replace(/\bhttps?:\/\/[^\s<>"'`]*[^\s<>"'`.,;:!?)\]]/g, (url) => keep(angle(url)));
     let html = emphasis(plain(text));
     html = html.replace(/\u0001(\d+)\u0001/g, (all, n) => kept[Number(n)]);
     return html;
