@@ -236,3 +236,19 @@ def test_fal_bot_db_keeps_the_playground_data_there(tmp_path: Path) -> None:
         process.say("C2", "/fal subscribe")
     assert db.exists()
     assert [s.channel_id for s in Store(db).subscriptions()] == ["C2"]
+
+
+def test_it_opens_the_browser_unless_told_not_to(tmp_path: Path) -> None:
+    # $BROWSER is what Python's webbrowser module runs: here a script that notes the URL it got.
+    opened = tmp_path / "opened.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    script.chmod(0o755)
+    env = playground_env(BROWSER=f"{script} %s")
+    with PlaygroundProcess(tmp_path / "log", env=env, open_browser=True) as process:
+        wait_for(opened.exists, what="the browser being opened")
+        assert opened.read_text().strip() == process.url + "/"
+    opened.unlink()
+    with PlaygroundProcess(tmp_path / "log2", env=env):
+        pass
+    assert not opened.exists()  # --no-browser

@@ -39,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=handle)
 
 
+def _open_browser(url: str) -> None:
+    if not webbrowser.open(url):
+        print(f"fal-bot playground: no browser found here; open {url} yourself", flush=True)
+
+
 def handle(args: argparse.Namespace) -> int:
     from bot.logging_setup import configure_logging
     from bot.playground.server import PlaygroundServer
@@ -76,7 +81,7 @@ def handle(args: argparse.Namespace) -> int:
     )
     if not args.no_browser:
         # In a thread: some browsers' launchers block until the browser exits.
-        threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
+        threading.Thread(target=_open_browser, args=(server.url,), daemon=True).start()
 
     stop = threading.Event()
 

@@ -37,10 +37,10 @@ def playground_env(**extra: str) -> dict[str, str]:
 
 
 class PlaygroundProcess:
-    def __init__(self, log: Path, *args: str, env: dict[str, str] | None = None):
+    def __init__(self, log: Path, *args: str, env: dict[str, str] | None = None, open_browser: bool = False):
         self.port = free_port()
         self.log_path = log
-        self.args = args
+        self.args = args if open_browser else ("--no-browser", *args)
         self.env = env if env is not None else playground_env()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ready_seconds: float | None = None
@@ -52,7 +52,7 @@ class PlaygroundProcess:
         started = time.monotonic()
         self._log = self.log_path.open("w")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "playground", "--no-browser", "--port", str(self.port), *self.args],
+            [sys.executable, "-m", "bot", "playground", "--port", str(self.port), *self.args],
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=self._log,
