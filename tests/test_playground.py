@@ -170,6 +170,27 @@ def test_subscribe_outage_alert_and_resolution(playground: PlaygroundProcess) ->
     assert alert["ts"] in edited
 
 
+def test_maintenance_notices_start_and_end_with_its_real_duration(playground: PlaygroundProcess) -> None:
+    playground.say("C2", "/fal subscribe")
+    seen = playground.status("maintenance", "Database upgrade")
+    assert seen["poller_saw"]["level"] == "maintenance"
+    assert seen["poller_saw"]["incidents"] == ["Database upgrade (maintenance)"]
+
+    def notices() -> list[dict[str, Any]]:
+        top = [m for m in playground.messages("C2") if not m["thread_ts"]]
+        return [m for m in top if "Database upgrade" in m["text"]]
+
+    notice = wait_for(notices, what="the maintenance notice")[0]
+    playground.status("operational")
+    ended = wait_for(
+        lambda: [m for m in playground.messages("C2") if m["thread_ts"] == notice["ts"]],
+        what="the end of the maintenance in its thread",
+    )
+    assert "completed" in ended[-1]["text"].lower()
+    # It started when it was switched on, not at some fixed date: no duration in days.
+    assert " d " not in ended[-1]["text"], ended[-1]["text"]
+
+
 def test_unreadable_page_is_what_the_poller_sees(playground: PlaygroundProcess) -> None:
     seen = playground.status("unreadable")
     assert seen["poller_saw"]["level"] == "unknown" and seen["poller_saw"]["error"]

@@ -53,8 +53,10 @@ def _browser_or_skip() -> None:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     _browser_or_skip()
+    # Both paths are given, so selenium has nothing to look up; offline says so should it try.
+    monkeypatch.setenv("SE_OFFLINE", "true")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -361,7 +361,8 @@ class Playground:
         poll = Poll(
             at=time.time(),
             level=str(snapshot.level),
-            incidents=[incident.name for incident in snapshot.open_incidents],
+            incidents=[incident.name for incident in snapshot.open_incidents]
+            + [f"{m.name} (maintenance)" for m in snapshot.maintenances if m.status == "in_progress"],
             error=snapshot.error,
         )
         with self._polled:

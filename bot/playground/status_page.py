@@ -225,9 +225,12 @@ class FakeStatusPage:
         if level == "operational":
             return
         if level == "maintenance":
-            self.start_maintenance(
-                id=f"maintenance-{_slug(incident)}", name=incident or "Scheduled maintenance"
-            )
+            name = incident or "Scheduled maintenance"
+            maintenance_id = f"maintenance-{_slug(name)}"
+            with self._lock:
+                running = self._maintenances.get(maintenance_id)
+            start = running["start"] if running else _now()
+            self.start_maintenance(id=maintenance_id, name=name, start=start)
             return
         if wanted_id is None:
             if first_component is not None:
@@ -239,9 +242,8 @@ class FakeStatusPage:
             self.update_incident(wanted_id, impact=level, status="identified", body=f"Impact now {level}")
         else:
             assert incident is not None
-            started = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             self.open_incident(
-                id=wanted_id, name=incident, impact=level, status="investigating", started=started
+                id=wanted_id, name=incident, impact=level, status="investigating", started=_now()
             )
 
     def _set_override(self, response: Response | None) -> None:
@@ -399,6 +401,11 @@ class FakeStatusPage:
         if request.headers.get("if-none-match") == tag:
             return Response(304, b"", {"ETag": tag})
         return Response(200, body, {"ETag": tag})
+
+
+def _now() -> str:
+    """This moment as the providers write it (ISO 8601, milliseconds, Z)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _slug(name: str | None) -> str:
