@@ -171,6 +171,7 @@ RENDERED = [
     ("<!date^1700000000^{date_num}|2023-11-14 22:13 UTC>", ['title="2023-11-14 22:13 UTC"', "2023-11-1"]),
     ("<!channel> &lt;script&gt;x&lt;/script&gt;", ["@channel", "&lt;script&gt;"]),
     ("<javascript:alert(1)|click>", ["click"]),
+    ("<#C2> and <@U1>", ['class="mention">#alerts</span>', 'class="mention">@you</span>']),
 ]
 
 

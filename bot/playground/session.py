@@ -149,8 +149,9 @@ class Playground:
 
         self.slack.start()
         runtime = build_runtime(self.settings(), "http", "127.0.0.1", 0)
-        runtime.monitor.add_listener(self._saw)
         start_runtime(runtime)
+        # After the alert service's listener: a poll recorded here has had its alerts queued.
+        runtime.monitor.add_listener(self._saw)
         self.runtime = runtime
         return self
 

@@ -6,6 +6,7 @@
 
 const Mrkdwn = (() => {
   const USERS = { U1: "you", U2: "teammate", UFALBOT: "fal-bot" };
+  const CHANNELS = { D1: "fal-bot", C1: "general", C2: "alerts" };
 
   function escapeHtml(text) {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -84,7 +85,8 @@ const Mrkdwn = (() => {
       return `<span class="mention">@${plain(label || USERS[id] || id)}</span>`;
     }
     if (target.startsWith("#")) {
-      return `<span class="mention">#${plain(label || target.slice(1))}</span>`;
+      const id = target.slice(1);
+      return `<span class="mention">#${plain(label || CHANNELS[id] || id)}</span>`;
     }
     const url = safeUrl(unescapeSlack(target));
     if (!url) return plain(label || target);
