@@ -229,6 +229,11 @@ def test_bad_requests_get_a_clear_400(
     assert names in response.json()["error"]
 
 
+def test_a_body_too_large_is_refused_unread(playground: PlaygroundProcess) -> None:
+    response = playground.http.post("/api/say", content=b"x" * 300_000)
+    assert response.status_code == 413
+
+
 def test_not_json_is_a_400(playground: PlaygroundProcess) -> None:
     response = playground.http.post(
         "/api/say", content=b"{not json", headers={"Content-Type": "application/json"}
@@ -253,8 +258,9 @@ def test_a_port_in_use_is_refused_with_exit_2(tmp_path: Path, playground: Playgr
 
 def test_fal_bot_db_keeps_the_playground_data_there(tmp_path: Path) -> None:
     db = tmp_path / "kept.db"
-    with PlaygroundProcess(tmp_path / "log", env=playground_env(FAL_BOT_DB=str(db))) as process:
-        process.say("C2", "/fal subscribe")
+    process = PlaygroundProcess(tmp_path / "log", env=playground_env(FAL_BOT_DB=str(db))).start()
+    process.say("C2", "/fal subscribe")
+    assert process.stop() == 0  # SIGTERM (as Ctrl-C) stops it cleanly
     assert db.exists()
     assert [s.channel_id for s in Store(db).subscriptions()] == ["C2"]
 

@@ -60,7 +60,14 @@ class LoopbackServer:
     With `tls` (a server-side SSLContext, e.g. `tests.support.tls.server_context()`) it speaks HTTPS
     and `url` is "https://127.0.0.1:PORT"."""
 
-    def __init__(self, handler: Handler, *, tls: ssl.SSLContext | None = None, port: int = 0):
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        tls: ssl.SSLContext | None = None,
+        port: int = 0,
+        max_body: int | None = None,
+    ):
         self.handler = handler
         self.tls = tls
         self.requests: list[Request] = []
@@ -74,7 +81,15 @@ class LoopbackServer:
                 pass
 
             def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    length = max(0, int(self.headers.get("Content-Length") or 0))
+                except ValueError:
+                    length = -1
+                if length < 0 or (max_body is not None and length > max_body):
+                    # Refused unread, so a huge or bogus Content-Length costs nothing.
+                    self.send_error(413 if length > 0 else 400)
+                    self.close_connection = True
+                    return
                 body = self.rfile.read(length) if length else b""
                 request = Request(
                     self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body

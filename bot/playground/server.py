@@ -63,7 +63,7 @@ class PlaygroundServer:
 
     def __init__(self, playground: Playground, port: int):
         self.playground = playground
-        self.server = LoopbackServer(self.handle, port=port)
+        self.server = LoopbackServer(self.handle, port=port, max_body=MAX_BODY)
 
     @property
     def url(self) -> str:
