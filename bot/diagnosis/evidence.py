@@ -803,7 +803,11 @@ _NO_CREDENTIALS = linear_re.compile(
     r"|credentials (?:not found|are missing|missing|not set)|forg[eo]t to set"
     r"|fal_key\W{0,3}(?:environment variable |env var )?(?:is )?"
     r"(?:not set|missing|undefined|empty|required|not found)"
-    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b",
+    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b"
+    r"|no (?:authori[sz]ation|authentication|auth|bearer) (?:token|header|credentials?) "
+    r"(?:was |were )?(?:provided|sent|given|found|present|supplied)"
+    r"|missing (?:or invalid )?(?:authori[sz]ation|authentication|auth) (?:header|token|credentials?)"
+    r"|(?:authori[sz]ation|authentication) (?:header|token) (?:is |was )?(?:missing|required|not provided)",
     re.I,
 )
 _KEY_VALUE_SHOWN = linear_re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)
@@ -842,7 +846,10 @@ _KEY_WORD = (
     r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー)"
 )
 _KEY_ABSENT = (
-    r"(?:is |was |are |were )?(?:not (?:set|configured|provided|defined|present|loaded)|missing|empty"
+    r"(?:is |was |are |were )?(?:not (?:being )?(?:set|configured|provided|defined|present|loaded|passed"
+    r"|forwarded|picked up)"
+    r"|(?:is|was|are|were)n'?t (?:being )?(?:set|configured|provided|defined|loaded|passed)"
+    r"|missing|empty"
     r"|undefined"
     r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
     r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
@@ -886,6 +893,8 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
     (
         linear_re.compile(
             r"insufficient (?:balance|credits?|funds)"
+            r"|(?:not|n't) (?:have )?enough (?:credits?|balance|funds)"
+            r"|(?:account|user) (?:is |was |has been |got |remains |stays )?locked\b"
             r"|(?:balance|credits?) (?:is |are )?(?:exhausted|depleted|too low)|out of (?:credits?|balance)"
             r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)"
             r"|sem (?:saldo|cr[ée]ditos)|solde insuffisant|cr[ée]dits? insuffisants?"
@@ -895,6 +904,35 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "billing",
         "the text says the balance ran out",
+    ),
+    (
+        # a safety checker's verdict: fal's (like diffusers') replaces a flagged image with a black one
+        linear_re.compile(
+            r"\bnsfw\b[^\n]{0,40}\b(?:detected|flagged|filter(?:ed)?|concepts?)\b"
+            r"|\b(?:detected|flagged)\b[^\n]{0,30}\bnsfw\b|has_nsfw_concepts\W{0,8}true"
+            r"|\bblack (?:images?|outputs?|results?|pictures?|frames?)\b"
+            r"|\b(?:images?|outputs?|results?|generations?) "
+            r"(?:(?:are|is|come|comes|came) (?:back )?|returned )(?:all |completely |entirely |just )?black\b"
+            r"|imagen(?:es)? negras?|imagens? pretas?|images? noires?|schwarze[ns]? bild"
+            r"|黑图|全黑|黒い画像|真っ黒",
+            re.I,
+        ),
+        "content_policy",
+        "the text says the safety checker flagged the output",
+    ),
+    (
+        # the call worked but the result lacks what the code reads: the output's shape, not the input
+        linear_re.compile(
+            r"(?:completed|succeeded|successful(?:ly)?|success|returned|retornou|devolvi[óo]|termin[óo]"
+            r"|concluiu|a r[ée]ussi|erfolgreich|成功|完了)\b[^\n]{0,120}?"
+            r"(?:\b(?:no|without|sem|sin|sans|ohne|missing|empty|undefined|null)\W{1,3}(?:\w+\W{1,3})?"
+            r"(?:output|result|video|image|audio)(?:_?urls?|s)?\b"
+            r"|(?:url|video_url|image_url|images|output)\W{1,3}(?:is |was )?"
+            r"(?:missing|empty|undefined|null)\b)",
+            re.I,
+        ),
+        "output_format",
+        "the text says the call worked but the result lacks a field",
     ),
     (
         # "timed out" in the other languages (the English wording is in the knowledge base's own
@@ -922,6 +960,11 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
 ]
 
 
+# A missing result field is what the code saw, often a symptom of something earlier (a wrong
+# path, a queue envelope read as the result): it outweighs resemblance, not fal's exact wording.
+_CAUSE_STRENGTH = {"output_format": 0.5}
+
+
 # "the key is missing its colon / the secret": a malformed key, not an absent one
 _KEY_PART_MISSING = linear_re.compile(
     r"missing (?:a |the |its |an )?(?:colon|secret|key ?id|part|prefix|scope|permission|admin)", re.I
@@ -942,7 +985,7 @@ def stated_causes(
         if category == "queue_timeout" and _NO_ANSWER.search(text):
             continue  # the connection timed out: the network's cue says so
         if pattern.search(text):
-            points[category] = CAUSAL_POINTS
+            points[category] = CAUSAL_POINTS * _CAUSE_STRENGTH.get(category, 1.0)
             said.append(phrase)
     return points, said
 
