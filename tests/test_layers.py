@@ -21,6 +21,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("alerts", ("bot.alerts",)),
     ("slack surface", ("bot.slack",)),
     ("runtime", ("bot.runtime",)),
+    # `fal-bot playground`: the runtime wired to a Slack stand-in and a simulated status page. Above
+    # the runtime so no product code can know it is in a playground (only settings point it there).
+    ("playground", ("bot.playground",)),
     ("command line", ("bot.cli", "bot.__main__")),
 ]
 
