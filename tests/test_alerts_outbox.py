@@ -161,6 +161,7 @@ def test_state_survives_a_new_engine_and_store(store: Store, db_location: Path |
     reopened = Store(db_location)
     assert engine(reopened).observe(snap(160, incidents=[inc()])) == []
     assert len(Outbox(reopened).rows()) == 1
+    reopened.close()
 
 
 def test_channel_subscribed_during_an_open_incident_gets_it_once(store: Store) -> None:

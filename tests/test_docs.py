@@ -45,6 +45,8 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_readme_starts_with_the_run_and_test_commands() -> None:
     first_block = README.split("```", 2)[1]
+    # Trying it comes first and needs no Slack app; the real-workspace command follows.
+    assert first_block.removeprefix("sh").strip().startswith("pip install -e . && fal-bot playground")
     assert "fal-bot run" in first_block
     assert "pytest" in first_block
 

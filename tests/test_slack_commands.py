@@ -369,3 +369,25 @@ def test_subscribe_row_carries_the_team_of_the_request(h: SlackHarness) -> None:
     h.fake.wait_for_calls("chat.postMessage")
     h.drain()
     assert [s.team_id for s in h.store.subscriptions()] == ["T999"]
+
+
+def test_unquoted_component_names_get_a_hint_to_quote_them() -> None:
+    with pytest.raises(OptionError, match=r'“API” looks like the rest of a component name.*"Queue API'):
+        parse_subscribe_options("components=Queue API min=major")
+    # a quoted name, or an unknown word after another option, keeps the usual answer
+    assert parse_subscribe_options('components="Queue API"').components == ("Queue API",)
+    with pytest.raises(OptionError, match="I don't understand “API”"):
+        parse_subscribe_options("min=major API")
+
+
+def test_subscribe_warns_about_component_names_the_page_does_not_have(h: SlackHarness) -> None:
+    h.monitor.refresh()  # the confirmation reads the poller's cached reading, never the page itself
+    command(h, 'subscribe components="Queue API, Qeue Workers"', channel_id="C778")
+    shown = h.fake.wait_for_calls("chat.postMessage")[0].text_and_blocks()
+    assert "“Qeue Workers” is not on fal's status page" in shown
+    assert "The page lists: Queue API, Realtime" in shown
+    # fal's page (Instatus) names no component for an incident: say so rather than filter silently
+    assert "does not say which component an incident affects: you will get every incident" in shown
+    # the subscription is still made as asked
+    stored = h.store.subscription("T111", "C778")
+    assert stored is not None and stored.components == ("Queue API", "Qeue Workers")

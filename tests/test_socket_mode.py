@@ -194,3 +194,16 @@ def test_sigterm_in_socket_mode_lets_the_envelope_in_flight_ack_before_disconnec
         if bot.process.poll() is None:
             bot.process.kill()
             bot.process.wait()
+
+
+def test_an_unreachable_websocket_host_is_named_not_the_web_api(tmp_path: Path) -> None:
+    # apps.connections.open answers (the Web API is fine) with a URL whose host takes no connection:
+    # the last line names the WebSocket host, so nobody goes checking access to slack.com/api
+    with FakeSlack(ws_url="ws://127.0.0.1:9/link/?ticket=fake-ticket&app_id=A111") as fake:
+        env = bot_env(fake, tmp_path / "bot.db", "http://127.0.0.1:9", SLACK_APP_TOKEN=APP_TOKEN)
+        result = run_to_exit(env, "--mode", "socket")
+    assert result.returncode == 1, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("fal-bot: Slack's Web API answered, but its WebSocket host 127.0.0.1 could not be")
+    assert "wss://" in last and "Web API at" not in last
+    assert APP_TOKEN not in result.stderr

@@ -194,3 +194,20 @@ def test_database_file_is_plain_sqlite(sqlite_store: Store) -> None:
     sqlite_store.subscribe(Subscription("T1", "C1"))
     conn = sqlite3.connect(sqlite_store.path)
     assert conn.execute("SELECT count(*) FROM subscriptions").fetchone()[0] == 1
+
+
+def test_early_warning_and_quiet_hours_rows_on_both_engines(store: Store) -> None:
+    """Migrations 6 and 7 (early warnings, quiet hours) and their queries, on either engine."""
+    assert store.subscribe(Subscription("T1", "C1", early=True, quiet="22:00-08:00")).quiet == "22:00-08:00"
+    store.subscribe(Subscription("T1", "C2"))
+    store.record_fal_side_paste("T1", "p1", "server_error", ["queue.fal.run"], 600)
+    seen = store.record_fal_side_paste("T1", "p2", "network", ["fal.run", "queue.fal.run"], 600)
+    assert (seen.people, seen.categories, seen.hosts) == (
+        2,
+        ("server_error", "network"),
+        ("queue.fal.run", "fal.run"),
+    )
+    assert store.queue_early_warning("T1", "early:1", '{"x": 1}', 3600) == ["C1"]
+    assert store.queue_early_warning("T1", "early:2", '{"x": 1}', 3600) == []  # one an hour
+    assert store.queue_early_confirmations('{"y": 1}', 3600) == 1
+    assert store.queue_early_confirmations('{"y": 1}', 3600) == 0  # at most one per warning

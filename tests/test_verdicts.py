@@ -91,6 +91,14 @@ def test_fal_evidence_outweighs_another_host_in_the_same_paste(diagnoser: Diagno
         ),
         ("HTTP 429", "rate_limit"),
         ('429 {"detail": "Too many requests, slow down"}', "rate_limit"),
+        ('HTTP 401 {"message": "No authorization token was provided"}', "missing_key"),
+        ("401 Unauthorized: missing Authentication header", "missing_key"),
+        # reads like a declined not_example from another project, but that one names nobody either
+        (
+            "HTTP/1.1 502 Bad Gateway\n<html>\n<head><title>502 Bad Gateway</title></head>\n"
+            "<body>\n<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>",
+            "server_error",
+        ),
     ],
 )
 def test_a_text_naming_no_service_gets_a_generic_answer(
@@ -100,6 +108,15 @@ def test_a_text_naming_no_service_gets_a_generic_answer(
     assert category(diagnosis) == expected
     assert diagnosis.fal_related is False and diagnosis.generic is True
     assert diagnosis.to_json()["generic"] is True
+
+
+def test_a_vendors_look_alike_of_a_neutral_text_is_still_declined(diagnoser: Diagnoser) -> None:
+    # the same nginx page, from a service the text names: resembling it makes a paste foreign
+    diagnosis = diagnoser.diagnose(
+        "openai.InternalServerError: Error code: 502 - <html><head><title>502 Bad Gateway</title></head>"
+        "<body><center><h1>502 Bad Gateway</h1></center></body></html> from api.openai.com"
+    )
+    assert diagnosis.matches == ()
 
 
 def test_a_fal_text_is_never_generic(diagnoser: Diagnoser) -> None:
@@ -141,6 +158,23 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.ai: la generación falló, saldo insuficiente en la cuenta", "billing"),
         ("fal.ai のリクエストがタイムアウトしました（5分）", "queue_timeout"),
         ("fal.ai: Zeitüberschreitung nach 300 Sekunden", "queue_timeout"),
+        ("fal.subscribe fails with 403 in the worker: FAL_KEY isn't being passed to the job", "missing_key"),
+        ("the FAL_KEY is not passed to the subprocess, so fal_client answers 401", "missing_key"),
+        ("fal.ai 403: we don't have enough credits on the team account", "billing"),
+        ("fal.ai returns 403 Forbidden, the account is locked although we topped up yesterday", "billing"),
+        ("fal-ai/kling-video request COMPLETED but the response has no video url", "output_format"),
+        ("fal.ai retornou COMPLETED mas sem video_url no resultado", "output_format"),
+        ("fal-ai/flux/dev: my generations come back as a black image, no error at all", "content_policy"),
+        ("fal.ai 返回的是黑图，请求本身成功了", "content_policy"),
+        ("fal.ai devuelve una imagen negra con ciertos prompts", "content_policy"),
+        ("fal.subscribe: the request sits at IN_QUEUE for 20 minutes, then we give up", "queue_timeout"),
+        ("fal-ai/kling-video jobs are stuck in the queue since this morning", "queue_timeout"),
+        ("fal.realtime.connect: onResult is called twice, then 'Socket is not connected'", "realtime"),
+        (
+            "Refused to connect to 'https://v3.fal.media/files/x.png' because it violates the following "
+            "Content Security Policy directive: \"connect-src 'self'\" (uploading to fal storage)",
+            "network",
+        ),
     ],
 )
 def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: str, expected: str) -> None:
@@ -149,6 +183,26 @@ def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: st
 
 def test_a_connection_that_timed_out_stays_network(diagnoser: Diagnoser) -> None:
     assert category(diagnoser.diagnose("fal: connect ETIMEDOUT 超时")) == "network"
+
+
+def test_a_socket_error_with_no_realtime_call_is_not_realtime() -> None:
+    assert "realtime" not in stated_causes("OSError: [Errno 57] Socket is not connected")[0]
+    assert "realtime" in stated_causes("fal realtime: Socket is not connected")[0]
+
+
+def test_waiting_for_a_concurrency_slot_is_the_rate_limit_not_a_stuck_queue() -> None:
+    text = "fal jobs stay IN_QUEUE for 10 minutes when we hit our concurrency limit of 2"
+    assert "queue_timeout" not in stated_causes(text)[0]
+    assert "queue_timeout" in stated_causes("fal jobs stay IN_QUEUE for 10 minutes")[0]
+
+
+def test_a_weaker_cause_does_not_outrank_fals_exact_wording(diagnoser: Diagnoser) -> None:
+    # "COMPLETED but no video" is what the code saw; fal's "Path ... not found" says why
+    text = (
+        "fal queue: status COMPLETED but no video url; the result fetch answers 404 "
+        '{"detail": "Path /v2/text-to-video not found"}'
+    )
+    assert category(diagnoser.diagnose(text)) == "model_not_found"
 
 
 def test_a_key_missing_a_part_is_not_a_missing_key() -> None:

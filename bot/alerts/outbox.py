@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.alerts.components import normalise_component
 from bot.alerts.events import (
     EngineState,
     Event,
@@ -28,6 +29,7 @@ from bot.alerts.events import (
     observation_from_snapshot,
 )
 from bot.database import Session
+from bot.incidents.quiet import quiet_hours
 from bot.status.models import StatusSnapshot
 from bot.store import Store, Subscription
 
@@ -42,10 +44,6 @@ MIN_RESTART_GAP_SECONDS = 600
 # --- filters --------------------------------------------------------------------------------------
 
 
-def _norm(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
 def wants(subscription: Subscription, subject: Tracked) -> bool:
     """Whether a channel's options ask for a top-level alert about this subject in its current state."""
     if subject.kind == "note":
@@ -56,8 +54,8 @@ def wants(subscription: Subscription, subject: Tracked) -> bool:
     elif level_rank(subject.level) < level_rank(subscription.min_level):
         return False
     if subscription.components and subject.components:
-        wanted = {_norm(name) for name in subscription.components}
-        return any(_norm(name) in wanted for name in subject.components)
+        wanted = {normalise_component(name) for name in subscription.components}
+        return any(normalise_component(name) in wanted for name in subject.components)
     return True
 
 
@@ -125,6 +123,8 @@ def fan_out(db: Session, state: EngineState, events: Iterable[Event], now: float
     """
     subscriptions = eligible_subscriptions(db)
     subscribed = {(s.team_id, s.channel_id) for s in subscriptions}
+    # Before the top-level rows below: a channel whose quiet hours just ended gets its digest first.
+    created = queue_digests(db, state, subscriptions, now)
     rows: list[tuple[Any, ...]] = []
     for event in events:
         if event.kind == "opened":
@@ -138,19 +138,29 @@ def fan_out(db: Session, state: EngineState, events: Iterable[Event], now: float
         for team_id, channel_id in holders:
             if (team_id, channel_id) in subscribed:
                 rows.append((team_id, channel_id, event.subject.key, event.event_key, event.kind, body, now))
-    created = db.executemany(
+    created += db.executemany(
         "INSERT INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         rows,
     )
     opens: list[tuple[Any, ...]] = []
+    held: list[tuple[Any, ...]] = []
     for subject in state.tracked.values():
         if not subject.open:
             continue
         body = payload(subject)
         for subscription in subscriptions:
-            if wants(subscription, subject):
+            if not wants(subscription, subject):
+                continue
+            if holds_back(db, subscription, subject, now):
+                held.append((subscription.team_id, subscription.channel_id, subject.key, now))
+            else:
                 opens.append((subscription.team_id, subscription.channel_id, subject.key, body, now))
+    db.executemany(
+        "INSERT INTO alert_held (team_id, channel_id, subject_key, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        held,
+    )
     # A top-level row dropped earlier (the channel unsubscribed) comes back if the channel is
     # subscribed again while the subject is still open; sent rows are never touched.
     created += db.executemany(
@@ -164,8 +174,79 @@ def fan_out(db: Session, state: EngineState, events: Iterable[Event], now: float
     return created
 
 
+# --- quiet hours: hold new alerts, then one digest -------------------------------------------------
+
+
+def _has_top_level(db: Session, team_id: str, channel_id: str, subject_key: str) -> bool:
+    row = db.execute(
+        "SELECT 1 FROM alert_outbox WHERE team_id = ? AND channel_id = ? AND subject_key = ?"
+        " AND event_key = 'open' AND status != 'dropped'",
+        (team_id, channel_id, subject_key),
+    ).fetchone()
+    return row is not None
+
+
+def holds_back(db: Session, subscription: Subscription, subject: Tracked, now: float) -> bool:
+    """Whether a new top-level alert waits for the channel's quiet hours to end: all but a major
+    outage do (as `min=major` would), unless the alert is already posted or queued."""
+    quiet = quiet_hours(subscription.quiet)
+    if quiet is None or not quiet.contains(now) or subject.level == "major_outage":
+        return False
+    return not _has_top_level(db, subscription.team_id, subscription.channel_id, subject.key)
+
+
+def digest_item(subject: Tracked) -> dict[str, Any]:
+    return {
+        "name": subject.name,
+        "kind": subject.kind,
+        "level": subject.peak_level or subject.level,
+        "url": subject.url,
+        "began": subject.began,
+        "resolved_at": subject.resolved_at,
+        "open": subject.open,
+    }
+
+
+def queue_digests(db: Session, state: EngineState, subscriptions: list[Subscription], now: float) -> int:
+    """For each channel whose quiet hours are over and that has alerts held: one digest row (outbox
+    kind `digest`) listing them, and the held rows removed, in the caller's transaction. An alert
+    that escalated to a major outage meanwhile already had its own post and is left out."""
+    queued = 0
+    for subscription in subscriptions:
+        quiet = quiet_hours(subscription.quiet)
+        if quiet is not None and quiet.contains(now):
+            continue
+        team_id, channel_id = subscription.team_id, subscription.channel_id
+        keys = [
+            str(row[0])
+            for row in db.execute(
+                "SELECT subject_key FROM alert_held WHERE team_id = ? AND channel_id = ? ORDER BY created_at",
+                (team_id, channel_id),
+            )
+        ]
+        if not keys:
+            continue
+        db.execute("DELETE FROM alert_held WHERE team_id = ? AND channel_id = ?", (team_id, channel_id))
+        items = [
+            digest_item(state.tracked[key])
+            for key in keys
+            if key in state.tracked and not _has_top_level(db, team_id, channel_id, key)
+        ]
+        if not items:
+            continue
+        body = json.dumps({"digest": {"quiet": subscription.quiet, "items": items}})
+        db.execute(
+            "INSERT INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload,"
+            " created_at) VALUES (?, ?, ?, 'open', 'digest', ?, ?) ON CONFLICT DO NOTHING",
+            (team_id, channel_id, f"digest:{int(now)}", body, now),
+        )
+        queued += 1
+    return queued
+
+
 def prune(db: Session, now: float) -> None:
     cutoff = now - RETENTION_SECONDS
+    db.execute("DELETE FROM alert_held WHERE created_at < ?", (cutoff,))
     db.execute("DELETE FROM alert_subjects WHERE open = 0 AND resolved_at < ?", (cutoff,))
     # Rows of a subject still open stay: they are what says "this channel already has its alert".
     db.execute(

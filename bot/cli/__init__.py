@@ -10,15 +10,18 @@ from bot import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.cli import db, diagnose, kb, keys, run, status
+    from bot.cli import db, diagnose, kb, keys, playground, run, status
 
     parser = argparse.ArgumentParser(
         prog="fal-bot",
-        description="Diagnose fal.ai errors, check keys, show fal's status, and run the Slack app.",
+        description=(
+            "Diagnose fal.ai errors, check keys, show fal's status, run the Slack app, or try it without "
+            "Slack (fal-bot playground)."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"fal-bot {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (run, diagnose, keys, status, kb, db):
+    for module in (playground, run, diagnose, keys, status, kb, db):
         module.register(subparsers)
     return parser
 

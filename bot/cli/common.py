@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from bot.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_BAD_SETTINGS = 2
 
@@ -12,6 +14,9 @@ EXIT_BAD_SETTINGS = 2
 def settings_or_report(prog: str) -> Settings | None:
     """The settings from the environment, or None after one line `<prog>: <problem>` on stderr
     (the caller then exits with EXIT_BAD_SETTINGS)."""
+    # imported here: `fal-bot diagnose` and `check-key` start faster without pydantic-settings
+    from bot.settings import SettingsError, load_settings
+
     try:
         return load_settings()
     except SettingsError as exc:

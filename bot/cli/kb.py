@@ -100,8 +100,9 @@ def lint_problems(
                 problems.append(f"{name}: examples.{index}: ranks {best.id} first")
         for index, counter in enumerate(entry.not_examples):
             checked += 1
-            best = diagnoser.diagnose(counter.text).best
-            if counter.declined and best is not None:
+            diagnosis = diagnoser.diagnose(counter.text)
+            best = diagnosis.best
+            if counter.declined and best is not None and not diagnosis.declines:
                 problems.append(f"{name}: not_examples.{index}: is declined but matches {best.id}")
             elif not counter.declined and best is not None and best.id == entry.id:
                 problems.append(f"{name}: not_examples.{index}: ranks this entry first")

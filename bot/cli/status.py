@@ -13,10 +13,13 @@ import json
 import sys
 import threading
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 from bot.cli.common import EXIT_BAD_SETTINGS, settings_or_report
-from bot.status import LEVEL_SYMBOL, LEVEL_WORDS, StatusClient, StatusSnapshot, parse_time
-from bot.status.probe import ProbeResult, probe, summarise
+
+if TYPE_CHECKING:  # imported where used: other subcommands start without httpx
+    from bot.status import StatusSnapshot
+    from bot.status.probe import ProbeResult
 
 # 7 s for the page plus start-up and output keeps the 10 s promise on a busy 2-core machine.
 CLI_MAX_DEADLINE = 7.0
@@ -41,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from bot.status import StatusClient
+    from bot.status.probe import probe
+
     settings = settings_or_report("fal-bot status")
     if settings is None:
         return EXIT_BAD_SETTINGS
@@ -82,11 +88,16 @@ def run_status(args: argparse.Namespace) -> int:
 
 def when(value: str | None) -> str:
     """The page's timestamp as "2022-06-11 18:55 UTC", or as given when it does not parse."""
+    from bot.status import parse_time
+
     parsed = parse_time(value)
     return parsed.strftime("%Y-%m-%d %H:%M UTC") if parsed else (value or "time not given")
 
 
 def render_text(snapshot: StatusSnapshot, probe_results: list[ProbeResult] | None = None) -> str:
+    from bot.status import LEVEL_SYMBOL, LEVEL_WORDS
+    from bot.status.probe import summarise
+
     page = snapshot.source_host
     checked = snapshot.checked_at.astimezone(UTC).strftime("%H:%M:%S UTC")
     lines = []

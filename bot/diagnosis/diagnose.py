@@ -26,9 +26,10 @@ import json
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -216,6 +217,34 @@ class Diagnosis:
     def best(self) -> Match | None:
         return self.matches[0] if self.matches else None
 
+    @property
+    def declines(self) -> bool:
+        """Not a fal problem: no match, or only the answer for a text that names no service."""
+        return not self.fal_related and (not self.matches or self.generic)
+
+
+class _LazyFlags:
+    """Per-item flags computed on first use: most are never asked for, and start-up pays for none.
+    Two threads asking at once compute the same value twice, which is harmless."""
+
+    def __init__(self, compute: Callable[[int], bool]):
+        self._compute = compute
+        self._known: dict[int, bool] = {}
+
+    def __getitem__(self, key: int) -> bool:
+        value = self._known.get(key)
+        if value is None:
+            value = self._known[key] = self._compute(key)
+        return value
+
+
+class _Foreign(NamedTuple):
+    """How much a text reads like known non-fal errors (declined not_examples)."""
+
+    looks: bool  # more like one of them than like any fal example
+    looks_named: bool  # the same, counting only those that name another service
+    named: float  # similarity to the closest one that names another service (100: a near copy)
+
 
 @dataclass
 class _Message:
@@ -232,8 +261,8 @@ class _Prepared:
     error_types: frozenset[str]
     exceptions: frozenset[str]
     hosts: frozenset[str]
-    # (regex, literals it needs, whether it also matches someone else's error)
-    patterns: tuple[tuple[linear_re.Pattern, tuple[str, ...], bool], ...]
+    # (regex, literals it needs, its key in Diagnoser._pattern_tainted)
+    patterns: tuple[tuple[linear_re.Pattern, tuple[str, ...], int], ...]
     status_codes: frozenset[int]
 
 
@@ -272,6 +301,11 @@ def _required_literals(pattern: str) -> tuple[str, ...]:
     return tuple(run for run in runs if len(run) >= 3)
 
 
+def _names_another_service(text: str) -> bool:
+    """Whether a normalised text names a service other than fal (a vendor, its host or package)."""
+    return ev.gather(text, {h.lower().strip(".") for h in ev.host_tokens(text)}, []).declined
+
+
 def _document(entry: Entry) -> str:
     """Everything an entry says in words: what BM25 reads."""
     return " ".join([entry.title, entry.summary, *(t.text for t in (*entry.examples, *entry.symptoms))])
@@ -301,6 +335,12 @@ class Diagnoser:
         declined_collapsed = [_collapse(text) for text in declined]
         self._prepared: list[_Prepared] = []
         self._fal_messages: list[str] = []
+        self._pattern_regexes: list[linear_re.Pattern] = []
+        # Whether each entry regex also matches someone else's error: asked only of the few regexes
+        # a paste hits, so start-up runs none of them over the declined texts.
+        self._pattern_tainted = _LazyFlags(
+            lambda k: any(self._pattern_regexes[k].search(t) for t in declined)
+        )
         for entry in kb:
             signals = entry.signals
             messages = []
@@ -317,7 +357,8 @@ class Diagnoser:
             patterns = []
             for source in signals.patterns:
                 regex = linear_re.compile(source, re.IGNORECASE | re.MULTILINE)
-                patterns.append((regex, _required_literals(source), any(regex.search(t) for t in declined)))
+                patterns.append((regex, _required_literals(source), len(self._pattern_regexes)))
+                self._pattern_regexes.append(regex)
             self._prepared.append(
                 _Prepared(
                     entry=entry,
@@ -336,29 +377,38 @@ class Diagnoser:
         # An example that reads like one of the declined texts cannot vouch for fal on its own.
         self._choices: list[str] = []
         self._choice_owner: list[int] = []
-        self._choice_generic: list[bool] = []
         declined_index = TextIndex([fuzz_text(focus(text)) for text in declined], shortlist=8)
+        symptom_from = 0  # choices from here on are symptoms: generic by definition
+        self._choice_generic = _LazyFlags(
+            lambda k: k >= symptom_from or bool(declined_index.scores(self._choices[k], GENERIC_EXAMPLE))
+        )
         # not_examples as a second index: declined ones are other vendors' errors; the others belong
         # to another entry and only push their own entry down.
         self._negatives: list[str] = []
         self._negative_owner: list[int | None] = []
+        negative_texts: list[str] = []
         for index, entry in enumerate(kb):
             for counter in entry.not_examples:
-                self._negatives.append(fuzz_text(focus(normalize(counter.text))))
+                text = normalize(counter.text)
+                self._negatives.append(fuzz_text(focus(text)))
                 self._negative_owner.append(None if counter.declined else index)
+                negative_texts.append(text)
+        # a declined text that names nobody (a bare nginx 502 from another project) shows that
+        # fal-looking wording is not proof of fal, but not that a bare paste is foreign
+        self._negative_named = _LazyFlags(
+            lambda k: self._negative_owner[k] is None and _names_another_service(negative_texts[k])
+        )
         for index, entry in enumerate(kb):
             for example in entry.examples:
                 choice = fuzz_text(focus(normalize(example.text)))
                 self._choices.append(choice)
                 self._choice_owner.append(index)
-                generic = bool(declined_index.scores(choice, GENERIC_EXAMPLE))
-                self._choice_generic.append(generic)
+        symptom_from = len(self._choices)
         # People's own words for each problem: fuzzy choices too, but never proof of fal (generic).
         for index, entry in enumerate(kb):
             for symptom in entry.symptoms:
                 self._choices.append(fuzz_text(normalize(symptom.text)))
                 self._choice_owner.append(index)
-                self._choice_generic.append(True)
         self._positive_index = TextIndex(self._choices, shortlist=40)
         self._bm25 = Bm25([terms(_document(entry)) for entry in kb])
         self._negative_index = TextIndex(self._negatives, shortlist=12)
@@ -410,7 +460,9 @@ class Diagnoser:
         finding_codes = {f.code for f in key_findings} - {"exposed", "unexpected_shape"}
         causes, causal_phrases = ({}, []) if found.declined else ev.causal_cues(text, codes, finding_codes)
         phrases += causal_phrases
-        scored, looks_foreign, foreign = self._score(text, codes, offsets, hosts, phrases, causes)
+        scored, foreign = self._score(text, codes, offsets, hosts, phrases, causes)
+        # a text with no fal hint at all is foreign only if it reads like a vendor's named error
+        looks_foreign = foreign.looks if found.about_fal or found.weak else foreign.looks_named
         if looks_foreign and not found.strong:
             phrases.append("reads like a known non-fal error")
             return Diagnosis(False, (), key_findings, _clean(phrases))
@@ -424,7 +476,7 @@ class Diagnoser:
             phrases.append("matches fal's own error text")
             return Diagnosis(True, matches, key_findings, _clean(phrases))
         # a text the knowledge base lists as someone else's error gets no generic answer either
-        matches = self._gate_generic(scored) if foreign < NEGATIVE_MATCH else ()
+        matches = self._gate_generic(scored) if foreign.named < NEGATIVE_MATCH else ()
         # an answer that holds only if the text came from fal is never a confident one
         matches = tuple(replace(m, score=min(m.score, CONFIDENT - 0.1)) for m in matches)
         if matches:
@@ -439,9 +491,8 @@ class Diagnoser:
         hosts: set[str],
         phrases: list[str],
         causes: dict[str, float] | None = None,
-    ) -> tuple[list[_Scored], bool, float]:
-        """Every entry scored, best first; whether the text reads like a known non-fal error (more
-        than like any fal example), and its similarity to the closest known non-fal error."""
+    ) -> tuple[list[_Scored], _Foreign]:
+        """Every entry scored, best first, and how much the text reads like known non-fal errors."""
         lowered = text.lower()
         collapsed = _collapse(text)
         tokens: set[str] = set()
@@ -467,9 +518,8 @@ class Diagnoser:
         pattern_lowered = pattern_text.lower()
         query = fuzz_text(window)
         fuzzy = self._fuzzy(query)
-        unlike, foreign, declined_copy = self._negative_similarity(query)
+        unlike, foreign, named, declined_copy = self._negative_similarity(query)
         best_positive = max((similarity for similarity, _, _ in fuzzy.values()), default=0.0)
-        looks_foreign = foreign >= NEGATIVE_MATCH and foreign > best_positive
         bonus = ev.category_bonus(query, codes)
         relevance = self._bm25.scores(terms(window))
         top_relevance = max(relevance.values(), default=0.0)
@@ -496,8 +546,8 @@ class Diagnoser:
                     recorded.add(name)
                     phrases.append(f"error type {name}")
             pattern_hits = [
-                tainted
-                for regex, needles, tainted in prepared.patterns
+                self._pattern_tainted[key]
+                for regex, needles, key in prepared.patterns
                 if all(needle in pattern_lowered for needle in needles) and regex.search(pattern_text)
             ]
             if pattern_hits:
@@ -550,26 +600,34 @@ class Diagnoser:
         results.sort(key=lambda item: item.raw, reverse=True)
         if causes and results and self.lead_by_cause:
             _let_the_cause_lead(results, causes)
-        return results, looks_foreign, 100.0 if declined_copy else foreign
+        return results, _Foreign(
+            looks=foreign >= NEGATIVE_MATCH and foreign > best_positive,
+            looks_named=named >= NEGATIVE_MATCH and named > best_positive,
+            named=100.0 if declined_copy else named,
+        )
 
-    def _negative_similarity(self, query: str) -> tuple[dict[int, float], float, bool]:
+    def _negative_similarity(self, query: str) -> tuple[dict[int, float], float, float, bool]:
         """Similarity to not_examples: per entry for `declined: false` ones, the best declined one,
-        and whether the query is a near copy of a declined one (whatever its length)."""
+        the best declined one that names another service, and whether the query is a near copy of
+        such a one (whatever its length)."""
         per_entry: dict[int, float] = {}
-        foreign = 0.0
+        foreign = named = 0.0
         declined_copy = False
         if not query or not self._negatives:
-            return per_entry, foreign, declined_copy
+            return per_entry, foreign, named, declined_copy
         damping = min(1.0, (len(query) / 80.0) ** 0.5)
         for position, similarity in self._negative_index.scores(query, NEGATIVE_MATCH):
             owner = self._negative_owner[position]
-            declined_copy |= owner is None and similarity >= NEAR_COPY_OF_DECLINED
+            is_named = self._negative_named[position]
+            declined_copy |= is_named and similarity >= NEAR_COPY_OF_DECLINED
             similarity *= damping
             if owner is None:
                 foreign = max(foreign, similarity)
+                if is_named:
+                    named = max(named, similarity)
             else:
                 per_entry[owner] = max(per_entry.get(owner, 0.0), similarity)
-        return per_entry, foreign, declined_copy
+        return per_entry, foreign, named, declined_copy
 
     def _fuzzy(self, query: str) -> dict[int, tuple[float, bool, int]]:
         """Per entry: best similarity to its examples (damped for very short queries), whether that
@@ -672,6 +730,8 @@ def _family_lead(scored: list[_Scored]) -> tuple[_Scored, _Scored | None, float]
 def _let_the_cause_lead(results: list[_Scored], causes: dict[str, float]) -> None:
     """A plausible entry of a family the paste shows the cause of goes first (results stay sorted)."""
     for category in sorted((c for c, p in causes.items() if p > 0), key=causes.__getitem__, reverse=True):
+        if causes[category] < ev.CAUSAL_POINTS and results and results[0].strong:
+            continue  # a weaker cause does not move ahead of fal's exact wording for another family
         best = next((item for item in results if item.prepared.entry.category == category), None)
         if best is None or best is results[0] or best.score < RUNNER_UP_FLOOR:
             continue

@@ -803,7 +803,11 @@ _NO_CREDENTIALS = linear_re.compile(
     r"|credentials (?:not found|are missing|missing|not set)|forg[eo]t to set"
     r"|fal_key\W{0,3}(?:environment variable |env var )?(?:is )?"
     r"(?:not set|missing|undefined|empty|required|not found)"
-    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b",
+    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b"
+    r"|no (?:authori[sz]ation|authentication|auth|bearer) (?:token|header|credentials?) "
+    r"(?:was |were )?(?:provided|sent|given|found|present|supplied)"
+    r"|missing (?:or invalid )?(?:authori[sz]ation|authentication|auth) (?:header|token|credentials?)"
+    r"|(?:authori[sz]ation|authentication) (?:header|token) (?:is |was )?(?:missing|required|not provided)",
     re.I,
 )
 _KEY_VALUE_SHOWN = linear_re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)
@@ -842,13 +846,18 @@ _KEY_WORD = (
     r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー)"
 )
 _KEY_ABSENT = (
-    r"(?:is |was |are |were )?(?:not (?:set|configured|provided|defined|present|loaded)|missing|empty"
+    r"(?:is |was |are |were )?(?:not (?:being )?(?:set|configured|provided|defined|present|loaded|passed"
+    r"|forwarded|picked up)"
+    r"|(?:is|was|are|were)n'?t (?:being )?(?:set|configured|provided|defined|loaded|passed)"
+    r"|missing|empty"
     r"|undefined"
     r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
     r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
     r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
     r"|が設定されていません|が未設定|がありません|が見つかりません)"
 )
+_SAT_IN_QUEUE = "the text says the request sat in the queue"
+_REALTIME_WORDS = linear_re.compile(r"realtime|real-time|websocket|wss://|\bws\.|fal\.realtime", re.I)
 _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
     (
         linear_re.compile(
@@ -886,6 +895,8 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
     (
         linear_re.compile(
             r"insufficient (?:balance|credits?|funds)"
+            r"|(?:not|n't) (?:have )?enough (?:credits?|balance|funds)"
+            r"|(?:account|user) (?:is |was |has been |got |remains |stays )?locked\b"
             r"|(?:balance|credits?) (?:is |are )?(?:exhausted|depleted|too low)|out of (?:credits?|balance)"
             r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)"
             r"|sem (?:saldo|cr[ée]ditos)|solde insuffisant|cr[ée]dits? insuffisants?"
@@ -895,6 +906,66 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "billing",
         "the text says the balance ran out",
+    ),
+    (
+        # what goes wrong on the realtime socket itself, named in words (see `_REALTIME_WORDS`)
+        linear_re.compile(
+            r"socket is not connected|not connected to (?:the )?(?:socket|websocket)"
+            r"|\bon_?result\b[^\n]{0,60}?\b(?:twice|two times|called (?:again|more than once))"
+            r"|(?:socket|connection) (?:keeps )?"
+            r"(?:closes|closed|closing|drops|dropped|disconnects|disconnected)"
+            r"|\b1006\b|abnormal closure|websocket (?:handshake|connection) (?:failed|error|closed)",
+            re.I,
+        ),
+        "realtime",
+        "the text says the realtime socket failed",
+    ),
+    (
+        # a request that waits in fal's queue far longer than it should (more than the account's
+        # concurrency: see `stated_causes`)
+        linear_re.compile(
+            r"\bin_queue\b[^\n]{0,80}?"
+            r"\b(?:for (?:over |more than |about )?\d+|indefinitely|forever|never|hours?|stuck)\b"
+            r"|\bstuck\b[^\n]{0,40}?(?:\bin_queue\b|\bin (?:the )?queue\b|\bqueued\b)"
+            r"|\bqueue (?:is |was )?(?:backed up|stuck|not moving|never (?:moves|progresses))"
+            r"|(?:never|doesn't|does not|won't) (?:leaves?|starts?|progress(?:es)?|gets? out of)\b"
+            r"[^\n]{0,30}?\b(?:the queue|in_queue)\b"
+            r"|atascad[oa] en (?:la )?cola|pres[oa] na fila|bloqu[ée]e? dans la file"
+            r"|h[äa]ngt in der warteschlange"
+            r"|一直(?:在)?排队|卡在(?:排队|队列)|キューで止ま",
+            re.I,
+        ),
+        "queue_timeout",
+        _SAT_IN_QUEUE,
+    ),
+    (
+        # a safety checker's verdict: fal's (like diffusers') replaces a flagged image with a black one
+        linear_re.compile(
+            r"\bnsfw\b[^\n]{0,40}\b(?:detected|flagged|filter(?:ed)?|concepts?)\b"
+            r"|\b(?:detected|flagged)\b[^\n]{0,30}\bnsfw\b|has_nsfw_concepts\W{0,8}true"
+            r"|\bblack (?:images?|outputs?|results?|pictures?|frames?)\b"
+            r"|\b(?:images?|outputs?|results?|generations?) "
+            r"(?:(?:are|is|come|comes|came) (?:back )?|returned )(?:all |completely |entirely |just )?black\b"
+            r"|imagen(?:es)? negras?|imagens? pretas?|images? noires?|schwarze[ns]? bild"
+            r"|黑图|全黑|黒い画像|真っ黒",
+            re.I,
+        ),
+        "content_policy",
+        "the text says the safety checker flagged the output",
+    ),
+    (
+        # the call worked but the result lacks what the code reads: the output's shape, not the input
+        linear_re.compile(
+            r"(?:completed|succeeded|successful(?:ly)?|success|returned|retornou|devolvi[óo]|termin[óo]"
+            r"|concluiu|a r[ée]ussi|erfolgreich|成功|完了)\b[^\n]{0,120}?"
+            r"(?:\b(?:no|without|sem|sin|sans|ohne|missing|empty|undefined|null)\W{1,3}(?:\w+\W{1,3})?"
+            r"(?:output|result|video|image|audio)(?:_?urls?|s)?\b"
+            r"|(?:url|video_url|image_url|images|output)\W{1,3}(?:is |was )?"
+            r"(?:missing|empty|undefined|null)\b)",
+            re.I,
+        ),
+        "output_format",
+        "the text says the call worked but the result lacks a field",
     ),
     (
         # "timed out" in the other languages (the English wording is in the knowledge base's own
@@ -912,14 +983,23 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         # the browser refused the call before any answer could be read
         linear_re.compile(
             r"blocked by cors policy|cross-origin request blocked|no 'access-control-allow-origin'"
-            r"|access-control-allow-origin' header|err_blocked_by_(?:response|client)"
-            r"|cors (?:error|request did not succeed)",
+            r"|access-control-allow-origin' header|err_blocked_by_(?:response|client|csp)"
+            r"|cors (?:error|request did not succeed)"
+            # a Content Security Policy or COEP that does not list fal's hosts blocks the same way
+            r"|violates the following content security policy|content security policy (?:\(csp\) )?"
+            r"(?:is )?block|refused to (?:connect to|load)[^\n]{0,200}content security policy"
+            r"|cross-origin-(?:embedder|resource)-policy|\bcoep\b[^\n]{0,40}block",
             re.I,
         ),
         "network",
         "the browser blocked the call (CORS)",
     ),
 ]
+
+
+# A missing result field is what the code saw, often a symptom of something earlier (a wrong
+# path, a queue envelope read as the result): it outweighs resemblance, not fal's exact wording.
+_CAUSE_STRENGTH = {"output_format": 0.5}
 
 
 # "the key is missing its colon / the secret": a malformed key, not an absent one
@@ -941,8 +1021,12 @@ def stated_causes(
             continue  # an HTTP status came back: the CORS block was not what stopped the call
         if category == "queue_timeout" and _NO_ANSWER.search(text):
             continue  # the connection timed out: the network's cue says so
+        if category == "realtime" and not _REALTIME_WORDS.search(text):
+            continue  # a socket error with no realtime call in sight is the network's
+        if phrase == _SAT_IN_QUEUE and "concurren" in text.lower():
+            continue  # waiting for a free concurrency slot is the rate limit's family
         if pattern.search(text):
-            points[category] = CAUSAL_POINTS
+            points[category] = CAUSAL_POINTS * _CAUSE_STRENGTH.get(category, 1.0)
             said.append(phrase)
     return points, said
 

@@ -111,8 +111,9 @@ class NotExample(Example):
     """A text that must not be matched to this entry.
 
     `declined: true` (the default) means the whole text is not a fal problem (another vendor's
-    error) and the matcher must return no match at all; `false` means only that this entry must
-    not win (it belongs to another entry).
+    error): the matcher must decline it (no match; a text that names no service at all may get
+    the generic "if this came from fal" answer); `false` means only that this entry must not win
+    (it belongs to another entry).
     """
 
     declined: bool = True

@@ -51,7 +51,25 @@ def pause_unless_stopped(stop_event: threading.Event | None) -> Callable[[float]
     return pause
 
 
-def _unreachable(settings: Settings, what: str, reason: str, waited: float) -> StartupError:
+class WebSocketUnreachable(ConnectionError):
+    """Slack's Web API answered (apps.connections.open), but the WebSocket host it named did not."""
+
+    def __init__(self, host: str, reason: str):
+        super().__init__(reason)
+        self.host = host
+
+
+def _unreachable(
+    settings: Settings, what: str, reason: str, waited: float, websocket_host: str | None = None
+) -> StartupError:
+    if websocket_host:
+        # the Web API is fine: a firewall or proxy that lets HTTPS through but not WebSockets
+        return StartupError(
+            f"Slack's Web API answered, but its WebSocket host {websocket_host} could not be reached to "
+            f"{what} ({reason}); tried for {waited:.0f} s. Check that this machine's network or proxy "
+            f"allows WebSocket (wss://, port 443) connections to {websocket_host}, or use HTTP mode.",
+            EXIT_UNAVAILABLE,
+        )
     return StartupError(
         f"cannot reach Slack's Web API at {settings.slack_api_url} to {what} ({reason}); tried for "
         f"{waited:.0f} s. Check this machine's network or proxy (HTTPS_PROXY) access to slack.com, "
@@ -79,6 +97,7 @@ def with_startup_retries(
     started = time.monotonic()
     pause = 0.5
     while True:
+        websocket_host = None
         try:
             return attempt()
         except SlackApiError as exc:
@@ -98,11 +117,13 @@ def with_startup_retries(
                 ) from None
         except StartupError:
             raise
+        except WebSocketUnreachable as exc:
+            reason, websocket_host = describe(exc), exc.host
         except Exception as exc:  # connection refused, DNS, timeout, TLS...
             reason = describe(exc)
         waited = time.monotonic() - started
         if waited + pause > budget:
-            raise _unreachable(settings, what, reason, waited) from None
+            raise _unreachable(settings, what, reason, waited, websocket_host) from None
         log.warning("could not %s (%s); retrying in %.1f s", what, reason, pause)
         sleep(pause)
         pause = min(pause * 2, 5.0)

@@ -13,9 +13,11 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import psycopg
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.alerts.token_watch import TokenWatch
 from bot.database import redacted_location
@@ -33,6 +35,7 @@ from bot.runtime.shutdown import Runtime
 from bot.runtime.startup import (
     EXIT_UNAVAILABLE,
     StartupError,
+    WebSocketUnreachable,
     describe,
     pause_unless_stopped,
     with_startup_retries,
@@ -250,9 +253,21 @@ def start_runtime(runtime: Runtime, stop_event: threading.Event | None = None) -
 
         def connect() -> None:
             handler.client.wss_uri = None  # a fresh URL on every try: Slack's are single-use
-            handler.connect()
+            problem = "the WebSocket handshake failed"
+            try:
+                handler.connect()
+            except SlackApiError:
+                raise  # apps.connections.open itself answered an error: the Web API's part
+            except Exception as exc:
+                if not handler.client.wss_uri:
+                    raise
+                problem = describe(exc)
             if not handler.client.is_connected():
-                raise ConnectionError("the WebSocket handshake failed")
+                issued = handler.client.wss_uri  # set once apps.connections.open has answered
+                if issued:
+                    host = urlsplit(issued).hostname or "Slack's WebSocket host"
+                    raise WebSocketUnreachable(host, problem)
+                raise ConnectionError(problem)
 
         with_startup_retries(
             runtime.settings,

@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import linear_re
+from bot.alerts.components import component_notes
+from bot.incidents.quiet import OFF_WORDS, QuietHours, QuietHoursError
 from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
 from bot.slack.errors import CHANNEL_GONE, error_code
@@ -58,6 +60,8 @@ class SubscribeOptions:
     min_level: MinLevel = "degraded"
     maintenance: bool = True
     components: tuple[str, ...] = ()
+    early: bool = False
+    quiet: str | None = None  # "22:00-08:00", UTC
 
 
 def parse_subscribe_options(text: str) -> SubscribeOptions:
@@ -66,10 +70,17 @@ def parse_subscribe_options(text: str) -> SubscribeOptions:
     text = redact(text.translate(_SMART_QUOTES)).strip()
     seen: dict[str, str] = {}
     position = 0
+    unquoted_components = False
     while position < len(text):
         match = _OPTION.match(text, position)
         if match is None:
             rest = text[position:].strip().split()[0] if text[position:].strip() else text[position:]
+            if unquoted_components:
+                # components=Queue API: the name went on past its first word
+                raise OptionError(
+                    f"“{rest[:40]}” looks like the rest of a component name: put names with spaces in "
+                    'quotes, e.g. components="Queue API, Realtime".'
+                )
             raise OptionError(f"I don't understand “{rest[:40]}”: options look like name=value.")
         name = match.group("name").lower()
         if name in seen:
@@ -77,6 +88,7 @@ def parse_subscribe_options(text: str) -> SubscribeOptions:
         value = match.group("value")
         if value[:1] in "\"'":
             value = value[1:-1]
+        unquoted_components = name == "components" and value[:1] not in "\"'"
         seen[name] = value.strip()
         position = match.end()
     options = SubscribeOptions()
@@ -87,12 +99,12 @@ def parse_subscribe_options(text: str) -> SubscribeOptions:
                 raise OptionError(
                     f"min={value[:30]} is not a severity: use min=degraded, min=partial or min=major."
                 )
-            options = SubscribeOptions(level, options.maintenance, options.components)
+            options = replace(options, min_level=level)
         elif name == "maintenance":
             switch = SWITCH.get(value.lower())
             if switch is None:
                 raise OptionError(f"maintenance={value[:30]}: use maintenance=on or maintenance=off.")
-            options = SubscribeOptions(options.min_level, switch, options.components)
+            options = replace(options, maintenance=switch)
         elif name == "components":
             names = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
             if value.strip().lower() in {"all", "*"}:
@@ -101,9 +113,24 @@ def parse_subscribe_options(text: str) -> SubscribeOptions:
                 raise OptionError('components= is empty: name them, e.g. components="Queue API, Realtime".')
             if any(len(part) > 100 for part in names) or len(names) > 50:
                 raise OptionError("components= is too long: give at most 50 names of 100 characters each.")
-            options = SubscribeOptions(options.min_level, options.maintenance, names)
+            options = replace(options, components=names)
+        elif name == "early":
+            switch = SWITCH.get(value.lower())
+            if switch is None:
+                raise OptionError(f"early={value[:30]}: use early=on or early=off.")
+            options = replace(options, early=switch)
+        elif name == "quiet":
+            if value.lower() in OFF_WORDS:
+                options = replace(options, quiet=None)
+                continue
+            try:
+                options = replace(options, quiet=str(QuietHours.parse(value)))
+            except QuietHoursError as problem:
+                raise OptionError(str(problem)) from None
         else:
-            raise OptionError(f"“{name[:30]}” is not an option: use min=, maintenance= or components=.")
+            raise OptionError(
+                f"“{name[:30]}” is not an option: use min=, maintenance=, components=, early= or quiet=."
+            )
     return options
 
 
@@ -136,7 +163,7 @@ def on_fal(
     if subcommand == "status":
         _status(services, ack, respond)
     elif subcommand == "diagnose":
-        _diagnose(services, ack, respond, rest, team_id)
+        _diagnose(services, ack, respond, rest, team_id, user_id)
     elif subcommand == "key":
         _key(ack, rest)
     elif subcommand == "subscribe":
@@ -207,7 +234,9 @@ def _status_after_refresh(services: Services, respond: Respond) -> None:
 
 
 # -- diagnose -------------------------------------------------------------------------------------
-def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str, team_id: str) -> None:
+def _diagnose(
+    services: Services, ack: Ack, respond: Respond, rest: str, team_id: str, user_id: str | None = None
+) -> None:
     shared = _SHARE.match(rest)
     share = shared is not None
     if shared is not None:
@@ -218,7 +247,9 @@ def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str, team_id
     ack()
 
     def work() -> None:
-        message = diagnose_reply(services, rest, surface="command", team_id=team_id, shareable=not share)
+        message = diagnose_reply(
+            services, rest, surface="command", team_id=team_id, shareable=not share, user_id=user_id
+        )
         response_type = "in_channel" if share else "ephemeral"
         respond(**message.as_kwargs(), response_type=response_type, replace_original=False)
 
@@ -250,6 +281,8 @@ def _subscribe(
         maintenance=options.maintenance,
         components=options.components,
         created_by=user_id,
+        early=options.early,
+        quiet=options.quiet,
     )
     services.submit(lambda: _subscribe_work(services, respond, subscription, user_id), "subscribe")
 
@@ -278,7 +311,10 @@ def _subscribe_work(services: Services, respond: Respond, subscription: Subscrip
         )
         respond(**_ephemeral(blocks.storage_error_message("this channel's subscription")))
         return
-    error = post_in_channel(services, subscription.channel_id, blocks.subscribed_message(stored, user_id))
+    snapshot = services.monitor.latest() if services.monitor is not None else None
+    notes = component_notes(stored.components, snapshot)  # the cached reading: no fetch here
+    confirmation = blocks.subscribed_message(stored, user_id, notes)
+    error = post_in_channel(services, subscription.channel_id, confirmation)
     if error is None:
         log.info("team %s channel %s subscribed", subscription.team_id, subscription.channel_id)
         return

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk import WebClient
 
+from bot.incidents.early import EarlyWarnings
 from bot.keys import redact
 from bot.settings import Settings
 from bot.store import Store, StoreError, describe_store_error
@@ -121,6 +122,8 @@ class Services:
             max_workers=DIAGNOSIS_WORKERS, thread_name_prefix="fal-bot-diagnose"
         )
     )
+    # Counts fal-side pastes for early warnings; None turns them off (tests of other things).
+    early_warnings: EarlyWarnings | None = None
     diagnosis_budget: float = DIAGNOSIS_BUDGET_SECONDS
     recent_pastes: RecentPastes = field(default_factory=RecentPastes)
     _diagnoser: DiagnoserLike | None = None

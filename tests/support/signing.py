@@ -8,8 +8,6 @@ plus headers Slack would send (form for slash commands and interactivity, JSON f
 from __future__ import annotations
 
 import copy
-import hashlib
-import hmac
 import json
 import time
 from dataclasses import dataclass, field
@@ -19,15 +17,12 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from bot.playground.slack_requests import signature
+
 SLACK_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-1111-2222-fakebottoken"
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    base = b"v0:" + timestamp.encode() + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 def signed_headers(
