@@ -17,6 +17,7 @@ from bot.alerts.events import Event
 from bot.alerts.outbox import AlertEngine, Outbox
 from bot.alerts.sender import DEFAULT_WORKERS, AlertSender
 from bot.alerts.token_watch import TokenWatch
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.status.models import StatusSnapshot
 from bot.store import Store, StoreError, describe_store_error
@@ -44,6 +45,7 @@ class AlertService:
         monitor: SnapshotSource | None,
         workers: int = DEFAULT_WORKERS,
         token_watch: TokenWatch | None = None,
+        metrics: Metrics | None = None,
     ):
         self.settings = settings
         self.store = store
@@ -54,7 +56,7 @@ class AlertService:
             poll_seconds=settings.fal_bot_poll_seconds,
         )
         # `client` must have no retry handlers: the app's client sleeps on 429, the sender reschedules.
-        self.sender = AlertSender(store, client, workers=workers, token_watch=token_watch)
+        self.sender = AlertSender(store, client, workers=workers, token_watch=token_watch, metrics=metrics)
         self.outbox = Outbox(store)
         self._started = False
         self._stopping = threading.Event()
