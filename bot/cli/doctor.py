@@ -12,8 +12,6 @@ import io
 import json
 import sys
 
-from bot.settings import SettingsError, load_settings
-
 EXIT_ALL_WELL = 0
 EXIT_SOMETHING_WRONG = 1
 
@@ -33,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_doctor(args: argparse.Namespace) -> int:
+    # imported here: other subcommands start without the doctor's dependencies
     from bot.runtime.doctor import diagnose
+    from bot.settings import SettingsError, load_settings
 
     try:
         settings, problem = load_settings(), None
