@@ -205,3 +205,37 @@ def test_each_app_has_its_own_registry() -> None:
     # An error string that is not a code cannot carry text into a label.
     [error] = [s.labels["error"] for s in parsed(first) if s.name == "falbot_slack_api_errors_total"]
     assert " " not in error and "<" not in error and "@" not in error
+
+
+def test_the_ack_time_counts_the_wait_for_a_worker_thread() -> None:
+    """With one worker, the second of two simultaneous requests waits for the first: Slack waits
+    that long too, so its ack time runs from its arrival, not from when a worker picked it up."""
+    import threading
+
+    from bot.runtime.health import Health
+    from bot.runtime.http import SURFACE_KEY, HttpServer, Router
+
+    def slow_slack(environ: dict[str, object], start_response: Callable[..., object]) -> list[bytes]:
+        environ[SURFACE_KEY] = "command"
+        time.sleep(0.4)
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    metrics = PrometheusMetrics(mode="http")
+    server = HttpServer(Router(Health(None), slow_slack, metrics), "127.0.0.1", 0, threads=1)
+    server.start()
+    try:
+        url = f"http://127.0.0.1:{server.port}/slack/events"
+        threads = [threading.Thread(target=httpx.post, args=(url,), kwargs={"timeout": 10}) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        body, _ = metrics.exposition()
+    finally:
+        server.shutdown()
+    samples = [s for f in text_string_to_metric_families(body.decode()) for s in f.samples]
+    assert value(samples, "falbot_ack_seconds_count") == 2
+    # 0.4 s for the first, 0.8 s for the one that waited: 1.2 s in all (0.8 s if the wait were lost).
+    assert value(samples, "falbot_ack_seconds_sum") >= 1.1
+    assert value(samples, "falbot_ack_seconds_bucket", le="0.5") == 1
