@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TextIO
 
@@ -50,6 +51,8 @@ def _redacted(value: Any) -> Any:
     """`value` with every string in it redacted; what JSON cannot hold becomes its redacted str()."""
     if isinstance(value, str):
         return redact(value)
+    if isinstance(value, datetime):  # `ts`: ISO 8601 in UTC, to the millisecond
+        return value.isoformat(timespec="milliseconds")
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, dict):
@@ -63,7 +66,7 @@ class RedactingJsonFormatter(JsonFormatter):
     """python-json-logger's formatter, every value redacted before the line is serialised."""
 
     def __init__(self) -> None:
-        super().__init__(JSON_FIELDS, rename_fields=JSON_RENAMES, timestamp="ts")
+        super().__init__(JSON_FIELDS, rename_fields=JSON_RENAMES, timestamp="ts", json_ensure_ascii=False)
 
     def process_log_record(self, log_record: dict[str, Any]) -> dict[str, Any]:
         return {key: _redacted(value) for key, value in log_record.items()}

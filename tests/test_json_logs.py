@@ -13,6 +13,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pytest
 from bot.logging_setup import configure_logging
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer, free_port
-from tests.support.process import REPO, bot_env, run_command
+from tests.support.process import REPO, UNSET, bot_env, run_command, run_to_exit
 from tests.support.signing import BOT_TOKEN, SlackSender, event, slash_command
 from tests.support.status_page import FakeStatusPage
 
@@ -41,6 +42,7 @@ def json_lines(text: str, where: str) -> list[dict[str, Any]]:
             raise AssertionError(f"a line on {where} is not JSON: {line[:200]!r}") from None
         assert isinstance(record, dict), line
         assert {"ts", "level", "logger", "message"} <= record.keys(), record
+        assert datetime.fromisoformat(record["ts"]).utcoffset() == timedelta(0), record["ts"]
         records.append(record)
     return records
 
@@ -152,3 +154,13 @@ def test_warnings_and_uncaught_exceptions_are_json_lines_with_the_traceback_as_a
     assert "redacted" in json.dumps(by_logger["bot.test"]["detail"])
     for secret in (KEY_SECRET, SLACK_TOKEN):
         assert secret not in buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_a_start_up_refusal_is_a_json_line_too(tmp_path: Path) -> None:
+    env = bot_env(None, tmp_path / "bot.db", "http://127.0.0.1:9", LOG_FORMAT="json", SLACK_BOT_TOKEN=UNSET)
+    result = run_to_exit(env, "--mode", "http")
+    assert result.returncode == 2
+    [record] = json_lines(result.stderr, "stderr")
+    assert record["level"] == "ERROR" and "SLACK_BOT_TOKEN is not set" in record["message"]
+    assert result.stdout == ""
