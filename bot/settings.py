@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("fal_bot_metrics", "FAL_BOT_METRICS"),
         description="0: no GET /metrics and no instrumentation (the benchmark's baseline)",
     )
+    fal_bot_early_warning: str = Field(
+        "3/10",
+        validation_alias=AliasChoices("fal_bot_early_warning", "FAL_BOT_EARLY_WARNING"),
+        description="people/minutes: that many different people pasting fal-side errors within that "
+        "many minutes make an early warning",
+    )
     fal_bot_knowledge_only: bool = Field(
         False,
         validation_alias=AliasChoices("fal_bot_knowledge_only", "FAL_BOT_KNOWLEDGE_ONLY"),
@@ -82,6 +88,24 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://status.fal.ai")
         return value.rstrip("/")
+
+    @field_validator("fal_bot_early_warning")
+    @classmethod
+    def _people_per_minutes(cls, value: str) -> str:
+        people, slash, minutes = value.strip().partition("/")
+        if not (slash and people.strip().isdigit() and minutes.strip().isdigit()):
+            raise ValueError("must be PEOPLE/MINUTES, whole numbers, such as 3/10")
+        if int(people) < 2 or not 1 <= int(minutes) <= 24 * 60:
+            raise ValueError("needs at least 2 people (one person is not a trend) and 1 to 1440 minutes")
+        return f"{int(people)}/{int(minutes)}"
+
+    @property
+    def early_warning_people(self) -> int:
+        return int(self.fal_bot_early_warning.split("/")[0])
+
+    @property
+    def early_warning_window_seconds(self) -> float:
+        return int(self.fal_bot_early_warning.split("/")[1]) * 60.0
 
     @field_validator("fal_probe_urls", mode="before")
     @classmethod

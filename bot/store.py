@@ -136,16 +136,57 @@ def _migration_5_one_vote_per_answer(db: Database) -> None:
     )
 
 
+def _migration_6_early_warnings(db: Database) -> None:
+    """Early warnings (bot/incidents/early.py): the channel option, the fal-side pastes of the last
+    minutes (who as a one-way hash, what as category and fal hosts, never the text) and the warnings
+    sent, for one a channel an hour and for "fal confirmed" in their threads."""
+    db.conn.execute("ALTER TABLE subscriptions ADD COLUMN early INTEGER NOT NULL DEFAULT 0")
+    db.conn.execute(
+        "CREATE TABLE early_pastes (id INTEGER PRIMARY KEY, team_id TEXT NOT NULL, person TEXT NOT NULL,"
+        " category TEXT NOT NULL, hosts TEXT NOT NULL, created_at REAL NOT NULL)"
+    )
+    db.conn.execute("CREATE INDEX early_pastes_team ON early_pastes (team_id, created_at)")
+    db.conn.execute(
+        "CREATE TABLE early_warnings (team_id TEXT NOT NULL, channel_id TEXT NOT NULL,"
+        " subject_key TEXT NOT NULL, created_at REAL NOT NULL,"
+        " PRIMARY KEY (team_id, channel_id, subject_key))"
+    )
+    db.conn.execute("CREATE INDEX early_warnings_created ON early_warnings (created_at)")
+
+
+def _migration_7_quiet_hours(db: Database) -> None:
+    """Quiet hours (bot/incidents/quiet.py): the channel option, and the alerts held during them for
+    the digest posted when they end."""
+    db.conn.execute("ALTER TABLE subscriptions ADD COLUMN quiet TEXT")
+    db.conn.execute(
+        "CREATE TABLE alert_held (team_id TEXT NOT NULL, channel_id TEXT NOT NULL,"
+        " subject_key TEXT NOT NULL, created_at REAL NOT NULL,"
+        " PRIMARY KEY (team_id, channel_id, subject_key))"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _migration_1_slack,
     _migration_2_alerts,
     _migration_3_seen_requests,
     _migration_4_gaps,
     _migration_5_one_vote_per_answer,
+    _migration_6_early_warnings,
+    _migration_7_quiet_hours,
 ]
 
 GAP_RETENTION_DAYS = 30
 GAP_TEXT_CHARS = 4000  # enough to write an entry from; a whole log dump is not kept
+
+
+@dataclass(frozen=True)
+class FalSideErrors:
+    """What a workspace's fal-side pastes of the last minutes add up to: how many different people,
+    which categories, which fal hosts. Nothing about who or what they pasted."""
+
+    people: int
+    categories: tuple[str, ...]
+    hosts: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -158,6 +199,8 @@ class Subscription:
     active: bool = True
     disabled_reason: str | None = None
     created_by: str | None = None
+    early: bool = False  # early warnings (bot/incidents/early.py)
+    quiet: str | None = None  # quiet hours "22:00-08:00" UTC (bot/incidents/quiet.py)
 
     @classmethod
     def from_row(cls, row: dict[str, object]) -> Subscription:
@@ -170,6 +213,8 @@ class Subscription:
             active=bool(row["active"]),
             disabled_reason=str(row["disabled_reason"]) if row.get("disabled_reason") else None,
             created_by=str(row["created_by"]) if row.get("created_by") else None,
+            early=bool(row.get("early") or 0),
+            quiet=str(row["quiet"]) if row.get("quiet") else None,
         )
 
 
@@ -288,6 +333,8 @@ class Store:
                     "updated_at": now,
                     "active": 1,
                     "disabled_reason": None,
+                    "early": int(subscription.early),
+                    "quiet": subscription.quiet,
                 },
                 pk=("team_id", "channel_id"),
             )
@@ -441,3 +488,79 @@ class Store:
         ):
             counts.setdefault(entry_id, {})[vote] = count
         return counts
+
+    # -- early warnings (bot/incidents/early.py) ----------------------------------------------------
+    def record_fal_side_paste(
+        self, team_id: str, person: str, category: str, hosts: list[str], window_seconds: float
+    ) -> FalSideErrors:
+        """Count one fal-side paste (`person` is a one-way hash) and return the workspace's last
+        `window_seconds`: rows older than that (of every workspace) are deleted, so the table stays small."""
+        now = self.clock()
+        since = now - window_seconds
+        with self.transaction() as tx:
+            tx.conn.execute(
+                "INSERT INTO early_pastes (team_id, person, category, hosts, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (team_id, person, category, json.dumps(list(dict.fromkeys(hosts))), now),
+            )
+            # One window for every workspace: whatever is older counts for nobody.
+            tx.conn.execute("DELETE FROM early_pastes WHERE created_at < ?", (since,))
+            rows = tx.conn.execute(
+                "SELECT person, category, hosts FROM early_pastes WHERE team_id = ? AND created_at >= ?"
+                " ORDER BY created_at",
+                (team_id, since),
+            ).fetchall()
+        people = {row[0] for row in rows}
+        categories = tuple(dict.fromkeys(str(row[1]) for row in rows))
+        seen_hosts = tuple(dict.fromkeys(host for row in rows for host in json.loads(row[2])))
+        return FalSideErrors(len(people), categories, seen_hosts)
+
+    def queue_early_warning(
+        self, team_id: str, subject_key: str, payload: str, quiet_seconds: float
+    ) -> list[str]:
+        """Queue one early warning (outbox kind `early`) for each of the workspace's active
+        `early=on` channels that got none in the last `quiet_seconds`; returns those channels.
+        One transaction: two processes that reach the threshold at once queue it once."""
+        now = self.clock()
+        with self.transaction() as tx:
+            channels = [
+                str(row[0])
+                for row in tx.conn.execute(
+                    "SELECT s.channel_id FROM subscriptions s LEFT JOIN teams t ON t.team_id = s.team_id"
+                    " WHERE s.team_id = ? AND s.active = 1 AND s.early = 1"
+                    " AND coalesce(t.sending_enabled, 1) = 1"
+                    " AND NOT EXISTS (SELECT 1 FROM early_warnings w WHERE w.team_id = s.team_id"
+                    " AND w.channel_id = s.channel_id AND w.created_at > ?) ORDER BY s.channel_id",
+                    (team_id, now - quiet_seconds),
+                )
+            ]
+            for channel_id in channels:
+                tx.conn.execute(
+                    "INSERT INTO early_warnings (team_id, channel_id, subject_key, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (team_id, channel_id, subject_key, now),
+                )
+                tx.conn.execute(
+                    "INSERT OR IGNORE INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind,"
+                    " payload, created_at) VALUES (?, ?, ?, 'open', 'early', ?, ?)",
+                    (team_id, channel_id, subject_key, payload, now),
+                )
+            tx.conn.execute("DELETE FROM early_warnings WHERE created_at < ?", (now - 7 * 86400,))
+        return channels
+
+    def queue_early_confirmations(self, payload: str, within_seconds: float) -> int:
+        """One "fal confirmed" line (outbox kind `confirmed`) in the thread of each early warning of
+        the last `within_seconds` that was not given up; at most one per warning, however often this
+        is called. Returns the rows queued."""
+        now = self.clock()
+        with self.transaction() as tx:
+            cursor = tx.conn.execute(
+                "INSERT OR IGNORE INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind,"
+                " payload, created_at) SELECT w.team_id, w.channel_id, w.subject_key, 'confirmed',"
+                " 'confirmed', ?, ? FROM early_warnings w WHERE w.created_at > ? AND EXISTS"
+                " (SELECT 1 FROM alert_outbox o WHERE o.team_id = w.team_id AND o.channel_id = w.channel_id"
+                " AND o.subject_key = w.subject_key AND o.event_key = 'open'"
+                " AND o.status IN ('pending', 'sending', 'sent'))",
+                (payload, now, now - within_seconds),
+            )
+            return int(cursor.rowcount)

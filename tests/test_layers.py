@@ -15,7 +15,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # `bot` itself is only its __version__
     ("foundation", ("bot", "bot.keys", "bot.linear_re", "bot.settings", "bot.logging_setup", "bot.metrics")),
     # Slack-free services and storage that never calls up
-    ("services", ("bot.store", "bot.diagnosis", "bot.status")),
+    ("services", ("bot.store", "bot.diagnosis", "bot.status", "bot.incidents")),
     # what any code that calls Slack's Web API shares: error codes, mrkdwn
     ("slack web api", ("bot.slack.errors", "bot.slack.text", "bot.slack.mrkdwn")),
     ("alerts", ("bot.alerts",)),
@@ -72,3 +72,13 @@ def test_no_module_imports_a_higher_layer() -> None:
                     f"({LAYERS[layer_of(imported)][0]})"
                 )
     assert upward == []
+
+
+def test_the_diagnoser_stays_pure_of_the_live_status() -> None:
+    """Incident context joins a diagnosis with the status in bot.incidents, never inside bot.diagnosis."""
+    mixed = []
+    for path in sorted((REPO / "bot" / "diagnosis").rglob("*.py")):
+        for imported in bot_imports(path):
+            if imported.startswith(("bot.status", "bot.incidents", "bot.store")):
+                mixed.append(f"{module_name(path)} imports {imported}")
+    assert mixed == []

@@ -80,3 +80,18 @@ def test_an_error_never_echoes_a_secret(monkeypatch: pytest.MonkeyPatch) -> None
 def test_every_field_documents_itself() -> None:
     for name, field in Settings.model_fields.items():
         assert field.description, name
+
+
+def test_early_warning_is_people_per_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FAL_BOT_EARLY_WARNING", raising=False)
+    default = load_settings()
+    assert (default.early_warning_people, default.early_warning_window_seconds) == (3, 600.0)
+    monkeypatch.setenv("FAL_BOT_EARLY_WARNING", " 5/30 ")
+    assert (load_settings().early_warning_people, load_settings().early_warning_window_seconds) == (5, 1800.0)
+
+
+@pytest.mark.parametrize("value", ["3", "three/10", "1/10", "3/0", "3/-1", "3/10/2"])
+def test_a_bad_early_warning_names_the_variable(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("FAL_BOT_EARLY_WARNING", value)
+    with pytest.raises(SettingsError, match="FAL_BOT_EARLY_WARNING"):
+        load_settings()

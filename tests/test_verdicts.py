@@ -91,6 +91,8 @@ def test_fal_evidence_outweighs_another_host_in_the_same_paste(diagnoser: Diagno
         ),
         ("HTTP 429", "rate_limit"),
         ('429 {"detail": "Too many requests, slow down"}', "rate_limit"),
+        ('HTTP 401 {"message": "No authorization token was provided"}', "missing_key"),
+        ("401 Unauthorized: missing Authentication header", "missing_key"),
         # reads like a declined not_example from another project, but that one names nobody either
         (
             "HTTP/1.1 502 Bad Gateway\n<html>\n<head><title>502 Bad Gateway</title></head>\n"
@@ -162,6 +164,9 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.ai returns 403 Forbidden, the account is locked although we topped up yesterday", "billing"),
         ("fal-ai/kling-video request COMPLETED but the response has no video url", "output_format"),
         ("fal.ai retornou COMPLETED mas sem video_url no resultado", "output_format"),
+        ("fal-ai/flux/dev: my generations come back as a black image, no error at all", "content_policy"),
+        ("fal.ai 返回的是黑图，请求本身成功了", "content_policy"),
+        ("fal.ai devuelve una imagen negra con ciertos prompts", "content_policy"),
     ],
 )
 def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: str, expected: str) -> None:

@@ -30,6 +30,7 @@ from bot.alerts.events import (
     level_rank,
     observation_from_snapshot,
 )
+from bot.incidents.quiet import quiet_hours
 from bot.status.models import StatusSnapshot
 from bot.store import Store, Subscription
 
@@ -123,6 +124,9 @@ def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: floa
     """
     subscriptions = eligible_subscriptions(db)
     subscribed = {(s.team_id, s.channel_id) for s in subscriptions}
+    before = db.conn.total_changes
+    # Before the top-level rows below: a channel whose quiet hours just ended gets its digest first.
+    queue_digests(db, state, subscriptions, now)
     rows: list[tuple[Any, ...]] = []
     for event in events:
         if event.kind == "opened":
@@ -136,20 +140,28 @@ def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: floa
         for team_id, channel_id in holders:
             if (team_id, channel_id) in subscribed:
                 rows.append((team_id, channel_id, event.subject.key, event.event_key, event.kind, body, now))
-    before = db.conn.total_changes
     db.conn.executemany(
         "INSERT OR IGNORE INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     opens: list[tuple[Any, ...]] = []
+    held: list[tuple[Any, ...]] = []
     for subject in state.tracked.values():
         if not subject.open:
             continue
         body = payload(subject)
         for subscription in subscriptions:
-            if wants(subscription, subject):
+            if not wants(subscription, subject):
+                continue
+            if holds_back(db, subscription, subject, now):
+                held.append((subscription.team_id, subscription.channel_id, subject.key, now))
+            else:
                 opens.append((subscription.team_id, subscription.channel_id, subject.key, body, now))
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO alert_held (team_id, channel_id, subject_key, created_at) VALUES (?, ?, ?, ?)",
+        held,
+    )
     # A top-level row dropped earlier (the channel unsubscribed) comes back if the channel is
     # subscribed again while the subject is still open; sent rows are never touched.
     db.conn.executemany(
@@ -163,8 +175,79 @@ def fan_out(db: Database, state: EngineState, events: Iterable[Event], now: floa
     return int(db.conn.total_changes - before)
 
 
+# --- quiet hours: hold new alerts, then one digest -------------------------------------------------
+
+
+def _has_top_level(db: Database, team_id: str, channel_id: str, subject_key: str) -> bool:
+    row = db.conn.execute(
+        "SELECT 1 FROM alert_outbox WHERE team_id = ? AND channel_id = ? AND subject_key = ?"
+        " AND event_key = 'open' AND status != 'dropped'",
+        (team_id, channel_id, subject_key),
+    ).fetchone()
+    return row is not None
+
+
+def holds_back(db: Database, subscription: Subscription, subject: Tracked, now: float) -> bool:
+    """Whether a new top-level alert waits for the channel's quiet hours to end: all but a major
+    outage do (as `min=major` would), unless the alert is already posted or queued."""
+    quiet = quiet_hours(subscription.quiet)
+    if quiet is None or not quiet.contains(now) or subject.level == "major_outage":
+        return False
+    return not _has_top_level(db, subscription.team_id, subscription.channel_id, subject.key)
+
+
+def digest_item(subject: Tracked) -> dict[str, Any]:
+    return {
+        "name": subject.name,
+        "kind": subject.kind,
+        "level": subject.peak_level or subject.level,
+        "url": subject.url,
+        "began": subject.began,
+        "resolved_at": subject.resolved_at,
+        "open": subject.open,
+    }
+
+
+def queue_digests(db: Database, state: EngineState, subscriptions: list[Subscription], now: float) -> int:
+    """For each channel whose quiet hours are over and that has alerts held: one digest row (outbox
+    kind `digest`) listing them, and the held rows removed, in the caller's transaction. An alert
+    that escalated to a major outage meanwhile already had its own post and is left out."""
+    queued = 0
+    for subscription in subscriptions:
+        quiet = quiet_hours(subscription.quiet)
+        if quiet is not None and quiet.contains(now):
+            continue
+        team_id, channel_id = subscription.team_id, subscription.channel_id
+        keys = [
+            str(row[0])
+            for row in db.conn.execute(
+                "SELECT subject_key FROM alert_held WHERE team_id = ? AND channel_id = ? ORDER BY created_at",
+                (team_id, channel_id),
+            )
+        ]
+        if not keys:
+            continue
+        db.conn.execute("DELETE FROM alert_held WHERE team_id = ? AND channel_id = ?", (team_id, channel_id))
+        items = [
+            digest_item(state.tracked[key])
+            for key in keys
+            if key in state.tracked and not _has_top_level(db, team_id, channel_id, key)
+        ]
+        if not items:
+            continue
+        body = json.dumps({"digest": {"quiet": subscription.quiet, "items": items}})
+        db.conn.execute(
+            "INSERT OR IGNORE INTO alert_outbox (team_id, channel_id, subject_key, event_key, kind, payload,"
+            " created_at) VALUES (?, ?, ?, 'open', 'digest', ?, ?)",
+            (team_id, channel_id, f"digest:{int(now)}", body, now),
+        )
+        queued += 1
+    return queued
+
+
 def prune(db: Database, now: float) -> None:
     cutoff = now - RETENTION_SECONDS
+    db.conn.execute("DELETE FROM alert_held WHERE created_at < ?", (cutoff,))
     db.conn.execute("DELETE FROM alert_subjects WHERE open = 0 AND resolved_at < ?", (cutoff,))
     # Rows of a subject still open stay: they are what says "this channel already has its alert".
     db.conn.execute(

@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.alerts.events import Tracked
+from bot.incidents.early import Confirmation, EarlyWarning
 from bot.slack.text import clip, escape, safe_link, slack_date
 
 SECTION_LIMIT = 3000
@@ -216,3 +217,105 @@ def _impact(subject: Tracked) -> str:
     if subject.kind == "maintenance":
         return "maintenance"
     return WORDS.get(subject.level, escape(subject.level))
+
+
+# --- early warnings (bot/incidents/early.py) -----------------------------------------------------
+
+EARLY_CATEGORY_WORDS = {
+    "server_error": "server errors",
+    "queue_timeout": "queue timeouts",
+    "network": "network errors",
+}
+EARLY_SYMBOL = "⚠️"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def early_warning_text(warning: EarlyWarning) -> str:
+    """ "Possible fal degradation: 3 people hit server errors on queue.fal.run in the last 10
+    minutes; status.fal.ai still says operational": counts, categories and places, never who or what."""
+    categories = _and(
+        [EARLY_CATEGORY_WORDS.get(c, c.replace("_", " ")) for c in warning.categories] or ["errors"]
+    )
+    hosts = [place for place in warning.places if "/" not in place]
+    families = [place for place in warning.places if "/" in place]
+    places = f" on {_and(hosts)}" if hosts else (f" on {_and(families)}" if families else "")
+    if hosts and families:
+        places += f" ({', '.join(families)})"
+    minutes = "minute" if warning.minutes == 1 else f"{warning.minutes} minutes"
+    return (
+        f"Possible fal degradation: {warning.people} people hit {categories}{places} in the last {minutes}; "
+        f"{warning.page} still says {WORDS.get(warning.level, warning.level).replace(' performance', '')}"
+    )
+
+
+def render_early_warning(warning: EarlyWarning) -> Rendered:
+    text = early_warning_text(warning)
+    main = (
+        f"{EARLY_SYMBOL} *{escape(text)}*\n"
+        "fal-bot saw this in the errors people in this workspace pasted; fal has not posted an "
+        "incident. If it is fal, the alert follows here as usual and this thread says so."
+    )
+    context = ["Early warning (`/fal subscribe early=on`): at most one a channel an hour"]
+    return Rendered(text=_plain(f"{EARLY_SYMBOL} {text}"), blocks=_blocks(main, context))
+
+
+def render_confirmed(confirmation: Confirmation) -> Rendered:
+    name = clip(escape(confirmation.name), NAME_LIMIT)
+    link = safe_link(confirmation.url, "incident")
+    main = f"fal confirmed: *{name}*" + (f" {link}" if link else "")
+    text = f"fal confirmed: {confirmation.name}" + (f" {confirmation.url}" if confirmation.url else "")
+    return Rendered(text=_plain(text), blocks=_blocks(main, []))
+
+
+# --- the digest after quiet hours (bot/alerts/outbox.py queue_digests) ----------------------------
+
+DIGEST_SYMBOL = "🌙"
+DIGEST_ITEMS = 25
+
+
+def _digest_line(item: dict[str, Any]) -> str:
+    level = str(item.get("level") or "degraded")
+    kind = str(item.get("kind") or "incident")
+    symbol = SYMBOLS["maintenance"] if kind == "maintenance" else SYMBOLS.get(level, "🟡")
+    name = clip(escape(str(item.get("name") or "")), NAME_LIMIT)
+    named = safe_link(item.get("url"), str(item.get("name") or "")) or f"*{name}*"
+    if kind == "note":
+        what = "status page unreadable"
+    else:
+        what = "maintenance" if kind == "maintenance" else WORDS.get(level, escape(level))
+    began = item.get("began")
+    start = slack_date(float(began)) if isinstance(began, int | float) else "?"
+    resolved = item.get("resolved_at")
+    if item.get("open") or not isinstance(resolved, int | float):
+        when = f"since {start}, still going: its alert follows"
+    else:
+        took = (
+            format_duration(max(0.0, float(resolved) - float(began)))
+            if isinstance(began, int | float)
+            else "?"
+        )
+        when = f"{start} to {slack_date(float(resolved))}, {took}"
+    return f"{symbol} {named} ({what}) · {when}"
+
+
+def render_digest(payload: dict[str, Any]) -> Rendered:
+    """One message when a channel's quiet hours end: what opened (and closed) meanwhile."""
+    digest = payload["digest"]
+    items = [item for item in digest.get("items") or [] if isinstance(item, dict)]
+    quiet = escape(str(digest.get("quiet") or ""))
+    head = (
+        f"{DIGEST_SYMBOL} *While this channel's quiet hours ({quiet} UTC) were on, fal had {len(items)} "
+        + ("alert*" if len(items) == 1 else "alerts*")
+    )
+    lines = [head, *(_digest_line(item) for item in items[:DIGEST_ITEMS])]
+    if len(items) > DIGEST_ITEMS:
+        lines.append(f"… and {len(items) - DIGEST_ITEMS} more on the status page")
+    names = ", ".join(str(item.get("name") or "") for item in items[:5])
+    plural = "s" if len(items) != 1 else ""
+    text = f"{DIGEST_SYMBOL} During quiet hours fal had {len(items)} alert{plural}: {names}"
+    return Rendered(
+        text=_plain(text), blocks=_blocks("\n".join(lines), ["Only major outages post during quiet hours"])
+    )

@@ -33,8 +33,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot.alerts.gone import channel_gone
 from bot.alerts.outbox import Outbox, OutboxRow
-from bot.alerts.render import render_parent, render_reply
+from bot.alerts.render import (
+    Rendered,
+    render_confirmed,
+    render_digest,
+    render_early_warning,
+    render_parent,
+    render_reply,
+)
 from bot.alerts.token_watch import TokenWatch
+from bot.incidents.early import KIND_CONFIRMED, KIND_WARNING, Confirmation, EarlyWarning
 from bot.logging_setup import team_context
 from bot.metrics import Metrics
 from bot.slack.errors import CHANNEL_GONE, TOKEN_GONE, error_code, retry_after
@@ -87,6 +95,23 @@ EDIT_GIVE_UP_ERRORS = frozenset(
 def sender_client(client: WebClient, *, timeout: int = CLIENT_TIMEOUT_SECONDS) -> WebClient:
     """The sender's own client: same token and URL, but no retry handlers that sleep on 429."""
     return WebClient(token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[])
+
+
+# Rows that are whole messages of their own: nothing to edit in a parent after posting them.
+KIND_DIGEST = "digest"  # what a channel's quiet hours held back (bot/alerts/outbox.py queue_digests)
+ONE_OFF_KINDS = frozenset({KIND_WARNING, KIND_CONFIRMED, KIND_DIGEST})
+
+
+def render_row(row: OutboxRow, thread_ts: str | None) -> Rendered:
+    """What a row posts: an early warning or its "fal confirmed" line, else an incident's parent
+    (top level) or thread reply."""
+    if row.kind == KIND_WARNING:
+        return render_early_warning(EarlyWarning.from_payload(row.payload))
+    if row.kind == KIND_CONFIRMED:
+        return render_confirmed(Confirmation.from_payload(row.payload))
+    if row.kind == KIND_DIGEST:
+        return render_digest(row.payload)
+    return render_parent(row.subject) if thread_ts is None else render_reply(row.kind, row.subject, row.body)
 
 
 class _Retry(Exception):
@@ -298,7 +323,7 @@ class AlertSender:
                     posted = self._post(row, None if top_level else parent_ts)
                     self._pace(row, self.per_channel_interval)
                 self.outbox.mark_posted(row, posted, parent=top_level)
-            if not top_level and parent_ts is not None:
+            if not top_level and parent_ts is not None and row.kind not in ONE_OFF_KINDS:
                 self._edit_parent(row, parent_ts)
             self.outbox.mark_sent(row)
             self.metrics.alert_sent()
@@ -318,9 +343,7 @@ class AlertSender:
         return None
 
     def _post(self, row: OutboxRow, thread_ts: str | None) -> str:
-        rendered = (
-            render_parent(row.subject) if thread_ts is None else render_reply(row.kind, row.subject, row.body)
-        )
+        rendered = render_row(row, thread_ts)
         try:
             response = self.client.chat_postMessage(
                 channel=row.channel_id,

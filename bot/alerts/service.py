@@ -17,6 +17,7 @@ from bot.alerts.events import Event
 from bot.alerts.outbox import AlertEngine, Outbox
 from bot.alerts.sender import DEFAULT_WORKERS, AlertSender
 from bot.alerts.token_watch import TokenWatch
+from bot.incidents.early import confirm as confirm_early_warnings
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.status.models import StatusSnapshot
@@ -84,6 +85,8 @@ class AlertService:
             return []
         try:
             events = self.engine.observe(snapshot)
+            # After the incident's own rows, so its alert is queued first in each channel.
+            confirm_early_warnings(self.store, snapshot)
         except StoreError as exc:  # read-only or full database: one line a spell, no traceback
             problem = describe_store_error(exc)
             if problem != self._store_trouble:

@@ -11,6 +11,8 @@ from bot.cli.textio import output, read_stdin_text
 
 if TYPE_CHECKING:
     from bot.diagnosis import Diagnoser, Diagnosis
+    from bot.incidents import IncidentContext
+    from bot.status import StatusSnapshot
 
 MAX_TEXT_BYTES = 1_000_000
 
@@ -29,6 +31,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="batch: each input line is a JSON string; one JSON object per line",
     )
+    parser.add_argument(
+        "--status",
+        action="store_true",
+        help="also read fal's status page once (FAL_STATUS_URL, with its deadline) and lead with an "
+        'open incident when it can explain the error; --json then has an "incident" key',
+    )
     parser.set_defaults(handler=run)
 
 
@@ -41,8 +49,34 @@ def load_diagnoser() -> Diagnoser:
     return Diagnoser(load_knowledge(settings.fal_bot_knowledge_dir, only=settings.fal_bot_knowledge_only))
 
 
+def read_status() -> StatusSnapshot | None:
+    """fal's status, read once within FAL_BOT_STATUS_DEADLINE_SECONDS (at most the status command's
+    own cap); None when the settings are invalid (the diagnosis still works without it)."""
+    from bot.cli.status import CLI_MAX_DEADLINE
+    from bot.settings import SettingsError, load_settings
+    from bot.status import StatusClient
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        output(f"fal-bot diagnose --status: {exc}", stream=sys.stderr)
+        return None
+    deadline = min(settings.fal_bot_status_deadline_seconds, CLI_MAX_DEADLINE)
+    client = StatusClient(settings.fal_status_url, deadline_seconds=deadline)
+    try:
+        return client.fetch()
+    finally:
+        client.close()
+
+
+def with_incident(result: dict[str, Any], incident: IncidentContext | None) -> dict[str, Any]:
+    """`diagnose --status --json`: "incident" is the object, or null."""
+    return {**result, "incident": incident.to_json() if incident is not None else None}
+
+
 def run(args: argparse.Namespace) -> int:
     from bot.diagnosis import KnowledgeError
+    from bot.incidents import incident_context
     from bot.settings import SettingsError
 
     try:
@@ -54,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         if args.text not in (None, "-"):
             output("fal-bot: --jsonl reads standard input; give no TEXT", stream=sys.stderr)
             return 2
-        return _run_jsonl(diagnoser)
+        return _run_jsonl(diagnoser, read_status() if args.status else None, args.status)
     text = args.text if args.text not in (None, "-") else read_stdin_text(MAX_TEXT_BYTES)
     if not text.strip() and not args.json:
         # Nothing to read is not "not a fal problem": ask for the error instead.
@@ -64,15 +98,22 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     diagnosis = diagnoser.diagnose(text)
+    incident = None
+    if args.status:
+        incident = incident_context(diagnosis, read_status())
     if args.json:
-        output(json.dumps(diagnosis.to_json(), ensure_ascii=False))
+        result = diagnosis.to_json()
+        output(json.dumps(with_incident(result, incident) if args.status else result, ensure_ascii=False))
     else:
-        output(render_text(diagnosis))
+        output(render_text(diagnosis, incident))
     return 0
 
 
-def _run_jsonl(diagnoser: Diagnoser) -> int:
-    """One output line per input line, in order; a bad line gets an answer with an "error" key."""
+def _run_jsonl(diagnoser: Diagnoser, snapshot: StatusSnapshot | None = None, status: bool = False) -> int:
+    """One output line per input line, in order; a bad line gets an answer with an "error" key.
+    With `status`, every line is read against the one `snapshot` read at the start."""
+    from bot.incidents import incident_context
+
     stream = sys.stdin.buffer
     for raw_line in stream:
         line = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -83,16 +124,33 @@ def _run_jsonl(diagnoser: Diagnoser) -> int:
             value, error = "", "line is not valid JSON; expected a JSON string"
         if error is None and not isinstance(value, str):
             value, error = "", f"line is a JSON {type(value).__name__}, expected a JSON string"
-        result = diagnoser.diagnose(value).to_json()
+        diagnosis = diagnoser.diagnose(value)
+        result = diagnosis.to_json()
+        if status:
+            result = with_incident(result, incident_context(diagnosis, snapshot))
         if error:
             result["error"] = error
         output(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 
 
-def render_text(diagnosis: Diagnosis) -> str:
-    """Plain-text answer for a terminal: the best match with its fix, or a polite 'not fal'."""
+def render_text(diagnosis: Diagnosis, incident: IncidentContext | None = None) -> str:
+    """Plain-text answer for a terminal: the best match with its fix, or a polite 'not fal'.
+    An incident that can explain the error comes first."""
+    from bot.incidents import since_words
+
     lines: list[str] = []
+    if incident is not None:
+        since = since_words(incident.started)
+        if incident.incident:
+            when = f" since {since}" if since else ""
+            lines.append(f"fal has an open incident{when}: {incident.name} ({incident.level_words})")
+        else:
+            lines.append(f"fal's status page shows {incident.level_words}: {incident.name}")
+        if incident.url:
+            lines.append(f"  {incident.url}")
+        lines.append("This is likely not your code: retry once fal recovers; if it keeps failing, see below.")
+        lines.append("")
     best = diagnosis.best
     if best is None:
         if diagnosis.fal_related:

@@ -803,7 +803,11 @@ _NO_CREDENTIALS = linear_re.compile(
     r"|credentials (?:not found|are missing|missing|not set)|forg[eo]t to set"
     r"|fal_key\W{0,3}(?:environment variable |env var )?(?:is )?"
     r"(?:not set|missing|undefined|empty|required|not found)"
-    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b",
+    r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b"
+    r"|no (?:authori[sz]ation|authentication|auth|bearer) (?:token|header|credentials?) "
+    r"(?:was |were )?(?:provided|sent|given|found|present|supplied)"
+    r"|missing (?:or invalid )?(?:authori[sz]ation|authentication|auth) (?:header|token|credentials?)"
+    r"|(?:authori[sz]ation|authentication) (?:header|token) (?:is |was )?(?:missing|required|not provided)",
     re.I,
 )
 _KEY_VALUE_SHOWN = linear_re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)
@@ -900,6 +904,21 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "billing",
         "the text says the balance ran out",
+    ),
+    (
+        # a safety checker's verdict: fal's (like diffusers') replaces a flagged image with a black one
+        linear_re.compile(
+            r"\bnsfw\b[^\n]{0,40}\b(?:detected|flagged|filter(?:ed)?|concepts?)\b"
+            r"|\b(?:detected|flagged)\b[^\n]{0,30}\bnsfw\b|has_nsfw_concepts\W{0,8}true"
+            r"|\bblack (?:images?|outputs?|results?|pictures?|frames?)\b"
+            r"|\b(?:images?|outputs?|results?|generations?) "
+            r"(?:(?:are|is|come|comes|came) (?:back )?|returned )(?:all |completely |entirely |just )?black\b"
+            r"|imagen(?:es)? negras?|imagens? pretas?|images? noires?|schwarze[ns]? bild"
+            r"|黑图|全黑|黒い画像|真っ黒",
+            re.I,
+        ),
+        "content_policy",
+        "the text says the safety checker flagged the output",
     ),
     (
         # the call worked but the result lacks what the code reads: the output's shape, not the input

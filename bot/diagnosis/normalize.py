@@ -58,6 +58,13 @@ _ERROR_WORDS = linear_re.compile(
 _STATUS_NUMBER = linear_re.compile(r"(?:^|[^\d.:/-])[45]\d\d(?:[^\d.:/-]|$)")
 _HTTP_CONTEXT = linear_re.compile(r"http|code|response|returned")
 _FAL_WORDS = linear_re.compile(r"fal[._-]|\bfal\b|falrun|@fal-ai")
+# What people write about a problem in a sentence, when no error word is in it.
+_SYMPTOM_WORDS = linear_re.compile(
+    r"\b(?:stuck|hangs?|hanging|never|black|blank|empty|nothing|broken|not working|doesn't|does not"
+    r"|won't|isn't|stopped|twice|credits?|balance|charged|locked|slow|queue[ds]?|in_queue)\b"
+)
+# a sentence: several words in a row, not a key=value dump or a path
+_PROSE = linear_re.compile(r"(?:[a-z']{2,}[ ,]+){4}")
 # The start of a log record of its own: a timestamp or a level word.
 _LOG_RECORD = linear_re.compile(
     r"\s*(?:\[?\d{4}-\d\d-\d\d[t ]\d\d:\d\d|\[?\d\d:\d\d:\d\d\b|\[?(?:info|debug|trace|warn(?:ing)?)\b)", re.I
@@ -123,15 +130,20 @@ def fuzz_text(text: str) -> str:
 
 
 def line_weight(line: str) -> int:
-    """How error-like a line is: error words, status codes, fal markers; traceback frames count little."""
+    """How error-like a line is: error words, status codes, fal markers; traceback frames count little.
+    A person's sentence about fal (not a log record) counts too: prose states symptoms and causes
+    without error words ("the images come back black", "stuck in the queue for 20 minutes")."""
     lowered = line[:2000].lower()
     if _BOILERPLATE.match(lowered):
         return 0
     weight = len(_ERROR_WORDS.findall(lowered))
     if (weight or _HTTP_CONTEXT.search(lowered)) and _STATUS_NUMBER.search(lowered):
         weight += 1
-    if weight and _FAL_WORDS.search(lowered):
+    fal = _FAL_WORDS.search(lowered) is not None
+    if weight and fal:
         weight += 2
+    elif (fal or _SYMPTOM_WORDS.search(lowered)) and _PROSE.search(lowered) and not _LOG_RECORD.match(line):
+        weight += 1
     return weight
 
 

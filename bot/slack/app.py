@@ -24,6 +24,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from bot.incidents.early import EarlyWarnings
 from bot.logging_setup import team_context
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -176,6 +177,11 @@ def build_services(
         diagnoser_factory=(lambda: diagnoser)
         if diagnoser is not None
         else _default_diagnoser_factory(settings),
+        early_warnings=EarlyWarnings(
+            store,
+            people=settings.early_warning_people,
+            window_seconds=settings.early_warning_window_seconds,
+        ),
     )
 
 

@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.diagnosis import Diagnosis, Entry
+from bot.incidents import IncidentContext, since_words
 from bot.keys import KeyCheck, KeyFinding
 from bot.slack.errors import CHANNEL_ARCHIVED, CHANNEL_UNREACHABLE
 from bot.slack.text import (
@@ -56,6 +57,7 @@ ROTATE_URL = "https://fal.ai/dashboard/keys"
 DOCS_URL = "https://docs.fal.ai"
 SUBSCRIBE_SYNTAX = (
     '/fal subscribe [min=degraded|partial|major] [maintenance=on|off] [components="Queue API, Realtime"]'
+    " [early=on|off] [quiet=HH:MM-HH:MM]"
 )
 MIN_WORDS = {"degraded": "degraded", "partial_outage": "partial outage", "major_outage": "major outage"}
 MAX_HOME_BLOCKS = 100  # a home tab allows 100 blocks
@@ -138,7 +140,9 @@ HELP_LINES = (
     "• `/fal key <value>`: checks an API key's format without showing it "
     "(safer: `fal-bot check-key` on your own machine, since Slack keeps what you type)",
     f"• `{SUBSCRIBE_SYNTAX}`: this channel gets fal outage alerts; confirmed in the channel. "
-    "Defaults: `min=degraded`, `maintenance=on`, all components; running it again replaces the options",
+    "Defaults: `min=degraded`, `maintenance=on`, all components, `early=off` (early warnings when several "
+    "people here hit fal-side errors first), no `quiet=` hours (UTC, e.g. `quiet=22:00-08:00`: only major "
+    "outages post then, the rest comes as one digest after); running it again replaces the options",
     "• `/fal unsubscribe`: stops alerts in this channel (confirmed in the channel)",
     "• `/fal help`: this help",
     "Also: DM me an error, @mention me with one, or use the message shortcut *Diagnose with fal-bot* "
@@ -369,12 +373,15 @@ def diagnosis_message(
     shareable: bool = False,
     partial_read: tuple[int, int] | None = None,
     paste_id: str | None = None,
+    incident: IncidentContext | None = None,
+    now: datetime | None = None,
 ) -> Message:
     """A diagnosis reply: summary, fix steps with snippets, docs, confidence, runner-up, feedback buttons.
 
     `shareable` (the ephemeral /fal diagnose answer) adds a "Share in channel" button, which shares
     the knowledge-base answer only, never the pasted text. `partial_read` (characters read, in the
-    paste) says the paste was too long to read in full.
+    paste) says the paste was too long to read in full. `incident` (fal's page shows trouble that
+    can cause this error) leads the answer, above the fix.
     """
     exposed = key_exposed or any(f.code == "exposed" for f in diagnosis.key_findings)
     blocks: list[Block] = []
@@ -387,6 +394,8 @@ def diagnosis_message(
     if best is None:
         return _no_match(diagnosis, blocks, findings)
     entry = best.entry
+    if incident is not None:
+        blocks.append(section(incident_lead(incident, now)))
     if diagnosis.generic:
         # The verdict in words: the paste names no service, so the answer is conditional.
         blocks.append(context(GENERIC_LEAD))
@@ -404,9 +413,37 @@ def diagnosis_message(
     text = f"🩺 {entry.title}"
     if diagnosis.generic:
         text = f"🩺 If this came from a call to fal: {entry.title}"
+    if incident is not None:
+        text = f"{incident_headline(incident, now)} {text}"
     if exposed:
         text = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + text
     return finish(blocks, text)
+
+
+def incident_headline(incident: IncidentContext, now: datetime | None = None) -> str:
+    """Plain words for a notification: "fal has an open incident since 14:02 UTC: Queue degraded;
+    this is likely not your code." """
+    since = since_words(incident.started, now)
+    if incident.incident:
+        when = f" since {since}" if since else ""
+        return f"fal has an open incident{when}: {incident.name}; this is likely not your code."
+    return f"fal's status page shows {incident.level_words} ({incident.name}); this is likely not your code."
+
+
+def incident_lead(incident: IncidentContext, now: datetime | None = None) -> str:
+    """The section an answer leads with while fal's page shows trouble: name, since when, link."""
+    symbol = LEVEL_SYMBOL.get(incident.level, "⚠️")
+    since = since_words(incident.started, now)
+    named = _named_link(incident.name, incident.url)
+    if incident.incident:
+        when = f" since {since}" if since else ""
+        first = f"{symbol} *fal has an open incident{when}:* {named} ({escape(incident.level_words)})"
+    else:
+        first = f"{symbol} *fal's status page shows {escape(incident.level_words)}:* {named}"
+    return (
+        f"{first}; *this is likely not your code.*\nYour request probably failed because of it: retry "
+        "once fal recovers. If it keeps failing after that, the usual fix below applies."
+    )
 
 
 def shared_entry_message(entry: Entry, user_id: str) -> Message:
@@ -534,7 +571,9 @@ def describe_subscription(subscription: Subscription) -> str:
     )
     maintenance = "maintenance notices on" if subscription.maintenance else "maintenance notices off"
     level = MIN_WORDS.get(subscription.min_level, subscription.min_level)
-    return f"from *{level}* up · {maintenance} · {components}"
+    early = "early warnings on" if subscription.early else "early warnings off"
+    quiet = f" · quiet hours {subscription.quiet} UTC (only major outages post)" if subscription.quiet else ""
+    return f"from *{level}* up · {maintenance} · {components} · {early}{quiet}"
 
 
 def subscribed_message(subscription: Subscription, user_id: str, notes: Sequence[str] = ()) -> Message:
@@ -543,6 +582,14 @@ def subscribed_message(subscription: Subscription, user_id: str, notes: Sequence
         f"📣 This channel now gets fal status alerts (set up by {user_mention(user_id)}):",
         f"• incidents and degradations {describe_subscription(subscription)}",
         "• one message per incident, updates in its thread, and a note when it is resolved",
+        *(
+            [
+                "• early warnings: a heads-up when several people here hit fal-side errors before "
+                "fal's status page says anything (at most one an hour)"
+            ]
+            if subscription.early
+            else []
+        ),
         *(f"⚠️ {escape(note)}" for note in notes),
         f"Change it with `{SUBSCRIBE_SYNTAX}`, stop it with `/fal unsubscribe`.",
     ]

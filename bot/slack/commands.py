@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import linear_re
 from bot.alerts.components import component_notes
+from bot.incidents.quiet import OFF_WORDS, QuietHours, QuietHoursError
 from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
 from bot.slack.errors import CHANNEL_GONE, error_code
@@ -59,6 +60,8 @@ class SubscribeOptions:
     min_level: MinLevel = "degraded"
     maintenance: bool = True
     components: tuple[str, ...] = ()
+    early: bool = False
+    quiet: str | None = None  # "22:00-08:00", UTC
 
 
 def parse_subscribe_options(text: str) -> SubscribeOptions:
@@ -96,12 +99,12 @@ def parse_subscribe_options(text: str) -> SubscribeOptions:
                 raise OptionError(
                     f"min={value[:30]} is not a severity: use min=degraded, min=partial or min=major."
                 )
-            options = SubscribeOptions(level, options.maintenance, options.components)
+            options = replace(options, min_level=level)
         elif name == "maintenance":
             switch = SWITCH.get(value.lower())
             if switch is None:
                 raise OptionError(f"maintenance={value[:30]}: use maintenance=on or maintenance=off.")
-            options = SubscribeOptions(options.min_level, switch, options.components)
+            options = replace(options, maintenance=switch)
         elif name == "components":
             names = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
             if value.strip().lower() in {"all", "*"}:
@@ -110,9 +113,24 @@ def parse_subscribe_options(text: str) -> SubscribeOptions:
                 raise OptionError('components= is empty: name them, e.g. components="Queue API, Realtime".')
             if any(len(part) > 100 for part in names) or len(names) > 50:
                 raise OptionError("components= is too long: give at most 50 names of 100 characters each.")
-            options = SubscribeOptions(options.min_level, options.maintenance, names)
+            options = replace(options, components=names)
+        elif name == "early":
+            switch = SWITCH.get(value.lower())
+            if switch is None:
+                raise OptionError(f"early={value[:30]}: use early=on or early=off.")
+            options = replace(options, early=switch)
+        elif name == "quiet":
+            if value.lower() in OFF_WORDS:
+                options = replace(options, quiet=None)
+                continue
+            try:
+                options = replace(options, quiet=str(QuietHours.parse(value)))
+            except QuietHoursError as problem:
+                raise OptionError(str(problem)) from None
         else:
-            raise OptionError(f"“{name[:30]}” is not an option: use min=, maintenance= or components=.")
+            raise OptionError(
+                f"“{name[:30]}” is not an option: use min=, maintenance=, components=, early= or quiet=."
+            )
     return options
 
 
@@ -145,7 +163,7 @@ def on_fal(
     if subcommand == "status":
         _status(services, ack, respond)
     elif subcommand == "diagnose":
-        _diagnose(services, ack, respond, rest, team_id)
+        _diagnose(services, ack, respond, rest, team_id, user_id)
     elif subcommand == "key":
         _key(ack, rest)
     elif subcommand == "subscribe":
@@ -216,7 +234,9 @@ def _status_after_refresh(services: Services, respond: Respond) -> None:
 
 
 # -- diagnose -------------------------------------------------------------------------------------
-def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str, team_id: str) -> None:
+def _diagnose(
+    services: Services, ack: Ack, respond: Respond, rest: str, team_id: str, user_id: str | None = None
+) -> None:
     shared = _SHARE.match(rest)
     share = shared is not None
     if shared is not None:
@@ -227,7 +247,9 @@ def _diagnose(services: Services, ack: Ack, respond: Respond, rest: str, team_id
     ack()
 
     def work() -> None:
-        message = diagnose_reply(services, rest, surface="command", team_id=team_id, shareable=not share)
+        message = diagnose_reply(
+            services, rest, surface="command", team_id=team_id, shareable=not share, user_id=user_id
+        )
         response_type = "in_channel" if share else "ephemeral"
         respond(**message.as_kwargs(), response_type=response_type, replace_original=False)
 
@@ -259,6 +281,8 @@ def _subscribe(
         maintenance=options.maintenance,
         components=options.components,
         created_by=user_id,
+        early=options.early,
+        quiet=options.quiet,
     )
     services.submit(lambda: _subscribe_work(services, respond, subscription, user_id), "subscribe")
 

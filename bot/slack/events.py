@@ -82,8 +82,10 @@ def on_message(
     # In a thread ("thanks!" under the bot's answer) only say something when there is a reason.
     in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
     team_id = request_team_id(body, context)
+    user_id = str(event.get("user") or "")
     services.submit(
-        lambda: _answer(services, channel, thread, text, "dm", team_id, quiet=in_thread), "dm reply"
+        lambda: _answer(services, channel, thread, text, "dm", team_id, quiet=in_thread, user_id=user_id),
+        "dm reply",
     )
 
 
@@ -100,7 +102,9 @@ def on_mention(
     def work() -> None:
         # A bare "@fal-bot" in a thread: diagnose the message that started the thread.
         found = thread_parent_text(services, channel, str(parent)) if parent and not text else None
-        _answer(services, channel, thread, found or text, "mention", team_id)
+        # A bare mention diagnoses the thread's first message: its author is not known here.
+        who = None if found else str(event.get("user") or "") or None
+        _answer(services, channel, thread, found or text, "mention", team_id, user_id=who)
 
     services.submit(work, "mention reply")
 
@@ -136,6 +140,7 @@ def _answer(
     team_id: str,
     *,
     quiet: bool = False,
+    user_id: str | None = None,
 ) -> None:
     word = text.strip().lower()
     if word in {"help", "hi", "hello"}:
@@ -150,5 +155,7 @@ def _answer(
         )
         if quiet and not worth_saying and not contains_key(text):
             return
-        message = diagnose_reply(services, text, surface=surface, team_id=team_id, reading=reading)
+        message = diagnose_reply(
+            services, text, surface=surface, team_id=team_id, reading=reading, user_id=user_id
+        )
     post_reply(services, channel, thread, message)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from slack_sdk.errors import SlackApiError
 
 from bot.diagnosis import Diagnosis
+from bot.incidents import incident_context
 from bot.keys import contains_key
 from bot.slack import blocks
 from bot.slack.errors import error_code
 from bot.slack.services import Reading, Services
+from bot.status.models import StatusSnapshot
 from bot.store import StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -24,10 +27,12 @@ def diagnose_reply(
     team_id: str = "unknown",
     reading: Reading | None = None,
     shareable: bool = False,
+    user_id: str | None = None,
 ) -> blocks.Message:
     """The reply to a pasted text: a usage hint when empty, else the rendered diagnosis.
 
     The text is never logged; a paste with no match is kept redacted as a gap (`fal-bot kb gaps`).
+    A fal-side error counts towards an early warning (`user_id` tells different people apart).
     """
     if not text.strip():
         return blocks.usage_hint(surface)
@@ -48,10 +53,50 @@ def diagnose_reply(
         surface,
         best.id if best else ("not fal" if not diagnosis.fal_related else "no match"),
     )
+    snapshot = cached_status(services)
+    count_for_early_warning(services, team_id, user_id, diagnosis, text, snapshot)
     read = (reading.read_chars, reading.total_chars) if reading.partial else None
     return blocks.diagnosis_message(
-        diagnosis, key_exposed=contains_key(text), shareable=shareable, partial_read=read, paste_id=paste_id
+        diagnosis,
+        key_exposed=contains_key(text),
+        shareable=shareable,
+        partial_read=read,
+        paste_id=paste_id,
+        incident=incident_context(diagnosis, snapshot),
     )
+
+
+def cached_status(services: Services) -> StatusSnapshot | None:
+    """The poller's last reading (never a fetch here); after a failed poll, the last good reading
+    while it is recent."""
+    monitor = services.monitor
+    if monitor is None:
+        return None
+    snapshot = monitor.latest()
+    if snapshot is None or not snapshot.ok:
+        snapshot = monitor.last_good()
+        stale_after = services.settings.fal_bot_unknown_note_minutes * 60
+        if snapshot is not None and time.time() - snapshot.checked_at.timestamp() > stale_after:
+            return None
+    return snapshot
+
+
+def count_for_early_warning(
+    services: Services,
+    team_id: str,
+    user_id: str | None,
+    diagnosis: Diagnosis,
+    text: str,
+    snapshot: StatusSnapshot | None,
+) -> None:
+    if services.early_warnings is None:
+        return
+    try:
+        services.early_warnings.observe(team_id, user_id, diagnosis, text, snapshot)
+    except StoreError as exc:
+        log.warning(
+            "a fal-side paste was not counted for early warnings (database: %s)", describe_store_error(exc)
+        )
 
 
 def record_gap(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk import WebClient
 
+from bot.incidents.early import EarlyWarnings
 from bot.keys import redact
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -135,6 +136,8 @@ class Services:
             max_workers=DIAGNOSIS_WORKERS, thread_name_prefix="fal-bot-diagnose"
         )
     )
+    # Counts fal-side pastes for early warnings; None turns them off (tests of other things).
+    early_warnings: EarlyWarnings | None = None
     diagnosis_budget: float = DIAGNOSIS_BUDGET_SECONDS
     metrics: Metrics = field(default_factory=Metrics)  # falbot_diagnoses_total; records nothing by default
     recent_pastes: RecentPastes = field(default_factory=RecentPastes)

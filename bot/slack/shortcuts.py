@@ -43,7 +43,11 @@ def on_diagnose_message(services: Services, ack: Ack, body: dict[str, Any], resp
     text = message_text(message)
 
     def work() -> None:
-        reply = diagnose_reply(services, text, surface="shortcut", team_id=request_team_id(body, {}))
+        # The person who hit the error wrote the message (whoever runs the shortcut on it).
+        author = str(message.get("user") or (body.get("user") or {}).get("id") or "") or None
+        reply = diagnose_reply(
+            services, text, surface="shortcut", team_id=request_team_id(body, {}), user_id=author
+        )
         if post_reply(services, channel, thread, reply) is not None:
             respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
 
