@@ -407,6 +407,13 @@ class Outbox:
         )
         return [(int(a), str(b), str(c), float(d)) for a, b, c, d in cursor]
 
+    def pending_count(self) -> int:
+        """Rows not yet delivered (pending, or being sent): falbot_outbox_pending."""
+        row = self.store.db.conn.execute(
+            "SELECT count(*) FROM alert_outbox WHERE status IN ('pending', 'sending')"
+        ).fetchone()
+        return int(row[0])
+
     def row(self, row_id: int) -> OutboxRow | None:
         values = self.store.db.conn.execute(
             f"SELECT {_ROW_COLUMNS} FROM alert_outbox WHERE id = ?", (row_id,)

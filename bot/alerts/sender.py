@@ -43,6 +43,8 @@ from bot.alerts.render import (
 )
 from bot.alerts.token_watch import TokenWatch
 from bot.incidents.early import KIND_CONFIRMED, KIND_WARNING, Confirmation, EarlyWarning
+from bot.logging_setup import team_context
+from bot.metrics import Metrics
 from bot.slack.errors import CHANNEL_GONE, TOKEN_GONE, error_code, retry_after
 from bot.store import Store, StoreError, describe_store_error
 
@@ -151,9 +153,11 @@ class AlertSender:
         per_channel_interval: float = PER_CHANNEL_INTERVAL_SECONDS,
         clock: Callable[[], float] | None = None,
         token_watch: TokenWatch | None = None,
+        metrics: Metrics | None = None,
     ):
         self.store = store
         self.client = client
+        self.metrics = metrics or Metrics()
         # Shared with /healthz in `fal-bot run`; on its own (tests, tools) the sender runs its own.
         self.token = token_watch or TokenWatch(client)
         self._owns_token = token_watch is None
@@ -298,6 +302,10 @@ class AlertSender:
     # -- one row --------------------------------------------------------------------------------
     def deliver(self, row: OutboxRow) -> None:
         """Post one row (and edit its thread's parent), recording each step Slack confirmed."""
+        with team_context(row.team_id):
+            self._deliver(row)
+
+    def _deliver(self, row: OutboxRow) -> None:
         reason = self._stopped_reason(row)
         if reason:
             self.outbox.drop(row, reason)
@@ -318,6 +326,7 @@ class AlertSender:
             if not top_level and parent_ts is not None and row.kind not in ONE_OFF_KINDS:
                 self._edit_parent(row, parent_ts)
             self.outbox.mark_sent(row)
+            self.metrics.alert_sent()
         except _Handled:
             return
         except _Retry as retry:

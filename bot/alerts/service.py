@@ -18,6 +18,7 @@ from bot.alerts.outbox import AlertEngine, Outbox
 from bot.alerts.sender import DEFAULT_WORKERS, AlertSender
 from bot.alerts.token_watch import TokenWatch
 from bot.incidents.early import confirm as confirm_early_warnings
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.status.models import StatusSnapshot
 from bot.store import Store, StoreError, describe_store_error
@@ -45,6 +46,7 @@ class AlertService:
         monitor: SnapshotSource | None,
         workers: int = DEFAULT_WORKERS,
         token_watch: TokenWatch | None = None,
+        metrics: Metrics | None = None,
     ):
         self.settings = settings
         self.store = store
@@ -55,7 +57,7 @@ class AlertService:
             poll_seconds=settings.fal_bot_poll_seconds,
         )
         # `client` must have no retry handlers: the app's client sleeps on 429, the sender reschedules.
-        self.sender = AlertSender(store, client, workers=workers, token_watch=token_watch)
+        self.sender = AlertSender(store, client, workers=workers, token_watch=token_watch, metrics=metrics)
         self.outbox = Outbox(store)
         self._started = False
         self._stopping = threading.Event()
