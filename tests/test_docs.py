@@ -94,9 +94,9 @@ def test_every_relative_link_reaches_a_file_and_heading(page: Path) -> None:
             continue
         path, _, anchor = target.partition("#")
         destination = (page.parent / path).resolve() if path else page
-        if not destination.exists():
-            broken.append(target)
-        elif anchor and destination.suffix == ".md" and anchor not in _anchors(destination):
+        exists = destination.exists()
+        missing_heading = exists and anchor and destination.suffix == ".md" and anchor not in _anchors(destination)
+        if not exists or missing_heading:
             broken.append(target)
     assert not broken, broken
 
