@@ -23,6 +23,8 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY README.md ./
 COPY bot ./bot
 COPY knowledge ./knowledge
+# `fal-bot doctor` compares the token's scopes with the manifest's (read from /app, the working folder).
+COPY app_manifest.yml ./
 RUN pip install --no-deps . && rm -rf build
 
 # An unprivileged user; the SQLite database lives on a volume so subscriptions and alert state

@@ -22,6 +22,7 @@ DEFAULT_PROBE_URLS = (
 )
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
 
 
 class Settings(BaseSettings):
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     )
     port: int = Field(3000, ge=1, le=65535, description="HTTP mode port")
     log_level: LogLevel = Field("INFO", description="logging level")
+    log_format: LogFormat = Field("text", description="text, or json: one JSON object a line")
 
     # Extensions beyond the contract (documented in the README).
     fal_bot_status_deadline_seconds: float = Field(
@@ -55,6 +57,11 @@ class Settings(BaseSettings):
         None,
         validation_alias=AliasChoices("fal_bot_knowledge_dir", "FAL_BOT_KNOWLEDGE_DIR"),
         description="a folder of extra knowledge entries, loaded beside the packaged ones",
+    )
+    fal_bot_metrics: bool = Field(
+        True,
+        validation_alias=AliasChoices("fal_bot_metrics", "FAL_BOT_METRICS"),
+        description="0: no GET /metrics and no instrumentation (the benchmark's baseline)",
     )
     fal_bot_early_warning: str = Field(
         "3/10",
@@ -134,6 +141,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 class SettingsError(Exception):

@@ -50,7 +50,8 @@ class Page:
                 "name": name,
                 "impact": impact,
                 "status": status,
-                "started": "2026-11-24T08:00:00.000Z",
+                # an hour ago, whatever today is: the resolution says how long it lasted
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 3600)),
                 "url": f"https://status.fal.ai/incident/{id}",
             }
             self.status = "HASISSUES"

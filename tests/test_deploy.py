@@ -1,59 +1,108 @@
-"""deploy/docker-compose.replicas.yml: PostgreSQL and two fal-bot replicas behind one port. Docker is
-not run here; what is checked is what would make the file wrong: the replicas share one database
-URL that fal-bot accepts, the proxy sends to every replica, and only it publishes a port."""
+"""deploy/grafana-dashboard.json and deploy/alerts.yml name only metrics that GET /metrics serves,
+and the alert rules cover what the issue asks for."""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
-from bot.settings import Settings
-from tests.conftest import REPO
+from bot.metrics import PrometheusMetrics
+from bot.runtime.health import Health
+from bot.runtime.http import HttpServer, Router
 
-DEPLOY = REPO / "deploy"
-
-
-def compose() -> dict[str, Any]:
-    loaded = yaml.safe_load((DEPLOY / "docker-compose.replicas.yml").read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
-
-
-def with_defaults(value: str) -> str:
-    """${NAME:-default} -> default, as docker compose would without NAME set."""
-    out, rest = "", value
-    while "${" in rest:
-        before, _, after = rest.partition("${")
-        inner, _, rest = after.partition("}")
-        out += before + (inner.split(":-", 1)[1] if ":-" in inner else f"<{inner}>")
-    return out + rest
+REPO = Path(__file__).resolve().parent.parent
+DASHBOARD = REPO / "deploy" / "grafana-dashboard.json"
+ALERTS = REPO / "deploy" / "alerts.yml"
+METRIC_NAME = re.compile(r"\bfalbot_[a-z0-9_]+")
 
 
-def test_two_replicas_share_one_postgresql_database() -> None:
-    services = compose()["services"]
-    replicas = {name: s for name, s in services.items() if name.startswith("fal-bot")}
-    assert len(replicas) == 2
-    urls = {with_defaults(s["environment"]["FAL_BOT_DB"]) for s in replicas.values()}
-    assert len(urls) == 1
-    [url] = urls
-    assert Settings(fal_bot_db=url).fal_bot_db == url  # a postgresql:// URL fal-bot accepts
-    assert "@postgres:5432/" in url and "postgres" in services
-    postgres_env = services["postgres"]["environment"]
-    assert f"{postgres_env['POSTGRES_USER']}:" in url and url.endswith("/" + postgres_env["POSTGRES_DB"])
-    for replica in replicas.values():
-        assert replica["command"][:3] == ["run", "--mode", "http"]
-        assert "ports" not in replica  # only the proxy is published
-        assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+@pytest.fixture
+def served_names() -> Iterator[set[str]]:
+    """Every metric and sample name /metrics serves, read over HTTP from the real Router."""
+    metrics = PrometheusMetrics(mode="http")
+    metrics.watch_outbox(lambda: 0)
+    metrics.watch_status(lambda: "operational", lambda: 1.0)
+    metrics.watch_leader(lambda: True)
+    server = HttpServer(Router(Health(None), None, metrics), "127.0.0.1", 0)
+    server.start()
+    try:
+        text = httpx.get(f"http://127.0.0.1:{server.port}/metrics", timeout=10).text
+    finally:
+        server.shutdown()
+    names: set[str] = set()
+    for family in text_string_to_metric_families(text):
+        names.add(family.name)
+        names.update(sample.name for sample in family.samples)
+    # Counters with no sample yet are still declared: `# TYPE falbot_x_total counter`.
+    names.update(re.findall(r"^# (?:HELP|TYPE) (falbot_[a-z0-9_]+)", text, flags=re.MULTILINE))
+    yield names
 
 
-def test_the_proxy_publishes_one_port_and_sends_to_every_replica() -> None:
-    services = compose()["services"]
-    proxy = services["proxy"]
-    assert proxy["ports"] == ["3000:3000"]
-    conf = (DEPLOY / "nginx-replicas.conf").read_text(encoding="utf-8")
-    for name in services:
-        if name.startswith("fal-bot"):
-            assert f"server {name}:3000" in conf, name
-    assert "listen 3000;" in conf and "proxy_pass http://fal_bot;" in conf
-    assert any(v.startswith("./nginx-replicas.conf:") for v in proxy["volumes"])
+def _expressions(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "expr" and isinstance(value, str):
+                yield value
+            else:
+                yield from _expressions(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _expressions(item)
+
+
+def test_every_metric_the_dashboard_and_the_rules_name_is_served(served_names: set[str]) -> None:
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    rules = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    named: set[str] = set()
+    for document in (dashboard, rules):
+        expressions = list(_expressions(document))
+        assert expressions
+        for expression in expressions:
+            found = set(METRIC_NAME.findall(expression))
+            assert found, f"an expression names no fal-bot metric: {expression}"
+            named |= found
+    assert named - served_names == set()
+    # Between them they show every metric the contract lists.
+    contract = {
+        "falbot_build_info",
+        "falbot_requests_total",
+        "falbot_ack_seconds_bucket",
+        "falbot_diagnoses_total",
+        "falbot_alerts_sent_total",
+        "falbot_outbox_pending",
+        "falbot_status_level",
+        "falbot_status_age_seconds",
+        "falbot_slack_api_errors_total",
+        "falbot_leader",
+    }
+    assert contract <= named
+
+
+def test_the_rules_cover_outbox_status_page_leader_and_slow_acks() -> None:
+    rules = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    by_name = {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"]}
+    assert "falbot_outbox_pending" in by_name["FalBotOutboxBackingUp"]["expr"]
+    assert 'falbot_status_level{level="unknown"}' in by_name["FalBotStatusPageUnreadable"]["expr"]
+    assert "absent(falbot_leader)" in by_name["FalBotNoLeader"]["expr"]
+    slow = by_name["FalBotSlowAcks"]["expr"]
+    assert "histogram_quantile(0.99" in slow and "falbot_ack_seconds_bucket" in slow and slow.endswith("> 1")
+    for rule in by_name.values():
+        assert rule["annotations"]["summary"] and "severity" in rule["labels"]
+
+
+def test_the_dashboard_is_importable() -> None:
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    assert dashboard["uid"] == "fal-bot" and dashboard["panels"]
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] == "${DS_PROMETHEUS}"
+        assert {"x", "y", "w", "h"} <= panel["gridPos"].keys()

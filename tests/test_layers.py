@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # `bot` itself is only its __version__
-    ("foundation", ("bot", "bot.keys", "bot.linear_re", "bot.settings", "bot.logging_setup")),
+    ("foundation", ("bot", "bot.keys", "bot.linear_re", "bot.settings", "bot.logging_setup", "bot.metrics")),
     # Slack-free services and storage that never calls up
     ("services", ("bot.database", "bot.store", "bot.diagnosis", "bot.status", "bot.incidents")),
     # what any code that calls Slack's Web API shares: error codes, mrkdwn

@@ -185,3 +185,15 @@ def test_db_commands_name_an_unreachable_server_without_its_password() -> None:
     result = fal_bot_db("postgresql://falbot:s3cret-pw@127.0.0.1:9/none", "status")
     assert result.returncode == 3
     assert "postgresql://falbot@127.0.0.1:9/none" in result.stderr and "s3cret-pw" not in result.stderr
+
+
+def test_doctor_checks_a_postgresql_database_without_migrating_it(postgres_url: str) -> None:
+    from bot.runtime.doctor import check_database
+
+    before = check_database(postgres_url)
+    assert not before.ok and "fal-bot db upgrade" in before.fix
+    Store(postgres_url).close()
+    after = check_database(postgres_url)
+    assert after.ok and f"schema version {len(MIGRATIONS)}" in after.detail
+    unreachable = check_database("postgresql://falbot:s3cret@127.0.0.1:9/none")
+    assert not unreachable.ok and "s3cret" not in unreachable.detail + unreachable.fix

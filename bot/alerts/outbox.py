@@ -406,6 +406,13 @@ class Outbox:
         )
         return [(int(a), str(b), str(c), float(d)) for a, b, c, d in cursor]
 
+    def pending_count(self) -> int:
+        """Rows not yet delivered (pending, or being sent): falbot_outbox_pending."""
+        [(count,)] = self.store.query(
+            "SELECT count(*) FROM alert_outbox WHERE status IN ('pending', 'sending')"
+        )
+        return int(count)
+
     def row(self, row_id: int) -> OutboxRow | None:
         found = self.store.query(f"SELECT {_ROW_COLUMNS} FROM alert_outbox WHERE id = ?", (row_id,))
         return _row(found[0]) if found else None

@@ -43,6 +43,8 @@ from bot.alerts.render import (
 )
 from bot.alerts.token_watch import TokenWatch
 from bot.incidents.early import KIND_CONFIRMED, KIND_WARNING, Confirmation, EarlyWarning
+from bot.logging_setup import team_context
+from bot.metrics import Metrics
 from bot.slack.errors import CHANNEL_GONE, TOKEN_GONE, error_code, retry_after
 from bot.store import Store, StoreError, describe_store_error
 
@@ -152,11 +154,13 @@ class AlertSender:
         clock: Callable[[], float] | None = None,
         token_watch: TokenWatch | None = None,
         is_leader: Callable[[], bool] = lambda: True,
+        metrics: Metrics | None = None,
     ):
         self.store = store
         # Fencing: a process that is not (or no longer) the leader posts nothing (bot.database.leader).
         self.is_leader = is_leader
         self.client = client
+        self.metrics = metrics or Metrics()
         # Shared with /healthz in `fal-bot run`; on its own (tests, tools) the sender runs its own.
         self.token = token_watch or TokenWatch(client)
         self._owns_token = token_watch is None
@@ -303,6 +307,10 @@ class AlertSender:
     # -- one row --------------------------------------------------------------------------------
     def deliver(self, row: OutboxRow) -> None:
         """Post one row (and edit its thread's parent), recording each step Slack confirmed."""
+        with team_context(row.team_id):
+            self._deliver(row)
+
+    def _deliver(self, row: OutboxRow) -> None:
         reason = self._stopped_reason(row)
         if reason:
             self.outbox.drop(row, reason)
@@ -325,6 +333,7 @@ class AlertSender:
             if not top_level and parent_ts is not None and row.kind not in ONE_OFF_KINDS:
                 self._edit_parent(row, parent_ts)
             self.outbox.mark_sent(row)
+            self.metrics.alert_sent()
         except _Handled:
             return
         except _Retry as retry:

@@ -18,6 +18,7 @@ from bot.alerts.outbox import AlertEngine, Outbox
 from bot.alerts.sender import DEFAULT_WORKERS, AlertSender
 from bot.alerts.token_watch import TokenWatch
 from bot.incidents.early import confirm as confirm_early_warnings
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.status.models import StatusSnapshot
 from bot.store import Store, StoreError, describe_store_error
@@ -46,6 +47,7 @@ class AlertService:
         workers: int = DEFAULT_WORKERS,
         token_watch: TokenWatch | None = None,
         is_leader: Callable[[], bool] = lambda: True,
+        metrics: Metrics | None = None,
     ):
         """`is_leader`: with several processes on one database, only the leader turns polls into
         alerts and sends them (bot.database.leader); alone, a process always leads."""
@@ -60,7 +62,7 @@ class AlertService:
         )
         # `client` must have no retry handlers: the app's client sleeps on 429, the sender reschedules.
         self.sender = AlertSender(
-            store, client, workers=workers, token_watch=token_watch, is_leader=is_leader
+            store, client, workers=workers, token_watch=token_watch, metrics=metrics, is_leader=is_leader
         )
         self.outbox = Outbox(store)
         self._started = False

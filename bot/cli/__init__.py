@@ -10,7 +10,7 @@ from bot import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.cli import db, diagnose, kb, keys, playground, run, status
+    from bot.cli import db, diagnose, doctor, kb, keys, playground, run, status
 
     parser = argparse.ArgumentParser(
         prog="fal-bot",
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fal-bot {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (playground, run, diagnose, keys, status, kb, db):
+    for module in (playground, run, diagnose, keys, status, kb, doctor, db):
         module.register(subparsers)
     return parser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -11,14 +12,17 @@ if TYPE_CHECKING:
 EXIT_BAD_SETTINGS = 2
 
 
-def settings_or_report(prog: str) -> Settings | None:
+def settings_or_report(prog: str, *, log: bool = False) -> Settings | None:
     """The settings from the environment, or None after one line `<prog>: <problem>` on stderr
-    (the caller then exits with EXIT_BAD_SETTINGS)."""
+    (the caller then exits with EXIT_BAD_SETTINGS). `log`: write that line as a log record (JSON logs)."""
     # imported here: `fal-bot diagnose` and `check-key` start faster without pydantic-settings
     from bot.settings import SettingsError, load_settings
 
     try:
         return load_settings()
     except SettingsError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr, flush=True)
+        if log:
+            logging.getLogger("bot.cli").error("%s: %s", prog, exc)
+        else:
+            print(f"{prog}: {exc}", file=sys.stderr, flush=True)
         return None

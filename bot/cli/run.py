@@ -51,21 +51,26 @@ def _port(value: str) -> int:
     return number
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"fal-bot: {message}", file=sys.stderr, flush=True)
+def _fail(message: str, code: int, json_logs: bool = False) -> int:
+    """One line on stderr: plain, or with LOG_FORMAT=json a log record like every other line."""
+    if json_logs:
+        logging.getLogger("bot.cli.run").error("fal-bot: %s", message)
+    else:
+        print(f"fal-bot: {message}", file=sys.stderr, flush=True)
     return code
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.logging_setup import configure_logging
     from bot.runtime import startup, tokens, wiring
 
-    settings = settings_or_report("fal-bot")
+    if _json_logs_asked():  # before the settings: even their error is then a JSON line
+        configure_logging("INFO", fmt="json")
+    settings = settings_or_report("fal-bot", log=_json_logs_asked())
     if settings is None:
         return startup.EXIT_CONFIG
 
-    from bot.logging_setup import configure_logging
-
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format)
     mode = tokens.resolve_mode(settings, args.mode)
     port = args.port if args.port is not None else settings.port
 
@@ -82,11 +87,16 @@ def handle(args: argparse.Namespace) -> int:
     try:
         code = wiring.run(settings, mode, args.host, port, stop)
     except startup.StartupError as exc:
-        return _fail(str(exc), exc.exit_code)
+        return _fail(str(exc), exc.exit_code, json_logs=settings.log_format == "json")
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return _exit_now_if_stuck(code)
+
+
+def _json_logs_asked() -> bool:
+    """LOG_FORMAT as given, for the moment before the settings are read (they may be invalid)."""
+    return os.environ.get("LOG_FORMAT", "").strip().lower() == "json"
 
 
 def _exit_now_if_stuck(code: int) -> int:

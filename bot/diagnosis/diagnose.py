@@ -679,6 +679,8 @@ class Diagnoser:
     def _gate_generic(self, scored: list[_Scored]) -> tuple[Match, ...]:
         """A text naming no service: only a good score that clearly leads other families."""
         if self.fitted:
+            if scored and not _says_something(scored[0]):
+                return ()  # resembling some example's words is no answer for a text naming nothing
             return self._gate_fitted(scored, P_GENERIC, False)
         if not scored:
             return ()
@@ -717,6 +719,17 @@ class Diagnoser:
                 break
             matches.append(_match(item))
         return tuple(matches)
+
+
+# What a text itself says about a family, as opposed to resembling an example's words.
+_SIGNALS = (
+    *(F_MESSAGE, F_GENERIC_MESSAGE, F_ERROR_TYPE, F_PATTERN, F_TAINTED_PATTERN, F_EXCEPTION, F_HOST),
+    *(F_STATUS, F_CUE, F_CAUSE),
+)
+
+
+def _says_something(item: _Scored) -> bool:
+    return any(item.features.get(k, 0.0) > 0 for k in _SIGNALS)
 
 
 def _family_lead(scored: list[_Scored]) -> tuple[_Scored, _Scored | None, float]:

@@ -16,7 +16,23 @@ from rapidfuzz import fuzz
 
 from bot import linear_re
 
-_WORD = linear_re.compile(r"[a-z0-9_]{2,}")
+_WORD = linear_re.compile(r"[a-z0-9_]{2,}|" + r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+")
+# Chinese and Japanese write no spaces between words, and Korean words take endings: a run of those
+# scripts is read as its overlapping character pairs, which match across phrasings as words do.
+_CJK = linear_re.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+")
+
+
+def _words(text: str, pattern: linear_re.Pattern) -> list[str]:
+    """The pattern's words, with each run of CJK script split into its character pairs."""
+    words: list[str] = []
+    for word in pattern.findall(text):
+        if _CJK.fullmatch(word):
+            words.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
+        else:
+            words.append(word)
+    return words
+
+
 COMMON_SHARE = 0.3
 """Words in more than this share of the stored texts are too common to pick candidates by."""
 
@@ -29,7 +45,7 @@ class TextIndex:
         self.shortlist = shortlist
         self.postings: dict[str, list[int]] = defaultdict(list)
         for index, text in enumerate(texts):
-            for word in set(_WORD.findall(text)):
+            for word in set(_words(text, _WORD)):
                 self.postings[word].append(index)
         count = max(1, len(texts))
         self.weights = {
@@ -44,7 +60,7 @@ class TextIndex:
     def candidates(self, query: str) -> list[int]:
         """Stored texts sharing the most informative words with the query, best first."""
         shared: dict[int, float] = defaultdict(float)
-        for word in set(_WORD.findall(query)):
+        for word in set(_words(query, _WORD)):
             weight = self.weights.get(word)
             if weight is not None:
                 for index in self.postings[word]:
@@ -63,7 +79,11 @@ class TextIndex:
         return results
 
 
-_TERM = linear_re.compile(r"[a-z][a-z0-9_]{2,}")
+# words of the alphabetic scripts (accents included: "configuración" is one word), or a CJK run
+_TERM = linear_re.compile(
+    r"[\p{Latin}\p{Cyrillic}\p{Greek}][\p{Latin}\p{Cyrillic}\p{Greek}\pN_]{2,}"
+    r"|[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+"
+)
 # Function words and words every error carries: they say nothing about which problem it is.
 _STOP_TEXT = """
     the and for with from that this your you are was were has have had not but can could would should
@@ -77,7 +97,7 @@ _STOP = frozenset(_STOP_TEXT.split())
 def terms(text: str) -> list[str]:
     """Lower-case words of three letters or more, light plural/verb endings stripped."""
     out = []
-    for word in _TERM.findall(text.lower()):
+    for word in _words(text.lower(), _TERM):
         if word in _STOP:
             continue
         for suffix in ("ing", "ed", "es", "s"):

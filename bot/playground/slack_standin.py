@@ -15,6 +15,8 @@ app-level token (xapp-) and answers with `ws_url`, a WebSocket server the test r
     fake.set_channel("G1", is_private=True, is_member=False)   # posting answers channel_not_found
     url = fake.new_response_url()                               # for slash commands and shortcuts
     fake.calls("chat.postMessage"); fake.responses()
+    fake.scopes = ["chat:write"]                                # X-OAuth-Scopes (default: the manifest's)
+    fake.revoke(BOT_TOKEN)                                      # that token now gets token_revoked
 
 For the playground it also keeps what a person would see: ephemeral messages (chat.postEphemeral,
 and response_url answers bound to a channel with `new_response_url(channel=..., user=...)`) beside
@@ -34,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.playground.loopback import LoopbackServer, Request, Response
+from bot.runtime.doctor import manifest_bot_scopes, manifest_path
 
 # Slack's documented limits; a post over them is refused as Slack refuses it.
 MAX_BLOCKS = 50
@@ -194,6 +197,10 @@ class SlackStandIn:
         self._ts = itertools.count(1)
         self._response_ids = itertools.count(1)
         self._changed = threading.Condition(self._lock)
+        # What a token of the installed app may do: Slack names it in X-OAuth-Scopes on every answer.
+        manifest = manifest_path()
+        self.scopes: list[str] = sorted(manifest_bot_scopes(manifest)) if manifest else []
+        self._revoked: set[str] = set()
         self.server = LoopbackServer(self._handle)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -259,6 +266,11 @@ class SlackStandIn:
             status=429,
             headers={"Retry-After": str(retry_after)},
         )
+
+    def revoke(self, token: str) -> None:
+        """From now on every call with `token` is answered `token_revoked`, as after an uninstall."""
+        with self._lock:
+            self._revoked.add(token)
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -382,8 +394,11 @@ class SlackStandIn:
             )
         token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
         token = token or str(params.get("token") or "")
+        headers: dict[str, str] = {}
         if not token:
             answer: dict[str, Any] = {"ok": False, "error": "not_authed"}
+        elif token in self._revoked:
+            answer = {"ok": False, "error": "token_revoked"}
         elif not token.startswith(APP_TOKEN_PREFIX if method in _APP_LEVEL_METHODS else self.token_prefix):
             answer = {"ok": False, "error": "invalid_auth"}
         else:
@@ -391,7 +406,9 @@ class SlackStandIn:
                 self, "_api_" + method.replace(".", "_"), None
             )
             answer = handler(params) if handler else {"ok": False, "error": "unknown_method"}
-        return self._record(call, Response(200, json.dumps(answer)), answer)
+            if not token.startswith(APP_TOKEN_PREFIX):
+                headers["X-OAuth-Scopes"] = ",".join(self.scopes)
+        return self._record(call, Response(200, json.dumps(answer), headers), answer)
 
     def _record(self, call: Call, response: Response, answer: dict[str, Any] | None = None) -> Response:
         call.status = response.status

@@ -35,7 +35,9 @@ import time
 from typing import Any
 
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
+from waitress.task import WSGITask
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,10 @@ FD_RESERVE = 200
 MIN_CONNECTIONS = 50
 # How often to say (at most) that connections were closed for being slow or to make room.
 REPORT_EVERY_SECONDS = 60.0
+
+# The WSGI environ key holding when the request's first byte arrived (time.monotonic()), for
+# falbot_ack_seconds: the time a request waited for a worker thread is time Slack waited too.
+ARRIVED_KEY = "fal_bot.arrived"
 
 _TIMEOUT_ANSWER = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
@@ -115,8 +121,29 @@ def connection_limit_for(open_file_limit: int) -> int:
     return max(MIN_CONNECTIONS, min(MAX_CONNECTIONS, open_file_limit - FD_RESERVE))
 
 
+class TimedParser(HTTPRequestParser):
+    """waitress makes one parser per request when the request's first byte arrives: note when."""
+
+    def __init__(self, adj: Any):
+        super().__init__(adj)
+        self.arrived = time.monotonic()
+
+
+class TimedTask(WSGITask):
+    """waitress's WSGI task, passing the request's arrival time to the app as environ[ARRIVED_KEY]."""
+
+    def get_environment(self) -> Any:
+        environ = super().get_environment()
+        environ[ARRIVED_KEY] = getattr(self.request, "arrived", None)
+        return environ
+
+
 class GuardedChannel(HTTPChannel):
-    """An HTTPChannel that knows since when it has been waiting for a complete request."""
+    """An HTTPChannel that knows since when it has been waiting for a complete request, and stamps
+    each request with the time its first byte arrived."""
+
+    parser_class = TimedParser
+    task_class = TimedTask
 
     def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None):
         super().__init__(server, sock, addr, adj, map)

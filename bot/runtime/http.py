@@ -6,9 +6,9 @@ worker pool and TCP_NODELAY on accepted sockets (its default `socket_options`), 
 not stall on Nagle / delayed ACK.
 
 Routes: `POST /slack/events` (commands, events, interactivity; Bolt checks the signature),
-`GET /healthz` (JSON, 200 when the app can work, 503 when it cannot); everything else is 404.
-In Socket Mode the same server runs without the Slack route, so /healthz (and a Docker HEALTHCHECK)
-work in both modes.
+`GET /healthz` (JSON, 200 when the app can work, 503 when it cannot), `GET /metrics` (Prometheus,
+unless FAL_BOT_METRICS=0); everything else is 404. In Socket Mode the same server runs without the
+Slack route, so /healthz (and a Docker HEALTHCHECK) and /metrics work in both modes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from waitress.adjustments import Adjustments
 from waitress.task import ThreadedTaskDispatcher
 
+from bot.metrics import Metrics
 from bot.runtime import connections, slack_request
 from bot.runtime.health import Health
 from bot.store import StoreError
@@ -40,6 +41,9 @@ SLACK_EVENTS_PATH = "/slack/events"
 # message with its blocks, JSON- or form-escaped) stays well under this.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+# Set by VerifiedSlackHandler on a signed, usable request: its surface, for falbot_ack_seconds.
+SURFACE_KEY = "fal_bot.surface"
 
 
 def _respond(
@@ -90,11 +94,13 @@ class VerifiedSlackHandler:
         signing_secret: str,
         replays: ReplayGuard | None = None,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ):
         self.handler = handler
         self._secret = signing_secret.encode()
         self.replays = replays
         self.clock = clock
+        self.metrics = metrics or Metrics()
 
     def _signed(self, body: bytes, timestamp: str, signature: str) -> bool:
         """Slack's scheme over the raw bytes (slack_sdk's verifier decodes the body as UTF-8 first,
@@ -132,6 +138,9 @@ class VerifiedSlackHandler:
         if reason is not None:
             log.warning("a signed Slack request could not be used: %s (%d bytes)", reason, length)
             return _respond(start_response, "400 Bad Request", b"malformed request\n", "text/plain")
+        surface = slack_request.surface(body, environ.get("CONTENT_TYPE"))
+        environ[SURFACE_KEY] = surface
+        self.metrics.request(surface)
         environ["wsgi.input"] = io.BytesIO(body)
         try:
             return self.handler(environ, start_response)
@@ -143,16 +152,33 @@ class VerifiedSlackHandler:
             return _respond(start_response, "400 Bad Request", b"malformed request\n", "text/plain")
 
 
+class _TimedAck(list[bytes]):
+    """The answer to a Slack request, timed: waitress calls `close()` once it has written the last
+    chunk (its default send_bytes=1 sends each chunk to the socket as it is written), so the time
+    from the request's arrival to `close()` is the time Slack waited for the ack."""
+
+    def __init__(self, chunks: list[bytes], metrics: Metrics, arrived: float):
+        super().__init__(chunks)
+        self._metrics = metrics
+        self._arrived = arrived
+
+    def close(self) -> None:
+        self._metrics.observe_ack(time.monotonic() - self._arrived)
+
+
 class Router:
-    """The WSGI app: Slack's one URL, /healthz, 404 elsewhere; counts requests in flight.
+    """The WSGI app: Slack's one URL, /healthz, /metrics, 404 elsewhere; counts requests in flight.
 
     Once `draining` is set (shutdown began) new requests get 503 with `Connection: close`, so Slack
     retries them against the next instance, while requests already inside finish normally.
     """
 
-    def __init__(self, health: Health, slack_handler: WSGIApplication | None = None):
+    def __init__(
+        self, health: Health, slack_handler: WSGIApplication | None = None, metrics: Metrics | None = None
+    ):
         self.health = health
         self.slack_handler = slack_handler
+        self.metrics = metrics or Metrics()
         self.draining = threading.Event()
         self._lock = threading.Condition()
         self._in_flight = 0
@@ -169,12 +195,16 @@ class Router:
         return True
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        called = time.monotonic()
         with self._lock:
             self._in_flight += 1
         try:
             body = self._dispatch(environ, start_response)
             # Bolt answers with a list; materialise anything lazier so the count is exact.
-            return body if isinstance(body, list) else list(body)
+            chunks = body if isinstance(body, list) else list(body)
+            if self.metrics.enabled and SURFACE_KEY in environ:
+                return _TimedAck(chunks, self.metrics, environ.get(connections.ARRIVED_KEY) or called)
+            return chunks
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -192,6 +222,9 @@ class Router:
             status = "200 OK" if report.ok else "503 Service Unavailable"
             # For HEAD, waitress sends the headers (Content-Length included) and drops the body.
             return _respond(start_response, status, payload, "application/json")
+        if path == METRICS_PATH and method in ("GET", "HEAD") and self.metrics.enabled:
+            exposition, content_type = self.metrics.exposition(environ.get("HTTP_ACCEPT"))
+            return _respond(start_response, "200 OK", exposition, content_type)
         if path == SLACK_EVENTS_PATH and self.slack_handler is not None:
             if method != "POST":
                 return _respond(start_response, "405 Method Not Allowed", b"POST only\n", "text/plain")

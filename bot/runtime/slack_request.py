@@ -21,6 +21,8 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context, parse_body
 from slack_bolt.response import BoltResponse
 
+from bot.metrics import Surface
+
 # Fields Slack sends as objects (or a bare id string, or null) whose type Bolt's extractors and
 # matchers assume: a list or number there makes them raise.
 _OBJECT_OR_ID = ("team", "user", "channel", "enterprise")
@@ -142,3 +144,13 @@ def problem(body: bytes, content_type: str | None) -> str | None:
         if event.get("channel") is not None and not isinstance(event["channel"], dict | str):
             return f"`event.channel` is a {_kind(event['channel'])}"
     return None
+
+
+def surface(body: bytes, content_type: str | None) -> Surface:
+    """Which kind of Slack request a usable body is: events (and url_verification) come as JSON,
+    interactivity as a form with `payload`, slash commands as any other form. Cheap: no parsing."""
+    if (content_type or "").startswith("application/json") or body.startswith(b"{"):
+        return "event"
+    if body.startswith(b"payload=") or b"&payload=" in body:
+        return "interactive"
+    return "command"

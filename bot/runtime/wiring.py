@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -22,6 +23,8 @@ from slack_sdk.errors import SlackApiError
 from bot.alerts.token_watch import TokenWatch
 from bot.database import redacted_location
 from bot.database.leader import AdvisoryLockLeadership, Leadership, SoleProcess
+from bot.logging_setup import set_default_team_id
+from bot.metrics import Metrics, PrometheusMetrics
 from bot.runtime.health import (
     DatabaseWatch,
     Health,
@@ -71,17 +74,27 @@ class SlackClients:
     app_level: WebClient  # apps.connections.open with the app-level token (Socket Mode)
 
 
-def slack_clients(settings: Settings, bot_token: str) -> SlackClients:
+def slack_clients(settings: Settings, bot_token: str, metrics: Metrics | None = None) -> SlackClients:
+    """Every client counts its failed calls in `metrics` (falbot_slack_api_errors_total)."""
     from bot.alerts.sender import CLIENT_TIMEOUT_SECONDS
     from bot.slack.app import build_web_client
+    from bot.slack.errors import CountingWebClient
+
+    on_error = metrics.slack_api_error if metrics is not None else None
 
     def plain(token: str | None, timeout: int) -> WebClient:
         # retry_handlers=[]: slack_sdk's default retries a dropped connection once by itself, so
         # each start-up retry was tried (and logged) twice; fal-bot decides about retries here.
-        return WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=[])
+        return CountingWebClient(
+            on_error=on_error,
+            token=token,
+            base_url=settings.slack_api_url,
+            timeout=timeout,
+            retry_handlers=[],
+        )
 
     return SlackClients(
-        replies=build_web_client(settings, bot_token),
+        replies=build_web_client(settings, bot_token, metrics),
         sender=plain(bot_token, CLIENT_TIMEOUT_SECONDS),
         checks=plain(bot_token, AUTH_TEST_TIMEOUT_SECONDS),
         app_level=plain(None, AUTH_TEST_TIMEOUT_SECONDS),
@@ -97,7 +110,8 @@ def build_runtime(
 
     tokens = check_tokens(settings, mode)
     check_database_folder(settings.fal_bot_db)
-    clients = slack_clients(settings, tokens.bot_token)
+    metrics: Metrics = PrometheusMetrics(mode=mode) if settings.fal_bot_metrics else Metrics()
+    clients = slack_clients(settings, tokens.bot_token, metrics)
     # Tokens before the database: a start that fails leaves no new file behind.
     identity = verify_bot_token(settings, clients.checks, sleep=pause_unless_stopped(stop_event))
     if mode == "socket":
@@ -106,6 +120,7 @@ def build_runtime(
             settings, clients.app_level, tokens.app_token, sleep=pause_unless_stopped(stop_event)
         )
     store = _open_store(settings)
+    set_default_team_id(str(identity.get("team_id") or "") or None)
     leadership = _leadership(settings, store)
     log.info(
         "SLACK_BOT_TOKEN works: bot %s in workspace %s (%s)",
@@ -114,7 +129,7 @@ def build_runtime(
         identity.get("team_id"),
     )
     monitor = _status_monitor(settings, store, leadership)
-    services = build_services(settings, store=store, monitor=monitor, client=clients.replies)
+    services = build_services(settings, store=store, monitor=monitor, client=clients.replies, metrics=metrics)
     try:
         app = create_app(services)
     except Exception as exc:  # Bolt's own auth.test failed between our check and now
@@ -127,18 +142,30 @@ def build_runtime(
         monitor=monitor,
         token_watch=token_watch,
         is_leader=leadership.is_leader,
+        metrics=metrics,
     )
     if isinstance(leadership, AdvisoryLockLeadership):
         leadership.on_change = lambda leading: _took_over(monitor, alerts) if leading else None
+    _watch(metrics, store, monitor, leadership.is_leader)
     health = _health(settings, store, monitor, token_watch, str(identity.get("team_id") or ""))
     health.is_leader = leadership.is_leader
-    router = Router(health, _slack_handler(app, store, tokens.signing_secret) if mode == "http" else None)
+    router = Router(
+        health,
+        _slack_handler(app, store, tokens.signing_secret, metrics) if mode == "http" else None,
+        metrics,
+    )
     socket_handler = None
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        from bot.runtime.socket_mode import TimedSocketModeHandler
+
         assert tokens.app_token is not None
-        socket_handler = SocketModeHandler(app, tokens.app_token)
+        socket_handler = (
+            TimedSocketModeHandler(app, tokens.app_token, metrics)
+            if metrics.enabled
+            else SocketModeHandler(app, tokens.app_token)
+        )
         health.add_check("socket_mode", SocketWatch(socket_handler.client.is_connected).check)
     return Runtime(
         settings=settings,
@@ -196,6 +223,22 @@ def _status_monitor(settings: Settings, store: Store, leadership: Leadership) ->
     return StatusMonitor(status_client, poll_seconds=settings.fal_bot_poll_seconds, replica=replica)
 
 
+def _watch(metrics: Metrics, store: Store, monitor: StatusMonitor, is_leader: Callable[[], bool]) -> None:
+    """What /metrics reads at scrape time: the outbox, the status monitor, whether this process polls
+    and sends (the leader: always on SQLite, the holder of the leader lease on PostgreSQL)."""
+    from bot.alerts.outbox import Outbox
+
+    outbox = Outbox(store)
+    metrics.watch_outbox(outbox.pending_count)
+
+    def level() -> str:
+        snapshot = monitor.latest()
+        return str(snapshot.level) if snapshot is not None else "unknown"
+
+    metrics.watch_status(level, monitor.age_seconds)
+    metrics.watch_leader(lambda: is_leader() and monitor.is_running())
+
+
 def _health(
     settings: Settings, store: Store, monitor: StatusMonitor, token_watch: TokenWatch, team_id: str
 ) -> Health:
@@ -214,7 +257,9 @@ def _health(
     )
 
 
-def _slack_handler(app: App, store: Store, signing_secret: str | None) -> VerifiedSlackHandler:
+def _slack_handler(
+    app: App, store: Store, signing_secret: str | None, metrics: Metrics
+) -> VerifiedSlackHandler:
     """POST /slack/events: signature first, replays refused, then Bolt."""
     from bot.runtime.replay import SeenRequests
     from bot.runtime.slack_request import SlackHandler
@@ -223,7 +268,7 @@ def _slack_handler(app: App, store: Store, signing_secret: str | None) -> Verifi
     # One process per SQLite file: the store is read only for requests older than this process.
     # On PostgreSQL other processes serve requests too: the store is read for every request.
     replays = SeenRequests(store, shared=store.engine == "postgresql")
-    return VerifiedSlackHandler(SlackHandler(app), signing_secret, replays=replays)
+    return VerifiedSlackHandler(SlackHandler(app), signing_secret, replays=replays, metrics=metrics)
 
 
 def _http_server(router: Router, mode: Mode, host: str, port: int) -> HttpServer | None:
@@ -280,6 +325,8 @@ def start_runtime(runtime: Runtime, stop_event: threading.Event | None = None) -
     if runtime.http is not None:
         runtime.http.start()
         routes = "POST /slack/events and GET /healthz" if runtime.mode == "http" else "GET /healthz"
+        if runtime.router.metrics.enabled:
+            routes += " and GET /metrics"
         log.info("serving %s on http://%s:%s", routes, runtime.http.host, runtime.http.port)
     log.info("fal-bot is running in %s mode", "Socket" if runtime.mode == "socket" else "HTTP")
 

@@ -25,8 +25,11 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.incidents.early import EarlyWarnings
+from bot.logging_setup import team_context
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import actions, commands, events, home, lifecycle, shortcuts
+from bot.slack.errors import CountingWebClient
 from bot.slack.services import DiagnoserLike, Services, StatusSource, request_team_id
 from bot.store import Store, StoreError, describe_store_error
 
@@ -38,11 +41,15 @@ LISTENER_MODULES = (commands, events, shortcuts, actions, home, lifecycle)
 WEB_API_TIMEOUT_SECONDS = 15
 
 
-def build_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A WebClient for the bot token that retries 429 (after Retry-After) and dropped connections."""
+def build_web_client(
+    settings: Settings, token: str | None = None, metrics: Metrics | None = None
+) -> WebClient:
+    """A WebClient for the bot token that retries 429 (after Retry-After) and dropped connections;
+    calls that still fail are counted in `metrics`."""
     if token is None:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
+    return CountingWebClient(
+        on_error=metrics.slack_api_error if metrics is not None else None,
         token=token,
         base_url=settings.slack_api_url,
         timeout=WEB_API_TIMEOUT_SECONDS,
@@ -108,6 +115,14 @@ def _drop_retried_events(services: Services) -> Callable[..., BoltResponse | Non
     return middleware
 
 
+def _log_with_team_id(
+    body: dict[str, Any], req: BoltRequest, next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    """Log lines written while handling a request (and work it hands on) name its workspace."""
+    with team_context(request_team_id(body, req.context)):
+        return next()
+
+
 class _DropTokenSkippedWarning(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN from the environment on its own and then warns that our client (made
     from that same token) wins. The warning is noise here: drop just that line."""
@@ -148,10 +163,13 @@ def build_services(
     monitor: StatusSource | None,
     client: WebClient | None = None,
     diagnoser: DiagnoserLike | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
     """What the listeners share. `monitor` None: no status source (`/fal status` says so);
-    `diagnoser` None: the configured knowledge base, loaded on first use."""
+    `diagnoser` None: the configured knowledge base, loaded on first use; `metrics` None: nothing
+    is counted."""
     return Services(
+        metrics=metrics or Metrics(),
         settings=settings,
         store=store,
         client=client or build_web_client(settings),
@@ -184,6 +202,7 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
         request_verification_enabled=secret is not None,
         name="fal-bot",
     )
+    app.use(_log_with_team_id)
     app.use(_drop_retried_events(services))
     for module in LISTENER_MODULES:
         module.register(app, services)

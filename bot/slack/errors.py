@@ -5,14 +5,19 @@
 - `TOKEN_GONE`: the token itself is refused; one human reason each, for start-up messages and logs.
 - `error_code(exc)` and `retry_after(exc)` read a `SlackApiError` without assuming the shape of its
   response (the SDK's, or a test's).
+- `CountingWebClient`: a WebClient that reports every failed call (method and error) to a callback,
+  for the `falbot_slack_api_errors_total` metric.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 # The channel is archived: unarchiving it makes it usable again.
 CHANNEL_ARCHIVED = "is_archived"
@@ -56,3 +61,27 @@ def retry_after(exc: SlackApiError) -> float | None:
             return None
         return seconds if math.isfinite(seconds) else None
     return None
+
+
+class CountingWebClient(WebClient):
+    """A WebClient that calls `on_error(method, error)` for every call that fails: Slack's error code
+    (HTTP 429 is `ratelimited`), else the exception's class name (a timeout, a refused connection).
+    Every Web API method goes through `api_call`, so one override sees them all."""
+
+    def __init__(self, *args: Any, on_error: Callable[[str, str], None] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.on_error = on_error
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            self._report(api_method, error_code(exc) or f"http_{getattr(exc.response, 'status_code', 0)}")
+            raise
+        except Exception as exc:
+            self._report(api_method, type(exc).__name__)
+            raise
+
+    def _report(self, method: str, error: str) -> None:
+        if self.on_error is not None:
+            self.on_error(method, error)

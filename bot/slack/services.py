@@ -8,6 +8,7 @@ a listener only acknowledges and returns: nothing on the ack path waits on the n
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import secrets
@@ -24,6 +25,7 @@ from slack_sdk import WebClient
 
 from bot.incidents.early import EarlyWarnings
 from bot.keys import redact
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Store, StoreError, describe_store_error
 
@@ -54,6 +56,18 @@ class StatusSource(Protocol):
 
 class DiagnoserLike(Protocol):
     def diagnose(self, text: str) -> Any: ...
+
+
+def diagnosis_labels(diagnosis: Any) -> tuple[str, str]:
+    """(category, verdict) for falbot_diagnoses_total: the first match's category ("none") and
+    `match` (about fal), `generic` (no service named), `not_fal` (another service's error) or
+    `no_match`."""
+    best = getattr(diagnosis, "best", None)
+    if best is None:
+        return "none", "no_match"
+    if getattr(diagnosis, "generic", False):
+        return str(best.category), "generic"
+    return str(best.category), "match" if getattr(diagnosis, "fal_related", False) else "not_fal"
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,7 @@ class Services:
     # Counts fal-side pastes for early warnings; None turns them off (tests of other things).
     early_warnings: EarlyWarnings | None = None
     diagnosis_budget: float = DIAGNOSIS_BUDGET_SECONDS
+    metrics: Metrics = field(default_factory=Metrics)  # falbot_diagnoses_total; records nothing by default
     recent_pastes: RecentPastes = field(default_factory=RecentPastes)
     _diagnoser: DiagnoserLike | None = None
     _diagnoser_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -152,11 +167,15 @@ class Services:
             head = text[:limit]
             future = self.diagnosis_executor.submit(self.diagnoser.diagnose, head)
             try:
-                return Reading(future.result(timeout=self.diagnosis_budget), len(head), total)
+                reading = Reading(future.result(timeout=self.diagnosis_budget), len(head), total)
             except FutureTimeout:
                 log.warning(
                     "diagnosing a %d-character paste took over %.0f s", len(head), self.diagnosis_budget
                 )
+                continue
+            self.metrics.diagnosed(*diagnosis_labels(reading.diagnosis))
+            return reading
+        self.metrics.diagnosed("none", "timeout")
         return Reading(None, 0, total)
 
     def submit(self, work: Callable[[], object], what: str, *, waits: bool = False) -> Future[object]:
@@ -173,7 +192,10 @@ class Services:
                 log.exception("background work failed: %s", what)
                 return None
 
-        future = (self.waiting_executor if waits else self.executor).submit(run)
+        # The work runs in the caller's context, so its log lines name the same workspace.
+        future = (self.waiting_executor if waits else self.executor).submit(
+            contextvars.copy_context().run, run
+        )
         with self._pending_lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)

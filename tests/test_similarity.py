@@ -1,0 +1,24 @@
+"""The word-level pieces of matching read every script fal's users write in."""
+
+from __future__ import annotations
+
+from bot.diagnosis.similarity import Bm25, TextIndex, terms
+
+
+def test_accented_words_stay_whole() -> None:
+    assert "configuración" in terms("la clave no tiene configuración")
+    assert "schlüssel" in terms("API-Schlüssel fehlt")
+
+
+def test_cjk_runs_become_character_pairs() -> None:
+    assert terms("未配置密钥") == ["未配", "配置", "置密", "密钥"]
+    assert "api" in terms("APIキーが設定されていません") and "設定" in terms("APIキーが設定されていません")
+
+
+def test_a_chinese_symptom_is_found_in_other_phrasing() -> None:
+    # the stored text and the paste share words only as character pairs
+    documents = [terms("账户余额不足，无法生成图片"), terms("请求超时，队列一直在等待")]
+    scores = Bm25(documents).scores(terms("生成失败：余额不足"))
+    assert scores and max(scores, key=scores.__getitem__) == 0
+    index = TextIndex(["账户余额不足 无法生成图片", "请求超时 队列一直在等待"])
+    assert index.candidates("fal 余额不足")[0] == 0
