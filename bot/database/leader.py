@@ -104,6 +104,7 @@ class AdvisoryLockLeadership:
         if thread is not None and thread is not threading.current_thread():
             thread.join(CLIENT_TIMEOUT_MS / 1000 + 1)
         self._thread = None
+        self._set(False)  # again: a step that was running when stop() began may have set it
         self._held_since = None
         self._close()
 
@@ -144,7 +145,7 @@ class AdvisoryLockLeadership:
                 return self.ping_seconds
             self._conn.execute("SELECT 1")
             settled = time.monotonic() - self._held_since >= SETTLE_PINGS * self.ping_seconds
-            if settled and not self.is_leader():
+            if settled and not self.is_leader() and not self._stop.is_set():
                 log.info("this process now leads: it polls the status page and sends alerts")
                 self._set(True)
             return self.ping_seconds
