@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import Handler, LoopbackServer, Response
 from tests.support.postgres import Cluster, NoServer, start_cluster
 from tests.support.status_page import FakeStatusPage
@@ -39,6 +40,13 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("FAL_BOT_DB", str(tmp_path / "fal-bot.db"))
     monkeypatch.setenv("FAL_STATUS_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("FAL_PROBE_URLS", "http://127.0.0.1:9")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    """A loopback fake of Slack's Web API (team T111), started and stopped around the test."""
+    with FakeSlack() as server:
+        yield server
 
 
 @pytest.fixture

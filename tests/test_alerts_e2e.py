@@ -52,12 +52,6 @@ def polls(page: FakeStatusPage, count: int = 2) -> None:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(team_id=TEAM) as server:
-        yield server
-
-
-@pytest.fixture
 def start_bot(fake: FakeSlack) -> Iterator[Callable[..., BotProcess]]:
     """Starts `fal-bot run --mode http` on `db` against the fakes (env overrides as keywords) and
     waits until it serves; kills whatever still runs after the test."""

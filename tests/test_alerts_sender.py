@@ -55,12 +55,6 @@ def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(team_id=T) as server:
-        yield server
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "alerts.db")
 

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,6 @@ from tests.test_run import APP_TOKEN
 pytestmark = pytest.mark.slow
 # The contract: doctor answers within 20 s whatever the network does.
 ANSWERS_WITHIN = 20.0
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
 
 
 def doctor(env: dict[str, str], *args: str) -> tuple[int, str, str, float]:

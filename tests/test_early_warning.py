@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -192,10 +192,6 @@ def test_people_are_stored_as_one_way_keys(store: Store, early: EarlyWarnings) -
 
 
 # -- the whole path in a real process, restarted between pastes ---------------------------------------
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(team_id=TEAM) as server:
-        yield server
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:

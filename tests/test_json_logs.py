@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,12 +44,6 @@ def json_lines(text: str, where: str) -> list[dict[str, Any]]:
         assert datetime.fromisoformat(record["ts"]).utcoffset() == timedelta(0), record["ts"]
         records.append(record)
     return records
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
 
 
 @pytest.mark.slow

@@ -28,12 +28,6 @@ PASTE = 'Pasted403Marker: {"detail": "User is locked. Reason: Exhausted balance.
 WITHHELD = "(request body withheld)"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
-
-
 @pytest.mark.slow
 def test_a_badly_signed_request_leaves_no_paste_text_in_the_log(
     fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path

@@ -38,12 +38,6 @@ def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(team_id=TEAM) as server:
-        yield server
-
-
-@pytest.fixture
 def page(loopback: type[LoopbackServer]) -> FakeStatusPage:
     return FakeStatusPage(loopback, flavour="statuspage")
 

@@ -28,12 +28,6 @@ TAKEOVER_BUDGET_SECONDS = POLL_SECONDS + 15
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(team_id=TEAM) as server:
-        yield server
-
-
-@pytest.fixture
 def replicas(
     fake: FakeSlack, postgres_url: str, tmp_path: Path
 ) -> Iterator[Callable[[FakeStatusPage, int], list[BotProcess]]]:

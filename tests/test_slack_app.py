@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import pytest
 
 from bot.settings import Settings
 from bot.slack.app import build_services, create_app, listener_inventory
@@ -33,12 +31,6 @@ class _NoStatus:
 
     def refresh(self) -> StatusSnapshot:
         raise AssertionError("the help command never refreshes the status")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
 
 
 def test_signed_help_command_and_signature_refusal(fake: FakeSlack, tmp_path: Path) -> None:

@@ -409,7 +409,7 @@ def _kb_gaps(db: Path) -> dict[str, Any]:
 
 @pytest.mark.slow  # runs `fal-bot kb gaps`
 def test_an_unanswered_paste_is_kept_redacted_for_kb_gaps(h: SlackHarness) -> None:
-    paste = f"lunch order for room 4411: two pizzas, my key is {FAL_KEY}"
+    paste = f"lunch order for room 4411: two pizzas, and {FAL_KEY}"  # nothing in it to diagnose
     h.send(dm(paste))
     h.send(dm(paste.replace("4411", "9025"), event_id="EvDM2"))
     replies(h, 2)

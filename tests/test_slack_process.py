@@ -51,12 +51,6 @@ class SlackDrivenBot:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
-
-
-@pytest.fixture
 def bots(
     fake: FakeSlack, status_page: Callable[..., FakeStatusPage], tmp_path: Path
 ) -> Iterator[Callable[[], SlackDrivenBot]]:

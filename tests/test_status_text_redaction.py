@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -81,12 +81,6 @@ def test_the_parser_redacts_names_and_update_bodies() -> None:
     snapshot = parse_statuspage(summary, source="https://status.fal.ai")
     assert leaked(snapshot.model_dump_json()) == []
     assert "[redacted" in snapshot.incidents[0].name
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(team_id=TEAM) as server:
-        yield server
 
 
 def _db_bytes(db: Path) -> bytes:

@@ -185,6 +185,19 @@ def test_a_connection_that_timed_out_stays_network(diagnoser: Diagnoser) -> None
     assert category(diagnoser.diagnose("fal: connect ETIMEDOUT 超时")) == "network"
 
 
+def test_an_error_type_that_is_an_english_word_counts_only_as_a_value(diagnoser: Diagnoser) -> None:
+    # pydantic's `missing` type, quoted, is a validation error; the word in a sentence is not
+    from bot.diagnosis.diagnose import F_ERROR_TYPE
+
+    def error_type_seen(text: str) -> bool:
+        features = dict(diagnoser.features(text)[1])["validation-missing-required-field"]
+        return features[F_ERROR_TYPE] > 0
+
+    quoted = '422 {"detail": [{"type": "missing", "loc": ["body", "prompt"], "msg": "Field required"}]}'
+    assert error_type_seen(quoted) and category(diagnoser.diagnose(quoted)) == "validation"
+    assert not error_type_seen('{"error": "Missing or invalid Authorization header"}')
+
+
 def test_a_socket_error_with_no_realtime_call_is_not_realtime() -> None:
     assert "realtime" not in stated_causes("OSError: [Errno 57] Socket is not connected")[0]
     assert "realtime" in stated_causes("fal realtime: Socket is not connected")[0]

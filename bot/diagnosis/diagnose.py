@@ -301,6 +301,12 @@ def _required_literals(pattern: str) -> tuple[str, ...]:
     return tuple(run for run in runs if len(run) >= 3)
 
 
+def _quoted(word: str, lowered: str) -> bool:
+    """An error type that is also an English word ("missing", "enum") counts only as a quoted value
+    (`"type": "missing"`), not in a sentence ("Missing or invalid Authorization header")."""
+    return f'"{word}"' in lowered or f"'{word}'" in lowered
+
+
 def _names_another_service(text: str) -> bool:
     """Whether a normalised text names a service other than fal (a vendor, its host or package)."""
     return ev.gather(text, {h.lower().strip(".") for h in ev.host_tokens(text)}, []).declined
@@ -539,7 +545,7 @@ class Diagnoser:
                 if len(hits) > 1:
                     f[F_EXTRA_MESSAGES] = float(len(hits) - 1)
                 strong = best.specific
-            types = prepared.error_types & tokens
+            types = {t for t in prepared.error_types & tokens if "_" in t or _quoted(t, lowered)}
             if types:
                 f[F_ERROR_TYPE] = 1.0
                 for name in sorted(types - recorded):

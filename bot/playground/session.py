@@ -220,48 +220,38 @@ class Playground:
         self, channel: str, user: str, message_ts: str, action_id: str, value: str, block_id: str = ""
     ) -> dict[str, Any]:
         """A button pressed on a message: a signed block_actions payload with the button's own ids."""
+        message, context = self._on_message(channel, user, message_ts)
+        button = _find_button(message.get("blocks") or [], action_id, value)
+        if button is None:
+            raise PlaygroundError(f"action_id: the message has no button {action_id!r} with that value")
+        block_id = block_id or str(button.get("_block_id") or "")
+        request = block_actions(**context, message=message, button=button, block_id=block_id)
+        return self._deliver(request, channel, user=user)
+
+    def _on_message(self, channel: str, user: str, message_ts: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The message something is done to, and who does it where, as the request builders take it."""
         _check_channel(channel)
         _check_user(user)
         message = self.slack.find_message(channel, str(message_ts))
         if message is None:
             raise PlaygroundError(f"message_ts: no message {message_ts} in {channel}")
-        button = _find_button(message.get("blocks") or [], action_id, value)
-        if button is None:
-            raise PlaygroundError(f"action_id: the message has no button {action_id!r} with that value")
-        request = block_actions(
-            team_id=TEAM_ID,
-            api_app_id=APP_ID,
-            user_id=user,
-            user_name=USERS.get(user, user),
-            channel_id=channel,
-            channel_name=CHANNELS[channel]["name"],
-            message=message,
-            button=button,
-            block_id=block_id or str(button.get("_block_id") or ""),
-            response_url=self.slack.new_response_url(channel=channel, user=user),
-        )
-        return self._deliver(request, channel, user=user)
+        context = {
+            "team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "user_id": user,
+            "user_name": USERS.get(user, user),
+            "channel_id": channel,
+            "channel_name": CHANNELS[channel]["name"],
+            "response_url": self.slack.new_response_url(channel=channel, user=user),
+        }
+        return message, context
 
     def shortcut(self, channel: str, user: str, message_ts: str) -> dict[str, Any]:
         """The message shortcut "Diagnose with fal-bot" used on a message (its real callback id)."""
         from bot.slack.shortcuts import DIAGNOSE_MESSAGE
 
-        _check_channel(channel)
-        _check_user(user)
-        message = self.slack.find_message(channel, str(message_ts))
-        if message is None:
-            raise PlaygroundError(f"message_ts: no message {message_ts} in {channel}")
-        request = message_action(
-            team_id=TEAM_ID,
-            api_app_id=APP_ID,
-            user_id=user,
-            user_name=USERS.get(user, user),
-            channel_id=channel,
-            channel_name=CHANNELS[channel]["name"],
-            message=message,
-            callback_id=DIAGNOSE_MESSAGE,
-            response_url=self.slack.new_response_url(channel=channel, user=user),
-        )
+        message, context = self._on_message(channel, user, message_ts)
+        request = message_action(**context, message=message, callback_id=DIAGNOSE_MESSAGE)
         return self._deliver(request, channel, user=user)
 
     def open_home(self, user: str) -> dict[str, Any] | None:
