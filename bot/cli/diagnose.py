@@ -76,7 +76,6 @@ def with_incident(result: dict[str, Any], incident: IncidentContext | None) -> d
 
 def run(args: argparse.Namespace) -> int:
     from bot.diagnosis import KnowledgeError
-    from bot.incidents import incident_context
     from bot.settings import SettingsError
 
     try:
@@ -99,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     diagnosis = diagnoser.diagnose(text)
     incident = None
-    if args.status:
+    if args.status:  # imported only here: the status client (httpx) costs start-up otherwise
+        from bot.incidents import incident_context
+
         incident = incident_context(diagnosis, read_status())
     if args.json:
         result = diagnosis.to_json()
@@ -112,8 +113,8 @@ def run(args: argparse.Namespace) -> int:
 def _run_jsonl(diagnoser: Diagnoser, snapshot: StatusSnapshot | None = None, status: bool = False) -> int:
     """One output line per input line, in order; a bad line gets an answer with an "error" key.
     With `status`, every line is read against the one `snapshot` read at the start."""
-    from bot.incidents import incident_context
-
+    if status:
+        from bot.incidents import incident_context
     stream = sys.stdin.buffer
     for raw_line in stream:
         line = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -137,10 +138,10 @@ def _run_jsonl(diagnoser: Diagnoser, snapshot: StatusSnapshot | None = None, sta
 def render_text(diagnosis: Diagnosis, incident: IncidentContext | None = None) -> str:
     """Plain-text answer for a terminal: the best match with its fix, or a polite 'not fal'.
     An incident that can explain the error comes first."""
-    from bot.incidents import since_words
-
     lines: list[str] = []
     if incident is not None:
+        from bot.incidents import since_words
+
         since = since_words(incident.started)
         if incident.incident:
             when = f" since {since}" if since else ""
