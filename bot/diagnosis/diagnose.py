@@ -35,7 +35,7 @@ from rapidfuzz import fuzz
 
 from bot import linear_re
 from bot.diagnosis import evidence as ev
-from bot.diagnosis.knowledge import Entry, KnowledgeBase
+from bot.diagnosis.knowledge import PATTERN_FLAGS, Entry, KnowledgeBase
 from bot.diagnosis.normalize import FOCUS_BUDGET, MAX_INPUT_CHARS, Lines, focus, fuzz_text, normalize
 from bot.diagnosis.similarity import Bm25, TextIndex, terms
 from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, redact
@@ -362,7 +362,7 @@ class Diagnoser:
                     self._fal_messages.append(message)
             patterns = []
             for source in signals.patterns:
-                regex = linear_re.compile(source, re.IGNORECASE | re.MULTILINE)
+                regex = linear_re.compile(source, PATTERN_FLAGS)
                 patterns.append((regex, _required_literals(source), len(self._pattern_regexes)))
                 self._pattern_regexes.append(regex)
             self._prepared.append(
@@ -422,6 +422,17 @@ class Diagnoser:
         self._negative_index = TextIndex(self._negatives, shortlist=12)
 
     # -- public ------------------------------------------------------------------------------
+    def warm(self) -> Diagnoser:
+        """Compute now every flag that is otherwise computed on first use: for a process that will
+        read many pastes (a batch, the Slack app), so no paste pays for another's first use."""
+        for key in range(len(self._pattern_regexes)):
+            self._pattern_tainted[key]
+        for key in range(len(self._choices)):
+            self._choice_generic[key]
+        for key in range(len(self._negatives)):
+            self._negative_named[key]
+        return self
+
     def diagnose(self, text: str) -> Diagnosis:
         """Diagnose any string. Never raises: a failure inside gives an empty, unrelated diagnosis."""
         try:

@@ -7,6 +7,7 @@ instead of silently weakening the matcher.
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ Category = Literal[
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
+# How entry regexes run: case-insensitive, ^ and $ at every line.
+PATTERN_FLAGS = re.IGNORECASE | re.MULTILINE
 ID_PATTERN = linear_re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # libyaml's loader is ~8x faster than the pure-Python one; this is most of the CLI's start-up.
@@ -82,7 +85,7 @@ class Signals(_Strict):
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
             try:
-                linear_re.compile(pattern)
+                linear_re.compile(pattern, PATTERN_FLAGS)  # as the matcher compiles it: compiled once
             except linear_re.error as exc:
                 raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
         return patterns

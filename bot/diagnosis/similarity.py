@@ -16,20 +16,18 @@ from rapidfuzz import fuzz
 
 from bot import linear_re
 
-_WORD = linear_re.compile(r"[a-z0-9_]{2,}|" + r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+")
+_WORD = linear_re.compile(r"[a-z0-9_]{2,}")
 # Chinese and Japanese write no spaces between words, and Korean words take endings: a run of those
 # scripts is read as its overlapping character pairs, which match across phrasings as words do.
 _CJK = linear_re.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+")
 
 
 def _words(text: str, pattern: linear_re.Pattern) -> list[str]:
-    """The pattern's words, with each run of CJK script split into its character pairs."""
-    words: list[str] = []
-    for word in pattern.findall(text):
-        if _CJK.fullmatch(word):
-            words.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
-        else:
-            words.append(word)
+    """The pattern's words, then each run of CJK script as its character pairs (none in ASCII text)."""
+    words: list[str] = pattern.findall(text)
+    if not text.isascii():
+        for run in _CJK.findall(text):
+            words.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
     return words
 
 
@@ -80,10 +78,7 @@ class TextIndex:
 
 
 # words of the alphabetic scripts (accents included: "configuración" is one word), or a CJK run
-_TERM = linear_re.compile(
-    r"[\p{Latin}\p{Cyrillic}\p{Greek}][\p{Latin}\p{Cyrillic}\p{Greek}\pN_]{2,}"
-    r"|[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+"
-)
+_TERM = linear_re.compile(r"[\p{Latin}\p{Cyrillic}\p{Greek}][\p{Latin}\p{Cyrillic}\p{Greek}\pN_]{2,}")
 # Function words and words every error carries: they say nothing about which problem it is.
 _STOP_TEXT = """
     the and for with from that this your you are was were has have had not but can could would should

@@ -292,7 +292,7 @@ def start_runtime(runtime: Runtime, stop_event: threading.Event | None = None) -
     runtime.token_watch.start()
     services = runtime.services
     # Load the knowledge base now rather than on the first pasted error.
-    services.submit(lambda: services.diagnoser, "loading the knowledge base")
+    services.submit(lambda: getattr(services.diagnoser, "warm", lambda: None)(), "loading the knowledge base")
     if runtime.socket is not None:
         handler = runtime.socket
 
