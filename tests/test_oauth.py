@@ -124,6 +124,8 @@ def test_two_workspaces_installed_each_answered_with_its_own_token_and_kept_apar
     # The tokens are kept encrypted: neither is in the database file or its WAL.
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("bot.db*"))
     assert first.encode() not in stored and second.encode() not in stored
+    # Nor in the log, at DEBUG (slack_sdk logs oauth.v2.access's answer, token included).
+    assert first not in bot.process.stderr() and second not in bot.process.stderr()
 
     for team, channel in (("T111", "C1"), ("T222", "C2")):
         request = signing.slash_command(
@@ -275,3 +277,39 @@ def test_alerts_go_to_each_workspace_with_its_own_token_and_none_to_an_uninstall
     assert bearer(fake.calls("chat.postMessage", channel="C2")[0]) == tokens["T222"]
     assert fake.calls("chat.postMessage", channel="C9") == []
     assert {row.team_id: row.status for row in Outbox(store).rows()}["T999"] == "dropped"
+
+
+def test_the_store_keeps_installations_and_states_and_forgets_a_workspace_on_both_engines(
+    db_location: Path | str,
+) -> None:
+    from slack_sdk.oauth.installation_store import Bot
+
+    from bot.slack.installations import StoreInstallations, StoreOAuthStates, TokenBox
+    from bot.store import Subscription
+
+    now = [1_000_000.0]
+    store = Store(db_location, clock=lambda: now[0])
+    installations = StoreInstallations(store, TokenBox("secret"))
+    for team in ("TA", "TB"):
+        installations.save_bot(
+            Bot(team_id=team, bot_token=f"xoxb-{team}-x", bot_id="B", bot_user_id="U", installed_at=now[0])
+        )
+        store.subscribe(Subscription(team, "C1"))
+        store.record_gap(team, "dm", "paste", "no_match")
+        store.record_feedback(team, "U1", "entry", "down")
+    found = installations.find_bot(enterprise_id="E1", team_id="TA")  # a workspace that joined a Grid
+    assert found is not None and found.bot_token == "xoxb-TA-x"
+    assert StoreInstallations(store, TokenBox("another secret")).token_for("TA") is None
+
+    states = StoreOAuthStates(store)
+    state = states.issue()
+    assert states.consume(state) and not states.consume(state)  # once
+    late = states.issue()
+    now[0] += 601
+    assert not states.consume(late) and not states.consume("never-issued")
+
+    assert store.forget_workspace("TB") > 0
+    assert installations.token_for("TB") is None and installations.token_for("TA") == "xoxb-TA-x"
+    assert [s.team_id for s in store.subscriptions()] == ["TA"]
+    assert {g["team_id"] for g in store.gaps(10**9)} == {"TA"}
+    assert {v["team_id"] for v in store.feedback_votes()} == {"TA"}
