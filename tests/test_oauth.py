@@ -313,3 +313,15 @@ def test_the_store_keeps_installations_and_states_and_forgets_a_workspace_on_bot
     assert [s.team_id for s in store.subscriptions()] == ["TA"]
     assert {g["team_id"] for g in store.gaps(10**9)} == {"TA"}
     assert {v["team_id"] for v in store.feedback_votes()} == {"TA"}
+
+
+def test_the_scopes_come_from_the_first_manifest_found_and_none_found_is_said(tmp_path: Path) -> None:
+    from bot.slack.installations import ManifestNotFound, manifest_candidates, manifest_scopes
+
+    # The image's working folder is /app, where the Dockerfile copies app_manifest.yml.
+    assert Path("/app/app_manifest.yml") in manifest_candidates()
+    image = tmp_path / "app_manifest.yml"
+    image.write_text("oauth_config:\n  scopes:\n    bot: [commands, chat:write]\n", encoding="utf-8")
+    assert manifest_scopes([tmp_path / "missing.yml", image]) == ["chat:write", "commands"]
+    with pytest.raises(ManifestNotFound, match=r"app_manifest\.yml not found"):
+        manifest_scopes([tmp_path / "missing.yml"])
