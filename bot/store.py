@@ -62,6 +62,15 @@ POOL_MIN_CONNECTIONS = 4
 POOL_MAX_CONNECTIONS = 10
 POOL_TIMEOUT_SECONDS = 15.0
 POOL_CLOSE_SECONDS = 1.0  # within the shutdown budget: a connection still in use is dropped
+NAMED_LOCK_SECONDS = 15.0  # how long `named_lock` waits for another holder before giving up
+
+# SQLite: one process per file, so a named lock is a thread lock per (file, name).
+_SQLITE_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_SQLITE_LOCKS_GUARD = threading.Lock()
+
+
+class LockTimeout(Exception):
+    """`Store.named_lock` waited NAMED_LOCK_SECONDS and another holder still had it."""
 
 
 def describe_store_error(exc: BaseException) -> str:
@@ -609,6 +618,33 @@ class Store:
         """(value, wall-clock time it was written), or None."""
         rows = self.query("SELECT value, updated_at FROM shared_state WHERE key = ?", (key,))
         return (str(rows[0][0]), float(rows[0][1])) if rows else None
+
+    # -- named locks (one holder among every process on the database) ---------------------------
+    @contextmanager
+    def named_lock(self, name: str, timeout: float = NAMED_LOCK_SECONDS) -> Iterator[None]:
+        """Held by one thread of one process at a time: on PostgreSQL a session advisory lock on a
+        connection kept for the whole hold (shared by every process), on SQLite a thread lock.
+        LockTimeout after `timeout` seconds of waiting."""
+        deadline = time.monotonic() + timeout
+        if self._pool is None:
+            with _SQLITE_LOCKS_GUARD:
+                lock = _SQLITE_LOCKS.setdefault((str(self.path.resolve()), name), threading.Lock())
+            if not lock.acquire(timeout=timeout):
+                raise LockTimeout(name)
+            try:
+                yield
+            finally:
+                lock.release()
+            return
+        with self._pool.connection() as conn:
+            while not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (name,)).fetchone()[0]:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(name)
+                time.sleep(0.05)
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
 
     # -- installations (OAuth: many workspaces) -------------------------------------------------
     def save_installation(self, row: dict[str, Any]) -> None:

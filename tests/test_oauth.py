@@ -325,3 +325,72 @@ def test_the_scopes_come_from_the_first_manifest_found_and_none_found_is_said(tm
     assert manifest_scopes([tmp_path / "missing.yml", image]) == ["chat:write", "commands"]
     with pytest.raises(ManifestNotFound, match=r"app_manifest\.yml not found"):
         manifest_scopes([tmp_path / "missing.yml"])
+
+
+def test_two_processes_refreshing_one_rotating_token_at_once_refresh_it_once(
+    fake: FakeSlack, db_location: Path | str
+) -> None:
+    """Token rotation: Slack's refresh token is good once. Two replicas (two stores on one database)
+    that both find the token expiring refresh it once; both then use the new token."""
+    import threading
+
+    from slack_sdk import WebClient
+    from slack_sdk.oauth.installation_store import Bot
+
+    from bot.slack.installations import LockedTokenRotator, StoreInstallations, TokenBox
+
+    fake.token_rotation = True
+    replicas = [StoreInstallations(Store(db_location), TokenBox(fake.client_secret)) for _ in range(2)]
+    replicas[0].save_bot(
+        Bot(
+            team_id="T111",
+            bot_token="xoxb-T111-old",
+            bot_id="B",
+            bot_user_id="U",
+            bot_refresh_token=fake.refresh_token("T111"),
+            bot_token_expires_at=int(time.time()) + 60,  # inside the 120 minutes Bolt refreshes ahead
+            installed_at=time.time(),
+        )
+    )
+    stale = [replica.find_bot(enterprise_id=None, team_id="T111") for replica in replicas]
+    start = threading.Barrier(2)
+    results: list[Bot | None] = [None, None]
+
+    def refresh(index: int) -> None:
+        rotator = LockedTokenRotator(
+            replicas[index],
+            client_id=fake.client_id,
+            client_secret=fake.client_secret,
+            client=WebClient(base_url=fake.api_url, retry_handlers=[]),
+        )
+        bot = stale[index]
+        assert bot is not None
+        start.wait(5)
+        results[index] = rotator.perform_bot_token_rotation(bot=bot)
+
+    threads = [threading.Thread(target=refresh, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    refreshes = fake.calls("oauth.v2.access")
+    assert len(refreshes) == 1 and refreshes[0].answer["ok"]
+    new_token = refreshes[0].answer["access_token"]
+    assert [bot.bot_token if bot else None for bot in results] == [new_token, new_token]
+    assert replicas[1].token_for("T111") == new_token
+
+
+def test_a_rotating_token_about_to_expire_is_refreshed_before_the_request_is_answered(
+    bot: OAuthBot, fake: FakeSlack
+) -> None:
+    fake.token_rotation = True
+    fake.token_seconds = 60  # inside the 120 minutes Bolt refreshes ahead: the next request refreshes
+    installed = bot.install(fake, "T111")
+    request = signing.slash_command(
+        "subscribe", response_url=fake.new_response_url(), team_id="T111", channel_id="C1"
+    )
+    assert bot.sender.send(request).status_code == 200
+    posted = wait_for(lambda: fake.calls("chat.postMessage", channel="C1"))[0]
+    refreshed = [c for c in fake.ok_calls("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"]
+    assert len(refreshed) == 1
+    assert bearer(posted) == refreshed[0].answer["access_token"] != installed

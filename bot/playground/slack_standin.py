@@ -211,6 +211,10 @@ class SlackStandIn:
         self._codes: dict[str, dict[str, str]] = {}
         self._installed: dict[str, dict[str, str]] = {}
         self._issued = itertools.count(1)
+        # Token rotation on: tokens expire in `token_seconds` and come with a refresh token, good once.
+        self.token_rotation = False
+        self.token_seconds = 43200
+        self._refresh_tokens: dict[str, dict[str, str]] = {}
         self.server = LoopbackServer(self._handle)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -294,6 +298,18 @@ class SlackStandIn:
                 "bot_id": f"B{team_id}BOT",
             }
             return code
+
+    def refresh_token(self, team_id: str) -> str:
+        """A refresh token for `team_id` that oauth.v2.access (grant_type=refresh_token) takes once."""
+        with self._lock:
+            refresh = f"xoxe-1-{team_id}-{next(self._issued)}-fake"
+            self._refresh_tokens[refresh] = {
+                "team_id": team_id,
+                "team": f"Workspace {team_id}",
+                "user_id": f"U{team_id}BOT",
+                "bot_id": f"B{team_id}BOT",
+            }
+            return refresh
 
     def issued_tokens(self, team_id: str) -> list[str]:
         """The bot tokens oauth.v2.access issued for `team_id`, oldest first."""
@@ -588,12 +604,23 @@ class SlackStandIn:
                 "error": "invalid_client_id" if client_id != self.client_id else "bad_client_secret",
             }
         with self._lock:
-            team = self._codes.pop(str(params.get("code") or ""), None)
-            if team is None:
-                return {"ok": False, "error": "invalid_code"}
+            if params.get("grant_type") == "refresh_token":
+                team = self._refresh_tokens.pop(str(params.get("refresh_token") or ""), None)
+                if team is None:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+            else:
+                team = self._codes.pop(str(params.get("code") or ""), None)
+                if team is None:
+                    return {"ok": False, "error": "invalid_code"}
             token = f"{self.token_prefix}{team['team_id']}-{next(self._issued)}-fake"
             self._installed[token] = team
+            rotation: dict[str, Any] = {}
+            if self.token_rotation:
+                refresh = f"xoxe-1-{team['team_id']}-{next(self._issued)}-fake"
+                self._refresh_tokens[refresh] = team
+                rotation = {"refresh_token": refresh, "expires_in": self.token_seconds}
         return {
+            **rotation,
             "ok": True,
             "access_token": token,
             "token_type": "bot",

@@ -31,7 +31,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import actions, commands, events, home, lifecycle, shortcuts
 from bot.slack.errors import CountingWebClient
-from bot.slack.installations import manifest_scopes, oauth_settings
+from bot.slack.installations import LockedTokenRotator, StoreInstallations, manifest_scopes, oauth_settings
 from bot.slack.services import REQUEST_CLIENT, DiagnoserLike, Services, StatusSource, request_team_id
 from bot.store import Store, StoreError, describe_store_error
 
@@ -220,20 +220,25 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     oauth: dict[str, Any] = {}
     if services.oauth is not None:
-        oauth = {
-            "oauth_settings": services.oauth,
-            # Bolt's own, but remembering each token's auth.test answer: without the cache every
-            # request would wait on an auth.test call before its ack.
-            "authorize": InstallationStoreAuthorize(
-                logger=logging.getLogger("slack_bolt.App"),
-                installation_store=services.oauth.installation_store,
-                client_id=services.oauth.client_id,
-                client_secret=services.oauth.client_secret,
-                bot_only=True,
-                cache_enabled=True,
-                client=services.client,
-            ),
-        }
+        installations = services.oauth.installation_store
+        assert isinstance(installations, StoreInstallations)
+        # Bolt's own, but remembering each token's auth.test answer (without the cache every
+        # request would wait on an auth.test call before its ack), and refreshing rotating tokens
+        # one process at a time.
+        authorize = InstallationStoreAuthorize(
+            logger=logging.getLogger("slack_bolt.App"),
+            installation_store=installations,
+            bot_only=True,
+            cache_enabled=True,
+            client=services.client,
+        )
+        authorize.token_rotator = LockedTokenRotator(
+            installations,
+            client_id=services.oauth.client_id,
+            client_secret=services.oauth.client_secret,
+            client=services.client,
+        )
+        oauth = {"oauth_settings": services.oauth, "authorize": authorize}
     app = App(
         signing_secret=secret,
         client=services.client,

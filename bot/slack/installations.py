@@ -17,6 +17,7 @@ import base64
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from datetime import datetime
 from logging import Logger
@@ -29,6 +30,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
+from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.settings import Settings
 from bot.store import Store
@@ -206,6 +208,46 @@ class StoreInstallations(InstallationStore):
             if found:
                 bot = self.find_bot(enterprise_id=str(found[0][0]), team_id=team_id)
         return bot.bot_token if bot is not None else None
+
+
+class LockedTokenRotator(TokenRotator):
+    """Token rotation (refresh tokens) with one refresh per workspace at a time among every process
+    on the database: Slack's refresh token is good once, so two replicas refreshing the same token
+    at once would leave one of them (and its saved installation) with a dead token. The first
+    refreshes and saves under a named lock; the others then find the new token and use it."""
+
+    def __init__(
+        self, installations: StoreInstallations, *, client_id: str, client_secret: str, client: WebClient
+    ):
+        super().__init__(client_id=client_id, client_secret=client_secret, client=client)
+        self.installations = installations
+
+    def perform_bot_token_rotation(self, *, bot: Bot, minutes_before_expiration: int = 120) -> Bot | None:
+        if not self._expiring(bot, minutes_before_expiration):
+            return None
+        workspace = bot.team_id or bot.enterprise_id or ""
+        with self.installations.store.named_lock(f"fal-bot token rotation {workspace}"):
+            current = self.installations.find_bot(
+                enterprise_id=bot.enterprise_id,
+                team_id=bot.team_id,
+                is_enterprise_install=bot.is_enterprise_install,
+            )
+            if current is None:
+                return None  # uninstalled meanwhile
+            if current.bot_token != bot.bot_token and not self._expiring(current, minutes_before_expiration):
+                return current  # another process refreshed it while this one waited
+            refreshed = super().perform_bot_token_rotation(
+                bot=current, minutes_before_expiration=minutes_before_expiration
+            )
+            if refreshed is not None:
+                self.installations.save_bot(refreshed)
+                log.info("refreshed the bot token of workspace %s", workspace)
+            return refreshed
+
+    @staticmethod
+    def _expiring(bot: Bot, minutes_before_expiration: int) -> bool:
+        expires_at = bot.bot_token_expires_at
+        return expires_at is not None and expires_at <= time.time() + minutes_before_expiration * 60
 
 
 class StoreOAuthStates(OAuthStateStore):
