@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, description="xoxb-… bot token (required for run)")
     slack_signing_secret: SecretStr | None = Field(None, description="required in HTTP mode")
     slack_app_token: SecretStr | None = Field(None, description="xapp-… app-level token; selects Socket Mode")
+    slack_client_id: str | None = Field(
+        None, description="with SLACK_CLIENT_SECRET: install into many workspaces through OAuth (HTTP mode)"
+    )
+    slack_client_secret: SecretStr | None = Field(None, description="the app's client secret, for OAuth")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
     fal_status_url: str = Field("https://status.fal.ai", description="status page base URL")
     fal_bot_db: Path | str = Field(
@@ -110,6 +114,12 @@ class Settings(BaseSettings):
         if int(people) < 2 or not 1 <= int(minutes) <= 24 * 60:
             raise ValueError("needs at least 2 people (one person is not a trend) and 1 to 1440 minutes")
         return f"{int(people)}/{int(minutes)}"
+
+    @property
+    def oauth(self) -> bool:
+        """Installing into many workspaces: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET both set."""
+        secret = self.slack_client_secret.get_secret_value() if self.slack_client_secret else ""
+        return bool((self.slack_client_id or "").strip() and secret.strip())
 
     @property
     def early_warning_people(self) -> int:

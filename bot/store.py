@@ -62,6 +62,15 @@ POOL_MIN_CONNECTIONS = 4
 POOL_MAX_CONNECTIONS = 10
 POOL_TIMEOUT_SECONDS = 15.0
 POOL_CLOSE_SECONDS = 1.0  # within the shutdown budget: a connection still in use is dropped
+NAMED_LOCK_SECONDS = 15.0  # how long `named_lock` waits for another holder before giving up
+
+# SQLite: one process per file, so a named lock is a thread lock per (file, name).
+_SQLITE_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_SQLITE_LOCKS_GUARD = threading.Lock()
+
+
+class LockTimeout(Exception):
+    """`Store.named_lock` waited NAMED_LOCK_SECONDS and another holder still had it."""
 
 
 def describe_store_error(exc: BaseException) -> str:
@@ -275,7 +284,47 @@ MIGRATIONS: list[Migration | Callable[[Database], None]] = [
         "CREATE TABLE shared_state (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
         " updated_at DOUBLE PRECISION NOT NULL)",
     ),
+    portable(
+        "9_installations",
+        # OAuth installs (bot/slack/installations.py): one row per workspace (enterprise_id '' outside
+        # Enterprise Grid; team_id '' for an org-wide install). Tokens are stored encrypted.
+        "CREATE TABLE installations (enterprise_id TEXT NOT NULL DEFAULT '', team_id TEXT NOT NULL,"
+        " is_enterprise_install INTEGER NOT NULL DEFAULT 0, app_id TEXT, bot_id TEXT, bot_user_id TEXT,"
+        " bot_scopes TEXT, bot_token TEXT NOT NULL, bot_refresh_token TEXT,"
+        " bot_token_expires_at DOUBLE PRECISION, installer_user_id TEXT, team_name TEXT,"
+        " installed_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (enterprise_id, team_id))",
+        # The `state` of installs in progress: each is good once, until it expires.
+        "CREATE TABLE oauth_states (state TEXT PRIMARY KEY, expires_at DOUBLE PRECISION NOT NULL)",
+    ),
 ]
+
+INSTALLATION_COLUMNS = (
+    "enterprise_id",
+    "team_id",
+    "is_enterprise_install",
+    "app_id",
+    "bot_id",
+    "bot_user_id",
+    "bot_scopes",
+    "bot_token",
+    "bot_refresh_token",
+    "bot_token_expires_at",
+    "installer_user_id",
+    "team_name",
+    "installed_at",
+)
+# What belongs to a workspace and goes when it uninstalls the app (installations aside).
+WORKSPACE_TABLES = (
+    "subscriptions",
+    "alert_outbox",
+    "alert_threads",
+    "alert_held",
+    "early_warnings",
+    "early_pastes",
+    "gaps",
+    "feedback",
+    "teams",
+)
 
 GAP_RETENTION_DAYS = 30
 GAP_TEXT_CHARS = 4000  # enough to write an entry from; a whole log dump is not kept
@@ -569,6 +618,102 @@ class Store:
         """(value, wall-clock time it was written), or None."""
         rows = self.query("SELECT value, updated_at FROM shared_state WHERE key = ?", (key,))
         return (str(rows[0][0]), float(rows[0][1])) if rows else None
+
+    # -- named locks (one holder among every process on the database) ---------------------------
+    @contextmanager
+    def named_lock(self, name: str, timeout: float = NAMED_LOCK_SECONDS) -> Iterator[None]:
+        """Held by one thread of one process at a time: on PostgreSQL a session advisory lock on a
+        connection kept for the whole hold (shared by every process), on SQLite a thread lock.
+        LockTimeout after `timeout` seconds of waiting."""
+        deadline = time.monotonic() + timeout
+        if self._pool is None:
+            with _SQLITE_LOCKS_GUARD:
+                lock = _SQLITE_LOCKS.setdefault((str(self.path.resolve()), name), threading.Lock())
+            if not lock.acquire(timeout=timeout):
+                raise LockTimeout(name)
+            try:
+                yield
+            finally:
+                lock.release()
+            return
+        with self._pool.connection() as conn:
+            while not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (name,)).fetchone()[0]:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(name)
+                time.sleep(0.05)
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+
+    # -- installations (OAuth: many workspaces) -------------------------------------------------
+    def save_installation(self, row: dict[str, Any]) -> None:
+        """Insert or replace one workspace's installation (`row` has INSTALLATION_COLUMNS; the
+        caller encrypts the tokens)."""
+        values = {name: row.get(name) for name in INSTALLATION_COLUMNS}
+        values["enterprise_id"] = values["enterprise_id"] or ""
+        values["team_id"] = values["team_id"] or ""
+        names = ", ".join(INSTALLATION_COLUMNS)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in INSTALLATION_COLUMNS[2:])
+        with self.transaction() as tx:
+            tx.execute(
+                f"INSERT INTO installations ({names}) VALUES ({', '.join('?' for _ in values)})"
+                f" ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {updates}",
+                list(values.values()),
+            )
+
+    def installation(self, enterprise_id: str | None, team_id: str | None) -> dict[str, Any] | None:
+        """The installation of (enterprise_id, team_id); a workspace's own installation also when
+        the enterprise differs (a team id is unique in Slack; a workspace may join a Grid later)."""
+        select = f"SELECT {', '.join(INSTALLATION_COLUMNS)} FROM installations"
+        rows = self.query(
+            f"{select} WHERE enterprise_id = ? AND team_id = ?", (enterprise_id or "", team_id or "")
+        )
+        if not rows and team_id:
+            rows = self.query(f"{select} WHERE team_id = ? ORDER BY installed_at DESC LIMIT 1", (team_id,))
+        return dict(zip(INSTALLATION_COLUMNS, rows[0], strict=True)) if rows else None
+
+    def installed_team_ids(self) -> list[str]:
+        return [str(row[0]) for row in self.query("SELECT team_id FROM installations ORDER BY team_id")]
+
+    def delete_installation(self, enterprise_id: str | None, team_id: str | None) -> bool:
+        with self.transaction() as tx:
+            cursor = tx.execute(
+                "DELETE FROM installations WHERE enterprise_id = ? AND team_id = ?",
+                (enterprise_id or "", team_id or ""),
+            )
+            return cursor.rowcount > 0
+
+    def forget_workspace(self, team_id: str, enterprise_id: str | None = None) -> int:
+        """The workspace removed the app: delete its installation and everything kept for it
+        (subscriptions, unsent and sent alerts, gaps, feedback...) in one transaction. Returns the
+        rows deleted."""
+        deleted = 0
+        with self.transaction() as tx:
+            if team_id:  # unique in Slack, whatever enterprise the event names
+                deleted += tx.execute("DELETE FROM installations WHERE team_id = ?", (team_id,)).rowcount
+            else:  # an org-wide install
+                deleted += tx.execute(
+                    "DELETE FROM installations WHERE enterprise_id = ? AND team_id = ''",
+                    (enterprise_id or "",),
+                ).rowcount
+            for table in WORKSPACE_TABLES:
+                deleted += tx.execute(f"DELETE FROM {table} WHERE team_id = ?", (team_id,)).rowcount
+        return deleted
+
+    def issue_oauth_state(self, state: str, expires_at: float) -> None:
+        now = self.clock()
+        with self.transaction() as tx:
+            tx.execute("DELETE FROM oauth_states WHERE expires_at < ?", (now,))
+            tx.execute("INSERT INTO oauth_states (state, expires_at) VALUES (?, ?)", (state, expires_at))
+
+    def consume_oauth_state(self, state: str) -> bool:
+        """True once for a state issued and not expired; it is then gone (an install is one use)."""
+        with self.transaction() as tx:
+            cursor = tx.execute(
+                "DELETE FROM oauth_states WHERE state = ? AND expires_at >= ?", (state, self.clock())
+            )
+            return cursor.rowcount == 1
 
     # -- processed events (Slack retries) ----------------------------------------------------
     def mark_event_processed(self, event_id: str, team_id: str | None = None) -> bool:

@@ -31,7 +31,7 @@ from typing import NoReturn
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.alerts.gone import channel_gone
+from bot.alerts.gone import channel_gone, team_gone
 from bot.alerts.outbox import Outbox, OutboxRow
 from bot.alerts.render import (
     Rendered,
@@ -155,8 +155,12 @@ class AlertSender:
         token_watch: TokenWatch | None = None,
         is_leader: Callable[[], bool] = lambda: True,
         metrics: Metrics | None = None,
+        team_client: Callable[[str], WebClient | None] | None = None,
     ):
+        """`team_client`: OAuth installs, team_id -> a client with that workspace's token (None when
+        it has no installation); `client` is then used for nothing but its settings."""
         self.store = store
+        self.team_client = team_client
         # Fencing: a process that is not (or no longer) the leader posts nothing (bot.database.leader).
         self.is_leader = is_leader
         self.client = client
@@ -347,12 +351,25 @@ class AlertSender:
             return f"subscription disabled ({subscription.disabled_reason or 'unknown'})"
         if not self.store.team_sending_enabled(row.team_id):
             return "team sending stopped"
+        if self.team_client is not None and self.team_client(row.team_id) is None:
+            return "workspace not installed"
         return None
 
+    def _client(self, row: OutboxRow) -> WebClient:
+        """The client that posts `row`: its workspace's (OAuth installs) or the one bot token's."""
+        if self.team_client is None:
+            return self.client
+        client = self.team_client(row.team_id)
+        if client is None:  # uninstalled since _stopped_reason looked
+            self.outbox.drop(row, "workspace not installed")
+            raise _Handled()
+        return client
+
     def _post(self, row: OutboxRow, thread_ts: str | None) -> str:
+        client = self._client(row)  # before any try: _Handled must not become a retry
         rendered = render_row(row, thread_ts)
         try:
-            response = self.client.chat_postMessage(
+            response = client.chat_postMessage(
                 channel=row.channel_id,
                 text=rendered.text,
                 blocks=rendered.blocks,
@@ -368,9 +385,10 @@ class AlertSender:
         return str(response["ts"])
 
     def _edit_parent(self, row: OutboxRow, parent_ts: str) -> None:
+        client = self._client(row)  # before any try: _Handled must not become a retry
         rendered = render_parent(row.subject)
         try:
-            self.client.chat_update(
+            client.chat_update(
                 channel=row.channel_id, ts=parent_ts, text=rendered.text, blocks=rendered.blocks
             )
         except SlackApiError as exc:
@@ -383,15 +401,16 @@ class AlertSender:
 
     def _find_posted(self, row: OutboxRow, parent_ts: str | None) -> str | None:
         """After a crash or a lost answer: is this row's message already in the channel?"""
+        client = self._client(row)  # before any try: _Handled must not become a retry
         cursor: str | None = None
         try:
             for _ in range(HISTORY_PAGES):
                 if parent_ts is None:
-                    response = self.client.conversations_history(
+                    response = client.conversations_history(
                         channel=row.channel_id, include_all_metadata=True, limit=200, cursor=cursor
                     )
                 else:
-                    response = self.client.conversations_replies(
+                    response = client.conversations_replies(
                         channel=row.channel_id,
                         ts=parent_ts,
                         include_all_metadata=True,
@@ -449,6 +468,13 @@ class AlertSender:
                 row.channel_id,
                 error,
                 dropped,
+            )
+            raise _Handled()
+        if error in TOKEN_GONE and self.team_client is not None:
+            # OAuth installs: this workspace's token is gone (uninstalled), the others' are not.
+            dropped = team_gone(self.store, row.team_id, error)
+            log.warning(
+                "alerts to workspace %s stopped: Slack says %s (%d rows dropped)", row.team_id, error, dropped
             )
             raise _Handled()
         if error in TOKEN_GONE:
@@ -542,6 +568,8 @@ class AlertSender:
 
     def _reenable_team(self) -> None:
         """A token that works again (reinstalled app) lifts a stop caused by a dead token."""
+        if self.team_client is not None:
+            return  # OAuth installs: a reinstall saves a new installation and starts afresh
         try:
             response = self.client.auth_test()
         except Exception as exc:

@@ -48,6 +48,7 @@ class AlertService:
         token_watch: TokenWatch | None = None,
         is_leader: Callable[[], bool] = lambda: True,
         metrics: Metrics | None = None,
+        team_client: Callable[[str], WebClient | None] | None = None,
     ):
         """`is_leader`: with several processes on one database, only the leader turns polls into
         alerts and sends them (bot.database.leader); alone, a process always leads."""
@@ -62,7 +63,13 @@ class AlertService:
         )
         # `client` must have no retry handlers: the app's client sleeps on 429, the sender reschedules.
         self.sender = AlertSender(
-            store, client, workers=workers, token_watch=token_watch, metrics=metrics, is_leader=is_leader
+            store,
+            client,
+            workers=workers,
+            token_watch=token_watch,
+            metrics=metrics,
+            is_leader=is_leader,
+            team_client=team_client,
         )
         self.outbox = Outbox(store)
         self._started = False

@@ -45,7 +45,11 @@ class TokenWatch:
         interval: float = RECHECK_SECONDS,
         *,
         refused_interval: float = REFUSED_RECHECK_SECONDS,
+        watching: bool = True,
     ):
+        """`watching=False`: there is no one bot token to watch (OAuth installs, one per workspace):
+        `start()` does nothing and the token is never called refused."""
+        self.watching = watching
         self.client = client
         self.interval = interval
         self.refused_interval = min(refused_interval, interval)
@@ -62,7 +66,7 @@ class TokenWatch:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
-        if not self._thread.is_alive():
+        if self.watching and not self._thread.is_alive():
             self._thread.start()
 
     def stop(self) -> None:

@@ -17,6 +17,9 @@ app-level token (xapp-) and answers with `ws_url`, a WebSocket server the test r
     fake.calls("chat.postMessage"); fake.responses()
     fake.scopes = ["chat:write"]                                # X-OAuth-Scopes (default: the manifest's)
     fake.revoke(BOT_TOKEN)                                      # that token now gets token_revoked
+    code = fake.authorization_code("T222", "Other Workspace")   # OAuth: oauth.v2.access issues a
+                                                                # new xoxb- token for T222; auth.test
+                                                                # with it answers T222
 
 For the playground it also keeps what a person would see: ephemeral messages (chat.postEphemeral,
 and response_url answers bound to a channel with `new_response_url(channel=..., user=...)`) beside
@@ -25,6 +28,7 @@ the channel's messages, merged in order by `timeline(channel)`.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
@@ -201,6 +205,16 @@ class SlackStandIn:
         manifest = manifest_path()
         self.scopes: list[str] = sorted(manifest_bot_scopes(manifest)) if manifest else []
         self._revoked: set[str] = set()
+        # OAuth installs: codes not yet exchanged (code -> team) and the tokens issued (token -> team).
+        self.client_id = "1111.2222"
+        self.client_secret = "fake-client-secret"
+        self._codes: dict[str, dict[str, str]] = {}
+        self._installed: dict[str, dict[str, str]] = {}
+        self._issued = itertools.count(1)
+        # Token rotation on: tokens expire in `token_seconds` and come with a refresh token, good once.
+        self.token_rotation = False
+        self.token_seconds = 43200
+        self._refresh_tokens: dict[str, dict[str, str]] = {}
         self.server = LoopbackServer(self._handle)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -271,6 +285,36 @@ class SlackStandIn:
         """From now on every call with `token` is answered `token_revoked`, as after an uninstall."""
         with self._lock:
             self._revoked.add(token)
+
+    def authorization_code(self, team_id: str, team_name: str | None = None) -> str:
+        """A code Slack would put in the redirect after someone approved the install in `team_id`;
+        oauth.v2.access exchanges it (once) for a new bot token of that workspace."""
+        with self._lock:
+            code = f"code-{team_id}-{next(self._issued)}"
+            self._codes[code] = {
+                "team_id": team_id,
+                "team": team_name or f"Workspace {team_id}",
+                "user_id": f"U{team_id}BOT",
+                "bot_id": f"B{team_id}BOT",
+            }
+            return code
+
+    def refresh_token(self, team_id: str) -> str:
+        """A refresh token for `team_id` that oauth.v2.access (grant_type=refresh_token) takes once."""
+        with self._lock:
+            refresh = f"xoxe-1-{team_id}-{next(self._issued)}-fake"
+            self._refresh_tokens[refresh] = {
+                "team_id": team_id,
+                "team": f"Workspace {team_id}",
+                "user_id": f"U{team_id}BOT",
+                "bot_id": f"B{team_id}BOT",
+            }
+            return refresh
+
+    def issued_tokens(self, team_id: str) -> list[str]:
+        """The bot tokens oauth.v2.access issued for `team_id`, oldest first."""
+        with self._lock:
+            return [token for token, team in self._installed.items() if team["team_id"] == team_id]
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -392,6 +436,9 @@ class SlackStandIn:
             return self._record(
                 call, Response(failure.status, json.dumps(failure.body), failure.headers), failure.body
             )
+        if method == "oauth.v2.access":  # client credentials, not a token
+            exchanged = self._api_oauth_v2_access(params, request.headers.get("authorization") or "")
+            return self._record(call, Response(200, json.dumps(exchanged)), exchanged)
         token = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
         token = token or str(params.get("token") or "")
         headers: dict[str, str] = {}
@@ -405,7 +452,10 @@ class SlackStandIn:
             handler: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(
                 self, "_api_" + method.replace(".", "_"), None
             )
-            answer = handler(params) if handler else {"ok": False, "error": "unknown_method"}
+            if method == "auth.test":
+                answer = self._api_auth_test(params, token)
+            else:
+                answer = handler(params) if handler else {"ok": False, "error": "unknown_method"}
             if not token.startswith(APP_TOKEN_PREFIX):
                 headers["X-OAuth-Scopes"] = ",".join(self.scopes)
         return self._record(call, Response(200, json.dumps(answer), headers), answer)
@@ -513,7 +563,20 @@ class SlackStandIn:
         return None
 
     # -- Web API methods ------------------------------------------------------------------------
-    def _api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _api_auth_test(self, params: dict[str, Any], token: str = "") -> dict[str, Any]:
+        with self._lock:
+            installed = self._installed.get(token)
+        if installed is not None:  # a token oauth.v2.access issued: its own workspace
+            return {
+                "ok": True,
+                "url": f"https://{installed['team_id'].lower()}.slack.com/",
+                "team": installed["team"],
+                "user": "fal-bot",
+                "team_id": installed["team_id"],
+                "user_id": installed["user_id"],
+                "bot_id": installed["bot_id"],
+                "is_enterprise_install": False,
+            }
         return {
             "ok": True,
             "url": "https://fake-workspace.slack.com/",
@@ -522,6 +585,51 @@ class SlackStandIn:
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _api_oauth_v2_access(self, params: dict[str, Any], authorization: str) -> dict[str, Any]:
+        """Exchange a code from authorization_code() for a new bot token, as Slack does: the app's
+        client id and secret as HTTP Basic auth (or as params), the code good once."""
+        client_id, client_secret = str(params.get("client_id") or ""), str(params.get("client_secret") or "")
+        if authorization.startswith("Basic "):
+            try:
+                decoded = base64.b64decode(authorization[len("Basic ") :]).decode()
+            except ValueError:
+                decoded = ""
+            client_id, _, client_secret = decoded.partition(":")
+        if client_id != self.client_id or client_secret != self.client_secret:
+            return {
+                "ok": False,
+                "error": "invalid_client_id" if client_id != self.client_id else "bad_client_secret",
+            }
+        with self._lock:
+            if params.get("grant_type") == "refresh_token":
+                team = self._refresh_tokens.pop(str(params.get("refresh_token") or ""), None)
+                if team is None:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+            else:
+                team = self._codes.pop(str(params.get("code") or ""), None)
+                if team is None:
+                    return {"ok": False, "error": "invalid_code"}
+            token = f"{self.token_prefix}{team['team_id']}-{next(self._issued)}-fake"
+            self._installed[token] = team
+            rotation: dict[str, Any] = {}
+            if self.token_rotation:
+                refresh = f"xoxe-1-{team['team_id']}-{next(self._issued)}-fake"
+                self._refresh_tokens[refresh] = team
+                rotation = {"refresh_token": refresh, "expires_in": self.token_seconds}
+        return {
+            **rotation,
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": ",".join(self.scopes),
+            "bot_user_id": team["user_id"],
+            "app_id": "AFAKEAPP",
+            "team": {"id": team["team_id"], "name": team["team"]},
+            "enterprise": None,
+            "authed_user": {"id": "UINSTALLER"},
             "is_enterprise_install": False,
         }
 

@@ -35,6 +35,7 @@ from bot.runtime.tokens import (
 )
 from bot.settings import Settings
 from bot.slack.errors import TOKEN_GONE, error_code
+from bot.slack.installations import MANIFEST_NAME, manifest_candidates
 from bot.store import MIGRATIONS
 
 # The whole run answers within this (the contract: 20 s, whatever the network does).
@@ -42,7 +43,6 @@ DEADLINE_SECONDS = 15.0
 SLACK_TIMEOUT_SECONDS = 6
 STATUS_DEADLINE_SECONDS = 8.0
 PROBE_DEADLINE_SECONDS = 8.0
-MANIFEST_NAME = "app_manifest.yml"
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,8 @@ def failed(name: str, detail: str, fix: str) -> Check:
 
 
 def manifest_path() -> Path | None:
-    """app_manifest.yml beside the source (a checkout), else in the current folder (the image's /app)."""
-    for folder in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (folder / MANIFEST_NAME).is_file():
-            return folder / MANIFEST_NAME
-    return None
+    """app_manifest.yml beside the source (a checkout), else in the working folder, else /app (the image)."""
+    return next((path for path in manifest_candidates() if path.is_file()), None)
 
 
 def manifest_bot_scopes(path: Path) -> set[str]:
@@ -359,13 +356,15 @@ def diagnose(settings: Settings | None, settings_problem: str | None = None) -> 
         first = failed("settings", str(exc).split(": ", 1)[0], str(exc).split(": ", 1)[-1])
         tokens = None
     else:
-        first = passed("settings", f"valid; {mode} mode")
-    if tokens is not None:
+        first = passed(
+            "settings", f"valid; {mode} mode" + (", OAuth installs" if tokens and tokens.oauth else "")
+        )
+    if tokens is not None and tokens.bot_token is not None:  # OAuth: one token per workspace, none here
         bot_token = tokens.bot_token
         tasks.append((["slack_token", "slack_scopes"], lambda: check_bot_token(settings, bot_token)))
-        if tokens.app_token is not None:
-            app_token = tokens.app_token
-            tasks.append((["socket_mode"], lambda: [check_app_token(settings, app_token)]))
+    if tokens is not None and tokens.app_token is not None:
+        app_token = tokens.app_token
+        tasks.append((["socket_mode"], lambda: [check_app_token(settings, app_token)]))
     tasks.append((["database"], lambda: [check_database(settings.fal_bot_db)]))
     tasks.append((["status_page"], lambda: [check_status_page(settings)]))
     tasks.append((["probe_hosts"], lambda: [check_probe_hosts(settings)]))

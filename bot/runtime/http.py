@@ -5,7 +5,8 @@ queue of 5 and refuses most of 50 concurrent requests. waitress is a production 
 worker pool and TCP_NODELAY on accepted sockets (its default `socket_options`), so keep-alive does
 not stall on Nagle / delayed ACK.
 
-Routes: `POST /slack/events` (commands, events, interactivity; Bolt checks the signature),
+Routes: `POST /slack/events` (commands, events, interactivity; Bolt checks the signature), with
+OAuth installs `GET /slack/install` and `GET /slack/oauth_redirect` (Bolt's OAuth flow),
 `GET /healthz` (JSON, 200 when the app can work, 503 when it cannot), `GET /metrics` (Prometheus,
 unless FAL_BOT_METRICS=0); everything else is 404. In Socket Mode the same server runs without the
 Slack route, so /healthz (and a Docker HEALTHCHECK) and /metrics work in both modes.
@@ -41,6 +42,8 @@ SLACK_EVENTS_PATH = "/slack/events"
 # message with its blocks, JSON- or form-escaped) stays well under this.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 HEALTH_PATH = "/healthz"
+# OAuth installs (bot.slack.installations): unsigned GETs a person's browser makes; Bolt serves them.
+OAUTH_PATHS = ("/slack/install", "/slack/oauth_redirect")
 METRICS_PATH = "/metrics"
 # Set by VerifiedSlackHandler on a signed, usable request: its surface, for falbot_ack_seconds.
 SURFACE_KEY = "fal_bot.surface"
@@ -174,10 +177,15 @@ class Router:
     """
 
     def __init__(
-        self, health: Health, slack_handler: WSGIApplication | None = None, metrics: Metrics | None = None
+        self,
+        health: Health,
+        slack_handler: WSGIApplication | None = None,
+        metrics: Metrics | None = None,
+        oauth_handler: WSGIApplication | None = None,
     ):
         self.health = health
         self.slack_handler = slack_handler
+        self.oauth_handler = oauth_handler  # GET OAUTH_PATHS, when installing into many workspaces
         self.metrics = metrics or Metrics()
         self.draining = threading.Event()
         self._lock = threading.Condition()
@@ -233,6 +241,10 @@ class Router:
                     start_response, "503 Service Unavailable", b"shutting down\n", "text/plain", close=True
                 )
             return self.slack_handler(environ, start_response)
+        if path in OAUTH_PATHS and self.oauth_handler is not None:
+            if method != "GET":
+                return _respond(start_response, "405 Method Not Allowed", b"GET only\n", "text/plain")
+            return self.oauth_handler(environ, start_response)
         return _respond(start_response, "404 Not Found", b"Not Found\n", "text/plain")
 
 

@@ -27,6 +27,7 @@ APPS_PAGE = "api.slack.com/apps → your app"
 BOT_TOKEN_WHERE = f"{APPS_PAGE} → OAuth & Permissions → Bot User OAuth Token (install the app first)"
 APP_TOKEN_WHERE = f"{APPS_PAGE} → Basic Information → App-Level Tokens, with scope connections:write"
 SIGNING_SECRET_WHERE = f"{APPS_PAGE} → Basic Information → App Credentials → Signing Secret"
+CLIENT_WHERE = f"{APPS_PAGE} → Basic Information → App Credentials → Client ID and Client Secret"
 
 # Prefixes worth naming when someone puts the wrong kind of token in a variable (never more).
 KNOWN_PREFIXES = ("xoxb-", "xapp-", "xoxp-", "xoxe-", "xoxa-", "xoxc-", "xoxd-")
@@ -61,9 +62,10 @@ def _shape_problem(value: str, prefix: str) -> str | None:
 
 @dataclass(frozen=True)
 class Tokens:
-    bot_token: str
+    bot_token: str | None  # None when installing into many workspaces (each has its own token)
     app_token: str | None
     signing_secret: str | None
+    oauth: bool = False
 
 
 def resolve_mode(settings: Settings, requested: str | None) -> Mode:
@@ -75,6 +77,8 @@ def resolve_mode(settings: Settings, requested: str | None) -> Mode:
 
 def check_tokens(settings: Settings, mode: Mode) -> Tokens:
     """Every token and secret this mode needs is present and well-formed, or StartupError (exit 2)."""
+    if settings.slack_client_id or _secret(settings.slack_client_secret):
+        return _check_oauth(settings, mode)
     bot_token = _secret(settings.slack_bot_token)
     if bot_token is None:
         raise StartupError(f"SLACK_BOT_TOKEN is not set: set it to the xoxb-… token from {BOT_TOKEN_WHERE}.")
@@ -100,6 +104,34 @@ def check_tokens(settings: Settings, mode: Mode) -> Tokens:
             f"{SIGNING_SECRET_WHERE}."
         )
     return Tokens(bot_token, app_token, secret)
+
+
+def _check_oauth(settings: Settings, mode: Mode) -> Tokens:
+    """Installing into many workspaces: the client id and secret and the signing secret, HTTP mode,
+    and no SLACK_BOT_TOKEN (one workspace's token beside many would be ambiguous)."""
+    if not (settings.slack_client_id or "").strip() or _secret(settings.slack_client_secret) is None:
+        missing = "SLACK_CLIENT_SECRET" if settings.slack_client_id else "SLACK_CLIENT_ID"
+        raise StartupError(
+            f"{missing} is not set: OAuth installs need both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, "
+            f"from {CLIENT_WHERE} (or unset both for one workspace's SLACK_BOT_TOKEN)."
+        )
+    if _secret(settings.slack_bot_token) is not None:
+        raise StartupError(
+            "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: unset SLACK_BOT_TOKEN to install into many "
+            "workspaces through OAuth, or unset SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for one workspace."
+        )
+    if mode == "socket":
+        raise StartupError(
+            "OAuth installs (SLACK_CLIENT_ID) need HTTP mode: run with --mode http and SLACK_APP_TOKEN "
+            "unset (Socket Mode with many workspaces is not supported)."
+        )
+    secret = _secret(settings.slack_signing_secret)
+    if secret is None or secret != secret.strip():
+        raise StartupError(
+            "OAuth installs need SLACK_SIGNING_SECRET to verify Slack's requests, and it is "
+            f"{'not set' if secret is None else 'wrapped in spaces'}: copy it from {SIGNING_SECRET_WHERE}."
+        )
+    return Tokens(None, None, secret, oauth=True)
 
 
 def check_database_folder(path: Path | str) -> None:

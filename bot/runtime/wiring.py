@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.alerts import AlertService
+    from bot.runtime.slack_request import SlackHandler
+    from bot.slack.services import Services
     from bot.status import StatusMonitor
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,7 @@ class SlackClients:
     app_level: WebClient  # apps.connections.open with the app-level token (Socket Mode)
 
 
-def slack_clients(settings: Settings, bot_token: str, metrics: Metrics | None = None) -> SlackClients:
+def slack_clients(settings: Settings, bot_token: str | None, metrics: Metrics | None = None) -> SlackClients:
     """Every client counts its failed calls in `metrics` (falbot_slack_api_errors_total)."""
     from bot.alerts.sender import CLIENT_TIMEOUT_SECONDS
     from bot.slack.app import build_web_client
@@ -110,10 +112,13 @@ def build_runtime(
 
     tokens = check_tokens(settings, mode)
     check_database_folder(settings.fal_bot_db)
+    scopes = _oauth_scopes() if tokens.oauth else None
     metrics: Metrics = PrometheusMetrics(mode=mode) if settings.fal_bot_metrics else Metrics()
     clients = slack_clients(settings, tokens.bot_token, metrics)
-    # Tokens before the database: a start that fails leaves no new file behind.
-    identity = verify_bot_token(settings, clients.checks, sleep=pause_unless_stopped(stop_event))
+    identity: dict[str, object] = {}
+    if tokens.bot_token is not None:
+        # Tokens before the database: a start that fails leaves no new file behind.
+        identity = verify_bot_token(settings, clients.checks, sleep=pause_unless_stopped(stop_event))
     if mode == "socket":
         assert tokens.app_token is not None
         verify_app_token(
@@ -122,19 +127,24 @@ def build_runtime(
     store = _open_store(settings)
     set_default_team_id(str(identity.get("team_id") or "") or None)
     leadership = _leadership(settings, store)
-    log.info(
-        "SLACK_BOT_TOKEN works: bot %s in workspace %s (%s)",
-        identity.get("user_id"),
-        identity.get("team"),
-        identity.get("team_id"),
-    )
+    if tokens.oauth:
+        log.info("installing into many workspaces (OAuth): each workspace's token comes from FAL_BOT_DB")
+    else:
+        log.info(
+            "SLACK_BOT_TOKEN works: bot %s in workspace %s (%s)",
+            identity.get("user_id"),
+            identity.get("team"),
+            identity.get("team_id"),
+        )
     monitor = _status_monitor(settings, store, leadership)
-    services = build_services(settings, store=store, monitor=monitor, client=clients.replies, metrics=metrics)
+    services = build_services(
+        settings, store=store, monitor=monitor, client=clients.replies, metrics=metrics, oauth_scopes=scopes
+    )
     try:
         app = create_app(services)
     except Exception as exc:  # Bolt's own auth.test failed between our check and now
         raise StartupError(f"could not start the Slack app: {describe(exc)}", EXIT_UNAVAILABLE) from None
-    token_watch = TokenWatch(clients.checks)
+    token_watch = TokenWatch(clients.checks, watching=not tokens.oauth)
     alerts = AlertService(
         settings=settings,
         store=store,
@@ -143,6 +153,7 @@ def build_runtime(
         token_watch=token_watch,
         is_leader=leadership.is_leader,
         metrics=metrics,
+        team_client=_team_client(services, clients.sender) if services.oauth is not None else None,
     )
     if isinstance(leadership, AdvisoryLockLeadership):
         leadership.on_change = lambda leading: _took_over(monitor, alerts) if leading else None
@@ -153,6 +164,7 @@ def build_runtime(
         health,
         _slack_handler(app, store, tokens.signing_secret, metrics) if mode == "http" else None,
         metrics,
+        oauth_handler=_oauth_handler(app) if services.oauth is not None else None,
     )
     socket_handler = None
     if mode == "socket":
@@ -181,6 +193,46 @@ def build_runtime(
         socket=socket_handler,
         leadership=leadership,
     )
+
+
+def _oauth_scopes() -> list[str]:
+    """The bot scopes an install asks for: app_manifest.yml's (one source of truth)."""
+    from bot.slack.installations import ManifestNotFound, manifest_scopes
+
+    try:
+        return manifest_scopes()
+    except ManifestNotFound as exc:
+        raise StartupError(
+            f"OAuth installs ask for app_manifest.yml's bot scopes, but {exc}: run fal-bot from the "
+            "folder that holds it (the repository, or /app in the Docker image)."
+        ) from None
+
+
+def _team_client(services: Services, sender: WebClient) -> Callable[[str], WebClient | None]:
+    """team_id -> a client like the sender's (no retry handlers) with that workspace's token."""
+    from bot.slack.errors import CountingWebClient
+    from bot.slack.installations import StoreInstallations, team_clients
+
+    assert services.oauth is not None and isinstance(services.oauth.installation_store, StoreInstallations)
+    on_error = services.metrics.slack_api_error if services.metrics.enabled else None
+
+    def build(token: str) -> WebClient:
+        return CountingWebClient(
+            on_error=on_error,
+            token=token,
+            base_url=sender.base_url,
+            timeout=sender.timeout,
+            retry_handlers=[],
+        )
+
+    return team_clients(services.oauth.installation_store, build)
+
+
+def _oauth_handler(app: App) -> SlackHandler:
+    """GET /slack/install and /slack/oauth_redirect: Bolt's OAuth flow (no signature: a browser)."""
+    from bot.runtime.slack_request import SlackHandler
+
+    return SlackHandler(app)
 
 
 def _open_store(settings: Settings) -> Store:
@@ -325,6 +377,8 @@ def start_runtime(runtime: Runtime, stop_event: threading.Event | None = None) -
     if runtime.http is not None:
         runtime.http.start()
         routes = "POST /slack/events and GET /healthz" if runtime.mode == "http" else "GET /healthz"
+        if runtime.router.oauth_handler is not None:
+            routes += ", GET /slack/install, GET /slack/oauth_redirect"
         if runtime.router.metrics.enabled:
             routes += " and GET /metrics"
         log.info("serving %s on http://%s:%s", routes, runtime.http.host, runtime.http.port)

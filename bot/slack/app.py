@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
@@ -30,7 +31,8 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import actions, commands, events, home, lifecycle, shortcuts
 from bot.slack.errors import CountingWebClient
-from bot.slack.services import DiagnoserLike, Services, StatusSource, request_team_id
+from bot.slack.installations import LockedTokenRotator, StoreInstallations, manifest_scopes, oauth_settings
+from bot.slack.services import REQUEST_CLIENT, DiagnoserLike, Services, StatusSource, request_team_id
 from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,21 @@ def _drop_retried_events(services: Services) -> Callable[..., BoltResponse | Non
     return middleware
 
 
+def _use_workspace_client(services: Services) -> Callable[..., BoltResponse | None]:
+    """OAuth installs: listeners (and the work they hand on) reach Slack with the token Bolt's
+    authorize found for this request's workspace, through a client like the shared one.
+
+    Bolt runs the listener after every middleware has returned, so the client is set, not set
+    and reset around `next()`: each request through here replaces the thread's previous one."""
+
+    def middleware(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        token = req.context.get("bot_token")
+        REQUEST_CLIENT.set(build_web_client(services.settings, token, services.metrics) if token else None)
+        return next()
+
+    return middleware
+
+
 def _log_with_team_id(
     body: dict[str, Any], req: BoltRequest, next: Callable[[], BoltResponse]
 ) -> BoltResponse | None:
@@ -164,11 +181,19 @@ def build_services(
     client: WebClient | None = None,
     diagnoser: DiagnoserLike | None = None,
     metrics: Metrics | None = None,
+    oauth_scopes: list[str] | None = None,
 ) -> Services:
     """What the listeners share. `monitor` None: no status source (`/fal status` says so);
     `diagnoser` None: the configured knowledge base, loaded on first use; `metrics` None: nothing
-    is counted."""
+    is counted. With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, OAuth installs asking for
+    `oauth_scopes` (default: app_manifest.yml's bot scopes; ManifestNotFound without it)."""
+    oauth = None
+    if settings.oauth:
+        oauth = oauth_settings(
+            settings, store, oauth_scopes if oauth_scopes is not None else manifest_scopes()
+        )
     return Services(
+        oauth=oauth,
         metrics=metrics or Metrics(),
         settings=settings,
         store=store,
@@ -193,6 +218,27 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
     """
     settings = services.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    oauth: dict[str, Any] = {}
+    if services.oauth is not None:
+        installations = services.oauth.installation_store
+        assert isinstance(installations, StoreInstallations)
+        # Bolt's own, but remembering each token's auth.test answer (without the cache every
+        # request would wait on an auth.test call before its ack), and refreshing rotating tokens
+        # one process at a time.
+        authorize = InstallationStoreAuthorize(
+            logger=logging.getLogger("slack_bolt.App"),
+            installation_store=installations,
+            bot_only=True,
+            cache_enabled=True,
+            client=services.client,
+        )
+        authorize.token_rotator = LockedTokenRotator(
+            installations,
+            client_id=services.oauth.client_id,
+            client_secret=services.oauth.client_secret,
+            client=services.client,
+        )
+        oauth = {"oauth_settings": services.oauth, "authorize": authorize}
     app = App(
         signing_secret=secret,
         client=services.client,
@@ -201,7 +247,10 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
         # Socket Mode carries no signature; HTTP mode without a secret is refused by `fal-bot run`.
         request_verification_enabled=secret is not None,
         name="fal-bot",
+        **oauth,
     )
+    if services.oauth is not None:
+        app.use(_use_workspace_client(services))
     app.use(_log_with_team_id)
     app.use(_drop_retried_events(services))
     for module in LISTENER_MODULES:

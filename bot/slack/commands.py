@@ -294,7 +294,8 @@ def post_in_channel(services: Services, channel_id: str, message: blocks.Message
     to answers channel_not_found or not_in_channel, and only an invite can change that.
     """
     try:
-        services.client.chat_postMessage(channel=channel_id, **message.as_kwargs())
+        client = services.request_client()
+        client.chat_postMessage(channel=channel_id, **message.as_kwargs())
         return None
     except SlackApiError as exc:
         return error_code(exc) or "unknown_error"

@@ -122,7 +122,8 @@ def on_home_opened(
 def thread_parent_text(services: Services, channel: str, thread_ts: str) -> str | None:
     """The text of a thread's first message (channels:history / groups:history), or None."""
     try:
-        response = services.client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
+        client = services.request_client()
+        response = client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
     except SlackApiError as exc:
         log.info("reading the thread parent in %s failed: %s", channel, error_code(exc))
         return None

@@ -44,7 +44,8 @@ def publish_home(services: Services, team_id: str, user_id: str) -> None:
         services.store.subscriptions(team_id),
     )
     try:
-        services.client.views_publish(user_id=user_id, view=view)
+        client = services.request_client()
+        client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         log.warning("views.publish for %s failed: %s", user_id, error_code(exc))
 

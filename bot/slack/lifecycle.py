@@ -2,7 +2,8 @@
 
 - `app_uninstalled`, `tokens_revoked` (when the bot's token is among the revoked ones): the team's
   sending stops and its unsent alerts are dropped. A later start whose token works again resumes it
-  (bot.alerts.sender checks auth.test at start).
+  (bot.alerts.sender checks auth.test at start). With OAuth installs (many workspaces), the
+  workspace's installation and all its data are deleted instead: a reinstall starts afresh.
 - `channel_archive`, `group_archive`, `member_left_channel` when the member who left is this bot,
   and a `message` with subtype `channel_archive` / `group_archive`: the channel's subscription is
   paused (kept with the reason, shown in App Home, `/fal subscribe` re-enables it) and its unsent
@@ -85,8 +86,32 @@ def register(app: App, services: Services) -> None:
     app.use(bound(archived_channel_messages, services))
 
 
+def forget_workspace(store: Store, team_id: str, enterprise_id: str | None, reason: str) -> None:
+    """OAuth installs: the workspace removed the app, so its installation and data go."""
+    try:
+        deleted = store.forget_workspace(team_id, enterprise_id)
+    except StoreError as exc:
+        log.warning(
+            "team %s: %s, but the database cannot delete its data (%s)",
+            team_id,
+            reason,
+            describe_store_error(exc),
+        )
+        return
+    log.warning("team %s: %s; its installation and data were deleted (%d rows)", team_id, reason, deleted)
+
+
+def _workspace_gone(services: Services, body: dict[str, Any], context: dict[str, Any], reason: str) -> None:
+    team_id = request_team_id(body, context)
+    if services.oauth is None:
+        stop_team(services.store, team_id, reason)
+    else:
+        enterprise_id = body.get("enterprise_id") or context.get("enterprise_id")
+        forget_workspace(services.store, team_id, str(enterprise_id) if enterprise_id else None, reason)
+
+
 def on_app_uninstalled(services: Services, body: dict[str, Any], context: dict[str, Any]) -> None:
-    stop_team(services.store, request_team_id(body, context), "app_uninstalled")
+    _workspace_gone(services, body, context, "app_uninstalled")
 
 
 def on_tokens_revoked(
@@ -95,7 +120,7 @@ def on_tokens_revoked(
     tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else None
     # Only user (oauth) tokens revoked: the bot token still posts. No detail: assume the worst.
     if tokens is None or tokens.get("bot"):
-        stop_team(services.store, request_team_id(body, context), "tokens_revoked")
+        _workspace_gone(services, body, context, "tokens_revoked")
     else:
         log.info("tokens_revoked for user tokens only; the bot token is unaffected")
 

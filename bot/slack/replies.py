@@ -114,7 +114,8 @@ def post_reply(
 ) -> str | None:
     """Post in the thread of `thread_ts`; None when posted, else Slack's error code."""
     try:
-        services.client.chat_postMessage(
+        client = services.request_client()
+        client.chat_postMessage(
             channel=channel_id,
             thread_ts=thread_ts,
             unfurl_links=False,

@@ -30,9 +30,17 @@ from bot.settings import Settings
 from bot.store import Store, StoreError, describe_store_error
 
 if TYPE_CHECKING:
+    from slack_bolt.oauth.oauth_settings import OAuthSettings
+
     from bot.status.models import StatusSnapshot
 
 log = logging.getLogger(__name__)
+
+# OAuth installs: the Web API client with the token of the workspace whose request is being handled
+# (set by a middleware in bot.slack.app; copied into work handed to the pool by `submit`).
+REQUEST_CLIENT: contextvars.ContextVar[WebClient | None] = contextvars.ContextVar(
+    "fal_bot_request_client", default=None
+)
 
 WORKERS = 8
 WAITING_WORKERS = 32  # threads that sleep on one shared status fetch cost little
@@ -136,6 +144,8 @@ class Services:
             max_workers=DIAGNOSIS_WORKERS, thread_name_prefix="fal-bot-diagnose"
         )
     )
+    # OAuth installs into many workspaces (bot.slack.installations); None: one SLACK_BOT_TOKEN.
+    oauth: OAuthSettings | None = None
     # Counts fal-side pastes for early warnings; None turns them off (tests of other things).
     early_warnings: EarlyWarnings | None = None
     diagnosis_budget: float = DIAGNOSIS_BUDGET_SECONDS
@@ -145,6 +155,11 @@ class Services:
     _diagnoser_lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: set[Future[object]] = field(default_factory=set)
     _pending_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request_client(self) -> WebClient:
+        """The client for the workspace of the request being handled: with OAuth installs, one with
+        that workspace's token; with one SLACK_BOT_TOKEN, the shared `client`."""
+        return REQUEST_CLIENT.get() or self.client
 
     @property
     def diagnoser(self) -> DiagnoserLike:
