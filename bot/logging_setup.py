@@ -88,6 +88,12 @@ def set_default_team_id(team_id: str | None) -> None:
     _default_team_id = team_id or None
 
 
+def set_team_id(team_id: str | None) -> None:
+    """From now on, in this thread (and work copied from it with contextvars), log lines carry
+    `team_id`: for Bolt middleware, whose `next()` returns before the listener runs."""
+    _team_id.set(team_id or None)
+
+
 @contextmanager
 def team_context(team_id: str | None) -> Iterator[None]:
     """Log lines written inside carry this `team_id` (work copied with contextvars keeps it)."""

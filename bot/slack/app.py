@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.incidents.early import EarlyWarnings
-from bot.logging_setup import team_context
+from bot.logging_setup import set_team_id
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import actions, commands, events, home, lifecycle, shortcuts
@@ -135,9 +135,11 @@ def _use_workspace_client(services: Services) -> Callable[..., BoltResponse | No
 def _log_with_team_id(
     body: dict[str, Any], req: BoltRequest, next: Callable[[], BoltResponse]
 ) -> BoltResponse | None:
-    """Log lines written while handling a request (and work it hands on) name its workspace."""
-    with team_context(request_team_id(body, req.context)):
-        return next()
+    """Log lines written while handling a request (and work it hands on) name its workspace.
+    Set, not scoped: Bolt runs the listener after every middleware's `next()` has returned, and
+    each request sets it again (to None when it names no workspace)."""
+    set_team_id(request_team_id(body, req.context))
+    return next()
 
 
 class _DropTokenSkippedWarning(logging.Filter):
