@@ -4,6 +4,7 @@ for the 50-channel crash test, straight into the SQLite file the process uses)."
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer, Request, Response
 from tests.support.process import BotProcess, bot_env
 from tests.support.signing import SlackSender, slash_command
+from tests.support.slack_harness import wait_for
 from tests.support.status_page import FakeStatusPage
 
 pytestmark = pytest.mark.slow
@@ -31,12 +33,7 @@ def now_iso(offset_seconds: float = 0.0) -> str:
     return datetime.fromtimestamp(time.time() + offset_seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        time.sleep(0.05)
+wait_until = functools.partial(wait_for, timeout=15.0)  # process tests: a longer default
 
 
 def polls(page: FakeStatusPage, count: int = 2) -> None:

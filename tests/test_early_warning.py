@@ -23,7 +23,7 @@ from bot.store import Store, Subscription
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
 from tests.support.process import BotProcess, bot_env
-from tests.support.slack_harness import shared_diagnoser
+from tests.support.slack_harness import shared_diagnoser, wait_for
 from tests.support.status_page import FakeStatusPage
 
 TEAM = "T111"
@@ -194,12 +194,7 @@ def test_people_are_stored_as_one_way_keys(store: Store, early: EarlyWarnings) -
 # -- the whole path in a real process, restarted between pastes ---------------------------------------
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        time.sleep(0.05)
+wait_until = functools.partial(wait_for, timeout=20.0)  # process tests: a longer default
 
 
 def send(bot: BotProcess, request: signing.SlackRequest) -> None:

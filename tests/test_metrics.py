@@ -5,6 +5,7 @@ carry a user, a channel or pasted text."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from prometheus_client.samples import Sample
 
 from bot.metrics import Metrics, PrometheusMetrics
 from bot.store import Store, Subscription
+from tests.support import slack_harness
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
 from tests.support.process import BotProcess, bot_env
@@ -63,12 +65,7 @@ def value(samples: list[Sample], name: str, **labels: str) -> float:
     )
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s")
-        time.sleep(0.1)
+wait_for = functools.partial(slack_harness.wait_for, timeout=20.0)  # a process: a longer default
 
 
 def test_each_metric_moves_and_no_label_carries_a_person_a_channel_or_text(
@@ -126,7 +123,7 @@ def test_each_metric_moves_and_no_label_carries_a_person_a_channel_or_text(
 
         # A diagnosis: counted by category and verdict, never by what was pasted.
         slash(f"diagnose fal.run 401 Unauthorized: Invalid key {FAL_KEY} {PASTED_MARKER}")
-        wait_for(lambda: value(scrape(bot.base), "falbot_diagnoses_total") >= 1, "a diagnosis counted")
+        wait_for(lambda: value(scrape(bot.base), "falbot_diagnoses_total") >= 1, what="a diagnosis counted")
         diagnoses = [s for s in scrape(bot.base) if s.name == "falbot_diagnoses_total"]
         assert any(s.labels["verdict"] == "match" and s.labels["category"] != "none" for s in diagnoses)
 
@@ -135,9 +132,9 @@ def test_each_metric_moves_and_no_label_carries_a_person_a_channel_or_text(
         page.open_incident(id="m1", name="Queue slow", impact="major_outage")
         wait_for(
             lambda: value(scrape(bot.base), "falbot_status_level", level="major_outage") == 1,
-            "the status level change",
+            what="the status level change",
         )
-        wait_for(lambda: value(scrape(bot.base), "falbot_alerts_sent_total") >= 1, "an alert counted")
+        wait_for(lambda: value(scrape(bot.base), "falbot_alerts_sent_total") >= 1, what="an alert counted")
         final = scrape(bot.base)
         assert value(final, "falbot_status_level", level="operational") == 0
         assert value(final, "falbot_status_age_seconds") < 30
@@ -168,7 +165,8 @@ def test_metrics_work_in_socket_mode(fake: FakeSlack, tmp_path: Path) -> None:
             assert 0 < value(samples, "falbot_ack_seconds_sum") < 3
             # The page cannot be read (nothing listens on port 9): the level says so.
             wait_for(
-                lambda: value(scrape(bot.base), "falbot_status_level", level="unknown") == 1, "unknown level"
+                lambda: value(scrape(bot.base), "falbot_status_level", level="unknown") == 1,
+                what="unknown level",
             )
     finally:
         slack_socket.server.shutdown()

@@ -7,18 +7,19 @@ its diagnoser, its status poller reading the simulated page over loopback, and i
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from bot.slack.blocks import FEEDBACK_UP, SHARE_DIAGNOSIS
 from bot.store import Store
+from tests.support import slack_harness
 from tests.support.playground import PlaygroundProcess, playground_env
 
 pytestmark = pytest.mark.slow
@@ -28,18 +29,9 @@ BILLING = (
     '{"detail": "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing"}'
 )
 MESSAGE_KEYS = {"ts", "thread_ts", "user", "bot", "text", "blocks", "ephemeral"}
-T = TypeVar("T")
 
 
-def wait_for(condition: Callable[[], T], timeout: float = 15.0, what: str = "the condition") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s")
-        time.sleep(0.1)
+wait_for = functools.partial(slack_harness.wait_for, timeout=15.0)  # a process: a longer default
 
 
 def visible(message: dict[str, Any]) -> str:

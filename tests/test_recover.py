@@ -4,11 +4,12 @@ Slack and a scripted status page, with real SQLite files."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
 from tests.support.process import BotProcess, bot_env, run_to_exit
 from tests.support.signing import SlackSender, slash_command
+from tests.support.slack_harness import wait_for
 from tests.support.status_page import FakeStatusPage
 
 pytestmark = pytest.mark.slow
@@ -29,12 +31,7 @@ TEAM = "T111"
 CHANNEL = "C111"
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        time.sleep(0.05)
+wait_until = functools.partial(wait_for, timeout=20.0)  # process tests: a longer default
 
 
 @pytest.fixture

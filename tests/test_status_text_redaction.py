@@ -6,11 +6,10 @@ The real `fal-bot run --mode http` process, the loopback fake Slack and a script
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
 from tests.support.process import REPO, BotProcess, bot_env
 from tests.support.signing import SlackSender, slash_command, wrap_event
+from tests.support.slack_harness import wait_for
 from tests.support.status_page import FakeStatusPage
 
 TEAM = "T111"
@@ -35,12 +35,7 @@ APP_TOKEN = "xapp-1-A0123456-789-0a1b2c3d4e5f6a7b8c9d"
 SECRETS = (FAL_KEY, FAL_SECRET, SLACK_TOKEN, "abcdefABCDEF123456", APP_TOKEN, "0a1b2c3d4e5f6a7b8c9d")
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        time.sleep(0.05)
+wait_until = functools.partial(wait_for, timeout=20.0)  # process tests: a longer default
 
 
 def leaked(text: str | bytes) -> list[str]:

@@ -29,15 +29,18 @@ from tests.support.signing import BOT_TOKEN, SIGNING_SECRET, SlackRequest, Slack
 T = TypeVar("T")
 
 
-def wait_for(condition: Callable[[], T], timeout: float = 5.0, interval: float = 0.02) -> T:
-    """Poll `condition` until it returns something truthy (bounded; never a fixed sleep)."""
+def wait_for(
+    condition: Callable[[], T], timeout: float = 5.0, interval: float = 0.02, *, what: str = "condition"
+) -> T:
+    """Poll `condition` until it returns something truthy (bounded; never a fixed sleep); the
+    failure names `what` was awaited."""
     deadline = time.monotonic() + timeout
     while True:
         result = condition()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+            raise AssertionError(f"{what} not met within {timeout} s")
         time.sleep(interval)
 
 
