@@ -205,6 +205,9 @@ class _SlowOnLongText:
             time.sleep(self.delay)
         return self.diagnoser.diagnose(text)
 
+    def warm(self) -> Diagnoser:
+        return self.diagnoser.warm()
+
 
 def test_a_paste_that_outlasts_the_time_budget_is_answered_from_what_was_read(h: SlackHarness) -> None:
     services = h.services

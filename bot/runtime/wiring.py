@@ -343,8 +343,8 @@ def start_runtime(runtime: Runtime, stop_event: threading.Event | None = None) -
     runtime.alerts.start()
     runtime.token_watch.start()
     services = runtime.services
-    # Load the knowledge base now rather than on the first pasted error.
-    services.submit(lambda: getattr(services.diagnoser, "warm", lambda: None)(), "loading the knowledge base")
+    # Load the knowledge base and compute its first-use flags now, not on the first pasted error.
+    services.submit(lambda: services.diagnoser.warm(), "loading the knowledge base")
     if runtime.socket is not None:
         handler = runtime.socket
 

@@ -65,6 +65,8 @@ class StatusSource(Protocol):
 class DiagnoserLike(Protocol):
     def diagnose(self, text: str) -> Any: ...
 
+    def warm(self) -> Any: ...
+
 
 def diagnosis_labels(diagnosis: Any) -> tuple[str, str]:
     """(category, verdict) for falbot_diagnoses_total: the first match's category ("none") and
