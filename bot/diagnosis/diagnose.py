@@ -309,7 +309,7 @@ def _quoted(word: str, lowered: str) -> bool:
 
 def _names_another_service(text: str) -> bool:
     """Whether a normalised text names a service other than fal (a vendor, its host or package)."""
-    return ev.gather(text, {h.lower().strip(".") for h in ev.host_tokens(text)}, []).declined
+    return ev.gather(text, ev.text_hosts(text), []).declined
 
 
 def _document(entry: Entry) -> str:
@@ -448,7 +448,7 @@ class Diagnoser:
         entry's feature vector (see FEATURES)."""
         text = normalize(text[:MAX_INPUT_CHARS])
         codes, offsets = ev.status_codes(text)
-        hosts = {h.lower().strip(".") for h in ev.host_tokens(text)}
+        hosts = ev.text_hosts(text)
         found = ev.gather(text, hosts, self._fal_messages)
         findings = {f.code for f in key_findings_in_text(text)} - {"exposed", "unexpected_shape"}
         causes = {} if found.declined else ev.causal_cues(text, codes, findings)[0]
@@ -470,7 +470,7 @@ class Diagnoser:
             key_findings += (KeyFinding("exposed", MESSAGES["exposed"]),)
 
         codes, offsets = ev.status_codes(text)
-        hosts = {h.lower().strip(".") for h in ev.host_tokens(text)}
+        hosts = ev.text_hosts(text)
         found = ev.gather(text, hosts, self._fal_messages)
         phrases = found.phrases() + [f"HTTP {code}" for code in sorted(codes)[:3]]
         if found.declined:

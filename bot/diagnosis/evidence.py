@@ -108,6 +108,12 @@ def host_tokens(text: str) -> list[str]:
     return hosts
 
 
+def text_hosts(text: str) -> set[str]:
+    """The text's host names, lower case and without a trailing dot: what `gather` and the entries'
+    host signals compare."""
+    return {host.lower().strip(".") for host in host_tokens(text)}
+
+
 _FAL_HOST = linear_re.compile(r"(?:^|\.)(?:fal\.run|fal\.ai|fal\.media|falrun\.com)$", re.I)
 _ENDPOINT = linear_re.compile(r"(?:^|[^\w/.@-])(fal-ai/[a-z0-9._-]+(?:/[a-z0-9._-]+)*)", re.I)
 _FAL_SHAPED_KEY = linear_re.compile(
