@@ -862,10 +862,28 @@ _KEY_ABSENT = (
     r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
     r"|が設定されていません|が未設定|がありません|が見つかりません)"
 )
-_SAT_IN_QUEUE = "the text says the request sat in the queue"
+
+
+class StatedCause(NamedTuple):
+    """A cause people state in words for one family, and when the statement does not count."""
+
+    pattern: linear_re.Pattern
+    category: str
+    phrase: str
+    unless: tuple[linear_re.Pattern, ...] = ()  # the text shows what happened otherwise
+    requires: linear_re.Pattern | None = None  # counts only with this in sight
+    strength: float = 1.0  # share of CAUSAL_POINTS
+    without_status: bool = False  # counts only when no HTTP status came back
+
+
+# "the key is missing its colon / the secret": a malformed key, not an absent one
+_KEY_PART_MISSING = linear_re.compile(
+    r"missing (?:a |the |its |an )?(?:colon|secret|key ?id|part|prefix|scope|permission|admin)", re.I
+)
 _REALTIME_WORDS = linear_re.compile(r"realtime|real-time|websocket|wss://|\bws\.|fal\.realtime", re.I)
-_STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
-    (
+_CONCURRENCY = linear_re.compile(r"concurren", re.I)
+_STATED_CAUSES: list[StatedCause] = [
+    StatedCause(
         linear_re.compile(
             _KEY_WORD
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
@@ -882,8 +900,9 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "missing_key",
         "the text says no key was set",
+        unless=(_KEY_PART_MISSING,),
     ),
-    (
+    StatedCause(
         linear_re.compile(
             r"(?:endpoint|model(?: ?id)?|app(?:lication)? id|endpoint id|model path|url path)\W{1,3}"
             r"(?:is|was)\W{1,3}"
@@ -898,7 +917,7 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         "model_not_found",
         "the text says the endpoint is wrong",
     ),
-    (
+    StatedCause(
         linear_re.compile(
             r"insufficient (?:balance|credits?|funds)"
             r"|(?:not|n't) (?:have )?enough (?:credits?|balance|funds)"
@@ -913,7 +932,7 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         "billing",
         "the text says the balance ran out",
     ),
-    (
+    StatedCause(
         # what goes wrong on the realtime socket itself, named in words (see `_REALTIME_WORDS`)
         linear_re.compile(
             r"socket is not connected|not connected to (?:the )?(?:socket|websocket)"
@@ -925,8 +944,9 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "realtime",
         "the text says the realtime socket failed",
+        requires=_REALTIME_WORDS,  # a socket error with no realtime call in sight is the network's
     ),
-    (
+    StatedCause(
         # a request that waits in fal's queue far longer than it should (more than the account's
         # concurrency: see `stated_causes`)
         linear_re.compile(
@@ -942,9 +962,11 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
             re.I,
         ),
         "queue_timeout",
-        _SAT_IN_QUEUE,
+        "the text says the request sat in the queue",
+        # a connection that timed out is the network's; waiting for a concurrency slot the rate limit's
+        unless=(_NO_ANSWER, _CONCURRENCY),
     ),
-    (
+    StatedCause(
         # a safety checker's verdict: fal's (like diffusers') replaces a flagged image with a black one
         linear_re.compile(
             r"\bnsfw\b[^\n]{0,40}\b(?:detected|flagged|filter(?:ed)?|concepts?)\b"
@@ -959,7 +981,7 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         "content_policy",
         "the text says the safety checker flagged the output",
     ),
-    (
+    StatedCause(
         # the call worked but the result lacks what the code reads: the output's shape, not the input
         linear_re.compile(
             r"(?:completed|succeeded|successful(?:ly)?|success|returned|retornou|devolvi[óo]|termin[óo]"
@@ -972,8 +994,11 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "output_format",
         "the text says the call worked but the result lacks a field",
+        # what the code saw, often a symptom of something earlier (a wrong path, a queue envelope read
+        # as the result): it outweighs resemblance, not fal's exact wording
+        strength=0.5,
     ),
-    (
+    StatedCause(
         # "timed out" in the other languages (the English wording is in the knowledge base's own
         # texts); a connection that timed out is the network's, see `_NO_ANSWER`
         linear_re.compile(
@@ -984,8 +1009,9 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "queue_timeout",
         "the text says the request timed out",
+        unless=(_NO_ANSWER,),  # the connection timed out: the network's cue says so
     ),
-    (
+    StatedCause(
         # the browser refused the call before any answer could be read
         linear_re.compile(
             r"blocked by cors policy|cross-origin request blocked|no 'access-control-allow-origin'"
@@ -999,19 +1025,9 @@ _STATED_CAUSES: list[tuple[linear_re.Pattern, str, str]] = [
         ),
         "network",
         "the browser blocked the call (CORS)",
+        without_status=True,  # an HTTP status came back: the block was not what stopped the call
     ),
 ]
-
-
-# A missing result field is what the code saw, often a symptom of something earlier (a wrong
-# path, a queue envelope read as the result): it outweighs resemblance, not fal's exact wording.
-_CAUSE_STRENGTH = {"output_format": 0.5}
-
-
-# "the key is missing its colon / the secret": a malformed key, not an absent one
-_KEY_PART_MISSING = linear_re.compile(
-    r"missing (?:a |the |its |an )?(?:colon|secret|key ?id|part|prefix|scope|permission|admin)", re.I
-)
 
 
 def stated_causes(
@@ -1020,20 +1036,16 @@ def stated_causes(
     """Points per category for causes stated in words, and phrases saying which."""
     points: dict[str, float] = {}
     said: list[str] = []
-    for pattern, category, phrase in _STATED_CAUSES:
-        if category == "missing_key" and _KEY_PART_MISSING.search(text):
+    for cause in _STATED_CAUSES:
+        if cause.without_status and codes:
             continue
-        if category == "network" and codes:
-            continue  # an HTTP status came back: the CORS block was not what stopped the call
-        if category == "queue_timeout" and _NO_ANSWER.search(text):
-            continue  # the connection timed out: the network's cue says so
-        if category == "realtime" and not _REALTIME_WORDS.search(text):
-            continue  # a socket error with no realtime call in sight is the network's
-        if phrase == _SAT_IN_QUEUE and "concurren" in text.lower():
-            continue  # waiting for a free concurrency slot is the rate limit's family
-        if pattern.search(text):
-            points[category] = CAUSAL_POINTS * _CAUSE_STRENGTH.get(category, 1.0)
-            said.append(phrase)
+        if cause.requires is not None and not cause.requires.search(text):
+            continue
+        if any(other.search(text) for other in cause.unless):
+            continue
+        if cause.pattern.search(text):
+            points[cause.category] = CAUSAL_POINTS * cause.strength
+            said.append(cause.phrase)
     return points, said
 
 
