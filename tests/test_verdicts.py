@@ -181,6 +181,39 @@ def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: st
     assert category(diagnoser.diagnose(text)) == expected, diagnoser.diagnose(text).matches
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fal 服务暂时不可用，生成失败了", "server_error"),
+        ("fal.ai 서버 오류가 발생했습니다. 잠시 후 다시 시도하세요", "server_error"),
+        ("Llamé a fal y responde: demasiadas solicitudes, hay que esperar", "rate_limit"),
+        ("fal.ai から「リクエストが多すぎます」と返ってきます", "rate_limit"),
+        ("fal bloqueó mi prompt por la política de contenido", "content_policy"),
+        ("fal.ai 모델을 찾을 수 없습니다: fal-ai/flux-pro/v9", "model_not_found"),
+        ("Con fal.ai me sale que la clave de API es inválida", "invalid_key"),
+        ("fal.ai 크레딧이 부족해서 이미지가 생성되지 않아요", "billing"),
+        ("Запрос к fal.ai падает с ошибкой сети", "network"),
+        ("fal не удалось загрузить изображение по ссылке", "file_url"),
+        ("fal 返回参数错误，请检查输入", "validation"),
+        ("fal_client no está instalado en el servidor", "client_setup"),
+        ("fal.ai のレスポンス形式が変わって画像URLが取れない", "output_format"),
+        ("fal.ai 연결이 끊겼습니다", "network"),
+    ],
+)
+def test_a_family_named_in_another_language_reads_like_its_english_twin(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
+    assert diagnosis.matches[0].score < 80  # wording alone, with no exact signal, is never confident
+
+
+def test_a_translated_wording_without_fal_is_at_most_generic(diagnoser: Diagnoser) -> None:
+    diagnosis = diagnoser.diagnose("服务暂时不可用，请稍后重试")
+    assert not diagnosis.fal_related
+    assert all(match.score < 80 for match in diagnosis.matches)
+
+
 def test_a_connection_that_timed_out_stays_network(diagnoser: Diagnoser) -> None:
     assert category(diagnoser.diagnose("fal: connect ETIMEDOUT 超时")) == "network"
 

@@ -679,6 +679,148 @@ def found(pattern: linear_re.Pattern, text: str, unless: linear_re.Pattern | Non
 
 # "type validation failed" is about a result's shape (output_format), not the input.
 _TYPE_VALIDATION = linear_re.compile(r"type validat(?:ion|ing)", re.I)
+
+
+def _cue(category: str, points: float, *alternatives: str) -> Cue:
+    return Cue(linear_re.compile("|".join(alternatives), re.I), category, points)
+
+
+# fal's own wording for a family, said in another language (Spanish, Portuguese, French, German,
+# Russian, Chinese, Japanese, Korean): worth what a common English error message is (see
+# POINTS_GENERIC_MESSAGE), so a sentence about fal written in those languages is read like its
+# English twin. It never makes a confident answer alone: that needs one of an entry's exact signals.
+TRANSLATED_POINTS = 28.0
+
+
+def _translated(category: str, *alternatives: str) -> Cue:
+    return _cue(category, TRANSLATED_POINTS, *alternatives)
+
+
+# How people name each family in words: English phrasings the entries' messages do not carry, then
+# the same in the other languages fal's users write in.
+_WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
+    _cue(
+        "server_error",
+        8.0,
+        r"internal server error|\bserver error|service (?:is )?(?:temporarily )?unavailable|bad gateway",
+        r"\boverloaded\b|\bout of capacity\b|\bnot enough capacity\b",
+    ),
+    _translated(
+        "server_error",
+        r"error (?:interno del|del) servidor|servicio no disponible|erro (?:interno do|do) servidor",
+        r"servi[çc]o indispon[íi]vel|erreur (?:interne du |du )?serveur|service indisponible",
+        r"serverfehler|dienst nicht verf[üu]gbar|ошибка сервера|внутренняя ошибка|сервис недоступен",
+        r"сервер недоступен|服务(?:暂时|暫時)?不可用|服务器(?:错误|内部错误|繁忙)|伺服器錯誤|内部错误",
+        r"サーバー?エラー|サービスが(?:一時的に)?利用できません|서버 ?오류|서비스를 사용할 수 없",
+        r"서버가 (?:응답하지|불안정)",
+    ),
+    _translated(
+        "rate_limit",
+        r"demasiadas (?:solicitudes|peticiones)|l[íi]mite de (?:solicitudes|peticiones|tasa)",
+        r"muitas (?:requisi[çc][õo]es|solicita[çc][õo]es)|limite de (?:requisi[çc][õo]es|taxa)",
+        r"trop de requ[êe]tes|limite de (?:d[ée]bit|requ[êe]tes)|zu viele anfragen|ratenbegrenzung",
+        r"слишком много запросов|лимит запросов|请求(?:过多|過多|太多|频繁|较拥堵|拥堵)|限流|频率限制",
+        r"リクエストが多すぎ|レート制限|要求が多すぎ|요청(?:이)? (?:너무 많|한도)|요청 한도|속도 제한",
+    ),
+    _cue(
+        "content_policy",
+        10.0,
+        r"blocked (?:for|by) (?:the )?safety|safety (?:filter|system|check)",
+        r"prompt (?:was |is |got )?(?:blocked|rejected|refused|flagged)",
+    ),
+    _translated(
+        "content_policy",
+        r"pol[íi]tica de (?:contenido|conte[úu]do)|filtro de (?:seguridad|seguran[çc]a)",
+        r"politique de contenu|filtre de s[ée]curit[ée]|inhaltsrichtlinie|sicherheitsfilter",
+        r"политик[аиу] (?:контента|безопасности|содержания)|фильтр(?:ом)? безопасности",
+        r"内容(?:安全|政策|审核|審核)|安全(?:过滤|過濾|审核|策略)|违规|敏感(?:内容|词)",
+        r"コンテンツポリシー|セーフティ|不適切な|콘텐츠 ?정책|안전 ?필터|유해",
+    ),
+    _cue(
+        "model_not_found",
+        6.0,
+        r"(?:model|endpoint|app) (?:does not|doesn't|no longer) exist",
+        r"(?:model|endpoint)[^\n]{0,30}\b(?:deprecated|renamed|retired)\b|deprecated (?:model|endpoint)",
+        r"(?:unknown|invalid) (?:model|endpoint|app id|application)",
+    ),
+    _translated(
+        "model_not_found",
+        r"(?:modelo|endpoint) (?:no|n[ãa]o) existe|mod[èe]le (?:n'existe pas|introuvable)",
+        r"modell (?:existiert nicht|nicht gefunden)|модель не найдена|модели не существует",
+        r"模型(?:端点|路径)?(?:不存在|找不到|未找到)|端点不存在|モデルが(?:見つかりません|存在しません)",
+        r"모델(?:을|를)? (?:찾을 수 없|존재하지 않)|모델 경로",
+    ),
+    _cue(
+        "invalid_key",
+        10.0,
+        r"(?:invalid|wrong|incorrect|revoked|expired) (?:api[ _-]?)?key",
+        r"key (?:is |was )?(?:invalid|wrong|revoked)",
+    ),
+    _translated(
+        "invalid_key",
+        r"clave (?:de api |api )?(?:es |est[áa] )?(?:inv[áa]lida|incorrecta)",
+        r"chave (?:de api |api )?(?:[ée] |est[áa] )?(?:inv[áa]lida|incorreta)",
+        r"cl[ée] (?:d'api |api )?(?:est )?(?:invalide|incorrecte)|ung[üu]ltige[rn]? (?:api-)?schl[üu]ssel",
+        r"schl[üu]ssel (?:ist )?ung[üu]ltig",
+        r"(?:неверный|недействительный) (?:api[ -])?ключ|密钥(?:无效|錯誤|错误|不正确)|无效的?(?:api ?)?密钥",
+        r"(?:api ?)?キーが(?:無効|間違)|無効な(?:api ?)?キー|키(?:가)? (?:유효하지|잘못)|잘못된 (?:api ?)?키",
+    ),
+    _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)\b"),
+    _cue("queue_timeout", 6.0, r"cold.?start|\bwarm(?:ing)?.?up\b"),
+    _translated("queue_timeout", r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред"),
+    _cue("network", 8.0, r"blocked in china|\bfirewall\b|\bgfw\b"),
+    _translated(
+        "network",
+        r"error de (?:red|conexi[óo]n)|erro de (?:rede|conex[ãa]o)|erreur (?:r[ée]seau|de connexion)",
+        r"netzwerkfehler|verbindungsfehler|ошибк(?:а|ой) (?:сети|соединения)|网络(?:错误|異常|异常)",
+        r"连接(?:失败|超时|被重置|中断)|ネットワークエラー|接続(?:に失敗|できません|エラー)",
+        r"네트워크 ?오류|연결(?:이)? (?:실패|끊)",
+    ),
+    _cue(
+        "file_url",
+        8.0,
+        r"(?:could not|couldn't|cannot|can't|unable to|failed to) (?:download|fetch|access|read|load)"
+        r" (?:the |your |an? )?(?:input |reference )?(?:image|file|video|audio|url|media)",
+        r"not (?:publicly )?(?:accessible|reachable|downloadable)|data:? ?uri",
+    ),
+    _translated(
+        "file_url",
+        r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
+        r"download fehlgeschlagen|не удалось (?:загрузить|скачать)|(?:下载|上传|上傳|下載)失败",
+        r"无法(?:下载|访问|读取)|不可访问|ダウンロード(?:に)?失敗|アップロード(?:に)?失敗",
+        r"(?:다운로드|업로드)(?:에)? (?:실패|할 수 없)|(?:접근|액세스)할 수 없",
+    ),
+    _cue(
+        "validation",
+        6.0,
+        r"must be (?:between|at (?:least|most)|one of|less|greater|a multiple)|out of range",
+        r"exceeds? (?:the )?(?:max|maximum|limit)|ensure this value|only (?:accepts?|supports?|allows?)",
+    ),
+    _translated(
+        "validation",
+        r"par[áa]metros? (?:inv[áa]lidos?|incorrectos?)|param[èe]tres? invalides?",
+        r"ung[üu]ltige[rn]? parameter|неверн(?:ый|ые) (?:параметр|значени)|参数(?:错误|无效|無效|不正确)",
+        r"输入(?:无效|错误|不符合)|不符合要求|パラメータ(?:が)?(?:無効|不正)|入力(?:値)?が(?:無効|不正)",
+        r"(?:파라미터|매개변수|입력(?:값)?)(?:가|이)? (?:잘못|유효하지)",
+    ),
+    _cue(
+        "output_format",
+        8.0,
+        r"(?:unexpected|invalid|unknown) (?:response|output|result) (?:format|shape|structure)",
+        r"(?:response|output) (?:format|shape) (?:changed|differs|is different)",
+    ),
+    _translated(
+        "output_format",
+        r"返回格式|响应格式|レスポンス(?:の)?形式|응답 ?형식|formato de (?:respuesta|resposta)",
+        r"format de (?:la )?r[ée]ponse|antwortformat|формат ответа",
+    ),
+    _cue("client_setup", 8.0, r"no module named|cannot find module|module not found|not installed"),
+    _translated(
+        "client_setup",
+        r"未安装|インストールされていない|설치되지 않|no est[áa] instalado|n[ãa]o est[áa] instalado",
+        r"n'est pas install[ée]|nicht installiert|(?:модуль|пакет|библиотека) не (?:найден|установлен)",
+    ),
+)
 CATEGORY_CUES: list[Cue] = [
     Cue(
         linear_re.compile(
@@ -761,6 +903,7 @@ CATEGORY_CUES: list[Cue] = [
     ),
     Cue(linear_re.compile(r"not found|no such", re.I), "model_not_found", 4.0),
     Cue(linear_re.compile(r"\bkeys?\b|credential|unauthori", re.I), "invalid_key", 3.0),
+    *_WORDS_IN_ANY_LANGUAGE,
 ]
 STATUS_PRIOR = 8.0  # the usual meaning of a status at fal (403 billing, 422 validation...)
 STATUS_CATEGORY = {
