@@ -75,6 +75,8 @@ def test_focus_keeps_the_error_line_of_a_long_log() -> None:
         ("POST https://fal.run/x 504 (Gateway Timeout)", 504),
         ("status_code=500", 500),
         ("ApiError: Unauthorized", 401),
+        ("one fal 504 was not billed", 504),
+        ("a 429 from fal.ai again", 429),
     ],
 )
 def test_status_codes_in_the_forms_people_paste(text: str, code: int) -> None:
@@ -83,6 +85,7 @@ def test_status_codes_in_the_forms_people_paste(text: str, code: int) -> None:
 
 def test_numbers_that_are_not_statuses_are_ignored() -> None:
     assert status_codes("processed 4031 items in 422.5 ms at port 40312")[0] == set()
+    assert status_codes("fal 2024 roadmap; falcon 404 pages")[0] == set()
 
 
 def test_message_specificity() -> None:
@@ -654,6 +657,9 @@ def test_no_fal_key_configured_is_missing_key(diagnoser: Diagnoser) -> None:
         "fal.ai playground: Error validating the input. Fix them and try again.",
         "fal-ai/kling-video keeps failing: invalid input parameters",
         "Error validating the input for fal-ai/kling-video/v2/master/image-to-video",
+        # limits described in prose
+        "fal caps num_images at 4 and we sent 8",
+        "fal.ai accepts only 5 or 10 for duration",
     ],
 )
 def test_input_rejected_in_words_is_validation(diagnoser: Diagnoser, text: str) -> None:

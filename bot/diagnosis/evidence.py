@@ -33,6 +33,8 @@ _STATUS_PATTERNS = [
     linear_re.compile(r"(?:[:=>]\s+|(?:^|[^\w./-])[:=>])([45]\d\d)[.!]?[ \t]*$", re.M),
     linear_re.compile(r"(?:^|[^\d.,$#])([45]\d\d)\W{0,2}error\b"),
     linear_re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
+    # a status named beside fal: "one fal 504 was not billed", "a 429 from fal.ai"
+    linear_re.compile(r"\bfal(?:\.ai|\.run)?(?:'s)?\s{1,2}([45]\d\d)\b|\b([45]\d\d)s?\s(?:from|by)\sfal\b"),
     # a status followed by its body: `429 {"detail": ...}`
     linear_re.compile(r"(?:^|[\s:=(\"'])([45]\d\d)\s{0,2}\{\s{0,3}[\"']", re.M),
 ]
@@ -795,6 +797,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         6.0,
         r"must be (?:between|at (?:least|most)|one of|less|greater|a multiple)|out of range",
         r"exceeds? (?:the )?(?:max|maximum|limit)|ensure this value|only (?:accepts?|supports?|allows?)",
+        # limits described in prose: "caps duration at 300", "rejects any seed above", "a maximum of 12"
+        r"\bcaps? (?:\w+ )?(?:\w+ )?at \d|\brejects? (?:any|all|prompts?|images?|inputs?|values?|seeds?)\b",
+        r"\bover-limit\b|\ba (?:maximum|minimum) of \d|\b(?:max|maximum|min|minimum) (?:length|value|size)\b",
+        r"accepts? only|acepta (?:solo|solamente)|aceita apenas|n'accepte que|akzeptiert nur",
     ),
     _translated(
         "validation",
