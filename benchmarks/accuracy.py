@@ -180,6 +180,12 @@ def leave_one_source_out(kb: KnowledgeBase, use_cache: bool = True) -> dict[str,
             "right": sum(r["got"] == r["expect"] for r in chosen),
             "unmatched": sum(r["got"] == "declined" for r in chosen),
         }
+    # a second calibration set that no tuning of the gates looked at: how often each band is right
+    summary["bands"] = []
+    for low, high, name in BANDS:
+        answered = [r for r in rows if r["score"] is not None and low <= r["score"] < high]
+        right = sum(r["got"] == r["expect"] for r in answered)
+        summary["bands"].append({"band": name, "answers": len(answered), "right": right})
     return summary
 
 
@@ -252,6 +258,8 @@ def main() -> int:
                 f"  {field}: right category {_pct(part['right'], part['total'])},"
                 f" no match {part['unmatched']}"
             )
+        bands = ", ".join(f"{b['band']}: {b['right']}/{b['answers']} right" for b in loso["bands"])
+        print(f"  score bands (answers): {bands}")
         if args.verbose:
             for row in loso["rows"]:
                 if row["got"] != row["expect"]:

@@ -366,3 +366,16 @@ def test_a_paste_wrapped_in_one_pair_of_quotes_reads_the_same(diagnoser: Diagnos
     text = '429 {"detail": "Too many requests, slow down"}'
     assert normalize(json.dumps(text)) == text
     assert diagnoser.diagnose(json.dumps(text)).to_json() == diagnoser.diagnose(text).to_json()
+
+
+def test_the_callers_own_timeout_decides_over_the_runner_wording(diagnoser: Diagnoser) -> None:
+    # fal documents `X-Fal-Request-Timeout-Type: user` as the caller's own timeout (not retried)
+    text = (
+        "HTTP/1.1 504 Gateway Timeout\nX-Fal-Error-Type: runner_disconnected\n"
+        "X-Fal-Request-Timeout-Type: user\n"
+        '{"detail": "Runner disconnected", "error_type": "runner_disconnected"}'
+    )
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == "queue_timeout", diagnosis.matches
+    scores = [match.score for match in diagnosis.matches]
+    assert scores == sorted(scores, reverse=True)  # no runner-up looks surer than the answer

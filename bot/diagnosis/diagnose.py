@@ -711,7 +711,7 @@ class Diagnoser:
         for item in scored[1:]:
             if len(matches) >= MAX_MATCHES or item.score < RUNNER_UP_FLOOR:
                 break
-            matches.append(_match(item))
+            matches.append(_runner_up(item, matches[0]))
         return tuple(matches)
 
     def _gate(self, scored: list[_Scored], about_fal: bool) -> tuple[Match, ...]:
@@ -735,7 +735,7 @@ class Diagnoser:
         for item in scored[1:]:
             if len(matches) >= MAX_MATCHES or item.score < RUNNER_UP_FLOOR:
                 break
-            matches.append(_match(item))
+            matches.append(_runner_up(item, matches[0]))
         return tuple(matches)
 
 
@@ -791,6 +791,13 @@ def _match(item: _Scored, lead: float | None = None) -> Match:
     if not (exact or item.near_duplicate) or (lead is not None and lead < CONFIDENT_LEAD):
         score = min(score, CONFIDENT - 0.1)
     return Match(entry.id, entry.title, entry.category, score, entry)
+
+
+def _runner_up(item: _Scored, first: Match) -> Match:
+    """A runner-up never shows more confidence than the answer ranked above it (a cause the paste
+    states can put an entry first over another entry's exact wording)."""
+    match = _match(item)
+    return replace(match, score=min(match.score, first.score)) if match.score > first.score else match
 
 
 def _clean(phrases: list[str]) -> tuple[str, ...]:

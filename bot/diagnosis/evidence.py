@@ -1161,6 +1161,13 @@ _STATED_CAUSES: list[StatedCause] = [
         unless=(_NO_ANSWER,),  # the connection timed out: the network's cue says so
     ),
     StatedCause(
+        # fal's header for a timeout the caller set (a client `timeout`, `X-Fal-Request-Timeout`): the
+        # request ran out of the caller's own time, whatever else the body says about the runner
+        linear_re.compile(r"x-fal-request-timeout-type\W{0,4}user\b", re.I),
+        "queue_timeout",
+        "fal says the caller's own timeout ran out (X-Fal-Request-Timeout-Type: user)",
+    ),
+    StatedCause(
         # the browser refused the call before any answer could be read
         linear_re.compile(
             r"blocked by cors policy|cross-origin request blocked|no 'access-control-allow-origin'"
