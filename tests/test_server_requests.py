@@ -201,6 +201,28 @@ def test_the_record_survives_a_restart_and_is_shared_through_the_store(tmp_path:
     assert other.first_sighting(stamp, "v0=03") is True
 
 
+def test_written_behind_no_request_waits_on_the_database(tmp_path: Path) -> None:
+    """The running bot's record: a request whose batch is due does not wait for the write (another
+    connection holds SQLite's write lock here), and the batch lands once the lock is free."""
+    import sqlite3
+
+    store = Store(tmp_path / "seen.db")
+    seen = SeenRequests(store, flush_every=0.05, write_behind=True)
+    blocker = sqlite3.connect(str(tmp_path / "seen.db"), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # a writer that takes its time
+    try:
+        started = time.monotonic()
+        for number in range(20):
+            assert seen.first_sighting(str(int(time.time())), f"v0={number:02d}") is True
+        assert time.monotonic() - started < 1.0  # a synchronous batch would wait out the lock
+        assert seen.first_sighting(str(int(time.time())), "v0=00") is False  # memory refuses at once
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    count = "SELECT count(*) FROM seen_requests"
+    wait_for(lambda: store.query(count)[0][0] == 20, what="the batch written behind", timeout=10)
+
+
 def test_expired_rows_are_pruned_from_the_store(tmp_path: Path) -> None:
     clock = Clock(1_700_000_000.0)
     store = Store(tmp_path / "seen.db", clock=clock)

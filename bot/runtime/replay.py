@@ -9,9 +9,11 @@ The record is kept in memory (exact and immediate within the process) and in the
 seen_requests), which is read for every new pair and written in batches: a process that restarts, or
 another process sharing the store, refuses what was already served. Writing each pair at once cost
 the ack path dearly: 50 concurrent requests queued on SQLite's single writer and the GIL (p99 of
-benchmarks/ack.py went from ~45 ms to ~200 ms); a batch every FLUSH_EVERY_SECONDS does not. The
-price: a replay sent to *another* process within that fraction of a second of the original could
-slip through; within one process none does.
+benchmarks/ack.py went from ~45 ms to ~200 ms); a batch every FLUSH_EVERY_SECONDS does not. Even a
+batch cost the one request that wrote it its commit, the slowest acks of benchmarks/soak.py: the
+running bot writes them behind (`write_behind=True`, a thread of its own), so no ack waits on a
+write. The price: a replay sent to *another* process within that fraction of a second of the
+original could slip through; within one process none does.
 """
 
 from __future__ import annotations
@@ -39,10 +41,13 @@ class SeenRequests:
         clock: Callable[[], float] = time.time,
         flush_every: float = FLUSH_EVERY_SECONDS,
         shared: bool = True,
+        write_behind: bool = False,
     ):
         """`shared=False`: no other process uses this store now (the embedded SQLite default), so a
         request signed after this process started can only have been served by it, which its memory
-        knows: the store is read only for older timestamps (a replay across a restart)."""
+        knows: the store is read only for older timestamps (a replay across a restart).
+        `write_behind=True`: batches are written by a thread of their own every `flush_every`
+        seconds, never by the request that fills them."""
         self.store = store
         self.clock = clock
         self.shared = shared
@@ -54,6 +59,8 @@ class SeenRequests:
         self._next_flush = 0.0
         self._next_prune = 0.0
         self._store_failing = False
+        self._writer: threading.Thread | None = None
+        self._write_behind = write_behind
 
     def first_sighting(self, timestamp: str, signature: str) -> bool:
         """Record (timestamp, signature); False when it was served before (a replay)."""
@@ -69,7 +76,9 @@ class SeenRequests:
                 return False
             self._seen[key] = max(now, stamp) + SEEN_TTL_SECONDS
             self._pending.append((timestamp, signature, self._seen[key]))
-            if now >= self._next_flush:
+            if self._write_behind:
+                self._start_writer()
+            elif now >= self._next_flush:
                 self._next_flush = now + self.flush_every
                 batch, self._pending = self._pending, []
             if now >= self._next_prune:
@@ -109,3 +118,21 @@ class SeenRequests:
             batch, self._pending = self._pending, []
         if batch:
             self.store.record_seen_requests(batch)
+
+    def _start_writer(self) -> None:
+        """(Under the lock.) The write-behind thread, started by the first request it serves."""
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_batches, name="replay-record", daemon=True)
+            self._writer.start()
+
+    def _write_batches(self) -> None:
+        while True:
+            time.sleep(self.flush_every)
+            try:
+                self.flush()
+            except StoreError as exc:
+                self._store_trouble(exc)
+            except Exception:  # the thread must outlive any one bad batch
+                log.exception("replay record: a batch could not be written")
+            else:
+                self._store_ok()

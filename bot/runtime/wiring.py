@@ -319,7 +319,7 @@ def _slack_handler(
     assert signing_secret is not None  # check_tokens requires it in HTTP mode
     # One process per SQLite file: the store is read only for requests older than this process.
     # On PostgreSQL other processes serve requests too: the store is read for every request.
-    replays = SeenRequests(store, shared=store.engine == "postgresql")
+    replays = SeenRequests(store, shared=store.engine == "postgresql", write_behind=True)
     return VerifiedSlackHandler(SlackHandler(app), signing_secret, replays=replays, metrics=metrics)
 
 
