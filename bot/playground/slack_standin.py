@@ -297,6 +297,23 @@ class SlackStandIn:
             }
             return code
 
+    def org_authorization_code(self, enterprise_id: str, enterprise_name: str | None = None) -> str:
+        """A code for an Enterprise Grid org-wide install (an org admin approved it for the whole
+        org `enterprise_id`): oauth.v2.access answers it as Slack does, `is_enterprise_install`
+        true, `enterprise` {id, name} and `team` null; the token it issues serves every workspace
+        of the org."""
+        with self._lock:
+            code = f"code-{enterprise_id}-{next(self._issued)}"
+            self._codes[code] = {
+                "team_id": "",
+                "team": "",
+                "enterprise_id": enterprise_id,
+                "enterprise_name": enterprise_name or f"Org {enterprise_id}",
+                "user_id": f"U{enterprise_id}BOT",
+                "bot_id": f"B{enterprise_id}BOT",
+            }
+            return code
+
     def refresh_token(self, team_id: str) -> str:
         """A refresh token for `team_id` that oauth.v2.access (grant_type=refresh_token) takes once."""
         with self._lock:
@@ -310,9 +327,14 @@ class SlackStandIn:
             return refresh
 
     def issued_tokens(self, team_id: str) -> list[str]:
-        """The bot tokens oauth.v2.access issued for `team_id`, oldest first."""
+        """The bot tokens oauth.v2.access issued for `team_id` (or org-wide for the org of that
+        enterprise id), oldest first."""
         with self._lock:
-            return [token for token, team in self._installed.items() if team["team_id"] == team_id]
+            return [
+                token
+                for token, team in self._installed.items()
+                if team_id in (team["team_id"], team.get("enterprise_id"))
+            ]
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -565,6 +587,19 @@ class SlackStandIn:
     def _api_auth_test(self, params: dict[str, Any], token: str = "") -> dict[str, Any]:
         with self._lock:
             installed = self._installed.get(token)
+        if installed is not None and installed.get("enterprise_id"):  # an org-wide install's token
+            org = installed["enterprise_id"]
+            return {
+                "ok": True,
+                "url": f"https://{org.lower()}.enterprise.slack.com/",
+                "team": installed["enterprise_name"],
+                "user": "fal-bot",
+                "team_id": org,  # Slack names the org here for an org-level token
+                "user_id": installed["user_id"],
+                "bot_id": installed["bot_id"],
+                "enterprise_id": org,
+                "is_enterprise_install": True,
+            }
         if installed is not None:  # a token oauth.v2.access issued: its own workspace
             return {
                 "ok": True,
@@ -611,11 +646,12 @@ class SlackStandIn:
                 team = self._codes.pop(str(params.get("code") or ""), None)
                 if team is None:
                     return {"ok": False, "error": "invalid_code"}
-            token = f"{self.token_prefix}{team['team_id']}-{next(self._issued)}-fake"
+            owner = team.get("enterprise_id") or team["team_id"]
+            token = f"{self.token_prefix}{owner}-{next(self._issued)}-fake"
             self._installed[token] = team
             rotation: dict[str, Any] = {}
             if self.token_rotation:
-                refresh = f"xoxe-1-{team['team_id']}-{next(self._issued)}-fake"
+                refresh = f"xoxe-1-{owner}-{next(self._issued)}-fake"
                 self._refresh_tokens[refresh] = team
                 rotation = {"refresh_token": refresh, "expires_in": self.token_seconds}
         return {
@@ -626,9 +662,22 @@ class SlackStandIn:
             "scope": ",".join(self.scopes),
             "bot_user_id": team["user_id"],
             "app_id": "AFAKEAPP",
+            "authed_user": {"id": "UINSTALLER"},
+            **self._install_owner(team),
+        }
+
+    @staticmethod
+    def _install_owner(team: dict[str, str]) -> dict[str, Any]:
+        """Who oauth.v2.access says the install is for: a workspace, or (org-wide) a Grid org."""
+        if team.get("enterprise_id"):
+            return {
+                "team": None,
+                "enterprise": {"id": team["enterprise_id"], "name": team["enterprise_name"]},
+                "is_enterprise_install": True,
+            }
+        return {
             "team": {"id": team["team_id"], "name": team["team"]},
             "enterprise": None,
-            "authed_user": {"id": "UINSTALLER"},
             "is_enterprise_install": False,
         }
 
