@@ -296,6 +296,14 @@ MIGRATIONS: list[Migration | Callable[[Database], None]] = [
         # The `state` of installs in progress: each is good once, until it expires.
         "CREATE TABLE oauth_states (state TEXT PRIMARY KEY, expires_at DOUBLE PRECISION NOT NULL)",
     ),
+    portable(
+        "10_subscription_enterprise",
+        # Enterprise Grid: the org a subscribed workspace belongs to ('' outside a Grid), so the
+        # alert sender finds the org-wide install's token for a workspace with none of its own,
+        # and an org's uninstall finds its workspaces' data.
+        "ALTER TABLE subscriptions ADD COLUMN enterprise_id TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX subscriptions_enterprise ON subscriptions (enterprise_id) WHERE enterprise_id <> ''",
+    ),
 ]
 
 INSTALLATION_COLUMNS = (
@@ -352,6 +360,7 @@ class Subscription:
     created_by: str | None = None
     early: bool = False  # early warnings (bot/incidents/early.py)
     quiet: str | None = None  # quiet hours "22:00-08:00" UTC (bot/incidents/quiet.py)
+    enterprise_id: str | None = None  # the workspace's Enterprise Grid org, if any
 
     @classmethod
     def from_row(cls, row: dict[str, object]) -> Subscription:
@@ -366,6 +375,7 @@ class Subscription:
             created_by=str(row["created_by"]) if row.get("created_by") else None,
             early=bool(row.get("early") or 0),
             quiet=str(row["quiet"]) if row.get("quiet") else None,
+            enterprise_id=str(row["enterprise_id"]) if row.get("enterprise_id") else None,
         )
 
 
@@ -527,12 +537,13 @@ class Store:
         with self.transaction() as tx:
             tx.execute(
                 "INSERT INTO subscriptions (team_id, channel_id, min_level, maintenance, components,"
-                " created_by, created_at, updated_at, active, disabled_reason, early, quiet)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?)"
+                " created_by, created_at, updated_at, active, disabled_reason, early, quiet, enterprise_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?, ?)"
                 " ON CONFLICT (team_id, channel_id) DO UPDATE SET min_level = excluded.min_level,"
                 " maintenance = excluded.maintenance, components = excluded.components,"
                 " created_by = excluded.created_by, updated_at = excluded.updated_at, active = 1,"
-                " disabled_reason = NULL, early = excluded.early, quiet = excluded.quiet",
+                " disabled_reason = NULL, early = excluded.early, quiet = excluded.quiet,"
+                " enterprise_id = excluded.enterprise_id",
                 (
                     subscription.team_id,
                     subscription.channel_id,
@@ -544,6 +555,7 @@ class Store:
                     now,
                     int(subscription.early),
                     subscription.quiet,
+                    subscription.enterprise_id or "",
                 ),
             )
         stored = self.subscription(subscription.team_id, subscription.channel_id)
@@ -684,19 +696,44 @@ class Store:
             )
             return cursor.rowcount > 0
 
-    def forget_workspace(self, team_id: str, enterprise_id: str | None = None) -> int:
+    def enterprise_of(self, team_id: str) -> str | None:
+        """The Enterprise Grid org a workspace's subscriptions were made from, or None."""
+        found = self.query(
+            "SELECT enterprise_id FROM subscriptions WHERE team_id = ? AND enterprise_id <> '' LIMIT 1",
+            (team_id,),
+        )
+        return str(found[0][0]) if found else None
+
+    def forget_workspace(self, team_id: str) -> int:
         """The workspace removed the app: delete its installation and everything kept for it
         (subscriptions, unsent and sent alerts, gaps, feedback...) in one transaction. Returns the
         rows deleted."""
         deleted = 0
         with self.transaction() as tx:
-            if team_id:  # unique in Slack, whatever enterprise the event names
-                deleted += tx.execute("DELETE FROM installations WHERE team_id = ?", (team_id,)).rowcount
-            else:  # an org-wide install
-                deleted += tx.execute(
-                    "DELETE FROM installations WHERE enterprise_id = ? AND team_id = ''",
-                    (enterprise_id or "",),
-                ).rowcount
+            # A team id is unique in Slack, whatever enterprise the event names.
+            deleted += tx.execute("DELETE FROM installations WHERE team_id = ?", (team_id,)).rowcount
+            deleted += self._forget_teams(tx, [team_id])
+        return deleted
+
+    def forget_org(self, enterprise_id: str) -> int:
+        """An Enterprise Grid org removed its org-wide install: delete it, and the data of the org's
+        workspaces that have no installation of their own (those keep working with theirs). The
+        org's workspaces are the ones its subscriptions name. Returns the rows deleted."""
+        with self.transaction() as tx:
+            deleted = tx.execute(
+                "DELETE FROM installations WHERE enterprise_id = ? AND team_id = ''", (enterprise_id,)
+            ).rowcount
+            teams = tx.execute(
+                "SELECT DISTINCT team_id FROM subscriptions WHERE enterprise_id = ? AND team_id NOT IN"
+                " (SELECT team_id FROM installations WHERE team_id <> '')",
+                (enterprise_id,),
+            ).fetchall()
+            return deleted + self._forget_teams(tx, [str(row[0]) for row in teams])
+
+    @staticmethod
+    def _forget_teams(tx: Session, team_ids: list[str]) -> int:
+        deleted = 0
+        for team_id in team_ids:
             for table in WORKSPACE_TABLES:
                 deleted += tx.execute(f"DELETE FROM {table} WHERE team_id = ?", (team_id,)).rowcount
         return deleted

@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.alerts.outbox import AlertEngine, Outbox
-from bot.alerts.sender import HELD_MAX_AGE_SECONDS, MAX_ATTEMPTS, METADATA_EVENT_TYPE, AlertSender
+from bot.alerts.outbox import AlertEngine, Outbox, OutboxRow
+from bot.alerts.sender import (
+    CHECK_LIMIT,
+    CHECK_MARGIN_SECONDS,
+    HELD_MAX_AGE_SECONDS,
+    MAX_ATTEMPTS,
+    METADATA_EVENT_TYPE,
+    AlertSender,
+)
 from bot.alerts.token_watch import TokenWatch
 from bot.status.models import Incident, IncidentUpdate, StatusSnapshot
 from bot.store import Store, Subscription
@@ -388,7 +395,12 @@ def test_a_thread_reply_left_sending_is_looked_for_in_its_thread(
     finally:
         restarted.stop(2.0)
     assert len(fake.messages("C1")) == 2  # parent + the one reply
-    assert fake.calls("conversations.replies")[0].params["ts"] == parent_ts
+    [check] = fake.calls("conversations.replies")
+    assert check.params["ts"] == parent_ts and check.params["limit"] == "15"  # one bounded request
+    started = outbox.rows()[1].attempt_started_at
+    assert started is not None and float(check.params["oldest"]) == pytest.approx(
+        started - CHECK_MARGIN_SECONDS
+    )
     assert len(fake.ok_calls("chat.update")) == 1  # the parent still gets its edit
 
 
@@ -405,3 +417,92 @@ def test_when_the_channel_cannot_be_read_a_sending_row_is_posted_again(
     wait_until(lambda: statuses(store) == ["sent"])
     assert len(fake.messages("C1")) == 1
     assert [c.answer.get("error") for c in fake.calls("conversations.history")] == ["missing_scope"]
+
+
+def in_flight(store: Store, channels: list[str]) -> dict[str, OutboxRow]:
+    """An incident's parent row in each channel, left `sending` as a crash leaves it."""
+    for channel in channels:
+        store.subscribe(Subscription(T, channel))
+    AlertEngine(store, unknown_note_after_seconds=60).observe(snap(time.time(), [inc()]))
+    outbox = Outbox(store)
+    rows = {row.channel_id: row for row in outbox.rows()}
+    for row in rows.values():
+        outbox.mark_sending(row)
+    return {channel: outbox.rows(channel_id=channel)[0] for channel in channels}
+
+
+def posted_by_the_dead_process(fake: FakeSlack, row: OutboxRow, *, ts: str | None = None) -> str:
+    return fake.add_message(
+        row.channel_id,
+        "earlier post",
+        ts=ts,
+        user="UBOT111",
+        metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": row.metadata_key}},
+    )
+
+
+def test_the_crash_window_check_is_one_bounded_request_per_row(
+    fake: FakeSlack, store: Store, tmp_path: Path
+) -> None:
+    """Slack gives apps outside the Marketplace 1 request a minute with 15 messages on
+    conversations.history: each row left in flight is checked with one request, limit 15, bounded
+    to the time of its attempt; found rows are not posted again, the others are."""
+    rows = in_flight(store, ["C1", "C2", "C3"])
+    found_ts = posted_by_the_dead_process(fake, rows["C1"])
+    # Busy channel: 20 people's messages after the lost post, none of them the alert.
+    posted_by_the_dead_process(fake, rows["C3"])
+    for number in range(20):
+        fake.add_message("C3", f"chatter {number}")
+    client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+    restarted = AlertSender(Store(tmp_path / "alerts.db"), client, workers=3, per_channel_interval=0.1)
+    restarted.start()
+    try:
+        wait_until(lambda: statuses(store) == ["sent", "sent", "sent"])
+    finally:
+        restarted.stop(2.0)
+    assert [m["ts"] for m in fake.messages("C1")] == [found_ts]  # found, not posted again
+    assert len([m for m in fake.messages("C2") if m.get("bot_id")]) == 1  # never posted: posted now
+    for channel, row in rows.items():
+        [check] = fake.calls("conversations.history", channel=channel)
+        assert check.params["limit"] == str(CHECK_LIMIT) == "15"
+        assert row.attempt_started_at is not None
+        oldest, latest = float(check.params["oldest"]), float(check.params["latest"])
+        assert row.attempt_started_at - CHECK_MARGIN_SECONDS - 0.001 <= oldest < row.attempt_started_at
+        assert row.attempt_started_at < latest <= row.attempt_started_at + CHECK_MARGIN_SECONDS + 60
+    # C3: more than 15 messages in the window, so the one request missed the alert, which was
+    # posted again: the documented limit of the guarantee (no second page is read).
+    assert len([m for m in fake.messages("C3") if m.get("metadata")]) == 2
+
+
+def test_a_message_older_than_the_window_is_not_considered(
+    fake: FakeSlack, store: Store, sender: AlertSender
+) -> None:
+    """Slack is asked for the attempt's window only; an older message, even one carrying the row's
+    key, is outside it (and the stand-in, like Slack, honours `oldest`)."""
+    [row] = in_flight(store, ["C1"]).values()
+    assert row.attempt_started_at is not None
+    too_old = f"{row.attempt_started_at - CHECK_MARGIN_SECONDS - 5:.6f}"
+    posted_by_the_dead_process(fake, row, ts=too_old)
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent"])
+    [check] = fake.calls("conversations.history")
+    assert check.answer["messages"] == []
+    old_post, new_post = fake.messages("C1")
+    assert old_post["ts"] == too_old and new_post["ts"] == Outbox(store).rows()[0].posted_ts
+    assert Outbox(store).rows()[0].posted_ts != too_old
+
+
+def test_a_rate_limited_check_waits_for_retry_after_then_finds_the_post(
+    fake: FakeSlack, store: Store, sender: AlertSender
+) -> None:
+    [row] = in_flight(store, ["C1"]).values()
+    found_ts = posted_by_the_dead_process(fake, row)
+    fake.rate_limit("conversations.history", retry_after=1, times=1)
+    sender.wake()
+    wait_until(lambda: statuses(store) == ["sent"])
+    checks = fake.calls("conversations.history")
+    assert [c.status for c in checks] == [429, 200]
+    assert checks[1].at - checks[0].at >= 0.9  # waited for Retry-After
+    assert [m["ts"] for m in fake.messages("C1")] == [found_ts]
+    assert fake.calls("chat.postMessage") == []
+    assert Outbox(store).rows()[0].attempts == 0  # a 429 is not a failed try

@@ -27,6 +27,7 @@ from tests.support.fake_slack import Call, FakeSlack
 from tests.support.process import UNSET, BotProcess, bot_env, run_to_exit
 from tests.support.slack_harness import wait_for
 from tests.support.status_page import FakeStatusPage
+from tests.test_alerts_e2e import now_iso
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +51,7 @@ class OAuthBot:
         except BaseException:
             self.process.stop_quietly()
             raise
+        self.page = page
         self.http = httpx.Client(base_url=self.process.base, timeout=10.0, follow_redirects=False)
         self.sender = signing.SlackSender(self.process.events_url)
 
@@ -72,6 +74,13 @@ class OAuthBot:
         answer = self.finish_install(fake.authorization_code(team_id), state, cookie)
         assert answer.status_code == 200, answer.text
         return fake.issued_tokens(team_id)[-1]
+
+    def install_org(self, fake: FakeSlack, enterprise_id: str) -> str:
+        """An Enterprise Grid org admin installs the app for the whole org; returns its token."""
+        _, state, cookie = self.start_install()
+        answer = self.finish_install(fake.org_authorization_code(enterprise_id), state, cookie)
+        assert answer.status_code == 200, answer.text
+        return fake.issued_tokens(enterprise_id)[-1]
 
     def stop(self) -> None:
         self.http.close()
@@ -167,6 +176,136 @@ def test_two_workspaces_installed_each_answered_with_its_own_token_and_kept_apar
     )
     reply = wait_for(lambda: fake.calls("chat.postMessage", channel="C3"))[0]
     assert bearer(reply) == first and len(fake.calls("chat.postMessage")) == before + 1
+
+
+ORG = "E777"
+
+
+def org_command(text: str, response_url: str, team_id: str, channel_id: str) -> signing.SlackRequest:
+    """A slash command from workspace `team_id` of the org, served by the org-wide install."""
+    return signing.slash_command(
+        text,
+        response_url=response_url,
+        team_id=team_id,
+        channel_id=channel_id,
+        enterprise_id=ORG,
+        enterprise_name="Starship",
+        is_enterprise_install="true",
+    )
+
+
+def org_event(fixture: str, event_id: str, org: str = ORG, team_id: str = "T501") -> signing.SlackRequest:
+    """app_uninstalled / tokens_revoked as an org-wide install gets them: the envelope names a
+    workspace of the org, its authorization is the org's (no team)."""
+    body = signing.fixture_json(fixture)
+    body.update(
+        team_id=team_id,
+        enterprise_id=org,
+        event_id=event_id,
+        api_app_id="AFAKEAPP",
+        is_ext_shared_channel=False,
+        authorizations=[
+            {
+                "enterprise_id": org,
+                "team_id": None,
+                "user_id": f"U{org}BOT",
+                "is_bot": True,
+                "is_enterprise_install": True,
+            }
+        ],
+    )
+    return signing.SlackRequest(json.dumps(body).encode(), signing.JSON)
+
+
+def test_an_enterprise_grid_org_wide_install_serves_every_workspace_of_the_org(
+    bot: OAuthBot, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """An org admin installs the app for the whole org (oauth.v2.access: is_enterprise_install,
+    enterprise, team null). Workspaces of the org have no installation of their own: their
+    requests and their alerts both use the org's token; their data stays apart; the org's
+    uninstall deletes the org's installation and its workspaces' data, and nothing else."""
+    org_token = bot.install_org(fake, ORG)
+    own_token = bot.install(fake, "T111")  # a workspace with an installation of its own
+    store = Store(tmp_path / "bot.db")
+    org_install = store.installation(ORG, None)
+    assert org_install is not None and org_install["is_enterprise_install"] == 1
+    assert org_install["team_id"] == "" and org_install["team_name"] is None
+    assert org_token.encode() not in b"".join(path.read_bytes() for path in tmp_path.glob("bot.db*"))
+
+    for team, channel in (("T501", "C501"), ("T502", "C502")):
+        assert (
+            bot.sender.send(org_command("subscribe", fake.new_response_url(), team, channel)).status_code
+            == 200
+        )
+    bot.sender.send(
+        signing.slash_command(
+            "subscribe", response_url=fake.new_response_url(), team_id="T111", channel_id="C111"
+        )
+    )
+    wait_for(lambda: all(fake.calls("chat.postMessage", channel=c) for c in ("C501", "C502", "C111")))
+    # Requests (Bolt's authorize, with enterprise_id + team_id) are answered with the org's token.
+    assert bearer(fake.calls("chat.postMessage", channel="C501")[0]) == org_token
+    assert bearer(fake.calls("chat.postMessage", channel="C111")[0]) == own_token
+    assert [(s.enterprise_id, s.channel_id) for s in store.subscriptions("T501")] == [(ORG, "C501")]
+
+    # One workspace of the org cannot touch another's subscription.
+    answered = fake.new_response_url()
+    bot.sender.send(org_command("unsubscribe", answered, "T502", "C501"))
+    wait_for(lambda: fake.responses(answered))
+    assert [s.channel_id for s in store.subscriptions("T501")] == ["C501"]
+
+    # An incident: alerts (the sender, outside any request) reach the org's channels with the
+    # org's token, and the other workspace's with its own.
+    before = {c: len(fake.calls("chat.postMessage", channel=c)) for c in ("C501", "C502", "C111")}
+    bot.page.open_incident(id="grid", name="Queue API slow", impact="major_outage", started=now_iso())
+    wait_for(
+        lambda: all(len(fake.calls("chat.postMessage", channel=c)) > n for c, n in before.items()), timeout=15
+    )
+    for channel, token in (("C501", org_token), ("C502", org_token), ("C111", own_token)):
+        alert = fake.calls("chat.postMessage", channel=channel)[before[channel]]
+        assert (alert.answer.get("ok"), bearer(alert)) == (True, token)
+        assert alert.params.get("metadata"), "an alert carries its outbox key"
+
+    # The org removes the app: its installation and its workspaces' data go; T111 keeps its own.
+    store.record_gap("T501", "dm", "some paste", "no_match")
+    assert bot.sender.send(org_event("app_uninstalled.slack_docs.json", "EvOrgGone")).status_code == 200
+    wait_for(lambda: store.installation(ORG, None) is None)
+    wait_for(lambda: store.subscriptions("T501") == [] and store.subscriptions("T502") == [])
+    assert store.gaps(86400, "T501") == []
+    assert store.query("SELECT COUNT(*) FROM alert_outbox WHERE team_id IN ('T501', 'T502')") == [(0,)]
+    assert store.installation(None, "T111") is not None
+    assert [s.channel_id for s in store.subscriptions("T111")] == ["C111"]
+    # The org's workspaces are no longer answered with any token.
+    posts = len(fake.calls("chat.postMessage"))
+    bot.sender.send(org_command("subscribe", fake.new_response_url(), "T501", "C503"))
+    time.sleep(1.0)
+    assert len(fake.calls("chat.postMessage")) == posts and store.subscriptions("T501") == []
+
+
+def test_tokens_revoked_for_an_org_wide_install_deletes_it_and_its_workspaces_data(
+    bot: OAuthBot, fake: FakeSlack, tmp_path: Path
+) -> None:
+    bot.install_org(fake, "E888")
+    bot.install_org(fake, ORG)  # another org, untouched
+    store = Store(tmp_path / "bot.db")
+    requests = [("E888", "T601", "C601"), (ORG, "T501", "C501")]
+    for org, team, channel in requests:
+        command = signing.slash_command(
+            "subscribe",
+            response_url=fake.new_response_url(),
+            team_id=team,
+            channel_id=channel,
+            enterprise_id=org,
+            is_enterprise_install="true",
+        )
+        assert bot.sender.send(command).status_code == 200
+    wait_for(lambda: all(store.subscriptions(team) for _, team, _ in requests))
+    revoked = org_event("tokens_revoked.slack_docs.json", "EvOrgRevoked", org="E888", team_id="T601")
+    assert bot.sender.send(revoked).status_code == 200
+    wait_for(lambda: store.installation("E888", None) is None)
+    wait_for(lambda: store.subscriptions("T601") == [])
+    assert store.installation(ORG, None) is not None
+    assert [s.channel_id for s in store.subscriptions("T501")] == ["C501"]
 
 
 def test_a_wrong_or_missing_state_is_refused_and_nothing_is_installed(
@@ -313,6 +452,62 @@ def test_the_store_keeps_installations_and_states_and_forgets_a_workspace_on_bot
     assert [s.team_id for s in store.subscriptions()] == ["TA"]
     assert {g["team_id"] for g in store.gaps(10**9)} == {"TA"}
     assert {v["team_id"] for v in store.feedback_votes()} == {"TA"}
+
+
+def test_an_org_wide_install_serves_the_org_s_workspaces_and_its_uninstall_forgets_them_on_both_engines(
+    db_location: Path | str,
+) -> None:
+    from slack_sdk.oauth.installation_store import Bot
+
+    from bot.slack.installations import StoreInstallations, TokenBox
+    from bot.store import Subscription
+
+    store = Store(db_location)
+    installations = StoreInstallations(store, TokenBox("secret"))
+    installed = time.time()
+    installations.save_bot(  # org-wide: no team
+        Bot(
+            enterprise_id="E1",
+            team_id=None,
+            is_enterprise_install=True,
+            bot_token="xoxb-E1-org",
+            bot_id="B",
+            bot_user_id="U",
+            installed_at=installed,
+        )
+    )
+    installations.save_bot(  # a workspace of the org with an installation of its own
+        Bot(
+            enterprise_id="E1",
+            team_id="TA",
+            bot_token="xoxb-TA-own",
+            bot_id="B",
+            bot_user_id="U",
+            installed_at=installed,
+        )
+    )
+    installations.save_bot(
+        Bot(team_id="TZ", bot_token="xoxb-TZ-own", bot_id="B", bot_user_id="U", installed_at=installed)
+    )
+    for team, channel, org in (("TB", "C1", "E1"), ("TA", "C2", "E1"), ("TZ", "C3", None)):
+        store.subscribe(Subscription(team, channel, enterprise_id=org))
+        store.record_gap(team, "dm", "paste", "no_match")
+    assert store.subscription("TB", "C1") == Subscription("TB", "C1", enterprise_id="E1", created_by=None)
+
+    # Outside a request (the alert sender has only the team): the org's token for a workspace of
+    # the org with none of its own, found through the org its subscriptions name.
+    assert installations.token_for("TB") == "xoxb-E1-org" == installations.token_for("TB", "E1")
+    assert installations.token_for("TA") == "xoxb-TA-own" and installations.token_for("TZ") == "xoxb-TZ-own"
+    assert installations.token_for("TX") is None  # a workspace of no known org, never installed
+    # Bolt's authorize for a request of the org-wide install (enterprise_id + team_id).
+    found = installations.find_bot(enterprise_id="E1", team_id="TB", is_enterprise_install=True)
+    assert found is not None and found.bot_token == "xoxb-E1-org" and found.is_enterprise_install
+
+    assert store.forget_org("E1") > 0
+    assert store.installation("E1", None) is None and installations.token_for("TB") is None
+    assert [s.team_id for s in store.subscriptions()] == ["TA", "TZ"]  # TA keeps its own install
+    assert {g["team_id"] for g in store.gaps(10**9)} == {"TA", "TZ"}
+    assert installations.token_for("TA") == "xoxb-TA-own"
 
 
 def test_the_scopes_come_from_the_first_manifest_found_and_none_found_is_said(tmp_path: Path) -> None:

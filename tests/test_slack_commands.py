@@ -292,14 +292,23 @@ def test_subscribe_confirms_in_channel_and_stores_options(h: SlackHarness) -> No
     shown = post.text_and_blocks()
     assert "partial outage" in shown and "maintenance notices off" in shown and "Queue API, Realtime" in shown
     stored = h.store.subscription("T111", "C777")
+    # The command fixture (Bolt's own) comes from a workspace of Enterprise Grid org E111.
     assert stored == Subscription(
-        "T111", "C777", "partial_outage", False, ("Queue API", "Realtime"), created_by="W111"
+        "T111",
+        "C777",
+        "partial_outage",
+        False,
+        ("Queue API", "Realtime"),
+        created_by="W111",
+        enterprise_id="E111",
     )
     # Running it again replaces the options and shows them.
     command(h, "subscribe", channel_id="C777")
     second = h.fake.wait_for_calls("chat.postMessage", 2)[1]
     assert "all components" in second.text_and_blocks() and "degraded" in second.text_and_blocks()
-    assert h.store.subscription("T111", "C777") == Subscription("T111", "C777", created_by="W111")
+    assert h.store.subscription("T111", "C777") == Subscription(
+        "T111", "C777", created_by="W111", enterprise_id="E111"
+    )
     assert not h.fake.responses(url)
 
 

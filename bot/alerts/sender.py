@@ -12,10 +12,12 @@
   with `auth.test` first (bot.alerts.token_watch): when it accepts the token, the row is simply retried;
   when it refuses it too, every row is held (kept, not tried) until the watch sees the token work
   again, then sent, without a restart. Rows held longer than HELD_MAX_AGE_SECONDS are dropped.
-- Exactly once: a row is marked `sending` (committed) before the post, and the post carries
-  message metadata with the row's key. A row found `sending` again (the process died, or the
-  answer was lost) is first looked for in the channel (conversations.history, or
-  conversations.replies for thread posts); it is only posted again when it is not there.
+- Exactly once: a row is marked `sending` (committed, with the time) before the post, and the post
+  carries message metadata with the row's key. A row found `sending` again (the process died, or
+  the answer was lost) is first looked for in the channel with ONE bounded request
+  (conversations.history, or conversations.replies for thread posts): the window around that
+  attempt, at most CHECK_LIMIT messages, since Slack allows apps outside the Marketplace one such
+  request a minute with 15 messages. It is only posted again when it is not there.
 """
 
 from __future__ import annotations
@@ -57,7 +59,11 @@ MAX_RATE_LIMITED = 60
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 600.0
 RETRY_AFTER_CAP_SECONDS = 900.0
-HISTORY_PAGES = 5
+# The crash-window check: one request for the messages of [attempt - margin, attempt + the post's
+# timeout + margin], at most 15 of them (Slack's cap for apps outside the Marketplace). The margin
+# covers clock differences between this host and Slack, and a post Slack took late.
+CHECK_LIMIT = 15
+CHECK_MARGIN_SECONDS = 30.0
 DEFAULT_WORKERS = 8
 CLIENT_TIMEOUT_SECONDS = 8
 # While Slack refuses the token, unsent rows are kept this long (then dropped, as too old to matter).
@@ -112,6 +118,15 @@ def render_row(row: OutboxRow, thread_ts: str | None) -> Rendered:
     if row.kind == KIND_DIGEST:
         return render_digest(row.payload)
     return render_parent(row.subject) if thread_ts is None else render_reply(row.kind, row.subject, row.body)
+
+
+def check_window(row: OutboxRow, post_timeout: float) -> tuple[str, str]:
+    """(oldest, latest) of the crash-window lookup: when Slack could have taken the post of the
+    row's last attempt (from its start, or the row's creation when no start was recorded, to the
+    post's timeout), with a margin either side."""
+    started = row.attempt_started_at if row.attempt_started_at is not None else row.created_at
+    oldest = max(0.0, started - CHECK_MARGIN_SECONDS)
+    return f"{oldest:.6f}", f"{started + post_timeout + CHECK_MARGIN_SECONDS:.6f}"
 
 
 class _Retry(Exception):
@@ -400,39 +415,41 @@ class AlertSender:
             raise _Retry(f"edit failed: {type(exc).__name__}", maybe_posted=False) from exc
 
     def _find_posted(self, row: OutboxRow, parent_ts: str | None) -> str | None:
-        """After a crash or a lost answer: is this row's message already in the channel?"""
+        """After a crash or a lost answer: is this row's message already in the channel? One
+        request, bounded to the window of the attempt that may have posted it."""
         client = self._client(row)  # before any try: _Handled must not become a retry
-        cursor: str | None = None
+        oldest, latest = check_window(row, client.timeout)
         try:
-            for _ in range(HISTORY_PAGES):
-                if parent_ts is None:
-                    response = client.conversations_history(
-                        channel=row.channel_id, include_all_metadata=True, limit=200, cursor=cursor
+            if parent_ts is None:
+                response = client.conversations_history(
+                    channel=row.channel_id,
+                    oldest=oldest,
+                    latest=latest,
+                    inclusive=True,
+                    limit=CHECK_LIMIT,
+                    include_all_metadata=True,
+                )
+            else:
+                response = client.conversations_replies(
+                    channel=row.channel_id,
+                    ts=parent_ts,
+                    oldest=oldest,
+                    latest=latest,
+                    inclusive=True,
+                    limit=CHECK_LIMIT,
+                    include_all_metadata=True,
+                )
+            for message in response.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == METADATA_EVENT_TYPE
+                    and payload.get("key") == row.metadata_key
+                ):
+                    log.info(
+                        "alert row %s was already posted (found %s); not posting again", row.id, message["ts"]
                     )
-                else:
-                    response = client.conversations_replies(
-                        channel=row.channel_id,
-                        ts=parent_ts,
-                        include_all_metadata=True,
-                        limit=200,
-                        cursor=cursor,
-                    )
-                for message in response.get("messages") or []:
-                    metadata = message.get("metadata") or {}
-                    payload = metadata.get("event_payload") or {}
-                    if (
-                        metadata.get("event_type") == METADATA_EVENT_TYPE
-                        and payload.get("key") == row.metadata_key
-                    ):
-                        log.info(
-                            "alert row %s was already posted (found %s); not posting again",
-                            row.id,
-                            message["ts"],
-                        )
-                        return str(message["ts"])
-                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    break
+                    return str(message["ts"])
         except SlackApiError as exc:
             status = getattr(exc.response, "status_code", 200)
             if status == 429 or status >= 500:

@@ -111,7 +111,6 @@ class Playground:
             team_name="fal-bot playground",
             bot_user_id=BOT_USER_ID,
             bot_id=BOT_ID,
-            ts_from_clock=True,
         )
         for channel_id, info in CHANNELS.items():
             self.slack.set_channel(channel_id, name=info["name"], is_im=info["is_im"])

@@ -178,7 +178,6 @@ class SlackStandIn:
         bot_id: str = "BBOT111",
         token_prefix: str = "xoxb-",
         ws_url: str = "",
-        ts_from_clock: bool = False,
     ):
         self.team_id = team_id
         self.team_name = team_name
@@ -195,8 +194,7 @@ class SlackStandIn:
         # Messages only one person sees (never in conversations.history), channel -> oldest first.
         self._ephemeral: dict[str, list[dict[str, Any]]] = {}
         self._response_targets: dict[str, tuple[str, str]] = {}  # response_url path -> (channel, user)
-        # Tests want small fixed ts values; the playground wants real times (the page shows them).
-        self.ts_from_clock = ts_from_clock
+        # Message ts are clock times, as Slack's are (the crash-window check asks for a time window).
         self._last_ts = 0.0
         self._ts = itertools.count(1)
         self._response_ids = itertools.count(1)
@@ -299,6 +297,23 @@ class SlackStandIn:
             }
             return code
 
+    def org_authorization_code(self, enterprise_id: str, enterprise_name: str | None = None) -> str:
+        """A code for an Enterprise Grid org-wide install (an org admin approved it for the whole
+        org `enterprise_id`): oauth.v2.access answers it as Slack does, `is_enterprise_install`
+        true, `enterprise` {id, name} and `team` null; the token it issues serves every workspace
+        of the org."""
+        with self._lock:
+            code = f"code-{enterprise_id}-{next(self._issued)}"
+            self._codes[code] = {
+                "team_id": "",
+                "team": "",
+                "enterprise_id": enterprise_id,
+                "enterprise_name": enterprise_name or f"Org {enterprise_id}",
+                "user_id": f"U{enterprise_id}BOT",
+                "bot_id": f"B{enterprise_id}BOT",
+            }
+            return code
+
     def refresh_token(self, team_id: str) -> str:
         """A refresh token for `team_id` that oauth.v2.access (grant_type=refresh_token) takes once."""
         with self._lock:
@@ -312,9 +327,14 @@ class SlackStandIn:
             return refresh
 
     def issued_tokens(self, team_id: str) -> list[str]:
-        """The bot tokens oauth.v2.access issued for `team_id`, oldest first."""
+        """The bot tokens oauth.v2.access issued for `team_id` (or org-wide for the org of that
+        enterprise id), oldest first."""
         with self._lock:
-            return [token for token, team in self._installed.items() if team["team_id"] == team_id]
+            return [
+                token
+                for token, team in self._installed.items()
+                if team_id in (team["team_id"], team.get("enterprise_id"))
+            ]
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -335,13 +355,16 @@ class SlackStandIn:
         ts: str | None = None,
         user: str = "U999",
         thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> str:
-        """Seed a message a person wrote (for conversations.history / replies); returns its ts."""
+        """Seed a message (for conversations.history / replies), at `ts` or now; returns its ts."""
         with self._lock:
             ts = ts or self._next_ts()
         message: dict[str, Any] = {"type": "message", "user": user, "text": text, "ts": ts}
         if thread_ts:
             message["thread_ts"] = thread_ts
+        if metadata:
+            message["metadata"] = metadata
         with self._lock:
             self._messages.setdefault(channel_id, []).append(message)
             self._messages[channel_id].sort(key=lambda m: float(m["ts"]))
@@ -533,9 +556,7 @@ class SlackStandIn:
         return self._channels[channel_id]
 
     def _next_ts(self) -> str:
-        if not self.ts_from_clock:
-            return f"{1700000000 + next(self._ts)}.000100"
-        # Slack's ts: seconds with 6 decimals, unique and increasing within a channel.
+        # Slack's ts: the time it took the message, seconds with 6 decimals, unique and increasing.
         self._last_ts = max(time.time(), self._last_ts + 0.000001)
         return f"{self._last_ts:.6f}"
 
@@ -566,6 +587,19 @@ class SlackStandIn:
     def _api_auth_test(self, params: dict[str, Any], token: str = "") -> dict[str, Any]:
         with self._lock:
             installed = self._installed.get(token)
+        if installed is not None and installed.get("enterprise_id"):  # an org-wide install's token
+            org = installed["enterprise_id"]
+            return {
+                "ok": True,
+                "url": f"https://{org.lower()}.enterprise.slack.com/",
+                "team": installed["enterprise_name"],
+                "user": "fal-bot",
+                "team_id": org,  # Slack names the org here for an org-level token
+                "user_id": installed["user_id"],
+                "bot_id": installed["bot_id"],
+                "enterprise_id": org,
+                "is_enterprise_install": True,
+            }
         if installed is not None:  # a token oauth.v2.access issued: its own workspace
             return {
                 "ok": True,
@@ -612,11 +646,12 @@ class SlackStandIn:
                 team = self._codes.pop(str(params.get("code") or ""), None)
                 if team is None:
                     return {"ok": False, "error": "invalid_code"}
-            token = f"{self.token_prefix}{team['team_id']}-{next(self._issued)}-fake"
+            owner = team.get("enterprise_id") or team["team_id"]
+            token = f"{self.token_prefix}{owner}-{next(self._issued)}-fake"
             self._installed[token] = team
             rotation: dict[str, Any] = {}
             if self.token_rotation:
-                refresh = f"xoxe-1-{team['team_id']}-{next(self._issued)}-fake"
+                refresh = f"xoxe-1-{owner}-{next(self._issued)}-fake"
                 self._refresh_tokens[refresh] = team
                 rotation = {"refresh_token": refresh, "expires_in": self.token_seconds}
         return {
@@ -627,9 +662,22 @@ class SlackStandIn:
             "scope": ",".join(self.scopes),
             "bot_user_id": team["user_id"],
             "app_id": "AFAKEAPP",
+            "authed_user": {"id": "UINSTALLER"},
+            **self._install_owner(team),
+        }
+
+    @staticmethod
+    def _install_owner(team: dict[str, str]) -> dict[str, Any]:
+        """Who oauth.v2.access says the install is for: a workspace, or (org-wide) a Grid org."""
+        if team.get("enterprise_id"):
+            return {
+                "team": None,
+                "enterprise": {"id": team["enterprise_id"], "name": team["enterprise_name"]},
+                "is_enterprise_install": True,
+            }
+        return {
             "team": {"id": team["team_id"], "name": team["team"]},
             "enterprise": None,
-            "authed_user": {"id": "UINSTALLER"},
             "is_enterprise_install": False,
         }
 
@@ -731,12 +779,30 @@ class SlackStandIn:
             shown.pop("metadata", None)
         return shown
 
-    def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel_id = str(params.get("channel") or "")
-        with_metadata = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+    @staticmethod
+    def _in_window(params: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+        """Slack's `oldest`/`latest` bounds (exclusive unless `inclusive`) as a test on a message."""
         oldest = float(params.get("oldest") or 0)
         latest = float(params.get("latest") or 9e12)
-        limit = int(params.get("limit") or 100)
+        inclusive = str(params.get("inclusive", "")).lower() in {"1", "true"}
+
+        def within(message: dict[str, Any]) -> bool:
+            ts = float(message["ts"])
+            return oldest <= ts <= latest if inclusive else oldest < ts < latest
+
+        return within
+
+    @staticmethod
+    def _limit(params: dict[str, Any]) -> int:
+        """Slack's `limit`: 100 when not given, at most 1,000 (apps outside the Marketplace get at
+        most 15 from Slack; the stand-in serves what is asked, and tests check what was asked)."""
+        return max(1, min(int(params.get("limit") or 100), 1000))
+
+    def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages newest first, within `oldest`/`latest`, at most `limit`."""
+        channel_id = str(params.get("channel") or "")
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+        within, limit = self._in_window(params), self._limit(params)
         with self._lock:
             error = self._readable(channel_id)
             if error:
@@ -744,8 +810,7 @@ class SlackStandIn:
             top = [
                 self._shown(message, with_metadata)
                 for message in reversed(self._messages.get(channel_id, []))
-                if message.get("thread_ts") in (None, message["ts"])
-                and oldest < float(message["ts"]) < latest
+                if message.get("thread_ts") in (None, message["ts"]) and within(message)
             ]
         return {"ok": True, "messages": top[:limit], "has_more": len(top) > limit}
 
@@ -753,15 +818,18 @@ class SlackStandIn:
         channel_id = str(params.get("channel") or "")
         ts = str(params.get("ts") or "")
         with_metadata = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+        within, limit = self._in_window(params), self._limit(params)
         with self._lock:
             error = self._readable(channel_id)
             if error:
                 return {"ok": False, "error": error}
             thread = [
-                self._shown(message, with_metadata)
+                message
                 for message in self._messages.get(channel_id, [])
                 if message["ts"] == ts or message.get("thread_ts") == ts
             ]
         if not thread:
             return {"ok": False, "error": "thread_not_found"}
-        return {"ok": True, "messages": thread, "has_more": False}
+        # The parent and its replies oldest first, within `oldest`/`latest`, at most `limit`.
+        shown = [self._shown(message, with_metadata) for message in thread if within(message)]
+        return {"ok": True, "messages": shown[:limit], "has_more": len(shown) > limit}

@@ -24,7 +24,7 @@ from bot.keys import check_key, contains_key, redact
 from bot.slack import blocks
 from bot.slack.errors import CHANNEL_GONE, error_code
 from bot.slack.replies import diagnose_reply
-from bot.slack.services import Services, bound, request_team_id
+from bot.slack.services import Services, bound, request_enterprise_id, request_team_id
 from bot.store import MinLevel, StoreError, Subscription, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,8 @@ def on_fal(
     elif subcommand == "key":
         _key(ack, rest)
     elif subcommand == "subscribe":
-        _subscribe(services, ack, respond, team_id, channel_id, user_id, rest)
+        enterprise_id = request_enterprise_id(command, context)
+        _subscribe(services, ack, respond, team_id, channel_id, user_id, rest, enterprise_id=enterprise_id)
     elif subcommand == "unsubscribe":
         ack()
         services.submit(
@@ -266,7 +267,15 @@ def _key(ack: Ack, value: str) -> None:
 
 # -- subscribe / unsubscribe ----------------------------------------------------------------------
 def _subscribe(
-    services: Services, ack: Ack, respond: Respond, team_id: str, channel_id: str, user_id: str, rest: str
+    services: Services,
+    ack: Ack,
+    respond: Respond,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    rest: str,
+    *,
+    enterprise_id: str | None = None,
 ) -> None:
     try:
         options = parse_subscribe_options(rest)
@@ -283,6 +292,7 @@ def _subscribe(
         created_by=user_id,
         early=options.early,
         quiet=options.quiet,
+        enterprise_id=enterprise_id,
     )
     services.submit(lambda: _subscribe_work(services, respond, subscription, user_id), "subscribe")
 

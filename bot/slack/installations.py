@@ -131,7 +131,10 @@ class StoreInstallations(InstallationStore):
         )
         if team_id:  # a reinstall lifts a stop an earlier refused token caused (bot.alerts.gone)
             self.store.set_team_sending(team_id, True)
-        log.info("installed in workspace %s", bot.team_id or bot.enterprise_id)
+        if bot.is_enterprise_install:
+            log.info("installed org-wide in Enterprise Grid org %s", bot.enterprise_id)
+        else:
+            log.info("installed in workspace %s", bot.team_id)
 
     def find_bot(
         self,
@@ -197,16 +200,14 @@ class StoreInstallations(InstallationStore):
         if user_id is None:
             self.store.delete_installation(enterprise_id, team_id)
 
-    def token_for(self, team_id: str) -> str | None:
-        """The bot token of a workspace installed outside Enterprise Grid or in it, or None."""
-        bot = self.find_bot(enterprise_id=None, team_id=team_id)
-        if bot is None:
-            found = self.store.query(
-                "SELECT enterprise_id FROM installations WHERE team_id = ? AND enterprise_id <> ''",
-                (team_id,),
-            )
-            if found:
-                bot = self.find_bot(enterprise_id=str(found[0][0]), team_id=team_id)
+    def token_for(self, team_id: str, enterprise_id: str | None = None) -> str | None:
+        """The bot token for a workspace outside a request (the alert sender): its own installation
+        (in or outside an Enterprise Grid), else its org's org-wide installation. The org is
+        `enterprise_id`, or the one its subscriptions were made from."""
+        bot = self.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        org = enterprise_id or (self.store.enterprise_of(team_id) if bot is None else None)
+        if bot is None and org:
+            bot = self.find_bot(enterprise_id=org, team_id=team_id, is_enterprise_install=True)
         return bot.bot_token if bot is not None else None
 
 

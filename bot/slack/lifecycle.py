@@ -20,7 +20,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.alerts.gone import channel_gone, team_gone
-from bot.slack.services import Services, bound, request_team_id
+from bot.slack.services import Services, bound, request_enterprise_id, request_team_id
 from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -87,27 +87,29 @@ def register(app: App, services: Services) -> None:
 
 
 def forget_workspace(store: Store, team_id: str, enterprise_id: str | None, reason: str) -> None:
-    """OAuth installs: the workspace removed the app, so its installation and data go."""
+    """OAuth installs: the workspace removed the app, so its installation and data go. With no
+    workspace (`team_id` empty) it is an Enterprise Grid org that removed its org-wide install:
+    that install goes, with the data of the org's workspaces that have none of their own."""
+    who = f"team {team_id}" if team_id else f"org {enterprise_id}"
     try:
-        deleted = store.forget_workspace(team_id, enterprise_id)
+        deleted = store.forget_workspace(team_id) if team_id else store.forget_org(enterprise_id or "")
     except StoreError as exc:
         log.warning(
-            "team %s: %s, but the database cannot delete its data (%s)",
-            team_id,
-            reason,
-            describe_store_error(exc),
+            "%s: %s, but the database cannot delete its data (%s)", who, reason, describe_store_error(exc)
         )
         return
-    log.warning("team %s: %s; its installation and data were deleted (%d rows)", team_id, reason, deleted)
+    log.warning("%s: %s; its installation and data were deleted (%d rows)", who, reason, deleted)
 
 
 def _workspace_gone(services: Services, body: dict[str, Any], context: dict[str, Any], reason: str) -> None:
-    team_id = request_team_id(body, context)
     if services.oauth is None:
-        stop_team(services.store, team_id, reason)
+        stop_team(services.store, request_team_id(body, context), reason)
+        return
+    enterprise_id = request_enterprise_id(body, context)
+    if context.get("is_enterprise_install") and enterprise_id:
+        forget_workspace(services.store, "", enterprise_id, reason)  # the org-wide install
     else:
-        enterprise_id = body.get("enterprise_id") or context.get("enterprise_id")
-        forget_workspace(services.store, team_id, str(enterprise_id) if enterprise_id else None, reason)
+        forget_workspace(services.store, request_team_id(body, context), enterprise_id, reason)
 
 
 def on_app_uninstalled(services: Services, body: dict[str, Any], context: dict[str, Any]) -> None:

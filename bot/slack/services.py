@@ -259,6 +259,18 @@ def request_team_id(body: dict[str, Any], context: dict[str, Any] | None = None)
     return "unknown"
 
 
+def request_enterprise_id(body: dict[str, Any], context: dict[str, Any] | None = None) -> str | None:
+    """The Enterprise Grid org a request comes from (Bolt's context, else the body), or None."""
+    if context and context.get("enterprise_id"):
+        return str(context["enterprise_id"])
+    if isinstance(body.get("enterprise_id"), str) and body["enterprise_id"]:
+        return str(body["enterprise_id"])
+    enterprise = body.get("enterprise")
+    if isinstance(enterprise, dict) and enterprise.get("id"):
+        return str(enterprise["id"])
+    return None
+
+
 def bound(handler: Callable[..., Any], services: Services) -> Callable[..., Any]:
     """`handler(services, ...)` as the listener Bolt calls: Bolt injects the other arguments by name
     (ack, body, event...), so every handler is a plain module-level function a test can call."""

@@ -70,8 +70,10 @@ def slash_command(
     channel_id: str = "C111",
     user_id: str = "W111",
     fixture: str = "slash_command.bolt_tests.form.txt",
+    **fields_: str,
 ) -> SlackRequest:
-    """The fixture's slash command form with our command, text and response_url."""
+    """The fixture's slash command form with our command, text and response_url (and `fields_`,
+    e.g. enterprise_id / is_enterprise_install for an Enterprise Grid org-wide install)."""
     fields = dict(
         parse_qsl((SLACK_FIXTURES / fixture).read_text(encoding="utf-8").strip(), keep_blank_values=True)
     )
@@ -82,6 +84,7 @@ def slash_command(
         team_id=team_id,
         channel_id=channel_id,
         user_id=user_id,
+        **fields_,
     )
     return SlackRequest(urlencode(fields).encode(), FORM)
 
