@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
@@ -68,6 +69,7 @@ def value(samples: list[Sample], name: str, **labels: str) -> float:
 wait_for = functools.partial(slack_harness.wait_for, timeout=20.0)  # a process: a longer default
 
 
+@pytest.mark.slow
 def test_each_metric_moves_and_no_label_carries_a_person_a_channel_or_text(
     fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path
 ) -> None:
@@ -149,6 +151,7 @@ def test_each_metric_moves_and_no_label_carries_a_person_a_channel_or_text(
         sender.close()
 
 
+@pytest.mark.slow
 def test_metrics_work_in_socket_mode(fake: FakeSlack, tmp_path: Path) -> None:
     slack_socket = SlackSocket([_slash_command_envelope("help")])
     slack_socket.thread.start()
@@ -172,6 +175,7 @@ def test_metrics_work_in_socket_mode(fake: FakeSlack, tmp_path: Path) -> None:
         slack_socket.server.shutdown()
 
 
+@pytest.mark.slow
 def test_metrics_off_serves_no_metrics(
     fake: FakeSlack, loopback: type[LoopbackServer], tmp_path: Path
 ) -> None:

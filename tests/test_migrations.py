@@ -147,6 +147,7 @@ def test_both_engines_have_the_same_tables_and_columns(tmp_path: Path, postgres_
     pg.close()
 
 
+@pytest.mark.slow
 def test_processes_starting_at_once_migrate_once(postgres_url: str) -> None:
     """Four `fal-bot db upgrade` processes and four stores opening together on an empty database:
     the advisory lock makes them take turns; one migrates, the others find nothing to do."""
@@ -164,6 +165,7 @@ def test_processes_starting_at_once_migrate_once(postgres_url: str) -> None:
         store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_db_status_and_upgrade(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     location: Path | str = tmp_path / "bot.db"
@@ -181,6 +183,7 @@ def test_db_status_and_upgrade(engine: str, tmp_path: Path, request: pytest.Fixt
     assert f"schema version {len(MIGRATIONS)} of {len(MIGRATIONS)}" in after.stdout
 
 
+@pytest.mark.slow
 def test_db_commands_name_an_unreachable_server_without_its_password() -> None:
     result = fal_bot_db("postgresql://falbot:s3cret-pw@127.0.0.1:9/none", "status")
     assert result.returncode == 3

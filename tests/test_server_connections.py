@@ -191,6 +191,8 @@ def test_waitress_still_has_what_the_guard_relies_on(tmp_path: Path) -> None:
         assert isinstance(inner, connections.GuardedServer)
         for name in connections.SERVER_INSTANCE_INTERNALS:
             assert hasattr(inner, name), f"waitress server lost {name}"
+        for name in connections.DISPATCHER_INSTANCE_INTERNALS:
+            assert hasattr(inner.task_dispatcher, name), f"waitress task dispatcher lost {name}"
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             assert sock.recv(100).startswith(b"HTTP/1.1 200")

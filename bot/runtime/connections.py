@@ -90,6 +90,8 @@ SERVER_INTERNALS = (
 # ... and what it sets on instances in __init__ (checked on live objects by the tests).
 CHANNEL_INSTANCE_INTERNALS = ("requests", "outbufs", "outbuf_lock", "creation_time", "socket")
 SERVER_INSTANCE_INTERNALS = ("active_channels", "trigger", "_map", "adj", "accepting")
+# what HttpServer.shutdown reads of the task dispatcher to know every task thread is idle
+DISPATCHER_INSTANCE_INTERNALS = ("lock", "active_count", "queue")
 
 
 def check_waitress_internals() -> None:

@@ -355,7 +355,13 @@ class HttpServer:
             result.append(all(not ch.requests and not ch.total_outbufs_len for ch in channels))
 
         self._in_loop(look)
-        return bool(result and result[0])
+        # A task thread wakes the loop (pull_trigger) just after its request left `requests`; closing
+        # the trigger before it has done so fails that thread with EBADF (a traceback at SIGTERM, seen
+        # on a busy machine), so also wait until every task thread is idle.
+        dispatcher = self._server.task_dispatcher
+        with dispatcher.lock:
+            idle = dispatcher.active_count == 0 and not dispatcher.queue
+        return bool(result and result[0]) and idle
 
     def shutdown(self, timeout: float = 6.0) -> bool:
         """Stop taking requests, let the ones in flight finish and flush, then stop the loop.
