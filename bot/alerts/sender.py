@@ -28,7 +28,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -419,26 +419,19 @@ class AlertSender:
         request, bounded to the window of the attempt that may have posted it."""
         client = self._client(row)  # before any try: _Handled must not become a retry
         oldest, latest = check_window(row, client.timeout)
+        window: dict[str, Any] = {
+            "channel": row.channel_id,
+            "oldest": oldest,
+            "latest": latest,
+            "inclusive": True,
+            "limit": CHECK_LIMIT,
+            "include_all_metadata": True,
+        }
         try:
             if parent_ts is None:
-                response = client.conversations_history(
-                    channel=row.channel_id,
-                    oldest=oldest,
-                    latest=latest,
-                    inclusive=True,
-                    limit=CHECK_LIMIT,
-                    include_all_metadata=True,
-                )
+                response = client.conversations_history(**window)
             else:
-                response = client.conversations_replies(
-                    channel=row.channel_id,
-                    ts=parent_ts,
-                    oldest=oldest,
-                    latest=latest,
-                    inclusive=True,
-                    limit=CHECK_LIMIT,
-                    include_all_metadata=True,
-                )
+                response = client.conversations_replies(ts=parent_ts, **window)
             for message in response.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
