@@ -685,9 +685,6 @@ class Store:
             rows = self.query(f"{select} WHERE team_id = ? ORDER BY installed_at DESC LIMIT 1", (team_id,))
         return dict(zip(INSTALLATION_COLUMNS, rows[0], strict=True)) if rows else None
 
-    def installed_team_ids(self) -> list[str]:
-        return [str(row[0]) for row in self.query("SELECT team_id FROM installations ORDER BY team_id")]
-
     def delete_installation(self, enterprise_id: str | None, team_id: str | None) -> bool:
         with self.transaction() as tx:
             cursor = tx.execute(
