@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -226,10 +227,16 @@ def test_the_ack_time_counts_the_wait_for_a_worker_thread() -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        body, _ = metrics.exposition()
+
+        def both_recorded() -> list[Any]:
+            # the server records an ack after the client has read its answer: wait for the second
+            body, _ = metrics.exposition()
+            found = [s for f in text_string_to_metric_families(body.decode()) for s in f.samples]
+            return found if value(found, "falbot_ack_seconds_count") >= 2 else []
+
+        samples = wait_for(both_recorded, what="both acks recorded")
     finally:
         server.shutdown()
-    samples = [s for f in text_string_to_metric_families(body.decode()) for s in f.samples]
     assert value(samples, "falbot_ack_seconds_count") == 2
     # 0.4 s for the first, 0.8 s for the one that waited: 1.2 s in all (0.8 s if the wait were lost).
     assert value(samples, "falbot_ack_seconds_sum") >= 1.1
