@@ -359,8 +359,8 @@ def test_a_custom_knowledge_folder_ranks_and_gates(tmp_path: Path) -> None:
     diagnoser = Diagnoser(load_knowledge(tmp_path))
     assert diagnoser.diagnose("fal says: Wallet is frozen solid (fal.run)").best.id == "test-one"  # type: ignore[union-attr]
     assert diagnoser.diagnose("Tunnel collapsed underground via queue.fal.run").best.id == "test-two"  # type: ignore[union-attr]
-    # Something fal-ish that matches neither entry: fal-related, but no guess.
-    vague = diagnoser.diagnose("fal_client raised something odd")
+    # Something fal-ish that fits neither entry: fal-related, and no answer of theirs.
+    vague = diagnoser.diagnose("fal raised something odd")
     assert vague.fal_related and vague.matches == ()
 
 

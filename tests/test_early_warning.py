@@ -11,6 +11,7 @@ import functools
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -97,6 +98,10 @@ def test_what_counts_is_a_fal_side_error_that_names_fal() -> None:
     assert fal_side(diagnose(TIMEOUT), TIMEOUT) == ("queue_timeout", ["queue.fal.run", "fal-ai/kling-video"])
     assert fal_side(diagnose(VALIDATION_422), VALIDATION_422) is None
     assert fal_side(diagnose(NO_HOST), NO_HOST) is None  # names no fal host or fal error type
+    # the same answer given only as a guess is not counted: the bot was not sure of the problem
+    answer = diagnose(RUNNER_503)
+    guessed = replace(answer, matches=(replace(answer.matches[0], guess=True),))
+    assert fal_side(guessed, RUNNER_503) is None
 
 
 def test_three_people_warn_the_early_channel_once(store: Store, early: EarlyWarnings, clock: Clock) -> None:

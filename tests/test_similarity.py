@@ -10,6 +10,16 @@ def test_accented_words_stay_whole() -> None:
     assert "schlüssel" in terms("API-Schlüssel fehlt")
 
 
+def test_keys_ids_and_hashes_are_no_words() -> None:
+    # a pasted key or request id names one thing: sharing it with an example says nothing
+    assert terms("key 6f1c2d3e-1111:0123456789abcdef0123456789abcdef, job a1b2c3d4e5 failed") == [
+        "key",
+        "job",
+        "fail",
+    ]
+    assert "h264" in terms("h264 video") and "decade" in terms("a decade")  # words stay words
+
+
 def test_cjk_runs_become_character_pairs() -> None:
     assert terms("未配置密钥") == ["未配", "配置", "置密", "密钥"]
     assert "api" in terms("APIキーが設定されていません") and "設定" in terms("APIキーが設定されていません")

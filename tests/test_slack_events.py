@@ -452,6 +452,20 @@ def test_a_thumbs_down_keeps_the_answered_paste_as_a_gap_and_a_thumbs_up_does_no
 
 
 @pytest.mark.slow  # runs `fal-bot kb gaps`
+def test_a_guess_asks_for_the_full_error_first_and_is_kept_as_a_gap(h: SlackHarness) -> None:
+    # about fal, but nothing in it decides the problem: a follow-up first, the guess marked as one
+    h.send(dm("the fal_client keeps complaining about credentials in our worker"))
+    post = replies(h)[0]
+    shown = json.dumps(post.params["blocks"])
+    assert shown.index("What would decide it") < shown.index("Closest known problem, a rough guess")
+    assert "How to fix" not in shown  # a guess names the problem; it does not prescribe its fix
+    assert post.params["text"].startswith("🩺 Not sure yet")
+    h.drain()
+    [gap] = _kb_gaps(h.db_path)["gaps"]
+    assert gap["reasons"] == ["guess"] and len(gap["entries"]) == 1
+
+
+@pytest.mark.slow  # runs `fal-bot kb gaps`
 def test_kb_gaps_on_a_fresh_machine_creates_no_database(tmp_path: Path) -> None:
     db = tmp_path / "none.db"
     assert _kb_gaps(db) == {"gaps": []}

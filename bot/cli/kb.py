@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     lint.set_defaults(handler=run_lint)
     gaps = actions.add_parser(
         "gaps",
-        help="pastes the bot could not answer (no match, or a 👎), most frequent first",
+        help="pastes the bot could not answer (no match, a guess, or a 👎), most frequent first",
         description=(
             "List the pastes fal-bot could not answer (no match, or an answer someone voted 👎), "
             "redacted, grouped by text, most frequent first: what your own knowledge entries "
@@ -114,7 +114,7 @@ _DIGITS = linear_re.compile(r"\d+")  # "job 4411" and "job 9025" are the same ga
 
 def group_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with the same text (once ids, numbers and spacing are set aside) as one gap, with its
-    count, first and last time, surfaces, reasons and the entries that were voted down."""
+    count, first and last time, surfaces, reasons and the entries that were guessed or voted down."""
     from bot.diagnosis.normalize import fuzz_text, normalize
 
     groups: dict[str, dict[str, Any]] = {}

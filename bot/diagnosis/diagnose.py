@@ -74,6 +74,11 @@ RUNNER_UP_FLOOR = 25.0
 CONFIDENT = 80.0  # scores from here on must be right (nearly) every time
 CONFIDENT_LEAD = 12.0  # points ahead of the best entry of another family
 MAX_MATCHES = 3
+# A fal text below the gates above still gets its leading family, as a guess that asks for more.
+GUESS_FLOOR = 10.0
+GUESS_LEAD = 0.5  # points ahead of every other family: a tie is no guess
+GUESS_WORDS = 0.3  # or a fit of rare words this good (everyday words like "room" fit some entry)
+GUESS_BELOW = MIN_SCORE_ABOUT_FAL  # a guess never shows more than an answer's lowest score
 MIN_SCORE_GENERIC = 50.0  # a text naming no service: a match must be good and clearly ahead
 GENERIC_LEAD = 6.0
 MIN_SCORE_GENERIC_CLEAR = 25.0
@@ -189,6 +194,8 @@ class Match:
     category: str
     score: float
     entry: Entry
+    # the text is about fal but fits this entry only loosely: the reply asks for what would decide it
+    guess: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "category": self.category, "score": self.score}
@@ -694,6 +701,18 @@ class Diagnoser:
             matches.append(Match(entry.id, entry.title, entry.category, round(100.0 * probability, 1), entry))
         return tuple(matches)
 
+    def _guess(self, top: _Scored, lead: float) -> tuple[Match, ...]:
+        """A text about fal that no entry fits well: the leading family alone, marked as a guess
+        (the reply asks for what would decide it), or nothing when no family leads. Rare words
+        shared with an entry's symptoms may lead (how people describe problems in their words);
+        loose fuzzy resemblance alone may not."""
+        # a fal host says the text is about fal, not which problem: it grounds no guess
+        grounded = _says_something(top, without=F_HOST) or top.features.get(F_WORDS, 0.0) >= GUESS_WORDS
+        if top.score < GUESS_FLOOR or lead < GUESS_LEAD or not grounded:
+            return ()
+        match = _match(top, lead)
+        return (replace(match, score=min(match.score, GUESS_BELOW - 0.1), guess=True),)
+
     def _gate_generic(self, scored: list[_Scored]) -> tuple[Match, ...]:
         """A text naming no service: only a good score that clearly leads other families."""
         if self.fitted:
@@ -722,14 +741,17 @@ class Diagnoser:
             return ()
         top, rival, lead = _family_lead(scored)
         if about_fal:
-            # A fal text: a good score, or a modest one that clearly leads every other family.
-            if top.score < MIN_SCORE_ABOUT_FAL and not (
+            # A fal text: a good score, or a modest one that clearly leads every other family;
+            # else the family that leads at all, as a guess that asks for what would decide it.
+            weak = top.score < MIN_SCORE_ABOUT_FAL and not (
                 top.score >= MIN_SCORE_CLEAR_LEAD and lead >= CLEAR_LEAD
-            ):
-                return ()
+            )
+            ambiguous = rival is not None and not top.strong and top.score < AMBIGUOUS_BELOW
+            if weak or (ambiguous and lead < AMBIGUOUS_MARGIN):
+                return self._guess(top, lead)
         elif not (top.near_duplicate or (top.strong and top.score >= MIN_SCORE_WITHOUT_EVIDENCE)):
             return ()
-        if rival is not None and not top.strong and top.score < AMBIGUOUS_BELOW and lead < AMBIGUOUS_MARGIN:
+        elif rival is not None and not top.strong and top.score < AMBIGUOUS_BELOW and lead < AMBIGUOUS_MARGIN:
             return ()  # two families of problems fit equally well: no guess
         matches = [_match(top, lead)]
         for item in scored[1:]:
@@ -746,8 +768,8 @@ _SIGNALS = (
 )
 
 
-def _says_something(item: _Scored) -> bool:
-    return any(item.features.get(k, 0.0) > 0 for k in _SIGNALS)
+def _says_something(item: _Scored, without: int | None = None) -> bool:
+    return any(item.features.get(k, 0.0) > 0 for k in _SIGNALS if k != without)
 
 
 def _family_lead(scored: list[_Scored]) -> tuple[_Scored, _Scored | None, float]:

@@ -27,7 +27,9 @@ _STATUS_PATTERNS = [
     ),
     linear_re.compile(r"\((\d{3})\)|\[(\d{3})\]"),
     linear_re.compile(
-        r"(?:failed|failure|returned|returns|got|received|responded|answered|with)\W{1,3}(?:status\W{1,3})?([45]\d\d)\b"
+        r"(?:failed|failure|returned|returns|returning|got|getting|gets|received|receiving|responded|answered"
+        r"|answers|with|gives|gave|giving|throws|threw|throwing|hit|hits|hitting)\W{1,3}(?:an? )?"
+        r"(?:status\W{1,3})?([45]\d\d)\b"
     ),
     # "failed: 404" at the end of a line, not "key user:422" (an id after a colon)
     linear_re.compile(r"(?:[:=>]\s+|(?:^|[^\w./-])[:=>])([45]\d\d)[.!]?[ \t]*$", re.M),
@@ -35,6 +37,15 @@ _STATUS_PATTERNS = [
     linear_re.compile(r"^\s*(\d{3})\s*[:\-]", re.M),
     # a status named beside fal: "one fal 504 was not billed", "a 429 from fal.ai"
     linear_re.compile(r"\bfal(?:\.ai|\.run)?(?:'s)?\s{1,2}([45]\d\d)\b|\b([45]\d\d)s?\s(?:from|by)\sfal\b"),
+    # the same said in the other languages fal's users write in: "请求失败 401", "エラー 403",
+    # "오류 429", "ошибка 500", "erro 401", "Fehler 403", "código 422"
+    linear_re.compile(
+        r"(?:失败|失敗|错误|錯誤|报错|状态码|狀態碼|返回|エラー|ステータス|오류|에러|상태 ?코드"
+        r"|ошибк[аиу]|код|\berro\b|\berreur|\bfehler|c[óo]digo|\bestado|statuscode)\W{0,3}(?:http\W{0,2})?([45]\d\d)\b"
+    ),
+    linear_re.compile(
+        r"(?:^|\D)([45]\d\d)\W{0,2}(?:错误|錯誤|エラー|오류|에러|ошибк|\berro\b|\berreur|\bfehler)"
+    ),
     # a status followed by its body: `429 {"detail": ...}`
     linear_re.compile(r"(?:^|[\s:=(\"'])([45]\d\d)\s{0,2}\{\s{0,3}[\"']", re.M),
 ]
@@ -998,7 +1009,8 @@ _AUTH_CODES = frozenset({401, 403})
 # status code that came with it, so it outweighs the code's usual family.
 _KEY_WORD = (
     r"(?:api[ _-]?keys?|fal_key|fal key|credentials?|clave(?: de api| api)?|chave(?: de api| api)?"
-    r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー)"
+    r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー|api ?키|키"
+    r"|(?:api[ -])?ключ(?:а|у|ом)?)"
 )
 _KEY_ABSENT = (
     r"(?:is |was |are |were )?(?:not (?:being )?(?:set|configured|provided|defined|present|loaded|passed"
@@ -1009,7 +1021,9 @@ _KEY_ABSENT = (
     r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
     r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
     r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
-    r"|が設定されていません|が未設定|がありません|が見つかりません)"
+    r"|が設定されていません|が未設定|がありません|が見つかりません"
+    r"|설정되지 않|설정(?:이)? 안 ?되|없습니다|없음|누락"
+    r"|не (?:задан|указан|установлен|настроен|найден)|отсутствует)"
 )
 
 
@@ -1037,8 +1051,10 @@ _STATED_CAUSES: list[StatedCause] = [
             _KEY_WORD
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
-            + r"|(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|falta(?:n)?|sin"
-            r"|sem|manque|fehlende[rns]?|kein(?:e|en)?|未配置|未设置|缺少|没有配置|没有)\W{1,3}"
+            + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|falta(?:n)?"
+            r"|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?|нет|без)\W{1,3}"
+            # Chinese runs its words together: "缺少API密钥", "未配置FAL_KEY"
+            r"|(?:未配置|未设置|未設定|未提供|缺少|缺|没有配置|没有|沒有))\W{0,3}"
             r"(?:(?:the|our|a|an|la|el|o|le|les|den|die|das)\W{1,3})?"
             r"(?:\w+\W{1,3}){0,1}"
             + _KEY_WORD

@@ -89,11 +89,19 @@ _STOP_TEXT = """
 _STOP = frozenset(_STOP_TEXT.split())
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_identifier(word: str) -> bool:
+    """A hex run with digits in it (a key, request id or hash): it names one thing, never a problem."""
+    return len(word) >= 6 and any(c.isdigit() for c in word) and set(word) <= _HEX
+
+
 def terms(text: str) -> list[str]:
     """Lower-case words of three letters or more, light plural/verb endings stripped."""
     out = []
     for word in _words(text.lower(), _TERM):
-        if word in _STOP:
+        if word in _STOP or _is_identifier(word):
             continue
         for suffix in ("ing", "ed", "es", "s"):
             if len(word) > len(suffix) + 3 and word.endswith(suffix):

@@ -396,6 +396,8 @@ def diagnosis_message(
     entry = best.entry
     if incident is not None:
         blocks.append(section(incident_lead(incident, now)))
+    if best.guess:
+        return _guess(diagnosis, blocks, findings, paste_id, exposed)
     if diagnosis.generic:
         # The verdict in words: the paste names no service, so the answer is conditional.
         blocks.append(context(GENERIC_LEAD))
@@ -471,6 +473,39 @@ GENERIC_LEAD = (
 )
 
 
+FOLLOW_UP = (
+    "This looks fal-related, but I can't tell which problem it is yet. What would decide it:\n"
+    '• fal\'s full error body (the JSON after the status, e.g. `{"detail": ...}`)\n'
+    "• the HTTP status code\n"
+    "• the endpoint id you called (e.g. `fal-ai/flux/dev`)\n"
+    "Paste those here, or check `/fal status` in case fal has an incident. "
+    f"See also {link(DOCS_URL, 'fal docs')}."
+)
+
+
+def _guess(
+    diagnosis: Diagnosis, blocks: list[Block], findings: list[str], paste_id: str | None, exposed: bool
+) -> Message:
+    """A fal text that fits a known problem only loosely: ask for what would decide it first, then
+    name the closest problem as the guess it is: its summary and docs, not its fix steps."""
+    best = diagnosis.matches[0]
+    entry = best.entry
+    if findings:
+        blocks.extend(sections_for_lines(["*About the key or header in your paste*", *findings]))
+    blocks.append(section(FOLLOW_UP))
+    summary = f"*Closest known problem, a rough guess:* {escape(entry.title)}\n{escape(entry.summary)}"
+    blocks.append(section(summary))
+    docs = _docs_block(entry)
+    if docs is not None:
+        blocks.append(docs)
+    blocks.append(context(f"How sure: *{confidence_words(best.score)}* ({best.score:.0f}/100)"))
+    blocks.append(_feedback_block(entry, paste_id=paste_id))
+    text = f"🩺 Not sure yet; closest known problem: {entry.title}. Paste fal's full error to decide."
+    if exposed:
+        text = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + text
+    return finish(blocks, text)
+
+
 def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) -> Message:
     vendor = _other_vendor(diagnosis)
     if findings:
@@ -482,15 +517,8 @@ def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) ->
             "so fal-bot cannot help with it. If fal is involved too, paste fal's own error message."
         )
     elif diagnosis.fal_related:
-        # A follow-up, never a guess: ask for what would decide it.
-        text = (
-            "This looks fal-related, but I can't tell which problem it is yet. What would decide it:\n"
-            '• fal\'s full error body (the JSON after the status, e.g. `{"detail": ...}`)\n'
-            "• the HTTP status code\n"
-            "• the endpoint id you called (e.g. `fal-ai/flux/dev`)\n"
-            "Paste those here, or check `/fal status` in case fal has an incident. "
-            f"See also {link(DOCS_URL, 'fal docs')}."
-        )
+        # A follow-up, not an answer: ask for what would decide it.
+        text = FOLLOW_UP
     else:
         text = (
             "That does not look like a fal error, so fal-bot has no fix for it. "

@@ -31,7 +31,8 @@ def diagnose_reply(
 ) -> blocks.Message:
     """The reply to a pasted text: a usage hint when empty, else the rendered diagnosis.
 
-    The text is never logged; a paste with no match is kept redacted as a gap (`fal-bot kb gaps`).
+    The text is never logged; a paste with no match, or only a guess, is kept redacted as a gap
+    (`fal-bot kb gaps`).
     A fal-side error counts towards an early warning (`user_id` tells different people apart).
     """
     if not text.strip():
@@ -46,6 +47,8 @@ def diagnose_reply(
     if best is None:
         record_gap(services, team_id, surface, text, "no_match")
     else:
+        if best.guess:  # an answer the bot is not sure of is a gap too: the team may add the entry
+            record_gap(services, team_id, surface, text, "guess", best.id)
         paste_id = services.recent_pastes.remember(text, surface)
     log.info(
         "diagnosed %d chars from %s: %s",

@@ -70,13 +70,15 @@ class DiagnoserLike(Protocol):
 
 def diagnosis_labels(diagnosis: Any) -> tuple[str, str]:
     """(category, verdict) for falbot_diagnoses_total: the first match's category ("none") and
-    `match` (about fal), `generic` (no service named), `not_fal` (another service's error) or
-    `no_match`."""
+    `match` (about fal), `guess` (about fal, fits only loosely), `generic` (no service named),
+    `not_fal` (another service's error) or `no_match`."""
     best = getattr(diagnosis, "best", None)
     if best is None:
         return "none", "no_match"
     if getattr(diagnosis, "generic", False):
         return str(best.category), "generic"
+    if getattr(best, "guess", False):
+        return str(best.category), "guess"
     return str(best.category), "match" if getattr(diagnosis, "fal_related", False) else "not_fal"
 
 
