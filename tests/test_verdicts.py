@@ -12,6 +12,7 @@ import pytest
 from bot.diagnosis import Diagnoser, Diagnosis, KnowledgeBase, load_knowledge
 from bot.diagnosis.diagnose import MIN_SCORE_ABOUT_FAL
 from bot.diagnosis.evidence import (
+    category_bonus,
     gather,
     host_tokens,
     service_hosts,
@@ -240,6 +241,23 @@ def test_a_family_named_in_another_language_reads_like_its_english_twin(
 )
 def test_a_status_is_read_in_the_words_around_it_in_any_language(text: str, code: int) -> None:
     assert code in status_codes(normalize(text))[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal drops any system_prompt over 5000 chars",
+        "the prompt must stay under 2,000 characters",
+        "more than 12 steps and the schnell endpoint refuses",
+        "reference clips up to 15 seconds combined",
+    ],
+)
+def test_a_limit_said_in_prose_leans_to_validation(text: str) -> None:
+    assert "validation" in category_bonus(text.lower(), set())
+
+
+def test_a_number_of_days_or_files_is_no_input_limit() -> None:
+    assert "validation" not in category_bonus("we ran it over 3 days on more than 40 machines", set())
 
 
 def test_a_count_of_errors_is_no_status() -> None:

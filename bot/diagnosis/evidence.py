@@ -812,6 +812,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"\bcaps? (?:\w+ )?(?:\w+ )?at \d|\brejects? (?:any|all|prompts?|images?|inputs?|values?|seeds?)\b",
         r"\bover-limit\b|\ba (?:maximum|minimum) of \d|\b(?:max|maximum|min|minimum) (?:length|value|size)\b",
         r"accepts? only|acepta (?:solo|solamente)|aceita apenas|n'accepte que|akzeptiert nur",
+        # a number limit on an input: "system_prompt over 5000 chars", "more than 12 steps"
+        r"\b(?:over|above|below|under|exceeds?|exceeding|more than|fewer than|less than|longer than"
+        r"|shorter than|at most|at least|up to|max(?:imum)?(?: of)?|min(?:imum)?(?: of)?) \d[\d,.]*\s?"
+        r"(?:chars?|characters|tokens|words|seconds|secs?|px|pixels|frames|steps|images|items|entries)\b",
     ),
     _translated(
         "validation",
