@@ -81,6 +81,15 @@ def test_fal_evidence_outweighs_another_host_in_the_same_paste(diagnoser: Diagno
     assert diagnosis.fal_related and category(diagnosis) == "invalid_key"
 
 
+def test_fal_named_as_the_one_that_failed_outweighs_the_rest_of_the_stack(diagnoser: Diagnoser) -> None:
+    text = "Fal could not fetch the input picture; we now serve it from our Supabase bucket instead"
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.fal_related and category(diagnosis) == "file_url", diagnosis.matches
+    # the same with someone else as the one that failed stays theirs
+    other = diagnoser.diagnose("Supabase could not fetch the input picture from our bucket")
+    assert not other.fal_related and other.matches == ()
+
+
 # -- naming no service: generic ----------------------------------------------------------------------
 
 

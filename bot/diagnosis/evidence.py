@@ -160,6 +160,21 @@ _STRONG_MARKERS: list[_Marker] = [
         "Authorization: Key header",
         ("authorization",),
     ),
+    (
+        # fal named as the one that answered or failed: "FAL could not download the image",
+        # "fal rejects system_prompt over 5000 chars", "fal returns 403" (another service named in
+        # the same text is then part of the setup, not whose error it is)
+        linear_re.compile(
+            r"\bfal(?:'s (?:api|server|queue|gateway))? (?:(?:also|now|still|then|just|sometimes|occasionally"
+            r"|always|never) )?(?:returns?|returned|rejects?|rejected|refuses?|refused|could ?n[o']t"
+            r"|can ?n[o']t|cannot|fails?|failed|says|said|gives|gave|throws|threw|answers?|answered|responds?"
+            r"|responded|errors?|errored|timed out|times out|closes|closed|blocks|blocked|caps|wants"
+            r"|requires|expects|only accepts|does ?n[o']t|did ?n[o']t|won'?t)\b",
+            re.I,
+        ),
+        "fal as the one that answered",
+        ("fal ", "fal'"),
+    ),
 ]
 # Error types that only fal uses.
 _FAL_ERROR_TYPES = linear_re.compile(
