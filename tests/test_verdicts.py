@@ -185,6 +185,9 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.subscribe fails with 403 in the worker: FAL_KEY isn't being passed to the job", "missing_key"),
         ("the FAL_KEY is not passed to the subprocess, so fal_client answers 401", "missing_key"),
         ("fal.ai 403: we don't have enough credits on the team account", "billing"),
+        # a key whose scope does not allow the call is the key's problem, not the balance's
+        ("fal.ai answers 403 on the usage report: our API-scope key cannot read it", "invalid_key"),
+        ("fal.ai 403 on /billing: 权限不足，需要管理员密钥", "invalid_key"),
         ("fal.ai returns 403 Forbidden, the account is locked although we topped up yesterday", "billing"),
         ("fal-ai/kling-video request COMPLETED but the response has no video url", "output_format"),
         ("fal.ai retornou COMPLETED mas sem video_url no resultado", "output_format"),

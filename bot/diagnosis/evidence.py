@@ -1151,6 +1151,20 @@ _STATED_CAUSES: list[StatedCause] = [
         unless=(_NO_ANSWER, _CONCURRENCY),
     ),
     StatedCause(
+        # the key works but its scope does not allow the call: fal's billing and usage endpoints want
+        # an ADMIN-scope key, and answer an API-scope key with 403 (which otherwise reads as billing)
+        linear_re.compile(
+            r"\b(?:admin|api)[- ]scoped?\b[^\n]{0,30}\bkeys?\b|\bkeys?\b[^\n]{0,30}\bscope\b"
+            r"|\bscope\W{0,3}admin\b|\badmin (?:api )?key\b[^\n]{0,40}\b(?:required|needed|requires?)"
+            r"|\b(?:requires?|needs?) an? admin\b|insufficient (?:key )?(?:permissions?|scopes?)"
+            r"|권한이 (?:부족|없)|权限不足|権限が(?:不足|ありません)|permisos insuficientes"
+            r"|permiss[õo]es insuficientes",
+            re.I,
+        ),
+        "invalid_key",
+        "the text says the key's scope does not allow the call",
+    ),
+    StatedCause(
         # a safety checker's verdict: fal's (like diffusers') replaces a flagged image with a black one
         linear_re.compile(
             r"\bnsfw\b[^\n]{0,40}\b(?:detected|flagged|filter(?:ed)?|concepts?)\b"
