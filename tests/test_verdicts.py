@@ -182,6 +182,8 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.ai: la generación falló, saldo insuficiente en la cuenta", "billing"),
         ("fal.ai のリクエストがタイムアウトしました（5分）", "queue_timeout"),
         ("fal.ai: Zeitüberschreitung nach 300 Sekunden", "queue_timeout"),
+        ("fal.ai 생성 시간이 초과되었습니다. 잠시 후 다시 시도해 주세요", "queue_timeout"),
+        ("fal.ai: превышено время ожидания генерации", "queue_timeout"),
         ("fal.subscribe fails with 403 in the worker: FAL_KEY isn't being passed to the job", "missing_key"),
         ("the FAL_KEY is not passed to the subprocess, so fal_client answers 401", "missing_key"),
         ("fal.ai 403: we don't have enough credits on the team account", "billing"),

@@ -1202,7 +1202,8 @@ _STATED_CAUSES: list[StatedCause] = [
         linear_re.compile(
             r"tiempo de espera (?:agotado|excedido)|se agot[óo] el tiempo|tempo (?:limite )?esgotado"
             r"|d[ée]lai (?:d'attente )?(?:d[ée]pass[ée]|expir[ée])|zeit[üu]berschreitung"
-            r"|超时|超時|タイムアウト|時間切れ",
+            r"|超时|超時|タイムアウト|時間切れ|시간(?:이)? 초과|타임아웃"
+            r"|тайм-?аут|превышено время|истекло время",
             re.I,
         ),
         "queue_timeout",
