@@ -84,6 +84,14 @@ def test_human_output_has_title_fix_and_confidence() -> None:
     assert "1. " in result.stdout
 
 
+def test_human_output_of_a_guess_asks_first_and_prescribes_nothing() -> None:
+    result = fal_bot("diagnose", "the fal_client keeps complaining about credentials in our worker")
+    assert result.returncode == 0
+    out = result.stdout
+    assert out.index("What would decide it") < out.index("Closest known problem, a rough guess")
+    assert "How to fix it:" not in out
+
+
 def test_human_output_says_politely_when_it_is_not_fal() -> None:
     result = fal_bot("diagnose", OPENAI_401)
     assert result.returncode == 0
