@@ -9,7 +9,8 @@ The load: signed `/fal status` commands at `--rate` per second on new connection
 clock (a slow answer does not slow the load), plus every `--paste-every`-th request a DM of a
 crafted 40,000-character paste (the outside attack's `a.a.a.` paste), so diagnosis runs while acks
 are measured. The baseline is a waitress server whose app answers 200 at once, with fal-bot's
-waitress settings, under the same pacing. Reports p50 / p99 / max of the acks and fal-bot's VmRSS
+waitress settings, in a process of its own like fal-bot (benchmarks/do_nothing.py), under the same
+pacing. Reports p50 / p99 / max of the acks and fal-bot's VmRSS
 over time (first and last tenth of the run). Target: fal-bot's p99 within 1.5x of the baseline's,
 and RSS flat.
 """
@@ -19,13 +20,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import statistics
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -91,12 +92,6 @@ def paced(
     return latencies, failures
 
 
-def do_nothing_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    environ["wsgi.input"].read()
-    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
-    return [b"ok"]
-
-
 def summary(label: str, samples: list[float]) -> tuple[str, float]:
     ms = [s * 1000 for s in samples]
     p99 = percentile(ms, 0.99)
@@ -119,20 +114,22 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    # Baseline: a do-nothing WSGI app under waitress, same pacing, same request bodies.
-    from waitress.server import create_server
-
-    server = create_server(do_nothing_app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = "http://unused.invalid/"
-    baseline, base_failures = paced(
-        int(server.effective_port),  # type: ignore[union-attr]
-        args.seconds,
-        args.rate,
-        lambda n: (slash_command("status", response_url=url), True),
+    # Baseline: a do-nothing WSGI app under waitress in a process of its own (like fal-bot's: an
+    # in-process server answers a client thread without a process wake-up, which flatters it),
+    # same pacing, same request bodies.
+    baseline_server = subprocess.Popen(
+        [sys.executable, str(REPO / "benchmarks" / "do_nothing.py")], stdout=subprocess.PIPE, text=True
     )
-    server.close()
+    try:
+        assert baseline_server.stdout is not None
+        port = int(baseline_server.stdout.readline())
+        url = "http://unused.invalid/"
+        baseline, base_failures = paced(
+            port, args.seconds, args.rate, lambda n: (slash_command("status", response_url=url), True)
+        )
+    finally:
+        baseline_server.terminate()
+        baseline_server.wait(timeout=15)
 
     crafted = "a." * 20_000
     with TemporaryDirectory() as tmp, FakeSlack() as fake:

@@ -1,0 +1,35 @@
+"""A do-nothing WSGI app under waitress, in a process of its own: the soak's baseline.
+
+    python benchmarks/do_nothing.py    # prints the port it listens on, serves until killed
+
+It runs with the waitress settings fal-bot's HTTP server uses (16 threads, poll(), 1 s cleanup), so
+the soak compares fal-bot with the cheapest app on the same footing: its own process, which the
+load generator has to wake like it wakes fal-bot's.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from waitress.server import create_server
+
+
+def do_nothing_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+def main() -> int:
+    server = create_server(
+        do_nothing_app, host="127.0.0.1", port=0, threads=16, asyncore_use_poll=True, cleanup_interval=1
+    )
+    print(server.effective_port, flush=True)  # type: ignore[union-attr]
+    server.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
