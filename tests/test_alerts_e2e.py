@@ -4,36 +4,25 @@ for the 50-channel crash test, straight into the SQLite file the process uses)."
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.alerts.sender import METADATA_EVENT_TYPE
 from bot.store import Store, Subscription
+from tests.support.alerts import SlowPosts, alerts, now_iso, replies, wait_until
 from tests.support.fake_slack import FakeSlack
-from tests.support.loopback import LoopbackServer, Request, Response
+from tests.support.loopback import LoopbackServer
 from tests.support.process import BotProcess, bot_env
 from tests.support.signing import SlackSender, slash_command
-from tests.support.slack_harness import wait_for
 from tests.support.status_page import FakeStatusPage
 
 pytestmark = pytest.mark.slow
 
 TEAM = "T111"
 CHANNEL = "C111"
-
-
-def now_iso(offset_seconds: float = 0.0) -> str:
-    return datetime.fromtimestamp(time.time() + offset_seconds, UTC).isoformat().replace("+00:00", "Z")
-
-
-wait_until = functools.partial(wait_for, timeout=15.0)  # process tests: a longer default
 
 
 def polls(page: FakeStatusPage, count: int = 2) -> None:
@@ -62,19 +51,6 @@ def start_bot(fake: FakeSlack) -> Iterator[Callable[..., BotProcess]]:
     yield start
     for bot in started:
         bot.stop_quietly()
-
-
-def alerts(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
-    """Top-level alert messages the bot posted in `channel`."""
-    return [
-        m
-        for m in fake.messages(channel)
-        if (m.get("metadata") or {}).get("event_type") == METADATA_EVENT_TYPE and "thread_ts" not in m
-    ]
-
-
-def replies(fake: FakeSlack, channel: str, parent_ts: str) -> list[dict[str, Any]]:
-    return [m for m in fake.messages(channel) if m.get("thread_ts") == parent_ts]
 
 
 def edits(fake: FakeSlack, channel: str, ts: str) -> list[str]:
@@ -147,21 +123,6 @@ def test_subscribe_alert_update_restart_recover_unsubscribe(
     assert len(alerts(fake, CHANNEL)) == 1
     assert len(replies(fake, CHANNEL, parent["ts"])) == 2
     assert bot.terminate() == 0
-
-
-class SlowPosts:
-    """Slack records each post at once but answers it late: a kill lands between the two."""
-
-    def __init__(self, fake: FakeSlack, delay: float):
-        self.delay = delay
-        self._handler = fake.server.handler
-        fake.server.handler = self
-
-    def __call__(self, request: Request) -> Response:
-        response = self._handler(request)
-        if self.delay and request.path.endswith("/chat.postMessage"):
-            response.delay = self.delay
-        return response
 
 
 @pytest.mark.parametrize("kill_after", [1, 20, 45])

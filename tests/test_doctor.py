@@ -15,10 +15,9 @@ import pytest
 from bot.store import Store
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer, free_port
-from tests.support.process import REPO, UNSET, bot_env
+from tests.support.process import APP_TOKEN, REPO, UNSET, bot_env
 from tests.support.signing import BOT_TOKEN
 from tests.support.status_page import FakeStatusPage
-from tests.test_run import APP_TOKEN
 
 pytestmark = pytest.mark.slow
 # The contract: doctor answers within 20 s whatever the network does.

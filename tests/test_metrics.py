@@ -22,11 +22,10 @@ from bot.store import Store, Subscription
 from tests.support import slack_harness
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
-from tests.support.process import BotProcess, bot_env
+from tests.support.process import APP_TOKEN, BotProcess, bot_env
 from tests.support.signing import SlackSender, event, interactive, slash_command
+from tests.support.socket_mode import SlackSocket, slash_command_envelope
 from tests.support.status_page import FakeStatusPage
-from tests.test_run import APP_TOKEN
-from tests.test_socket_mode import SlackSocket, _slash_command_envelope
 
 TEAM, CHANNEL, USER = "T111", "C0METRICS", "W0METRICS"
 # Something pasted that must never become a label value.
@@ -154,7 +153,7 @@ def test_each_metric_moves_and_no_label_carries_a_person_a_channel_or_text(
 
 @pytest.mark.slow
 def test_metrics_work_in_socket_mode(fake: FakeSlack, tmp_path: Path) -> None:
-    slack_socket = SlackSocket([_slash_command_envelope("help")])
+    slack_socket = SlackSocket([slash_command_envelope("help")])
     slack_socket.thread.start()
     fake.ws_url = slack_socket.url
     env = bot_env(fake, tmp_path / "bot.db", "http://127.0.0.1:9", SLACK_APP_TOKEN=APP_TOKEN)

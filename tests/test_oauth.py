@@ -23,11 +23,11 @@ import pytest
 from bot.runtime.doctor import manifest_bot_scopes, manifest_path
 from bot.store import Store
 from tests.support import signing
+from tests.support.alerts import now_iso
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.process import UNSET, BotProcess, bot_env, run_to_exit
 from tests.support.slack_harness import wait_for
 from tests.support.status_page import FakeStatusPage
-from tests.test_alerts_e2e import now_iso
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store, Subscription
+from tests.support.alerts import SlowPosts, alerts, now_iso, replies, wait_until
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
 from tests.support.process import BotProcess, bot_env, run_to_exit
 from tests.support.signing import SlackSender, event
 from tests.support.status_page import FakeStatusPage
-from tests.test_alerts_e2e import SlowPosts, alerts, now_iso, replies, wait_until
 
 pytestmark = pytest.mark.slow
 

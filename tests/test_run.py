@@ -26,7 +26,7 @@ from bot.status import StatusClient, StatusMonitor
 from bot.store import Store
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import LoopbackServer
-from tests.support.process import BotProcess, bot_env, run_to_exit
+from tests.support.process import EXIT_WITHIN, BotProcess, bot_env, run_to_exit
 from tests.support.signing import (
     BOT_TOKEN,
     JSON,
@@ -38,10 +38,6 @@ from tests.support.signing import (
     url_verification,
 )
 from tests.support.status_page import FakeStatusPage
-
-APP_TOKEN = "xapp-1-A111-2222-fakeapptokenvalue"
-# Exit within 10 s of SIGTERM is the requirement; the bound here leaves room for a loaded CI box.
-EXIT_WITHIN = 10.0
 
 
 @pytest.fixture

@@ -26,6 +26,10 @@ REPO = Path(__file__).resolve().parents[2]
 UNREACHABLE_SLACK = "http://127.0.0.1:9/api/"
 UNSET = "<unset>"  # as a bot_env value: leave the variable out
 
+APP_TOKEN = "xapp-1-A111-2222-fakeapptokenvalue"
+# Exit within 10 s of SIGTERM is the requirement; the bound here leaves room for a loaded CI box.
+EXIT_WITHIN = 10.0
+
 
 def bot_env(fake: FakeSlack | None, db: Path | str, status_url: str, **extra: str) -> dict[str, str]:
     """This environment without Slack/fal settings, pointed at the fakes; `extra` overrides, and a
