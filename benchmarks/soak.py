@@ -3,22 +3,23 @@ second, beside a do-nothing waitress app under the same load, measured in the sa
 
 Run by hand from the repo root (not part of CI):
 
-    .venv/bin/python benchmarks/soak.py [--seconds 120] [--rate 20] [--paste-every 10]
+    .venv/bin/python benchmarks/soak.py [--seconds 120] [--rate 20] [--paste-every 10] [--rounds 4]
 
 The load: signed `/fal status` commands at `--rate` per second on new connections, paced by the
 clock (a slow answer does not slow the load), plus every `--paste-every`-th request a DM of a
 crafted 40,000-character paste (the outside attack's `a.a.a.` paste), so diagnosis runs while acks
 are measured. The baseline is a waitress server whose app answers 200 at once, with fal-bot's
 waitress settings, in a process of its own like fal-bot (benchmarks/do_nothing.py), under the same
-pacing. Reports p50 / p99 / max of the acks and fal-bot's VmRSS
-over time (first and last tenth of the run). Target: fal-bot's p99 within 1.5x of the baseline's,
-and RSS flat.
+pacing; the two take turns (`--rounds`), so other work on the machine falls on both alike. Reports
+p50 / p99 / max of the acks and fal-bot's VmRSS over time (first and last tenth of the run).
+Target: fal-bot's p99 within 1.5x of the baseline's, and RSS flat.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import statistics
 import subprocess
 import sys
@@ -112,26 +113,25 @@ def main() -> int:
     parser.add_argument(
         "--paste-every", type=int, default=10, help="every Nth request is a crafted DM (0: none)"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="turns each server takes (the seconds are split among them)"
+    )
     args = parser.parse_args()
 
     # Baseline: a do-nothing WSGI app under waitress in a process of its own (like fal-bot's: an
     # in-process server answers a client thread without a process wake-up, which flatters it),
-    # same pacing, same request bodies.
+    # same pacing, same request bodies. The two take turns, `--rounds` times, so that whatever else
+    # the machine does in the meantime falls on both alike.
+    crafted = "a." * 20_000
+    url = "http://unused.invalid/"
+    chunk = args.seconds / args.rounds
+    baseline: list[float] = []
+    acks: list[float] = []
+    base_failures: list[str] = []
+    failures: list[str] = []
     baseline_server = subprocess.Popen(
         [sys.executable, str(REPO / "benchmarks" / "do_nothing.py")], stdout=subprocess.PIPE, text=True
     )
-    try:
-        assert baseline_server.stdout is not None
-        port = int(baseline_server.stdout.readline())
-        url = "http://unused.invalid/"
-        baseline, base_failures = paced(
-            port, args.seconds, args.rate, lambda n: (slash_command("status", response_url=url), True)
-        )
-    finally:
-        baseline_server.terminate()
-        baseline_server.wait(timeout=15)
-
-    crafted = "a." * 20_000
     with TemporaryDirectory() as tmp, FakeSlack() as fake:
         page = FakeStatusPage(LoopbackServer, flavour="instatus")
         env = bot_env(fake, Path(tmp) / "soak.db", page.url, LOG_LEVEL="WARNING", FAL_BOT_POLL_SECONDS=UNSET)
@@ -143,27 +143,43 @@ def main() -> int:
             while not stop.wait(1.0):
                 rss.append((time.monotonic(), memory_kib(bot.process.pid)["VmRSS"]))
 
+        sent = itertools.count()  # event ids stay unique across rounds (a repeated one is a retry)
+
+        def make(number: int) -> tuple[SlackRequest, bool]:
+            if args.paste_every and number % args.paste_every == args.paste_every - 1:
+                dm = event(
+                    "message_im.slack_docs.json", event={"text": crafted}, event_id=f"EvSoak{next(sent)}"
+                )
+                return dm, False
+            return slash_command("status", response_url=fake.new_response_url()), True
+
         try:
+            assert baseline_server.stdout is not None
+            base_port = int(baseline_server.stdout.readline())
             wait_for_snapshot(bot.port)
             sampler = threading.Thread(target=sample_memory, daemon=True)
             sampler.start()
-
-            def make(number: int) -> tuple[SlackRequest, bool]:
-                if args.paste_every and number % args.paste_every == args.paste_every - 1:
-                    dm = event(
-                        "message_im.slack_docs.json", event={"text": crafted}, event_id=f"EvSoak{number}"
-                    )
-                    return dm, False
-                return slash_command("status", response_url=fake.new_response_url()), True
-
-            acks, failures = paced(bot.port, args.seconds, args.rate, make)
+            for _ in range(args.rounds):
+                took, failed = paced(
+                    base_port, chunk, args.rate, lambda n: (slash_command("status", response_url=url), True)
+                )
+                baseline += took
+                base_failures += failed
+                took, failed = paced(bot.port, chunk, args.rate, make)
+                acks += took
+                failures += failed
             stop.set()
         finally:
             bot.terminate(timeout=15)
+            baseline_server.terminate()
+            baseline_server.wait(timeout=15)
         page.server.stop()
 
     print()
-    print(f"{args.seconds:.0f} s at {args.rate:g} requests/s (new connection each)")
+    print(
+        f"{args.seconds:.0f} s for each server at {args.rate:g} requests/s (new connection each),"
+        f" in {args.rounds} alternating rounds"
+    )
     print(f"{'server':<28} {'acks':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     base_line, base_p99 = summary("do-nothing waitress app", baseline)
     bot_line, bot_p99 = summary("fal-bot run (/fal status)", acks)
