@@ -393,6 +393,13 @@ def test_no_guess_without_a_leading_family_or_on_loose_resemblance(diagnoser: Di
     assert not any(m.guess for m in diagnoser.diagnose("fal.ai returned 429 Too Many Requests").matches)
 
 
+def test_log_noise_grounds_no_guess(diagnoser: Diagnoser) -> None:
+    # a bare "key" in every debug line leans faintly towards the key family: no guess from that
+    text = "our fal worker today:\n" + "\n".join(f"DEBUG cache miss for key user:{n}" for n in range(40))
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.fal_related and diagnosis.matches == (), diagnosis.matches
+
+
 def test_a_missing_module_is_no_confident_network_failure(diagnoser: Diagnoser) -> None:
     """ModuleNotFoundError is not a DNS failure, although ENOTFOUND sits inside its name."""
     best = diagnoser.diagnose("ModuleNotFoundError: No module named 'fal_client'").best

@@ -75,9 +75,10 @@ CONFIDENT = 80.0  # scores from here on must be right (nearly) every time
 CONFIDENT_LEAD = 12.0  # points ahead of the best entry of another family
 MAX_MATCHES = 3
 # A fal text below the gates above still gets its leading family, as a guess that asks for more.
-GUESS_FLOOR = 10.0
+GUESS_FLOOR = 20.0
 GUESS_LEAD = 0.5  # points ahead of every other family: a tie is no guess
 GUESS_WORDS = 0.3  # or a fit of rare words this good (everyday words like "room" fit some entry)
+GUESS_CUE = 0.6  # or a family's wording worth this much (6 points: more than a bare "key")
 GUESS_BELOW = MIN_SCORE_ABOUT_FAL  # a guess never shows more than an answer's lowest score
 MIN_SCORE_GENERIC = 50.0  # a text naming no service: a match must be good and clearly ahead
 GENERIC_LEAD = 6.0
@@ -706,8 +707,14 @@ class Diagnoser:
         (the reply asks for what would decide it), or nothing when no family leads. Rare words
         shared with an entry's symptoms may lead (how people describe problems in their words);
         loose fuzzy resemblance alone may not."""
-        # a fal host says the text is about fal, not which problem: it grounds no guess
-        grounded = _says_something(top, without=F_HOST) or top.features.get(F_WORDS, 0.0) >= GUESS_WORDS
+        # a fal host says the text is about fal, not which problem, and the faintest cues (a bare
+        # "key" in `cache miss for key user:42`) say little more: neither grounds a guess alone
+        features = top.features
+        grounded = (
+            any(features.get(k, 0.0) > 0 for k in _SIGNALS if k not in (F_HOST, F_CUE))
+            or features.get(F_CUE, 0.0) >= GUESS_CUE
+            or features.get(F_WORDS, 0.0) >= GUESS_WORDS
+        )
         if top.score < GUESS_FLOOR or lead < GUESS_LEAD or not grounded:
             return ()
         match = _match(top, lead)
@@ -768,8 +775,8 @@ _SIGNALS = (
 )
 
 
-def _says_something(item: _Scored, without: int | None = None) -> bool:
-    return any(item.features.get(k, 0.0) > 0 for k in _SIGNALS if k != without)
+def _says_something(item: _Scored) -> bool:
+    return any(item.features.get(k, 0.0) > 0 for k in _SIGNALS)
 
 
 def _family_lead(scored: list[_Scored]) -> tuple[_Scored, _Scored | None, float]:
