@@ -437,13 +437,15 @@ def test_a_thumbs_down_keeps_the_answered_paste_as_a_gap_and_a_thumbs_up_does_no
     ]
     value = {b["action_id"]: b["value"] for b in buttons}
     assert value["feedback_down"].startswith("billing-exhausted-balance#")
-    for action_id in ("feedback_up", "feedback_down"):
+    # up, down, and down again: the paste becomes one gap, however many 👎 it gets
+    for action_id in ("feedback_up", "feedback_down", "feedback_down"):
         action = {"action_id": action_id, "block_id": "feedback", "value": value[action_id], "type": "button"}
         url = h.fake.new_response_url()
         h.send(signing.interactive("block_actions.bolt_tests.json", actions=[action], response_url=url))
         wait_for(functools.partial(h.fake.responses, url))
     h.drain()
     [gap] = _kb_gaps(h.db_path)["gaps"]
+    assert gap["count"] == 1
     assert gap["reasons"] == ["thumbs_down"] and gap["entries"] == ["billing-exhausted-balance"]
     assert "User is locked" in gap["text"]
     votes = [(r["entry_id"], r["vote"]) for r in h.store.db.table("feedback").rows]
@@ -460,9 +462,21 @@ def test_a_guess_asks_for_the_full_error_first_and_is_kept_as_a_gap(h: SlackHarn
     assert shown.index("What would decide it") < shown.index("Closest known problem, a rough guess")
     assert "How to fix" not in shown  # a guess names the problem; it does not prescribe its fix
     assert post.params["text"].startswith("🩺 Not sure yet")
+    # a 👎 on the guess counts as a vote; the paste is already a gap
+    [down] = [
+        element
+        for block in post.params["blocks"]
+        if block.get("type") == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "feedback_down"
+    ]
+    action = {"action_id": "feedback_down", "block_id": "feedback", "value": down["value"], "type": "button"}
+    url = h.fake.new_response_url()
+    h.send(signing.interactive("block_actions.bolt_tests.json", actions=[action], response_url=url))
+    wait_for(functools.partial(h.fake.responses, url))
     h.drain()
     [gap] = _kb_gaps(h.db_path)["gaps"]
-    assert gap["reasons"] == ["guess"] and len(gap["entries"]) == 1
+    assert gap["count"] == 1 and gap["reasons"] == ["guess"] and len(gap["entries"]) == 1
 
 
 @pytest.mark.slow  # runs `fal-bot kb gaps`

@@ -52,7 +52,7 @@ def on_feedback(
     def work() -> None:
         answer = paste_id if paste_id and len(paste_id) <= 32 and paste_id.isalnum() else None
         _record(services, respond, team_id, user_id, entry_id, vote, answer)
-        pasted = services.recent_pastes.get(paste_id) if vote == "down" and paste_id else None
+        pasted = services.recent_pastes.claim(paste_id) if vote == "down" and paste_id else None
         if pasted is not None and ID_PATTERN.match(entry_id):
             record_gap(services, team_id, pasted[1], pasted[0], "thumbs_down", entry_id)
 

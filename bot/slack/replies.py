@@ -49,7 +49,7 @@ def diagnose_reply(
     else:
         if best.guess:  # an answer the bot is not sure of is a gap too: the team may add the entry
             record_gap(services, team_id, surface, text, "guess", best.id)
-        paste_id = services.recent_pastes.remember(text, surface)
+        paste_id = services.recent_pastes.remember(text, surface, already_a_gap=best.guess)
     log.info(
         "diagnosed %d chars from %s: %s",
         len(text),

@@ -98,7 +98,7 @@ class Reading:
 class RecentPastes:
     """Answered pastes, redacted, kept in memory for an hour so a 👎 on the answer can record the
     paste as a gap. Not stored: an answered paste is nobody's business unless someone says the
-    answer was wrong."""
+    answer was wrong. Each paste becomes a gap once, however many 👎 it gets."""
 
     def __init__(
         self, capacity: int = 500, ttl_seconds: float = 3600.0, clock: Callable[[], float] = time.monotonic
@@ -107,18 +107,22 @@ class RecentPastes:
         self._items: OrderedDict[str, tuple[float, str, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def remember(self, text: str, surface: str) -> str:
+    def remember(self, text: str, surface: str, *, already_a_gap: bool = False) -> str:
+        """A paste id for the answer's buttons. `already_a_gap`: the paste was recorded as a gap
+        when answered (a guess), so a 👎 adds its vote but no second gap."""
         paste_id = secrets.token_hex(6)
         with self._lock:
-            self._items[paste_id] = (self.clock(), redact(text), surface)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+            if not already_a_gap:
+                self._items[paste_id] = (self.clock(), redact(text), surface)
+                while len(self._items) > self.capacity:
+                    self._items.popitem(last=False)
         return paste_id
 
-    def get(self, paste_id: str) -> tuple[str, str] | None:
-        """(redacted text, surface), or None when unknown or older than the TTL."""
+    def claim(self, paste_id: str) -> tuple[str, str] | None:
+        """(redacted text, surface) the first time a paste is claimed for a gap; None when already
+        claimed, unknown or older than the TTL."""
         with self._lock:
-            found = self._items.get(paste_id)
+            found = self._items.pop(paste_id, None)
         if found is None or self.clock() - found[0] > self.ttl:
             return None
         return found[1], found[2]
