@@ -96,6 +96,8 @@ def score_eval(diagnoser: Diagnoser, items: list[dict[str, Any]]) -> dict[str, A
                 "kind": expect_kind(item["expect"]),
                 "got": matches[0]["category"] if matches else "declined",
                 "score": matches[0]["score"] if matches else None,
+                # no answer, only the closest problem (`guess`): never counted as right above
+                "guess": (answer.get("guess") or {}).get("category"),
                 "generic": bool(answer.get("generic")),
                 "fal_related": bool(answer.get("fal_related")),
                 "right": judge(item, answer),
@@ -111,6 +113,9 @@ def score_eval(diagnoser: Diagnoser, items: list[dict[str, Any]]) -> dict[str, A
             of_kind = [r for r in chosen if r["kind"] == kind]
             per_kind[kind] = {"total": len(of_kind), "right": sum(r["right"] for r in of_kind)}
         per_kind["fal"]["unmatched"] = sum(r["got"] == "declined" for r in chosen if r["kind"] == "fal")
+        guessed = [r for r in chosen if r["kind"] == "fal" and r["guess"]]
+        per_kind["fal"]["guesses"] = len(guessed)
+        per_kind["fal"]["guesses_right"] = sum(r["guess"] == r["expect"] for r in guessed)
         bands = []
         for low, high, name in BANDS:
             answered = [
@@ -205,7 +210,8 @@ def print_split(name: str, part: dict[str, Any]) -> None:
     print(f"[{name}]")
     print(
         f"  fal items, right category first: {_pct(kinds['fal']['right'], kinds['fal']['total'])}"
-        f" (no match: {kinds['fal']['unmatched']})"
+        f" (no match: {kinds['fal']['unmatched']}, of which a guess: {kinds['fal']['guesses']},"
+        f" right {kinds['fal']['guesses_right']})"
     )
     print(
         f"  declined, no match:              {_pct(kinds['declined']['right'], kinds['declined']['total'])}"

@@ -129,10 +129,13 @@ def main() -> int:
     acks: list[float] = []
     base_failures: list[str] = []
     failures: list[str] = []
-    baseline_server = subprocess.Popen(
-        [sys.executable, str(REPO / "benchmarks" / "do_nothing.py")], stdout=subprocess.PIPE, text=True
-    )
-    with TemporaryDirectory() as tmp, FakeSlack() as fake:
+    with (
+        TemporaryDirectory() as tmp,
+        FakeSlack() as fake,
+        subprocess.Popen(
+            [sys.executable, str(REPO / "benchmarks" / "do_nothing.py")], stdout=subprocess.PIPE, text=True
+        ) as baseline_server,
+    ):
         page = FakeStatusPage(LoopbackServer, flavour="instatus")
         env = bot_env(fake, Path(tmp) / "soak.db", page.url, LOG_LEVEL="WARNING", FAL_BOT_POLL_SECONDS=UNSET)
         bot = BotProcess(env, "--mode", "http").start()
@@ -171,8 +174,7 @@ def main() -> int:
             stop.set()
         finally:
             bot.terminate(timeout=15)
-            baseline_server.terminate()
-            baseline_server.wait(timeout=15)
+            baseline_server.terminate()  # (leaving the `with` waits for it)
         page.server.stop()
 
     print()

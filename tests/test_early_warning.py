@@ -98,9 +98,9 @@ def test_what_counts_is_a_fal_side_error_that_names_fal() -> None:
     assert fal_side(diagnose(TIMEOUT), TIMEOUT) == ("queue_timeout", ["queue.fal.run", "fal-ai/kling-video"])
     assert fal_side(diagnose(VALIDATION_422), VALIDATION_422) is None
     assert fal_side(diagnose(NO_HOST), NO_HOST) is None  # names no fal host or fal error type
-    # the same answer given only as a guess is not counted: the bot was not sure of the problem
+    # the same problem given only as a guess is not counted: the bot was not sure of it
     answer = diagnose(RUNNER_503)
-    guessed = replace(answer, matches=(replace(answer.matches[0], guess=True),))
+    guessed = replace(answer, matches=(), guess=answer.matches[0])
     assert fal_side(guessed, RUNNER_503) is None
 
 

@@ -153,8 +153,8 @@ def render_text(diagnosis: Diagnosis, incident: IncidentContext | None = None) -
             lines.append(f"  {incident.url}")
         lines.append("This is likely not your code: retry once fal recovers; if it keeps failing, see below.")
         lines.append("")
-    best = diagnosis.best
-    if best is None or best.guess:
+    best, guess = diagnosis.best, diagnosis.guess
+    if best is None:
         if diagnosis.fal_related:
             lines.append("This looks like a fal problem, but it does not match any known issue confidently.")
             lines.append(
@@ -162,13 +162,13 @@ def render_text(diagnosis: Diagnosis, incident: IncidentContext | None = None) -
                 "code, and the endpoint id (e.g. fal-ai/flux/dev). Also check https://status.fal.ai "
                 "(fal-bot status)."
             )
-            if best is not None:  # a guess names the closest problem, never prescribes its fix
+            if guess is not None:  # a guess names the closest problem, never prescribes its fix
                 lines.append("")
                 lines.append(
-                    f"Closest known problem, a rough guess: {best.entry.title}"
-                    f"  [{best.category}, confidence {best.score:.0f}/100]"
+                    f"Closest known problem, a rough guess: {guess.entry.title}"
+                    f"  [{guess.category}, confidence {guess.score:.0f}/100]"
                 )
-                lines.append(f"  {best.entry.summary.strip()}")
+                lines.append(f"  {guess.entry.summary.strip()}")
         else:
             lines.append("This does not look like a fal.ai problem, so fal-bot has no fix for it.")
             vendor = [e for e in diagnosis.evidence if e.startswith("other vendor")]

@@ -195,8 +195,6 @@ class Match:
     category: str
     score: float
     entry: Entry
-    # the text is about fal but fits this entry only loosely: the reply asks for what would decide it
-    guess: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "category": self.category, "score": self.score}
@@ -210,6 +208,9 @@ class Diagnosis:
     evidence: tuple[str, ...] = ()
     # the text names no service at all; the matches hold "if this came from a call to fal"
     generic: bool = False
+    # a text about fal that no entry fits well enough to be a match: the family that still leads,
+    # for a reply that asks for what would decide it (never one of `matches`, which are answers)
+    guess: Match | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -219,6 +220,8 @@ class Diagnosis:
             "evidence": list(self.evidence),
             # the contract: `generic` is true, or false or absent; absent keeps older readers' shape
             **({"generic": True} if self.generic else {}),
+            # an extension, like `evidence`: present only when there is a guess
+            **({"guess": self.guess.to_json()} if self.guess else {}),
         }
 
     @property
@@ -495,7 +498,8 @@ class Diagnoser:
             return Diagnosis(False, (), key_findings, _clean(phrases))
         if found.about_fal:
             matches = self._gate(scored, True)
-            return Diagnosis(True, matches, key_findings, _clean(phrases))
+            guess = None if matches else self._guess(scored)
+            return Diagnosis(True, matches, key_findings, _clean(phrases), guess=guess)
         # Names no service: fal's own specific wording (or a near copy of a fal example) still says
         # fal; otherwise a confident match is offered as "if this came from a call to fal".
         matches = self._gate(scored, False)
@@ -702,11 +706,14 @@ class Diagnoser:
             matches.append(Match(entry.id, entry.title, entry.category, round(100.0 * probability, 1), entry))
         return tuple(matches)
 
-    def _guess(self, top: _Scored, lead: float) -> tuple[Match, ...]:
+    def _guess(self, scored: list[_Scored]) -> Match | None:
         """A text about fal that no entry fits well: the leading family alone, marked as a guess
         (the reply asks for what would decide it), or nothing when no family leads. Rare words
         shared with an entry's symptoms may lead (how people describe problems in their words);
         loose fuzzy resemblance alone may not."""
+        if self.fitted or not scored:
+            return None
+        top, _rival, lead = _family_lead(scored)
         # a fal host says the text is about fal, not which problem, and the faintest cues (a bare
         # "key" in `cache miss for key user:42`) say little more: neither grounds a guess alone
         features = top.features
@@ -716,9 +723,9 @@ class Diagnoser:
             or features.get(F_WORDS, 0.0) >= GUESS_WORDS
         )
         if top.score < GUESS_FLOOR or lead < GUESS_LEAD or not grounded:
-            return ()
+            return None
         match = _match(top, lead)
-        return (replace(match, score=min(match.score, GUESS_BELOW - 0.1), guess=True),)
+        return replace(match, score=min(match.score, GUESS_BELOW - 0.1))
 
     def _gate_generic(self, scored: list[_Scored]) -> tuple[Match, ...]:
         """A text naming no service: only a good score that clearly leads other families."""
@@ -748,18 +755,15 @@ class Diagnoser:
             return ()
         top, rival, lead = _family_lead(scored)
         if about_fal:
-            # A fal text: a good score, or a modest one that clearly leads every other family;
-            # else the family that leads at all, as a guess that asks for what would decide it.
-            weak = top.score < MIN_SCORE_ABOUT_FAL and not (
+            # A fal text: a good score, or a modest one that clearly leads every other family.
+            if top.score < MIN_SCORE_ABOUT_FAL and not (
                 top.score >= MIN_SCORE_CLEAR_LEAD and lead >= CLEAR_LEAD
-            )
-            ambiguous = rival is not None and not top.strong and top.score < AMBIGUOUS_BELOW
-            if weak or (ambiguous and lead < AMBIGUOUS_MARGIN):
-                return self._guess(top, lead)
+            ):
+                return ()
         elif not (top.near_duplicate or (top.strong and top.score >= MIN_SCORE_WITHOUT_EVIDENCE)):
             return ()
-        elif rival is not None and not top.strong and top.score < AMBIGUOUS_BELOW and lead < AMBIGUOUS_MARGIN:
-            return ()  # two families of problems fit equally well: no guess
+        if rival is not None and not top.strong and top.score < AMBIGUOUS_BELOW and lead < AMBIGUOUS_MARGIN:
+            return ()  # two families of problems fit equally well: no answer
         matches = [_match(top, lead)]
         for item in scored[1:]:
             if len(matches) >= MAX_MATCHES or item.score < RUNNER_UP_FLOOR:
@@ -793,9 +797,11 @@ def _let_the_cause_lead(results: list[_Scored], causes: dict[str, float]) -> Non
         if causes[category] < ev.CAUSAL_POINTS and results and results[0].strong:
             continue  # a weaker cause does not move ahead of fal's exact wording for another family
         best = next((item for item in results if item.prepared.entry.category == category), None)
-        if best is None or best is results[0] or best.score < RUNNER_UP_FLOOR:
+        if best is None or best.score < RUNNER_UP_FLOOR:
             continue
-        best.score = results[0].score + 1.0
+        # ahead of every other family by the margin that makes it no tie (see AMBIGUOUS_MARGIN)
+        rival = max((i.score for i in results if i.prepared.entry.category != category), default=0.0)
+        best.score = max(best.score, rival + AMBIGUOUS_MARGIN)
         results.remove(best)
         results.insert(0, best)
         return

@@ -27,10 +27,12 @@ _STATUS_PATTERNS = [
     ),
     linear_re.compile(r"\((\d{3})\)|\[(\d{3})\]"),
     linear_re.compile(
-        r"(?:failed|failure|returned|returns|returning|got|getting|gets|received|receiving|responded|answered"
-        r"|answers|with|gives|gave|giving|throws|threw|throwing|hit|hits|hitting)\W{1,3}(?:an? )?"
+        r"\b(?:failed|failure|returned|returns|returning|got|getting|gets|received|receiving|responded"
+        r"|answered|answers|with|gives|gave|giving|throws|threw|throwing)\W{1,3}(?:an? )?"
         r"(?:status\W{1,3})?([45]\d\d)\b"
     ),
+    # "hitting a 429" (with its article: "we hit 500 concurrent requests" is a count)
+    linear_re.compile(r"\bhit(?:s|ting)? an? ([45]\d\d)\b"),
     # "failed: 404" at the end of a line, not "key user:422" (an id after a colon)
     linear_re.compile(r"(?:[:=>]\s+|(?:^|[^\w./-])[:=>])([45]\d\d)[.!]?[ \t]*$", re.M),
     linear_re.compile(r"(?:^|[^\d.,$#])([45]\d\d)\W{0,2}error\b"),
@@ -39,13 +41,14 @@ _STATUS_PATTERNS = [
     linear_re.compile(r"\bfal(?:\.ai|\.run)?(?:'s)?\s{1,2}([45]\d\d)\b|\b([45]\d\d)s?\s(?:from|by)\sfal\b"),
     # the same said in the other languages fal's users write in: "请求失败 401", "エラー 403",
     # "오류 429", "ошибка 500", "erro 401", "Fehler 403", "código 422"
+    # (only spaces and punctuation between: "返回 500 张图片" and "код 500 строк" are counts)
     linear_re.compile(
-        r"(?:失败|失敗|错误|錯誤|报错|状态码|狀態碼|返回|エラー|ステータス|오류|에러|상태 ?코드"
-        r"|ошибк[аиу]|код|\berro\b|\berreur|\bfehler|c[óo]digo|\bestado|statuscode)\W{0,3}(?:http\W{0,2})?([45]\d\d)\b"
+        r"(?:失败|失敗|错误|錯誤|报错|状态码|狀態碼|エラー|ステータス|오류|에러|상태 ?코드|ошибк[аиу]"
+        r"|код (?:ошибки|ответа|состояния)|\berro\b|\berreur|\bfehler|c[óo]digo|statuscode)"
+        r"[\s:：,，(（]{0,3}(?:http[\s:]{0,2})?([45]\d\d)\b"
     ),
-    linear_re.compile(
-        r"(?:^|\D)([45]\d\d)\W{0,2}(?:错误|錯誤|エラー|오류|에러|ошибк|\berro\b|\berreur|\bfehler)"
-    ),
+    # "500错误", "403 エラー", "429 오류"; not "500个错误" (a count)
+    linear_re.compile(r"(?:^|\D)([45]\d\d)(?:\s{0,2}|-)(?:错误|錯誤|エラー|오류|에러)"),
     # a status followed by its body: `429 {"detail": ...}`
     linear_re.compile(r"(?:^|[\s:=(\"'])([45]\d\d)\s{0,2}\{\s{0,3}[\"']", re.M),
 ]
@@ -165,11 +168,12 @@ _STRONG_MARKERS: list[_Marker] = [
         # "fal rejects system_prompt over 5000 chars", "fal returns 403" (another service named in
         # the same text is then part of the setup, not whose error it is)
         linear_re.compile(
+            # (no negation: "fal never failed like this", "fal doesn't do LLMs" say the opposite)
             r"\bfal(?:'s (?:api|server|queue|gateway))? (?:(?:also|now|still|then|just|sometimes|occasionally"
-            r"|always|never) )?(?:returns?|returned|rejects?|rejected|refuses?|refused|could ?n[o']t"
+            r"|always) )?(?:returns?|returned|rejects?|rejected|refuses?|refused|could ?n[o']t"
             r"|can ?n[o']t|cannot|fails?|failed|says|said|gives|gave|throws|threw|answers?|answered|responds?"
             r"|responded|errors?|errored|timed out|times out|closes|closed|blocks|blocked|caps|wants"
-            r"|requires|expects|only accepts|does ?n[o']t|did ?n[o']t|won'?t)\b",
+            r"|requires|expects|only accepts)\b",
             re.I,
         ),
         "fal as the one that answered",
@@ -828,9 +832,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"\bover-limit\b|\ba (?:maximum|minimum) of \d|\b(?:max|maximum|min|minimum) (?:length|value|size)\b",
         r"accepts? only|acepta (?:solo|solamente)|aceita apenas|n'accepte que|akzeptiert nur",
         # a number limit on an input: "system_prompt over 5000 chars", "more than 12 steps"
+        # (a unit of an input, not a duration or a count: "runs for over 300 seconds" is no limit)
         r"\b(?:over|above|below|under|exceeds?|exceeding|more than|fewer than|less than|longer than"
         r"|shorter than|at most|at least|up to|max(?:imum)?(?: of)?|min(?:imum)?(?: of)?) \d[\d,.]*\s?"
-        r"(?:chars?|characters|tokens|words|seconds|secs?|px|pixels|frames|steps|images|items|entries)\b",
+        r"(?:chars?|characters|tokens|px|pixels|steps)\b",
     ),
     _translated(
         "validation",
@@ -1071,7 +1076,9 @@ _STATED_CAUSES: list[StatedCause] = [
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
             + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|falta(?:n)?"
-            r"|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?|нет|без)\W{1,3}"
+            r"|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?)\W{1,3}"
+            # RE2's \b is ASCII: a Cyrillic word starts after a space or the start instead
+            r"|(?:^|\s)(?:нет|без)\s{1,3}"
             # Chinese runs its words together: "缺少API密钥", "未配置FAL_KEY"
             r"|(?:未配置|未设置|未設定|未提供|缺少|缺|没有配置|没有|沒有))\W{0,3}"
             r"(?:(?:the|our|a|an|la|el|o|le|les|den|die|das)\W{1,3})?"
@@ -1154,11 +1161,14 @@ _STATED_CAUSES: list[StatedCause] = [
         # the key works but its scope does not allow the call: fal's billing and usage endpoints want
         # an ADMIN-scope key, and answer an API-scope key with 403 (which otherwise reads as billing)
         linear_re.compile(
-            r"\b(?:admin|api)[- ]scoped?\b[^\n]{0,30}\bkeys?\b|\bkeys?\b[^\n]{0,30}\bscope\b"
+            # always the key's scope or an admin key, never bare "permissions" (a bucket has those too)
+            r"\b(?:admin|api)[- ]scoped?\b[^\n]{0,30}\bkeys?\b|\bkeys?\b[^\n]{0,30}\b(?:admin|api)[- ]scope\b"
             r"|\bscope\W{0,3}admin\b|\badmin (?:api )?key\b[^\n]{0,40}\b(?:required|needed|requires?)"
-            r"|\b(?:requires?|needs?) an? admin\b|insufficient (?:key )?(?:permissions?|scopes?)"
-            r"|권한이 (?:부족|없)|权限不足|権限が(?:不足|ありません)|permisos insuficientes"
-            r"|permiss[õo]es insuficientes",
+            r"|\b(?:requires?|needs?) an? admin (?:api )?key\b"
+            r"|\bkeys?\b[^\n]{0,20}insufficient (?:permissions?|scopes?)"
+            r"|(?:키|密钥|キー)[^\n]{0,12}(?:권한이 (?:부족|없)|权限不足|権限が(?:不足|ありません))"
+            r"|(?:권한이 (?:부족|없)|权限不足|権限が(?:不足|ありません))[^\n]{0,12}(?:키|密钥|キー)"
+            r"|(?:clave|chave)[^\n]{0,20}(?:permisos|permiss[õo]es) insuficientes",
             re.I,
         ),
         "invalid_key",

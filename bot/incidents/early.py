@@ -75,9 +75,9 @@ class Confirmation:
 
 def fal_side(diagnosis: Diagnosis | None, text: str) -> tuple[str, list[str]] | None:
     """(category, fal hosts and endpoint families) when this paste counts towards an early warning:
-    its first match is fal-side (not a guess) and it names a fal host or a fal error type."""
+    its first match is fal-side and it names a fal host or a fal error type."""
     best = diagnosis.best if diagnosis is not None else None
-    if diagnosis is None or best is None or best.guess or best.category not in EARLY_CATEGORIES:
+    if diagnosis is None or best is None or best.category not in EARLY_CATEGORIES:
         return None
     hosts = [
         item.removeprefix("host ").lower()

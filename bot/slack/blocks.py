@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.diagnosis import Diagnosis, Entry
+from bot.diagnosis import Diagnosis, Entry, Match
 from bot.incidents import IncidentContext, since_words
 from bot.keys import KeyCheck, KeyFinding
 from bot.slack.errors import CHANNEL_ARCHIVED, CHANNEL_UNREACHABLE
@@ -309,6 +309,15 @@ def confidence_words(score: float) -> str:
     return "a rough guess"
 
 
+# The notification text's first words when a paste holds a complete key (the blocks say more).
+EXPOSED_PREFIX = "🚨 A complete fal API key is in this message and is now exposed: rotate it. "
+
+
+def _findings_blocks(findings: list[str]) -> list[SectionBlock]:
+    """What check-key found in the paste's key or Authorization header."""
+    return sections_for_lines(["*About the key or header in your paste*", *findings])
+
+
 def exposed_key_warning() -> str:
     return (
         "🚨 *A complete fal API key is in this message, so it is now exposed:* it stays in Slack's "
@@ -391,19 +400,19 @@ def diagnosis_message(
         blocks.append(context(partial_read_note(*partial_read)))
     best = diagnosis.best
     findings = _finding_lines(diagnosis.key_findings)
+    if best is None and diagnosis.guess is not None:
+        return _guess(diagnosis.guess, blocks, findings, paste_id, exposed)
     if best is None:
         return _no_match(diagnosis, blocks, findings)
     entry = best.entry
     if incident is not None:
         blocks.append(section(incident_lead(incident, now)))
-    if best.guess:
-        return _guess(diagnosis, blocks, findings, paste_id, exposed)
     if diagnosis.generic:
         # The verdict in words: the paste names no service, so the answer is conditional.
         blocks.append(context(GENERIC_LEAD))
     blocks.extend(_entry_blocks(entry))
     if findings:
-        blocks.extend(sections_for_lines(["*About the key or header in your paste*", *findings]))
+        blocks.extend(_findings_blocks(findings))
     docs = _docs_block(entry)
     if docs is not None:
         blocks.append(docs)
@@ -418,7 +427,7 @@ def diagnosis_message(
     if incident is not None:
         text = f"{incident_headline(incident, now)} {text}"
     if exposed:
-        text = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + text
+        text = EXPOSED_PREFIX + text
     return finish(blocks, text)
 
 
@@ -484,32 +493,31 @@ FOLLOW_UP = (
 
 
 def _guess(
-    diagnosis: Diagnosis, blocks: list[Block], findings: list[str], paste_id: str | None, exposed: bool
+    guess: Match, blocks: list[Block], findings: list[str], paste_id: str | None, exposed: bool
 ) -> Message:
     """A fal text that fits a known problem only loosely: ask for what would decide it first, then
     name the closest problem as the guess it is: its summary and docs, not its fix steps."""
-    best = diagnosis.matches[0]
-    entry = best.entry
+    entry = guess.entry
     if findings:
-        blocks.extend(sections_for_lines(["*About the key or header in your paste*", *findings]))
+        blocks.extend(_findings_blocks(findings))
     blocks.append(section(FOLLOW_UP))
     summary = f"*Closest known problem, a rough guess:* {escape(entry.title)}\n{escape(entry.summary)}"
     blocks.append(section(summary))
     docs = _docs_block(entry)
     if docs is not None:
         blocks.append(docs)
-    blocks.append(context(f"How sure: *{confidence_words(best.score)}* ({best.score:.0f}/100)"))
+    blocks.append(context(f"How sure: *{confidence_words(guess.score)}* ({guess.score:.0f}/100)"))
     blocks.append(_feedback_block(entry, paste_id=paste_id))
     text = f"🩺 Not sure yet; closest known problem: {entry.title}. Paste fal's full error to decide."
     if exposed:
-        text = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + text
+        text = EXPOSED_PREFIX + text
     return finish(blocks, text)
 
 
 def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) -> Message:
     vendor = _other_vendor(diagnosis)
     if findings:
-        blocks.extend(sections_for_lines(["*About the key or header in your paste*", *findings]))
+        blocks.extend(_findings_blocks(findings))
     if vendor:
         text = (
             f"This looks like {'an' if vendor[:1] in 'AEIOU' else 'a'} {escape(vendor)} error, "
@@ -527,7 +535,7 @@ def _no_match(diagnosis: Diagnosis, blocks: list[Block], findings: list[str]) ->
     blocks.append(section(text))
     fallback = text
     if any(f.code == "exposed" for f in diagnosis.key_findings):
-        fallback = "🚨 A complete fal API key is in this message and is now exposed: rotate it. " + fallback
+        fallback = EXPOSED_PREFIX + fallback
     return finish(blocks, fallback)
 
 

@@ -42,14 +42,16 @@ def diagnose_reply(
     diagnosis: Diagnosis | None = reading.diagnosis
     if diagnosis is None:
         return blocks.too_long_to_read(reading.total_chars)
-    best = diagnosis.best
+    best, guess = diagnosis.best, diagnosis.guess
     paste_id = None
-    if best is None:
+    if best is None and guess is not None:
+        # no answer, only the closest problem: a gap, with the entry the team may want to improve
+        record_gap(services, team_id, surface, text, "guess", guess.id)
+        paste_id = services.recent_pastes.remember(text, surface, already_a_gap=True)
+    elif best is None:
         record_gap(services, team_id, surface, text, "no_match")
     else:
-        if best.guess:  # an answer the bot is not sure of is a gap too: the team may add the entry
-            record_gap(services, team_id, surface, text, "guess", best.id)
-        paste_id = services.recent_pastes.remember(text, surface, already_a_gap=best.guess)
+        paste_id = services.recent_pastes.remember(text, surface)
     log.info(
         "diagnosed %d chars from %s: %s",
         len(text),

@@ -73,12 +73,13 @@ def diagnosis_labels(diagnosis: Any) -> tuple[str, str]:
     `match` (about fal), `guess` (about fal, fits only loosely), `generic` (no service named),
     `not_fal` (another service's error) or `no_match`."""
     best = getattr(diagnosis, "best", None)
+    guess = getattr(diagnosis, "guess", None)
+    if best is None and guess is not None:
+        return str(guess.category), "guess"
     if best is None:
         return "none", "no_match"
     if getattr(diagnosis, "generic", False):
         return str(best.category), "generic"
-    if getattr(best, "guess", False):
-        return str(best.category), "guess"
     return str(best.category), "match" if getattr(diagnosis, "fal_related", False) else "not_fal"
 
 
