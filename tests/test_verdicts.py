@@ -110,6 +110,8 @@ def test_fal_named_as_the_one_that_failed_outweighs_the_rest_of_the_stack(diagno
     text = "Fal could not fetch the input picture; we now serve it from our Supabase bucket instead"
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.fal_related and category(diagnosis) == "file_url", diagnosis.matches
+    also = diagnoser.diagnose("fal can't fetch the input picture from our Supabase bucket; re-host it")
+    assert also.fal_related and category(also) == "file_url", also.matches
     # the same with someone else as the one that failed stays theirs
     other = diagnoser.diagnose("Supabase could not fetch the input picture from our bucket")
     assert not other.fal_related and other.matches == ()
@@ -204,6 +206,7 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.ai 401 에러: API 키가 설정되지 않았습니다", "missing_key"),
         ("fal.ai ошибка 401: API-ключ не задан в окружении", "missing_key"),
         ("fal.run returned 401: нет API ключа", "missing_key"),
+        ("fal 返回 401：Fal 服务凭证未配置", "missing_key"),
         ("fal.ai: 生成失败，账户余额不足，请充值", "billing"),
         ("fal.ai: la generación falló, saldo insuficiente en la cuenta", "billing"),
         ("fal.ai のリクエストがタイムアウトしました（5分）", "queue_timeout"),
@@ -253,6 +256,8 @@ def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: st
         ("fal_client no está instalado en el servidor", "client_setup"),
         ("fal.ai のレスポンス形式が変わって画像URLが取れない", "output_format"),
         ("fal.ai 연결이 끊겼습니다", "network"),
+        ("fal.ai: 지원하지 않는 이미지 형식입니다. PNG, JPG만 됩니다", "validation"),
+        ("fal 返回：不支持的图片格式", "validation"),
     ],
 )
 def test_a_family_named_in_another_language_reads_like_its_english_twin(
@@ -293,6 +298,13 @@ def test_a_status_is_read_in_the_words_around_it_in_any_language(text: str, code
 )
 def test_a_limit_said_in_prose_leans_to_validation(text: str) -> None:
     assert "validation" in category_bonus(text.lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text", ["fal 链接会过期", "las URLs de fal expiran, quedan expiradas", "ссылка fal истекла"]
+)
+def test_an_expired_link_in_any_language_leans_to_file_url(text: str) -> None:
+    assert "file_url" in category_bonus(text.lower(), set())
 
 
 @pytest.mark.parametrize(

@@ -171,9 +171,9 @@ _STRONG_MARKERS: list[_Marker] = [
             # (no negation: "fal never failed like this", "fal doesn't do LLMs" say the opposite)
             r"\bfal(?:'s (?:api|server|queue|gateway))? (?:(?:also|now|still|then|just|sometimes|occasionally"
             r"|always) )?(?:returns?|returned|rejects?|rejected|refuses?|refused|could ?n[o']t"
-            r"|can ?n[o']t|cannot|fails?|failed|says|said|gives|gave|throws|threw|answers?|answered|responds?"
-            r"|responded|errors?|errored|timed out|times out|closes|closed|blocks|blocked|caps|wants"
-            r"|requires|expects|only accepts)\b",
+            r"|can ?n[o']t|can't|cannot|fails?|failed|says|said|gives|gave|throws|threw|answers?|answered"
+            r"|responds?|responded|errors?|errored|timed out|times out|closes|closed|blocks|blocked|caps"
+            r"|wants|requires|expects|only accepts)\b",
             re.I,
         ),
         "fal as the one that answered",
@@ -815,6 +815,12 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r" (?:the |your |an? )?(?:input |reference )?(?:image|file|video|audio|url|media)",
         r"not (?:publicly )?(?:accessible|reachable|downloadable)|data:? ?uri",
     ),
+    # an expired link, said in other languages: as weak as the English "expired" (a token expires too)
+    _cue(
+        "file_url",
+        6.0,
+        r"过期|過期|期限切れ|만료|expirad[oa]s?\b|expiré|abgelaufen|истек",
+    ),
     _translated(
         "file_url",
         r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
@@ -843,6 +849,11 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"ung[üu]ltige[rn]? parameter|неверн(?:ый|ые) (?:параметр|значени)|参数(?:错误|无效|無效|不正确)",
         r"输入(?:无效|错误|不符合)|不符合要求|パラメータ(?:が)?(?:無効|不正)|入力(?:値)?が(?:無効|不正)",
         r"(?:파라미터|매개변수|입력(?:값)?)(?:가|이)? (?:잘못|유효하지)",
+        # an input format the model does not take (fal's unsupported_*_format)
+        r"지원(?:하지 않는|되지 않는) (?:\w+ )?형식|不支持的?(?:图片|圖片|图像|文件|视频|音频)?格式"
+        r"|サポートされていない(?:\w+)?形式|formato (?:no soportado|n[ãa]o suportado)"
+        r"|format non (?:pris en charge|support[ée])|nicht unterst[üu]tzte[sn]? (?:\w+)?format"
+        r"|неподдерживаем(?:ый|ого) формат",
     ),
     _cue(
         "output_format",
@@ -1034,6 +1045,7 @@ _AUTH_CODES = frozenset({401, 403})
 _KEY_WORD = (
     r"(?:api[ _-]?keys?|fal_key|fal key|credentials?|clave(?: de api| api)?|chave(?: de api| api)?"
     r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー|api ?키|키"
+    r"|凭证|凭据|憑證|認証情報|자격 ?증명"
     r"|(?:api[ -])?ключ(?:а|у|ом)?)"
 )
 _KEY_ABSENT = (
