@@ -121,6 +121,20 @@ def test_jsonl_answers_every_line_in_order() -> None:
     assert out[2] == {"fal_related": False, "matches": [], "key_findings": [], "evidence": []}
 
 
+def test_the_same_paste_gets_the_same_answer_in_every_process() -> None:
+    # Python seeds its string hashing per process: nothing the answer depends on may follow set
+    # order (a tie in the similarity shortlist was once broken differently after a restart)
+    from bot.diagnosis import load_knowledge
+
+    texts = [t.text for entry in load_knowledge() for t in (*entry.examples, *entry.symptoms)]
+    batch = "".join(json.dumps(text) + "\n" for text in texts)
+    first, second = (
+        fal_bot("diagnose", "--jsonl", stdin=batch, env={"PYTHONHASHSEED": seed}) for seed in ("1", "2")
+    )
+    assert first.returncode == second.returncode == 0
+    assert first.stdout.splitlines() == second.stdout.splitlines()
+
+
 def test_jsonl_bad_lines_get_an_error_line_not_a_traceback() -> None:
     stdin = "not json\n" + json.dumps(42) + "\n" + json.dumps(LOCKED) + "\n" + json.dumps(["a"]) + "\n"
     result = fal_bot("diagnose", "--jsonl", stdin=stdin)

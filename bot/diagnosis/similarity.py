@@ -58,7 +58,10 @@ class TextIndex:
     def candidates(self, query: str) -> list[int]:
         """Stored texts sharing the most informative words with the query, best first."""
         shared: dict[int, float] = defaultdict(float)
-        for word in set(_words(query, _WORD)):
+        # in a fixed order: set order changes with each process's hash seed, and so would the sums'
+        # last bits and which of two tied texts makes the shortlist, so the same paste could get
+        # another answer after a restart
+        for word in sorted(set(_words(query, _WORD))):
             weight = self.weights.get(word)
             if weight is not None:
                 for index in self.postings[word]:
@@ -134,7 +137,7 @@ class Bm25:
 
     def scores(self, query_terms: list[str]) -> dict[int, float]:
         result: dict[int, float] = defaultdict(float)
-        for term in set(query_terms):
+        for term in sorted(set(query_terms)):  # a fixed order, as in TextIndex.candidates
             hits = self.postings.get(term)
             if not hits:
                 continue
