@@ -308,6 +308,13 @@ def test_an_expired_link_in_any_language_leans_to_file_url(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["fal 上传不支持中文文件名", "fal.storage에 업로드가 실패", "загрузка файла в fal"]
+)
+def test_an_upload_in_any_language_leans_to_file_url(text: str) -> None:
+    assert "file_url" in category_bonus(text.lower(), set())
+
+
+@pytest.mark.parametrize(
     "text", ["we ran it over 3 days on more than 40 machines", "it hangs for more than 10 seconds"]
 )
 def test_a_duration_or_a_count_is_no_input_limit(text: str) -> None:

@@ -821,6 +821,12 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         6.0,
         r"过期|過期|期限切れ|만료|expirad[oa]s?\b|expiré|abgelaufen|истек",
     ),
+    # uploads and downloads, as weak as the English words
+    _cue(
+        "file_url",
+        6.0,
+        r"上传|上傳|下载|下載|アップロード|ダウンロード|업로드|다운로드|hochladen|herunterladen|загруз|скача",
+    ),
     _translated(
         "file_url",
         r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
