@@ -9,8 +9,10 @@ load generator has to wake like it wakes fal-bot's.
 
 from __future__ import annotations
 
+import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from waitress.server import create_server
@@ -29,6 +31,17 @@ def main() -> int:
     print(server.effective_port, flush=True)  # type: ignore[union-attr]
     server.run()
     return 0
+
+
+@contextmanager
+def serving() -> Iterator[int]:
+    """This server in a process of its own, for the length of the `with`: its port."""
+    with subprocess.Popen([sys.executable, __file__], stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            yield int(process.stdout.readline())
+        finally:
+            process.terminate()  # leaving Popen's `with` waits for it: it must be told to stop
 
 
 if __name__ == "__main__":

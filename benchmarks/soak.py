@@ -21,7 +21,6 @@ import argparse
 import http.client
 import itertools
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -32,6 +31,7 @@ from tempfile import TemporaryDirectory
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks import do_nothing  # noqa: E402
 from benchmarks.ack import memory_kib, percentile, wait_for_snapshot  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
 from tests.support.loopback import LoopbackServer  # noqa: E402
@@ -129,13 +129,7 @@ def main() -> int:
     acks: list[float] = []
     base_failures: list[str] = []
     failures: list[str] = []
-    with (
-        TemporaryDirectory() as tmp,
-        FakeSlack() as fake,
-        subprocess.Popen(
-            [sys.executable, str(REPO / "benchmarks" / "do_nothing.py")], stdout=subprocess.PIPE, text=True
-        ) as baseline_server,
-    ):
+    with TemporaryDirectory() as tmp, FakeSlack() as fake, do_nothing.serving() as base_port:
         page = FakeStatusPage(LoopbackServer, flavour="instatus")
         env = bot_env(fake, Path(tmp) / "soak.db", page.url, LOG_LEVEL="WARNING", FAL_BOT_POLL_SECONDS=UNSET)
         bot = BotProcess(env, "--mode", "http").start()
@@ -157,8 +151,6 @@ def main() -> int:
             return slash_command("status", response_url=fake.new_response_url()), True
 
         try:
-            assert baseline_server.stdout is not None
-            base_port = int(baseline_server.stdout.readline())
             wait_for_snapshot(bot.port)
             sampler = threading.Thread(target=sample_memory, daemon=True)
             sampler.start()
@@ -174,7 +166,6 @@ def main() -> int:
             stop.set()
         finally:
             bot.terminate(timeout=15)
-            baseline_server.terminate()  # (leaving the `with` waits for it)
         page.server.stop()
 
     print()
