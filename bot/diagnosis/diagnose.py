@@ -16,8 +16,9 @@ How a diagnosis is made:
    well as the symptom (a Bearer header sent to fal with a 401, "Authorization header is required"
    with no key in sight, a webhook delivery report, a content refusal reported as a 422, no HTTP
    answer at all), that family gets points and its best plausible entry goes first.
-6. A confidence gate: a weak or ambiguous best match gives no match instead of a guess; with no fal
-   evidence at all only an exact fal-specific signal (or a near copy of an example) is answered.
+6. A confidence gate: a weak or ambiguous best match gives no match; with no fal evidence at all
+   only an exact fal-specific signal (or a near copy of an example) is answered. A fal text with no
+   match may still get `Diagnosis.guess`: the family that leads on real evidence, never an answer.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from bot.incidents import incident_context
 from bot.keys import contains_key
 from bot.slack import blocks
 from bot.slack.errors import error_code
-from bot.slack.services import Reading, Services
+from bot.slack.services import Reading, Services, answer_id
 from bot.status.models import StatusSnapshot
 from bot.store import StoreError, describe_store_error
 
@@ -47,7 +47,7 @@ def diagnose_reply(
     if best is None and guess is not None:
         # no answer, only the closest problem: a gap, with the entry the team may want to improve
         record_gap(services, team_id, surface, text, "guess", guess.id)
-        paste_id = services.recent_pastes.remember(text, surface, already_a_gap=True)
+        paste_id = answer_id()  # already a gap: nothing is kept for a 👎 to record again
     elif best is None:
         record_gap(services, team_id, surface, text, "no_match")
     else:

@@ -96,6 +96,12 @@ class Reading:
         return self.read_chars < self.total_chars
 
 
+def answer_id() -> str:
+    """An id for one answer, on its vote buttons: a person's second vote on it replaces the first,
+    and a 👎 finds the paste kept for it (see RecentPastes)."""
+    return secrets.token_hex(6)
+
+
 class RecentPastes:
     """Answered pastes, redacted, kept in memory for an hour so a 👎 on the answer can record the
     paste as a gap. Not stored: an answered paste is nobody's business unless someone says the
@@ -108,15 +114,13 @@ class RecentPastes:
         self._items: OrderedDict[str, tuple[float, str, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def remember(self, text: str, surface: str, *, already_a_gap: bool = False) -> str:
-        """A paste id for the answer's buttons. `already_a_gap`: the paste was recorded as a gap
-        when answered (a guess), so a 👎 adds its vote but no second gap."""
-        paste_id = secrets.token_hex(6)
+    def remember(self, text: str, surface: str) -> str:
+        """Keep an answered paste; its id goes on the answer's buttons."""
+        paste_id = answer_id()
         with self._lock:
-            if not already_a_gap:
-                self._items[paste_id] = (self.clock(), redact(text), surface)
-                while len(self._items) > self.capacity:
-                    self._items.popitem(last=False)
+            self._items[paste_id] = (self.clock(), redact(text), surface)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
         return paste_id
 
     def claim(self, paste_id: str) -> tuple[str, str] | None:
