@@ -815,18 +815,6 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r" (?:the |your |an? )?(?:input |reference )?(?:image|file|video|audio|url|media)",
         r"not (?:publicly )?(?:accessible|reachable|downloadable)|data:? ?uri",
     ),
-    # an expired link, said in other languages: as weak as the English "expired" (a token expires too)
-    _cue(
-        "file_url",
-        6.0,
-        r"过期|過期|期限切れ|만료|expirad[oa]s?\b|expiré|abgelaufen|истек",
-    ),
-    # uploads and downloads, as weak as the English words
-    _cue(
-        "file_url",
-        6.0,
-        r"上传|上傳|下载|下載|アップロード|ダウンロード|업로드|다운로드|hochladen|herunterladen|загруз|скача",
-    ),
     _translated(
         "file_url",
         r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
@@ -954,7 +942,11 @@ CATEGORY_CUES: list[Cue] = [
     ),
     Cue(
         linear_re.compile(
-            r"upload|file_download|download|expired|data uri|(?:entity|payload) too large", re.I
+            r"upload|file_download|download|expired|data uri|(?:entity|payload) too large"
+            # the same words in the other languages fal's users write in (a token expires too: weak)
+            r"|上传|上傳|下载|下載|アップロード|ダウンロード|업로드|다운로드|hochladen|herunterladen|загруз|скача"
+            r"|过期|過期|期限切れ|만료|expirad[oa]s?\b|expiré|abgelaufen|истек",
+            re.I,
         ),
         "file_url",
         6.0,
