@@ -13,6 +13,7 @@ import pytest
 
 from bot.logging_setup import configure_logging
 from bot.slack.commands import OptionError, SubscribeOptions, parse_subscribe_options, split_subcommand
+from bot.slack.services import StatusAnswers
 from bot.store import Subscription
 from tests.support.signing import interactive, slash_command
 from tests.support.slack_harness import SlackHarness, wait_for
@@ -135,6 +136,37 @@ def test_status_shows_last_good_snapshot_when_the_latest_poll_failed(
     shown = json.dumps(body_of(response)["blocks"], ensure_ascii=False)
     assert "Realtime errors" in shown
     assert "could not be read just now" in shown
+
+
+def test_status_shows_a_new_reading_at_once(h: SlackHarness, page: FakeStatusPage) -> None:
+    h.monitor.refresh()
+    first = json.dumps(body_of(command(h, "status")[0])["blocks"], ensure_ascii=False)
+    assert "Queue API down" not in first
+    page.open_incident(id="inc3", name="Queue API down", impact="major_outage", components=["Queue API"])
+    h.monitor.refresh()
+    again = json.dumps(body_of(command(h, "status")[0])["blocks"], ensure_ascii=False)
+    assert "Queue API down" in again  # within the same second as the first answer, too
+
+
+def test_status_answer_is_rendered_once_per_reading_and_second(h: SlackHarness, page: FakeStatusPage) -> None:
+    now = [1_800_000_000.2]
+    answers = StatusAnswers(clock=lambda: now[0])
+    reading = h.monitor.refresh()
+    first = answers.render(reading, reading, 12.3, None)
+    assert "updated 12 s ago" in json.dumps(first.blocks)
+    now[0] += 0.5
+    assert answers.render(reading, reading, 12.8, None) is first  # same reading, same second
+    now[0] += 0.7
+    later = answers.render(reading, reading, 13.5, None)
+    assert later is not first and "updated 13 s ago" in json.dumps(later.blocks)
+    page.open_incident(id="inc4", name="Realtime errors", impact="major_outage")
+    fresh = h.monitor.refresh()
+    assert "Realtime errors" in json.dumps(answers.render(fresh, fresh, 13.6, None).blocks)
+    page.fail(503)
+    failed = h.monitor.refresh()
+    assert not failed.ok
+    shown = json.dumps(answers.render(failed, fresh, 0.1, None).blocks, ensure_ascii=False)
+    assert "could not be read just now" in shown and "Realtime errors" in shown
 
 
 # -- key ------------------------------------------------------------------------------------------

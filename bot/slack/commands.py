@@ -183,30 +183,16 @@ def on_fal(
         ack(**_ephemeral(blocks.help_message(blocks.escape(note) if note else None)))
 
 
-def _stale_after(services: Services) -> float:
-    """How long an unreadable page's last good reading may stand for the current state."""
-    return services.settings.fal_bot_unknown_note_minutes * 60.0
-
-
 def _ephemeral(message: blocks.Message) -> dict[str, Any]:
     return {**message.as_kwargs(), "response_type": "ephemeral"}
 
 
 # -- status ---------------------------------------------------------------------------------------
 def _status(services: Services, ack: Ack, respond: Respond) -> None:
-    monitor = services.monitor
-    latest = monitor.latest() if monitor else None
-    if monitor is None or latest is not None:
-        last_good = monitor.last_good() if monitor else None
-        age = monitor.age_seconds() if monitor else None
-        ack(
-            **_ephemeral(
-                blocks.status_message(latest, last_good, age, stale_after_seconds=_stale_after(services))
-            )
-        )
-        return
-    ack(**_ephemeral(blocks.status_message(None, None, None)))
-    services.submit(lambda: _status_after_refresh(services, respond), "status refresh", waits=True)
+    first_reading_pending = services.monitor is not None and services.monitor.latest() is None
+    ack(**_ephemeral(services.status_answer()))  # "Checking fal's status…" while it is pending
+    if first_reading_pending:
+        services.submit(lambda: _status_after_refresh(services, respond), "status refresh", waits=True)
 
 
 def _status_after_refresh(services: Services, respond: Respond) -> None:
@@ -224,14 +210,10 @@ def _status_after_refresh(services: Services, respond: Respond) -> None:
     # The fetch has its own deadline; this thread only guarantees we answer even if it overruns.
     threading.Thread(target=refresh, name="status-refresh", daemon=True).start()
     finished = done.wait(services.settings.fal_bot_status_deadline_seconds + STATUS_GRACE_SECONDS)
-    latest = monitor.latest()
-    if not finished and latest is None:
+    if not finished and monitor.latest() is None:
         respond(**_ephemeral(blocks.status_timeout_message()), replace_original=True)
         return
-    message = blocks.status_message(
-        latest, monitor.last_good(), monitor.age_seconds(), stale_after_seconds=_stale_after(services)
-    )
-    respond(**_ephemeral(message), replace_original=True)
+    respond(**_ephemeral(services.status_answer()), replace_original=True)
 
 
 # -- diagnose -------------------------------------------------------------------------------------

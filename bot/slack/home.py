@@ -20,17 +20,9 @@ log = logging.getLogger(__name__)
 
 def current_status(services: Services) -> blocks.Message:
     """The status answer, refreshing first when there is no snapshot yet (blocking: off the ack path)."""
-    monitor = services.monitor
-    if monitor is None:
-        return blocks.status_message(None, None, None)
-    if monitor.latest() is None:
-        monitor.refresh()
-    return blocks.status_message(
-        monitor.latest(),
-        monitor.last_good(),
-        monitor.age_seconds(),
-        stale_after_seconds=services.settings.fal_bot_unknown_note_minutes * 60.0,
-    )
+    if services.monitor is not None and services.monitor.latest() is None:
+        services.monitor.refresh()
+    return services.status_answer()
 
 
 def publish_home(services: Services, team_id: str, user_id: str) -> None:
