@@ -453,3 +453,32 @@ def test_the_server_turns_nagle_off_on_accepted_connections(store: Store) -> Non
                 assert channel.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
         server.shutdown(timeout=2)
+
+
+def test_the_loaded_knowledge_base_is_kept_out_of_full_collections(
+    tmp_path: Path, fake_slack: FakeSlack, status_page: FakeStatusPage
+) -> None:
+    """A full collection holds the GIL, so every ack, while it walks every object: the knowledge
+    base's index is frozen out of it once loaded, and the collector stays on for everything else."""
+    import gc
+
+    from bot.runtime.wiring import build_runtime, start_runtime
+    from bot.settings import Settings
+
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        fal_status_url=status_page.url,
+        fal_bot_db=tmp_path / "fal-bot.db",
+    )
+    frozen_before = gc.get_freeze_count()
+    runtime = build_runtime(settings, "http", "127.0.0.1", 0)
+    try:
+        start_runtime(runtime)
+        assert runtime.services.wait_idle(30), "the knowledge base did not load"
+        assert gc.get_freeze_count() - frozen_before > 30_000
+        assert gc.isenabled()
+    finally:
+        runtime.stop(budget=4.0)
+        gc.unfreeze()
