@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,14 +67,22 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "alerts.db")
 
 
-@pytest.fixture
-def sender(fake: FakeSlack, store: Store) -> Iterator[AlertSender]:
+@contextmanager
+def running_sender(fake: FakeSlack, store: Store) -> Iterator[AlertSender]:
     client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
     # Pacing is tested on its own; elsewhere a short interval keeps the tests quick.
     alert_sender = AlertSender(store, client, workers=4, per_channel_interval=0.1)
     alert_sender.start()
-    yield alert_sender
-    alert_sender.stop(2.0)
+    try:
+        yield alert_sender
+    finally:
+        alert_sender.stop(2.0)
+
+
+@pytest.fixture
+def sender(fake: FakeSlack, store: Store) -> Iterator[AlertSender]:
+    with running_sender(fake, store) as alert_sender:
+        yield alert_sender
 
 
 class SkippingClock:
@@ -474,17 +483,16 @@ def test_the_crash_window_check_is_one_bounded_request_per_row(
     assert len([m for m in fake.messages("C3") if m.get("metadata")]) == 2
 
 
-def test_a_message_older_than_the_window_is_not_considered(
-    fake: FakeSlack, store: Store, sender: AlertSender
-) -> None:
+def test_a_message_older_than_the_window_is_not_considered(fake: FakeSlack, store: Store) -> None:
     """Slack is asked for the attempt's window only; an older message, even one carrying the row's
     key, is outside it (and the stand-in, like Slack, honours `oldest`)."""
+    # The row is left in flight before a sender runs: a running one could post it first, unchecked.
     [row] = in_flight(store, ["C1"]).values()
     assert row.attempt_started_at is not None
     too_old = f"{row.attempt_started_at - CHECK_MARGIN_SECONDS - 5:.6f}"
     posted_by_the_dead_process(fake, row, ts=too_old)
-    sender.wake()
-    wait_until(lambda: statuses(store) == ["sent"])
+    with running_sender(fake, store):
+        wait_until(lambda: statuses(store) == ["sent"])
     [check] = fake.calls("conversations.history")
     assert check.answer["messages"] == []
     old_post, new_post = fake.messages("C1")
@@ -493,13 +501,13 @@ def test_a_message_older_than_the_window_is_not_considered(
 
 
 def test_a_rate_limited_check_waits_for_retry_after_then_finds_the_post(
-    fake: FakeSlack, store: Store, sender: AlertSender
+    fake: FakeSlack, store: Store
 ) -> None:
     [row] = in_flight(store, ["C1"]).values()
     found_ts = posted_by_the_dead_process(fake, row)
     fake.rate_limit("conversations.history", retry_after=1, times=1)
-    sender.wake()
-    wait_until(lambda: statuses(store) == ["sent"])
+    with running_sender(fake, store):
+        wait_until(lambda: statuses(store) == ["sent"])
     checks = fake.calls("conversations.history")
     assert [c.status for c in checks] == [429, 200]
     assert checks[1].at - checks[0].at >= 0.9  # waited for Retry-After
