@@ -403,7 +403,8 @@ def _with_symptoms(kb: KnowledgeBase, symptoms: dict[str, list[str]]) -> Knowled
 
 def test_symptoms_lead_prose_to_their_entry() -> None:
     kb = load_knowledge()
-    plain = Diagnoser(kb)
+    # the baseline has no symptoms at all: the shipped ones may already know this wording
+    plain = Diagnoser(_with_symptoms(kb, {}))
     text = "fal: every picture we get back is a plain dark square, no matter which prompt"
     with_symptoms = Diagnoser(
         _with_symptoms(
