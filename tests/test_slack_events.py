@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from bot.diagnosis import Diagnoser, Diagnosis
+from bot.keys import redact
 from bot.logging_setup import configure_logging
 from bot.slack.events import strip_bot_mention
-from bot.slack.services import FALLBACK_CHARS
-from bot.store import Subscription
+from bot.slack.services import FALLBACK_CHARS, RecentPastes
+from bot.store import GAP_TEXT_CHARS, Subscription
 from tests.support import signing
 from tests.support.fake_slack import Call
 from tests.support.slack_harness import SlackHarness, shared_diagnoser, wait_for
@@ -451,6 +452,19 @@ def test_a_thumbs_down_keeps_the_answered_paste_as_a_gap_and_a_thumbs_up_does_no
     votes = [(r["entry_id"], r["vote"]) for r in h.store.db.table("feedback").rows]
     # the same person's second vote on the same answer replaced the first
     assert votes == [("billing-exhausted-balance", "down")]
+
+
+def test_answered_pastes_are_held_only_as_far_as_a_gap_keeps_them() -> None:
+    """A 👎 needs the paste; memory needs a bound: at most `capacity` pastes, each redacted and cut
+    to what a gap stores, the oldest dropped first."""
+    recent = RecentPastes(capacity=3)
+    long_paste = f"{FAL_KEY} " + "ERROR fal_client: User is locked. " * 1200  # ~40,000 characters
+    first = recent.remember(long_paste, "dm")
+    kept = recent.claim(first)
+    assert kept is not None and kept[0] == redact(long_paste)[:GAP_TEXT_CHARS] and SECRET not in kept[0]
+    ids = [recent.remember(f"paste {n}", "dm") for n in range(4)]
+    assert recent.claim(ids[0]) is None  # the oldest, past the capacity
+    assert recent.claim(ids[3]) == ("paste 3", "dm")
 
 
 @pytest.mark.slow  # runs `fal-bot kb gaps`

@@ -31,7 +31,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import blocks
 from bot.status.models import StatusSnapshot
-from bot.store import Store, StoreError, describe_store_error
+from bot.store import GAP_TEXT_CHARS, Store, StoreError, describe_store_error
 
 if TYPE_CHECKING:
     from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -146,7 +146,8 @@ def answer_id() -> str:
 class RecentPastes:
     """Answered pastes, redacted, kept in memory for an hour so a 👎 on the answer can record the
     paste as a gap. Not stored: an answered paste is nobody's business unless someone says the
-    answer was wrong. Each paste becomes a gap once, however many 👎 it gets."""
+    answer was wrong. Each paste becomes a gap once, however many 👎 it gets. Only what a gap keeps
+    (its first GAP_TEXT_CHARS) is held: 500 whole 40 KB pastes were 20 MB of a running bot."""
 
     def __init__(
         self, capacity: int = 500, ttl_seconds: float = 3600.0, clock: Callable[[], float] = time.monotonic
@@ -158,8 +159,9 @@ class RecentPastes:
     def remember(self, text: str, surface: str) -> str:
         """Keep an answered paste; its id goes on the answer's buttons."""
         paste_id = answer_id()
+        kept = redact(text)[:GAP_TEXT_CHARS]
         with self._lock:
-            self._items[paste_id] = (self.clock(), redact(text), surface)
+            self._items[paste_id] = (self.clock(), kept, surface)
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
         return paste_id
