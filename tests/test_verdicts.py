@@ -315,6 +315,31 @@ def test_an_upload_in_any_language_leans_to_file_url(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a word of another script between the words of a cue, or ending one (RE2's \w and \b are ASCII)
+        ("지원하지 않는 이미지 형식입니다", "validation"),
+        ("サポートされていない画像形式です", "validation"),
+        ("nicht unterstütztes Größenformat", "validation"),
+        ("fal: нет кредитов на счету", "billing"),
+    ],
+)
+def test_a_cue_reads_words_of_any_script_whole(text: str, expected: str) -> None:
+    assert expected in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal-ai/kling-video 生成成功 but no video_url in the response",
+        "fal.ai のジョブは完了 but the result has no video url",
+    ],
+)
+def test_success_said_in_chinese_or_japanese_starts_a_stated_cause(text: str) -> None:
+    assert "output_format" in stated_causes(normalize(text))[0]
+
+
+@pytest.mark.parametrize(
     "text", ["we ran it over 3 days on more than 40 machines", "it hangs for more than 10 seconds"]
 )
 def test_a_duration_or_a_count_is_no_input_limit(text: str) -> None:

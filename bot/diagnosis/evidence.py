@@ -728,6 +728,11 @@ def _translated(category: str, *alternatives: str) -> Cue:
     return _cue(category, TRANSLATED_POINTS, *alternatives)
 
 
+# RE2's \w and \b know ASCII only: a word in another script is matched by these instead.
+_LETTERS = r"[\pL\pN_]+"  # a word in any script ("이미지", "画像", "Größen")
+_END = r"(?:[^\pL\pN_]|$)"  # the end of a word in any script ("кредиты" then a space)
+
+
 # How people name each family in words: English phrasings the entries' messages do not carry, then
 # the same in the other languages fal's users write in.
 _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
@@ -797,7 +802,7 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:неверный|недействительный) (?:api[ -])?ключ|密钥(?:无效|錯誤|错误|不正确)|无效的?(?:api ?)?密钥",
         r"(?:api ?)?キーが(?:無効|間違)|無効な(?:api ?)?キー|키(?:가)? (?:유효하지|잘못)|잘못된 (?:api ?)?키",
     ),
-    _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)\b"),
+    _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)" + _END),
     _cue("queue_timeout", 6.0, r"cold.?start|\bwarm(?:ing)?.?up\b"),
     _translated("queue_timeout", r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред"),
     _cue("network", 8.0, r"blocked in china|\bfirewall\b|\bgfw\b"),
@@ -844,9 +849,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"输入(?:无效|错误|不符合)|不符合要求|パラメータ(?:が)?(?:無効|不正)|入力(?:値)?が(?:無効|不正)",
         r"(?:파라미터|매개변수|입력(?:값)?)(?:가|이)? (?:잘못|유효하지)",
         # an input format the model does not take (fal's unsupported_*_format)
-        r"지원(?:하지 않는|되지 않는) (?:\w+ )?형식|不支持的?(?:图片|圖片|图像|文件|视频|音频)?格式"
-        r"|サポートされていない(?:\w+)?形式|formato (?:no soportado|n[ãa]o suportado)"
-        r"|format non (?:pris en charge|support[ée])|nicht unterst[üu]tzte[sn]? (?:\w+)?format"
+        r"지원(?:하지 않는|되지 않는) (?:" + _LETTERS + " )?형식"
+        r"|不支持的?(?:图片|圖片|图像|文件|视频|音频)?格式"
+        r"|サポートされていない" + _LETTERS + "?形式|formato (?:no soportado|n[ãa]o suportado)"
+        r"|format non (?:pris en charge|support[ée])|nicht unterst[üu]tzte[sn]? " + _LETTERS + "?format"
         r"|неподдерживаем(?:ый|ого) формат",
     ),
     _cue(
@@ -1202,8 +1208,9 @@ _STATED_CAUSES: list[StatedCause] = [
     StatedCause(
         # the call worked but the result lacks what the code reads: the output's shape, not the input
         linear_re.compile(
-            r"(?:completed|succeeded|successful(?:ly)?|success|returned|retornou|devolvi[óo]|termin[óo]"
-            r"|concluiu|a r[ée]ussi|erfolgreich|成功|完了)\b[^\n]{0,120}?"
+            # (RE2's \b is ASCII: a Chinese or Japanese word is followed by no boundary it knows)
+            r"(?:(?:completed|succeeded|successful(?:ly)?|success|returned|retornou|devolvi[óo]|termin[óo]"
+            r"|concluiu|a r[ée]ussi|erfolgreich)\b|成功|完了)[^\n]{0,120}?"
             r"(?:\b(?:no|without|sem|sin|sans|ohne|missing|empty|undefined|null)\W{1,3}(?:\w+\W{1,3})?"
             r"(?:output|result|video|image|audio)(?:_?urls?|s)?\b"
             r"|(?:url|video_url|image_url|images|output)\W{1,3}(?:is |was )?"
