@@ -330,6 +330,24 @@ def test_a_cue_reads_words_of_any_script_whole(text: str, expected: str) -> None
 
 @pytest.mark.parametrize(
     "text",
+    ["the WS drops every few seconds", "ws://localhost closed: 1006", "the web socket closes after 2s"],
+)
+def test_a_websocket_by_its_short_names_leans_to_realtime(text: str) -> None:
+    assert "realtime" in category_bonus(normalize(text).lower(), set())
+
+
+def test_a_socket_failure_on_a_ws_is_a_realtime_cause() -> None:
+    assert "realtime" in stated_causes("fal: the ws connection drops mid-stream")[0]
+
+
+def test_an_unauthorized_ws_connection_is_realtime_auth(diagnoser: Diagnoser) -> None:
+    text = "our fal ws connection gets Unauthorized as soon as the first frame is sent"
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == "realtime", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
     [
         "fal-ai/kling-video 生成成功 but no video_url in the response",
         "fal.ai のジョブは完了 but the result has no video url",

@@ -885,7 +885,7 @@ CATEGORY_CUES: list[Cue] = [
         "network",
         12.0,
     ),
-    Cue(linear_re.compile(r"websocket|wss://|/realtime|realtime", re.I), "realtime", 12.0),
+    Cue(linear_re.compile(r"web ?socket|wss://|/realtime|realtime|\bws\b", re.I), "realtime", 12.0),
     Cue(linear_re.compile(r"too many requests|rate.?limit|concurren", re.I), "rate_limit", 10.0),
     Cue(
         linear_re.compile(r"content.?policy|nsfw|safety.?checker|flagged", re.I),
@@ -1083,7 +1083,7 @@ class StatedCause(NamedTuple):
 _KEY_PART_MISSING = linear_re.compile(
     r"missing (?:a |the |its |an )?(?:colon|secret|key ?id|part|prefix|scope|permission|admin)", re.I
 )
-_REALTIME_WORDS = linear_re.compile(r"realtime|real-time|websocket|wss://|\bws\.|fal\.realtime", re.I)
+_REALTIME_WORDS = linear_re.compile(r"realtime|real-time|web ?socket|wss://|\bws\b|fal\.realtime", re.I)
 _CONCURRENCY = linear_re.compile(r"concurren", re.I)
 _STATED_CAUSES: list[StatedCause] = [
     StatedCause(
