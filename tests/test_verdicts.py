@@ -336,6 +336,28 @@ def test_a_websocket_by_its_short_names_leans_to_realtime(text: str) -> None:
     assert "realtime" in category_bonus(normalize(text).lower(), set())
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a fal host (which leans to fal's CDN entries) said to be blocked
+        "v3.fal.media is blocked on our build servers, so the result images never download",
+        # the 403 is the proxy's answer, not fal's balance
+        "fal_client upload: ProxyError 403 Forbidden from the office proxy",
+        "Outbound traffic to queue.fal.run is blocked in the sandbox: every call fails with 403 Forbidden",
+    ],
+)
+def test_a_blocked_way_to_fals_hosts_is_the_network(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "network", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my fal.ai account is blocked since yesterday", "fal.ai blocked my prompt", "prompt blocked by fal"],
+)
+def test_an_account_or_a_prompt_blocked_is_no_blocked_network(text: str) -> None:
+    assert "network" not in stated_causes(text)[0]
+
+
 def test_a_socket_failure_on_a_ws_is_a_realtime_cause() -> None:
     assert "realtime" in stated_causes("fal: the ws connection drops mid-stream")[0]
 

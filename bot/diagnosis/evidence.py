@@ -1260,6 +1260,22 @@ _STATED_CAUSES: list[StatedCause] = [
         "the browser blocked the call (CORS)",
         without_status=True,  # an HTTP status came back: the block was not what stopped the call
     ),
+    StatedCause(
+        # fal's hosts are unreachable from where the code runs: a firewall, a country, a proxy. A
+        # status that comes with it is the proxy's answer, not fal's (`ProxyError: 403 Forbidden`).
+        linear_re.compile(
+            r"\b(?:fal\.(?:ai|run|media)|falrun\.com)(?::\d{1,5})?\s(?:is|are|was|were|gets?|got|seems|appears)"
+            r"(?: to be)?\s(?:being\s)?blocked\b"
+            r"|\b(?:outbound|egress|outgoing)\b[^\n]{0,40}?\bblocked\b"
+            r"|\bblocked (?:in|from) (?:china|mainland|russia|iran|some (?:countries|regions))"
+            r"|\bblocked by (?:the |a |an |our |my |their )?(?:corporate |company |office |school )?"
+            r"(?:great firewall|firewall|proxy|gfw|isp|vpn)"
+            r"|\bproxyerror\b|tunnel connection failed|\bconnect_rejected\b",
+            re.I,
+        ),
+        "network",
+        "the text says the way to fal's hosts is blocked",
+    ),
 ]
 
 
