@@ -301,6 +301,24 @@ def test_a_limit_said_in_prose_leans_to_validation(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["images over ~5MB are refused", "anything bigger than 10 MB", "a 25MB+ clip", "the 10 MB size limit"],
+)
+def test_a_limit_in_bytes_leans_to_file_url_not_validation(text: str) -> None:
+    bonus = category_bonus(text.lower(), set())
+    assert "file_url" in bonus and "validation" not in bonus, bonus
+
+
+def test_a_size_that_is_no_limit_is_no_file_cue() -> None:
+    assert "file_url" not in category_bonus("the worker took 512 mb of ram", set())
+
+
+def test_a_file_refused_over_a_size_is_a_file_problem(diagnoser: Diagnoser) -> None:
+    diagnosis = diagnoser.diagnose("fal rejects reference videos over 50 MB, so we transcode them first")
+    assert category(diagnosis) == "file_url", diagnosis.matches
+
+
+@pytest.mark.parametrize(
     "text", ["fal 链接会过期", "las URLs de fal expiran, quedan expiradas", "ссылка fal истекла"]
 )
 def test_an_expired_link_in_any_language_leans_to_file_url(text: str) -> None:

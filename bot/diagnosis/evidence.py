@@ -819,6 +819,12 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:could not|couldn't|cannot|can't|unable to|failed to) (?:download|fetch|access|read|load)"
         r" (?:the |your |an? )?(?:input |reference )?(?:image|file|video|audio|url|media)",
         r"not (?:publicly )?(?:accessible|reachable|downloadable)|data:? ?uri",
+        # a limit in bytes is a file's size ("images over ~5MB", "5MB+", "a 10 MB limit"), not an input
+        # value's (see validation's limits in characters, pixels and steps)
+        r"(?:over|above|exceeds?|exceeding|larger than|bigger than|more than|greater than|up to|at most"
+        r"|max(?:imum)?(?: of)?|limit(?: of| is)?)\s?~?\s?\d[\d,.]*\s?"
+        r"(?:mb|mib|kb|kib|gb|megabytes?|kilobytes?)\b"
+        r"|\b\d[\d,.]*\s?(?:mb|mib|kb|gb)(?:\+|\s(?:size\s)?(?:limit|max|maximum|cap)\b)",
     ),
     _translated(
         "file_url",
