@@ -289,6 +289,17 @@ def test_a_status_is_read_in_the_words_around_it_in_any_language(text: str, code
 
 
 @pytest.mark.parametrize(
+    ("text", "code"), [("the fal_submit_failed 502 is retried", 502), ("job_failed: 504 after 300 s", 504)]
+)
+def test_a_status_after_a_failure_identifier_is_read(text: str, code: int) -> None:
+    assert status_codes(normalize(text))[0] == {code}
+
+
+def test_a_number_after_another_identifier_is_no_status() -> None:
+    assert status_codes(normalize("target_returns 500 rows, submit_count 429"))[0] == set()
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "fal drops any system_prompt over 5000 chars",

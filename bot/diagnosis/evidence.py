@@ -31,6 +31,8 @@ _STATUS_PATTERNS = [
         r"|answered|answers|with|gives|gave|giving|throws|threw|throwing)\W{1,3}(?:an? )?"
         r"(?:status\W{1,3})?([45]\d\d)\b"
     ),
+    # a failure named by an identifier: "fal_submit_failed 502", "upload_failed: 413"
+    linear_re.compile(r"_fail(?:ed|ure)\W{1,3}(?:status\W{1,3})?([45]\d\d)\b"),
     # "hitting a 429" (with its article: "we hit 500 concurrent requests" is a count)
     linear_re.compile(r"\bhit(?:s|ting)? an? ([45]\d\d)\b"),
     # "failed: 404" at the end of a line, not "key user:422" (an id after a colon)
