@@ -19,6 +19,7 @@ from bot.diagnosis.evidence import (
     service_packages,
     stated_causes,
     status_codes,
+    text_hosts,
 )
 from bot.diagnosis.knowledge import Symptom
 from bot.diagnosis.normalize import normalize
@@ -115,6 +116,27 @@ def test_fal_named_as_the_one_that_failed_outweighs_the_rest_of_the_stack(diagno
     # the same with someone else as the one that failed stays theirs
     other = diagnoser.diagnose("Supabase could not fetch the input picture from our bucket")
     assert not other.fal_related and other.matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal 返回的图片链接存到 Supabase 之后第二天就打不开了",
+        "fal devuelve 422 cuando subo la imagen desde Firebase Storage",
+        "fal renvoie une erreur quand l'image vient de Supabase",
+        "fal возвращает 500, если картинка лежит в Supabase",
+    ],
+)
+def test_fal_named_as_the_one_that_answered_in_another_language_is_fal(text: str) -> None:
+    found = gather(text, text_hosts(text), [])
+    assert found.about_fal and not found.declined, found
+
+
+@pytest.mark.parametrize(
+    "text", ["Supabase: falha na conexão com o banco", "Supabase: fal no devuelve nada, el bucket sí"]
+)
+def test_another_languages_fal_look_alikes_and_negations_stay_declined(text: str) -> None:
+    assert gather(text, text_hosts(text), []).declined
 
 
 # -- naming no service: generic ----------------------------------------------------------------------

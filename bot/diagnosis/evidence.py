@@ -181,6 +181,23 @@ _STRONG_MARKERS: list[_Marker] = [
         "fal as the one that answered",
         ("fal ", "fal'"),
     ),
+    (
+        # the same said in the other languages fal's users write in: "fal 返回…", "fal.ai から 401",
+        # "fal에서 오류", "fal devuelve…", "fal renvoie…", "fal возвращает…"
+        linear_re.compile(
+            r"\bfal(?:\.ai|\.run)?\s?(?:返回|报错|報錯|提示|拒绝|拒絕|生成失败|调用失败|請求失敗|请求失败"
+            r"|から|が返|がエラー|에서|이 반환|가 반환)"
+            r"|\bfal(?:\.ai)? (?:devuelve|devolvi[óo]|responde|respondi[óo]|rechaza|rechaz[óo]|fall[óa]"
+            r"|retorna|retornou|devolve|devolveu|respondeu|rejeita|rejeitou|falhou|falha"
+            r"|renvoie|a renvoy[ée]|retourne|a retourn[ée]|r[ée]pond|a r[ée]pondu|rejette|a rejet[ée]"
+            r"|[ée]choue"
+            r"|gibt|gab|liefert|lieferte|antwortet|antwortete|lehnt|meldet"
+            r"|возвращает|вернул[аи]?|отвечает|ответил[аи]?|отклоняет|отклонил[аи]?|выда[её]т)",
+            re.I,
+        ),
+        "fal as the one that answered",
+        ("fal",),
+    ),
 ]
 # Error types that only fal uses.
 _FAL_ERROR_TYPES = linear_re.compile(
