@@ -317,6 +317,24 @@ def test_a_status_after_a_failure_identifier_is_read(text: str, code: int) -> No
     assert status_codes(normalize(text))[0] == {code}
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("the upscaler 400'd on every frame", 400),
+        ("fal sometimes 422s a request that worked a minute ago", 422),
+        ("we see random 502s from queue.fal.run at night", 502),
+        ("getting a bunch of 429s since the batch job started", 429),
+    ],
+)
+def test_a_status_used_as_a_verb_or_counted_is_read(text: str, code: int) -> None:
+    assert code in status_codes(normalize(text))[0]
+
+
+@pytest.mark.parametrize("text", ["fal timed out after 500s", "the render took 429s", "caps clips at 404s"])
+def test_seconds_are_no_status(text: str) -> None:
+    assert status_codes(normalize(text))[0] == set()
+
+
 def test_a_number_after_another_identifier_is_no_status() -> None:
     assert status_codes(normalize("target_returns 500 rows, submit_count 429"))[0] == set()
 

@@ -31,6 +31,13 @@ _STATUS_PATTERNS = [
         r"|answered|answers|with|gives|gave|giving|throws|threw|throwing)\W{1,3}(?:an? )?"
         r"(?:status\W{1,3})?([45]\d\d)\b"
     ),
+    # a status used as a verb or counted as events: "the server 400'd", "fal occasionally 422s a
+    # valid edit", "random 502s" (not "after 500s", seconds)
+    linear_re.compile(r"(?:^|[^\d.,$#])([45]\d\d)['’]d\b"),
+    linear_re.compile(
+        r"\b(?:fal(?:\.ai|\.run)?|random|occasional|intermittent|sporadic|frequent|constant|lots of|bunch of"
+        r"|getting|seeing|throws?|throwing)\s(?:[a-z]+\s)?([45]\d\d)s\b"
+    ),
     # a failure named by an identifier: "fal_submit_failed 502", "upload_failed: 413"
     linear_re.compile(r"_fail(?:ed|ure)\W{1,3}(?:status\W{1,3})?([45]\d\d)\b"),
     # "hitting a 429" (with its article: "we hit 500 concurrent requests" is a count)
