@@ -353,6 +353,19 @@ def test_a_limit_said_in_prose_leans_to_validation(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
+    [
+        "output shapes differ per model",
+        "fal wraps the file differently per model",
+        "the url sits under a per-model key",
+        "fal.ai renvoie la vidéo selon les modèles",
+    ],
+)
+def test_a_result_shape_that_varies_by_model_leans_to_output_format(text: str) -> None:
+    assert "output_format" in category_bonus(text.lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
     ["images over ~5MB are refused", "anything bigger than 10 MB", "a 25MB+ clip", "the 10 MB size limit"],
 )
 def test_a_limit_in_bytes_leans_to_file_url_not_validation(text: str) -> None:

@@ -892,6 +892,14 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         8.0,
         r"(?:unexpected|invalid|unknown) (?:response|output|result) (?:format|shape|structure)",
         r"(?:response|output) (?:format|shape) (?:changed|differs|is different)",
+        # the result's shape varies with the model: "output shapes differ per model", "fal wraps the
+        # file differently per model", "under a per-model key", "selon les modèles"
+        r"\b(?:output|response|result)s?(?: (?:shapes?|formats?|keys?|fields?))? (?:differ|vary|varies)\b"
+        r"|\b(?:differently|different(?: keys?| shapes?| fields?)?)"
+        r" (?:per|for each|by|depending on the) model"
+        r"|\bper-model (?:keys?|shapes?|fields?|formats?)|\bwraps? (?:the |its )?(?:generated )?"
+        r"(?:files?|outputs?|results?|urls?|images?|videos?|audio) (?:differently|under)"
+        r"|selon (?:les|le) mod[èe]les?|seg[úu]n (?:el|los) modelos?|je nach modell",
     ),
     _translated(
         "output_format",
