@@ -262,6 +262,19 @@ def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: st
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "the worker sent an empty api key, so fal answered 401 Unauthorized",
+        "FAL_KEY is blank in the CI secrets and fal.ai returns 401",
+        "the fal credentials were commented out in .env, every fal.subscribe call got 401",
+    ],
+)
+def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnoser, text: str) -> None:
+    assert "missing_key" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "missing_key", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("fal 服务暂时不可用，生成失败了", "server_error"),

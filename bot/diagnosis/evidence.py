@@ -1096,7 +1096,7 @@ _KEY_ABSENT = (
     r"(?:is |was |are |were )?(?:not (?:being )?(?:set|configured|provided|defined|present|loaded|passed"
     r"|forwarded|picked up)"
     r"|(?:is|was|are|were)n'?t (?:being )?(?:set|configured|provided|defined|loaded|passed)"
-    r"|missing|empty"
+    r"|missing|empty|blank|commented out"
     r"|undefined"
     r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
     r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
@@ -1131,8 +1131,8 @@ _STATED_CAUSES: list[StatedCause] = [
             _KEY_WORD
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
-            + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|falta(?:n)?"
-            r"|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?)\W{1,3}"
+            + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|empty|blank"
+            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?)\W{1,3}"
             # RE2's \b is ASCII: a Cyrillic word starts after a space or the start instead
             r"|(?:^|\s)(?:нет|без)\s{1,3}"
             # Chinese runs its words together: "缺少API密钥", "未配置FAL_KEY"
