@@ -377,6 +377,13 @@ def test_a_result_shape_that_varies_by_model_leans_to_output_format(text: str) -
     assert "output_format" in category_bonus(text.lower(), set())
 
 
+@pytest.mark.parametrize("text", ["", "ok", "the weather is nice today"])
+def test_no_cue_or_stated_cause_fires_on_a_text_that_says_nothing(text: str) -> None:
+    # an empty alternative (a pattern list joined with one "|" too many) matches everywhere
+    assert category_bonus(text, set()) == {}
+    assert stated_causes(text)[0] == {}
+
+
 @pytest.mark.parametrize(
     "text",
     ["images over ~5MB are refused", "anything bigger than 10 MB", "a 25MB+ clip", "the 10 MB size limit"],
