@@ -377,6 +377,21 @@ def test_a_result_shape_that_varies_by_model_leans_to_output_format(text: str) -
     assert "output_format" in category_bonus(text.lower(), set())
 
 
+def test_a_client_said_to_be_too_old_is_client_setup_over_the_401(diagnoser: Diagnoser) -> None:
+    text = "fal.subscribe answers 401 in the worker until we upgraded fal-client, the old one signed wrong"
+    assert category(diagnoser.diagnose(text)) == "client_setup", diagnoser.diagnose(text).matches
+    for said in (
+        "an outdated fal-client (0.4)",
+        "pip install --upgrade fal-client",
+        "fal-client >= 1.0 required",
+    ):
+        assert "client_setup" in stated_causes(said)[0], said
+
+
+def test_an_old_version_of_something_else_is_no_client_setup() -> None:
+    assert "client_setup" not in stated_causes("an old version of the uploader widget, upgrade react")[0]
+
+
 @pytest.mark.parametrize("text", ["", "ok", "the weather is nice today"])
 def test_no_cue_or_stated_cause_fires_on_a_text_that_says_nothing(text: str) -> None:
     # an empty alternative (a pattern list joined with one "|" too many) matches everywhere

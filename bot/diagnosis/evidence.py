@@ -1301,6 +1301,20 @@ _STATED_CAUSES: list[StatedCause] = [
         without_status=True,  # an HTTP status came back: the block was not what stopped the call
     ),
     StatedCause(
+        # the fal client itself is too old for the call: "Outdated fal-client library", "upgrade
+        # fal-client", "pip install --upgrade fal-client", "fal-client >= 1.0.0 required"
+        linear_re.compile(
+            r"\b(?:outdated|old|older|legacy|stale)\s(?:version of\s)?(?:the\s|your\s|our\s)?"
+            r"(?:fal[-_ ]client|@fal-ai/client|fal (?:sdk|client|library)|client library|sdk)\b"
+            r"|\b(?:upgrad(?:e|ed|ing)|updat(?:e|ed|ing)|bump(?:ed|ing)?)\s(?:the\s)?(?:fal[-_]client|@fal-ai/client)\b"
+            r"|\bpip3? install (?:-u|--upgrade) fal[-_]client|@fal-ai/client@latest"
+            r"|\bfal[-_]client\s?>=?\s?\d[\d.]*\s(?:is\s)?(?:required|needed)",
+            re.I,
+        ),
+        "client_setup",
+        "the text says the fal client is too old",
+    ),
+    StatedCause(
         # fal's hosts are unreachable from where the code runs: a firewall, a country, a proxy. A
         # status that comes with it is the proxy's answer, not fal's (`ProxyError: 403 Forbidden`).
         linear_re.compile(
