@@ -392,6 +392,19 @@ def test_an_old_version_of_something_else_is_no_client_setup() -> None:
     assert "client_setup" not in stated_causes("an old version of the uploader widget, upgrade react")[0]
 
 
+@pytest.mark.parametrize(
+    "text", ["fal refused the API key", "the key was rejected by fal.run", "fal.ai did not accept my key"]
+)
+def test_a_key_said_to_be_refused_leans_to_invalid_key(text: str) -> None:
+    assert category_bonus(text.lower(), set()).get("invalid_key", 0) >= 10
+
+
+def test_a_refused_prompt_or_a_dict_key_is_no_refused_key() -> None:
+    # (a bare "keys" is the faint 3-point key cue, not a refusal)
+    bonus = category_bonus("fal refused the prompt; the keys of the result dict", set())
+    assert bonus.get("invalid_key", 0) < 10, bonus
+
+
 @pytest.mark.parametrize("text", ["", "ok", "the weather is nice today"])
 def test_no_cue_or_stated_cause_fires_on_a_text_that_says_nothing(text: str) -> None:
     # an empty alternative (a pattern list joined with one "|" too many) matches everywhere

@@ -818,6 +818,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         10.0,
         r"(?:invalid|wrong|incorrect|revoked|expired) (?:api[ _-]?)?key",
         r"key (?:is |was )?(?:invalid|wrong|revoked)",
+        # the key itself refused: "fal refused the API key", "the key was rejected"
+        r"\b(?:refused|rejected|rejects|refuses|did not accept|didn't accept)"
+        r" (?:the |our |my |your )?(?:api[ _-]?)?key\b"
+        r"|\bkeys? (?:was |were |is |got |gets )?(?:rejected|refused|not accepted)\b",
     ),
     _translated(
         "invalid_key",
