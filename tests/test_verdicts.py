@@ -405,6 +405,18 @@ def test_a_refused_prompt_or_a_dict_key_is_no_refused_key() -> None:
     assert bonus.get("invalid_key", 0) < 10, bonus
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my connection to queue.fal.run dropped mid-upload",
+        "we lost the connection while polling",
+        "connection lost",
+    ],
+)
+def test_a_connection_said_to_be_lost_leans_to_network(text: str) -> None:
+    assert "network" in category_bonus(text.lower(), set())
+
+
 @pytest.mark.parametrize("text", ["", "ok", "the weather is nice today"])
 def test_no_cue_or_stated_cause_fires_on_a_text_that_says_nothing(text: str) -> None:
     # an empty alternative (a pattern list joined with one "|" too many) matches everywhere

@@ -923,7 +923,10 @@ CATEGORY_CUES: list[Cue] = [
             r"\benotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain"
             r"|name resolution"
             r"|econnrefused|econnreset|etimedout|und_err|fetch failed|certificate verify failed|connecterror"
-            r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded",
+            r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded"
+            # a connection said to be lost ("your connection to fal.ai dropped")
+            r"|\bconnection (?:to [\w.-]+ )?(?:was |got )?(?:dropped|lost|interrupted)\b"
+            r"|\blost (?:the )?connection\b",
             re.I,
         ),
         "network",
