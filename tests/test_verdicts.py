@@ -417,6 +417,23 @@ def test_a_connection_said_to_be_lost_leans_to_network(text: str) -> None:
     assert "network" in category_bonus(text.lower(), set())
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "模型未生成有效图片",
+        "画像が生成されませんでした",
+        "no images were generated for this prompt",
+        "nenhuma imagem gerada",
+    ],
+)
+def test_a_model_that_made_nothing_leans_to_content_policy(text: str) -> None:
+    assert "content_policy" in category_bonus(text.lower(), set())
+
+
+def test_a_generation_that_failed_is_not_a_model_that_made_nothing() -> None:
+    assert "content_policy" not in category_bonus("failed to generate image. status code: 504", set())
+
+
 @pytest.mark.parametrize("text", ["", "ok", "the weather is nice today"])
 def test_no_cue_or_stated_cause_fires_on_a_text_that_says_nothing(text: str) -> None:
     # an empty alternative (a pattern list joined with one "|" too many) matches everywhere

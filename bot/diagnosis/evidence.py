@@ -798,6 +798,18 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"политик[аиу] (?:контента|безопасности|содержания)|фильтр(?:ом)? безопасности",
         r"内容(?:安全|政策|审核|審核)|安全(?:过滤|過濾|审核|策略)|违规|敏感(?:内容|词)",
         r"コンテンツポリシー|セーフティ|不適切な|콘텐츠 ?정책|안전 ?필터|유해",
+        # the model made nothing (fal's no_media_generated, often a soft refusal)
+        r"未生成(?:有效|任何)?的?(?:图片|图像|视频|结果|内容)|没有生成(?:任何)?(?:图片|图像|视频)"
+        r"|画像が生成されませんでした|이미지가 생성되지 않|no se gener[óo] ninguna imagen"
+        r"|nenhuma imagem (?:foi )?gerada|aucune image (?:n'a été )?g[ée]n[ée]r[ée]e"
+        r"|kein bild (?:wurde )?generiert"
+        r"|изображение не (?:было )?сгенерировано",
+    ),
+    _cue(
+        "content_policy",
+        8.0,
+        r"\bno (?:images?|media|videos?|output) (?:was |were )?(?:generated|produced)\b"
+        r"|\bgenerated no (?:images?|media|videos?|output)\b",
     ),
     _cue(
         "model_not_found",
