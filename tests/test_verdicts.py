@@ -12,7 +12,9 @@ import pytest
 from bot.diagnosis import Diagnoser, Diagnosis, KnowledgeBase, load_knowledge
 from bot.diagnosis.diagnose import MIN_SCORE_ABOUT_FAL
 from bot.diagnosis.evidence import (
+    CAUSAL_POINTS,
     category_bonus,
+    causal_cues,
     gather,
     host_tokens,
     service_hosts,
@@ -432,6 +434,24 @@ def test_a_model_that_made_nothing_leans_to_content_policy(text: str) -> None:
 
 def test_a_generation_that_failed_is_not_a_model_that_made_nothing() -> None:
     assert "content_policy" not in category_bonus("failed to generate image. status code: 504", set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal.subscribe returns 401 Unauthorized: the header must start with Key, not Bearer",
+        # a JWT named beside it is what was sent, not proof that Bearer is right
+        "our gateway sends a Bearer JWT, but fal wants Key <id>:<secret> and answers 401",
+    ],
+)
+def test_fal_wants_key_not_bearer_said_in_words_is_the_scheme(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "auth_scheme", diagnoser.diagnose(text).matches
+
+
+def test_bearer_said_to_be_right_is_still_no_scheme_mistake() -> None:
+    assert causal_cues("the MCP server at mcp.fal.ai wants a Bearer token", set(), set())[0] == {
+        "auth_scheme": -CAUSAL_POINTS
+    }
 
 
 @pytest.mark.parametrize("text", ["", "ok", "the weather is nice today"])

@@ -1320,6 +1320,21 @@ _STATED_CAUSES: list[StatedCause] = [
         without_status=True,  # an HTTP status came back: the block was not what stopped the call
     ),
     StatedCause(
+        # the scheme said in words: fal wants `Key`, not `Bearer` ("must be `Key <FAL_KEY>` ... not
+        # `Bearer`", "fal wants Key <id>:<secret> and reads a Bearer as a JWT")
+        linear_re.compile(
+            r"\b(?:must|should|has to|needs? to) (?:be|use|start with|begin with)"
+            r" [`'\"]?(?:authorization:? )?key\b"
+            r"[^\n]{0,80}?\bnot[\s`'\"*_]{1,4}bearer\b"
+            r"|\bwants? [`'\"]?(?:authorization:? )?key [^\n]{0,80}?\bbearer\b"
+            r"|\bbearer\b[^\n]{0,80}?\b(?:wants?|expects?|requires?) [`'\"]?(?:authorization:? )?key\b"
+            r"|\bkey\b[`'\"]?,? not [`'\"]?bearer\b|\bnot [`'\"]?bearer[`'\"]?,? but [`'\"]?key\b",
+            re.I,
+        ),
+        "auth_scheme",
+        "the text says fal wants the Key scheme, not Bearer",
+    ),
+    StatedCause(
         # the fal client itself is too old for the call: "Outdated fal-client library", "upgrade
         # fal-client", "pip install --upgrade fal-client", "fal-client >= 1.0.0 required"
         linear_re.compile(
@@ -1375,7 +1390,9 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     """Points per category for causes the paste shows, and phrases saying which ones."""
     lowered = text.lower()
     points, said = stated_causes(text, codes)
-    if "bearer" in lowered and _BEARER_IS_RIGHT.search(text):
+    if "auth_scheme" in points:
+        pass  # the text itself says fal wants Key rather than Bearer
+    elif "bearer" in lowered and _BEARER_IS_RIGHT.search(text):
         points["auth_scheme"] = -CAUSAL_POINTS  # Bearer is right there (fal's MCP server, a JWT login)
     elif "bearer" in lowered:
         # keys.key_findings_in_text is the one Bearer detector (it skips JWTs and other tokens)
