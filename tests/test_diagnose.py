@@ -695,3 +695,42 @@ def test_a_rejected_request_with_a_422_is_not_a_content_refusal(diagnoser: Diagn
     text = "fal-ai/flux/dev 422 Unprocessable Entity: request rejected, image_url must be a valid https url"
     # an input URL fal cannot use is the input's problem (validation) or the URL's (file_url)
     assert category(diagnoser.diagnose(text)) in ("validation", "file_url")
+
+
+LOG_ENTRY = """\
+id: {id}
+title: {title}
+category: {category}
+summary: A test entry for a status that one app's log line reports.
+fix:
+  - Do the thing that fixes it.
+signals:
+  status_codes: [{status}]
+examples:
+  - text: '{example}'
+    source: test-{id}
+  - text: 'fal_client.client.FalClientHTTPError: {status} {reason}'
+    source: test-{id}
+"""
+
+
+def test_a_copy_of_an_example_with_another_familys_status_is_no_copy(tmp_path: Path) -> None:
+    line = "[fal] Error during generation: Failed to submit the render request to fal queue: {}"
+    for entry, category, status, reason, example in (
+        ("test-key", "invalid_key", 401, "Unauthorized", line.format(401)),
+        ("test-balance", "billing", 403, "Forbidden", "fal answers 403 Forbidden when the wallet is empty"),
+    ):
+        (tmp_path / f"{entry}.yml").write_text(
+            LOG_ENTRY.format(
+                id=entry, title=entry, category=category, status=status, reason=reason, example=example
+            ),
+            encoding="utf-8",
+        )
+    diagnoser = Diagnoser(load_knowledge(tmp_path, only=True))
+    # the key entry's log line, word for word, but with the balance entry's status: no confident
+    # answer of the key entry
+    copied = [m for m in diagnoser.diagnose(line.format(403)).matches if m.id == "test-key"]
+    assert not copied or copied[0].score < 80, copied
+    # the same line with its own status still reads as the near copy it is
+    own = diagnoser.diagnose(line.format(401)).best
+    assert own is not None and own.id == "test-key" and own.score >= 80, own

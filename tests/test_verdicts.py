@@ -12,13 +12,16 @@ import pytest
 from bot.diagnosis import Diagnoser, Diagnosis, KnowledgeBase, load_knowledge
 from bot.diagnosis.diagnose import MIN_SCORE_ABOUT_FAL
 from bot.diagnosis.evidence import (
+    CAUSAL_POINTS,
     category_bonus,
+    causal_cues,
     gather,
     host_tokens,
     service_hosts,
     service_packages,
     stated_causes,
     status_codes,
+    text_hosts,
 )
 from bot.diagnosis.knowledge import Symptom
 from bot.diagnosis.normalize import normalize
@@ -115,6 +118,27 @@ def test_fal_named_as_the_one_that_failed_outweighs_the_rest_of_the_stack(diagno
     # the same with someone else as the one that failed stays theirs
     other = diagnoser.diagnose("Supabase could not fetch the input picture from our bucket")
     assert not other.fal_related and other.matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal 返回的图片链接存到 Supabase 之后第二天就打不开了",
+        "fal devuelve 422 cuando subo la imagen desde Firebase Storage",
+        "fal renvoie une erreur quand l'image vient de Supabase",
+        "fal возвращает 500, если картинка лежит в Supabase",
+    ],
+)
+def test_fal_named_as_the_one_that_answered_in_another_language_is_fal(text: str) -> None:
+    found = gather(text, text_hosts(text), [])
+    assert found.about_fal and not found.declined, found
+
+
+@pytest.mark.parametrize(
+    "text", ["Supabase: falha na conexão com o banco", "Supabase: fal no devuelve nada, el bucket sí"]
+)
+def test_another_languages_fal_look_alikes_and_negations_stay_declined(text: str) -> None:
+    assert gather(text, text_hosts(text), []).declined
 
 
 # -- naming no service: generic ----------------------------------------------------------------------
@@ -240,6 +264,19 @@ def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: st
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "the worker sent an empty api key, so fal answered 401 Unauthorized",
+        "FAL_KEY is blank in the CI secrets and fal.ai returns 401",
+        "the fal credentials were commented out in .env, every fal.subscribe call got 401",
+    ],
+)
+def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnoser, text: str) -> None:
+    assert "missing_key" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "missing_key", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("fal 服务暂时不可用，生成失败了", "server_error"),
@@ -289,6 +326,35 @@ def test_a_status_is_read_in_the_words_around_it_in_any_language(text: str, code
 
 
 @pytest.mark.parametrize(
+    ("text", "code"), [("the fal_submit_failed 502 is retried", 502), ("job_failed: 504 after 300 s", 504)]
+)
+def test_a_status_after_a_failure_identifier_is_read(text: str, code: int) -> None:
+    assert status_codes(normalize(text))[0] == {code}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("the upscaler 400'd on every frame", 400),
+        ("fal sometimes 422s a request that worked a minute ago", 422),
+        ("we see random 502s from queue.fal.run at night", 502),
+        ("getting a bunch of 429s since the batch job started", 429),
+    ],
+)
+def test_a_status_used_as_a_verb_or_counted_is_read(text: str, code: int) -> None:
+    assert code in status_codes(normalize(text))[0]
+
+
+@pytest.mark.parametrize("text", ["fal timed out after 500s", "the render took 429s", "caps clips at 404s"])
+def test_seconds_are_no_status(text: str) -> None:
+    assert status_codes(normalize(text))[0] == set()
+
+
+def test_a_number_after_another_identifier_is_no_status() -> None:
+    assert status_codes(normalize("target_returns 500 rows, submit_count 429"))[0] == set()
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "fal drops any system_prompt over 5000 chars",
@@ -298,6 +364,119 @@ def test_a_status_is_read_in_the_words_around_it_in_any_language(text: str, code
 )
 def test_a_limit_said_in_prose_leans_to_validation(text: str) -> None:
     assert "validation" in category_bonus(text.lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "output shapes differ per model",
+        "fal wraps the file differently per model",
+        "the url sits under a per-model key",
+        "fal.ai renvoie la vidéo selon les modèles",
+    ],
+)
+def test_a_result_shape_that_varies_by_model_leans_to_output_format(text: str) -> None:
+    assert "output_format" in category_bonus(text.lower(), set())
+
+
+def test_a_client_said_to_be_too_old_is_client_setup_over_the_401(diagnoser: Diagnoser) -> None:
+    text = "fal.subscribe answers 401 in the worker until we upgraded fal-client, the old one signed wrong"
+    assert category(diagnoser.diagnose(text)) == "client_setup", diagnoser.diagnose(text).matches
+    for said in (
+        "an outdated fal-client (0.4)",
+        "pip install --upgrade fal-client",
+        "fal-client >= 1.0 required",
+    ):
+        assert "client_setup" in stated_causes(said)[0], said
+
+
+def test_an_old_version_of_something_else_is_no_client_setup() -> None:
+    assert "client_setup" not in stated_causes("an old version of the uploader widget, upgrade react")[0]
+
+
+@pytest.mark.parametrize(
+    "text", ["fal refused the API key", "the key was rejected by fal.run", "fal.ai did not accept my key"]
+)
+def test_a_key_said_to_be_refused_leans_to_invalid_key(text: str) -> None:
+    assert category_bonus(text.lower(), set()).get("invalid_key", 0) >= 10
+
+
+def test_a_refused_prompt_or_a_dict_key_is_no_refused_key() -> None:
+    # (a bare "keys" is the faint 3-point key cue, not a refusal)
+    bonus = category_bonus("fal refused the prompt; the keys of the result dict", set())
+    assert bonus.get("invalid_key", 0) < 10, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my connection to queue.fal.run dropped mid-upload",
+        "we lost the connection while polling",
+        "connection lost",
+    ],
+)
+def test_a_connection_said_to_be_lost_leans_to_network(text: str) -> None:
+    assert "network" in category_bonus(text.lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "模型未生成有效图片",
+        "画像が生成されませんでした",
+        "no images were generated for this prompt",
+        "nenhuma imagem gerada",
+    ],
+)
+def test_a_model_that_made_nothing_leans_to_content_policy(text: str) -> None:
+    assert "content_policy" in category_bonus(text.lower(), set())
+
+
+def test_a_generation_that_failed_is_not_a_model_that_made_nothing() -> None:
+    assert "content_policy" not in category_bonus("failed to generate image. status code: 504", set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal.subscribe returns 401 Unauthorized: the header must start with Key, not Bearer",
+        # a JWT named beside it is what was sent, not proof that Bearer is right
+        "our gateway sends a Bearer JWT, but fal wants Key <id>:<secret> and answers 401",
+    ],
+)
+def test_fal_wants_key_not_bearer_said_in_words_is_the_scheme(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "auth_scheme", diagnoser.diagnose(text).matches
+
+
+def test_bearer_said_to_be_right_is_still_no_scheme_mistake() -> None:
+    assert causal_cues("the MCP server at mcp.fal.ai wants a Bearer token", set(), set())[0] == {
+        "auth_scheme": -CAUSAL_POINTS
+    }
+
+
+@pytest.mark.parametrize("text", ["", "ok", "the weather is nice today"])
+def test_no_cue_or_stated_cause_fires_on_a_text_that_says_nothing(text: str) -> None:
+    # an empty alternative (a pattern list joined with one "|" too many) matches everywhere
+    assert category_bonus(text, set()) == {}
+    assert stated_causes(text)[0] == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["images over ~5MB are refused", "anything bigger than 10 MB", "a 25MB+ clip", "the 10 MB size limit"],
+)
+def test_a_limit_in_bytes_leans_to_file_url_not_validation(text: str) -> None:
+    bonus = category_bonus(text.lower(), set())
+    assert "file_url" in bonus and "validation" not in bonus, bonus
+
+
+def test_a_size_that_is_no_limit_is_no_file_cue() -> None:
+    assert "file_url" not in category_bonus("the worker took 512 mb of ram", set())
+
+
+def test_a_file_refused_over_a_size_is_a_file_problem(diagnoser: Diagnoser) -> None:
+    diagnosis = diagnoser.diagnose("fal rejects reference videos over 50 MB, so we transcode them first")
+    assert category(diagnosis) == "file_url", diagnosis.matches
 
 
 @pytest.mark.parametrize(
@@ -312,6 +491,71 @@ def test_an_expired_link_in_any_language_leans_to_file_url(text: str) -> None:
 )
 def test_an_upload_in_any_language_leans_to_file_url(text: str) -> None:
     assert "file_url" in category_bonus(text.lower(), set())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a word of another script between the words of a cue, or ending one (RE2's \w and \b are ASCII)
+        ("지원하지 않는 이미지 형식입니다", "validation"),
+        ("サポートされていない画像形式です", "validation"),
+        ("nicht unterstütztes Größenformat", "validation"),
+        ("fal: нет кредитов на счету", "billing"),
+    ],
+)
+def test_a_cue_reads_words_of_any_script_whole(text: str, expected: str) -> None:
+    assert expected in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the WS drops every few seconds", "ws://localhost closed: 1006", "the web socket closes after 2s"],
+)
+def test_a_websocket_by_its_short_names_leans_to_realtime(text: str) -> None:
+    assert "realtime" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a fal host (which leans to fal's CDN entries) said to be blocked
+        "v3.fal.media is blocked on our build servers, so the result images never download",
+        # the 403 is the proxy's answer, not fal's balance
+        "fal_client upload: ProxyError 403 Forbidden from the office proxy",
+        "Outbound traffic to queue.fal.run is blocked in the sandbox: every call fails with 403 Forbidden",
+    ],
+)
+def test_a_blocked_way_to_fals_hosts_is_the_network(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "network", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my fal.ai account is blocked since yesterday", "fal.ai blocked my prompt", "prompt blocked by fal"],
+)
+def test_an_account_or_a_prompt_blocked_is_no_blocked_network(text: str) -> None:
+    assert "network" not in stated_causes(text)[0]
+
+
+def test_a_socket_failure_on_a_ws_is_a_realtime_cause() -> None:
+    assert "realtime" in stated_causes("fal: the ws connection drops mid-stream")[0]
+
+
+def test_an_unauthorized_ws_connection_is_realtime_auth(diagnoser: Diagnoser) -> None:
+    text = "our fal ws connection gets Unauthorized as soon as the first frame is sent"
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == "realtime", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal-ai/kling-video 生成成功 but no video_url in the response",
+        "fal.ai のジョブは完了 but the result has no video url",
+    ],
+)
+def test_success_said_in_chinese_or_japanese_starts_a_stated_cause(text: str) -> None:
+    assert "output_format" in stated_causes(normalize(text))[0]
 
 
 @pytest.mark.parametrize(

@@ -615,12 +615,16 @@ class Diagnoser:
             similarity, generic, position = fuzzy.get(index, (0.0, True, -1))
             if similarity:
                 f[F_SIMILARITY] = similarity / 100.0
-            if similarity > NEAR_DUPLICATE_FROM:
+            # a copy of an example but with another family's status is the same log line or client
+            # wrapper reporting another problem: it resembles, it does not repeat the example
+            copy_counts = F_STATUS_MISMATCH not in f
+            if similarity > NEAR_DUPLICATE_FROM and copy_counts:
                 f[F_NEAR_COPY] = (similarity - NEAR_DUPLICATE_FROM) / (100.0 - NEAR_DUPLICATE_FROM)
             if unlike.get(index, 0.0) >= NEGATIVE_MATCH and unlike[index] > similarity:
                 f[F_UNLIKE] = 1.0  # reads like a text this entry says is not its own
             near_duplicate = (
-                similarity >= NEAR_DUPLICATE_ALONE
+                copy_counts
+                and similarity >= NEAR_DUPLICATE_ALONE
                 and not generic
                 and len(query) >= 40
                 # a near copy both ways, not a short text whose words all occur in a longer example

@@ -31,6 +31,15 @@ _STATUS_PATTERNS = [
         r"|answered|answers|with|gives|gave|giving|throws|threw|throwing)\W{1,3}(?:an? )?"
         r"(?:status\W{1,3})?([45]\d\d)\b"
     ),
+    # a status used as a verb or counted as events: "the server 400'd", "fal occasionally 422s a
+    # valid edit", "random 502s" (not "after 500s", seconds)
+    linear_re.compile(r"(?:^|[^\d.,$#])([45]\d\d)['’]d\b"),
+    linear_re.compile(
+        r"\b(?:fal(?:\.ai|\.run)?|random|occasional|intermittent|sporadic|frequent|constant|lots of|bunch of"
+        r"|getting|seeing|throws?|throwing)\s(?:[a-z]+\s)?([45]\d\d)s\b"
+    ),
+    # a failure named by an identifier: "fal_submit_failed 502", "upload_failed: 413"
+    linear_re.compile(r"_fail(?:ed|ure)\W{1,3}(?:status\W{1,3})?([45]\d\d)\b"),
     # "hitting a 429" (with its article: "we hit 500 concurrent requests" is a count)
     linear_re.compile(r"\bhit(?:s|ting)? an? ([45]\d\d)\b"),
     # "failed: 404" at the end of a line, not "key user:422" (an id after a colon)
@@ -178,6 +187,23 @@ _STRONG_MARKERS: list[_Marker] = [
         ),
         "fal as the one that answered",
         ("fal ", "fal'"),
+    ),
+    (
+        # the same said in the other languages fal's users write in: "fal 返回…", "fal.ai から 401",
+        # "fal에서 오류", "fal devuelve…", "fal renvoie…", "fal возвращает…"
+        linear_re.compile(
+            r"\bfal(?:\.ai|\.run)?\s?(?:返回|报错|報錯|提示|拒绝|拒絕|生成失败|调用失败|請求失敗|请求失败"
+            r"|から|が返|がエラー|에서|이 반환|가 반환)"
+            r"|\bfal(?:\.ai)? (?:devuelve|devolvi[óo]|responde|respondi[óo]|rechaza|rechaz[óo]|fall[óa]"
+            r"|retorna|retornou|devolve|devolveu|respondeu|rejeita|rejeitou|falhou|falha"
+            r"|renvoie|a renvoy[ée]|retourne|a retourn[ée]|r[ée]pond|a r[ée]pondu|rejette|a rejet[ée]"
+            r"|[ée]choue"
+            r"|gibt|gab|liefert|lieferte|antwortet|antwortete|lehnt|meldet"
+            r"|возвращает|вернул[аи]?|отвечает|ответил[аи]?|отклоняет|отклонил[аи]?|выда[её]т)",
+            re.I,
+        ),
+        "fal as the one that answered",
+        ("fal",),
     ),
 ]
 # Error types that only fal uses.
@@ -728,6 +754,11 @@ def _translated(category: str, *alternatives: str) -> Cue:
     return _cue(category, TRANSLATED_POINTS, *alternatives)
 
 
+# RE2's \w and \b know ASCII only: a word in another script is matched by these instead.
+_LETTERS = r"[\pL\pN_]+"  # a word in any script ("이미지", "画像", "Größen")
+_END = r"(?:[^\pL\pN_]|$)"  # the end of a word in any script ("кредиты" then a space)
+
+
 # How people name each family in words: English phrasings the entries' messages do not carry, then
 # the same in the other languages fal's users write in.
 _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
@@ -767,6 +798,18 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"политик[аиу] (?:контента|безопасности|содержания)|фильтр(?:ом)? безопасности",
         r"内容(?:安全|政策|审核|審核)|安全(?:过滤|過濾|审核|策略)|违规|敏感(?:内容|词)",
         r"コンテンツポリシー|セーフティ|不適切な|콘텐츠 ?정책|안전 ?필터|유해",
+        # the model made nothing (fal's no_media_generated, often a soft refusal)
+        r"未生成(?:有效|任何)?的?(?:图片|图像|视频|结果|内容)|没有生成(?:任何)?(?:图片|图像|视频)"
+        r"|画像が生成されませんでした|이미지가 생성되지 않|no se gener[óo] ninguna imagen"
+        r"|nenhuma imagem (?:foi )?gerada|aucune image (?:n'a été )?g[ée]n[ée]r[ée]e"
+        r"|kein bild (?:wurde )?generiert"
+        r"|изображение не (?:было )?сгенерировано",
+    ),
+    _cue(
+        "content_policy",
+        8.0,
+        r"\bno (?:images?|media|videos?|output) (?:was |were )?(?:generated|produced)\b"
+        r"|\bgenerated no (?:images?|media|videos?|output)\b",
     ),
     _cue(
         "model_not_found",
@@ -787,6 +830,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         10.0,
         r"(?:invalid|wrong|incorrect|revoked|expired) (?:api[ _-]?)?key",
         r"key (?:is |was )?(?:invalid|wrong|revoked)",
+        # the key itself refused: "fal refused the API key", "the key was rejected"
+        r"\b(?:refused|rejected|rejects|refuses|did not accept|didn't accept)"
+        r" (?:the |our |my |your )?(?:api[ _-]?)?key\b"
+        r"|\bkeys? (?:was |were |is |got |gets )?(?:rejected|refused|not accepted)\b",
     ),
     _translated(
         "invalid_key",
@@ -797,7 +844,7 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:неверный|недействительный) (?:api[ -])?ключ|密钥(?:无效|錯誤|错误|不正确)|无效的?(?:api ?)?密钥",
         r"(?:api ?)?キーが(?:無効|間違)|無効な(?:api ?)?キー|키(?:가)? (?:유효하지|잘못)|잘못된 (?:api ?)?키",
     ),
-    _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)\b"),
+    _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)" + _END),
     _cue("queue_timeout", 6.0, r"cold.?start|\bwarm(?:ing)?.?up\b"),
     _translated("queue_timeout", r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред"),
     _cue("network", 8.0, r"blocked in china|\bfirewall\b|\bgfw\b"),
@@ -814,6 +861,12 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:could not|couldn't|cannot|can't|unable to|failed to) (?:download|fetch|access|read|load)"
         r" (?:the |your |an? )?(?:input |reference )?(?:image|file|video|audio|url|media)",
         r"not (?:publicly )?(?:accessible|reachable|downloadable)|data:? ?uri",
+        # a limit in bytes is a file's size ("images over ~5MB", "5MB+", "a 10 MB limit"), not an input
+        # value's (see validation's limits in characters, pixels and steps)
+        r"(?:over|above|exceeds?|exceeding|larger than|bigger than|more than|greater than|up to|at most"
+        r"|max(?:imum)?(?: of)?|limit(?: of| is)?)\s?~?\s?\d[\d,.]*\s?"
+        r"(?:mb|mib|kb|kib|gb|megabytes?|kilobytes?)\b"
+        r"|\b\d[\d,.]*\s?(?:mb|mib|kb|gb)(?:\+|\s(?:size\s)?(?:limit|max|maximum|cap)\b)",
     ),
     _translated(
         "file_url",
@@ -844,9 +897,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"输入(?:无效|错误|不符合)|不符合要求|パラメータ(?:が)?(?:無効|不正)|入力(?:値)?が(?:無効|不正)",
         r"(?:파라미터|매개변수|입력(?:값)?)(?:가|이)? (?:잘못|유효하지)",
         # an input format the model does not take (fal's unsupported_*_format)
-        r"지원(?:하지 않는|되지 않는) (?:\w+ )?형식|不支持的?(?:图片|圖片|图像|文件|视频|音频)?格式"
-        r"|サポートされていない(?:\w+)?形式|formato (?:no soportado|n[ãa]o suportado)"
-        r"|format non (?:pris en charge|support[ée])|nicht unterst[üu]tzte[sn]? (?:\w+)?format"
+        r"지원(?:하지 않는|되지 않는) (?:" + _LETTERS + " )?형식"
+        r"|不支持的?(?:图片|圖片|图像|文件|视频|音频)?格式"
+        r"|サポートされていない" + _LETTERS + "?形式|formato (?:no soportado|n[ãa]o suportado)"
+        r"|format non (?:pris en charge|support[ée])|nicht unterst[üu]tzte[sn]? " + _LETTERS + "?format"
         r"|неподдерживаем(?:ый|ого) формат",
     ),
     _cue(
@@ -854,6 +908,14 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         8.0,
         r"(?:unexpected|invalid|unknown) (?:response|output|result) (?:format|shape|structure)",
         r"(?:response|output) (?:format|shape) (?:changed|differs|is different)",
+        # the result's shape varies with the model: "output shapes differ per model", "fal wraps the
+        # file differently per model", "under a per-model key", "selon les modèles"
+        r"\b(?:output|response|result)s?(?: (?:shapes?|formats?|keys?|fields?))? (?:differ|vary|varies)\b"
+        r"|\b(?:differently|different(?: keys?| shapes?| fields?)?)"
+        r" (?:per|for each|by|depending on the) model"
+        r"|\bper-model (?:keys?|shapes?|fields?|formats?)|\bwraps? (?:the |its )?(?:generated )?"
+        r"(?:files?|outputs?|results?|urls?|images?|videos?|audio) (?:differently|under)"
+        r"|selon (?:les|le) mod[èe]les?|seg[úu]n (?:el|los) modelos?|je nach modell",
     ),
     _translated(
         "output_format",
@@ -873,13 +935,16 @@ CATEGORY_CUES: list[Cue] = [
             r"\benotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain"
             r"|name resolution"
             r"|econnrefused|econnreset|etimedout|und_err|fetch failed|certificate verify failed|connecterror"
-            r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded",
+            r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded"
+            # a connection said to be lost ("your connection to fal.ai dropped")
+            r"|\bconnection (?:to [\w.-]+ )?(?:was |got )?(?:dropped|lost|interrupted)\b"
+            r"|\blost (?:the )?connection\b",
             re.I,
         ),
         "network",
         12.0,
     ),
-    Cue(linear_re.compile(r"websocket|wss://|/realtime|realtime", re.I), "realtime", 12.0),
+    Cue(linear_re.compile(r"web ?socket|wss://|/realtime|realtime|\bws\b", re.I), "realtime", 12.0),
     Cue(linear_re.compile(r"too many requests|rate.?limit|concurren", re.I), "rate_limit", 10.0),
     Cue(
         linear_re.compile(r"content.?policy|nsfw|safety.?checker|flagged", re.I),
@@ -1050,7 +1115,7 @@ _KEY_ABSENT = (
     r"(?:is |was |are |were )?(?:not (?:being )?(?:set|configured|provided|defined|present|loaded|passed"
     r"|forwarded|picked up)"
     r"|(?:is|was|are|were)n'?t (?:being )?(?:set|configured|provided|defined|loaded|passed)"
-    r"|missing|empty"
+    r"|missing|empty|blank|commented out"
     r"|undefined"
     r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
     r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
@@ -1077,7 +1142,7 @@ class StatedCause(NamedTuple):
 _KEY_PART_MISSING = linear_re.compile(
     r"missing (?:a |the |its |an )?(?:colon|secret|key ?id|part|prefix|scope|permission|admin)", re.I
 )
-_REALTIME_WORDS = linear_re.compile(r"realtime|real-time|websocket|wss://|\bws\.|fal\.realtime", re.I)
+_REALTIME_WORDS = linear_re.compile(r"realtime|real-time|web ?socket|wss://|\bws\b|fal\.realtime", re.I)
 _CONCURRENCY = linear_re.compile(r"concurren", re.I)
 _STATED_CAUSES: list[StatedCause] = [
     StatedCause(
@@ -1085,8 +1150,8 @@ _STATED_CAUSES: list[StatedCause] = [
             _KEY_WORD
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
-            + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|falta(?:n)?"
-            r"|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?)\W{1,3}"
+            + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|empty|blank"
+            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?)\W{1,3}"
             # RE2's \b is ASCII: a Cyrillic word starts after a space or the start instead
             r"|(?:^|\s)(?:нет|без)\s{1,3}"
             # Chinese runs its words together: "缺少API密钥", "未配置FAL_KEY"
@@ -1202,8 +1267,9 @@ _STATED_CAUSES: list[StatedCause] = [
     StatedCause(
         # the call worked but the result lacks what the code reads: the output's shape, not the input
         linear_re.compile(
-            r"(?:completed|succeeded|successful(?:ly)?|success|returned|retornou|devolvi[óo]|termin[óo]"
-            r"|concluiu|a r[ée]ussi|erfolgreich|成功|完了)\b[^\n]{0,120}?"
+            # (RE2's \b is ASCII: a Chinese or Japanese word is followed by no boundary it knows)
+            r"(?:(?:completed|succeeded|successful(?:ly)?|success|returned|retornou|devolvi[óo]|termin[óo]"
+            r"|concluiu|a r[ée]ussi|erfolgreich)\b|成功|完了)[^\n]{0,120}?"
             r"(?:\b(?:no|without|sem|sin|sans|ohne|missing|empty|undefined|null)\W{1,3}(?:\w+\W{1,3})?"
             r"(?:output|result|video|image|audio)(?:_?urls?|s)?\b"
             r"|(?:url|video_url|image_url|images|output)\W{1,3}(?:is |was )?"
@@ -1253,6 +1319,51 @@ _STATED_CAUSES: list[StatedCause] = [
         "the browser blocked the call (CORS)",
         without_status=True,  # an HTTP status came back: the block was not what stopped the call
     ),
+    StatedCause(
+        # the scheme said in words: fal wants `Key`, not `Bearer` ("must be `Key <FAL_KEY>` ... not
+        # `Bearer`", "fal wants Key <id>:<secret> and reads a Bearer as a JWT")
+        linear_re.compile(
+            r"\b(?:must|should|has to|needs? to) (?:be|use|start with|begin with)"
+            r" [`'\"]?(?:authorization:? )?key\b"
+            r"[^\n]{0,80}?\bnot[\s`'\"*_]{1,4}bearer\b"
+            r"|\bwants? [`'\"]?(?:authorization:? )?key [^\n]{0,80}?\bbearer\b"
+            r"|\bbearer\b[^\n]{0,80}?\b(?:wants?|expects?|requires?) [`'\"]?(?:authorization:? )?key\b"
+            r"|\bkey\b[`'\"]?,? not [`'\"]?bearer\b|\bnot [`'\"]?bearer[`'\"]?,? but [`'\"]?key\b",
+            re.I,
+        ),
+        "auth_scheme",
+        "the text says fal wants the Key scheme, not Bearer",
+    ),
+    StatedCause(
+        # the fal client itself is too old for the call: "Outdated fal-client library", "upgrade
+        # fal-client", "pip install --upgrade fal-client", "fal-client >= 1.0.0 required"
+        linear_re.compile(
+            r"\b(?:outdated|old|older|legacy|stale)\s(?:version of\s)?(?:the\s|your\s|our\s)?"
+            r"(?:fal[-_ ]client|@fal-ai/client|fal (?:sdk|client|library)|client library|sdk)\b"
+            r"|\b(?:upgrad(?:e|ed|ing)|updat(?:e|ed|ing)|bump(?:ed|ing)?)\s(?:the\s)?(?:fal[-_]client|@fal-ai/client)\b"
+            r"|\bpip3? install (?:-u|--upgrade) fal[-_]client|@fal-ai/client@latest"
+            r"|\bfal[-_]client\s?>=?\s?\d[\d.]*\s(?:is\s)?(?:required|needed)",
+            re.I,
+        ),
+        "client_setup",
+        "the text says the fal client is too old",
+    ),
+    StatedCause(
+        # fal's hosts are unreachable from where the code runs: a firewall, a country, a proxy. A
+        # status that comes with it is the proxy's answer, not fal's (`ProxyError: 403 Forbidden`).
+        linear_re.compile(
+            r"\b(?:fal\.(?:ai|run|media)|falrun\.com)(?::\d{1,5})?\s(?:is|are|was|were|gets?|got|seems|appears)"
+            r"(?: to be)?\s(?:being\s)?blocked\b"
+            r"|\b(?:outbound|egress|outgoing)\b[^\n]{0,40}?\bblocked\b"
+            r"|\bblocked (?:in|from) (?:china|mainland|russia|iran|some (?:countries|regions))"
+            r"|\bblocked by (?:the |a |an |our |my |their )?(?:corporate |company |office |school )?"
+            r"(?:great firewall|firewall|proxy|gfw|isp|vpn)"
+            r"|\bproxyerror\b|tunnel connection failed|\bconnect_rejected\b",
+            re.I,
+        ),
+        "network",
+        "the text says the way to fal's hosts is blocked",
+    ),
 ]
 
 
@@ -1279,7 +1390,9 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     """Points per category for causes the paste shows, and phrases saying which ones."""
     lowered = text.lower()
     points, said = stated_causes(text, codes)
-    if "bearer" in lowered and _BEARER_IS_RIGHT.search(text):
+    if "auth_scheme" in points:
+        pass  # the text itself says fal wants Key rather than Bearer
+    elif "bearer" in lowered and _BEARER_IS_RIGHT.search(text):
         points["auth_scheme"] = -CAUSAL_POINTS  # Bearer is right there (fal's MCP server, a JWT login)
     elif "bearer" in lowered:
         # keys.key_findings_in_text is the one Bearer detector (it skips JWTs and other tokens)
