@@ -6,7 +6,8 @@ with a connection pool; several processes may share it). Every query is written 
 engines (bot/database). The schema is created and migrated at start, under a lock; every
 row that belongs to a workspace carries its team_id. The alert engine adds its own tables through
 `MIGRATIONS` (see bot/alerts/outbox.py). The only pasted text stored is in `gaps` (pastes the bot
-could not answer, redacted before they are written, kept GAP_RETENTION_DAYS), for `fal-bot kb gaps`.
+could not answer, redacted before they are written, kept GAP_RETENTION_DAYS, the newest GAP_KEPT_ROWS),
+for `fal-bot kb gaps`.
 """
 
 from __future__ import annotations
@@ -336,6 +337,9 @@ WORKSPACE_TABLES = (
 
 GAP_RETENTION_DAYS = 30
 GAP_TEXT_CHARS = 4000  # enough to write an entry from; a whole log dump is not kept
+# The newest gaps kept (at most ~40 MB of text): one person sending paste after paste all day must
+# not be able to fill the disk, whatever the retention.
+GAP_KEPT_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -384,6 +388,7 @@ class Store:
 
     def __init__(self, location: Path | str, *, clock: Callable[[], float] = time.time, migrate: bool = True):
         self.clock = clock
+        self.gap_kept_rows = GAP_KEPT_ROWS
         self.engine: Engine = "postgresql" if is_postgres_url(location) else "sqlite"
         self.location = redacted_location(location)  # for messages: no password
         self._local = threading.local()
@@ -835,6 +840,12 @@ class Store:
                 (team_id, surface, reason, entry_id, redact(text)[:GAP_TEXT_CHARS], now),
             )
             tx.execute("DELETE FROM gaps WHERE created_at < ?", (now - GAP_RETENTION_DAYS * 86400,))
+            # beyond the newest gap_kept_rows, the oldest go (the created_at index finds the cut)
+            tx.execute(
+                "DELETE FROM gaps WHERE created_at < (SELECT created_at FROM gaps"
+                " ORDER BY created_at DESC LIMIT 1 OFFSET ?)",
+                (self.gap_kept_rows - 1,),
+            )
 
     def gaps(self, since_seconds: float, team_id: str | None = None) -> list[dict[str, Any]]:
         """Gaps recorded in the last `since_seconds`, oldest first (all teams unless `team_id`)."""

@@ -138,6 +138,17 @@ def test_gaps_are_redacted_and_scoped(store: Store) -> None:
     assert [g["team_id"] for g in store.gaps(3600)] == ["T1", "T2"]
 
 
+def test_only_the_newest_gaps_are_kept(open_store: OpenStore) -> None:
+    """However many pastes one person sends, the gaps table keeps the newest `gap_kept_rows`."""
+    now = [1_000.0]
+    store = open_store(clock=lambda: now[0])
+    store.gap_kept_rows = 3
+    for number in range(7):
+        now[0] += 1
+        store.record_gap("T1", "dm", f"paste {number}", "no_match")
+    assert [g["text"] for g in store.gaps(3600)] == ["paste 4", "paste 5", "paste 6"]
+
+
 def test_seen_requests_are_remembered_until_they_expire(open_store: OpenStore) -> None:
     now = [1_000.0]
     store = open_store(clock=lambda: now[0])
