@@ -782,3 +782,23 @@ def test_the_callers_own_timeout_decides_over_the_runner_wording(diagnoser: Diag
     assert category(diagnosis) == "queue_timeout", diagnosis.matches
     scores = [match.score for match in diagnosis.matches]
     assert scores == sorted(scores, reverse=True)  # no runner-up looks surer than the answer
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the connection itself timed out, in words and in other languages: the network's
+        ("Connection to fal.ai timed out", "network"),
+        ("fal.aiへの接続がタイムアウトしました", "network"),
+        ("la llamada a fal.ai falla: tiempo de espera de conexión agotado", "network"),
+        ("Verbindungs-Timeout beim Aufruf von fal.ai", "network"),
+        # the request timed out after it got through: the queue's
+        ("fal.ai request timed out after 60s", "queue_timeout"),
+        ("fal 请求超时了", "queue_timeout"),
+    ],
+)
+def test_a_connection_that_timed_out_is_the_network_and_a_request_the_queue(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches

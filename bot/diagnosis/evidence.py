@@ -1093,7 +1093,13 @@ _NO_ANSWER = linear_re.compile(
     r"econnrefused|econnreset|etimedout|\benotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
     r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
     r"|name or service not known|temporary failure in name resolution|nodename nor servname"
-    r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)",
+    r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)"
+    # the connection itself timed out, said in words (not the request: that is the queue's)
+    r"|\bconnection (?:attempt |to \S{1,100} )?(?:has )?timed out"
+    r"|接続(?:が|は)?タイムアウト|连接超时|連線逾時|연결 시간(?:이)? 초과"
+    r"|tiempo de espera de (?:la )?conexi[óo]n|conex[ãa]o (?:expirou|excedeu o tempo)|d[ée]lai de connexion"
+    r"|verbindungs-?(?:timeout|zeit[üu]berschreitung)"
+    r"|(?:время ожидания|тайм-?аут) (?:соединения|подключения)",
     re.I,
 )
 _DETAIL_BODY = linear_re.compile(r"[\"']detail[\"']\s*:", re.I)
