@@ -802,3 +802,21 @@ def test_a_connection_that_timed_out_is_the_network_and_a_request_the_queue(
 ) -> None:
     diagnosis = diagnoser.diagnose(text)
     assert category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # throttling is rate limiting by another name
+        ("fal keeps throttling us when we send 20 images at once", "rate_limit"),
+        ("fal.ai throttling our batch jobs again", "rate_limit"),
+        # a model named by its path, id or name that does not exist
+        ("fal says the model path does not exist, we copied it from the playground", "model_not_found"),
+        ("fal error: model name does not exist (we typed flux-pro-ultra)", "model_not_found"),
+    ],
+)
+def test_throttling_and_a_missing_model_path_said_in_words(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches

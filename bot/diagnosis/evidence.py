@@ -814,7 +814,7 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
     _cue(
         "model_not_found",
         6.0,
-        r"(?:model|endpoint|app) (?:does not|doesn't|no longer) exist",
+        r"(?:model|endpoint|app)(?: (?:path|id|name))? (?:does not|doesn't|no longer) exists?",
         r"(?:model|endpoint)[^\n]{0,30}\b(?:deprecated|renamed|retired)\b|deprecated (?:model|endpoint)",
         r"(?:unknown|invalid) (?:model|endpoint|app id|application)",
     ),
@@ -945,7 +945,7 @@ CATEGORY_CUES: list[Cue] = [
         12.0,
     ),
     Cue(linear_re.compile(r"web ?socket|wss://|/realtime|realtime|\bws\b", re.I), "realtime", 12.0),
-    Cue(linear_re.compile(r"too many requests|rate.?limit|concurren", re.I), "rate_limit", 10.0),
+    Cue(linear_re.compile(r"too many requests|rate.?limit|concurren|throttl", re.I), "rate_limit", 10.0),
     Cue(
         linear_re.compile(r"content.?policy|nsfw|safety.?checker|flagged", re.I),
         "content_policy",
