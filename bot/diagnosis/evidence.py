@@ -505,8 +505,7 @@ def service_hosts(text: str, hosts: set[str] | None = None) -> list[str]:
     for lowered in sorted(hosts if hosts is not None else {h.lower() for h in host_tokens(text)}):
         if lowered in found or lowered in in_urls or lowered.rsplit(".", 1)[-1] not in _HOST_ENDINGS:
             continue
-        own = _FAL_HOST.search(lowered) or _FAL_WORD.search(lowered) or _REFERENCE_HOST.search(lowered)
-        if own or _DOCS_HOST.search(lowered):
+        if _not_a_service(lowered):
             continue
         # an API host, or any host on a web top-level domain (not a file name such as index.js)
         if _API_HOST.search(lowered) or lowered.rsplit(".", 1)[-1] in _WEB_TLDS:
@@ -514,18 +513,36 @@ def service_hosts(text: str, hosts: set[str] | None = None) -> list[str]:
     return found
 
 
+def _not_a_service(host: str) -> bool:
+    """fal's own host, or one only referred to (a docs page, an issue link, a placeholder host)."""
+    return bool(
+        _FAL_HOST.search(host)
+        or _FAL_WORD.search(host)
+        or _REFERENCE_HOST.search(host)
+        or _DOCS_HOST.search(host)
+    )
+
+
 def _url_service_hosts(text: str) -> tuple[list[str], set[str]]:
     found: list[str] = []
     in_urls: set[str] = set()
+    # hosts decided for good (not a service, or found): a crafted paste repeats one URL thousands of
+    # times, and judging each copy again was half its diagnosis
+    decided: set[str] = set()
     for match in _URL.finditer(text):
-        host, path = match.group(1).lower(), match.group(2) or ""
+        host = match.group(1).lower()
         in_urls.add(host)
-        if _FAL_HOST.search(host) or _FAL_WORD.search(match.group(0)):
+        if host in decided:
             continue
-        if _REFERENCE_HOST.search(host) or _DOCS_HOST.search(host):
+        if _not_a_service(host):
+            decided.add(host)
             continue
-        if (_API_HOST.search(host) or len(path.strip("/")) >= 2) and host not in found:
+        if _FAL_WORD.search(match.group(0)):  # a fal route on someone's host (/api/fal/proxy)
+            continue
+        path = match.group(2) or ""
+        if _API_HOST.search(host) or len(path.strip("/")) >= 2:
             found.append(host)
+            decided.add(host)
     return found, in_urls
 
 
