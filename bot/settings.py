@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     def early_warning_window_seconds(self) -> float:
         return int(self.fal_bot_early_warning.split("/")[1]) * 60.0
 
+    @property
+    def unknown_note_seconds(self) -> float:
+        """How long the status page may stay unreadable before its last good reading stops standing
+        for fal's state (channels are told; /fal status says "unknown")."""
+        return self.fal_bot_unknown_note_minutes * 60.0
+
     @field_validator("fal_probe_urls", mode="before")
     @classmethod
     def _split_probe_urls(cls, value: object) -> object:

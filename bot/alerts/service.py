@@ -58,7 +58,7 @@ class AlertService:
         self.monitor = monitor
         self.engine = AlertEngine(
             store,
-            unknown_note_after_seconds=settings.fal_bot_unknown_note_minutes * 60.0,
+            unknown_note_after_seconds=settings.unknown_note_seconds,
             poll_seconds=settings.fal_bot_poll_seconds,
         )
         # `client` must have no retry handlers: the app's client sleeps on 429, the sender reschedules.

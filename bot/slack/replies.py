@@ -80,7 +80,7 @@ def cached_status(services: Services) -> StatusSnapshot | None:
     snapshot = monitor.latest()
     if snapshot is None or not snapshot.ok:
         snapshot = monitor.last_good()
-        stale_after = services.settings.fal_bot_unknown_note_minutes * 60
+        stale_after = services.settings.unknown_note_seconds
         if snapshot is not None and time.time() - snapshot.checked_at.timestamp() > stale_after:
             return None
     return snapshot

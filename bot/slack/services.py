@@ -90,8 +90,8 @@ def diagnosis_labels(diagnosis: Any) -> tuple[str, str]:
 class StatusAnswers:
     """/fal status's answer, rendered once per reading and second.
 
-    Building the Block Kit through slack_sdk's models was a third of a /fal status ack's time
-    (0.25 of 0.7 ms a request with requests 50 ms apart, as under benchmarks/soak.py's load). The
+    Building the Block Kit through slack_sdk's models was 0.3 of the 1.0 ms a /fal status ack took
+    in the app with requests 50 ms apart, as under benchmarks/soak.py's load. The
     answer changes only when the monitor takes a new reading or a shown age reaches a new whole
     second, so it is rendered again only then: ages are whole seconds, "now" the current second.
     """
@@ -236,7 +236,7 @@ class Services:
             monitor.latest(),
             monitor.last_good(),
             monitor.age_seconds(),
-            self.settings.fal_bot_unknown_note_minutes * 60.0,
+            self.settings.unknown_note_seconds,
         )
 
     def read_paste(self, text: str) -> Reading:
