@@ -223,6 +223,29 @@ def test_written_behind_no_request_waits_on_the_database(tmp_path: Path) -> None
     wait_for(lambda: store.query(count)[0][0] == 20, what="the batch written behind", timeout=10)
 
 
+class SlowToRead(Store):
+    """A real store whose replay lookup takes a moment, as a busy shared database's can."""
+
+    def seen_request(self, timestamp: str, signature: str) -> bool:
+        time.sleep(0.2)
+        return super().seen_request(timestamp, signature)
+
+
+def test_a_request_is_never_its_own_replay_when_the_batch_is_written_during_the_lookup(
+    tmp_path: Path,
+) -> None:
+    """Seen once in CI: the write-behind thread stored the new pair while the request was still
+    looking it up, and the lookup then refused Slack's genuine request with 401."""
+    store = SlowToRead(tmp_path / "seen.db")
+    seen = SeenRequests(store, flush_every=0.01, shared=True, write_behind=True)
+    stamp = str(int(time.time()))
+    assert seen.first_sighting(stamp, "v0=first") is True
+    assert seen.first_sighting(stamp, "v0=second") is True
+    assert seen.first_sighting(stamp, "v0=first") is False
+    other = SeenRequests(Store(tmp_path / "seen.db"), shared=True)
+    wait_for(lambda: other.first_sighting(stamp, "v0=second") is False, what="the pair stored", timeout=10)
+
+
 def test_expired_rows_are_pruned_from_the_store(tmp_path: Path) -> None:
     clock = Clock(1_700_000_000.0)
     store = Store(tmp_path / "seen.db", clock=clock)

@@ -70,12 +70,27 @@ class SeenRequests:
         except ValueError:
             stamp = now
         key = (timestamp, signature)
-        batch: list[tuple[str, str, float]] = []
+        expiry = max(now, stamp) + SEEN_TTL_SECONDS
         with self._lock:
             if self._seen.get(key, 0.0) >= now:
                 return False
-            self._seen[key] = max(now, stamp) + SEEN_TTL_SECONDS
-            self._pending.append((timestamp, signature, self._seen[key]))
+            self._seen[key] = expiry  # refuses a concurrent copy in this process at once
+        # Served by another process sharing the store, or by this one before a restart? Read before
+        # the pair is queued for writing: the write-behind thread could otherwise store it first and
+        # the read would call the request its own replay. A store that cannot be read or written
+        # (read-only, locked) must not stop Slack's requests: the memory record still refuses
+        # replays to this process, as the event de-duplication does.
+        seen_elsewhere = False
+        store_error: Exception | None = None  # a StoreError
+        # one SELECT per request costs a burst of 50 acks ~30 ms at p99: skip it when it cannot help
+        if self.shared or stamp < self.started_at + 1.0:
+            try:
+                seen_elsewhere = self.store.seen_request(timestamp, signature)
+            except StoreError as exc:
+                store_error = exc
+        batch: list[tuple[str, str, float]] = []
+        with self._lock:
+            self._pending.append((timestamp, signature, expiry))
             if self._write_behind:
                 self._start_writer()
             elif now >= self._next_flush:
@@ -83,18 +98,14 @@ class SeenRequests:
                 batch, self._pending = self._pending, []
             if now >= self._next_prune:
                 self._next_prune = now + PRUNE_MEMORY_EVERY_SECONDS
-                self._seen = {k: expiry for k, expiry in self._seen.items() if expiry >= now}
-        # Served by another process sharing the store, or by this one before a restart? A store that
-        # cannot be read or written (read-only, locked) must not stop Slack's requests: the memory
-        # record still refuses replays to this process, as the event de-duplication does.
-        try:
-            # one SELECT per request costs a burst of 50 acks ~30 ms at p99: skip it when it cannot help
-            could_be_elsewhere = self.shared or stamp < self.started_at + 1.0
-            seen_elsewhere = could_be_elsewhere and self.store.seen_request(timestamp, signature)
-            if batch:
+                self._seen = {k: until for k, until in self._seen.items() if until >= now}
+        if batch and store_error is None:
+            try:
                 self.store.record_seen_requests(batch)
-        except StoreError as exc:
-            self._store_trouble(exc)
+            except StoreError as exc:
+                store_error = exc
+        if store_error is not None:
+            self._store_trouble(store_error)
             return True
         self._store_ok()
         return not seen_elsewhere
