@@ -89,8 +89,10 @@ NEAR_COPY_OF_DECLINED = 95.0  # (undamped) a copy of a text the knowledge base d
 NEGATIVE_MATCH = 90.0
 GENERIC_EXAMPLE = 80.0  # an example this close to a declined text cannot vouch for fal alone
 PENALTY_NEGATIVE_EXAMPLE = 40.0
-LARGE_TEXT = 20_000  # longer pastes: entry regexes run on the error-looking lines only
-PATTERN_BUDGET = 5000
+# Longer pastes: entry regexes run on the error-looking lines only, this many characters. A regex
+# such as `fal[^\n]{0,300}econnreset` over one long line full of both words costs RE2 ~10 ms per
+# 1,000 characters (its DFA gives up and it steps an NFA): 20,000 such characters took 170 ms.
+PATTERN_BUDGET = 4000
 
 
 # The signals each entry is scored on, one number each (mostly 0 or 1). The score is their weighted
@@ -274,7 +276,8 @@ class _Prepared:
     exceptions: frozenset[str]
     hosts: frozenset[str]
     # (regex, literals it needs, its key in Diagnoser._pattern_tainted)
-    patterns: tuple[tuple[linear_re.Pattern, tuple[str, ...], int], ...]
+    # (regex, the indices in Diagnoser._needles of the literals every match contains, registry key)
+    patterns: tuple[tuple[linear_re.Pattern, frozenset[int], int], ...]
     status_codes: frozenset[int]
 
 
@@ -354,6 +357,7 @@ class Diagnoser:
         self._prepared: list[_Prepared] = []
         self._fal_messages: list[str] = []
         self._pattern_regexes: list[linear_re.Pattern] = []
+        needle_ids: dict[str, int] = {}
         # Whether each entry regex also matches someone else's error: asked only of the few regexes
         # a paste hits, so start-up runs none of them over the declined texts.
         self._pattern_tainted = _LazyFlags(
@@ -375,7 +379,9 @@ class Diagnoser:
             patterns = []
             for source in signals.patterns:
                 regex = linear_re.compile(source, PATTERN_FLAGS)
-                patterns.append((regex, _required_literals(source), len(self._pattern_regexes)))
+                literals = _required_literals(source)
+                needles = frozenset(needle_ids.setdefault(n, len(needle_ids)) for n in literals)
+                patterns.append((regex, needles, len(self._pattern_regexes)))
                 self._pattern_regexes.append(regex)
             self._prepared.append(
                 _Prepared(
@@ -388,6 +394,7 @@ class Diagnoser:
                     status_codes=frozenset(signals.status_codes),
                 )
             )
+        self._needles = linear_re.LiteralSet(list(needle_ids))
         self._known_tokens: frozenset[str] = frozenset().union(
             *(p.error_types | p.exceptions for p in self._prepared)
         )
@@ -545,8 +552,10 @@ class Diagnoser:
                         hits_at.append(position)
         lines = Lines(text) if len(text) > FOCUS_BUDGET else None
         window = focus(text, tuple(hits_at), lines=lines)
-        pattern_text = text if len(text) <= LARGE_TEXT else focus(text, tuple(hits_at), PATTERN_BUDGET, lines)
-        pattern_lowered = pattern_text.lower()
+        pattern_text = text
+        if len(text) > PATTERN_BUDGET:
+            pattern_text = focus(text, tuple(hits_at), PATTERN_BUDGET, lines)
+        needles_present = self._needles.present(pattern_text.lower())
         query = fuzz_text(window)
         fuzzy = self._fuzzy(query)
         unlike, foreign, named, declined_copy = self._negative_similarity(query)
@@ -579,7 +588,7 @@ class Diagnoser:
             pattern_hits = [
                 self._pattern_tainted[key]
                 for regex, needles, key in prepared.patterns
-                if all(needle in pattern_lowered for needle in needles) and regex.search(pattern_text)
+                if needles <= needles_present and regex.search(pattern_text)
             ]
             if pattern_hits:
                 if not all(pattern_hits):
