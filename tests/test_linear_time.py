@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import random
 import re
 import time
 from collections.abc import Callable
@@ -180,18 +179,6 @@ def test_crafted_pastes_take_no_longer_than_a_typical_log_of_the_same_size(diagn
     assert slow == {}, f"typical 40 KB log: {baseline * 1000:.0f} ms; crafted ones (ms): {slow}"
 
 
-def _literal_soup(size: int, seed: int) -> str:
-    """One long line of the literals the knowledge base's regexes require, mixed with fal hosts:
-    every entry regex runs, and each of its bounded repeats (`fal[^\\n]{0,300}econnreset`) starts
-    at every other word."""
-    literals = sorted(
-        {lit for entry in load_knowledge() for p in entry.signals.patterns for lit in _required_literals(p)}
-    )
-    rng = random.Random(seed)
-    words = [rng.choice(literals) + rng.choice(("fal ", " ", " fal.run ")) for _ in range(size // 4)]
-    return "".join(words)[:size]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("size", [10_000, 20_000])
 def test_a_paste_of_the_entry_regexes_own_literals_is_no_slower_than_a_log(
@@ -201,8 +188,11 @@ def test_a_paste_of_the_entry_regexes_own_literals_is_no_slower_than_a_log(
     170 ms at 20,000 when entry regexes read the whole of pastes up to 20,000 characters."""
     typical = _typical_big_paste()[:size]
     baseline = _seconds(lambda: diagnoser.diagnose(typical), runs=3)
+    literals = sorted(
+        {lit for entry in load_knowledge() for p in entry.signals.patterns for lit in _required_literals(p)}
+    )
     for seed in range(3):
-        text = _literal_soup(size, seed)
+        text = adversarial.literal_soup(literals, size, seed)
         spent = _seconds(partial(diagnoser.diagnose, text), runs=2)
         assert spent < 4 * baseline + 0.01, (seed, round(spent * 1000), round(baseline * 1000))
 

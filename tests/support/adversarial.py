@@ -10,6 +10,7 @@ and all together, to `size` characters. The benchmark and the tests share these.
 from __future__ import annotations
 
 import itertools
+import random
 import re
 
 # One representative text per class escape: what a class-repeat in a pattern would eat.
@@ -71,3 +72,12 @@ def crafted(pattern: str, size: int, pairs: int = 6) -> list[str]:
     texts += [repeat(a + b, size) for a, b in itertools.islice(itertools.permutations(pieces[:6], 2), pairs)]
     texts.append(repeat("".join(pieces), size))
     return texts
+
+
+def literal_soup(literals: list[str], size: int, seed: int) -> str:
+    """One long line of `literals` (those the knowledge base's regexes require) mixed with fal
+    hosts: every entry regex runs, and each of its bounded repeats (`fal[^\\n]{0,300}econnreset`)
+    starts at every other word, which makes RE2's DFA give up and step an NFA."""
+    rng = random.Random(seed)
+    words = [rng.choice(literals) + rng.choice(("fal ", " ", " fal.run ")) for _ in range(size // 4)]
+    return "".join(words)[:size]
