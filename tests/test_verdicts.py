@@ -818,3 +818,42 @@ def test_throttling_and_a_missing_model_path_said_in_words(
 ) -> None:
     diagnosis = diagnoser.diagnose(text)
     assert category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the fal media url we saved last week now returns 404",
+        "fal.ai image url returns 403 after a few days",
+        "our generated video links from fal are dead after a day",
+        "fal output urls expire, the thumbnails in our gallery are broken now",
+        "the result url fal gave us no longer works this morning",
+        "expired image url from fal.ai, we kept it in the database",
+        "el enlace de la imagen de fal caducó después de unos días",
+        "a url do vídeo gerado pelo fal expirou",
+        "l'url de l'image fal a expiré",
+        "fal 生成的图片链接过期了，打不开",
+        "fal の画像URLが期限切れになって表示されない",
+        "fal 이미지 URL이 만료되어 열리지 않습니다",
+    ],
+)
+def test_a_files_url_that_worked_and_now_fails_has_expired(diagnoser: Diagnoser, text: str) -> None:
+    assert "file_url" in stated_causes(text)[0], text
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == "file_url", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # another URL's 404 is another problem
+        "the fal endpoint url returns 404, we typed fal-ai/flux-pro/v2",
+        "our webhook url returns 404 when fal calls it",
+        "the status url returns 405 Method Not Allowed",
+        "the request url returns 401 on fal.run",
+        # a file's URL that never worked is no expiry
+        "fal could not download the image url we passed as input",
+    ],
+)
+def test_other_urls_failing_are_no_expired_file(text: str) -> None:
+    assert "file_url" not in stated_causes(text)[0], text

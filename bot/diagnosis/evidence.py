@@ -1288,6 +1288,29 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the safety checker flagged the output",
     ),
     StatedCause(
+        # a file fal made or stored worked once and fails now: the file expired (fal deletes outputs
+        # and uploads after their lifetime), it is no wrong endpoint or lost credit. Only a file's
+        # URL counts: an endpoint's, a webhook's or a status URL's 404 is another problem.
+        linear_re.compile(
+            r"\b(?:image|images|video|videos|media|file|files|output|outputs|result|results|generated"
+            r"|cdn|storage|asset|assets|audio|picture|photo|download|uploaded|saved|fal\.media)"
+            # (within the same clause: "no video url; the result fetch answers 404" is no expiry)
+            r"[ _-](?:urls?|links?)\b[^\n.;]{0,60}?(?:\bexpir|\b(?:dead|broken|gone)\b"
+            r"|\bno longer (?:works?|loads?|valid|available|accessible|exists?|opens?)\b"
+            r"|\b(?:returns?|returned|gives?|gave|giving|throws?|answers?|responds? with|shows?|is|are"
+            r"|got|gets) (?:an? |now )?(?:40[34]|410|not found|forbidden|access ?denied)\b)"
+            r"|\bexpired (?:image|video|media|file|output|result|cdn|fal\.media)?[ _-]?(?:urls?|links?)\b"
+            # "el enlace de la imagen caducó", "a url do vídeo expirou", "l'URL de l'image a expiré"
+            r"|\b(?:enlace|url|link|lien)s?\b[^\n]{0,40}?(?:caduc(?:[óo]|ado|aron)|expir(?:[óo]|ado|aron|ou|aram|é))"
+            r"|(?:图片|图像|视频|文件|结果|媒体)(?:的)?(?:链接|地址|url)(?:已经?|都)?(?:过期|失效|過期)"
+            r"|(?:画像|動画|ファイル|メディア)(?:の)?(?:url|リンク)(?:が|は)?(?:期限切れ|失効|切れ)"
+            r"|(?:이미지|영상|파일|미디어) ?(?:url|링크)(?:이|가)? ?만료",
+            re.I,
+        ),
+        "file_url",
+        "the text says a file's URL that worked has expired",
+    ),
+    StatedCause(
         # the call worked but the result lacks what the code reads: the output's shape, not the input
         linear_re.compile(
             # (RE2's \b is ASCII: a Chinese or Japanese word is followed by no boundary it knows)
