@@ -77,6 +77,11 @@ def test_focus_keeps_the_error_line_of_a_long_log() -> None:
         ("ApiError: Unauthorized", 401),
         ("one fal 504 was not billed", 504),
         ("a 429 from fal.ai again", 429),
+        # "returns 422" said in Spanish, Portuguese, French and German
+        ("fal me devuelve 422 con num_images=8", 422),
+        ("o fal retornou um erro 403 ontem", 403),
+        ("fal renvoie une erreur 500 depuis ce matin", 500),
+        ("der fal-Aufruf liefert 429", 429),
     ],
 )
 def test_status_codes_in_the_forms_people_paste(text: str, code: int) -> None:

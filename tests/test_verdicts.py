@@ -857,3 +857,48 @@ def test_a_files_url_that_worked_and_now_fails_has_expired(diagnoser: Diagnoser,
 )
 def test_other_urls_failing_are_no_expired_file(text: str) -> None:
     assert "file_url" not in stated_causes(text)[0], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a rule on a named input parameter
+        "fal rejects the call: image_size must be one of the presets",
+        "`num_images` should be at most 4 on this endpoint",
+        "duration_seconds cannot exceed 10 for kling",
+        # "must be less than / between / one of" in other languages
+        "num_images tiene que ser menor que 5",
+        "o guidance_scale deve ser entre 1 e 20",
+        "la durée doit être inférieure à 10 secondes",
+        "die Breite muss kleiner als 2048 sein",
+        # a format the model does not take
+        "Unsupported image format: webp",
+        "the audio codec is not supported by this endpoint",
+    ],
+)
+def test_an_input_rule_said_in_words_leans_to_validation(text: str) -> None:
+    assert "validation" in category_bonus(text.lower(), set()), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we must be careful with retries",
+        "the job should be done by now",
+        "the format is supported since v2",
+    ],
+)
+def test_everyday_must_and_should_are_no_input_rule(text: str) -> None:
+    assert "validation" not in category_bonus(text.lower(), set()), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fal rejects our request because image_size must be one of the presets", "validation"),
+        ("fal me devuelve 422 porque num_images tiene que ser menor que 5", "validation"),
+    ],
+)
+def test_an_input_rule_beside_a_refusal_is_validation(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches

@@ -56,6 +56,14 @@ _STATUS_PATTERNS = [
         r"|код (?:ошибки|ответа|состояния)|\berro\b|\berreur|\bfehler|c[óo]digo|statuscode)"
         r"[\s:：,，(（]{0,3}(?:http[\s:]{0,2})?([45]\d\d)\b"
     ),
+    # "returned 422" said in Spanish, Portuguese, French and German: "fal me devuelve 422",
+    # "retornou 403", "renvoie une erreur 500", "liefert 429"
+    linear_re.compile(
+        r"\b(?:devuelve|devolvi[óo]|retorna|retorn[óo]|retornou|devolve|devolveu|recib[oí]|recebi|recebo"
+        r"|renvoie|renvoy[ée]|retourne|retourn[ée]|re[çc]ois|re[çc]u|liefert|lieferte|bekomme|erhalte)"
+        r"\W{1,3}(?:(?:un|una|um|uma|une|le|la|el|o|a|einen?|den)\W{1,3})?"
+        r"(?:(?:error|erro|erreur|fehler|c[óo]digo|code|status|http)\W{1,3})?([45]\d\d)\b"
+    ),
     # "500错误", "403 エラー", "429 오류"; not "500个错误" (a count)
     linear_re.compile(r"(?:^|\D)([45]\d\d)(?:\s{0,2}|-)(?:错误|錯誤|エラー|오류|에러)"),
     # a status followed by its body: `429 {"detail": ...}`
@@ -901,11 +909,27 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"\bcaps? (?:\w+ )?(?:\w+ )?at \d|\brejects? (?:any|all|prompts?|images?|inputs?|values?|seeds?)\b",
         r"\bover-limit\b|\ba (?:maximum|minimum) of \d|\b(?:max|maximum|min|minimum) (?:length|value|size)\b",
         r"accepts? only|acepta (?:solo|solamente)|aceita apenas|n'accepte que|akzeptiert nur",
+        # "must be less than" in Spanish, Portuguese, French and German
+        r"\b(?:debe|deben|tiene que|tienen que|deve|devem|tem que|t[êe]m que) ser (?:menor|mayor|maior|entre"
+        r"|uno de|una de|um de|uma de|al menos|como m[áa]ximo|no m[íi]nimo|no m[áa]ximo|m[úu]ltiplo)"
+        r"|\bdoi(?:t|vent) [êe]tre (?:inf[ée]rieure?s?|sup[ée]rieure?s?|entre|l'une? des|au moins|au plus"
+        r"|un multiple)|\bmuss (?:kleiner|gr[öo](?:ß|ss)er|zwischen|mindestens|h[öo]chstens)\b",
         # a number limit on an input: "system_prompt over 5000 chars", "more than 12 steps"
         # (a unit of an input, not a duration or a count: "runs for over 300 seconds" is no limit)
         r"\b(?:over|above|below|under|exceeds?|exceeding|more than|fewer than|less than|longer than"
         r"|shorter than|at most|at least|up to|max(?:imum)?(?: of)?|min(?:imum)?(?: of)?) \d[\d,.]*\s?"
         r"(?:chars?|characters|tokens|px|pixels|steps)\b",
+    ),
+    _cue(
+        "validation",
+        10.0,
+        # a rule on an input named by its parameter: "image_size must be one of", "`num_images` should
+        # be at most 4", "duration_seconds cannot exceed 10"
+        r"\b[a-z][a-z0-9]*_[a-z0-9_]+[`'\"]?\s(?:must|should|has to|needs to|can only|cannot|can't)"
+        r" (?:be|exceed|contain|include)\b|[`'\"][a-z][a-z0-9_]*[`'\"] (?:must|should|has to) be\b",
+        # a format the model does not take, in English (fal's unsupported_*_format; see the translations)
+        r"\bunsupported (?:image |video |audio |file |media |input )?(?:format|codec|container|file type)\b"
+        r"|\b(?:format|codec|file type) (?:is )?not supported\b",
     ),
     _translated(
         "validation",
