@@ -82,6 +82,8 @@ def test_focus_keeps_the_error_line_of_a_long_log() -> None:
         ("o fal retornou um erro 403 ontem", 403),
         ("fal renvoie une erreur 500 depuis ce matin", 500),
         ("der fal-Aufruf liefert 429", 429),
+        ("la API de fal responde con un 429 cada tanto", 429),
+        ("fal antwortet mit einem 503", 503),
     ],
 )
 def test_status_codes_in_the_forms_people_paste(text: str, code: int) -> None:

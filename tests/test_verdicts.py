@@ -902,3 +902,45 @@ def test_everyday_must_and_should_are_no_input_rule(text: str) -> None:
 def test_an_input_rule_beside_a_refusal_is_validation(diagnoser: Diagnoser, text: str, expected: str) -> None:
     diagnosis = diagnoser.diagnose(text)
     assert category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a request that sits in the queue, in Japanese, Korean, Spanish, Portuguese, French
+        ("fal で画像生成が 20 分以上キューに入ったまま", "queue_timeout"),
+        ("fal 요청이 대기열에서 멈춰 있어요", "queue_timeout"),
+        ("la petición a fal se queda en cola durante horas", "queue_timeout"),
+        ("o job do fal fica parado na fila sem progresso", "queue_timeout"),
+        # an upload that failed with words between, a file too large
+        ("fal 上传图片失败，文件太大", "file_url"),
+        ("fal 上传视频失败了", "file_url"),
+        ("fal のアップロードでファイルが大きすぎると言われる", "file_url"),
+        ("subir a fal falla: el archivo es demasiado grande", "file_url"),
+        # the model id written wrong
+        ("fal 模型 id 写错了，返回 404", "model_not_found"),
+        ("fal のモデルIDが間違っていて 404 でした", "model_not_found"),
+        # a status after "responds"
+        ("La API de fal responde 429 cuando mandamos muchas imágenes a la vez", "rate_limit"),
+        # the answer lacks the field the code reads
+        ("Die fal Antwort enthält kein images Feld mehr", "output_format"),
+        ("the fal response has no images field, only a video", "output_format"),
+        ("a resposta do fal não tem o campo video_url", "output_format"),
+    ],
+)
+def test_more_kinds_said_in_words_and_languages(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the response has no errors, all images were generated",
+        "上传成功，文件不大",
+    ],
+)
+def test_fine_outcomes_are_no_missing_field_or_failed_upload(text: str) -> None:
+    bonus = category_bonus(text.lower(), set())
+    # (the bare word "upload" keeps its faint leaning)
+    assert "output_format" not in bonus and bonus.get("file_url", 0.0) < 8.0, bonus

@@ -60,8 +60,9 @@ _STATUS_PATTERNS = [
     # "retornou 403", "renvoie une erreur 500", "liefert 429"
     linear_re.compile(
         r"\b(?:devuelve|devolvi[óo]|retorna|retorn[óo]|retornou|devolve|devolveu|recib[oí]|recebi|recebo"
-        r"|renvoie|renvoy[ée]|retourne|retourn[ée]|re[çc]ois|re[çc]u|liefert|lieferte|bekomme|erhalte)"
-        r"\W{1,3}(?:(?:un|una|um|uma|une|le|la|el|o|a|einen?|den)\W{1,3})?"
+        r"|renvoie|renvoy[ée]|retourne|retourn[ée]|re[çc]ois|re[çc]u|liefert|lieferte|bekomme|erhalte"
+        r"|responde|respondi[óo]|respondeu|r[ée]pond|antwortet)"
+        r"\W{1,3}(?:(?:con|com|avec|mit|un|una|um|uma|une|le|la|el|o|a|einen?|den|einem)\W{1,3}){0,2}"
         r"(?:(?:error|erro|erreur|fehler|c[óo]digo|code|status|http)\W{1,3})?([45]\d\d)\b"
     ),
     # "500错误", "403 エラー", "429 오류"; not "500个错误" (a count)
@@ -896,7 +897,14 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
     _translated(
         "file_url",
         r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
-        r"download fehlgeschlagen|не удалось (?:загрузить|скачать)|(?:下载|上传|上傳|下載)失败",
+        r"download fehlgeschlagen|не удалось (?:загрузить|скачать)",
+        r"(?:下载|上传|上傳|下載)\p{Han}{0,4}(?:失败|失敗)",
+        # a file too large to send: "文件太大", "ファイルが大きすぎ", "archivo demasiado grande"
+        r"(?:文件|檔案|图片|圖片|视频|ファイル|画像|動画|파일|이미지)"
+        r"(?:太大|过大|過大|が大きすぎ|이 너무 크|가 너무 크)"
+        r"|(?:archivo|arquivo|fichier|datei|imagen|imagem|image|bild) (?:es |[ée] |est |ist )?"
+        r"(?:demasiado grande|muy grande|muito grande|grande demais|trop (?:gros|grande|volumineux)"
+        r"|zu gro(?:ß|ss))",
         r"无法(?:下载|访问|读取)|不可访问|ダウンロード(?:に)?失敗|アップロード(?:に)?失敗",
         r"(?:다운로드|업로드)(?:에)? (?:실패|할 수 없)|(?:접근|액세스)할 수 없",
     ),
@@ -1224,7 +1232,9 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|endpoint (?:es |est[áa] )?(?:incorrecto|equivocado|err[óo]neo)"
             r"|endpoint (?:est[áa] )?(?:errado|incorreto)"
             r"|mauvais endpoint|endpoint (?:est )?incorrect|falsche[rn]? endpunkt|endpunkt (?:ist )?falsch"
-            r"|端点错误|错误的端点|端点不正确|模型(?: ?id)?错误|エンドポイントが間違",
+            r"|端点错误|错误的端点|端点不正确|模型(?: ?id)?错误"
+            r"|(?:模型|端点|endpoint)(?: ?id)? ?(?:写|填|拼|打)错"
+            r"|エンドポイントが間違|モデル ?(?:id|名)が間違|모델 ?(?:id|이름)(?:가|이)? 잘못",
             re.I,
         ),
         "model_not_found",
@@ -1271,7 +1281,10 @@ _STATED_CAUSES: list[StatedCause] = [
             r"[^\n]{0,30}?\b(?:the queue|in_queue)\b"
             r"|atascad[oa] en (?:la )?cola|pres[oa] na fila|bloqu[ée]e? dans la file"
             r"|h[äa]ngt in der warteschlange"
-            r"|一直(?:在)?排队|卡在(?:排队|队列)|キューで止ま",
+            r"|一直(?:在)?排队|卡在(?:排队|队列)|(?:队列|排队)中?(?:卡住|不动)"
+            r"|キューで止ま|キューに入った(?:まま|きり)|キューから(?:進ま|出てこ|動か)|待機中のまま"
+            r"|대기열에서 (?:멈|안 움직|진행되지)|se queda (?:en (?:la )?cola|encolad[oa])"
+            r"|fica (?:pres[oa]|parad[oa]) na fila|reste (?:bloqu[ée]e? )?dans la file",
             re.I,
         ),
         "queue_timeout",
@@ -1343,11 +1356,20 @@ _STATED_CAUSES: list[StatedCause] = [
             r"(?:\b(?:no|without|sem|sin|sans|ohne|missing|empty|undefined|null)\W{1,3}(?:\w+\W{1,3})?"
             r"(?:output|result|video|image|audio)(?:_?urls?|s)?\b"
             r"|(?:url|video_url|image_url|images|output)\W{1,3}(?:is |was )?"
-            r"(?:missing|empty|undefined|null)\b)",
+            r"(?:missing|empty|undefined|null)\b)"
+            # the answer lacks the field the code reads: "the response has no images field", "la respuesta
+            # no trae video_url", "a resposta não tem o campo images", "die Antwort enthält kein images Feld"
+            r"|\b(?:response|result|output|payload|respuesta|resposta|r[ée]ponse|r[ée]sultat|antwort|ergebnis)\b"
+            r"[^\n.;]{0,30}?\b(?:has no|had no|doesn't (?:have|contain|include)"
+            r"|does not (?:have|contain|include)|lacks|no (?:contiene|tiene|trae|incluye)"
+            r"|n[ãa]o (?:tem|cont[ée]m|traz|inclui)"
+            r"|ne contient (?:pas|plus)|enth[äa]lt kein(?:e|en)?)\b\W{1,3}"
+            r"(?:(?:the|an?|any|o|a|el|la|le|de|d'|das|den|field|campo|champ|feld)\W{1,3}){0,2}"
+            r"(?:images?|videos?|url|urls|image_url|video_url|audio_url|audio|outputs?|data)\b",
             re.I,
         ),
         "output_format",
-        "the text says the call worked but the result lacks a field",
+        "the text says the call worked but the result lacks a field",  # or the answer lacks it
         # what the code saw, often a symptom of something earlier (a wrong path, a queue envelope read
         # as the result): it outweighs resemblance, not fal's exact wording
         strength=0.5,
