@@ -944,3 +944,40 @@ def test_fine_outcomes_are_no_missing_field_or_failed_upload(text: str) -> None:
     bonus = category_bonus(text.lower(), set())
     # (the bare word "upload" keeps its faint leaning)
     assert "output_format" not in bonus and bonus.get("file_url", 0.0) < 8.0, bonus
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the answer did not come within the caller's read timeout: the caller's own timeout
+        (
+            "2026-11-30 12:01:22,441 ERROR worker-3 fal request failed\n"
+            "httpx.ReadTimeout: The read operation timed out\n"
+            "  during GET https://queue.fal.run/fal-ai/kling-video/requests/7c1e/status",
+            "queue_timeout",
+        ),
+        (
+            "requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='fal.run', port=443): "
+            "Read timed out. (read timeout=60)",
+            "queue_timeout",
+        ),
+        # a name the installed client does not have: an old client
+        ("ImportError: cannot import name 'AsyncClient' from 'fal_client'", "client_setup"),
+        (
+            "ImportError: cannot import name 'subscribe_async' from 'fal_client' "
+            "(/venv/fal_client/__init__.py)",
+            "client_setup",
+        ),
+    ],
+)
+def test_a_read_timeout_and_a_name_the_client_lacks(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
+
+
+def test_another_services_read_timeout_stays_declined(diagnoser: Diagnoser) -> None:
+    text = (
+        "urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='api.openai.com', port=443): "
+        "Read timed out."
+    )
+    assert diagnoser.diagnose(text).matches == ()
