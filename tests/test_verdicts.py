@@ -981,3 +981,50 @@ def test_another_services_read_timeout_stays_declined(diagnoser: Diagnoser) -> N
         "Read timed out."
     )
     assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bare status line is in many a vendor's error: that one of them names its vendor does not
+        # make the bare line theirs
+        ("502 Bad Gateway", "server_error"),
+        ("Error: 401 Unauthorized", "invalid_key"),
+        ("Insufficient balance", "billing"),
+        # a browser console's wording for the status
+        ("Failed to load resource: the server responded with a status of 500 ()", "server_error"),
+    ],
+)
+def test_a_bare_error_that_names_no_service_gets_the_generic_answer(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == expected, diagnosis
+
+
+def test_a_copy_of_a_vendors_error_with_its_name_stays_declined(diagnoser: Diagnoser) -> None:
+    text = "openai.InternalServerError: <html><head><title>502 Bad Gateway</title></head></html>"
+    assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ModuleNotFoundError: No module named 'requests'",
+        "Error: Cannot find module 'sharp'",
+        "Module not found: Error: Can't resolve 'form-data'",
+    ],
+)
+def test_a_missing_module_that_is_not_fals_is_no_client_setup(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) != "client_setup"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ModuleNotFoundError: No module named 'fal_client'",
+        "Error: Cannot find module '@fal-ai/client'",
+    ],
+)
+def test_fals_own_missing_module_is_client_setup(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "client_setup"

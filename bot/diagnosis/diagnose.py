@@ -663,7 +663,12 @@ class Diagnoser:
         for position, similarity in self._negative_index.scores(query, NEGATIVE_MATCH):
             owner = self._negative_owner[position]
             is_named = self._negative_named[position]
-            declined_copy |= is_named and similarity >= NEAR_COPY_OF_DECLINED
+            # a copy both ways: "502 Bad Gateway" is in many a vendor's error, naming it is not
+            declined_copy |= (
+                is_named
+                and similarity >= NEAR_COPY_OF_DECLINED
+                and fuzz.token_sort_ratio(query, self._negatives[position]) >= NEAR_COPY
+            )
             similarity *= damping
             if owner is None:
                 foreign = max(foreign, similarity)

@@ -16,7 +16,8 @@ from bot import linear_re
 # Applied to lower-cased text. RE2 has no lookbehind: "(?:^|\\D)" stands for "not after a digit".
 _STATUS_PATTERNS = [
     linear_re.compile(r"http/\d(?:\.\d)?\"?\s+(\d{3})\b"),
-    linear_re.compile(r"status(?:[ _-]?code)?\W{0,4}(\d{3})\b"),
+    # "status 404", "status_code=500", and a browser's "responded with a status of 500 ()"
+    linear_re.compile(r"status(?:[ _-]?code)?(?: of)?\W{0,4}(\d{3})\b"),
     linear_re.compile(r"(?:error|response|http|code)\W{0,3}(?:code\W{0,3})?(\d{3})\b"),
     linear_re.compile(r"(?:^|\D)(\d{3})\W{0,3}(?:client|server) error\b"),
     linear_re.compile(r"(?:client|server) error\W{0,3}(\d{3})\b"),
@@ -1197,6 +1198,16 @@ class StatedCause(NamedTuple):
 _KEY_PART_MISSING = linear_re.compile(
     r"missing (?:a |the |its |an )?(?:colon|secret|key ?id|part|prefix|scope|permission|admin)", re.I
 )
+# A module or package the text says is missing, by name: fal's own (fal_client, @fal-ai/client,
+# fal-serverless) is client_setup; any other (requests, openai) is not fal's client at all.
+_MISSING_MODULE = linear_re.compile(
+    r"no module named\W{1,3}([\w.@/-]+)|cannot find (?:module|package)\W{1,3}([\w.@/-]+)"
+    r"|module not found: (?:error: )?can't resolve\W{1,3}([\w.@/-]+)",
+    re.I,
+)
+_FAL_MODULE = linear_re.compile(
+    r"^(?:fal|fal_client|fal-client|@fal-ai|fal_serverless|fal-serverless|isolate)\b", re.I
+)
 _REALTIME_WORDS = linear_re.compile(r"realtime|real-time|web ?socket|wss://|\bws\b|fal\.realtime", re.I)
 _CONCURRENCY = linear_re.compile(r"concurren", re.I)
 _STATED_CAUSES: list[StatedCause] = [
@@ -1517,6 +1528,10 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     ):
         points["content_policy"] = CAUSAL_POINTS
         said.append("the content was refused")
+    missing = [next((g for g in m.groups() if g), "").strip("'\"`") for m in _MISSING_MODULE.finditer(text)]
+    if missing and not any(_FAL_MODULE.search(name) for name in missing):
+        # `No module named 'requests'`: installing fal's client would not help
+        points["client_setup"] = -CAUSAL_POINTS
     realtime = "realtime" in lowered or "websocket" in lowered or "wss://" in lowered
     # fal's own runner_connection_* errors are answers from fal's side, not a failed connection
     answered = "runner" in lowered or "error_type" in lowered or _DETAIL_BODY.search(text) is not None
