@@ -32,3 +32,16 @@ def test_a_chinese_symptom_is_found_in_other_phrasing() -> None:
     assert scores and max(scores, key=scores.__getitem__) == 0
     index = TextIndex(["账户余额不足 无法生成图片", "请求超时 队列一直在等待"])
     assert index.candidates("fal 余额不足")[0] == 0
+
+
+def test_function_words_of_other_languages_make_no_resemblance() -> None:
+    """Two short Spanish reports of different problems share "con", "la", "que", "de": that is no
+    likeness (it made a network symptom outrank an invalid key said in words, see test_verdicts)."""
+    from bot.diagnosis.normalize import fuzz_text
+
+    assert fuzz_text("Con fal.ai me sale que la clave de API es inválida") == "fal.ai sale clave api inválida"
+    # negations stay: "não está configurada" is what a missing key is
+    assert fuzz_text("a chave não está configurada no servidor") == "a chave não está configurada no servidor"
+    assert fuzz_text("la clé n'est pas valide pour le modèle") == "clé n'est pas valide modèle"
+    # English words stay, even where the Spanish ones go: "no" and "die" mean something there
+    assert fuzz_text("the worker did die: no images, la la") == "the worker did die: no images"
