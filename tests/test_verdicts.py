@@ -55,6 +55,8 @@ def category(diagnosis: Diagnosis) -> str | None:
         # vendor names
         "ElevenLabs: quota_exceeded, you have 12 characters remaining",
         "Fireworks returned 429 Too Many Requests",
+        "Together AI temporary image URLs expire after an hour: 403 on every old image",
+        "TGI returned 422: Input validation error: `top_p` must be > 0.0 and < 1.0",
     ],
 )
 def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:

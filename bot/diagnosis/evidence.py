@@ -365,7 +365,8 @@ _VENDORS: list[_Marker] = [
     ),
     (
         linear_re.compile(
-            r"\bgroq\b|mistral|\bcohere\b|together\.ai|api\.together|elevenlabs|stability\.ai|api\.stability"
+            r"\bgroq\b|mistral|\bcohere\b|together\.ai|\btogether ai\b|api\.together|elevenlabs|stability\.ai"
+            r"|api\.stability|text-generation-inference|\btgi\b"
             r"|midjourney|deepseek|perplexity|ollama|runwayml|leonardo\.ai|\brunpod\b|openrouter|\bsupabase\b"
             r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b"
             r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
@@ -386,6 +387,8 @@ _VENDORS: list[_Marker] = [
             "mistral",
             "cohere",
             "together",
+            "text-generation-inference",
+            "tgi",
             "elevenlabs",
             "stability",
             "midjourney",
