@@ -92,7 +92,7 @@ PENALTY_NEGATIVE_EXAMPLE = 40.0
 # Longer pastes: entry regexes run on the error-looking lines only, this many characters. A regex
 # such as `fal[^\n]{0,300}econnreset` over one long line full of both words costs RE2 ~10 ms per
 # 1,000 characters (its DFA gives up and it steps an NFA): 20,000 such characters took 170 ms.
-PATTERN_BUDGET = 4000
+PATTERN_BUDGET = 2000
 
 
 # The signals each entry is scored on, one number each (mostly 0 or 1). The score is their weighted
