@@ -1030,3 +1030,41 @@ def test_a_missing_module_that_is_not_fals_is_no_client_setup(diagnoser: Diagnos
 )
 def test_fals_own_missing_module_is_client_setup(diagnoser: Diagnoser, text: str) -> None:
     assert category(diagnoser.diagnose(text)) == "client_setup"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the fal key works locally but on vercel every call returns 401 Unauthorized",
+        "fal.subscribe: Unauthorized in the docker container, it runs fine on my machine",
+        "funciona en local pero en producción fal devuelve 401",
+        "en local ça marche, sur le serveur fal répond 401 Unauthorized",
+        "本地可以，部署后 fal 返回 401",
+    ],
+)
+def test_a_key_that_works_locally_and_is_refused_when_deployed_is_missing_there(
+    diagnoser: Diagnoser, text: str
+) -> None:
+    assert "missing_key" in stated_causes(text)[0], text
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == "missing_key", diagnosis.matches
+
+
+def test_working_locally_without_an_auth_failure_says_nothing_of_the_key() -> None:
+    text = "it works locally, on vercel the fal call times out after 60 s with 504"
+    assert "missing_key" not in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kling jobs sit in the queue forever today, queue_position keeps going 12, 11, 12", "queue_timeout"),
+        ("our fal requests are waiting in queue for hours, no error at all", "queue_timeout"),
+        ("After upgrading we get TypeError: fal.config is not a function", "client_setup"),
+    ],
+)
+def test_a_queue_that_never_moves_and_a_client_function_that_is_missing(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches

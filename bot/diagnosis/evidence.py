@@ -1238,6 +1238,27 @@ _STATED_CAUSES: list[StatedCause] = [
         unless=(_KEY_PART_MISSING,),
     ),
     StatedCause(
+        # the same key works locally and is refused where the code is deployed: the deployed
+        # environment does not have it (a variable not set on Vercel, not passed to the container)
+        linear_re.compile(
+            r"\b(?:works?|worked|working|runs?|ran|is fine|was fine)\s(?:just\s)?"
+            r"(?:fine\s|perfectly\s|well\s|ok\s|okay\s)?"
+            r"(?:locally|on (?:my|our) (?:machine|laptop|computer|mac)|on localhost|in (?:local )?dev)\b"
+            r"|\blocally (?:it |everything )?(?:works|worked|is fine|runs)\b"
+            r"|funciona (?:bien |perfectamente )?(?:en local|localmente)|en local funciona"
+            r"|funciona (?:bem |perfeitamente )?(?:localmente|em local|no meu computador)"
+            r"|(?:fonctionne|marche) (?:bien |parfaitement )?en local"
+            r"|en local (?:ça |cela )?(?:fonctionne|marche)"
+            r"|lokal funktioniert|funktioniert (?:es )?lokal"
+            r"|本地(?:可以|正常|没问题|能用|运行正常)|ローカルでは(?:動く|動作|問題)"
+            r"|로컬에서는 (?:잘 )?(?:되|작동)",
+            re.I,
+        ),
+        "missing_key",
+        "the text says the key works locally but not where the code runs",
+        requires=_AUTH_FAILURE,
+    ),
+    StatedCause(
         linear_re.compile(
             r"(?:endpoint|model(?: ?id)?|app(?:lication)? id|endpoint id|model path|url path)\W{1,3}"
             r"(?:is|was)\W{1,3}"
@@ -1291,6 +1312,10 @@ _STATED_CAUSES: list[StatedCause] = [
             r"\b(?:for (?:over |more than |about )?\d+|indefinitely|forever|never|hours?|stuck)\b"
             r"|\bstuck\b[^\n]{0,40}?(?:\bin_queue\b|\bin (?:the )?queue\b|\bqueued\b)"
             r"|\bqueue (?:is |was )?(?:backed up|stuck|not moving|never (?:moves|progresses))"
+            # "jobs sit in the queue forever", "requests waiting in queue for hours"
+            r"|\b(?:sits?|sitting|sat|waits?|waiting|waited|stays?|staying|stayed|hangs?|hanging|hung)"
+            r" (?:in|on) (?:the |fal's )?queue\b[^\n]{0,40}?\b(?:forever|indefinitely|for (?:hours|ages|ever"
+            r"|over |more than |\d+)|all day|since)"
             r"|(?:never|doesn't|does not|won't) (?:leaves?|starts?|progress(?:es)?|gets? out of)\b"
             r"[^\n]{0,30}?\b(?:the queue|in_queue)\b"
             r"|atascad[oa] en (?:la )?cola|pres[oa] na fila|bloqu[ée]e? dans la file"
