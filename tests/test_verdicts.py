@@ -1068,3 +1068,27 @@ def test_a_queue_that_never_moves_and_a_client_function_that_is_missing(
 ) -> None:
     diagnosis = diagnoser.diagnose(text)
     assert category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what the code expects against what came back
+        ("la respuesta de fal trae 'images' como lista y nuestro código espera 'image'", "output_format"),
+        ("fal returns a video object not video_url", "output_format"),
+        ("our code expects result.image but fal gives images[0]", "output_format"),
+        # an account locked, said in other languages
+        ("o fal diz que minha conta foi bloqueada", "billing"),
+        ("fal: la cuenta está bloqueada desde ayer", "billing"),
+        ("fal 账户被锁定了，无法生成", "billing"),
+    ],
+)
+def test_the_code_expecting_another_shape_and_a_locked_account_in_words(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
+
+
+def test_a_status_instead_of_another_is_no_output_shape() -> None:
+    assert "output_format" not in category_bonus("fal returns 401 instead of 403 now", set())

@@ -969,6 +969,15 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|\bper-model (?:keys?|shapes?|fields?|formats?)|\bwraps? (?:the |its )?(?:generated )?"
         r"(?:files?|outputs?|results?|urls?|images?|videos?|audio) (?:differently|under)"
         r"|selon (?:les|le) mod[èe]les?|seg[úu]n (?:el|los) modelos?|je nach modell",
+        # what the code expects against what came back: "our code expects 'image'", "returns a video
+        # object, not video_url", "nuestro código espera", "notre code attend"
+        r"\b(?:our|my|the) (?:code|app|parser|frontend|client code) (?:expects?|expected|reads?|looks for)\b"
+        r"|\b(?:nuestro|mi) c[óo]digo (?:espera|busca|lee)\b"
+        r"|\b(?:nosso|meu) c[óo]digo (?:espera|procura|l[êe])\b"
+        r"|\b(?:notre|mon) code (?:attend|cherche|lit)\b|\b(?:unser|mein) code (?:erwartet|sucht|liest)\b"
+        r"|\b(?:returns?|returned|gives?|gave|comes? back (?:as|with))\b[^\n.;]{0,40}?"
+        r"\b(?:not|instead of|rather than)\s[`'\"]?"
+        r"(?:images?|videos?|video_url|image_url|audio_url|urls?|output)\b",
     ),
     _translated(
         "output_format",
@@ -1284,7 +1293,12 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)"
             r"|sem (?:saldo|cr[ée]ditos)|solde insuffisant|cr[ée]dits? insuffisants?"
             r"|guthaben (?:aufgebraucht|reicht nicht)|nicht gen[üu]gend guthaben"
-            r"|余额不足|余額不足|额度不足|残高不足|残高がありません|クレジットが不足",
+            r"|余额不足|余額不足|额度不足|残高不足|残高がありません|クレジットが不足"
+            # the account locked, in other words: "minha conta foi bloqueada", "账户被锁定"
+            r"|\b(?:cuenta|conta|compte|konto)\s(?:\pL+\s){0,3}?(?:bloquead[oa]|bloqu[ée]e?|gesperrt"
+            r"|suspendid[oa]|suspens[oa]|suspendu)"
+            r"|(?:账户|账号|帳戶)(?:已|已经)?被?(?:锁定|冻结|封禁)|アカウントが(?:ロック|停止)"
+            r"|계정이 (?:잠겼|잠금|정지)",
             re.I,
         ),
         "billing",
