@@ -1092,3 +1092,23 @@ def test_the_code_expecting_another_shape_and_a_locked_account_in_words(
 
 def test_a_status_instead_of_another_is_no_output_shape() -> None:
     assert "output_format" not in category_bonus("fal returns 401 instead of 403 now", set())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Turkish, as fal's Turkish users' app messages word the families
+        ("Fal.ai: Geçersiz API anahtarı (401)", "invalid_key"),
+        ("fal.ai bakiyeniz yetersiz", "billing"),
+        ("fal.ai çok fazla istek, lütfen bekleyin (429)", "rate_limit"),
+        ("fal.ai zaman aşımı", "queue_timeout"),
+        ("fal.ai sunucu hatası oluştu", "server_error"),
+        # a Russian noun in another case ("по политике контента")
+        ("fal заблокировал промпт по политике контента", "content_policy"),
+    ],
+)
+def test_turkish_and_another_russian_case_read_like_their_english_twins(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches

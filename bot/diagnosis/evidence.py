@@ -825,7 +825,7 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         "content_policy",
         r"pol[íi]tica de (?:contenido|conte[úu]do)|filtro de (?:seguridad|seguran[çc]a)",
         r"politique de contenu|filtre de s[ée]curit[ée]|inhaltsrichtlinie|sicherheitsfilter",
-        r"политик[аиу] (?:контента|безопасности|содержания)|фильтр(?:ом)? безопасности",
+        r"политик[аеиу] (?:контента|безопасности|содержания)|фильтр(?:ом)? безопасности",
         r"内容(?:安全|政策|审核|審核)|安全(?:过滤|過濾|审核|策略)|违规|敏感(?:内容|词)",
         r"コンテンツポリシー|セーフティ|不適切な|콘텐츠 ?정책|안전 ?필터|유해",
         # the model made nothing (fal's no_media_generated, often a soft refusal)
@@ -990,6 +990,22 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"未安装|インストールされていない|설치되지 않|no est[áa] instalado|n[ãa]o est[áa] instalado",
         r"n'est pas install[ée]|nicht installiert|(?:модуль|пакет|библиотека) не (?:найден|установлен)",
     ),
+    # Turkish, as the app message files of fal's Turkish users word each family
+    _translated("invalid_key", r"ge[çc]ersiz (?:api )?anahtar|anahtar(?:ı|i)? ge[çc]ersiz"),
+    _translated(
+        "missing_key",
+        r"(?:api )?anahtar(?:ı|i)? (?:eksik|bulunamad|ayarlanmam|tan[ıi]mlanmam|girilmemi)",
+    ),
+    _translated(
+        "billing", r"bakiye(?:niz|n)? (?:yetersiz|bitti|t[üu]kendi)|yetersiz bakiye|kredi(?:niz)? yetersiz"
+    ),
+    _translated("rate_limit", r"[çc]ok fazla (?:istek|talep)|istek (?:limiti|s[ıi]n[ıi]r[ıi])"),
+    _translated("queue_timeout", r"zaman a[şs][ıi]m[ıi]"),
+    _translated("server_error", r"sunucu hatas[ıi]|sunucu (?:yan[ıi]t vermiyor|kullan[ıi]lam[ıi]yor)"),
+    _translated("network", r"ba[ğg]lant[ıi] (?:hatas[ıi]|kurulamad|kesildi)"),
+    _translated("content_policy", r"i[çc]erik (?:politikas|ilkeler)|uygunsuz i[çc]erik"),
+    _translated("model_not_found", r"model bulunamad"),
+    _translated("file_url", r"dosya (?:[çc]ok b[üu]y[üu]k|y[üu]klenemedi|indirilemedi)"),
 )
 CATEGORY_CUES: list[Cue] = [
     Cue(
