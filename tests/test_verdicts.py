@@ -818,3 +818,49 @@ def test_throttling_and_a_missing_model_path_said_in_words(
 ) -> None:
     diagnosis = diagnoser.diagnose(text)
     assert category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # could not connect at all, said in the languages fal's users write in: no answer came back
+        "our worker couldn't connect to queue.fal.run this morning",
+        "Error: unable to connect to fal, please check the proxy",
+        "No se puede conectar a fal.ai desde el contenedor",
+        "não foi possível conectar ao fal.ai (tentamos 3 vezes)",
+        "Impossible de se connecter à fal.ai depuis le serveur",
+        "Keine Verbindung zu fal.ai möglich",
+        "调用 fal 时无法连接服务器",
+        "サーバーから fal.ai に接続に失敗しました",
+        "fal.ai 서버에 연결할 수 없습니다",
+        "Gagal terhubung ke fal.ai dari server kami",
+        "Не удалось подключиться к fal.ai",
+        # a client's status 0: the request never got an HTTP answer
+        "fal.subscribe rejected with HTTP 0 on the first call after deploy",
+        "the fal upload ends with status: 0 and an empty body",
+        "fal request failed, statusCode 0",
+    ],
+)
+def test_could_not_connect_in_any_language_is_the_network(diagnoser: Diagnoser, text: str) -> None:
+    assert "network" in causal_cues(text, set(), set())[0]
+    assert category(diagnoser.diagnose(text)) == "network", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an answer did come back, or the zero is no HTTP status
+        "fal.ai answered 502 although we could not connect the webhook",
+        "the fal render script finished with exit status 0",
+        "fal returned HTTP 0.5s after the call with a 200",
+        "status: 0.9 of the fal jobs finished",
+    ],
+)
+def test_an_answer_or_a_zero_that_is_no_status_is_no_failed_connection(text: str) -> None:
+    codes = status_codes(normalize(text))[0]
+    assert "network" not in causal_cues(text, codes, set())[0]
+
+
+def test_someone_elses_failed_connection_stays_declined(diagnoser: Diagnoser) -> None:
+    for text in ("No se pudo conectar con api.openai.com", "Не удалось подключиться к PostgreSQL"):
+        assert diagnoser.diagnose(text).matches == (), text

@@ -1116,7 +1116,21 @@ _NO_ANSWER = linear_re.compile(
     r"|接続(?:が|は)?タイムアウト|连接超时|連線逾時|연결 시간(?:이)? 초과"
     r"|tiempo de espera de (?:la )?conexi[óo]n|conex[ãa]o (?:expirou|excedeu o tempo)|d[ée]lai de connexion"
     r"|verbindungs-?(?:timeout|zeit[üu]berschreitung)"
-    r"|(?:время ожидания|тайм-?аут) (?:соединения|подключения)",
+    r"|(?:время ожидания|тайм-?аут) (?:соединения|подключения)"
+    # the caller could not connect at all, said in words in the languages fal's users write in
+    # (not "could not connect to the websocket": a realtime text skips this cue)
+    r"|\b(?:could ?n[o']t|can ?n[o']t|unable to|failed to|fails to|fail to) (?:ever )?connect\b"
+    r"|no se (?:pudo|puede) conectar|no (?:fue|es) posible conectar"
+    r"|n[ãa]o (?:foi|[ée]) poss[íi]vel (?:se )?conectar"
+    r"|n[ãa]o conseguiu (?:se )?conectar|impossible de (?:se )?connecter|[ée]chec de (?:la )?connexion"
+    r"|keine verbindung|verbindung (?:konnte nicht|fehlgeschlagen)|konnte (?:keine|nicht) verbind"
+    r"|не удалось (?:подключиться|соединиться)|не удается подключиться"
+    r"|无法连接|連線失敗|连不上|連不上|接続できません|接続に失敗"
+    r"|연결할 수 없|접속할 수 없|연결(?:에|이)? 실패"
+    r"|(?:tidak|gagal) (?:dapat |bisa )?terhubung|koneksi (?:gagal|terputus)"
+    # no HTTP answer at all: a browser's or client's status 0 (not "exit status 0")
+    r"|\bhttp(?: status)?(?: code)?\W{0,3}0(?:[^\d.]|$)|\bstatus ?code\W{0,3}0(?:[^\d.]|$)"
+    r"|\bstatus\s?[:=]\s?0(?:[^\d.]|$)",
     re.I,
 )
 _DETAIL_BODY = linear_re.compile(r"[\"']detail[\"']\s*:", re.I)
