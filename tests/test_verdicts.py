@@ -864,3 +864,38 @@ def test_an_answer_or_a_zero_that_is_no_status_is_no_failed_connection(text: str
 def test_someone_elses_failed_connection_stays_declined(diagnoser: Diagnoser) -> None:
     for text in ("No se pudo conectar con api.openai.com", "Не удалось подключиться к PostgreSQL"):
         assert diagnoser.diagnose(text).matches == (), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a usage limit or quota reached, in the languages fal's users write in
+        "fal.ai: usage limit reached for this key, slow down",
+        "our fal worker hit the quota again after 300 calls",
+        "fal devolvió un error: se alcanzó el límite de uso de la API",
+        "a fal.ai respondeu que a cota de uso foi excedida",
+        "fal.ai : quota dépassé, réessayez dans une minute",
+        "fal.ai meldet: Kontingent erschöpft",
+        "fal 返回调用上限，需要等一会儿",
+        "fal.ai の利用上限を超えました",
+        "fal.ai 사용량 한도를 넘었습니다",
+        "fal.ai mengembalikan batas penggunaan terlampaui",
+        "fal: квота исчерпана",
+    ],
+)
+def test_a_usage_limit_or_quota_in_any_language_leans_to_the_rate_limit(text: str) -> None:
+    assert "rate_limit" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a limit on an input, a retry limit or a monthly fee is no usage limit
+        "fal: el prompt supera el límite de caracteres",
+        "Fal 的重试上限是 3 次",
+        "la cuota mensual del plan de fal",
+        "the quota of images per prompt is 4",
+    ],
+)
+def test_other_limits_are_no_usage_limit(text: str) -> None:
+    assert "rate_limit" not in category_bonus(normalize(text).lower(), set())

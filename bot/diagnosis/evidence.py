@@ -801,6 +801,21 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"trop de requ[êe]tes|limite de (?:d[ée]bit|requ[êe]tes)|zu viele anfragen|ratenbegrenzung",
         r"слишком много запросов|лимит запросов|请求(?:过多|過多|太多|频繁|较拥堵|拥堵)|限流|频率限制",
         r"リクエストが多すぎ|レート制限|要求が多すぎ|요청(?:이)? (?:너무 많|한도)|요청 한도|속도 제한",
+        # a usage limit or quota reached (fal meters calls per account, not by plan quotas)
+        r"l[íi]mite de (?:uso|llamadas|consumo)|cuota (?:de uso|excedida|superada|agotada|alcanzada)",
+        r"limite de (?:uso|chamadas)|cota (?:de uso|excedida|atingida|esgotada)",
+        r"limite d'utilisation|quota (?:d'utilisation|d[ée]pass[ée]|atteint|[ée]puis[ée])",
+        r"nutzungslimit|nutzungsgrenze|kontingent (?:ersch[öo]pft|[üu]berschritten|aufgebraucht)",
+        r"лимит (?:использования|вызовов)|квота (?:исчерпана|превышена)",
+        r"(?:使用|调用|調用|请求|請求|用量|次数|次數|利用|リクエスト)(?:的)?上限|配额(?:已)?(?:用完|用尽|超出|不足)|超出配额",
+        r"上限に達し|クォータ|사용(?:량)? 한도|한도(?:를|가)? (?:초과|넘)|할당량",
+        r"batas (?:penggunaan|pemakaian|permintaan)|kuota (?:habis|terlampaui|penggunaan)",
+    ),
+    _cue(
+        "rate_limit",
+        8.0,
+        r"\busage (?:limit|cap)s?\b|\bquota (?:exceeded|reached|hit|exhausted)\b"
+        r"|\b(?:exceeded|hit|reached|over) (?:the |your |our |a |its )?(?:usage |request |call )?quota\b",
     ),
     _cue(
         "content_policy",
