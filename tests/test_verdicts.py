@@ -899,3 +899,38 @@ def test_a_usage_limit_or_quota_in_any_language_leans_to_the_rate_limit(text: st
 )
 def test_other_limits_are_no_usage_limit(text: str) -> None:
     assert "rate_limit" not in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # each family said in Indonesian, as its English twin would be
+        ("fal.ai mengembalikan kesalahan server, coba lagi nanti", "server_error"),
+        ("Panggilan ke fal gagal: terlalu banyak permintaan dalam satu menit", "rate_limit"),
+        ("fal menolak prompt kami karena kebijakan konten", "content_policy"),
+        ("fal.ai bilang model tidak ditemukan padahal sudah disalin dari playground", "model_not_found"),
+        ("fal.ai menolak: kunci API tidak valid", "invalid_key"),
+        ("Kredit akun fal kami sudah habis, render berhenti", "billing"),
+        ("Permintaan ke fal.ai waktu habis setelah 5 menit", "queue_timeout"),
+        ("Permintaan fal tertahan di antrian selama 20 menit", "queue_timeout"),
+        ("fal gagal mengunduh gambar dari URL kami", "file_url"),
+        ("fal.ai: parameter tidak valid untuk image_size", "validation"),
+        ("fal.ai kesalahan 422 saat membuat video", "validation"),
+        ("fal_client belum terinstal di server produksi", "client_setup"),
+        ("FAL_KEY belum dikonfigurasi di server staging", "missing_key"),
+        ("Kami kena kesalahan jaringan saat memanggil fal.ai", "network"),
+    ],
+)
+def test_a_family_said_in_indonesian_reads_like_its_english_twin(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
+    assert diagnosis.matches[0].score < 80  # wording alone is never confident
+
+
+def test_indonesian_about_another_service_or_about_nothing_stays_unmatched(diagnoser: Diagnoser) -> None:
+    assert diagnoser.diagnose("OpenAI mengembalikan kesalahan server, kunci API tidak valid").matches == ()
+    assert diagnoser.diagnose("Replicate: terlalu banyak permintaan").matches == ()
+    quiet = "Cuaca hari ini cerah, kami makan siang di kantor"
+    assert category_bonus(quiet.lower(), set()) == {} and stated_causes(quiet)[0] == {}

@@ -53,7 +53,8 @@ _STATUS_PATTERNS = [
     # (only spaces and punctuation between: "返回 500 张图片" and "код 500 строк" are counts)
     linear_re.compile(
         r"(?:失败|失敗|错误|錯誤|报错|状态码|狀態碼|エラー|ステータス|오류|에러|상태 ?코드|ошибк[аиу]"
-        r"|код (?:ошибки|ответа|состояния)|\berro\b|\berreur|\bfehler|c[óo]digo|statuscode)"
+        r"|код (?:ошибки|ответа|состояния)|\berro\b|\berreur|\bfehler|c[óo]digo|statuscode"
+        r"|\bkesalahan|\bgalat|kode status)"
         r"[\s:：,，(（]{0,3}(?:http[\s:]{0,2})?([45]\d\d)\b"
     ),
     # "500错误", "403 エラー", "429 오류"; not "500个错误" (a count)
@@ -197,7 +198,7 @@ _STRONG_MARKERS: list[_Marker] = [
             r"|\bfal(?:\.ai)? (?:devuelve|devolvi[óo]|responde|respondi[óo]|rechaza|rechaz[óo]|fall[óa]"
             r"|retorna|retornou|devolve|devolveu|respondeu|rejeita|rejeitou|falhou|falha"
             r"|renvoie|a renvoy[ée]|retourne|a retourn[ée]|r[ée]pond|a r[ée]pondu|rejette|a rejet[ée]"
-            r"|[ée]choue"
+            r"|[ée]choue|mengembalikan|menolak|merespons|membalas|gagal|memblokir"
             r"|gibt|gab|liefert|lieferte|antwortet|antwortete|lehnt|meldet"
             r"|возвращает|вернул[аи]?|отвечает|ответил[аи]?|отклоняет|отклонил[аи]?|выда[её]т)",
             re.I,
@@ -960,6 +961,40 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"未安装|インストールされていない|설치되지 않|no est[áa] instalado|n[ãa]o est[áa] instalado",
         r"n'est pas install[ée]|nicht installiert|(?:модуль|пакет|библиотека) не (?:найден|установлен)",
     ),
+    # the same families in Indonesian
+    _translated(
+        "server_error",
+        r"(?:kesalahan|galat) (?:internal )?server|server (?:sedang )?(?:sibuk|down|bermasalah)",
+        r"layanan (?:sedang )?tidak tersedia",
+    ),
+    _translated("rate_limit", r"terlalu banyak (?:permintaan|request)|batas (?:laju|kecepatan) permintaan"),
+    _translated(
+        "content_policy",
+        r"kebijakan konten|filter keamanan|konten (?:sensitif|tidak pantas|terlarang|dewasa)",
+        r"tidak ada (?:gambar|video) yang dihasilkan",
+    ),
+    _translated("model_not_found", r"(?:model|endpoint) (?:tidak (?:ditemukan|ada|dikenal)|salah)" + _END),
+    _translated("invalid_key", r"(?:kunci|key)(?: api)? (?:tidak valid|tidak sah|salah|kedaluwarsa)"),
+    _translated(
+        "billing",
+        r"(?:saldo|kredit)(?:\s[^\s]{1,30}){0,3}\s(?:tidak (?:cukup|mencukupi)|(?:sudah )?habis)",
+        r"isi ulang saldo|akun (?:terkunci|diblokir)",
+    ),
+    _translated("queue_timeout", r"waktu (?:tunggu )?habis|batas waktu|antr[ei]an" + _END),
+    _translated("network", r"(?:kesalahan|galat|masalah) (?:jaringan|koneksi)"),
+    _translated(
+        "file_url",
+        r"(?:gagal|tidak (?:dapat|bisa)) (?:mengunduh|mengunggah|mengakses|membaca)"
+        r" (?:gambar|file|berkas|url|video)",
+        r"(?:unggahan|unduhan) gagal|(?:tautan|url) (?:sudah )?kedaluwarsa",
+    ),
+    _translated(
+        "validation",
+        r"(?:parameter|input|masukan|nilai) (?:tidak valid|salah)|format (?:tidak|belum) didukung",
+        r"harus (?:antara|kurang dari|lebih dari|di antara|salah satu dari)",
+    ),
+    _translated("client_setup", r"(?:belum|tidak) (?:terinstal|terpasang|diinstal)"),
+    _translated("output_format", r"format (?:respons|hasil|keluaran) (?:berubah|berbeda|tidak sesuai)"),
 )
 CATEGORY_CUES: list[Cue] = [
     Cue(
@@ -1131,7 +1166,7 @@ _NO_ANSWER = linear_re.compile(
     r"|接続(?:が|は)?タイムアウト|连接超时|連線逾時|연결 시간(?:이)? 초과"
     r"|tiempo de espera de (?:la )?conexi[óo]n|conex[ãa]o (?:expirou|excedeu o tempo)|d[ée]lai de connexion"
     r"|verbindungs-?(?:timeout|zeit[üu]berschreitung)"
-    r"|(?:время ожидания|тайм-?аут) (?:соединения|подключения)"
+    r"|(?:время ожидания|тайм-?аут) (?:соединения|подключения)|(?:batas )?waktu koneksi habis"
     # the caller could not connect at all, said in words in the languages fal's users write in
     # (not "could not connect to the websocket": a realtime text skips this cue)
     r"|\b(?:could ?n[o']t|can ?n[o']t|unable to|failed to|fails to|fail to) (?:ever )?connect\b"
@@ -1160,7 +1195,7 @@ _AUTH_CODES = frozenset({401, 403})
 _KEY_WORD = (
     r"(?:api[ _-]?keys?|fal_key|fal key|credentials?|clave(?: de api| api)?|chave(?: de api| api)?"
     r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー|api ?키|키"
-    r"|凭证|凭据|憑證|認証情報|자격 ?증명"
+    r"|凭证|凭据|憑證|認証情報|자격 ?증명|kunci(?: api)?"
     r"|(?:api[ -])?ключ(?:а|у|ом)?)"
 )
 _KEY_ABSENT = (
@@ -1174,7 +1209,8 @@ _KEY_ABSENT = (
     r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
     r"|が設定されていません|が未設定|がありません|が見つかりません"
     r"|설정되지 않|설정(?:이)? 안 ?되|없습니다|없음|누락"
-    r"|не (?:задан|указан|установлен|настроен|найден)|отсутствует)"
+    r"|не (?:задан|указан|установлен|настроен|найден)|отсутствует"
+    r"|(?:tidak|belum) (?:diatur|disetel|dikonfigurasi|ditemukan|diisi|ada)|kosong)"
 )
 
 
@@ -1203,7 +1239,7 @@ _STATED_CAUSES: list[StatedCause] = [
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
             + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|empty|blank"
-            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?)\W{1,3}"
+            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?|tanpa)\W{1,3}"
             # RE2's \b is ASCII: a Cyrillic word starts after a space or the start instead
             r"|(?:^|\s)(?:нет|без)\s{1,3}"
             # Chinese runs its words together: "缺少API密钥", "未配置FAL_KEY"
@@ -1244,7 +1280,8 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)"
             r"|sem (?:saldo|cr[ée]ditos)|solde insuffisant|cr[ée]dits? insuffisants?"
             r"|guthaben (?:aufgebraucht|reicht nicht)|nicht gen[üu]gend guthaben"
-            r"|余额不足|余額不足|额度不足|残高不足|残高がありません|クレジットが不足",
+            r"|余额不足|余額不足|额度不足|残高不足|残高がありません|クレジットが不足"
+            r"|(?:saldo|kredit) (?:tidak (?:cukup|mencukupi)|habis)",
             re.I,
         ),
         "billing",
@@ -1341,7 +1378,8 @@ _STATED_CAUSES: list[StatedCause] = [
             r"tiempo de espera (?:agotado|excedido)|se agot[óo] el tiempo|tempo (?:limite )?esgotado"
             r"|d[ée]lai (?:d'attente )?(?:d[ée]pass[ée]|expir[ée])|zeit[üu]berschreitung"
             r"|超时|超時|タイムアウト|時間切れ|시간(?:이)? 초과|타임아웃"
-            r"|тайм-?аут|превышено время|истекло время",
+            r"|тайм-?аут|превышено время|истекло время"
+            r"|waktu (?:tunggu )?habis|batas waktu (?:habis|terlampaui)",
             re.I,
         ),
         "queue_timeout",
