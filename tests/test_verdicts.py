@@ -934,3 +934,40 @@ def test_indonesian_about_another_service_or_about_nothing_stays_unmatched(diagn
     assert diagnoser.diagnose("Replicate: terlalu banyak permintaan").matches == ()
     quiet = "Cuaca hari ini cerah, kami makan siang di kantor"
     assert category_bonus(quiet.lower(), set()) == {} and stated_causes(quiet)[0] == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a firewall, proxy or network policy named as what blocks the call to fal, in any language
+        "the sandbox network policy blocked every fal.ai request",
+        "fal calls are blocked by our corporate egress policy",
+        "les appels à fal.ai sont bloqués par le pare-feu de l'entreprise",
+        "las llamadas a fal.ai quedan bloqueadas por el cortafuegos de la oficina",
+        "requisições ao fal bloqueadas pela política de rede do cluster",
+        "fal.ai wird von der Firewall im Büro blockiert",
+        "公司内网调用 fal 被防火墙拦截了",
+        "fal.ai へのリクエストがファイアウォールでブロックされる",
+        "회사 방화벽에 fal.ai 요청이 차단됩니다",
+        "permintaan ke fal.ai diblokir oleh firewall kantor",
+    ],
+)
+def test_a_network_policy_or_firewall_blocking_fal_in_any_language_is_the_network(
+    diagnoser: Diagnoser, text: str
+) -> None:
+    assert "network" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "network", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a prompt or an account blocked, in the same languages, is no blocked network
+        "fal a bloqué le prompt par la politique de contenu",
+        "mi cuenta de fal fue bloqueada por falta de pago",
+        "fal 的提示词被内容审核拦截了",
+        "fal.ai のアカウントがブロックされました",
+    ],
+)
+def test_a_prompt_or_account_blocked_in_any_language_is_no_blocked_network(text: str) -> None:
+    assert "network" not in stated_causes(text)[0]

@@ -880,7 +880,15 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
     _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)" + _END),
     _cue("queue_timeout", 6.0, r"cold.?start|\bwarm(?:ing)?.?up\b"),
     _translated("queue_timeout", r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред"),
-    _cue("network", 8.0, r"blocked in china|\bfirewall\b|\bgfw\b"),
+    _cue(
+        "network",
+        8.0,
+        r"blocked in china|\bfirewall\b|\bgfw\b|\bnetwork polic(?:y|ies)\b|\begress (?:polic|rule)",
+        # a firewall or a network policy, named in the other languages fal's users write in
+        r"pare-feu|cortafuegos|brandmauer|брандмауэр|файрвол|防火墙|防火牆|ファイアウォール|방화벽",
+        r"politique r[ée]seau|pol[íi]tica de (?:red|rede)|netzwerkrichtlinie|网络策略|ネットワークポリシー",
+        r"네트워크 정책|kebijakan jaringan|сетев(?:ая|ой) политик",
+    ),
     _translated(
         "network",
         r"error de (?:red|conexi[óo]n)|erro de (?:rede|conex[ãa]o)|erreur (?:r[ée]seau|de connexion)",
@@ -1448,7 +1456,23 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|\bblocked (?:in|from) (?:china|mainland|russia|iran|some (?:countries|regions))"
             r"|\bblocked by (?:the |a |an |our |my |their )?(?:corporate |company |office |school )?"
             r"(?:great firewall|firewall|proxy|gfw|isp|vpn)"
-            r"|\bproxyerror\b|tunnel connection failed|\bconnect_rejected\b",
+            r"|\bproxyerror\b|tunnel connection failed|\bconnect_rejected\b"
+            # a network policy, firewall or proxy named as what blocks the call, in any language
+            r"|\bblocked by (?:the |a |an |our |my |their )?(?:\w+ )?(?:network|egress|outbound)"
+            r" (?:polic|rule|filter)"
+            r"|\b(?:network|egress|outbound) (?:polic(?:y|ies)|rules?)\b[^\n]{0,20}?"
+            r"\b(?:blocks?|blocked|denie[sd]|drops?|dropped)\b|\bfirewall (?:blocks|blocked|drops|dropped)\b"
+            r"|bloqu[ée]e?s? par (?:le |la |l'|un |une |notre )?"
+            r"(?:pare-feu|firewall|proxy|politique r[ée]seau)"
+            r"|bloquead[oa]s? (?:por|pel[oa]) (?:el |la |o |a |un |una |nuestro |nuestra )?"
+            r"(?:firewall|cortafuegos|proxy|pol[íi]tica de (?:red|rede))"
+            r"|(?:firewall|proxy|netzwerkrichtlinie)\W{1,3}(?:\w+\W{1,3}){0,3}blockiert"
+            r"|(?:被|遭)(?:防火墙|防火牆|墙|牆|代理|公司网络|网络策略)(?:拦截|屏蔽|阻止|挡|拦|封锁|阻断)"
+            r"|(?:防火墙|防火牆|网络策略|網路策略)[^\n]{0,12}?(?:拦截|屏蔽|阻止|挡|拦|封锁|阻断)"
+            r"|(?:ファイアウォール|プロキシ|ネットワークポリシー)[^\n]{0,20}?(?:ブロック|遮断)"
+            r"|(?:방화벽|프록시|네트워크 정책)[^\n]{0,20}?(?:차단|막)"
+            r"|diblokir (?:oleh )?(?:firewall|proxy|kebijakan jaringan)"
+            r"|заблокирован[аоы]? (?:файрволом|брандмауэром|прокси|сетевой политикой)",
             re.I,
         ),
         "network",
