@@ -971,3 +971,35 @@ def test_a_network_policy_or_firewall_blocking_fal_in_any_language_is_the_networ
 )
 def test_a_prompt_or_account_blocked_in_any_language_is_no_blocked_network(text: str) -> None:
     assert "network" not in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a cold start, said in the languages fal's users write in
+        "la primera llamada a fal tarda por el arranque en frío del modelo",
+        "a primeira chamada do fal demora: partida a frio da máquina",
+        "le premier appel à fal est lent, démarrage à froid du serveur",
+        "Der erste fal-Aufruf hängt wegen Kaltstart",
+        "fal 第一次调用要等冷启动",
+        "fal.ai の初回はコールドスタートで遅い",
+        "fal.ai 첫 요청은 콜드 스타트 때문에 느려요",
+        "первый вызов fal медленный: холодный старт",
+        "fal's first call is slow because the runner pool scaled down to zero",
+    ],
+)
+def test_a_cold_start_in_any_language_leans_to_the_queue(text: str) -> None:
+    assert "queue_timeout" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # cold as weather or a drink, and a count scaled to zero, are no cold start
+        "hace frío en la oficina, pero fal funciona",
+        "o café ficou frio enquanto o fal gerava",
+        "we set the guidance scale to zero on fal",
+    ],
+)
+def test_cold_weather_or_a_scale_of_zero_is_no_cold_start(text: str) -> None:
+    assert "queue_timeout" not in category_bonus(normalize(text).lower(), set())

@@ -878,7 +878,20 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:api ?)?キーが(?:無効|間違)|無効な(?:api ?)?キー|키(?:가)? (?:유효하지|잘못)|잘못된 (?:api ?)?키",
     ),
     _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)" + _END),
-    _cue("queue_timeout", 6.0, r"cold.?start|\bwarm(?:ing)?.?up\b"),
+    _cue(
+        "queue_timeout",
+        6.0,
+        r"cold.?start|\bwarm(?:ing)?.?up\b",
+        r"\bcold (?:pools?|runners?|workers?|boots?|containers?|machines?)\b",
+        r"\bscal(?:es|ed|ing) (?:\w+ )?(?:down )?to zero\b",
+    ),
+    # a cold start said in the other languages fal's users write in (a runner that has to start)
+    _translated(
+        "queue_timeout",
+        r"(?:arranque|inicio|partida|in[íi]cio|inicializa[çc][ãa]o) (?:en|a) fr[íi]o|d[ée]marrage [àa] froid",
+        r"(?:servidor|serveur|m[áa]quina|machine|inst[âa]ncia|instance)\W{1,3}(?:fr[íi][oa]|froide?)\b",
+        r"kaltstart|холодн(?:ый|ого|ом) (?:старт|запуск)|冷启动|冷啟動|コールドスタート|콜드 ?스타트",
+    ),
     _translated("queue_timeout", r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред"),
     _cue(
         "network",
