@@ -1003,3 +1003,38 @@ def test_a_cold_start_in_any_language_leans_to_the_queue(text: str) -> None:
 )
 def test_cold_weather_or_a_scale_of_zero_is_no_cold_start(text: str) -> None:
     assert "queue_timeout" not in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a prompt, content or an NSFW image said to be blocked or refused, in any language
+        "fal bloqueó el prompt: nada que generar",
+        "o prompt foi rejeitado pelo fal.ai",
+        "fal.ai a refusé le contenu de notre prompt",
+        "Der Prompt wurde von fal.ai blockiert",
+        "prompt kami diblokir oleh fal",
+        "fal.ai で NSFW 画像がブロックされた",
+        "fal.ai가 프롬프트를 거부했습니다",
+        "fal 把我们的提示词拦截了",
+        "fal 返回的图片被过滤",
+        "fal отклонил промпт, промпт заблокирован",
+    ],
+)
+def test_a_prompt_or_content_blocked_in_any_language_leans_to_content_policy(text: str) -> None:
+    assert "content_policy" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an account, a request or a host blocked is another family's
+        "mi cuenta de fal fue bloqueada",
+        "fal.ai のアカウントがブロックされました",
+        "fal.ai 요청이 방화벽에 차단됩니다",
+        "fal 的请求被防火墙拦截",
+        "la requête vers fal est bloquée par le proxy",
+    ],
+)
+def test_an_account_request_or_host_blocked_is_no_content_refusal(text: str) -> None:
+    assert "content_policy" not in category_bonus(normalize(text).lower(), set())

@@ -826,6 +826,20 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
     ),
     _translated(
         "content_policy",
+        # a prompt, content or an NSFW image said to be blocked or refused, in the other languages
+        # fal's users write in (an account, a request or a host blocked is another family's)
+        r"(?:prompt|contenido|conte[úu]do|contenu|inhalt|konten|промпт|контент)\W{1,3}(?:\w+\W{1,3}){0,4}"
+        r"(?:bloquead[oa]|rechazad[oa]|rejeitad[oa]|recusad[oa]|bloqu[ée]e?|refus[ée]e?|blockiert|abgelehnt"
+        r"|diblokir|ditolak|заблокирован|отклон[её]н)",
+        r"(?:bloque[óo]|rechaz[óo]|bloqueou|rejeitou|a bloqu[ée]|a refus[ée]|blockierte|memblokir|menolak)"
+        r" (?:el |la |o |a |le |den |das |mi |meu |minha |mon |ma |notre |nuestro )?"
+        r"(?:prompt|contenido|conte[úu]do|contenu|inhalt)",
+        r"(?:nsfw|プロンプト|コンテンツ|画像|入力内容)[^\n]{0,12}?(?:ブロック|拒否|拒絶)",
+        r"(?:nsfw|프롬프트|콘텐츠|이미지|내용)[^\n]{0,16}?(?:차단|거부|거절)",
+        r"(?:nsfw|提示词|提示詞|内容|內容|图片|圖片|图像|圖像)[^\n]{0,8}?(?:拦截|攔截|屏蔽|拒绝|拒絕|过滤|過濾)",
+    ),
+    _translated(
+        "content_policy",
         r"pol[íi]tica de (?:contenido|conte[úu]do)|filtro de (?:seguridad|seguran[çc]a)",
         r"politique de contenu|filtre de s[ée]curit[ée]|inhaltsrichtlinie|sicherheitsfilter",
         r"политик[аиу] (?:контента|безопасности|содержания)|фильтр(?:ом)? безопасности",
