@@ -1038,3 +1038,37 @@ def test_a_prompt_or_content_blocked_in_any_language_leans_to_content_policy(tex
 )
 def test_an_account_request_or_host_blocked_is_no_content_refusal(text: str) -> None:
     assert "content_policy" not in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a link to a file said to expire, in English and the other languages fal's users write in
+        "the result links from fal expire after a day, so we copy them",
+        "los enlaces que da fal caducan en unas horas",
+        "as URLs do fal expiram rápido, salvamos no S3",
+        "les liens fal expirent au bout de quelques heures",
+        "le lien du média fal a expiré",
+        "die fal-Links laufen nach einem Tag ab",
+        "fal 返回的链接很快就失效了",
+        "fal のリンクは有効期限があります",
+        "fal 링크가 만료되어 이미지를 못 불러옵니다",
+        "tautan hasil fal sudah kadaluarsa",
+    ],
+)
+def test_a_link_that_expires_in_any_language_leans_to_file_url(text: str) -> None:
+    assert "file_url" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a key, a token or a subscription that expires is no file link
+        "la clave de fal caduca el mes que viene",
+        "the fal token expires after 5 minutes",
+        "mon abonnement fal expire demain",
+    ],
+)
+def test_a_key_token_or_plan_that_expires_is_no_expiring_link(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("file_url", 0.0) < 8, bonus

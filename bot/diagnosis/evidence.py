@@ -936,6 +936,17 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:mb|mib|kb|kib|gb|megabytes?|kilobytes?)\b"
         r"|\b\d[\d,.]*\s?(?:mb|mib|kb|gb)(?:\+|\s(?:size\s)?(?:limit|max|maximum|cap)\b)",
     ),
+    # a link to a file that expires (fal's CDN URLs do), in English and the other languages
+    _cue("file_url", 8.0, r"\b(?:urls?|links?|media|files?)\b[^\n]{0,30}?\bexpir(?:e|es|ed|ing|y)\b"),
+    _translated(
+        "file_url",
+        r"(?:urls?|enlaces?|links?|liens?|liga[çc](?:[ãa]o|[õo]es)|tautan|ссылк[аиу]?|m[ée]dias?|medios"
+        r"|m[íi]dias?|archivos?|arquivos?|fichiers?|dateien?|链接|鏈接|連結|リンク|링크)[^\n]{0,40}?"
+        r"(?:(?:expiran?|caducan?|vencen|expiram|expirent|expir[ée]e?s?|expirad[oa]s?|caducad[oa]s?"
+        r"|vencid[oa]s?)" + _END + r"|l(?:aufen|[äa]uft) (?:[^\s]{1,20} ){0,4}ab\b|verfallen|abgelaufen"
+        r"|kedaluwarsa|kadaluarsa|истека|истекл"
+        r"|过期|過期|失效|期限切れ|有効期限|만료)",
+    ),
     _translated(
         "file_url",
         r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
