@@ -13,6 +13,7 @@ from bot.diagnosis import Diagnoser, Diagnosis, KnowledgeBase, load_knowledge
 from bot.diagnosis.diagnose import MIN_SCORE_ABOUT_FAL
 from bot.diagnosis.evidence import (
     CAUSAL_POINTS,
+    TRANSLATED_POINTS,
     category_bonus,
     causal_cues,
     gather,
@@ -1072,3 +1073,37 @@ def test_a_link_that_expires_in_any_language_leans_to_file_url(text: str) -> Non
 def test_a_key_token_or_plan_that_expires_is_no_expiring_link(text: str) -> None:
     bonus = category_bonus(normalize(text).lower(), set())
     assert bonus.get("file_url", 0.0) < 8, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the English word "key" inside a sentence in another language, said to be invalid
+        "调用 fal 报 401，API key 无效",
+        "fal 提示 key 错误，换了一个还是不行",
+        "fal.ai の API key が無効と言われる",
+        "fal.ai 에서 API key가 유효하지 않다고 나옵니다",
+        "fal dice que la API key es inválida",
+        "o fal diz que a API key é inválida",
+        "fal.ai répond que la key est invalide",
+        "fal.ai meldet: API key ungültig",
+    ],
+)
+def test_an_english_key_said_invalid_in_another_language_leans_to_invalid_key(text: str) -> None:
+    # as much as the same said with the language's own word for key (a bare "key" leans faintly)
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("invalid_key", 0.0) >= TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a dict key or a key frame, and a valid key, are no invalid key
+        "fal 返回的 json 里 key 是 images",
+        "la API key es válida, el problema es otro",
+        "fal.ai の API key は正しいです",
+    ],
+)
+def test_a_key_that_is_fine_or_no_credential_is_no_invalid_key(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("invalid_key", 0.0) < 10, bonus

@@ -890,6 +890,11 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"schl[üu]ssel (?:ist )?ung[üu]ltig",
         r"(?:неверный|недействительный) (?:api[ -])?ключ|密钥(?:无效|錯誤|错误|不正确)|无效的?(?:api ?)?密钥",
         r"(?:api ?)?キーが(?:無効|間違)|無効な(?:api ?)?キー|키(?:가)? (?:유효하지|잘못)|잘못된 (?:api ?)?키",
+        # the English word "key" inside a sentence in another language ("key 无效", "API key inválida")
+        r"\bkey\s?(?:无效|無效|错误|錯誤|不正确|不對|不对|失效|が無効|が間違|(?:가|이) (?:유효하지|잘못))"
+        r"|(?:(?:无效|無效|错误|錯誤)的|無効な|잘못된)\s?(?:api[ _-]?)?key\b"
+        r"|\bkey (?:(?:es|est[áa]|[ée]|est|ist) )?(?:inv[áa]lida|incorrecta|incorreta|invalide|incorrecte"
+        r"|ung[üu]ltig|tidak valid|недействител)",
     ),
     _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)" + _END),
     _cue(
