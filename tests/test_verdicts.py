@@ -1107,3 +1107,39 @@ def test_an_english_key_said_invalid_in_another_language_leans_to_invalid_key(te
 def test_a_key_that_is_fine_or_no_credential_is_no_invalid_key(text: str) -> None:
     bonus = category_bonus(normalize(text).lower(), set())
     assert bonus.get("invalid_key", 0.0) < 10, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an upload to fal that is slow, breaks off, fails or refuses the file, in any language
+        "往 fal 上传视频很慢，经常卡住",
+        "fal 上传文件太大就报错",
+        "fal へのアップロードが遅くてタイムアウト寸前",
+        "fal.ai 업로드가 너무 느려요",
+        "la subida del video a fal tarda muchísimo",
+        "la subida a fal falló dos veces",
+        "o upload do arquivo para o fal falhou de novo",
+        "l'upload vers fal échoue pour les gros fichiers",
+        "der Upload zu fal bricht nach 30 Sekunden ab",
+        "upload ke fal gagal untuk video besar",
+        "загрузка файла в fal обрывается",
+    ],
+)
+def test_an_upload_in_trouble_in_any_language_leans_to_file_url(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("file_url", 0.0) >= TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an upload that went fine, or a word that only looks like one, is no upload problem
+        "fal 上传成功，图片已生成",
+        "la subida de precios de fal",
+        "fal.ai 업로드 완료",
+    ],
+)
+def test_an_upload_that_went_fine_is_no_upload_problem(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("file_url", 0.0) < TRANSLATED_POINTS, bonus

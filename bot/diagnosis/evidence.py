@@ -959,6 +959,27 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"无法(?:下载|访问|读取)|不可访问|ダウンロード(?:に)?失敗|アップロード(?:に)?失敗",
         r"(?:다운로드|업로드)(?:에)? (?:실패|할 수 없)|(?:접근|액세스)할 수 없",
     ),
+    # an upload that is slow, breaks off, fails or refuses the file, in the other languages fal's
+    # users write in (the English "upload" alone is a faint cue: uploads are everyday words)
+    _translated(
+        "file_url",
+        r"(?:上传|上傳)(?:文件|图片|圖片|视频|影片|的文件)?(?:很慢|太慢|变慢|慢|时间|時間|不支持|不支援|报错|出错|出錯"
+        r"|错误|錯誤|卡住|中断|中斷|不了|太大|过大|超过|超過)",
+        r"アップロード(?:が|に|で|の)?(?:遅|失敗|できな|エラー|時間|対応していな|大きすぎ|上限)",
+        r"업로드(?:가|에|이)? ?(?:너무 )?(?:느리|느려|실패|안 ?되|오류|에러|시간|지원하지|크)",
+        # (Latin and Cyrillic: where the file goes may stand between, "la subida del vídeo a fal tarda")
+        r"\bsubida\b[^\n.;]{0,40}?\b(?:falla|fall[óa]|tarda|se corta)|\bsubida es lenta"
+        r"|no (?:se )?(?:puede|pudo) subir",
+        r"\bupload\b[^\n.;]{0,40}?(?:\b(?:falha|falhou|demora|trava)\b|[ée] lento)"
+        r"|n[ãa]o (?:consegue|foi poss[íi]vel) (?:fazer o )?upload",
+        r"(?:\bupload|t[ée]l[ée]versement|l'envoi du fichier)[^\n.;]{0,40}?"
+        r"(?:[ée]choue|a [ée]chou[ée]|est lent)",
+        r"\b(?:upload|hochladen)\b[^\n.;]{0,40}?"
+        r"\b(?:schl[äa]gt fehl|ist fehlgeschlagen|dauert|bricht[^\n.;]{0,30}?\bab)\b",
+        r"\b(?:unggah(?:an)?|upload)\b[^\n.;]{0,30}?\b(?:gagal|lambat|terputus)\b"
+        r"|gagal (?:mengunggah|upload)",
+        r"загрузк[аи][^\n.;]{0,40}?(?:не удалась|падает|медленн|обрывается)",
+    ),
     _cue(
         "validation",
         6.0,
