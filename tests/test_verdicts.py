@@ -1143,3 +1143,29 @@ def test_an_upload_in_trouble_in_any_language_leans_to_file_url(text: str) -> No
 def test_an_upload_that_went_fine_is_no_upload_problem(text: str) -> None:
     bonus = category_bonus(normalize(text).lower(), set())
     assert bonus.get("file_url", 0.0) < TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a webhook's delivery, or its absence, in the languages fal's users write in
+        "fal 的 webhook 一直收不到结果",
+        "fal の webhook が届かないことがある",
+        "fal webhook 이 우리 서버로 전달되지 않아요",
+        "el webhook de fal no llega a nuestro endpoint",
+        "o webhook do fal não chegou depois da geração",
+        "le webhook fal n'arrive jamais sur notre serveur",
+        "der fal Webhook kommt nie an",
+        "webhook fal tidak sampai ke server kami",
+        "webhook от fal не приходит",
+    ],
+)
+def test_a_webhook_not_delivered_in_any_language_is_a_webhook_report(diagnoser: Diagnoser, text: str) -> None:
+    assert "queue_timeout" in causal_cues(text, set(), set())[0]
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+def test_a_webhook_named_beside_other_words_is_no_delivery_report() -> None:
+    texts = ("fal webhook 设置好了，一切正常", "el webhook de fal funciona bien", "fal webhook の設定方法")
+    for text in texts:
+        assert "queue_timeout" not in causal_cues(text, set(), set())[0], text

@@ -1215,7 +1215,14 @@ _NO_CREDENTIALS = linear_re.compile(
 )
 _KEY_VALUE_SHOWN = linear_re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)
 _WEBHOOK_REPORT = linear_re.compile(
-    r"webhook[^\n]{0,120}(?:(?:invalid|unexpected) status code|deliver|status code\W{0,3}[45]\d\d)"
+    r"webhook[^\n]{0,120}(?:(?:invalid|unexpected) status code|deliver|status code\W{0,3}[45]\d\d"
+    # the delivery (or its absence) said in the other languages fal's users write in
+    r"|投递|投遞|送达|送達|推送失败|回调失败|回調失敗|没有(?:收到|回调)|收不到"
+    r"|届かな|届きません|配信|전달|수신되지|오지 않"
+    r"|no (?:me )?lleg|no (?:se )?(?:recib|entreg)|n[ãa]o (?:chega|chegou|recebo|recebi|foi entregue)|entrega"
+    r"|n'arrive (?:pas|jamais)|n'est (?:pas|jamais) (?:re[çc]u|livr[ée])|livraison"
+    r"|kommt (?:nicht|nie) an|nicht zugestellt|zustellung|не приходит|не доставлен|доставк"
+    r"|tidak (?:diterima|sampai|terkirim)|pengiriman)"
     r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook",
     re.I,
 )
