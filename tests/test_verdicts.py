@@ -1169,3 +1169,39 @@ def test_a_webhook_named_beside_other_words_is_no_delivery_report() -> None:
     texts = ("fal webhook 设置好了，一切正常", "el webhook de fal funciona bien", "fal webhook の設定方法")
     for text in texts:
         assert "queue_timeout" not in causal_cues(text, set(), set())[0], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a face-based model that found no face, in English and the other languages
+        "the fal face swap could not find a face in the selfie",
+        "fal: no face was detected in the reference photo",
+        "fal no detectó ningún rostro en la foto",
+        "o fal não encontrou nenhum rosto na imagem",
+        "fal : aucun visage détecté sur la photo",
+        "fal meldet: kein Gesicht erkannt",
+        "fal 换脸时未检测到人脸",
+        "fal.ai で顔が検出されませんでした",
+        "fal.ai 에서 얼굴을 인식하지 못했습니다",
+        "fal: wajah tidak terdeteksi pada foto",
+        "fal: лицо на фото не найдено",
+    ],
+)
+def test_no_face_found_in_any_language_leans_to_validation(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("validation", 0.0) >= 10, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a face that was found is no face detection failure
+        "fal.ai で顔が検出されました",
+        "fal found the face and swapped it fine",
+        "fal detectó el rostro correctamente",
+    ],
+)
+def test_a_face_that_was_found_is_no_face_detection_failure(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("validation", 0.0) < 10, bonus

@@ -995,6 +995,32 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|shorter than|at most|at least|up to|max(?:imum)?(?: of)?|min(?:imum)?(?: of)?) \d[\d,.]*\s?"
         r"(?:chars?|characters|tokens|px|pixels|steps)\b",
     ),
+    # a face-based model found no face in the input image (fal's face_detection_error), in words
+    _cue(
+        "validation",
+        10.0,
+        r"\b(?:could ?n[o']t|can ?n[o']t|unable to|failed to|fails? to) (?:find|detect|locate|recogni[sz]e)"
+        r" (?:a |any |the )?faces?\b|\bno faces? (?:was |were )?(?:detected|found)\b"
+        r"|\bfaces? (?:was |were |is )?not (?:detected|found)\b|\bface detection (?:failed|error)",
+    ),
+    _translated(
+        "validation",
+        r"no se (?:detect[óo]|encontr[óo]|pudo detectar|puede detectar) (?:ning[úu]n |el )?(?:rostro|cara)"
+        r"|(?:rostro|cara) no (?:detectad|encontrad)[oa]|ning[úu]n rostro",
+        r"nenhum rosto|rosto n[ãa]o (?:foi )?(?:detectado|encontrado)"
+        r"|n[ãa]o (?:detectou|encontrou) (?:nenhum |o )?rosto",
+        r"aucun visage|visage non (?:d[ée]tect|trouv)|impossible de d[ée]tecter (?:le |un )?visage",
+        r"kein gesicht|gesicht (?:wurde )?nicht (?:erkannt|gefunden)",
+        r"(?:未|没有|沒有)(?:检测|檢測|偵測|识别|識別)到(?:人脸|人臉|脸|臉)|(?:检测|識別|识别)不到(?:人脸|人臉|脸)"
+        r"|人脸检测失败|人臉檢測失敗",
+        r"顔が(?:検出|認識)?(?:され|でき)?(?:ませ|なかっ)|顔が見つかりませ|顔(?:を)?検出(?:でき|され)(?:ませ|ない)"
+        r"|顔検出(?:に)?失敗",
+        r"얼굴(?:을|이)? (?:감지|검출|인식|찾)(?:하지 못|되지 않|할 수 없|을 수 없|지 못)"
+        r"|얼굴 (?:감지|검출|인식) 실패",
+        r"wajah tidak (?:terdeteksi|ditemukan)|tidak (?:ada|menemukan) wajah",
+        r"лиц[оа](?:\s[^\s]{1,20}){0,2}\sне (?:найден|обнаружен|детект|распозна)"
+        r"|не удалось (?:найти|обнаружить|распознать) лицо",
+    ),
     _translated(
         "validation",
         r"par[áa]metros? (?:inv[áa]lidos?|incorrectos?)|param[èe]tres? invalides?",
