@@ -1205,3 +1205,36 @@ def test_no_face_found_in_any_language_leans_to_validation(text: str) -> None:
 def test_a_face_that_was_found_is_no_face_detection_failure(text: str) -> None:
     bonus = category_bonus(normalize(text).lower(), set())
     assert bonus.get("validation", 0.0) < 10, bonus
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        # a status after a Chinese verb, or before a Japanese or Korean one, alone or listed
+        ("调 fal 时返回 403，余额明明够", {403}),
+        ("fal 偶尔报 502，重试就好", {502}),
+        ("昨天一直收到 429", {429}),
+        ("提交任务遇到了 504 错误", {504}),
+        ("密钥不对时 fal 给了 401/403", {401, 403}),
+        ("result を取りに行って 404/405 を踏んだ", {404, 405}),
+        ("fal.ai から 422 が返ってきた", {422}),
+        ("fal 호출에서 503이 떴어요", {503}),
+        ("업로드하다가 413을 받았습니다", {413}),
+    ],
+)
+def test_a_status_beside_a_verb_in_chinese_japanese_or_korean_is_read(text: str, codes: set[int]) -> None:
+    assert status_codes(normalize(text))[0] == codes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal 返回 500 张图片",
+        "一共收到 400 条结果",
+        "fal 返回4000个",
+        "画像を 500 枚返す",
+        "500개를 받았습니다",
+    ],
+)
+def test_a_count_beside_the_same_verbs_is_no_status(text: str) -> None:
+    assert status_codes(normalize(text))[0] == set()

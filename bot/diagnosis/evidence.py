@@ -57,6 +57,18 @@ _STATUS_PATTERNS = [
         r"|\bkesalahan|\bgalat|kode status)"
         r"[\s:：,，(（]{0,3}(?:http[\s:]{0,2})?([45]\d\d)\b"
     ),
+    # a status after a verb in Chinese, or before one in Japanese and Korean: "返回 401/403",
+    # "收到 429", "遇到了 502", "404/405を踏んだ", "429가 떴", "500을 받았" (not a count: "返回 500 张图片",
+    # "500枚を返す"; a second status listed with it counts too)
+    linear_re.compile(
+        r"(?:返回|报|報|收到|遇到|碰到|得到|给|給|拿到|出现|出現|抛出|拋出)了?\s?(?:http\s?)?([45]\d\d)"
+        r"(?:[/、或和]([45]\d\d))?"
+        r"(?:$|[^\d\p{Han}\s]|\s{1,2}(?:[^\d\p{Han}\s]|错误|錯誤|状态|狀態|或|等)|错误|錯誤|状态|狀態|或|等)"
+    ),
+    linear_re.compile(
+        r"(?:^|[^\d.])([45]\d\d)(?:[/、]([45]\d\d))?\s?"
+        r"(?:を(?:踏|返|受け|食ら)|が(?:返|出|発生|起き)|(?:을|를|이|가)\s?(?:받|반환|떴|떠|뜹|뜨|나와|나옵|발생))"
+    ),
     # "500错误", "403 エラー", "429 오류"; not "500个错误" (a count)
     linear_re.compile(r"(?:^|\D)([45]\d\d)(?:\s{0,2}|-)(?:错误|錯誤|エラー|오류|에러)"),
     # a status followed by its body: `429 {"detail": ...}`
