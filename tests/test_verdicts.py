@@ -1238,3 +1238,38 @@ def test_a_status_beside_a_verb_in_chinese_japanese_or_korean_is_read(text: str,
 )
 def test_a_count_beside_the_same_verbs_is_no_status(text: str) -> None:
     assert status_codes(normalize(text))[0] == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a limit on an input value, in the other languages fal's users write in
+        "fal: num_images debe estar entre 1 y 4",
+        "o seed não pode exceder 4294967295 no fal",
+        "fal : guidance_scale doit être compris entre 1 et 20",
+        "fal: num_inference_steps muss zwischen 1 und 50 liegen",
+        "fal 返回：steps 不能超过 12",
+        "fal 的 duration 超出范围",
+        "fal.ai: プロンプトは 5000 文字以下にしてください",
+        "fal.ai: 이미지 수는 4개 이하여야 합니다",
+        "fal: nilai seed tidak boleh melebihi batas",
+        "fal: значение не может превышать 50",
+    ],
+)
+def test_a_limit_on_an_input_in_any_language_leans_to_validation(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("validation", 0.0) >= TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a size in bytes is the file's limit, and a retry count no input limit
+        "fal 上传的图片不能超过 10MB",
+        "el archivo no puede superar 20 MB en fal",
+        "fal 重试最多 3 次",
+    ],
+)
+def test_a_byte_limit_or_a_retry_count_is_no_input_limit(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("validation", 0.0) < TRANSLATED_POINTS, bonus

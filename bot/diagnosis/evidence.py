@@ -1007,6 +1007,28 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|shorter than|at most|at least|up to|max(?:imum)?(?: of)?|min(?:imum)?(?: of)?) \d[\d,.]*\s?"
         r"(?:chars?|characters|tokens|px|pixels|steps)\b",
     ),
+    # a limit on an input value, said in the other languages fal's users write in: "debe estar entre",
+    # "不能超过 12", "最大 4", "범위를 벗어", "не может превышать" (a size in bytes is a file's, see
+    # file_url's cue: the number and its unit are taken out first)
+    Cue(
+        linear_re.compile(
+            r"debe (?:ser|estar) (?:entre|menor|mayor)|no (?:puede|debe) (?:superar|exceder) (?:los |las )?\d"
+            r"|fuera de rango"
+            r"|deve (?:ser|estar) (?:entre|menor|maior)|n[ãa]o pode (?:exceder|ultrapassar|passar de) \d"
+            r"|fora do intervalo|doit [êe]tre (?:compris )?entre|ne (?:doit|peut) pas d[ée]passer \d"
+            r"|hors (?:de la )?plage|muss zwischen|darf (?:h[öo]chstens|nicht (?:mehr|gr[öo][ßs]er) als)"
+            r"|au[ßs]erhalb des (?:bereichs|zul[äa]ssigen)|tidak boleh (?:melebihi|lebih dari)"
+            r"|di luar rentang|должн[оаы]? быть (?:от|между|не (?:больше|меньше|более|менее))"
+            r"|не (?:может|должн[оаы]?) превышать|вне диапазона"
+            r"|必须(?:在|介于)|(?:不能|不可|不得)(?:超过|超過|大于|大於|小于|小於)\s?\d|超出(?:范围|範圍)"
+            r"|取值范围|范围(?:是|为)\s?\d|以下(?:で|に)してください|範囲外|(?:を|が)超えて(?:い|は)"
+            r"|이하(?:여야|로 ?해)|초과할 수 없|범위를 벗어",
+            re.I,
+        ),
+        "validation",
+        TRANSLATED_POINTS,
+        linear_re.compile(r"\d[\d,.]*\s?(?:mb|mib|kb|kib|gb|megabytes?|kilobytes?|兆|メガ|메가)", re.I),
+    ),
     # a face-based model found no face in the input image (fal's face_detection_error), in words
     _cue(
         "validation",
