@@ -1273,3 +1273,35 @@ def test_a_limit_on_an_input_in_any_language_leans_to_validation(text: str) -> N
 def test_a_byte_limit_or_a_retry_count_is_no_input_limit(text: str) -> None:
     bonus = category_bonus(normalize(text).lower(), set())
     assert bonus.get("validation", 0.0) < TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a request said to sit in fal's queue, in the other languages fal's users write in
+        "la petición a fal se queda en la cola media hora",
+        "o job do fal fica preso na fila sem fim",
+        "la requête fal reste bloquée dans la file d'attente",
+        "der fal-Job bleibt in der Warteschlange",
+        "fal 的任务排队很久都不动",
+        "fal のリクエストがキューから進まない",
+        "fal.ai 요청이 대기열에서 멈춰 있어요",
+        "request fal macet di antrean selama 30 menit",
+        "задача fal застряла в очереди",
+    ],
+)
+def test_a_request_stuck_in_the_queue_in_any_language_is_the_queue(text: str) -> None:
+    assert "queue_timeout" in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a queue that moves, or a queue of someone else's, is no stuck queue
+        "fal 排队很快，几秒就开始",
+        "fal.ai 요청이 대기열에서 바로 처리됐어요",
+        "la cola de fal avanza bien",
+    ],
+)
+def test_a_queue_that_moves_is_no_stuck_queue(text: str) -> None:
+    assert "queue_timeout" not in stated_causes(text)[0]

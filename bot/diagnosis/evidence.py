@@ -1452,7 +1452,18 @@ _STATED_CAUSES: list[StatedCause] = [
             r"[^\n]{0,30}?\b(?:the queue|in_queue)\b"
             r"|atascad[oa] en (?:la )?cola|pres[oa] na fila|bloqu[ée]e? dans la file"
             r"|h[äa]ngt in der warteschlange"
-            r"|一直(?:在)?排队|卡在(?:排队|队列)|キューで止ま",
+            r"|一直(?:在)?排队|卡在(?:排队|队列)|キューで止ま"
+            # the same in more words and languages: "se queda en la cola", "fica na fila", "reste dans
+            # la file", "bleibt in der Warteschlange", "排队很久", "キューから進まない", "대기열에서 멈춰",
+            # "macet di antrean", "застрял в очереди"
+            r"|(?:se queda|sigue|contin[úu]a) (?:atascad[oa] )?en (?:la )?cola"
+            r"|(?:fica|continua) (?:pres[oa] )?na fila|reste (?:bloqu[ée]e? )?dans la file"
+            r"|bleibt in der warteschlange|warteschlange (?:h[äa]ngt|bewegt sich nicht)"
+            r"|排队(?:很久|太久|不动|半天)|(?:卡|停)在(?:了)?(?:队列|佇列|排隊)|排隊(?:很久|太久)"
+            r"|キュー(?:から|で|に)[^\n]{0,6}?(?:進ま|止ま|詰ま|滞留)|待機中のまま"
+            r"|대기열(?:에서|에)[^\n]{0,10}?(?:멈|안 ?움직|진행되지|머물)"
+            r"|(?:macet|terjebak|tertahan|tersangkut) di (?:antrean|antrian)"
+            r"|(?:застрял[аи]?|висит|зависает|висят) в очереди",
             re.I,
         ),
         "queue_timeout",
