@@ -806,6 +806,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"сервер недоступен|服务(?:暂时|暫時)?不可用|服务器(?:错误|内部错误|繁忙)|伺服器錯誤|内部错误",
         r"サーバー?エラー|サービスが(?:一時的に)?利用できません|서버 ?오류|서비스를 사용할 수 없",
         r"서버가 (?:응답하지|불안정)",
+        # Indonesian
+        r"(?:kesalahan|galat) (?:internal )?server|server (?:sedang )?(?:sibuk|down|bermasalah)",
+        r"layanan (?:sedang )?tidak tersedia",
     ),
     _translated(
         "rate_limit",
@@ -823,6 +826,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:使用|调用|調用|请求|請求|用量|次数|次數|利用|リクエスト)(?:的)?上限|配额(?:已)?(?:用完|用尽|超出|不足)|超出配额",
         r"上限に達し|クォータ|사용(?:량)? 한도|한도(?:를|가)? (?:초과|넘)|할당량",
         r"batas (?:penggunaan|pemakaian|permintaan)|kuota (?:habis|terlampaui|penggunaan)",
+        # Indonesian
+        r"terlalu banyak (?:permintaan|request)|batas (?:laju|kecepatan) permintaan",
     ),
     _cue(
         "rate_limit",
@@ -863,6 +868,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|nenhuma imagem (?:foi )?gerada|aucune image (?:n'a été )?g[ée]n[ée]r[ée]e"
         r"|kein bild (?:wurde )?generiert"
         r"|изображение не (?:было )?сгенерировано",
+        # Indonesian
+        r"kebijakan konten|filter keamanan|konten (?:sensitif|tidak pantas|terlarang|dewasa)",
+        r"tidak ada (?:gambar|video) yang dihasilkan",
     ),
     _cue(
         "content_policy",
@@ -883,6 +891,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"modell (?:existiert nicht|nicht gefunden)|модель не найдена|модели не существует",
         r"模型(?:端点|路径)?(?:不存在|找不到|未找到)|端点不存在|モデルが(?:見つかりません|存在しません)",
         r"모델(?:을|를)? (?:찾을 수 없|존재하지 않)|모델 경로",
+        # Indonesian
+        r"(?:model|endpoint) (?:tidak (?:ditemukan|ada|dikenal)|salah)" + _END,
     ),
     _cue(
         "invalid_key",
@@ -907,8 +917,16 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|(?:(?:无效|無效|错误|錯誤)的|無効な|잘못된)\s?(?:api[ _-]?)?key\b"
         r"|\bkey (?:(?:es|est[áa]|[ée]|est|ist) )?(?:inv[áa]lida|incorrecta|incorreta|invalide|incorrecte"
         r"|ung[üu]ltig|tidak valid|недействител)",
+        # Indonesian
+        r"(?:kunci|key)(?: api)? (?:tidak valid|tidak sah|salah|kedaluwarsa)",
     ),
-    _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)" + _END),
+    _translated(
+        "billing",
+        r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)" + _END,
+        # Indonesian
+        r"(?:saldo|kredit)(?:\s[^\s]{1,30}){0,3}\s(?:tidak (?:cukup|mencukupi)|(?:sudah )?habis)",
+        r"isi ulang saldo|akun (?:terkunci|diblokir)",
+    ),
     _cue(
         "queue_timeout",
         6.0,
@@ -923,7 +941,12 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:servidor|serveur|m[áa]quina|machine|inst[âa]ncia|instance)\W{1,3}(?:fr[íi][oa]|froide?)\b",
         r"kaltstart|холодн(?:ый|ого|ом) (?:старт|запуск)|冷启动|冷啟動|コールドスタート|콜드 ?스타트",
     ),
-    _translated("queue_timeout", r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред"),
+    _translated(
+        "queue_timeout",
+        r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред",
+        # Indonesian
+        r"waktu (?:tunggu )?habis|batas waktu|antr[ei]an" + _END,
+    ),
     _cue(
         "network",
         8.0,
@@ -939,6 +962,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"netzwerkfehler|verbindungsfehler|ошибк(?:а|ой) (?:сети|соединения)|网络(?:错误|異常|异常)",
         r"连接(?:失败|超时|被重置|中断)|ネットワークエラー|接続(?:に失敗|できません|エラー)",
         r"네트워크 ?오류|연결(?:이)? (?:실패|끊)",
+        # Indonesian
+        r"(?:kesalahan|galat|masalah) (?:jaringan|koneksi)",
     ),
     _cue(
         "file_url",
@@ -970,6 +995,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"download fehlgeschlagen|не удалось (?:загрузить|скачать)|(?:下载|上传|上傳|下載)失败",
         r"无法(?:下载|访问|读取)|不可访问|ダウンロード(?:に)?失敗|アップロード(?:に)?失敗",
         r"(?:다운로드|업로드)(?:에)? (?:실패|할 수 없)|(?:접근|액세스)할 수 없",
+        # Indonesian
+        r"(?:gagal|tidak (?:dapat|bisa)) (?:mengunduh|mengunggah|mengakses|membaca)"
+        r" (?:gambar|file|berkas|url|video)",
+        r"(?:unggahan|unduhan) gagal|(?:tautan|url) (?:sudah )?kedaluwarsa",
     ),
     # an upload that is slow, breaks off, fails or refuses the file, in the other languages fal's
     # users write in (the English "upload" alone is a faint cue: uploads are everyday words)
@@ -1067,6 +1096,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|サポートされていない" + _LETTERS + "?形式|formato (?:no soportado|n[ãa]o suportado)"
         r"|format non (?:pris en charge|support[ée])|nicht unterst[üu]tzte[sn]? " + _LETTERS + "?format"
         r"|неподдерживаем(?:ый|ого) формат",
+        # Indonesian
+        r"(?:parameter|input|masukan|nilai) (?:tidak valid|salah)|format (?:tidak|belum) didukung",
+        r"harus (?:antara|kurang dari|lebih dari|di antara|salah satu dari)",
     ),
     _cue(
         "output_format",
@@ -1086,47 +1118,17 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         "output_format",
         r"返回格式|响应格式|レスポンス(?:の)?形式|응답 ?형식|formato de (?:respuesta|resposta)",
         r"format de (?:la )?r[ée]ponse|antwortformat|формат ответа",
+        # Indonesian
+        r"format (?:respons|hasil|keluaran) (?:berubah|berbeda|tidak sesuai)",
     ),
     _cue("client_setup", 8.0, r"no module named|cannot find module|module not found|not installed"),
     _translated(
         "client_setup",
         r"未安装|インストールされていない|설치되지 않|no est[áa] instalado|n[ãa]o est[áa] instalado",
         r"n'est pas install[ée]|nicht installiert|(?:модуль|пакет|библиотека) не (?:найден|установлен)",
+        # Indonesian
+        r"(?:belum|tidak) (?:terinstal|terpasang|diinstal)",
     ),
-    # the same families in Indonesian
-    _translated(
-        "server_error",
-        r"(?:kesalahan|galat) (?:internal )?server|server (?:sedang )?(?:sibuk|down|bermasalah)",
-        r"layanan (?:sedang )?tidak tersedia",
-    ),
-    _translated("rate_limit", r"terlalu banyak (?:permintaan|request)|batas (?:laju|kecepatan) permintaan"),
-    _translated(
-        "content_policy",
-        r"kebijakan konten|filter keamanan|konten (?:sensitif|tidak pantas|terlarang|dewasa)",
-        r"tidak ada (?:gambar|video) yang dihasilkan",
-    ),
-    _translated("model_not_found", r"(?:model|endpoint) (?:tidak (?:ditemukan|ada|dikenal)|salah)" + _END),
-    _translated("invalid_key", r"(?:kunci|key)(?: api)? (?:tidak valid|tidak sah|salah|kedaluwarsa)"),
-    _translated(
-        "billing",
-        r"(?:saldo|kredit)(?:\s[^\s]{1,30}){0,3}\s(?:tidak (?:cukup|mencukupi)|(?:sudah )?habis)",
-        r"isi ulang saldo|akun (?:terkunci|diblokir)",
-    ),
-    _translated("queue_timeout", r"waktu (?:tunggu )?habis|batas waktu|antr[ei]an" + _END),
-    _translated("network", r"(?:kesalahan|galat|masalah) (?:jaringan|koneksi)"),
-    _translated(
-        "file_url",
-        r"(?:gagal|tidak (?:dapat|bisa)) (?:mengunduh|mengunggah|mengakses|membaca)"
-        r" (?:gambar|file|berkas|url|video)",
-        r"(?:unggahan|unduhan) gagal|(?:tautan|url) (?:sudah )?kedaluwarsa",
-    ),
-    _translated(
-        "validation",
-        r"(?:parameter|input|masukan|nilai) (?:tidak valid|salah)|format (?:tidak|belum) didukung",
-        r"harus (?:antara|kurang dari|lebih dari|di antara|salah satu dari)",
-    ),
-    _translated("client_setup", r"(?:belum|tidak) (?:terinstal|terpasang|diinstal)"),
-    _translated("output_format", r"format (?:respons|hasil|keluaran) (?:berubah|berbeda|tidak sesuai)"),
 )
 CATEGORY_CUES: list[Cue] = [
     Cue(
