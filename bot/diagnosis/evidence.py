@@ -940,9 +940,6 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:arranque|inicio|partida|in[íi]cio|inicializa[çc][ãa]o) (?:en|a) fr[íi]o|d[ée]marrage [àa] froid",
         r"(?:servidor|serveur|m[áa]quina|machine|inst[âa]ncia|instance)\W{1,3}(?:fr[íi][oa]|froide?)\b",
         r"kaltstart|холодн(?:ый|ого|ом) (?:старт|запуск)|冷启动|冷啟動|コールドスタート|콜드 ?스타트",
-    ),
-    _translated(
-        "queue_timeout",
         r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред",
         # Indonesian
         r"waktu (?:tunggu )?habis|batas waktu|antr[ei]an" + _END,
@@ -988,9 +985,6 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|vencid[oa]s?)" + _END + r"|l(?:aufen|[äa]uft) (?:[^\s]{1,20} ){0,4}ab\b|verfallen|abgelaufen"
         r"|kedaluwarsa|kadaluarsa|истека|истекл"
         r"|过期|過期|失效|期限切れ|有効期限|만료)",
-    ),
-    _translated(
-        "file_url",
         r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
         r"download fehlgeschlagen|не удалось (?:загрузить|скачать)|(?:下载|上传|上傳|下載)失败",
         r"无法(?:下载|访问|读取)|不可访问|ダウンロード(?:に)?失敗|アップロード(?:に)?失敗",
@@ -999,11 +993,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:gagal|tidak (?:dapat|bisa)) (?:mengunduh|mengunggah|mengakses|membaca)"
         r" (?:gambar|file|berkas|url|video)",
         r"(?:unggahan|unduhan) gagal|(?:tautan|url) (?:sudah )?kedaluwarsa",
-    ),
-    # an upload that is slow, breaks off, fails or refuses the file, in the other languages fal's
-    # users write in (the English "upload" alone is a faint cue: uploads are everyday words)
-    _translated(
-        "file_url",
+        # an upload that is slow, breaks off, fails or refuses the file (the English "upload" alone is
+        # a faint cue: uploads are everyday words)
         r"(?:上传|上傳)(?:文件|图片|圖片|视频|影片|的文件)?(?:很慢|太慢|变慢|慢|时间|時間|不支持|不支援|报错|出错|出錯"
         r"|错误|錯誤|卡住|中断|中斷|不了|太大|过大|超过|超過)",
         r"アップロード(?:が|に|で|の)?(?:遅|失敗|できな|エラー|時間|対応していな|大きすぎ|上限)",
@@ -1083,9 +1074,6 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"wajah tidak (?:terdeteksi|ditemukan)|tidak (?:ada|menemukan) wajah",
         r"лиц[оа](?:\s[^\s]{1,20}){0,2}\sне (?:найден|обнаружен|детект|распозна)"
         r"|не удалось (?:найти|обнаружить|распознать) лицо",
-    ),
-    _translated(
-        "validation",
         r"par[áa]metros? (?:inv[áa]lidos?|incorrectos?)|param[èe]tres? invalides?",
         r"ung[üu]ltige[rn]? parameter|неверн(?:ый|ые) (?:параметр|значени)|参数(?:错误|无效|無效|不正确)",
         r"输入(?:无效|错误|不符合)|不符合要求|パラメータ(?:が)?(?:無効|不正)|入力(?:値)?が(?:無効|不正)",
