@@ -789,6 +789,9 @@ _LETTERS = r"[\pL\pN_]+"  # a word in any script ("이미지", "画像", "Größ
 _END = r"(?:[^\pL\pN_]|$)"  # the end of a word in any script ("кредиты" then a space)
 
 
+# A number that is not a size in bytes ("12", "12 steps"; not "10 MB", "20MB"): RE2 has no lookahead.
+_NOT_BYTES = r"\d[\d,.]*\s?(?:[^\d\s,.mkg兆メ메]|$)"
+
 # How people name each family in words: English phrasings the entries' messages do not carry, then
 # the same in the other languages fal's users write in.
 _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
@@ -1028,26 +1031,32 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:chars?|characters|tokens|px|pixels|steps)\b",
     ),
     # a limit on an input value, said in the other languages fal's users write in: "debe estar entre",
-    # "不能超过 12", "最大 4", "범위를 벗어", "не может превышать" (a size in bytes is a file's, see
-    # file_url's cue: the number and its unit are taken out first)
+    # "不能超过 12", "범위를 벗어", "не может превышать" (a number followed by a unit of bytes is a
+    # file's size, see file_url's cue: `_NOT_BYTES` stands for "a number not in bytes")
     Cue(
         linear_re.compile(
-            r"debe (?:ser|estar) (?:entre|menor|mayor)|no (?:puede|debe) (?:superar|exceder) (?:los |las )?\d"
-            r"|fuera de rango"
-            r"|deve (?:ser|estar) (?:entre|menor|maior)|n[ãa]o pode (?:exceder|ultrapassar|passar de) \d"
-            r"|fora do intervalo|doit [êe]tre (?:compris )?entre|ne (?:doit|peut) pas d[ée]passer \d"
-            r"|hors (?:de la )?plage|muss zwischen|darf (?:h[öo]chstens|nicht (?:mehr|gr[öo][ßs]er) als)"
+            r"debe (?:ser|estar) (?:entre|menor|mayor)|no (?:puede|debe) (?:superar|exceder) (?:los |las )?"
+            + _NOT_BYTES
+            + r"|fuera de rango"
+            r"|deve (?:ser|estar) (?:entre|menor|maior)|n[ãa]o pode (?:exceder|ultrapassar|passar de) "
+            + _NOT_BYTES
+            + r"|fora do intervalo|doit [êe]tre (?:compris )?entre|ne (?:doit|peut) pas d[ée]passer "
+            + _NOT_BYTES
+            + r"|hors (?:de la )?plage|muss zwischen|darf (?:h[öo]chstens|nicht (?:mehr|gr[öo][ßs]er) als)"
             r"|au[ßs]erhalb des (?:bereichs|zul[äa]ssigen)|tidak boleh (?:melebihi|lebih dari)"
             r"|di luar rentang|должн[оаы]? быть (?:от|между|не (?:больше|меньше|более|менее))"
             r"|не (?:может|должн[оаы]?) превышать|вне диапазона"
-            r"|必须(?:在|介于)|(?:不能|不可|不得)(?:超过|超過|大于|大於|小于|小於)\s?\d|超出(?:范围|範圍)"
-            r"|取值范围|范围(?:是|为)\s?\d|以下(?:で|に)してください|範囲外|(?:を|が)超えて(?:い|は)"
+            r"|必须(?:在|介于)|(?:不能|不可|不得)(?:超过|超過|大于|大於|小于|小於)\s?"
+            + _NOT_BYTES
+            + r"|超出(?:范围|範圍)"
+            r"|取值范围|范围(?:是|为)\s?"
+            + _NOT_BYTES
+            + r"|以下(?:で|に)してください|範囲外|(?:を|が)超えて(?:い|は)"
             r"|이하(?:여야|로 ?해)|초과할 수 없|범위를 벗어",
             re.I,
         ),
         "validation",
         TRANSLATED_POINTS,
-        linear_re.compile(r"\d[\d,.]*\s?(?:mb|mib|kb|kib|gb|megabytes?|kilobytes?|兆|メガ|메가)", re.I),
     ),
     # a face-based model found no face in the input image (fal's face_detection_error), in words
     _cue(
