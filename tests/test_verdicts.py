@@ -13,6 +13,7 @@ from bot.diagnosis import Diagnoser, Diagnosis, KnowledgeBase, load_knowledge
 from bot.diagnosis.diagnose import MIN_SCORE_ABOUT_FAL
 from bot.diagnosis.evidence import (
     CAUSAL_POINTS,
+    TRANSLATED_POINTS,
     category_bonus,
     causal_cues,
     gather,
@@ -1112,3 +1113,489 @@ def test_turkish_and_another_russian_case_read_like_their_english_twins(
 ) -> None:
     diagnosis = diagnoser.diagnose(text)
     assert category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # could not connect at all, said in the languages fal's users write in: no answer came back
+        "our worker couldn't connect to queue.fal.run this morning",
+        "Error: unable to connect to fal, please check the proxy",
+        "No se puede conectar a fal.ai desde el contenedor",
+        "não foi possível conectar ao fal.ai (tentamos 3 vezes)",
+        "Impossible de se connecter à fal.ai depuis le serveur",
+        "Keine Verbindung zu fal.ai möglich",
+        "调用 fal 时无法连接服务器",
+        "サーバーから fal.ai に接続に失敗しました",
+        "fal.ai 서버에 연결할 수 없습니다",
+        "Gagal terhubung ke fal.ai dari server kami",
+        "Не удалось подключиться к fal.ai",
+        # a client's status 0: the request never got an HTTP answer
+        "fal.subscribe rejected with HTTP 0 on the first call after deploy",
+        "the fal upload ends with status: 0 and an empty body",
+        "fal request failed, statusCode 0",
+    ],
+)
+def test_could_not_connect_in_any_language_is_the_network(diagnoser: Diagnoser, text: str) -> None:
+    assert "network" in causal_cues(text, set(), set())[0]
+    assert category(diagnoser.diagnose(text)) == "network", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an answer did come back, or the zero is no HTTP status
+        "fal.ai answered 502 although we could not connect the webhook",
+        "the fal render script finished with exit status 0",
+        "fal returned HTTP 0.5s after the call with a 200",
+        "status: 0.9 of the fal jobs finished",
+    ],
+)
+def test_an_answer_or_a_zero_that_is_no_status_is_no_failed_connection(text: str) -> None:
+    codes = status_codes(normalize(text))[0]
+    assert "network" not in causal_cues(text, codes, set())[0]
+
+
+def test_someone_elses_failed_connection_stays_declined(diagnoser: Diagnoser) -> None:
+    for text in ("No se pudo conectar con api.openai.com", "Не удалось подключиться к PostgreSQL"):
+        assert diagnoser.diagnose(text).matches == (), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a usage limit or quota reached, in the languages fal's users write in
+        "fal.ai: usage limit reached for this key, slow down",
+        "our fal worker hit the quota again after 300 calls",
+        "fal devolvió un error: se alcanzó el límite de uso de la API",
+        "a fal.ai respondeu que a cota de uso foi excedida",
+        "fal.ai : quota dépassé, réessayez dans une minute",
+        "fal.ai meldet: Kontingent erschöpft",
+        "fal 返回调用上限，需要等一会儿",
+        "fal.ai の利用上限を超えました",
+        "fal.ai 사용량 한도를 넘었습니다",
+        "fal.ai mengembalikan batas penggunaan terlampaui",
+        "fal: квота исчерпана",
+    ],
+)
+def test_a_usage_limit_or_quota_in_any_language_leans_to_the_rate_limit(text: str) -> None:
+    assert "rate_limit" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a limit on an input, a retry limit or a monthly fee is no usage limit
+        "fal: el prompt supera el límite de caracteres",
+        "Fal 的重试上限是 3 次",
+        "la cuota mensual del plan de fal",
+        "the quota of images per prompt is 4",
+    ],
+)
+def test_other_limits_are_no_usage_limit(text: str) -> None:
+    assert "rate_limit" not in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # each family said in Indonesian, as its English twin would be
+        ("fal.ai mengembalikan kesalahan server, coba lagi nanti", "server_error"),
+        ("Panggilan ke fal gagal: terlalu banyak permintaan dalam satu menit", "rate_limit"),
+        ("fal menolak prompt kami karena kebijakan konten", "content_policy"),
+        ("fal.ai bilang model tidak ditemukan padahal sudah disalin dari playground", "model_not_found"),
+        ("fal.ai menolak: kunci API tidak valid", "invalid_key"),
+        ("Kredit akun fal kami sudah habis, render berhenti", "billing"),
+        ("Permintaan ke fal.ai waktu habis setelah 5 menit", "queue_timeout"),
+        ("Permintaan fal tertahan di antrian selama 20 menit", "queue_timeout"),
+        ("fal gagal mengunduh gambar dari URL kami", "file_url"),
+        ("fal.ai: parameter tidak valid untuk image_size", "validation"),
+        ("fal.ai kesalahan 422 saat membuat video", "validation"),
+        ("fal_client belum terinstal di server produksi", "client_setup"),
+        ("FAL_KEY belum dikonfigurasi di server staging", "missing_key"),
+        ("Kami kena kesalahan jaringan saat memanggil fal.ai", "network"),
+    ],
+)
+def test_a_family_said_in_indonesian_reads_like_its_english_twin(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
+    assert diagnosis.matches[0].score < 80  # wording alone is never confident
+
+
+def test_indonesian_about_another_service_or_about_nothing_stays_unmatched(diagnoser: Diagnoser) -> None:
+    assert diagnoser.diagnose("OpenAI mengembalikan kesalahan server, kunci API tidak valid").matches == ()
+    assert diagnoser.diagnose("Replicate: terlalu banyak permintaan").matches == ()
+    quiet = "Cuaca hari ini cerah, kami makan siang di kantor"
+    assert category_bonus(quiet.lower(), set()) == {} and stated_causes(quiet)[0] == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a firewall, proxy or network policy named as what blocks the call to fal, in any language
+        "the sandbox network policy blocked every fal.ai request",
+        "fal calls are blocked by our corporate egress policy",
+        "les appels à fal.ai sont bloqués par le pare-feu de l'entreprise",
+        "las llamadas a fal.ai quedan bloqueadas por el cortafuegos de la oficina",
+        "requisições ao fal bloqueadas pela política de rede do cluster",
+        "fal.ai wird von der Firewall im Büro blockiert",
+        "公司内网调用 fal 被防火墙拦截了",
+        "fal.ai へのリクエストがファイアウォールでブロックされる",
+        "회사 방화벽에 fal.ai 요청이 차단됩니다",
+        "permintaan ke fal.ai diblokir oleh firewall kantor",
+    ],
+)
+def test_a_network_policy_or_firewall_blocking_fal_in_any_language_is_the_network(
+    diagnoser: Diagnoser, text: str
+) -> None:
+    assert "network" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "network", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a prompt or an account blocked, in the same languages, is no blocked network
+        "fal a bloqué le prompt par la politique de contenu",
+        "mi cuenta de fal fue bloqueada por falta de pago",
+        "fal 的提示词被内容审核拦截了",
+        "fal.ai のアカウントがブロックされました",
+    ],
+)
+def test_a_prompt_or_account_blocked_in_any_language_is_no_blocked_network(text: str) -> None:
+    assert "network" not in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a cold start, said in the languages fal's users write in
+        "la primera llamada a fal tarda por el arranque en frío del modelo",
+        "a primeira chamada do fal demora: partida a frio da máquina",
+        "le premier appel à fal est lent, démarrage à froid du serveur",
+        "Der erste fal-Aufruf hängt wegen Kaltstart",
+        "fal 第一次调用要等冷启动",
+        "fal.ai の初回はコールドスタートで遅い",
+        "fal.ai 첫 요청은 콜드 스타트 때문에 느려요",
+        "первый вызов fal медленный: холодный старт",
+        "fal's first call is slow because the runner pool scaled down to zero",
+    ],
+)
+def test_a_cold_start_in_any_language_leans_to_the_queue(text: str) -> None:
+    assert "queue_timeout" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # cold as weather or a drink, and a count scaled to zero, are no cold start
+        "hace frío en la oficina, pero fal funciona",
+        "o café ficou frio enquanto o fal gerava",
+        "we set the guidance scale to zero on fal",
+    ],
+)
+def test_cold_weather_or_a_scale_of_zero_is_no_cold_start(text: str) -> None:
+    assert "queue_timeout" not in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a prompt, content or an NSFW image said to be blocked or refused, in any language
+        "fal bloqueó el prompt: nada que generar",
+        "o prompt foi rejeitado pelo fal.ai",
+        "fal.ai a refusé le contenu de notre prompt",
+        "Der Prompt wurde von fal.ai blockiert",
+        "prompt kami diblokir oleh fal",
+        "fal.ai で NSFW 画像がブロックされた",
+        "fal.ai가 프롬프트를 거부했습니다",
+        "fal 把我们的提示词拦截了",
+        "fal 返回的图片被过滤",
+        "fal отклонил промпт, промпт заблокирован",
+    ],
+)
+def test_a_prompt_or_content_blocked_in_any_language_leans_to_content_policy(text: str) -> None:
+    assert "content_policy" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an account, a request or a host blocked is another family's
+        "mi cuenta de fal fue bloqueada",
+        "fal.ai のアカウントがブロックされました",
+        "fal.ai 요청이 방화벽에 차단됩니다",
+        "fal 的请求被防火墙拦截",
+        "la requête vers fal est bloquée par le proxy",
+    ],
+)
+def test_an_account_request_or_host_blocked_is_no_content_refusal(text: str) -> None:
+    assert "content_policy" not in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a link to a file said to expire, in English and the other languages fal's users write in
+        "the result links from fal expire after a day, so we copy them",
+        "los enlaces que da fal caducan en unas horas",
+        "as URLs do fal expiram rápido, salvamos no S3",
+        "les liens fal expirent au bout de quelques heures",
+        "le lien du média fal a expiré",
+        "die fal-Links laufen nach einem Tag ab",
+        "fal 返回的链接很快就失效了",
+        "fal のリンクは有効期限があります",
+        "fal 링크가 만료되어 이미지를 못 불러옵니다",
+        "tautan hasil fal sudah kadaluarsa",
+    ],
+)
+def test_a_link_that_expires_in_any_language_leans_to_file_url(text: str) -> None:
+    assert "file_url" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a key, a token or a subscription that expires is no file link
+        "la clave de fal caduca el mes que viene",
+        "the fal token expires after 5 minutes",
+        "mon abonnement fal expire demain",
+    ],
+)
+def test_a_key_token_or_plan_that_expires_is_no_expiring_link(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("file_url", 0.0) < 8, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the English word "key" inside a sentence in another language, said to be invalid
+        "调用 fal 报 401，API key 无效",
+        "fal 提示 key 错误，换了一个还是不行",
+        "fal.ai の API key が無効と言われる",
+        "fal.ai 에서 API key가 유효하지 않다고 나옵니다",
+        "fal dice que la API key es inválida",
+        "o fal diz que a API key é inválida",
+        "fal.ai répond que la key est invalide",
+        "fal.ai meldet: API key ungültig",
+    ],
+)
+def test_an_english_key_said_invalid_in_another_language_leans_to_invalid_key(text: str) -> None:
+    # as much as the same said with the language's own word for key (a bare "key" leans faintly)
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("invalid_key", 0.0) >= TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a dict key or a key frame, and a valid key, are no invalid key
+        "fal 返回的 json 里 key 是 images",
+        "la API key es válida, el problema es otro",
+        "fal.ai の API key は正しいです",
+    ],
+)
+def test_a_key_that_is_fine_or_no_credential_is_no_invalid_key(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("invalid_key", 0.0) < 10, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an upload to fal that is slow, breaks off, fails or refuses the file, in any language
+        "往 fal 上传视频很慢，经常卡住",
+        "fal 上传文件太大就报错",
+        "fal へのアップロードが遅くてタイムアウト寸前",
+        "fal.ai 업로드가 너무 느려요",
+        "la subida del video a fal tarda muchísimo",
+        "la subida a fal falló dos veces",
+        "o upload do arquivo para o fal falhou de novo",
+        "l'upload vers fal échoue pour les gros fichiers",
+        "der Upload zu fal bricht nach 30 Sekunden ab",
+        "upload ke fal gagal untuk video besar",
+        "загрузка файла в fal обрывается",
+    ],
+)
+def test_an_upload_in_trouble_in_any_language_leans_to_file_url(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("file_url", 0.0) >= TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an upload that went fine, or a word that only looks like one, is no upload problem
+        "fal 上传成功，图片已生成",
+        "la subida de precios de fal",
+        "fal.ai 업로드 완료",
+    ],
+)
+def test_an_upload_that_went_fine_is_no_upload_problem(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("file_url", 0.0) < TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a webhook's delivery, or its absence, in the languages fal's users write in
+        "fal 的 webhook 一直收不到结果",
+        "fal の webhook が届かないことがある",
+        "fal webhook 이 우리 서버로 전달되지 않아요",
+        "el webhook de fal no llega a nuestro endpoint",
+        "o webhook do fal não chegou depois da geração",
+        "le webhook fal n'arrive jamais sur notre serveur",
+        "der fal Webhook kommt nie an",
+        "webhook fal tidak sampai ke server kami",
+        "webhook от fal не приходит",
+    ],
+)
+def test_a_webhook_not_delivered_in_any_language_is_a_webhook_report(diagnoser: Diagnoser, text: str) -> None:
+    assert "queue_timeout" in causal_cues(text, set(), set())[0]
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+def test_a_webhook_named_beside_other_words_is_no_delivery_report() -> None:
+    texts = ("fal webhook 设置好了，一切正常", "el webhook de fal funciona bien", "fal webhook の設定方法")
+    for text in texts:
+        assert "queue_timeout" not in causal_cues(text, set(), set())[0], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a face-based model that found no face, in English and the other languages
+        "the fal face swap could not find a face in the selfie",
+        "fal: no face was detected in the reference photo",
+        "fal no detectó ningún rostro en la foto",
+        "o fal não encontrou nenhum rosto na imagem",
+        "fal : aucun visage détecté sur la photo",
+        "fal meldet: kein Gesicht erkannt",
+        "fal 换脸时未检测到人脸",
+        "fal.ai で顔が検出されませんでした",
+        "fal.ai 에서 얼굴을 인식하지 못했습니다",
+        "fal: wajah tidak terdeteksi pada foto",
+        "fal: лицо на фото не найдено",
+    ],
+)
+def test_no_face_found_in_any_language_leans_to_validation(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("validation", 0.0) >= 10, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a face that was found is no face detection failure
+        "fal.ai で顔が検出されました",
+        "fal found the face and swapped it fine",
+        "fal detectó el rostro correctamente",
+    ],
+)
+def test_a_face_that_was_found_is_no_face_detection_failure(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("validation", 0.0) < 10, bonus
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        # a status after a Chinese verb, or before a Japanese or Korean one, alone or listed
+        ("调 fal 时返回 403，余额明明够", {403}),
+        ("fal 偶尔报 502，重试就好", {502}),
+        ("昨天一直收到 429", {429}),
+        ("提交任务遇到了 504 错误", {504}),
+        ("密钥不对时 fal 给了 401/403", {401, 403}),
+        ("result を取りに行って 404/405 を踏んだ", {404, 405}),
+        ("fal.ai から 422 が返ってきた", {422}),
+        ("fal 호출에서 503이 떴어요", {503}),
+        ("업로드하다가 413을 받았습니다", {413}),
+    ],
+)
+def test_a_status_beside_a_verb_in_chinese_japanese_or_korean_is_read(text: str, codes: set[int]) -> None:
+    assert status_codes(normalize(text))[0] == codes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal 返回 500 张图片",
+        "一共收到 400 条结果",
+        "fal 返回4000个",
+        "画像を 500 枚返す",
+        "500개를 받았습니다",
+    ],
+)
+def test_a_count_beside_the_same_verbs_is_no_status(text: str) -> None:
+    assert status_codes(normalize(text))[0] == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a limit on an input value, in the other languages fal's users write in
+        "fal: num_images debe estar entre 1 y 4",
+        "o seed não pode exceder 4294967295 no fal",
+        "fal : guidance_scale doit être compris entre 1 et 20",
+        "fal: num_inference_steps muss zwischen 1 und 50 liegen",
+        "fal 返回：steps 不能超过 12",
+        "fal 的 duration 超出范围",
+        "fal.ai: プロンプトは 5000 文字以下にしてください",
+        "fal.ai: 이미지 수는 4개 이하여야 합니다",
+        "fal: nilai seed tidak boleh melebihi batas",
+        "fal: значение не может превышать 50",
+    ],
+)
+def test_a_limit_on_an_input_in_any_language_leans_to_validation(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("validation", 0.0) >= TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a size in bytes is the file's limit, and a retry count no input limit
+        "fal 上传的图片不能超过 10MB",
+        "el archivo no puede superar 20 MB en fal",
+        "fal 重试最多 3 次",
+    ],
+)
+def test_a_byte_limit_or_a_retry_count_is_no_input_limit(text: str) -> None:
+    bonus = category_bonus(normalize(text).lower(), set())
+    assert bonus.get("validation", 0.0) < TRANSLATED_POINTS, bonus
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a request said to sit in fal's queue, in the other languages fal's users write in
+        "la petición a fal se queda en la cola media hora",
+        "o job do fal fica preso na fila sem fim",
+        "la requête fal reste bloquée dans la file d'attente",
+        "der fal-Job bleibt in der Warteschlange",
+        "fal 的任务排队很久都不动",
+        "fal のリクエストがキューから進まない",
+        "fal.ai 요청이 대기열에서 멈춰 있어요",
+        "request fal macet di antrean selama 30 menit",
+        "задача fal застряла в очереди",
+    ],
+)
+def test_a_request_stuck_in_the_queue_in_any_language_is_the_queue(text: str) -> None:
+    assert "queue_timeout" in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a queue that moves, or a queue of someone else's, is no stuck queue
+        "fal 排队很快，几秒就开始",
+        "fal.ai 요청이 대기열에서 바로 처리됐어요",
+        "la cola de fal avanza bien",
+    ],
+)
+def test_a_queue_that_moves_is_no_stuck_queue(text: str) -> None:
+    assert "queue_timeout" not in stated_causes(text)[0]

@@ -54,7 +54,8 @@ _STATUS_PATTERNS = [
     # (only spaces and punctuation between: "返回 500 张图片" and "код 500 строк" are counts)
     linear_re.compile(
         r"(?:失败|失敗|错误|錯誤|报错|状态码|狀態碼|エラー|ステータス|오류|에러|상태 ?코드|ошибк[аиу]"
-        r"|код (?:ошибки|ответа|состояния)|\berro\b|\berreur|\bfehler|c[óo]digo|statuscode)"
+        r"|код (?:ошибки|ответа|состояния)|\berro\b|\berreur|\bfehler|c[óo]digo|statuscode"
+        r"|\bkesalahan|\bgalat|kode status)"
         r"[\s:：,，(（]{0,3}(?:http[\s:]{0,2})?([45]\d\d)\b"
     ),
     # "returned 422" said in Spanish, Portuguese, French and German: "fal me devuelve 422",
@@ -65,6 +66,18 @@ _STATUS_PATTERNS = [
         r"|responde|respondi[óo]|respondeu|r[ée]pond|antwortet)"
         r"\W{1,3}(?:(?:con|com|avec|mit|un|una|um|uma|une|le|la|el|o|a|einen?|den|einem)\W{1,3}){0,2}"
         r"(?:(?:error|erro|erreur|fehler|c[óo]digo|code|status|http)\W{1,3})?([45]\d\d)\b"
+    ),
+    # a status after a verb in Chinese, or before one in Japanese and Korean: "返回 401/403",
+    # "收到 429", "遇到了 502", "404/405を踏んだ", "429가 떴", "500을 받았" (not a count: "返回 500 张图片",
+    # "500枚を返す"; a second status listed with it counts too)
+    linear_re.compile(
+        r"(?:返回|报|報|收到|遇到|碰到|得到|给|給|拿到|出现|出現|抛出|拋出)了?\s?(?:http\s?)?([45]\d\d)"
+        r"(?:[/、或和]([45]\d\d))?"
+        r"(?:$|[^\d\p{Han}\s]|\s{1,2}(?:[^\d\p{Han}\s]|错误|錯誤|状态|狀態|或|等)|错误|錯誤|状态|狀態|或|等)"
+    ),
+    linear_re.compile(
+        r"(?:^|[^\d.])([45]\d\d)(?:[/、]([45]\d\d))?\s?"
+        r"(?:を(?:踏|返|受け|食ら)|が(?:返|出|発生|起き)|(?:을|를|이|가)\s?(?:받|반환|떴|떠|뜹|뜨|나와|나옵|발생))"
     ),
     # "500错误", "403 エラー", "429 오류"; not "500个错误" (a count)
     linear_re.compile(r"(?:^|\D)([45]\d\d)(?:\s{0,2}|-)(?:错误|錯誤|エラー|오류|에러)"),
@@ -207,7 +220,7 @@ _STRONG_MARKERS: list[_Marker] = [
             r"|\bfal(?:\.ai)? (?:devuelve|devolvi[óo]|responde|respondi[óo]|rechaza|rechaz[óo]|fall[óa]"
             r"|retorna|retornou|devolve|devolveu|respondeu|rejeita|rejeitou|falhou|falha"
             r"|renvoie|a renvoy[ée]|retourne|a retourn[ée]|r[ée]pond|a r[ée]pondu|rejette|a rejet[ée]"
-            r"|[ée]choue"
+            r"|[ée]choue|mengembalikan|menolak|merespons|membalas|gagal|memblokir"
             r"|gibt|gab|liefert|lieferte|antwortet|antwortete|lehnt|meldet"
             r"|возвращает|вернул[аи]?|отвечает|ответил[аи]?|отклоняет|отклонил[аи]?|выда[её]т)",
             re.I,
@@ -789,6 +802,9 @@ _LETTERS = r"[\pL\pN_]+"  # a word in any script ("이미지", "画像", "Größ
 _END = r"(?:[^\pL\pN_]|$)"  # the end of a word in any script ("кредиты" then a space)
 
 
+# A number that is not a size in bytes ("12", "12 steps"; not "10 MB", "20MB"): RE2 has no lookahead.
+_NOT_BYTES = r"\d[\d,.]*\s?(?:[^\d\s,.mkg兆メ메]|$)"
+
 # How people name each family in words: English phrasings the entries' messages do not carry, then
 # the same in the other languages fal's users write in.
 _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
@@ -806,6 +822,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"сервер недоступен|服务(?:暂时|暫時)?不可用|服务器(?:错误|内部错误|繁忙)|伺服器錯誤|内部错误",
         r"サーバー?エラー|サービスが(?:一時的に)?利用できません|서버 ?오류|서비스를 사용할 수 없",
         r"서버가 (?:응답하지|불안정)",
+        # Indonesian
+        r"(?:kesalahan|galat) (?:internal )?server|server (?:sedang )?(?:sibuk|down|bermasalah)",
+        r"layanan (?:sedang )?tidak tersedia",
     ),
     _translated(
         "rate_limit",
@@ -814,12 +833,43 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"trop de requ[êe]tes|limite de (?:d[ée]bit|requ[êe]tes)|zu viele anfragen|ratenbegrenzung",
         r"слишком много запросов|лимит запросов|请求(?:过多|過多|太多|频繁|较拥堵|拥堵)|限流|频率限制",
         r"リクエストが多すぎ|レート制限|要求が多すぎ|요청(?:이)? (?:너무 많|한도)|요청 한도|속도 제한",
+        # a usage limit or quota reached (fal meters calls per account, not by plan quotas)
+        r"l[íi]mite de (?:uso|llamadas|consumo)|cuota (?:de uso|excedida|superada|agotada|alcanzada)",
+        r"limite de (?:uso|chamadas)|cota (?:de uso|excedida|atingida|esgotada)",
+        r"limite d'utilisation|quota (?:d'utilisation|d[ée]pass[ée]|atteint|[ée]puis[ée])",
+        r"nutzungslimit|nutzungsgrenze|kontingent (?:ersch[öo]pft|[üu]berschritten|aufgebraucht)",
+        r"лимит (?:использования|вызовов)|квота (?:исчерпана|превышена)",
+        r"(?:使用|调用|調用|请求|請求|用量|次数|次數|利用|リクエスト)(?:的)?上限|配额(?:已)?(?:用完|用尽|超出|不足)|超出配额",
+        r"上限に達し|クォータ|사용(?:량)? 한도|한도(?:를|가)? (?:초과|넘)|할당량",
+        r"batas (?:penggunaan|pemakaian|permintaan)|kuota (?:habis|terlampaui|penggunaan)",
+        # Indonesian
+        r"terlalu banyak (?:permintaan|request)|batas (?:laju|kecepatan) permintaan",
+    ),
+    _cue(
+        "rate_limit",
+        8.0,
+        r"\busage (?:limit|cap)s?\b|\bquota (?:exceeded|reached|hit|exhausted)\b"
+        r"|\b(?:exceeded|hit|reached|over) (?:the |your |our |a |its )?(?:usage |request |call )?quota\b",
     ),
     _cue(
         "content_policy",
         10.0,
         r"blocked (?:for|by) (?:the )?safety|safety (?:filter|system|check)",
         r"prompt (?:was |is |got )?(?:blocked|rejected|refused|flagged)",
+    ),
+    _translated(
+        "content_policy",
+        # a prompt, content or an NSFW image said to be blocked or refused, in the other languages
+        # fal's users write in (an account, a request or a host blocked is another family's)
+        r"(?:prompt|contenido|conte[úu]do|contenu|inhalt|konten|промпт|контент)\W{1,3}(?:\w+\W{1,3}){0,4}"
+        r"(?:bloquead[oa]|rechazad[oa]|rejeitad[oa]|recusad[oa]|bloqu[ée]e?|refus[ée]e?|blockiert|abgelehnt"
+        r"|diblokir|ditolak|заблокирован|отклон[её]н)",
+        r"(?:bloque[óo]|rechaz[óo]|bloqueou|rejeitou|a bloqu[ée]|a refus[ée]|blockierte|memblokir|menolak)"
+        r" (?:el |la |o |a |le |den |das |mi |meu |minha |mon |ma |notre |nuestro )?"
+        r"(?:prompt|contenido|conte[úu]do|contenu|inhalt)",
+        r"(?:nsfw|プロンプト|コンテンツ|画像|入力内容)[^\n]{0,12}?(?:ブロック|拒否|拒絶)",
+        r"(?:nsfw|프롬프트|콘텐츠|이미지|내용)[^\n]{0,16}?(?:차단|거부|거절)",
+        r"(?:nsfw|提示词|提示詞|内容|內容|图片|圖片|图像|圖像)[^\n]{0,8}?(?:拦截|攔截|屏蔽|拒绝|拒絕|过滤|過濾)",
     ),
     _translated(
         "content_policy",
@@ -834,6 +884,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|nenhuma imagem (?:foi )?gerada|aucune image (?:n'a été )?g[ée]n[ée]r[ée]e"
         r"|kein bild (?:wurde )?generiert"
         r"|изображение не (?:было )?сгенерировано",
+        # Indonesian
+        r"kebijakan konten|filter keamanan|konten (?:sensitif|tidak pantas|terlarang|dewasa)",
+        r"tidak ada (?:gambar|video) yang dihasilkan",
     ),
     _cue(
         "content_policy",
@@ -854,6 +907,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"modell (?:existiert nicht|nicht gefunden)|модель не найдена|модели не существует",
         r"模型(?:端点|路径)?(?:不存在|找不到|未找到)|端点不存在|モデルが(?:見つかりません|存在しません)",
         r"모델(?:을|를)? (?:찾을 수 없|존재하지 않)|모델 경로",
+        # Indonesian
+        r"(?:model|endpoint) (?:tidak (?:ditemukan|ada|dikenal)|salah)" + _END,
     ),
     _cue(
         "invalid_key",
@@ -873,17 +928,55 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"schl[üu]ssel (?:ist )?ung[üu]ltig",
         r"(?:неверный|недействительный) (?:api[ -])?ключ|密钥(?:无效|錯誤|错误|不正确)|无效的?(?:api ?)?密钥",
         r"(?:api ?)?キーが(?:無効|間違)|無効な(?:api ?)?キー|키(?:가)? (?:유효하지|잘못)|잘못된 (?:api ?)?키",
+        # the English word "key" inside a sentence in another language ("key 无效", "API key inválida")
+        r"\bkey\s?(?:无效|無效|错误|錯誤|不正确|不對|不对|失效|が無効|が間違|(?:가|이) (?:유효하지|잘못))"
+        r"|(?:(?:无效|無效|错误|錯誤)的|無効な|잘못된)\s?(?:api[ _-]?)?key\b"
+        r"|\bkey (?:(?:es|est[áa]|[ée]|est|ist) )?(?:inv[áa]lida|incorrecta|incorreta|invalide|incorrecte"
+        r"|ung[üu]ltig|tidak valid|недействител)",
+        # Indonesian
+        r"(?:kunci|key)(?: api)? (?:tidak valid|tidak sah|salah|kedaluwarsa)",
     ),
-    _translated("billing", r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)" + _END),
-    _cue("queue_timeout", 6.0, r"cold.?start|\bwarm(?:ing)?.?up\b"),
-    _translated("queue_timeout", r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред"),
-    _cue("network", 8.0, r"blocked in china|\bfirewall\b|\bgfw\b"),
+    _translated(
+        "billing",
+        r"크레딧|잔액|결제|충전|баланс|оплат|пополн|кредит(?:ы|ов)" + _END,
+        # Indonesian
+        r"(?:saldo|kredit)(?:\s[^\s]{1,30}){0,3}\s(?:tidak (?:cukup|mencukupi)|(?:sudah )?habis)",
+        r"isi ulang saldo|akun (?:terkunci|diblokir)",
+    ),
+    _cue(
+        "queue_timeout",
+        6.0,
+        r"cold.?start|\bwarm(?:ing)?.?up\b",
+        r"\bcold (?:pools?|runners?|workers?|boots?|containers?|machines?)\b",
+        r"\bscal(?:es|ed|ing) (?:\w+ )?(?:down )?to zero\b",
+    ),
+    # a cold start said in the other languages fal's users write in (a runner that has to start)
+    _translated(
+        "queue_timeout",
+        r"(?:arranque|inicio|partida|in[íi]cio|inicializa[çc][ãa]o) (?:en|a) fr[íi]o|d[ée]marrage [àa] froid",
+        r"(?:servidor|serveur|m[áa]quina|machine|inst[âa]ncia|instance)\W{1,3}(?:fr[íi][oa]|froide?)\b",
+        r"kaltstart|холодн(?:ый|ого|ом) (?:старт|запуск)|冷启动|冷啟動|コールドスタート|콜드 ?스타트",
+        r"시간(?:이)? 초과|타임아웃|대기열|тайм-?аут|превышено время|очеред",
+        # Indonesian
+        r"waktu (?:tunggu )?habis|batas waktu|antr[ei]an" + _END,
+    ),
+    _cue(
+        "network",
+        8.0,
+        r"blocked in china|\bfirewall\b|\bgfw\b|\bnetwork polic(?:y|ies)\b|\begress (?:polic|rule)",
+        # a firewall or a network policy, named in the other languages fal's users write in
+        r"pare-feu|cortafuegos|brandmauer|брандмауэр|файрвол|防火墙|防火牆|ファイアウォール|방화벽",
+        r"politique r[ée]seau|pol[íi]tica de (?:red|rede)|netzwerkrichtlinie|网络策略|ネットワークポリシー",
+        r"네트워크 정책|kebijakan jaringan|сетев(?:ая|ой) политик",
+    ),
     _translated(
         "network",
         r"error de (?:red|conexi[óo]n)|erro de (?:rede|conex[ãa]o)|erreur (?:r[ée]seau|de connexion)",
         r"netzwerkfehler|verbindungsfehler|ошибк(?:а|ой) (?:сети|соединения)|网络(?:错误|異常|异常)",
         r"连接(?:失败|超时|被重置|中断)|ネットワークエラー|接続(?:に失敗|できません|エラー)",
         r"네트워크 ?오류|연결(?:이)? (?:실패|끊)",
+        # Indonesian
+        r"(?:kesalahan|galat|masalah) (?:jaringan|koneksi)",
     ),
     _cue(
         "file_url",
@@ -898,8 +991,16 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:mb|mib|kb|kib|gb|megabytes?|kilobytes?)\b"
         r"|\b\d[\d,.]*\s?(?:mb|mib|kb|gb)(?:\+|\s(?:size\s)?(?:limit|max|maximum|cap)\b)",
     ),
+    # a link to a file that expires (fal's CDN URLs do), in English and the other languages
+    _cue("file_url", 8.0, r"\b(?:urls?|links?|media|files?)\b[^\n]{0,30}?\bexpir(?:e|es|ed|ing|y)\b"),
     _translated(
         "file_url",
+        r"(?:urls?|enlaces?|links?|liens?|liga[çc](?:[ãa]o|[õo]es)|tautan|ссылк[аиу]?|m[ée]dias?|medios"
+        r"|m[íi]dias?|archivos?|arquivos?|fichiers?|dateien?|链接|鏈接|連結|リンク|링크)[^\n]{0,40}?"
+        r"(?:(?:expiran?|caducan?|vencen|expiram|expirent|expir[ée]e?s?|expirad[oa]s?|caducad[oa]s?"
+        r"|vencid[oa]s?)" + _END + r"|l(?:aufen|[äa]uft) (?:[^\s]{1,20} ){0,4}ab\b|verfallen|abgelaufen"
+        r"|kedaluwarsa|kadaluarsa|истека|истекл"
+        r"|过期|過期|失效|期限切れ|有効期限|만료)",
         r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
         r"download fehlgeschlagen|не удалось (?:загрузить|скачать)",
         r"(?:下载|上传|上傳|下載)\p{Han}{0,4}(?:失败|失敗)",
@@ -911,6 +1012,28 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|zu gro(?:ß|ss))",
         r"无法(?:下载|访问|读取)|不可访问|ダウンロード(?:に)?失敗|アップロード(?:に)?失敗",
         r"(?:다운로드|업로드)(?:에)? (?:실패|할 수 없)|(?:접근|액세스)할 수 없",
+        # Indonesian
+        r"(?:gagal|tidak (?:dapat|bisa)) (?:mengunduh|mengunggah|mengakses|membaca)"
+        r" (?:gambar|file|berkas|url|video)",
+        r"(?:unggahan|unduhan) gagal|(?:tautan|url) (?:sudah )?kedaluwarsa",
+        # an upload that is slow, breaks off, fails or refuses the file (the English "upload" alone is
+        # a faint cue: uploads are everyday words)
+        r"(?:上传|上傳)(?:文件|图片|圖片|视频|影片|的文件)?(?:很慢|太慢|变慢|慢|时间|時間|不支持|不支援|报错|出错|出錯"
+        r"|错误|錯誤|卡住|中断|中斷|不了|太大|过大|超过|超過)",
+        r"アップロード(?:が|に|で|の)?(?:遅|失敗|できな|エラー|時間|対応していな|大きすぎ|上限)",
+        r"업로드(?:가|에|이)? ?(?:너무 )?(?:느리|느려|실패|안 ?되|오류|에러|시간|지원하지|크)",
+        # (Latin and Cyrillic: where the file goes may stand between, "la subida del vídeo a fal tarda")
+        r"\bsubida\b[^\n.;]{0,40}?\b(?:falla|fall[óa]|tarda|se corta)|\bsubida es lenta"
+        r"|no (?:se )?(?:puede|pudo) subir",
+        r"\bupload\b[^\n.;]{0,40}?(?:\b(?:falha|falhou|demora|trava)\b|[ée] lento)"
+        r"|n[ãa]o (?:consegue|foi poss[íi]vel) (?:fazer o )?upload",
+        r"(?:\bupload|t[ée]l[ée]versement|l'envoi du fichier)[^\n.;]{0,40}?"
+        r"(?:[ée]choue|a [ée]chou[ée]|est lent)",
+        r"\b(?:upload|hochladen)\b[^\n.;]{0,40}?"
+        r"\b(?:schl[äa]gt fehl|ist fehlgeschlagen|dauert|bricht[^\n.;]{0,30}?\bab)\b",
+        r"\b(?:unggah(?:an)?|upload)\b[^\n.;]{0,30}?\b(?:gagal|lambat|terputus)\b"
+        r"|gagal (?:mengunggah|upload)",
+        r"загрузк[аи][^\n.;]{0,40}?(?:не удалась|падает|медленн|обрывается)",
     ),
     _cue(
         "validation",
@@ -943,8 +1066,59 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"\bunsupported (?:image |video |audio |file |media |input )?(?:format|codec|container|file type)\b"
         r"|\b(?:format|codec|file type) (?:is )?not supported\b",
     ),
+    # a limit on an input value, said in the other languages fal's users write in: "debe estar entre",
+    # "不能超过 12", "범위를 벗어", "не может превышать" (a number followed by a unit of bytes is a
+    # file's size, see file_url's cue: `_NOT_BYTES` stands for "a number not in bytes")
+    Cue(
+        linear_re.compile(
+            r"debe (?:ser|estar) (?:entre|menor|mayor)|no (?:puede|debe) (?:superar|exceder) (?:los |las )?"
+            + _NOT_BYTES
+            + r"|fuera de rango"
+            r"|deve (?:ser|estar) (?:entre|menor|maior)|n[ãa]o pode (?:exceder|ultrapassar|passar de) "
+            + _NOT_BYTES
+            + r"|fora do intervalo|doit [êe]tre (?:compris )?entre|ne (?:doit|peut) pas d[ée]passer "
+            + _NOT_BYTES
+            + r"|hors (?:de la )?plage|muss zwischen|darf (?:h[öo]chstens|nicht (?:mehr|gr[öo][ßs]er) als)"
+            r"|au[ßs]erhalb des (?:bereichs|zul[äa]ssigen)|tidak boleh (?:melebihi|lebih dari)"
+            r"|di luar rentang|должн[оаы]? быть (?:от|между|не (?:больше|меньше|более|менее))"
+            r"|не (?:может|должн[оаы]?) превышать|вне диапазона"
+            r"|必须(?:在|介于)|(?:不能|不可|不得)(?:超过|超過|大于|大於|小于|小於)\s?"
+            + _NOT_BYTES
+            + r"|超出(?:范围|範圍)"
+            r"|取值范围|范围(?:是|为)\s?"
+            + _NOT_BYTES
+            + r"|以下(?:で|に)してください|範囲外|(?:を|が)超えて(?:い|は)"
+            r"|이하(?:여야|로 ?해)|초과할 수 없|범위를 벗어",
+            re.I,
+        ),
+        "validation",
+        TRANSLATED_POINTS,
+    ),
+    # a face-based model found no face in the input image (fal's face_detection_error), in words
+    _cue(
+        "validation",
+        10.0,
+        r"\b(?:could ?n[o']t|can ?n[o']t|unable to|failed to|fails? to) (?:find|detect|locate|recogni[sz]e)"
+        r" (?:a |any |the )?faces?\b|\bno faces? (?:was |were )?(?:detected|found)\b"
+        r"|\bfaces? (?:was |were |is )?not (?:detected|found)\b|\bface detection (?:failed|error)",
+    ),
     _translated(
         "validation",
+        r"no se (?:detect[óo]|encontr[óo]|pudo detectar|puede detectar) (?:ning[úu]n |el )?(?:rostro|cara)"
+        r"|(?:rostro|cara) no (?:detectad|encontrad)[oa]|ning[úu]n rostro",
+        r"nenhum rosto|rosto n[ãa]o (?:foi )?(?:detectado|encontrado)"
+        r"|n[ãa]o (?:detectou|encontrou) (?:nenhum |o )?rosto",
+        r"aucun visage|visage non (?:d[ée]tect|trouv)|impossible de d[ée]tecter (?:le |un )?visage",
+        r"kein gesicht|gesicht (?:wurde )?nicht (?:erkannt|gefunden)",
+        r"(?:未|没有|沒有)(?:检测|檢測|偵測|识别|識別)到(?:人脸|人臉|脸|臉)|(?:检测|識別|识别)不到(?:人脸|人臉|脸)"
+        r"|人脸检测失败|人臉檢測失敗",
+        r"顔が(?:検出|認識)?(?:され|でき)?(?:ませ|なかっ)|顔が見つかりませ|顔(?:を)?検出(?:でき|され)(?:ませ|ない)"
+        r"|顔検出(?:に)?失敗",
+        r"얼굴(?:을|이)? (?:감지|검출|인식|찾)(?:하지 못|되지 않|할 수 없|을 수 없|지 못)"
+        r"|얼굴 (?:감지|검출|인식) 실패",
+        r"wajah tidak (?:terdeteksi|ditemukan)|tidak (?:ada|menemukan) wajah",
+        r"лиц[оа](?:\s[^\s]{1,20}){0,2}\sне (?:найден|обнаружен|детект|распозна)"
+        r"|не удалось (?:найти|обнаружить|распознать) лицо",
         r"par[áa]metros? (?:inv[áa]lidos?|incorrectos?)|param[èe]tres? invalides?",
         r"ung[üu]ltige[rn]? parameter|неверн(?:ый|ые) (?:параметр|значени)|参数(?:错误|无效|無效|不正确)",
         r"输入(?:无效|错误|不符合)|不符合要求|パラメータ(?:が)?(?:無効|不正)|入力(?:値)?が(?:無効|不正)",
@@ -955,6 +1129,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|サポートされていない" + _LETTERS + "?形式|formato (?:no soportado|n[ãa]o suportado)"
         r"|format non (?:pris en charge|support[ée])|nicht unterst[üu]tzte[sn]? " + _LETTERS + "?format"
         r"|неподдерживаем(?:ый|ого) формат",
+        # Indonesian
+        r"(?:parameter|input|masukan|nilai) (?:tidak valid|salah)|format (?:tidak|belum) didukung",
+        r"harus (?:antara|kurang dari|lebih dari|di antara|salah satu dari)",
     ),
     _cue(
         "output_format",
@@ -983,12 +1160,16 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         "output_format",
         r"返回格式|响应格式|レスポンス(?:の)?形式|응답 ?형식|formato de (?:respuesta|resposta)",
         r"format de (?:la )?r[ée]ponse|antwortformat|формат ответа",
+        # Indonesian
+        r"format (?:respons|hasil|keluaran) (?:berubah|berbeda|tidak sesuai)",
     ),
     _cue("client_setup", 8.0, r"no module named|cannot find module|module not found|not installed"),
     _translated(
         "client_setup",
         r"未安装|インストールされていない|설치되지 않|no est[áa] instalado|n[ãa]o est[áa] instalado",
         r"n'est pas install[ée]|nicht installiert|(?:модуль|пакет|библиотека) не (?:найден|установлен)",
+        # Indonesian
+        r"(?:belum|tidak) (?:terinstal|terpasang|diinstal)",
     ),
     # Turkish, as the app message files of fal's Turkish users word each family
     _translated("invalid_key", r"ge[çc]ersiz (?:api )?anahtar|anahtar(?:ı|i)? ge[çc]ersiz"),
@@ -1154,7 +1335,14 @@ _NO_CREDENTIALS = linear_re.compile(
 )
 _KEY_VALUE_SHOWN = linear_re.compile(r"authorization\\?[\"']?\W{0,6}(?:key|bearer)\s+[^\s$`{\"']", re.I)
 _WEBHOOK_REPORT = linear_re.compile(
-    r"webhook[^\n]{0,120}(?:(?:invalid|unexpected) status code|deliver|status code\W{0,3}[45]\d\d)"
+    r"webhook[^\n]{0,120}(?:(?:invalid|unexpected) status code|deliver|status code\W{0,3}[45]\d\d"
+    # the delivery (or its absence) said in the other languages fal's users write in
+    r"|投递|投遞|送达|送達|推送失败|回调失败|回調失敗|没有(?:收到|回调)|收不到"
+    r"|届かな|届きません|配信|전달|수신되지|오지 않"
+    r"|no (?:me )?lleg|no (?:se )?(?:recib|entreg)|n[ãa]o (?:chega|chegou|recebo|recebi|foi entregue)|entrega"
+    r"|n'arrive (?:pas|jamais)|n'est (?:pas|jamais) (?:re[çc]u|livr[ée])|livraison"
+    r"|kommt (?:nicht|nie) an|nicht zugestellt|zustellung|не приходит|не доставлен|доставк"
+    r"|tidak (?:diterima|sampai|terkirim)|pengiriman)"
     r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook",
     re.I,
 )
@@ -1177,7 +1365,21 @@ _NO_ANSWER = linear_re.compile(
     r"|接続(?:が|は)?タイムアウト|连接超时|連線逾時|연결 시간(?:이)? 초과"
     r"|tiempo de espera de (?:la )?conexi[óo]n|conex[ãa]o (?:expirou|excedeu o tempo)|d[ée]lai de connexion"
     r"|verbindungs-?(?:timeout|zeit[üu]berschreitung)"
-    r"|(?:время ожидания|тайм-?аут) (?:соединения|подключения)",
+    r"|(?:время ожидания|тайм-?аут) (?:соединения|подключения)|(?:batas )?waktu koneksi habis"
+    # the caller could not connect at all, said in words in the languages fal's users write in
+    # (not "could not connect to the websocket": a realtime text skips this cue)
+    r"|\b(?:could ?n[o']t|can ?n[o']t|unable to|failed to|fails to|fail to) (?:ever )?connect\b"
+    r"|no se (?:pudo|puede) conectar|no (?:fue|es) posible conectar"
+    r"|n[ãa]o (?:foi|[ée]) poss[íi]vel (?:se )?conectar"
+    r"|n[ãa]o conseguiu (?:se )?conectar|impossible de (?:se )?connecter|[ée]chec de (?:la )?connexion"
+    r"|keine verbindung|verbindung (?:konnte nicht|fehlgeschlagen)|konnte (?:keine|nicht) verbind"
+    r"|не удалось (?:подключиться|соединиться)|не удается подключиться"
+    r"|无法连接|連線失敗|连不上|連不上|接続できません|接続に失敗"
+    r"|연결할 수 없|접속할 수 없|연결(?:에|이)? 실패"
+    r"|(?:tidak|gagal) (?:dapat |bisa )?terhubung|koneksi (?:gagal|terputus)"
+    # no HTTP answer at all: a browser's or client's status 0 (not "exit status 0")
+    r"|\bhttp(?: status)?(?: code)?\W{0,3}0(?:[^\d.]|$)|\bstatus ?code\W{0,3}0(?:[^\d.]|$)"
+    r"|\bstatus\s?[:=]\s?0(?:[^\d.]|$)",
     re.I,
 )
 _DETAIL_BODY = linear_re.compile(r"[\"']detail[\"']\s*:", re.I)
@@ -1192,7 +1394,7 @@ _AUTH_CODES = frozenset({401, 403})
 _KEY_WORD = (
     r"(?:api[ _-]?keys?|fal_key|fal key|credentials?|clave(?: de api| api)?|chave(?: de api| api)?"
     r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー|api ?키|키"
-    r"|凭证|凭据|憑證|認証情報|자격 ?증명"
+    r"|凭证|凭据|憑證|認証情報|자격 ?증명|kunci(?: api)?"
     r"|(?:api[ -])?ключ(?:а|у|ом)?)"
 )
 _KEY_ABSENT = (
@@ -1206,7 +1408,8 @@ _KEY_ABSENT = (
     r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
     r"|が設定されていません|が未設定|がありません|が見つかりません"
     r"|설정되지 않|설정(?:이)? 안 ?되|없습니다|없음|누락"
-    r"|не (?:задан|указан|установлен|настроен|найден)|отсутствует)"
+    r"|не (?:задан|указан|установлен|настроен|найден)|отсутствует"
+    r"|(?:tidak|belum) (?:diatur|disetel|dikonfigurasi|ditemukan|diisi|ada)|kosong)"
 )
 
 
@@ -1245,7 +1448,7 @@ _STATED_CAUSES: list[StatedCause] = [
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
             + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|empty|blank"
-            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?)\W{1,3}"
+            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?|tanpa)\W{1,3}"
             # RE2's \b is ASCII: a Cyrillic word starts after a space or the start instead
             r"|(?:^|\s)(?:нет|без)\s{1,3}"
             # Chinese runs its words together: "缺少API密钥", "未配置FAL_KEY"
@@ -1314,7 +1517,8 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|\b(?:cuenta|conta|compte|konto)\s(?:\pL+\s){0,3}?(?:bloquead[oa]|bloqu[ée]e?|gesperrt"
             r"|suspendid[oa]|suspens[oa]|suspendu)"
             r"|(?:账户|账号|帳戶)(?:已|已经)?被?(?:锁定|冻结|封禁)|アカウントが(?:ロック|停止)"
-            r"|계정이 (?:잠겼|잠금|정지)",
+            r"|계정이 (?:잠겼|잠금|정지)"
+            r"|(?:saldo|kredit) (?:tidak (?:cukup|mencukupi)|habis)",
             re.I,
         ),
         "billing",
@@ -1350,10 +1554,19 @@ _STATED_CAUSES: list[StatedCause] = [
             r"[^\n]{0,30}?\b(?:the queue|in_queue)\b"
             r"|atascad[oa] en (?:la )?cola|pres[oa] na fila|bloqu[ée]e? dans la file"
             r"|h[äa]ngt in der warteschlange"
-            r"|一直(?:在)?排队|卡在(?:排队|队列)|(?:队列|排队)中?(?:卡住|不动)"
-            r"|キューで止ま|キューに入った(?:まま|きり)|キューから(?:進ま|出てこ|動か)|待機中のまま"
-            r"|대기열에서 (?:멈|안 움직|진행되지)|se queda (?:en (?:la )?cola|encolad[oa])"
-            r"|fica (?:pres[oa]|parad[oa]) na fila|reste (?:bloqu[ée]e? )?dans la file",
+            r"|一直(?:在)?排队|卡在(?:排队|队列)|キューで止ま"
+            # the same in more words and languages: "se queda en la cola", "fica na fila", "reste dans
+            # la file", "bleibt in der Warteschlange", "排队很久", "キューから進まない", "대기열에서 멈춰",
+            # "macet di antrean", "застрял в очереди"
+            r"|(?:se queda|sigue|contin[úu]a) (?:atascad[oa] )?en (?:la )?cola"
+            r"|(?:fica|continua) (?:pres[oa] )?na fila|reste (?:bloqu[ée]e? )?dans la file"
+            r"|bleibt in der warteschlange|warteschlange (?:h[äa]ngt|bewegt sich nicht)"
+            r"|排队(?:很久|太久|不动|半天)|(?:卡|停)在(?:了)?(?:队列|佇列|排隊)|排隊(?:很久|太久)"
+            r"|キュー(?:から|で|に)[^\n]{0,6}?(?:進ま|止ま|詰ま|滞留)|待機中のまま"
+            r"|대기열(?:에서|에)[^\n]{0,10}?(?:멈|안 ?움직|진행되지|머물)"
+            r"|(?:macet|terjebak|tertahan|tersangkut) di (?:antrean|antrian)"
+            r"|(?:застрял[аи]?|висит|зависает|висят) в очереди"
+            r"|キューに入った(?:まま|きり)|(?:队列|排队)中?卡住|fica parad[oa] na fila|se queda encolad[oa]",
             re.I,
         ),
         "queue_timeout",
@@ -1450,7 +1663,8 @@ _STATED_CAUSES: list[StatedCause] = [
             r"tiempo de espera (?:agotado|excedido)|se agot[óo] el tiempo|tempo (?:limite )?esgotado"
             r"|d[ée]lai (?:d'attente )?(?:d[ée]pass[ée]|expir[ée])|zeit[üu]berschreitung"
             r"|超时|超時|タイムアウト|時間切れ|시간(?:이)? 초과|타임아웃"
-            r"|тайм-?аут|превышено время|истекло время",
+            r"|тайм-?аут|превышено время|истекло время"
+            r"|waktu (?:tunggu )?habis|batas waktu (?:habis|terlampaui)",
             re.I,
         ),
         "queue_timeout",
@@ -1519,7 +1733,23 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|\bblocked (?:in|from) (?:china|mainland|russia|iran|some (?:countries|regions))"
             r"|\bblocked by (?:the |a |an |our |my |their )?(?:corporate |company |office |school )?"
             r"(?:great firewall|firewall|proxy|gfw|isp|vpn)"
-            r"|\bproxyerror\b|tunnel connection failed|\bconnect_rejected\b",
+            r"|\bproxyerror\b|tunnel connection failed|\bconnect_rejected\b"
+            # a network policy, firewall or proxy named as what blocks the call, in any language
+            r"|\bblocked by (?:the |a |an |our |my |their )?(?:\w+ )?(?:network|egress|outbound)"
+            r" (?:polic|rule|filter)"
+            r"|\b(?:network|egress|outbound) (?:polic(?:y|ies)|rules?)\b[^\n]{0,20}?"
+            r"\b(?:blocks?|blocked|denie[sd]|drops?|dropped)\b|\bfirewall (?:blocks|blocked|drops|dropped)\b"
+            r"|bloqu[ée]e?s? par (?:le |la |l'|un |une |notre )?"
+            r"(?:pare-feu|firewall|proxy|politique r[ée]seau)"
+            r"|bloquead[oa]s? (?:por|pel[oa]) (?:el |la |o |a |un |una |nuestro |nuestra )?"
+            r"(?:firewall|cortafuegos|proxy|pol[íi]tica de (?:red|rede))"
+            r"|(?:firewall|proxy|netzwerkrichtlinie)\W{1,3}(?:\w+\W{1,3}){0,3}blockiert"
+            r"|(?:被|遭)(?:防火墙|防火牆|墙|牆|代理|公司网络|网络策略)(?:拦截|屏蔽|阻止|挡|拦|封锁|阻断)"
+            r"|(?:防火墙|防火牆|网络策略|網路策略)[^\n]{0,12}?(?:拦截|屏蔽|阻止|挡|拦|封锁|阻断)"
+            r"|(?:ファイアウォール|プロキシ|ネットワークポリシー)[^\n]{0,20}?(?:ブロック|遮断)"
+            r"|(?:방화벽|프록시|네트워크 정책)[^\n]{0,20}?(?:차단|막)"
+            r"|diblokir (?:oleh )?(?:firewall|proxy|kebijakan jaringan)"
+            r"|заблокирован[аоы]? (?:файрволом|брандмауэром|прокси|сетевой политикой)",
             re.I,
         ),
         "network",
