@@ -784,46 +784,6 @@ def test_the_callers_own_timeout_decides_over_the_runner_wording(diagnoser: Diag
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # the connection itself timed out, by its error code, in words and in other languages: the
-        # network's, whatever "timed out" word stands beside it
-        ("fal: connect ETIMEDOUT 超时", "network"),
-        ("Connection to fal.ai timed out", "network"),
-        ("fal.aiへの接続がタイムアウトしました", "network"),
-        ("la llamada a fal.ai falla: tiempo de espera de conexión agotado", "network"),
-        ("Verbindungs-Timeout beim Aufruf von fal.ai", "network"),
-        # the request timed out after it got through: the queue's
-        ("fal.ai request timed out after 60s", "queue_timeout"),
-        ("fal 请求超时了", "queue_timeout"),
-    ],
-)
-def test_a_connection_that_timed_out_is_the_network_and_a_request_the_queue(
-    diagnoser: Diagnoser, text: str, expected: str
-) -> None:
-    diagnosis = diagnoser.diagnose(text)
-    assert category(diagnosis) == expected, diagnosis.matches
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # throttling is rate limiting by another name
-        ("fal keeps throttling us when we send 20 images at once", "rate_limit"),
-        ("fal.ai throttling our batch jobs again", "rate_limit"),
-        # a model named by its path, id or name that does not exist
-        ("fal says the model path does not exist, we copied it from the playground", "model_not_found"),
-        ("fal error: model name does not exist (we typed flux-pro-ultra)", "model_not_found"),
-    ],
-)
-def test_throttling_and_a_missing_model_path_said_in_words(
-    diagnoser: Diagnoser, text: str, expected: str
-) -> None:
-    diagnosis = diagnoser.diagnose(text)
-    assert category(diagnosis) == expected, diagnosis.matches
-
-
-@pytest.mark.parametrize(
     "text",
     [
         "the fal media url we saved last week now returns 404",
@@ -865,80 +825,6 @@ def test_other_urls_failing_are_no_expired_file(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        # a rule on a named input parameter
-        "fal rejects the call: image_size must be one of the presets",
-        "`num_images` should be at most 4 on this endpoint",
-        "duration_seconds cannot exceed 10 for kling",
-        # "must be less than / between / one of" in other languages
-        "num_images tiene que ser menor que 5",
-        "o guidance_scale deve ser entre 1 e 20",
-        "la durée doit être inférieure à 10 secondes",
-        "die Breite muss kleiner als 2048 sein",
-        # a format the model does not take
-        "Unsupported image format: webp",
-        "the audio codec is not supported by this endpoint",
-    ],
-)
-def test_an_input_rule_said_in_words_leans_to_validation(text: str) -> None:
-    assert "validation" in category_bonus(text.lower(), set()), text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "we must be careful with retries",
-        "the job should be done by now",
-        "the format is supported since v2",
-    ],
-)
-def test_everyday_must_and_should_are_no_input_rule(text: str) -> None:
-    assert "validation" not in category_bonus(text.lower(), set()), text
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("fal rejects our request because image_size must be one of the presets", "validation"),
-        ("fal me devuelve 422 porque num_images tiene que ser menor que 5", "validation"),
-    ],
-)
-def test_an_input_rule_beside_a_refusal_is_validation(diagnoser: Diagnoser, text: str, expected: str) -> None:
-    diagnosis = diagnoser.diagnose(text)
-    assert category(diagnosis) == expected, diagnosis.matches
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # a request that sits in the queue, in Japanese, Korean, Spanish, Portuguese, French
-        ("fal で画像生成が 20 分以上キューに入ったまま", "queue_timeout"),
-        ("fal 요청이 대기열에서 멈춰 있어요", "queue_timeout"),
-        ("la petición a fal se queda en cola durante horas", "queue_timeout"),
-        ("o job do fal fica parado na fila sem progresso", "queue_timeout"),
-        # an upload that failed with words between, a file too large
-        ("fal 上传图片失败，文件太大", "file_url"),
-        ("fal 上传视频失败了", "file_url"),
-        ("fal のアップロードでファイルが大きすぎると言われる", "file_url"),
-        ("subir a fal falla: el archivo es demasiado grande", "file_url"),
-        # the model id written wrong
-        ("fal 模型 id 写错了，返回 404", "model_not_found"),
-        ("fal のモデルIDが間違っていて 404 でした", "model_not_found"),
-        # a status after "responds"
-        ("La API de fal responde 429 cuando mandamos muchas imágenes a la vez", "rate_limit"),
-        # the answer lacks the field the code reads
-        ("Die fal Antwort enthält kein images Feld mehr", "output_format"),
-        ("the fal response has no images field, only a video", "output_format"),
-        ("a resposta do fal não tem o campo video_url", "output_format"),
-    ],
-)
-def test_more_kinds_said_in_words_and_languages(diagnoser: Diagnoser, text: str, expected: str) -> None:
-    diagnosis = diagnoser.diagnose(text)
-    assert category(diagnosis) == expected, diagnosis.matches
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         "the response has no errors, all images were generated",
         "上传成功，文件不大",
     ],
@@ -947,35 +833,6 @@ def test_fine_outcomes_are_no_missing_field_or_failed_upload(text: str) -> None:
     bonus = category_bonus(text.lower(), set())
     # (the bare word "upload" keeps its faint leaning)
     assert "output_format" not in bonus and bonus.get("file_url", 0.0) < 8.0, bonus
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # the answer did not come within the caller's read timeout: the caller's own timeout
-        (
-            "2026-11-30 12:01:22,441 ERROR worker-3 fal request failed\n"
-            "httpx.ReadTimeout: The read operation timed out\n"
-            "  during GET https://queue.fal.run/fal-ai/kling-video/requests/7c1e/status",
-            "queue_timeout",
-        ),
-        (
-            "requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='fal.run', port=443): "
-            "Read timed out. (read timeout=60)",
-            "queue_timeout",
-        ),
-        # a name the installed client does not have: an old client
-        ("ImportError: cannot import name 'AsyncClient' from 'fal_client'", "client_setup"),
-        (
-            "ImportError: cannot import name 'subscribe_async' from 'fal_client' "
-            "(/venv/fal_client/__init__.py)",
-            "client_setup",
-        ),
-    ],
-)
-def test_a_read_timeout_and_a_name_the_client_lacks(diagnoser: Diagnoser, text: str, expected: str) -> None:
-    diagnosis = diagnoser.diagnose(text)
-    assert category(diagnosis) == expected, diagnosis.matches
 
 
 def test_another_services_read_timeout_stays_declined(diagnoser: Diagnoser) -> None:
@@ -1056,63 +913,8 @@ def test_working_locally_without_an_auth_failure_says_nothing_of_the_key() -> No
     assert "missing_key" not in stated_causes(text)[0]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("kling jobs sit in the queue forever today, queue_position keeps going 12, 11, 12", "queue_timeout"),
-        ("our fal requests are waiting in queue for hours, no error at all", "queue_timeout"),
-        ("After upgrading we get TypeError: fal.config is not a function", "client_setup"),
-    ],
-)
-def test_a_queue_that_never_moves_and_a_client_function_that_is_missing(
-    diagnoser: Diagnoser, text: str, expected: str
-) -> None:
-    diagnosis = diagnoser.diagnose(text)
-    assert category(diagnosis) == expected, diagnosis.matches
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # what the code expects against what came back
-        ("la respuesta de fal trae 'images' como lista y nuestro código espera 'image'", "output_format"),
-        ("fal returns a video object not video_url", "output_format"),
-        ("our code expects result.image but fal gives images[0]", "output_format"),
-        # an account locked, said in other languages
-        ("o fal diz que minha conta foi bloqueada", "billing"),
-        ("fal: la cuenta está bloqueada desde ayer", "billing"),
-        ("fal 账户被锁定了，无法生成", "billing"),
-    ],
-)
-def test_the_code_expecting_another_shape_and_a_locked_account_in_words(
-    diagnoser: Diagnoser, text: str, expected: str
-) -> None:
-    diagnosis = diagnoser.diagnose(text)
-    assert category(diagnosis) == expected, diagnosis.matches
-
-
 def test_a_status_instead_of_another_is_no_output_shape() -> None:
     assert "output_format" not in category_bonus("fal returns 401 instead of 403 now", set())
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # Turkish, as fal's Turkish users' app messages word the families
-        ("Fal.ai: Geçersiz API anahtarı (401)", "invalid_key"),
-        ("fal.ai bakiyeniz yetersiz", "billing"),
-        ("fal.ai çok fazla istek, lütfen bekleyin (429)", "rate_limit"),
-        ("fal.ai zaman aşımı", "queue_timeout"),
-        ("fal.ai sunucu hatası oluştu", "server_error"),
-        # a Russian noun in another case ("по политике контента")
-        ("fal заблокировал промпт по политике контента", "content_policy"),
-    ],
-)
-def test_turkish_and_another_russian_case_read_like_their_english_twins(
-    diagnoser: Diagnoser, text: str, expected: str
-) -> None:
-    diagnosis = diagnoser.diagnose(text)
-    assert category(diagnosis) == expected, diagnosis.matches
 
 
 @pytest.mark.parametrize(
@@ -1159,41 +961,6 @@ def test_an_answer_or_a_zero_that_is_no_status_is_no_failed_connection(text: str
 def test_someone_elses_failed_connection_stays_declined(diagnoser: Diagnoser) -> None:
     for text in ("No se pudo conectar con api.openai.com", "Не удалось подключиться к PostgreSQL"):
         assert diagnoser.diagnose(text).matches == (), text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # a usage limit or quota reached, in the languages fal's users write in
-        "fal.ai: usage limit reached for this key, slow down",
-        "our fal worker hit the quota again after 300 calls",
-        "fal devolvió un error: se alcanzó el límite de uso de la API",
-        "a fal.ai respondeu que a cota de uso foi excedida",
-        "fal.ai : quota dépassé, réessayez dans une minute",
-        "fal.ai meldet: Kontingent erschöpft",
-        "fal 返回调用上限，需要等一会儿",
-        "fal.ai の利用上限を超えました",
-        "fal.ai 사용량 한도를 넘었습니다",
-        "fal.ai mengembalikan batas penggunaan terlampaui",
-        "fal: квота исчерпана",
-    ],
-)
-def test_a_usage_limit_or_quota_in_any_language_leans_to_the_rate_limit(text: str) -> None:
-    assert "rate_limit" in category_bonus(normalize(text).lower(), set())
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # a limit on an input, a retry limit or a monthly fee is no usage limit
-        "fal: el prompt supera el límite de caracteres",
-        "Fal 的重试上限是 3 次",
-        "la cuota mensual del plan de fal",
-        "the quota of images per prompt is 4",
-    ],
-)
-def test_other_limits_are_no_usage_limit(text: str) -> None:
-    assert "rate_limit" not in category_bonus(normalize(text).lower(), set())
 
 
 @pytest.mark.parametrize(
@@ -1266,93 +1033,6 @@ def test_a_network_policy_or_firewall_blocking_fal_in_any_language_is_the_networ
 )
 def test_a_prompt_or_account_blocked_in_any_language_is_no_blocked_network(text: str) -> None:
     assert "network" not in stated_causes(text)[0]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # a cold start, said in the languages fal's users write in
-        "la primera llamada a fal tarda por el arranque en frío del modelo",
-        "a primeira chamada do fal demora: partida a frio da máquina",
-        "le premier appel à fal est lent, démarrage à froid du serveur",
-        "Der erste fal-Aufruf hängt wegen Kaltstart",
-        "fal 第一次调用要等冷启动",
-        "fal.ai の初回はコールドスタートで遅い",
-        "fal.ai 첫 요청은 콜드 스타트 때문에 느려요",
-        "первый вызов fal медленный: холодный старт",
-        "fal's first call is slow because the runner pool scaled down to zero",
-    ],
-)
-def test_a_cold_start_in_any_language_leans_to_the_queue(text: str) -> None:
-    assert "queue_timeout" in category_bonus(normalize(text).lower(), set())
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # cold as weather or a drink, and a count scaled to zero, are no cold start
-        "hace frío en la oficina, pero fal funciona",
-        "o café ficou frio enquanto o fal gerava",
-        "we set the guidance scale to zero on fal",
-    ],
-)
-def test_cold_weather_or_a_scale_of_zero_is_no_cold_start(text: str) -> None:
-    assert "queue_timeout" not in category_bonus(normalize(text).lower(), set())
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # a prompt, content or an NSFW image said to be blocked or refused, in any language
-        "fal bloqueó el prompt: nada que generar",
-        "o prompt foi rejeitado pelo fal.ai",
-        "fal.ai a refusé le contenu de notre prompt",
-        "Der Prompt wurde von fal.ai blockiert",
-        "prompt kami diblokir oleh fal",
-        "fal.ai で NSFW 画像がブロックされた",
-        "fal.ai가 프롬프트를 거부했습니다",
-        "fal 把我们的提示词拦截了",
-        "fal 返回的图片被过滤",
-        "fal отклонил промпт, промпт заблокирован",
-    ],
-)
-def test_a_prompt_or_content_blocked_in_any_language_leans_to_content_policy(text: str) -> None:
-    assert "content_policy" in category_bonus(normalize(text).lower(), set())
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # an account, a request or a host blocked is another family's
-        "mi cuenta de fal fue bloqueada",
-        "fal.ai のアカウントがブロックされました",
-        "fal.ai 요청이 방화벽에 차단됩니다",
-        "fal 的请求被防火墙拦截",
-        "la requête vers fal est bloquée par le proxy",
-    ],
-)
-def test_an_account_request_or_host_blocked_is_no_content_refusal(text: str) -> None:
-    assert "content_policy" not in category_bonus(normalize(text).lower(), set())
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # a link to a file said to expire, in English and the other languages fal's users write in
-        "the result links from fal expire after a day, so we copy them",
-        "los enlaces que da fal caducan en unas horas",
-        "as URLs do fal expiram rápido, salvamos no S3",
-        "les liens fal expirent au bout de quelques heures",
-        "le lien du média fal a expiré",
-        "die fal-Links laufen nach einem Tag ab",
-        "fal 返回的链接很快就失效了",
-        "fal のリンクは有効期限があります",
-        "fal 링크가 만료되어 이미지를 못 불러옵니다",
-        "tautan hasil fal sudah kadaluarsa",
-    ],
-)
-def test_a_link_that_expires_in_any_language_leans_to_file_url(text: str) -> None:
-    assert "file_url" in category_bonus(normalize(text).lower(), set())
 
 
 @pytest.mark.parametrize(
@@ -1599,3 +1279,183 @@ def test_a_request_stuck_in_the_queue_in_any_language_is_the_queue(text: str) ->
 )
 def test_a_queue_that_moves_is_no_stuck_queue(text: str) -> None:
     assert "queue_timeout" not in stated_causes(text)[0]
+
+
+# Kinds of wording found wrong or unanswered (leave-one-source-out misses and reports written in
+# several phrasings): each said several ways and in the languages fal's users write in, beside
+# look-alikes that must not lean so.
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        # a rule on a named input parameter
+        ("fal rejects the call: image_size must be one of the presets", "validation"),
+        ("`num_images` should be at most 4 on this endpoint", "validation"),
+        ("duration_seconds cannot exceed 10 for kling", "validation"),
+        # "must be less than / between / one of" in other languages
+        ("num_images tiene que ser menor que 5", "validation"),
+        ("o guidance_scale deve ser entre 1 e 20", "validation"),
+        ("la durée doit être inférieure à 10 secondes", "validation"),
+        ("die Breite muss kleiner als 2048 sein", "validation"),
+        # a format the model does not take
+        ("Unsupported image format: webp", "validation"),
+        ("the audio codec is not supported by this endpoint", "validation"),
+        # a usage limit or quota reached, in the languages fal's users write in
+        ("fal.ai: usage limit reached for this key, slow down", "rate_limit"),
+        ("our fal worker hit the quota again after 300 calls", "rate_limit"),
+        ("fal devolvió un error: se alcanzó el límite de uso de la API", "rate_limit"),
+        ("a fal.ai respondeu que a cota de uso foi excedida", "rate_limit"),
+        ("fal.ai : quota dépassé, réessayez dans une minute", "rate_limit"),
+        ("fal.ai meldet: Kontingent erschöpft", "rate_limit"),
+        ("fal 返回调用上限，需要等一会儿", "rate_limit"),
+        ("fal.ai の利用上限を超えました", "rate_limit"),
+        ("fal.ai 사용량 한도를 넘었습니다", "rate_limit"),
+        ("fal.ai mengembalikan batas penggunaan terlampaui", "rate_limit"),
+        ("fal: квота исчерпана", "rate_limit"),
+        # a cold start, said in the languages fal's users write in
+        ("la primera llamada a fal tarda por el arranque en frío del modelo", "queue_timeout"),
+        ("a primeira chamada do fal demora: partida a frio da máquina", "queue_timeout"),
+        ("le premier appel à fal est lent, démarrage à froid du serveur", "queue_timeout"),
+        ("Der erste fal-Aufruf hängt wegen Kaltstart", "queue_timeout"),
+        ("fal 第一次调用要等冷启动", "queue_timeout"),
+        ("fal.ai の初回はコールドスタートで遅い", "queue_timeout"),
+        ("fal.ai 첫 요청은 콜드 스타트 때문에 느려요", "queue_timeout"),
+        ("первый вызов fal медленный: холодный старт", "queue_timeout"),
+        ("fal's first call is slow because the runner pool scaled down to zero", "queue_timeout"),
+        # a prompt, content or an NSFW image said to be blocked or refused, in any language
+        ("fal bloqueó el prompt: nada que generar", "content_policy"),
+        ("o prompt foi rejeitado pelo fal.ai", "content_policy"),
+        ("fal.ai a refusé le contenu de notre prompt", "content_policy"),
+        ("Der Prompt wurde von fal.ai blockiert", "content_policy"),
+        ("prompt kami diblokir oleh fal", "content_policy"),
+        ("fal.ai で NSFW 画像がブロックされた", "content_policy"),
+        ("fal.ai가 프롬프트를 거부했습니다", "content_policy"),
+        ("fal 把我们的提示词拦截了", "content_policy"),
+        ("fal 返回的图片被过滤", "content_policy"),
+        ("fal отклонил промпт, промпт заблокирован", "content_policy"),
+        # a link to a file said to expire, in English and the other languages fal's users write in
+        ("the result links from fal expire after a day, so we copy them", "file_url"),
+        ("los enlaces que da fal caducan en unas horas", "file_url"),
+        ("as URLs do fal expiram rápido, salvamos no S3", "file_url"),
+        ("les liens fal expirent au bout de quelques heures", "file_url"),
+        ("le lien du média fal a expiré", "file_url"),
+        ("die fal-Links laufen nach einem Tag ab", "file_url"),
+        ("fal 返回的链接很快就失效了", "file_url"),
+        ("fal のリンクは有効期限があります", "file_url"),
+        ("fal 링크가 만료되어 이미지를 못 불러옵니다", "file_url"),
+        ("tautan hasil fal sudah kadaluarsa", "file_url"),
+    ],
+)
+def test_a_kind_said_in_words_leans_to_its_family(text: str, family: str) -> None:
+    assert family in category_bonus(normalize(text).lower(), set()), text
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("we must be careful with retries", "validation"),
+        ("the job should be done by now", "validation"),
+        ("the format is supported since v2", "validation"),
+        # a limit on an input, a retry limit or a monthly fee is no usage limit
+        ("fal: el prompt supera el límite de caracteres", "rate_limit"),
+        ("Fal 的重试上限是 3 次", "rate_limit"),
+        ("la cuota mensual del plan de fal", "rate_limit"),
+        ("the quota of images per prompt is 4", "rate_limit"),
+        # cold as weather or a drink, and a count scaled to zero, are no cold start
+        ("hace frío en la oficina, pero fal funciona", "queue_timeout"),
+        ("o café ficou frio enquanto o fal gerava", "queue_timeout"),
+        ("we set the guidance scale to zero on fal", "queue_timeout"),
+        # an account, a request or a host blocked is another family's
+        ("mi cuenta de fal fue bloqueada", "content_policy"),
+        ("fal.ai のアカウントがブロックされました", "content_policy"),
+        ("fal.ai 요청이 방화벽에 차단됩니다", "content_policy"),
+        ("fal 的请求被防火墙拦截", "content_policy"),
+        ("la requête vers fal est bloquée par le proxy", "content_policy"),
+    ],
+)
+def test_a_look_alike_does_not_lean_to_that_family(text: str, family: str) -> None:
+    assert family not in category_bonus(normalize(text).lower(), set()), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the connection itself timed out, by its error code, in words and in other languages: the
+        # network's, whatever "timed out" word stands beside it
+        ("fal: connect ETIMEDOUT 超时", "network"),
+        ("Connection to fal.ai timed out", "network"),
+        ("fal.aiへの接続がタイムアウトしました", "network"),
+        ("la llamada a fal.ai falla: tiempo de espera de conexión agotado", "network"),
+        ("Verbindungs-Timeout beim Aufruf von fal.ai", "network"),
+        # the request timed out after it got through: the queue's
+        ("fal.ai request timed out after 60s", "queue_timeout"),
+        ("fal 请求超时了", "queue_timeout"),
+        # throttling is rate limiting by another name
+        ("fal keeps throttling us when we send 20 images at once", "rate_limit"),
+        ("fal.ai throttling our batch jobs again", "rate_limit"),
+        # a model named by its path, id or name that does not exist
+        ("fal says the model path does not exist, we copied it from the playground", "model_not_found"),
+        ("fal error: model name does not exist (we typed flux-pro-ultra)", "model_not_found"),
+        ("fal rejects our request because image_size must be one of the presets", "validation"),
+        ("fal me devuelve 422 porque num_images tiene que ser menor que 5", "validation"),
+        # a request that sits in the queue, in Japanese, Korean, Spanish, Portuguese, French
+        ("fal で画像生成が 20 分以上キューに入ったまま", "queue_timeout"),
+        ("fal 요청이 대기열에서 멈춰 있어요", "queue_timeout"),
+        ("la petición a fal se queda en cola durante horas", "queue_timeout"),
+        ("o job do fal fica parado na fila sem progresso", "queue_timeout"),
+        # an upload that failed with words between, a file too large
+        ("fal 上传图片失败，文件太大", "file_url"),
+        ("fal 上传视频失败了", "file_url"),
+        ("fal のアップロードでファイルが大きすぎると言われる", "file_url"),
+        ("subir a fal falla: el archivo es demasiado grande", "file_url"),
+        # the model id written wrong
+        ("fal 模型 id 写错了，返回 404", "model_not_found"),
+        ("fal のモデルIDが間違っていて 404 でした", "model_not_found"),
+        # a status after "responds"
+        ("La API de fal responde 429 cuando mandamos muchas imágenes a la vez", "rate_limit"),
+        # the answer lacks the field the code reads
+        ("Die fal Antwort enthält kein images Feld mehr", "output_format"),
+        ("the fal response has no images field, only a video", "output_format"),
+        ("a resposta do fal não tem o campo video_url", "output_format"),
+        # the answer did not come within the caller's read timeout: the caller's own timeout
+        (
+            "2026-11-30 12:01:22,441 ERROR worker-3 fal request failed\n"
+            "httpx.ReadTimeout: The read operation timed out\n"
+            "  during GET https://queue.fal.run/fal-ai/kling-video/requests/7c1e/status",
+            "queue_timeout",
+        ),
+        (
+            "requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='fal.run', port=443): "
+            "Read timed out. (read timeout=60)",
+            "queue_timeout",
+        ),
+        # a name the installed client does not have: an old client
+        ("ImportError: cannot import name 'AsyncClient' from 'fal_client'", "client_setup"),
+        (
+            "ImportError: cannot import name 'subscribe_async' from 'fal_client' "
+            "(/venv/fal_client/__init__.py)",
+            "client_setup",
+        ),
+        ("kling jobs sit in the queue forever today, queue_position keeps going 12, 11, 12", "queue_timeout"),
+        ("our fal requests are waiting in queue for hours, no error at all", "queue_timeout"),
+        ("After upgrading we get TypeError: fal.config is not a function", "client_setup"),
+        # what the code expects against what came back
+        ("la respuesta de fal trae 'images' como lista y nuestro código espera 'image'", "output_format"),
+        ("fal returns a video object not video_url", "output_format"),
+        ("our code expects result.image but fal gives images[0]", "output_format"),
+        # an account locked, said in other languages
+        ("o fal diz que minha conta foi bloqueada", "billing"),
+        ("fal: la cuenta está bloqueada desde ayer", "billing"),
+        ("fal 账户被锁定了，无法生成", "billing"),
+        # Turkish, as fal's Turkish users' app messages word the families
+        ("Fal.ai: Geçersiz API anahtarı (401)", "invalid_key"),
+        ("fal.ai bakiyeniz yetersiz", "billing"),
+        ("fal.ai çok fazla istek, lütfen bekleyin (429)", "rate_limit"),
+        ("fal.ai zaman aşımı", "queue_timeout"),
+        ("fal.ai sunucu hatası oluştu", "server_error"),
+        # a Russian noun in another case ("по политике контента")
+        ("fal заблокировал промпт по политике контента", "content_policy"),
+    ],
+)
+def test_a_kind_said_in_words_reads_as_its_family(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
