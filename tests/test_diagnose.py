@@ -741,3 +741,20 @@ def test_a_copy_of_an_example_with_another_familys_status_is_no_copy(tmp_path: P
     # the same line with its own status still reads as the near copy it is
     own = diagnoser.diagnose(line.format(401)).best
     assert own is not None and own.id == "test-key" and own.score >= 80, own
+
+
+def test_a_diagnoser_for_many_pastes_is_loaded_warm_and_kept_out_of_full_collections() -> None:
+    """The Slack app and `diagnose --jsonl` load it so: a full collection walking the knowledge
+    base's ~80,000 objects took 35-50 ms, paid by whichever paste (or ack) came when it ran."""
+    import gc
+
+    from bot.diagnosis import warm_for_many_pastes
+
+    frozen_before = gc.get_freeze_count()
+    try:
+        diagnoser = warm_for_many_pastes(lambda: Diagnoser(load_knowledge()))
+        assert gc.get_freeze_count() - frozen_before > 30_000
+        assert gc.isenabled()
+        assert diagnoser.diagnose("Error: getaddrinfo ENOTFOUND queue.fal.ai").best is not None
+    finally:
+        gc.unfreeze()

@@ -87,8 +87,12 @@ def run(args: argparse.Namespace) -> int:
         if args.text not in (None, "-"):
             output("fal-bot: --jsonl reads standard input; give no TEXT", stream=sys.stderr)
             return 2
-        # a batch reads many pastes: every first-use flag up front, not inside some paste's time
-        return _run_jsonl(diagnoser.warm(), read_status() if args.status else None, args.status)
+        # a batch reads many pastes: every first-use flag up front, not inside some paste's time, and
+        # the knowledge base out of the collector's way
+        from bot.diagnosis import warm_for_many_pastes
+
+        batch = warm_for_many_pastes(lambda: diagnoser)
+        return _run_jsonl(batch, read_status() if args.status else None, args.status)
     text = args.text if args.text not in (None, "-") else read_stdin_text(MAX_TEXT_BYTES)
     if not text.strip() and not args.json:
         # Nothing to read is not "not a fal problem": ask for the error instead.

@@ -5,7 +5,7 @@ normalise (`normalize`) -> signals and fal-or-not evidence (`evidence`) -> retri
 network or the live status; the rest of the app uses the names exported below.
 """
 
-from bot.diagnosis.diagnose import Diagnoser, Diagnosis, Match
+from bot.diagnosis.diagnose import Diagnoser, Diagnosis, Match, warm_for_many_pastes
 from bot.diagnosis.knowledge import (
     CATEGORIES,
     ID_PATTERN,
@@ -31,4 +31,5 @@ __all__ = [
     "load_knowledge",
     "read_entries",
     "read_knowledge",
+    "warm_for_many_pastes",
 ]

@@ -8,7 +8,6 @@ cleanly on SIGTERM/SIGINT (bot.runtime.shutdown).
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
@@ -24,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from bot.alerts.token_watch import TokenWatch
 from bot.database import redacted_location
 from bot.database.leader import AdvisoryLockLeadership, Leadership, SoleProcess
+from bot.diagnosis import warm_for_many_pastes
 from bot.logging_setup import set_default_team_id
 from bot.metrics import Metrics, PrometheusMetrics
 from bot.runtime.health import (
@@ -337,23 +337,6 @@ def _http_server(router: Router, mode: Mode, host: str, port: int) -> HttpServer
         return None
 
 
-def _warm_then_freeze(services: Services) -> None:
-    """Load the knowledge base, then move everything alive to the collector's permanent generation.
-
-    A full collection walks every tracked object and holds the GIL, so every ack, while it runs. The
-    knowledge base's index is most of the process's objects (~80,000): a full collection took 35-50
-    ms, and an ack caught behind one waited as long. What is frozen is never walked again (nor freed:
-    it lives as long as the process anyway); later full collections walk only what was made since.
-    No collection runs during the load either: everything it makes stays alive, so walking it then
-    would be a pause for nothing."""
-    gc.disable()
-    try:
-        services.diagnoser.warm()
-    finally:
-        gc.freeze()
-        gc.enable()
-
-
 def start_runtime(runtime: Runtime, stop_event: threading.Event | None = None) -> None:
     """Start the background services, then take requests."""
     runtime.leadership.start()
@@ -362,7 +345,7 @@ def start_runtime(runtime: Runtime, stop_event: threading.Event | None = None) -
     runtime.token_watch.start()
     services = runtime.services
     # Load the knowledge base and compute its first-use flags now, not on the first pasted error.
-    services.submit(lambda: _warm_then_freeze(services), "loading the knowledge base")
+    services.submit(lambda: warm_for_many_pastes(lambda: services.diagnoser), "loading the knowledge base")
     if runtime.socket is not None:
         handler = runtime.socket
 
