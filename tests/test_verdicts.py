@@ -1459,3 +1459,28 @@ def test_a_look_alike_does_not_lean_to_that_family(text: str, family: str) -> No
 def test_a_kind_said_in_words_reads_as_its_family(diagnoser: Diagnoser, text: str, expected: str) -> None:
     diagnosis = diagnoser.diagnose(text)
     assert category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a key said not found, in the past tense too
+        ("❌ FAL_KEY was NOT found in the environment", "missing_key"),
+        ("the FAL_KEY wasn't found on the worker, fal answered 401", "missing_key"),
+        # an HTML error page where fal's JSON was expected
+        (
+            "fal.subscribe: SyntaxError: Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON",
+            "server_error",
+        ),
+        ("fal call failed: Unexpected end of JSON input", "server_error"),
+    ],
+)
+def test_a_key_not_found_and_an_html_page_for_json(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
+
+
+def test_a_dict_key_or_another_stores_key_not_found_is_no_missing_credential() -> None:
+    assert "missing_key" not in stated_causes("the key was not found in the cache dict")[0]
+    # another vendor's key store answering "not found" is its own problem (it cost a declined text)
+    assert "missing_key" not in stated_causes("Error: API key not found in the vault")[0]

@@ -1458,7 +1458,11 @@ _STATED_CAUSES: list[StatedCause] = [
             + _KEY_WORD
             # a bare "key" is a dict key as often as a credential: only removing it says credential
             + r"|(?:removed|deleted|stripped|took out)\W{1,3}(?:(?:the|our|all)\W{1,3})?"
-            r"(?:\w+\W{1,3})?keys?\b",
+            r"(?:\w+\W{1,3})?keys?\b"
+            # fal's own variable not found ("FAL_KEY was NOT found"): another vendor's "API key not
+            # found" is its key store's answer, so only fal's variable counts here
+            r"|\bfal_(?:api_)?key\b\W{0,3}(?:(?:is|was|were)\W{1,3}not|(?:is|was|were)n'?t|not)"
+            r" (?:found|detected)",
             re.I,
         ),
         "missing_key",
@@ -1670,6 +1674,17 @@ _STATED_CAUSES: list[StatedCause] = [
         "queue_timeout",
         "the text says the request timed out",
         unless=(_NO_ANSWER,),  # the connection timed out: the network's cue says so
+    ),
+    StatedCause(
+        # an HTML page (or nothing) where fal's JSON was expected: the edge answered with its error
+        # page, not the model (server-ingress-html-error-page)
+        linear_re.compile(
+            r"unexpected token\W{0,4}<|<!doctype[^\n]{0,40}is not valid json|unexpected end of json input",
+            re.I,
+        ),
+        "server_error",
+        "the text shows an HTML page where fal's JSON was expected",
+        strength=0.5,
     ),
     StatedCause(
         # fal's header for a timeout the caller set (a client `timeout`, `X-Fal-Request-Timeout`): the
