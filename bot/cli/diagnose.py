@@ -75,24 +75,21 @@ def with_incident(result: dict[str, Any], incident: IncidentContext | None) -> d
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.diagnosis import KnowledgeError
+    from bot.diagnosis import KnowledgeError, warm_for_many_pastes
     from bot.settings import SettingsError
 
+    if args.jsonl and args.text not in (None, "-"):
+        output("fal-bot: --jsonl reads standard input; give no TEXT", stream=sys.stderr)
+        return 2
     try:
-        diagnoser = load_diagnoser()
+        # a batch reads many pastes: every first-use flag up front, not inside some paste's time, and
+        # the knowledge base loaded without collections and then kept out of the collector's way
+        diagnoser = warm_for_many_pastes(load_diagnoser) if args.jsonl else load_diagnoser()
     except (KnowledgeError, SettingsError) as exc:
         output(f"fal-bot: cannot load the knowledge base:\n{exc}", stream=sys.stderr)
         return 2
     if args.jsonl:
-        if args.text not in (None, "-"):
-            output("fal-bot: --jsonl reads standard input; give no TEXT", stream=sys.stderr)
-            return 2
-        # a batch reads many pastes: every first-use flag up front, not inside some paste's time, and
-        # the knowledge base out of the collector's way
-        from bot.diagnosis import warm_for_many_pastes
-
-        batch = warm_for_many_pastes(lambda: diagnoser)
-        return _run_jsonl(batch, read_status() if args.status else None, args.status)
+        return _run_jsonl(diagnoser, read_status() if args.status else None, args.status)
     text = args.text if args.text not in (None, "-") else read_stdin_text(MAX_TEXT_BYTES)
     if not text.strip() and not args.json:
         # Nothing to read is not "not a fal problem": ask for the error instead.
