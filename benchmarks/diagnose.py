@@ -100,14 +100,10 @@ def crafted_worst_ms(size: int, repeats: int = 5) -> tuple[float, str]:
     """(ms, piece) of the slowest crafted paste of `size` characters: each piece in its own batch, a
     warm-up paste then the crafted one `repeats` times, so the figure is that paste's own time."""
     sys.path.insert(0, str(ROOT))
-    from bot.diagnosis import load_knowledge
-    from bot.diagnosis.diagnose import _required_literals
-    from tests.support.adversarial import KNOWN_BAD, literal_soup, repeat
+    from tests.support.adversarial import KNOWN_BAD, knowledge_literals, literal_soup, repeat
 
     crafted = [(f"{unit!r} repeated", repeat(unit, size)) for unit in KNOWN_BAD]
-    literals = sorted(
-        {lit for e in load_knowledge() for p in e.signals.patterns for lit in _required_literals(p)}
-    )
+    literals = knowledge_literals()
     crafted += [
         (f"entry regexes' literals, seed {seed}", literal_soup(literals, size, seed)) for seed in range(3)
     ]

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 import bot
 from bot import linear_re
 from bot.diagnosis import Diagnoser, load_knowledge
-from bot.diagnosis.diagnose import _required_literals
 from bot.diagnosis.normalize import MAX_INPUT_CHARS
 from tests.support import adversarial
 
@@ -188,9 +187,7 @@ def test_a_paste_of_the_entry_regexes_own_literals_is_no_slower_than_a_log(
     170 ms at 20,000 when entry regexes read the whole of pastes up to 20,000 characters."""
     typical = _typical_big_paste()[:size]
     baseline = _seconds(lambda: diagnoser.diagnose(typical), runs=3)
-    literals = sorted(
-        {lit for entry in load_knowledge() for p in entry.signals.patterns for lit in _required_literals(p)}
-    )
+    literals = adversarial.knowledge_literals()
     for seed in range(3):
         text = adversarial.literal_soup(literals, size, seed)
         spent = _seconds(partial(diagnoser.diagnose, text), runs=2)

@@ -276,7 +276,6 @@ class _Prepared:
     error_types: frozenset[str]
     exceptions: frozenset[str]
     hosts: frozenset[str]
-    # (regex, literals it needs, its key in Diagnoser._pattern_tainted)
     # (regex, the indices in Diagnoser._needles of the literals every match contains, registry key)
     patterns: tuple[tuple[linear_re.Pattern, frozenset[int], int], ...]
     status_codes: frozenset[int]

@@ -1562,15 +1562,15 @@ _STATED_CAUSES: list[StatedCause] = [
             # the same in more words and languages: "se queda en la cola", "fica na fila", "reste dans
             # la file", "bleibt in der Warteschlange", "排队很久", "キューから進まない", "대기열에서 멈춰",
             # "macet di antrean", "застрял в очереди"
-            r"|(?:se queda|sigue|contin[úu]a) (?:atascad[oa] )?en (?:la )?cola"
-            r"|(?:fica|continua) (?:pres[oa] )?na fila|reste (?:bloqu[ée]e? )?dans la file"
+            r"|(?:se queda|sigue|contin[úu]a) (?:(?:atascad[oa] )?en (?:la )?cola|encolad[oa])"
+            r"|(?:fica|continua) (?:pres[oa] |parad[oa] )?na fila|reste (?:bloqu[ée]e? )?dans la file"
             r"|bleibt in der warteschlange|warteschlange (?:h[äa]ngt|bewegt sich nicht)"
             r"|排队(?:很久|太久|不动|半天)|(?:卡|停)在(?:了)?(?:队列|佇列|排隊)|排隊(?:很久|太久)"
-            r"|キュー(?:から|で|に)[^\n]{0,6}?(?:進ま|止ま|詰ま|滞留)|待機中のまま"
+            r"|(?:队列|排队)中?卡住"
+            r"|キュー(?:から|で|に)[^\n]{0,6}?(?:進ま|止ま|詰ま|滞留)|キューに入った(?:まま|きり)|待機中のまま"
             r"|대기열(?:에서|에)[^\n]{0,10}?(?:멈|안 ?움직|진행되지|머물)"
             r"|(?:macet|terjebak|tertahan|tersangkut) di (?:antrean|antrian)"
-            r"|(?:застрял[аи]?|висит|зависает|висят) в очереди"
-            r"|キューに入った(?:まま|きり)|(?:队列|排队)中?卡住|fica parad[oa] na fila|se queda encolad[oa]",
+            r"|(?:застрял[аи]?|висит|зависает|висят) в очереди",
             re.I,
         ),
         "queue_timeout",
@@ -1655,7 +1655,7 @@ _STATED_CAUSES: list[StatedCause] = [
             re.I,
         ),
         "output_format",
-        "the text says the call worked but the result lacks a field",  # or the answer lacks it
+        "the text says the result lacks a field the code reads",
         # what the code saw, often a symptom of something earlier (a wrong path, a queue envelope read
         # as the result): it outweighs resemblance, not fal's exact wording
         strength=0.5,

@@ -74,6 +74,16 @@ def crafted(pattern: str, size: int, pairs: int = 6) -> list[str]:
     return texts
 
 
+def knowledge_literals() -> list[str]:
+    """The literals the knowledge base's entry regexes require (what their prefilter looks for)."""
+    from bot.diagnosis import load_knowledge
+    from bot.diagnosis.diagnose import _required_literals
+
+    return sorted(
+        {lit for e in load_knowledge() for p in e.signals.patterns for lit in _required_literals(p)}
+    )
+
+
 def literal_soup(literals: list[str], size: int, seed: int) -> str:
     """One long line of `literals` (those the knowledge base's regexes require) mixed with fal
     hosts: every entry regex runs, and each of its bounded repeats (`fal[^\\n]{0,300}econnreset`)
