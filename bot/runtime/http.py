@@ -137,8 +137,11 @@ class VerifiedSlackHandler:
                 log.warning("refused a replayed Slack request (timestamp %s seen before)", timestamp)
                 return _respond(start_response, "401 Unauthorized", b"replayed request\n", "text/plain")
         # Never log the body: it is pasted text and may hold a key.
-        reason = slack_request.problem(body, environ.get("CONTENT_TYPE"))
-        if reason is not None:
+        try:
+            environ[slack_request.PARSED_BODY_KEY] = slack_request.usable_body(
+                body, environ.get("CONTENT_TYPE")
+            )
+        except slack_request.Unusable as reason:
             log.warning("a signed Slack request could not be used: %s (%d bytes)", reason, length)
             return _respond(start_response, "400 Bad Request", b"malformed request\n", "text/plain")
         surface = slack_request.surface(body, environ.get("CONTENT_TYPE"))
@@ -148,7 +151,7 @@ class VerifiedSlackHandler:
         try:
             return self.handler(environ, start_response)
         except (ValueError, LookupError, TypeError, AttributeError, RecursionError) as exc:
-            # A shape slack_request.problem() does not know yet: still the sender's fault, not ours.
+            # A shape slack_request.usable_body() does not know yet: still the sender's fault, not ours.
             log.warning(
                 "a signed Slack request could not be parsed (%s, %d bytes)", type(exc).__name__, length
             )
