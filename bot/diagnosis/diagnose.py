@@ -27,6 +27,7 @@ import gc
 import json
 import logging
 import math
+import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -291,6 +292,20 @@ class _Scored:
     raw: float = 0.0  # the weighted sum before clipping at 0 (fitted weights: a utility)
 
 
+# The crafted text Diagnoser.warm reads: long enough to meet most of the regexes' states.
+WARM_TEXT_CHARS = 16_000
+
+
+def literal_soup(literals: list[str], size: int, seed: int) -> str:
+    """One long line of `literals` (those the knowledge base's regexes require) mixed with fal
+    hosts: every entry regex runs, and each of its bounded repeats (`fal[^\\n]{0,300}econnreset`)
+    starts at every other word, which makes RE2's DFA give up and step an NFA. The hardest
+    crafted text known for the matcher (tests and benchmarks time it; warm() reads one)."""
+    rng = random.Random(seed)
+    words = [rng.choice(literals) + rng.choice(("fal ", " ", " fal.run ")) for _ in range(size // 4)]
+    return "".join(words)[:size]
+
+
 def _required_literals(pattern: str) -> tuple[str, ...]:
     """Lower-case literal runs (3+ characters) that every match of `pattern` must contain.
 
@@ -358,6 +373,7 @@ class Diagnoser:
         self._fal_messages: list[str] = []
         self._pattern_regexes: list[linear_re.Pattern] = []
         needle_ids: dict[str, int] = {}
+        self._needle_ids = needle_ids
         # Whether each entry regex also matches someone else's error: asked only of the few regexes
         # a paste hits, so start-up runs none of them over the declined texts.
         self._pattern_tainted = _LazyFlags(
@@ -441,6 +457,11 @@ class Diagnoser:
         self._negative_index = TextIndex(self._negatives, shortlist=12)
 
     # -- public ------------------------------------------------------------------------------
+    @property
+    def pattern_literals(self) -> list[str]:
+        """The literals the entry regexes require (what their prefilter looks for), sorted."""
+        return sorted(self._needle_ids)
+
     def warm(self) -> Diagnoser:
         """Compute now every flag that is otherwise computed on first use: for a process that will
         read many pastes (a batch, the Slack app), so no paste pays for another's first use."""
@@ -450,6 +471,10 @@ class Diagnoser:
             self._choice_generic[key]
         for key in range(len(self._negatives)):
             self._negative_named[key]
+        # RE2 builds its automata's states as texts need them: the first long paste made of what
+        # the regexes look for took 59 ms, the next one like it 18. Reading one such text now
+        # (30 ms) builds most of those states: a different one then took 28 ms.
+        self.diagnose(literal_soup(self.pattern_literals, WARM_TEXT_CHARS, seed=0))
         return self
 
     def diagnose(self, text: str) -> Diagnosis:

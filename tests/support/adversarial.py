@@ -10,8 +10,11 @@ and all together, to `size` characters. The benchmark and the tests share these.
 from __future__ import annotations
 
 import itertools
-import random
 import re
+
+from bot.diagnosis.diagnose import literal_soup
+
+__all__ = ["KNOWN_BAD", "crafted", "knowledge_literals", "literal_soup", "repeat", "units"]
 
 # One representative text per class escape: what a class-repeat in a pattern would eat.
 _CLASS_SAMPLES = {"d": "7", "w": "a", "s": " ", "D": "x", "W": ".", "S": "x", "b": " ", "n": "\n", "t": "\t"}
@@ -76,18 +79,6 @@ def crafted(pattern: str, size: int, pairs: int = 6) -> list[str]:
 
 def knowledge_literals() -> list[str]:
     """The literals the knowledge base's entry regexes require (what their prefilter looks for)."""
-    from bot.diagnosis import load_knowledge
-    from bot.diagnosis.diagnose import _required_literals
+    from bot.diagnosis import Diagnoser, load_knowledge
 
-    return sorted(
-        {lit for e in load_knowledge() for p in e.signals.patterns for lit in _required_literals(p)}
-    )
-
-
-def literal_soup(literals: list[str], size: int, seed: int) -> str:
-    """One long line of `literals` (those the knowledge base's regexes require) mixed with fal
-    hosts: every entry regex runs, and each of its bounded repeats (`fal[^\\n]{0,300}econnreset`)
-    starts at every other word, which makes RE2's DFA give up and step an NFA."""
-    rng = random.Random(seed)
-    words = [rng.choice(literals) + rng.choice(("fal ", " ", " fal.run ")) for _ in range(size // 4)]
-    return "".join(words)[:size]
+    return Diagnoser(load_knowledge()).pattern_literals
