@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.diagnosis import Diagnoser, Diagnosis, KnowledgeBase, load_knowledge
-from bot.diagnosis.diagnose import MIN_SCORE_ABOUT_FAL
+from bot.diagnosis.diagnose import FEATURES, MIN_SCORE_ABOUT_FAL
 from bot.diagnosis.evidence import (
     CAUSAL_POINTS,
     TRANSLATED_POINTS,
@@ -306,6 +306,29 @@ def test_a_family_named_in_another_language_reads_like_its_english_twin(
     diagnosis = diagnoser.diagnose(text)
     assert category(diagnosis) == expected, diagnosis.matches
     assert diagnosis.matches[0].score < 80  # wording alone, with no exact signal, is never confident
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fal.ai respondió con límite de uso o cuota.", "rate_limit"),
+        ("fal devuelve límite de solicitudes, esperamos un rato", "rate_limit"),
+        ("o fal retornou limite de requisições", "rate_limit"),
+        ("fal.ai : limite de requêtes atteinte", "rate_limit"),
+        ("fal: cuota de uso agotada para esta cuenta", "rate_limit"),
+        ("fal no se detectó ningún rostro en la foto", "validation"),
+        ("fal dice que el formato no soportado para la imagen", "validation"),
+    ],
+)
+def test_the_cues_read_a_wording_with_its_function_words(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    """The similarity leaves out other languages' function words ("de", "la", "se"); the cues must
+    not, or "límite de uso" never reads as a usage limit."""
+    categories = {entry.id: entry.category for entry in load_knowledge()}
+    cue = FEATURES.index("category_cue")
+    _, vectors = diagnoser.features(text)
+    assert any(vector[cue] > 0 for entry_id, vector in vectors if categories[entry_id] == expected)
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,16 @@ from rapidfuzz import fuzz
 from bot import linear_re
 from bot.diagnosis import evidence as ev
 from bot.diagnosis.knowledge import PATTERN_FLAGS, Entry, KnowledgeBase
-from bot.diagnosis.normalize import FOCUS_BUDGET, MAX_INPUT_CHARS, Lines, focus, fuzz_text, normalize
+from bot.diagnosis.normalize import (
+    FOCUS_BUDGET,
+    MAX_INPUT_CHARS,
+    Lines,
+    cue_text,
+    focus,
+    fuzz_text,
+    normalize,
+    without_function_words,
+)
 from bot.diagnosis.similarity import Bm25, TextIndex, terms
 from bot.keys import MESSAGES, KeyFinding, contains_key, key_findings_in_text, redact
 
@@ -581,11 +590,12 @@ class Diagnoser:
         if len(text) > PATTERN_BUDGET:
             pattern_text = focus(text, tuple(hits_at), PATTERN_BUDGET, lines)
         needles_present = self._needles.present(pattern_text.lower())
-        query = fuzz_text(window)
+        cue_query = cue_text(window)
+        query = without_function_words(cue_query)
         fuzzy = self._fuzzy(query)
         unlike, foreign, named, declined_copy = self._negative_similarity(query)
         best_positive = max((similarity for similarity, _, _ in fuzzy.values()), default=0.0)
-        bonus = ev.category_bonus(query, codes)
+        bonus = ev.category_bonus(cue_query, codes)
         relevance = self._bm25.scores(terms(window))
         top_relevance = max(relevance.values(), default=0.0)
         families = {ev.STATUS_CATEGORY.get(code) for code in codes}

@@ -130,18 +130,29 @@ _FOREIGN_FUNCTION_TEXT = """
 _FOREIGN_FUNCTION_WORDS = frozenset(_FOREIGN_FUNCTION_TEXT.split())
 
 
-def fuzz_text(text: str) -> str:
-    """Lower-cased single-line text with ids, hashes and long numbers made stable, for rapidfuzz."""
+def cue_text(text: str) -> str:
+    """Lower-cased single-line text with ids, hashes and long numbers made stable: what the
+    category cues read (their wordings keep their function words: "límite de uso")."""
     text = text.lower()
     text = _TIMESTAMP.sub(" ", text)
     text = _UUID.sub("<id>", text)
     text = _LONG_HEX.sub("<hex>", text)
     text = _LONG_NUMBER.sub("<n>", text)
     text = _FUZZ_NOISE.sub(" ", text)
-    text = _FUZZ_SPACES.sub(" ", text).strip()
+    return _FUZZ_SPACES.sub(" ", text).strip()
+
+
+def without_function_words(text: str) -> str:
+    """A cue_text without the other languages' function words, for rapidfuzz."""
     if not text.isascii() or " que " in text or " la " in text or " der " in text or " de " in text:
-        text = " ".join(word for word in text.split(" ") if word not in _FOREIGN_FUNCTION_WORDS)
+        return " ".join(word for word in text.split(" ") if word not in _FOREIGN_FUNCTION_WORDS)
     return text
+
+
+def fuzz_text(text: str) -> str:
+    """Lower-cased single-line text with ids, hashes and long numbers made stable and the other
+    languages' function words left out, for rapidfuzz."""
+    return without_function_words(cue_text(text))
 
 
 def line_weight(line: str) -> int:
