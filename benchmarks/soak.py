@@ -184,6 +184,10 @@ def main() -> int:
     first = statistics.fmean(v for _, v in rss[:tenth]) / 1024 if rss else 0.0
     last = statistics.fmean(v for _, v in rss[-tenth:]) / 1024 if rss else 0.0
     print(f"fal-bot VmRSS: {first:.1f} MiB in the first tenth of the run, {last:.1f} MiB in the last")
+    # A rise that levels off is warm-up (caches, the replay record's 5 minutes); a leak keeps rising.
+    tenths = [rss[i * len(rss) // 10 : (i + 1) * len(rss) // 10] for i in range(10)]
+    means = [statistics.fmean(v for _, v in part) / 1024 for part in tenths if part]
+    print("fal-bot VmRSS by tenth of the run (MiB): " + " ".join(f"{m:.1f}" for m in means))
     print(f"failures: baseline {len(base_failures)}, fal-bot {len(failures)}")
     ratio = bot_p99 / base_p99 if base_p99 else float("inf")
     print(f"p99 ratio fal-bot / baseline: {ratio:.2f} (target <= 1.5)")
