@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import multiprocessing
 import resource
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -28,18 +28,15 @@ from tests.support.served import Served, serve_app
 from tests.support.signing import slash_command
 
 
-class Attacker:
-    """Holds `idle` sockets that never send a byte and `trickling` ones that send one header byte
-    every `every` seconds, reconnecting whatever the server closes, until stopped."""
+class _Sockets:
+    """`idle` sockets that never send a byte and `trickling` ones that send one header byte at each
+    sweep, reconnecting whatever the server closed."""
 
-    def __init__(self, port: int, idle: int, trickling: int, every: float = 0.5):
+    def __init__(self, port: int, idle: int, trickling: int):
         self.port = port
         self.idle: list[socket.socket | None] = [None] * idle
         self.trickling: list[socket.socket | None] = [None] * trickling
-        self.every = every
         self.reconnects = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _connect(self, first_bytes: bytes = b"") -> socket.socket | None:
         try:
@@ -75,30 +72,69 @@ class Attacker:
             with contextlib.suppress(OSError):
                 sock.setblocking(True)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            for pool, payload, first in (
-                (self.idle, b"", b""),
-                (self.trickling, b"a", b"POST /slack/events HTTP/1.1\r\nX-Slow: "),
-            ):
-                for i, sock in enumerate(pool):
-                    if not self._alive(sock, payload):
-                        if sock is not None:
-                            sock.close()
-                        pool[i] = self._connect(first)
-                        self.reconnects += 1
+    def sweep(self) -> None:
+        for pool, payload, first in (
+            (self.idle, b"", b""),
+            (self.trickling, b"a", b"POST /slack/events HTTP/1.1\r\nX-Slow: "),
+        ):
+            for i, sock in enumerate(pool):
+                if not self._alive(sock, payload):
+                    if sock is not None:
+                        sock.close()
+                    pool[i] = self._connect(first)
+                    self.reconnects += 1
+
+    def close(self) -> None:
+        for sock in self.idle + self.trickling:
+            if sock is not None:
+                sock.close()
+
+
+def _attack(
+    port: int, idle: int, trickling: int, every: float, ready: Any, stop: Any, reconnects: Any
+) -> None:
+    sockets = _Sockets(port, idle, trickling)
+    sockets.open_all()
+    ready.set()
+    while not stop.wait(every):
+        sockets.sweep()
+        reconnects.value = sockets.reconnects
+    sockets.close()
+
+
+class Attacker:
+    """Holds `idle` sockets that never send a byte and `trickling` ones that send one header byte
+    every `every` seconds, reconnecting whatever the server closes, until stopped.
+
+    In a process of its own, as a real attacker is: in the test's process, its sweeps and the
+    in-process server shared one GIL with the client, and on a loaded machine the client's request
+    arrived late enough to be taken for one of the attacking connections."""
+
+    def __init__(self, port: int, idle: int, trickling: int, every: float = 0.5):
+        context = multiprocessing.get_context("spawn")
+        self._ready = context.Event()
+        self._stop = context.Event()
+        self._reconnects = context.Value("i", 0)
+        self._process = context.Process(
+            target=_attack,
+            args=(port, idle, trickling, every, self._ready, self._stop, self._reconnects),
+            daemon=True,
+        )
+
+    @property
+    def reconnects(self) -> int:
+        return int(self._reconnects.value)
 
     def __enter__(self) -> Attacker:
-        self.open_all()
-        self._thread.start()
+        self._process.start()
+        assert self._ready.wait(30), "the attacking process did not connect its sockets"
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(5)
-        for sock in self.idle + self.trickling:
-            if sock is not None:
-                sock.close()
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
 
 
 def signed_status(served_url: str, response_url: str, timeout: float = 3.0) -> tuple[int, float]:
@@ -211,6 +247,46 @@ def test_the_limit_leaves_file_descriptors_for_everything_else() -> None:
     assert connections.connection_limit_for(1024) == 1024 - connections.FD_RESERVE
     assert connections.connection_limit_for(1_048_576) == connections.MAX_CONNECTIONS
     assert connections.connection_limit_for(64) == connections.MIN_CONNECTIONS
+
+
+def _still_open(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        return True
+    except ConnectionResetError:
+        return False
+
+
+def test_a_connection_whose_request_has_arrived_is_not_shed_to_make_room() -> None:
+    """Room is made before the loop reads what arrived since its last pass. The loop is stepped by
+    hand here: Slack's connection is the oldest, its whole request sits unread in the socket, and
+    the idle one that came after it is closed instead. (On a busy machine, the oldest-first rule
+    closed Slack's request while newer attacking connections arrived.)"""
+    server = HttpServer(Router(Health(None)), "127.0.0.1", 0, connection_limit=10)
+    guarded = cast(connections.GuardedServer, server._server)
+    request = slash_command("status", response_url="http://127.0.0.1:9/")
+    clients: list[socket.socket] = []
+    try:
+        for _ in range(10):
+            clients.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+            guarded.handle_accept()
+        slack, *idle = clients
+        head = f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {len(request.body)}\r\n\r\n"
+        slack.sendall(head.encode() + request.body)
+        time.sleep(0.1)  # the bytes are in Slack's socket on the server's side, not read
+        assert guarded._make_room() == 1
+        time.sleep(0.1)
+        assert _still_open(slack)
+        assert not _still_open(idle[0])  # the oldest connection that sent nothing
+        assert all(_still_open(sock) for sock in idle[1:])
+    finally:
+        for sock in clients:
+            sock.close()
+        for channel in guarded._channels():
+            channel.close()
+        guarded.close()
 
 
 @pytest.mark.slow

@@ -31,6 +31,7 @@ from __future__ import annotations
 import errno
 import logging
 import resource
+import socket
 import time
 from typing import Any
 
@@ -185,6 +186,18 @@ class GuardedChannel(HTTPChannel):
             return self.request_began
         return float(self.last_activity)  # idle keep-alive, or an answer the client does not read
 
+    def has_unread_bytes(self) -> bool:
+        """Bytes have arrived that the loop has not read yet: a request may be complete in them."""
+        sock = self.socket
+        if sock is None:
+            return False
+        try:
+            return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return False  # reset by the peer: nothing worth keeping
+
     def refuse_slow_request(self) -> None:
         """Answer 408 and close once it is sent (runs in the loop thread, no task is running)."""
         with self.outbuf_lock:
@@ -247,8 +260,16 @@ class GuardedServer(TcpWSGIServer):
             self.timed_out = self.shed = 0
 
     def _make_room(self) -> int:
-        """Close the connections that have waited longest without a complete request."""
-        waiting = [ch for ch in self._channels() if not ch.in_service and not ch.finishing]
+        """Close the connections that have waited longest without a complete request.
+
+        Room is made before the loop reads what arrived since its last pass, so a connection whose
+        bytes are waiting to be read is spared: on a busy machine Slack's whole request could sit
+        there while newer attacking connections made it look like the oldest idle one."""
+        waiting = [
+            ch
+            for ch in self._channels()
+            if not ch.in_service and not ch.finishing and not ch.has_unread_bytes()
+        ]
         waiting.sort(key=lambda ch: ch.waiting_since())
         victims = waiting[: max(1, int(SHED_SHARE * self.adj.connection_limit))]
         for channel in victims:
