@@ -255,6 +255,12 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.subscribe: the request sits at IN_QUEUE for 20 minutes, then we give up", "queue_timeout"),
         ("fal-ai/kling-video jobs are stuck in the queue since this morning", "queue_timeout"),
         ("fal.realtime.connect: onResult is called twice, then 'Socket is not connected'", "realtime"),
+        # a live connection named by its WebRTC pieces, not the word realtime
+        (
+            "WebRTC to fal never gets past ICE gathering, STUN times out, then the stream just dies",
+            "realtime",
+        ),
+        ("fal-ai/flux/schnell live canvas: RTCPeerConnection ICE connection state failed", "realtime"),
         (
             "Refused to connect to 'https://v3.fal.media/files/x.png' because it violates the following "
             "Content Security Policy directive: \"connect-src 'self'\" (uploading to fal storage)",
@@ -298,6 +304,11 @@ def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnos
         ("fal.ai 연결이 끊겼습니다", "network"),
         ("fal.ai: 지원하지 않는 이미지 형식입니다. PNG, JPG만 됩니다", "validation"),
         ("fal 返回：不支持的图片格式", "validation"),
+        # "real time" in other words, and a connection that drops
+        ("fal のリアルタイム接続がすぐ切れる（close code 1006）", "realtime"),
+        ("Die Echtzeit-Verbindung zu fal bricht nach 2 Sekunden ab", "realtime"),
+        ("mi app con fal en tiempo real se desconecta cada 10 segundos", "realtime"),
+        ("fal 실시간 연결이 계속 끊겨요", "realtime"),
     ],
 )
 def test_a_family_named_in_another_language_reads_like_its_english_twin(
@@ -512,10 +523,28 @@ def test_a_cue_reads_words_of_any_script_whole(text: str, expected: str) -> None
 
 @pytest.mark.parametrize(
     "text",
-    ["the WS drops every few seconds", "ws://localhost closed: 1006", "the web socket closes after 2s"],
+    [
+        "the WS drops every few seconds",
+        "ws://localhost closed: 1006",
+        "the web socket closes after 2s",
+        # a live connection by its WebRTC pieces or its close code, and "real time" in other languages
+        "RTCPeerConnection: ICE gathering never completes",
+        "the STUN server never answers",
+        "connection closed with code 1011 (internal error)",
+        "la conexión en tiempo real se corta",
+        "リアルタイム接続が切れる",
+        "실시간 연결 오류",
+    ],
 )
 def test_a_websocket_by_its_short_names_leans_to_realtime(text: str) -> None:
     assert "realtime" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text", ["closed 1006 tickets this sprint", "we processed 1006 images", "stunning results, nice demo"]
+)
+def test_a_number_or_a_word_like_a_socket_s_is_no_realtime(text: str) -> None:
+    assert "realtime" not in category_bonus(normalize(text).lower(), set())
 
 
 @pytest.mark.parametrize(

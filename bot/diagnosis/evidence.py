@@ -1188,6 +1188,20 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
     _translated("model_not_found", r"model bulunamad"),
     _translated("file_url", r"dosya (?:[çc]ok b[üu]y[üu]k|y[üu]klenemedi|indirilemedi)"),
 )
+# A realtime connection named without the word "realtime": its socket (a websocket and its close
+# codes, 1000-1015), the WebRTC pieces some live apps use (a peer connection, ICE, STUN and TURN
+# servers, a data channel), and "real time" in the other languages fal's users write in.
+REALTIME_VOCABULARY = (
+    r"realtime|real-time|web ?socket|wss://|\bws\b|fal\.realtime"
+    r"|webrtc|rtcpeerconnection|\bice (?:candidates?|gathering|connection|state|servers?|failed|restart)\b"
+    r"|\bstun\b|\bturn (?:servers?|relay)\b|\bdata ?channels?\b"
+    # (a close code as such: "closed with code 1011", "closed (1006)", "1006 abnormal closure"; not
+    # "closed 1006 tickets")
+    r"|\bclos(?:e|ed|es|ing|ure)\b[^\n]{0,20}?\bcode\W{1,3}10(?:0\d|1[0-5])\b"
+    r"|\bclos(?:e|ed|es|ing)\s?[(:]\s?10(?:0\d|1[0-5])\b|\b10(?:0\d|1[0-5])\b[^\n]{0,12}?\bclos(?:e|ure)\b"
+    r"|实时|實時|即時|リアルタイム|ウェブソケット|실시간|웹소켓|tiempo real|tempo real|temps r[ée]el|echtzeit"
+    r"|tempo reale|реальном времени|вебсокет|waktu nyata|ger[çc]ek zamanl"
+)
 CATEGORY_CUES: list[Cue] = [
     Cue(
         linear_re.compile(
@@ -1203,7 +1217,7 @@ CATEGORY_CUES: list[Cue] = [
         "network",
         12.0,
     ),
-    Cue(linear_re.compile(r"web ?socket|wss://|/realtime|realtime|\bws\b", re.I), "realtime", 12.0),
+    Cue(linear_re.compile(REALTIME_VOCABULARY, re.I), "realtime", 12.0),
     Cue(linear_re.compile(r"too many requests|rate.?limit|concurren|throttl", re.I), "rate_limit", 10.0),
     Cue(
         linear_re.compile(r"content.?policy|nsfw|safety.?checker|flagged", re.I),
@@ -1439,7 +1453,7 @@ _MISSING_MODULE = linear_re.compile(
 _FAL_MODULE = linear_re.compile(
     r"^(?:fal|fal_client|fal-client|@fal-ai|fal_serverless|fal-serverless|isolate)\b", re.I
 )
-_REALTIME_WORDS = linear_re.compile(r"realtime|real-time|web ?socket|wss://|\bws\b|fal\.realtime", re.I)
+_REALTIME_WORDS = linear_re.compile(REALTIME_VOCABULARY, re.I)
 _CONCURRENCY = linear_re.compile(r"concurren", re.I)
 _STATED_CAUSES: list[StatedCause] = [
     StatedCause(
@@ -1535,7 +1549,19 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|\bon_?result\b[^\n]{0,60}?\b(?:twice|two times|called (?:again|more than once))"
             r"|(?:socket|connection) (?:keeps )?"
             r"(?:closes|closed|closing|drops|dropped|disconnects|disconnected)"
-            r"|\b1006\b|abnormal closure|websocket (?:handshake|connection) (?:failed|error|closed)",
+            r"|\b1006\b|abnormal closure|websocket (?:handshake|connection) (?:failed|error|closed)"
+            # a peer connection or its ICE that failed, a STUN server that does not answer
+            r"|\bice (?:connection )?(?:state\W{0,3})?(?:failed|disconnected)\b"
+            r"|connection ?state\W{0,3}(?:failed|disconnected|closed)\b"
+            r"|\bstun\b[^\n]{0,30}?\btim(?:es|ed) ?out"
+            # the connection drops, said in the other languages fal's users write in
+            r"|接続が(?:すぐ|頻繁に|突然)?(?:切れ|切断)|连接(?:总是|经常|老是)?(?:断开|中断|断了)|連線(?:中斷|斷開)|斷線"
+            r"|연결(?:이)? (?:자주 |계속 )?끊|conexi[óo]n[^\n]{0,30}?\bse (?:cae|corta|cierra)"
+            r"|conex[ãa]o[^\n]{0,30}?\b(?:cai|caiu|fecha|fechou)\b|connexion[^\n]{0,30}?\bse (?:coupe|ferme)"
+            r"|verbindung[^\n]{0,30}?\b(?:bricht|rei(?:ß|ss)t)\b[^\n.;]{0,30}?\bab\b|\btrennt sich\b"
+            r"|соединение (?:обрывается|закрывается|разрывается)"
+            r"|\bse desconecta|\bdesconect(?:a|ou|ó)\b|\bse d[ée]connecte|отключается|\bterputus\b"
+            r"|切断され|断开连接|끊어(?:져|집니다|졌)",
             re.I,
         ),
         "realtime",
@@ -1835,7 +1861,7 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     if missing and not any(_FAL_MODULE.search(name) for name in missing):
         # `No module named 'requests'`: installing fal's client would not help
         points["client_setup"] = -CAUSAL_POINTS
-    realtime = "realtime" in lowered or "websocket" in lowered or "wss://" in lowered
+    realtime = _REALTIME_WORDS.search(text) is not None
     # fal's own runner_connection_* errors are answers from fal's side, not a failed connection
     answered = "runner" in lowered or "error_type" in lowered or _DETAIL_BODY.search(text) is not None
     if not codes and not realtime and not answered and _NO_ANSWER.search(text):
