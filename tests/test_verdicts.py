@@ -261,6 +261,9 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
             "realtime",
         ),
         ("fal-ai/flux/schnell live canvas: RTCPeerConnection ICE connection state failed", "realtime"),
+        # fal's state name inside a sentence of Chinese or Japanese
+        ("我的 fal 请求一直卡在 IN_QUEUE，等了半个小时都没动", "queue_timeout"),
+        ("fal のジョブが IN_QUEUE のまま 20 分動かない", "queue_timeout"),
         (
             "Refused to connect to 'https://v3.fal.media/files/x.png' because it violates the following "
             "Content Security Policy directive: \"connect-src 'self'\" (uploading to fal storage)",
@@ -309,6 +312,10 @@ def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnos
         ("Die Echtzeit-Verbindung zu fal bricht nach 2 Sekunden ab", "realtime"),
         ("mi app con fal en tiempo real se desconecta cada 10 segundos", "realtime"),
         ("fal 실시간 연결이 계속 끊겨요", "realtime"),
+        # "try again later" boilerplate is everyone's: the family's own words decide
+        ("fal APIキーが無効です。しばらくしてから再度お試しください", "invalid_key"),
+        ("fal サーバーエラーが発生しました。しばらくしてから再度お試しください。", "server_error"),
+        ("fal 调用失败：服务繁忙，请稍后再试", "server_error"),
     ],
 )
 def test_a_family_named_in_another_language_reads_like_its_english_twin(
@@ -333,6 +340,8 @@ def test_a_family_named_in_another_language_reads_like_its_english_twin(
         ("401 错误，请检查密钥", 401),
         ("I have no idea why, the key is fine, fal gives 401", 401),
         ("we keep hitting a 429 on fal", 429),
+        ("fal 返回 429 请稍后再试", 429),
+        ("batch 3 of 4 → rate limit 429 → url: null", 429),
     ],
 )
 def test_a_status_is_read_in_the_words_around_it_in_any_language(text: str, code: int) -> None:
@@ -606,6 +615,7 @@ def test_a_duration_or_a_count_is_no_input_limit(text: str) -> None:
         "исходный код 500 строк",
         "返回 500 张图片",
         "500个错误",
+        "our rate limit is 500 requests a minute",
     ],
 )
 def test_a_count_is_no_status(text: str) -> None:

@@ -41,6 +41,9 @@ _STATUS_PATTERNS = [
     ),
     # a failure named by an identifier: "fal_submit_failed 502", "upload_failed: 413"
     linear_re.compile(r"_fail(?:ed|ure)\W{1,3}(?:status\W{1,3})?([45]\d\d)\b"),
+    # a 429 after its own name: "rate limit 429", "rate-limited (429)" (only 429: "rate limit 500
+    # requests a minute" is a count)
+    linear_re.compile(r"\b(?:rate[ _-]?limit(?:ed|s|ing)?|throttl(?:ed|ing))\W{1,3}(?:error\W{1,3})?(429)\b"),
     # "hitting a 429" (with its article: "we hit 500 concurrent requests" is a count)
     linear_re.compile(r"\bhit(?:s|ting)? an? ([45]\d\d)\b"),
     # "failed: 404" at the end of a line, not "key user:422" (an id after a colon)
@@ -73,7 +76,9 @@ _STATUS_PATTERNS = [
     linear_re.compile(
         r"(?:返回|报|報|收到|遇到|碰到|得到|给|給|拿到|出现|出現|抛出|拋出)了?\s?(?:http\s?)?([45]\d\d)"
         r"(?:[/、或和]([45]\d\d))?"
-        r"(?:$|[^\d\p{Han}\s]|\s{1,2}(?:[^\d\p{Han}\s]|错误|錯誤|状态|狀態|或|等)|错误|錯誤|状态|狀態|或|等)"
+        # (or the sentence goes on: "返回 429 请稍后再试", "报 401 怎么办")
+        r"(?:$|[^\d\p{Han}\s]|\s{1,2}(?:[^\d\p{Han}\s]|错误|錯誤|状态|狀態|或|等|请|請|怎么|怎麼|是)"
+        r"|错误|錯誤|状态|狀態|或|等|请|請|怎么|怎麼)"
     ),
     linear_re.compile(
         r"(?:^|[^\d.])([45]\d\d)(?:[/、]([45]\d\d))?\s?"
@@ -819,7 +824,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"error (?:interno del|del) servidor|servicio no disponible|erro (?:interno do|do) servidor",
         r"servi[çc]o indispon[íi]vel|erreur (?:interne du |du )?serveur|service indisponible",
         r"serverfehler|dienst nicht verf[üu]gbar|ошибка сервера|внутренняя ошибка|сервис недоступен",
-        r"сервер недоступен|服务(?:暂时|暫時)?不可用|服务器(?:错误|内部错误|繁忙)|伺服器錯誤|内部错误",
+        r"сервер недоступен|服务(?:暂时|暫時)?不可用|服务器?(?:错误|内部错误|繁忙)|服務器?繁忙",
+        r"伺服器錯誤|内部错误",
+        r"サーバー?(?:が)?混雑|서버(?:가)? 혼잡",
         r"サーバー?エラー|サービスが(?:一時的に)?利用できません|서버 ?오류|서비스를 사용할 수 없",
         r"서버가 (?:응답하지|불안정)",
         # Indonesian
@@ -1585,6 +1592,11 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|atascad[oa] en (?:la )?cola|pres[oa] na fila|bloqu[ée]e? dans la file"
             r"|h[äa]ngt in der warteschlange"
             r"|一直(?:在)?排队|卡在(?:排队|队列)|キューで止ま"
+            # fal's own state name in a sentence of Chinese, Japanese or Korean: "一直卡在 IN_QUEUE",
+            # "IN_QUEUE のまま", "IN_QUEUE 상태에서 멈춰"
+            r"|(?:卡在|一直|停在|停留在|ずっと|계속)\s?(?:在\s?)?(?:in_queue|in_progress)\b"
+            r"|\b(?:in_queue|in_progress)\s?(?:状态|狀態|の?まま|で止ま|상태(?:에서|로)|에서)"
+            r"[^\n]{0,12}?(?:不动|不動|没动|沒動|卡|動かな|進まな|止ま|진행|멈|안)"
             # the same in more words and languages: "se queda en la cola", "fica na fila", "reste dans
             # la file", "bleibt in der Warteschlange", "排队很久", "キューから進まない", "대기열에서 멈춰",
             # "macet di antrean", "застрял в очереди"
