@@ -646,6 +646,22 @@ def test_a_socket_error_with_no_realtime_call_is_not_realtime() -> None:
     assert "realtime" in stated_causes("fal realtime: Socket is not connected")[0]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal_client.client.FalClientHTTPError: 400 Bad Request: Unsupported image format",
+        "fal-ai/flux/dev/image-to-image: 400 Bad Request - image format not supported (AVIF)",
+    ],
+)
+def test_a_400_about_the_input_of_a_fal_call_is_validation(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "validation", diagnoser.diagnose(text).matches
+
+
+def test_a_bare_400_naming_no_service_gets_no_answer(diagnoser: Diagnoser) -> None:
+    # anybody's 400: only a text about fal makes it agree with the input's family
+    assert diagnoser.diagnose("HTTP 400 Bad Request: image format not supported").matches == ()
+
+
 def test_waiting_for_a_concurrency_slot_is_the_rate_limit_not_a_stuck_queue() -> None:
     text = "fal jobs stay IN_QUEUE for 10 minutes when we hit our concurrency limit of 2"
     assert "queue_timeout" not in stated_causes(text)[0]

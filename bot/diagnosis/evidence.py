@@ -1317,6 +1317,21 @@ STATUS_CATEGORY = {
 }
 
 
+# A status that belongs to no family alone but does not contradict one: fal's `bad_request` and a
+# model's complaint about its input ("400 Bad Request: Unsupported image format") are the input's
+# family's, as a 422 is, in a text about fal. No prior for it: a bare 400 is anybody's.
+STATUS_COMPATIBLE = {400: "validation"}
+
+
+def status_families(codes: set[int], about_fal: bool = True) -> set[str | None]:
+    """The families the text's statuses belong to, or in a text about fal agree with (an entry of
+    another family is contradicted by them)."""
+    families = {STATUS_CATEGORY.get(code) for code in codes}
+    if about_fal:
+        families |= {STATUS_COMPATIBLE[code] for code in codes if code in STATUS_COMPATIBLE}
+    return families
+
+
 def category_bonus(query: str, codes: set[int]) -> dict[str, float]:
     bonus: dict[str, float] = {}
     for pattern, category, points, unless in CATEGORY_CUES:
