@@ -58,6 +58,11 @@ def category(diagnosis: Diagnosis) -> str | None:
         "Fireworks returned 429 Too Many Requests",
         "Together AI temporary image URLs expire after an hour: 403 on every old image",
         "TGI returned 422: Input validation error: `top_p` must be > 0.0 and < 1.0",
+        "Error from Runway API: 400 Bad Request: Unsupported image format",
+        # the platform the caller's code runs on, by its own error codes, with fal named nowhere
+        "Vercel: FUNCTION_INVOCATION_TIMEOUT, Task timed out after 10.01 seconds (api/generate)",
+        "Cloudflare: Error 1015 You are being rate limited. The owner of this website has banned you",
+        "HF Inference Endpoints: 503 Service Unavailable, the endpoint is scaling up from zero",
     ],
 )
 def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:
@@ -660,6 +665,23 @@ def test_a_400_about_the_input_of_a_fal_call_is_validation(diagnoser: Diagnoser,
 def test_a_bare_400_naming_no_service_gets_no_answer(diagnoser: Diagnoser) -> None:
     # anybody's 400: only a text about fal makes it agree with the input's family
     assert diagnoser.diagnose("HTTP 400 Bad Request: image format not supported").matches == ()
+
+
+def test_a_platform_error_beside_a_call_to_fal_stays_fal(diagnoser: Diagnoser) -> None:
+    # the caller's own host ran out of time waiting on fal: the queue's family, not Vercel's problem
+    text = "Vercel FUNCTION_INVOCATION_TIMEOUT while awaiting fal.subscribe('fal-ai/kling-video/v2.1/master')"
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SyntaxError: JSON.parse: unexpected character at line 1 column 1 of the JSON data",
+        "SyntaxError: JSON Parse error: Unrecognized token '<'",
+    ],
+)
+def test_an_html_page_where_json_was_expected_in_any_browser_s_words(text: str) -> None:
+    assert "server_error" in stated_causes(text)[0]
 
 
 def test_waiting_for_a_concurrency_slot_is_the_rate_limit_not_a_stuck_queue() -> None:

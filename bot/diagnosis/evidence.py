@@ -342,11 +342,12 @@ _VENDORS: list[_Marker] = [
     (
         linear_re.compile(
             r"hugging ?face|\bhf_hub|\bhf\.co\b|hfhubhttperror|\bhf_[a-z0-9]{10,}|inference providers?\b"
+            r"|\bhf (?:inference|endpoints?|hub|token|spaces?)\b|\binference endpoints?\b"
             r"|pay-as-you go",
             re.I,
         ),
         "Hugging Face",
-        ("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you"),
+        ("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you", "hf ", "inference endpoint"),
     ),
     (linear_re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
     (
@@ -385,7 +386,8 @@ _VENDORS: list[_Marker] = [
         linear_re.compile(
             r"\bgroq\b|mistral|\bcohere\b|together\.ai|\btogether ai\b|api\.together|elevenlabs|stability\.ai"
             r"|api\.stability|text-generation-inference|\btgi\b"
-            r"|midjourney|deepseek|perplexity|ollama|runwayml|leonardo\.ai|\brunpod\b|openrouter|\bsupabase\b"
+            r"|midjourney|deepseek|perplexity|ollama|runwayml|\brunway (?:api|ml)\b|leonardo\.ai|\brunpod\b"
+            r"|openrouter|\bsupabase\b"
             r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b"
             r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
             r"|\bsuno\b|\bheygen\b|litellm|\bg4f\b|\bcomfy\.org\b|comfy_api_nodes"
@@ -414,6 +416,7 @@ _VENDORS: list[_Marker] = [
             "perplexity",
             "ollama",
             "runwayml",
+            "runway",
             "leonardo",
             "runpod",
             "openrouter",
@@ -456,6 +459,32 @@ _VENDORS: list[_Marker] = [
         ),
         "an LLM or voice API request body",
         ("loc",),
+    ),
+]
+# The platform the caller's own code runs on, by its own error codes (a Vercel function that ran out of
+# its time or over its body limit): that platform's error when the text does not name fal; with fal
+# named, it is the caller waiting on fal longer than its host allows (the queue's family).
+_PLATFORMS: list[_Marker] = [
+    (
+        linear_re.compile(
+            r"\b(?:edge_)?function_(?:invocation_(?:timeout|failed)|payload_too_large|response_payload_too_large"
+            r"|throttled)\b|\bdeployment_not_found\b|\bmiddleware_invocation_(?:timeout|failed)\b",
+            re.I,
+        ),
+        "Vercel",
+        ("function_", "deployment_not_found", "middleware_invocation"),
+    ),
+    (
+        # Cloudflare's own error pages (1xxx: rate limited, access denied, a worker that threw), and
+        # its Workers AI
+        linear_re.compile(
+            r"\bcloudflare\b[^\n]{0,20}?\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b"
+            r"|\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b[^\n]{0,80}?\bcloudflare\b"
+            r"|\bworkers ai\b|the owner of this website has banned",
+            re.I,
+        ),
+        "Cloudflare",
+        ("cloudflare", "workers ai", "the owner of this website"),
     ),
 ]
 # A server on this machine answering (localhost, 127.0.0.1): someone's own app, unless fal is named.
@@ -704,6 +733,8 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     for marker in _VENDORS:
         if _present(marker, text, original_lowered):
             evidence.vendors.append(marker[1])
+    if not evidence.names_fal:
+        evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, original_lowered)]
     if "packages" in original_lowered or "node_modules" in original_lowered or "error" in original_lowered:
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
@@ -1732,7 +1763,10 @@ _STATED_CAUSES: list[StatedCause] = [
         # an HTML page (or nothing) where fal's JSON was expected: the edge answered with its error
         # page, not the model (server-ingress-html-error-page)
         linear_re.compile(
-            r"unexpected token\W{0,4}<|<!doctype[^\n]{0,40}is not valid json|unexpected end of json input",
+            r"unexpected token\W{0,4}<|<!doctype[^\n]{0,40}is not valid json|unexpected end of json input"
+            # the same in Firefox's and Safari's words
+            r"|json\.parse: unexpected character at line 1 column 1"
+            r"|json parse error: unrecognized token\W{0,3}<",
             re.I,
         ),
         "server_error",
