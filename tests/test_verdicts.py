@@ -269,6 +269,14 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         # fal's state name inside a sentence of Chinese or Japanese
         ("我的 fal 请求一直卡在 IN_QUEUE，等了半个小时都没动", "queue_timeout"),
         ("fal のジョブが IN_QUEUE のまま 20 分動かない", "queue_timeout"),
+        # a balance below zero, and a generated file's link that answers 404 a day later
+        ("our fal balance went negative and every call is 403", "billing"),
+        ("fal 账户余额为负，上传文件也 403", "billing"),
+        ("fal 生成的图片链接过了一天就 404 了", "file_url"),
+        (
+            'fal status poll: {"status": "IN_QUEUE", "queue_position": 0}, still IN_QUEUE after 25 minutes',
+            "queue_timeout",
+        ),
         (
             "Refused to connect to 'https://v3.fal.media/files/x.png' because it violates the following "
             "Content Security Policy directive: \"connect-src 'self'\" (uploading to fal storage)",
@@ -321,6 +329,15 @@ def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnos
         ("fal APIキーが無効です。しばらくしてから再度お試しください", "invalid_key"),
         ("fal サーバーエラーが発生しました。しばらくしてから再度お試しください。", "server_error"),
         ("fal 调用失败：服务繁忙，请稍后再试", "server_error"),
+        # Italian
+        ("fal ritorna 422: il prompt è stato bloccato dal filtro di sicurezza", "content_policy"),
+        ("fal sta restituendo 429 troppe richieste", "rate_limit"),
+        ("fal: l'URL dell'immagine è scaduto, ora dà 403", "file_url"),
+        ("fal.ai risponde 401: la chiave API non è impostata sul server", "missing_key"),
+        ("Impossibile connettersi a fal.run dal container", "network"),
+        # a limit on requests at once, and "cannot get through" in everyday Japanese
+        ("fal.ai 동시 요청 제한에 걸려서 대기열에 쌓여요", "rate_limit"),
+        ("fal.run に繋がらない、社内プロキシのせい？", "network"),
     ],
 )
 def test_a_family_named_in_another_language_reads_like_its_english_twin(
@@ -347,6 +364,8 @@ def test_a_family_named_in_another_language_reads_like_its_english_twin(
         ("we keep hitting a 429 on fal", 429),
         ("fal 返回 429 请稍后再试", 429),
         ("batch 3 of 4 → rate limit 429 → url: null", 429),
+        ("fal restituisce 500 su fal-ai/flux-pro", 500),
+        ("errore 401 con la chiave nuova", 401),
     ],
 )
 def test_a_status_is_read_in_the_words_around_it_in_any_language(text: str, code: int) -> None:
@@ -388,6 +407,7 @@ def test_a_number_after_another_identifier_is_no_status() -> None:
         "fal drops any system_prompt over 5000 chars",
         "the prompt must stay under 2,000 characters",
         "more than 12 steps and the schnell endpoint refuses",
+        "fal rejects num_images=8, says max is 4",
     ],
 )
 def test_a_limit_said_in_prose_leans_to_validation(text: str) -> None:

@@ -58,7 +58,7 @@ _STATUS_PATTERNS = [
     linear_re.compile(
         r"(?:失败|失敗|错误|錯誤|报错|状态码|狀態碼|エラー|ステータス|오류|에러|상태 ?코드|ошибк[аиу]"
         r"|код (?:ошибки|ответа|состояния)|\berro\b|\berreur|\bfehler|c[óo]digo|statuscode"
-        r"|\bkesalahan|\bgalat|kode status)"
+        r"|\bkesalahan|\bgalat|kode status|\berrore|\bcodice)"
         r"[\s:：,，(（]{0,3}(?:http[\s:]{0,2})?([45]\d\d)\b"
     ),
     # "returned 422" said in Spanish, Portuguese, French and German: "fal me devuelve 422",
@@ -66,7 +66,8 @@ _STATUS_PATTERNS = [
     linear_re.compile(
         r"\b(?:devuelve|devolvi[óo]|retorna|retorn[óo]|retornou|devolve|devolveu|recib[oí]|recebi|recebo"
         r"|renvoie|renvoy[ée]|retourne|retourn[ée]|re[çc]ois|re[çc]u|liefert|lieferte|bekomme|erhalte"
-        r"|responde|respondi[óo]|respondeu|r[ée]pond|antwortet)"
+        r"|responde|respondi[óo]|respondeu|r[ée]pond|antwortet"
+        r"|restituisce|restituendo|restituito|ritorna|ritornato|ricevo|ricevuto|risponde)"
         r"\W{1,3}(?:(?:con|com|avec|mit|un|una|um|uma|une|le|la|el|o|a|einen?|den|einem)\W{1,3}){0,2}"
         r"(?:(?:error|erro|erreur|fehler|c[óo]digo|code|status|http)\W{1,3})?([45]\d\d)\b"
     ),
@@ -227,6 +228,8 @@ _STRONG_MARKERS: list[_Marker] = [
             r"|renvoie|a renvoy[ée]|retourne|a retourn[ée]|r[ée]pond|a r[ée]pondu|rejette|a rejet[ée]"
             r"|[ée]choue|mengembalikan|menolak|merespons|membalas|gagal|memblokir"
             r"|gibt|gab|liefert|lieferte|antwortet|antwortete|lehnt|meldet"
+            r"|restituisce|sta restituendo|ha restituito|ritorna|risponde|rifiuta|ha rifiutato|blocca"
+            r"|fallisce"
             r"|возвращает|вернул[аи]?|отвечает|ответил[аи]?|отклоняет|отклонил[аи]?|выда[её]т)",
             re.I,
         ),
@@ -871,6 +874,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"trop de requ[êe]tes|limite de (?:d[ée]bit|requ[êe]tes)|zu viele anfragen|ratenbegrenzung",
         r"слишком много запросов|лимит запросов|请求(?:过多|過多|太多|频繁|较拥堵|拥堵)|限流|频率限制",
         r"リクエストが多すぎ|レート制限|要求が多すぎ|요청(?:이)? (?:너무 많|한도)|요청 한도|속도 제한",
+        # a limit on requests at once (fal's concurrency limit)
+        r"동시 (?:요청|실행|작업)|并发(?:限制|数|上限|请求)|並發|同時(?:実行|リクエスト|接続)(?:数)?",
+        r"l[íi]mite de concurrencia|limite de concorr[êe]ncia|limite de concurrence|parallelit[äa]tslimit"
+        r"|gleichzeitige[rn]? anfragen|limite di concorrenza|richieste simultanee|solicitudes simult[áa]neas",
         # a usage limit or quota reached (fal meters calls per account, not by plan quotas)
         r"l[íi]mite de (?:uso|llamadas|consumo)|cuota (?:de uso|excedida|superada|agotada|alcanzada)",
         r"limite de (?:uso|chamadas)|cota (?:de uso|excedida|atingida|esgotada)",
@@ -1080,7 +1087,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"exceeds? (?:the )?(?:max|maximum|limit)|ensure this value|only (?:accepts?|supports?|allows?)",
         # limits described in prose: "caps duration at 300", "rejects any seed above", "a maximum of 12"
         r"\bcaps? (?:\w+ )?(?:\w+ )?at \d|\brejects? (?:any|all|prompts?|images?|inputs?|values?|seeds?)\b",
-        r"\bover-limit\b|\ba (?:maximum|minimum) of \d|\b(?:max|maximum|min|minimum) (?:length|value|size)\b",
+        r"\bover-limit\b|\ba (?:maximum|minimum) of \d|\b(?:max|maximum|min|minimum) (?:length|value|size)\b"
+        r"|\b(?:max|maximum|min|minimum) (?:is|=) ?\d",
         r"accepts? only|acepta (?:solo|solamente)|aceita apenas|n'accepte que|akzeptiert nur",
         # "must be less than" in Spanish, Portuguese, French and German
         r"\b(?:debe|deben|tiene que|tienen que|deve|devem|tem que|t[êe]m que) ser (?:menor|mayor|maior|entre"
@@ -1209,6 +1217,38 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         # Indonesian
         r"(?:belum|tidak) (?:terinstal|terpasang|diinstal)",
     ),
+    # Italian, as fal's Italian users word each family
+    _translated("server_error", r"errore (?:interno del |del )?server|(?:servizio|server) non disponibile"),
+    _translated(
+        "rate_limit",
+        r"troppe richieste|limite di (?:richieste|utilizzo|frequenza)|quota (?:superata|esaurita|raggiunta)",
+    ),
+    _translated(
+        "content_policy",
+        r"(?:prompt|contenuto|immagine)\W{1,3}(?:\w+\W{1,3}){0,4}(?:bloccat[oa]|rifiutat[oa])"
+        r"|filtro di sicurezza|politica (?:dei|sui) contenuti|contenut[oi] (?:sensibil|inappropriat)"
+        r"|nessuna immagine (?:[èe] stata )?generata",
+    ),
+    _translated(
+        "model_not_found", r"modello (?:non (?:esiste|trovato)|inesistente)|endpoint (?:non esiste|errato)"
+    ),
+    _translated("invalid_key", r"chiave (?:api )?(?:[èe] )?(?:non valida|errata|scaduta)"),
+    _translated("billing", r"credit[oi] (?:esaurit|insufficient)|saldo (?:esaurito|insufficiente)"),
+    _translated("queue_timeout", r"tempo (?:di attesa )?scaduto|(?:bloccat[oa]|ferm[oa]|rimane) in coda"),
+    _translated("network", r"errore di (?:rete|connessione)|connessione (?:rifiutata|fallita|interrotta)"),
+    _translated(
+        "file_url",
+        r"\b(?:url|link|collegamento)\b[^\n]{0,40}?\bscadut[oia]|impossibile scaricare"
+        r"|download (?:non riuscito|fallito)"
+        r"|caricamento (?:non riuscito|fallito)|file troppo grande",
+    ),
+    _translated(
+        "validation",
+        r"deve essere (?:compreso )?tra|fuori (?:dall')?intervallo|parametr[oi] non valid"
+        r"|formato non supportato"
+        r"|nessun volto",
+    ),
+    _translated("client_setup", r"non (?:[èe] )?installat[oa]"),
     # Turkish, as the app message files of fal's Turkish users word each family
     _translated("invalid_key", r"ge[çc]ersiz (?:api )?anahtar|anahtar(?:ı|i)? ge[çc]ersiz"),
     _translated(
@@ -1441,6 +1481,8 @@ _NO_ANSWER = linear_re.compile(
     r"|n[ãa]o conseguiu (?:se )?conectar|impossible de (?:se )?connecter|[ée]chec de (?:la )?connexion"
     r"|keine verbindung|verbindung (?:konnte nicht|fehlgeschlagen)|konnte (?:keine|nicht) verbind"
     r"|не удалось (?:подключиться|соединиться)|не удается подключиться"
+    r"|impossibile (?:connettersi|stabilire (?:una |la )?connessione)|connessione (?:rifiutata|fallita)"
+    r"|(?:繋|つな)がらな|接続できな|접속이 안 ?되|연결이 안 ?(?:되|돼)"
     r"|无法连接|連線失敗|连不上|連不上|接続できません|接続に失敗"
     r"|연결할 수 없|접속할 수 없|연결(?:에|이)? 실패"
     r"|(?:tidak|gagal) (?:dapat |bisa )?terhubung|koneksi (?:gagal|terputus)"
@@ -1461,7 +1503,7 @@ _AUTH_CODES = frozenset({401, 403})
 _KEY_WORD = (
     r"(?:api[ _-]?keys?|fal_key|fal key|credentials?|clave(?: de api| api)?|chave(?: de api| api)?"
     r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー|api ?키|키"
-    r"|凭证|凭据|憑證|認証情報|자격 ?증명|kunci(?: api)?"
+    r"|凭证|凭据|憑證|認証情報|자격 ?증명|kunci(?: api)?|chiave(?: api)?"
     r"|(?:api[ -])?ключ(?:а|у|ом)?)"
 )
 _KEY_ABSENT = (
@@ -1472,7 +1514,8 @@ _KEY_ABSENT = (
     r"|undefined"
     r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
     r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
-    r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
+    r"|absente?|mancante|non (?:[èe] )?(?:impostat|configurat|definit)[ao]"
+    r"|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
     r"|が設定されていません|が未設定|がありません|が見つかりません"
     r"|설정되지 않|설정(?:이)? 안 ?되|없습니다|없음|누락"
     r"|не (?:задан|указан|установлен|настроен|найден)|отсутствует"
@@ -1515,7 +1558,7 @@ _STATED_CAUSES: list[StatedCause] = [
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
             + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|empty|blank"
-            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?|tanpa)\W{1,3}"
+            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?|tanpa|senza)\W{1,3}"
             # RE2's \b is ASCII: a Cyrillic word starts after a space or the start instead
             r"|(?:^|\s)(?:нет|без)\s{1,3}"
             # Chinese runs its words together: "缺少API密钥", "未配置FAL_KEY"
@@ -1580,12 +1623,18 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|(?:not|n't) (?:have )?enough (?:credits?|balance|funds)"
             r"|(?:account|user) (?:is |was |has been |got |remains |stays )?locked\b"
             r"|(?:balance|credits?) (?:is |are )?(?:exhausted|depleted|too low)|out of (?:credits?|balance)"
-            r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)"
+            # a balance below zero, in the languages fal's users write in
+            r"|\bnegative (?:balance|credits?)\b"
+            r"|\bbalance (?:is |was |went |goes |became |turned )?negative\b"
+            r"|saldo negativo|solde n[ée]gatif|negative[sn]? guthaben|余额(?:为|是|变成|變成)?负"
+            r"|負(?:の)?残高|残高がマイナス|잔액이 (?:마이너스|음수)"
+            r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)|saldo insufficiente"
+            r"|credit[oi] (?:esaurit[oi]|insufficient[ei])|senza credit[oi]"
             r"|sem (?:saldo|cr[ée]ditos)|solde insuffisant|cr[ée]dits? insuffisants?"
             r"|guthaben (?:aufgebraucht|reicht nicht)|nicht gen[üu]gend guthaben"
             r"|余额不足|余額不足|额度不足|残高不足|残高がありません|クレジットが不足"
             # the account locked, in other words: "minha conta foi bloqueada", "账户被锁定"
-            r"|\b(?:cuenta|conta|compte|konto)\s(?:\pL+\s){0,3}?(?:bloquead[oa]|bloqu[ée]e?|gesperrt"
+            r"|\b(?:cuenta|conta|compte|konto|account)\s(?:\pL+\s){0,3}?(?:bloquead[oa]|bloqu[ée]e?|gesperrt|bloccat[oa]"
             r"|suspendid[oa]|suspens[oa]|suspendu)"
             r"|(?:账户|账号|帳戶)(?:已|已经)?被?(?:锁定|冻结|封禁)|アカウントが(?:ロック|停止)"
             r"|계정이 (?:잠겼|잠금|정지)"
@@ -1626,7 +1675,8 @@ _STATED_CAUSES: list[StatedCause] = [
         # concurrency: see `stated_causes`)
         linear_re.compile(
             r"\bin_queue\b[^\n]{0,80}?"
-            r"\b(?:for (?:over |more than |about )?\d+|indefinitely|forever|never|hours?|stuck)\b"
+            r"\b(?:for (?:over |more than |about )?\d+|indefinitely|forever|never|hours?|stuck"
+            r"|after (?:over |more than )?\d+\s?(?:min|mins|minutes|h|hours?))\b"
             r"|\bstuck\b[^\n]{0,40}?(?:\bin_queue\b|\bin (?:the )?queue\b|\bqueued\b)"
             r"|\bqueue (?:is |was )?(?:backed up|stuck|not moving|never (?:moves|progresses))"
             # "jobs sit in the queue forever", "requests waiting in queue for hours"
@@ -1708,10 +1758,15 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|got|gets) (?:an? |now )?(?:40[34]|410|not found|forbidden|access ?denied)\b)"
             r"|\bexpired (?:image|video|media|file|output|result|cdn|fal\.media)?[ _-]?(?:urls?|links?)\b"
             # "el enlace de la imagen caducó", "a url do vídeo expirou", "l'URL de l'image a expiré"
-            r"|\b(?:enlace|url|link|lien)s?\b[^\n]{0,40}?(?:caduc(?:[óo]|ado|aron)|expir(?:[óo]|ado|aron|ou|aram|é))"
+            r"|\b(?:enlace|url|link|lien)s?\b[^\n]{0,40}?(?:caduc(?:[óo]|ado|aron)|expir(?:[óo]|ado|aron|ou|aram|é)"
+            r"|[èe] scadut[oa]|sono scadut[ie])"
             r"|(?:图片|图像|视频|文件|结果|媒体)(?:的)?(?:链接|地址|url)(?:已经?|都)?(?:过期|失效|過期)"
             r"|(?:画像|動画|ファイル|メディア)(?:の)?(?:url|リンク)(?:が|は)?(?:期限切れ|失効|切れ)"
-            r"|(?:이미지|영상|파일|미디어) ?(?:url|링크)(?:이|가)? ?만료",
+            r"|(?:이미지|영상|파일|미디어) ?(?:url|링크)(?:이|가)? ?만료"
+            # the link of a generated file that now answers 404 or will not open: "图片链接过了一天就 404 了"
+            r"|(?:图片|图像|视频|文件|结果|媒体)(?:的)?(?:链接|地址|url)[^\n。；]{0,16}?(?:40[34]|打不开|打不開)"
+            r"|(?:画像|動画|ファイル|メディア)(?:の)?(?:url|リンク)[^\n。]{0,16}?(?:40[34]|開けな|開かな)"
+            r"|(?:이미지|영상|파일|미디어) ?(?:url|링크)[^\n.]{0,16}?(?:40[34]|열리지 않|안 열)",
             re.I,
         ),
         "file_url",
