@@ -63,6 +63,9 @@ def category(diagnosis: Diagnosis) -> str | None:
         "Vercel: FUNCTION_INVOCATION_TIMEOUT, Task timed out after 10.01 seconds (api/generate)",
         "Cloudflare: Error 1015 You are being rate limited. The owner of this website has banned you",
         "HF Inference Endpoints: 503 Service Unavailable, the endpoint is scaling up from zero",
+        # fal hosts their models, but their own APIs are someone else's
+        "Ideogram API: 422 Unprocessable Entity - prompt failed safety check",
+        "luma ai dream machine api error: 402 insufficient credits",
     ],
 )
 def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:
@@ -168,6 +171,7 @@ def test_another_languages_fal_look_alikes_and_negations_stay_declined(text: str
             "network",
         ),
         ("HTTP 429", "rate_limit"),
+        ("Error: socket hang up\n    at connResetException (node:internal/errors:720:14)", "network"),
         ('429 {"detail": "Too many requests, slow down"}', "rate_limit"),
         ('HTTP 401 {"message": "No authorization token was provided"}', "missing_key"),
         ("401 Unauthorized: missing Authentication header", "missing_key"),
@@ -273,6 +277,15 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("our fal balance went negative and every call is 403", "billing"),
         ("fal 账户余额为负，上传文件也 403", "billing"),
         ("fal 生成的图片链接过了一天就 404 了", "file_url"),
+        # the same wait in other words, and fal's client that cannot be installed
+        ("La requête fal reste IN_QUEUE pendant des heures", "queue_timeout"),
+        ("Die fal-Anfrage steht seit Stunden auf IN_QUEUE", "queue_timeout"),
+        ("fal-ai/ideogram/v2 answers 422: prompt failed safety check", "content_policy"),
+        (
+            "npm ERR! 404 Not Found - GET https://registry.npmjs.org/@fal-ai%2fclients - Not found",
+            "client_setup",
+        ),
+        ("ERROR: No matching distribution found for fal-clinet (fal_client on python 3.7)", "client_setup"),
         (
             'fal status poll: {"status": "IN_QUEUE", "queue_position": 0}, still IN_QUEUE after 25 minutes',
             "queue_timeout",

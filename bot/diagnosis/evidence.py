@@ -395,7 +395,9 @@ _VENDORS: list[_Marker] = [
             r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
             r"|\bsuno\b|\bheygen\b|litellm|\bg4f\b|\bcomfy\.org\b|comfy_api_nodes"
             r"|\bdeepai\b|\bcapcut\b|\bultralytics\b|\bwavespeed\b|\bsegmind\b|\bminimax api\b"
-            r"|\bstability ai\b|\bmoonshot\b|\bkimi\b|\bgrok\b|\bx\.ai\b|\bxai\b|\bminimax\b",
+            r"|\bstability ai\b|\bmoonshot\b|\bkimi\b|\bgrok\b|\bx\.ai\b|\bxai\b|\bminimax\b"
+            # (fal hosts Ideogram and Luma models: only their own APIs are someone else's)
+            r"|\bideogram api\b|\bluma(?: ai| labs)?(?: dream machine)? api\b|lumalabs\.ai",
             re.I,
         ),
         "another service",
@@ -445,6 +447,8 @@ _VENDORS: list[_Marker] = [
             "wavespeed",
             "segmind",
             "minimax api",
+            "ideogram",
+            "luma",
         ),
     ),
     (
@@ -1286,6 +1290,8 @@ CATEGORY_CUES: list[Cue] = [
             r"\benotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain"
             r"|name resolution"
             r"|econnrefused|econnreset|etimedout|und_err|fetch failed|certificate verify failed|connecterror"
+            # Node's other ways of saying the connection broke
+            r"|socket hang up|econnaborted|ehostunreach|enetunreach|\bepipe\b"
             r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded"
             # a connection said to be lost ("your connection to fal.ai dropped")
             r"|\bconnection (?:to [\w.-]+ )?(?:was |got )?(?:dropped|lost|interrupted)\b"
@@ -1464,6 +1470,7 @@ _CONTENT_REFUSAL = linear_re.compile(
 _NOT_A_REFUSAL = linear_re.compile(r"connect(?:ion)? refused", re.I)
 _NO_ANSWER = linear_re.compile(
     r"econnrefused|econnreset|etimedout|\benotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
+    r"|socket hang up|econnaborted|ehostunreach|enetunreach"
     r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
     r"|name or service not known|temporary failure in name resolution|nodename nor servname"
     r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)"
@@ -1677,6 +1684,12 @@ _STATED_CAUSES: list[StatedCause] = [
             r"\bin_queue\b[^\n]{0,80}?"
             r"\b(?:for (?:over |more than |about )?\d+|indefinitely|forever|never|hours?|stuck"
             r"|after (?:over |more than )?\d+\s?(?:min|mins|minutes|h|hours?))\b"
+            # the same wait said in the other languages fal's users write in: "reste IN_QUEUE pendant des
+            # heures", "fica em IN_QUEUE para sempre", "seit Stunden IN_QUEUE"
+            r"|\bin_queue\b[^\n]{0,60}?(?:pendant des heures|depuis des heures|ind[ée]finiment|para sempre"
+            r"|para siempre|por horas|durante horas|h[áa]ce horas|stundenlang|seit stunden|per ore|da ore"
+            r"|all'infinito|berjam-jam|часами|好几个小时|幾個小時|何時間も|몇 시간째)"
+            r"|(?:seit stunden|depuis des heures|h[áa]ce horas|da ore)[^\n]{0,30}?\bin_queue\b"
             r"|\bstuck\b[^\n]{0,40}?(?:\bin_queue\b|\bin (?:the )?queue\b|\bqueued\b)"
             r"|\bqueue (?:is |was )?(?:backed up|stuck|not moving|never (?:moves|progresses))"
             # "jobs sit in the queue forever", "requests waiting in queue for hours"
@@ -1879,6 +1892,19 @@ _STATED_CAUSES: list[StatedCause] = [
         ),
         "client_setup",
         "the text says the fal client is too old",
+    ),
+    StatedCause(
+        # a package manager that cannot find fal's client (a misspelt name, a private index, an old
+        # Python): installing it is what fails, not a call to fal
+        linear_re.compile(
+            r"\bnpm (?:err!|error)[^\n]{0,40}?\b(?:e?404|not found)\b[^\n]{0,120}?@fal-ai"
+            r"|\be404\b[^\n]{0,80}?@fal-ai|'@fal-ai/[\w-]+@[^\s']*' is not in this registry"
+            r"|no matching distribution found for fal"
+            r"|could not find a version that satisfies the requirement fal",
+            re.I,
+        ),
+        "client_setup",
+        "the text says fal's client package could not be installed",
     ),
     StatedCause(
         # fal's hosts are unreachable from where the code runs: a firewall, a country, a proxy. A
