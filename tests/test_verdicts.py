@@ -66,6 +66,10 @@ def category(diagnosis: Diagnosis) -> str | None:
         # fal hosts their models, but their own APIs are someone else's
         "Ideogram API: 422 Unprocessable Entity - prompt failed safety check",
         "luma ai dream machine api error: 402 insufficient credits",
+        # Chinese clouds' own model platforms, in Chinese with its "try again later"
+        "阿里云百炼 API 返回 429：请求过多，请稍后再试",
+        "通义万相 调用失败：内容安全检查未通过",
+        "Kling 官方 API: 账户余额不足 (code 1102)",
     ],
 )
 def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:
@@ -348,6 +352,8 @@ def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnos
         ("fal: l'URL dell'immagine è scaduto, ora dà 403", "file_url"),
         ("fal.ai risponde 401: la chiave API non è impostata sul server", "missing_key"),
         ("Impossibile connettersi a fal.run dal container", "network"),
+        ("fal: Der API-Schlüssel wird mit 401 abgelehnt, obwohl er frisch erstellt ist", "invalid_key"),
+        ("fal.ai me devuelve 401: la clave fue rechazada", "invalid_key"),
         # a limit on requests at once, and "cannot get through" in everyday Japanese
         ("fal.ai 동시 요청 제한에 걸려서 대기열에 쌓여요", "rate_limit"),
         ("fal.run に繋がらない、社内プロキシのせい？", "network"),

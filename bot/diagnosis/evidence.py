@@ -396,6 +396,10 @@ _VENDORS: list[_Marker] = [
             r"|\bsuno\b|\bheygen\b|litellm|\bg4f\b|\bcomfy\.org\b|comfy_api_nodes"
             r"|\bdeepai\b|\bcapcut\b|\bultralytics\b|\bwavespeed\b|\bsegmind\b|\bminimax api\b"
             r"|\bstability ai\b|\bmoonshot\b|\bkimi\b|\bgrok\b|\bx\.ai\b|\bxai\b|\bminimax\b"
+            # Chinese clouds' own model platforms (fal hosts Kling and Wan models: only their own
+            # official APIs are someone else's)
+            r"|阿里云|百炼|通义|dashscope|火山引擎|火山方舟|豆包|即梦|智谱|文心一言|千帆|腾讯云|混元|讯飞"
+            r"|硅基流动|siliconflow|(?:kling|可灵)\s?官方|klingai\.com"
             # (fal hosts Ideogram and Luma models: only their own APIs are someone else's)
             r"|\bideogram api\b|\bluma(?: ai| labs)?(?: dream machine)? api\b|lumalabs\.ai",
             re.I,
@@ -449,6 +453,23 @@ _VENDORS: list[_Marker] = [
             "minimax api",
             "ideogram",
             "luma",
+            "阿里云",
+            "百炼",
+            "通义",
+            "dashscope",
+            "火山",
+            "豆包",
+            "即梦",
+            "智谱",
+            "文心",
+            "千帆",
+            "腾讯云",
+            "混元",
+            "讯飞",
+            "硅基",
+            "siliconflow",
+            "官方",
+            "klingai",
         ),
     ),
     (
@@ -984,6 +1005,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|ung[üu]ltig|tidak valid|недействител)",
         # Indonesian
         r"(?:kunci|key)(?: api)? (?:tidak valid|tidak sah|salah|kedaluwarsa)",
+        # the key itself refused, as the English "the key was rejected"
+        r"(?:schl[üu]ssel|clave|chave|cl[ée]|chiave)\b[^\n.;]{0,30}?(?:abgelehnt|zur[üu]ckgewiesen"
+        r"|rechazada|rejeitada|recusada|rejet[ée]e|refus[ée]e|rifiutata)"
+        r"|(?:密钥|秘钥|key)(?:被)?(?:拒绝|拒絕)|キーが拒否|키(?:가|를)? 거부",
     ),
     _translated(
         "billing",
