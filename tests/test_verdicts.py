@@ -480,6 +480,11 @@ def test_a_refused_prompt_or_a_dict_key_is_no_refused_key() -> None:
         "my connection to queue.fal.run dropped mid-upload",
         "we lost the connection while polling",
         "connection lost",
+        # an answer cut off mid-way, and Node's other words for a broken connection
+        "httpx.RemoteProtocolError: peer closed connection without sending complete message body",
+        "requests.exceptions.ChunkedEncodingError: ('Connection broken: IncompleteRead(0 bytes read)')",
+        "aiohttp.client_exceptions.ServerDisconnectedError: Server disconnected",
+        "Error: socket hang up",
     ],
 )
 def test_a_connection_said_to_be_lost_leans_to_network(text: str) -> None:

@@ -1317,6 +1317,10 @@ CATEGORY_CUES: list[Cue] = [
             r"|econnrefused|econnreset|etimedout|und_err|fetch failed|certificate verify failed|connecterror"
             # Node's other ways of saying the connection broke
             r"|socket hang up|econnaborted|ehostunreach|enetunreach|\bepipe\b"
+            # an answer cut off mid-way (httpx, requests, urllib3, aiohttp)
+            r"|remoteprotocolerror|peer closed connection|server disconnected without sending"
+            r"|remotedisconnected|chunkedencodingerror|incompleteread|connection broken"
+            r"|serverdisconnectederror|clientpayloaderror"
             r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded"
             # a connection said to be lost ("your connection to fal.ai dropped")
             r"|\bconnection (?:to [\w.-]+ )?(?:was |got )?(?:dropped|lost|interrupted)\b"
