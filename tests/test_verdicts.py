@@ -175,6 +175,9 @@ def test_another_languages_fal_look_alikes_and_negations_stay_declined(text: str
             "network",
         ),
         ("HTTP 429", "rate_limit"),
+        # an HTML page where JSON was expected, with no status to say what the page was
+        ("SyntaxError: Unexpected token < in JSON at position 0", "server_error"),
+        ("SyntaxError: Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON", "server_error"),
         ("Error: socket hang up\n    at connResetException (node:internal/errors:720:14)", "network"),
         ('429 {"detail": "Too many requests, slow down"}', "rate_limit"),
         ('HTTP 401 {"message": "No authorization token was provided"}', "missing_key"),
@@ -285,6 +288,7 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("La requête fal reste IN_QUEUE pendant des heures", "queue_timeout"),
         ("Die fal-Anfrage steht seit Stunden auf IN_QUEUE", "queue_timeout"),
         ("fal-ai/ideogram/v2 answers 422: prompt failed safety check", "content_policy"),
+        ("fal.subscribe threw: SyntaxError: JSON Parse error: Unrecognized token '<'", "server_error"),
         (
             "npm ERR! 404 Not Found - GET https://registry.npmjs.org/@fal-ai%2fclients - Not found",
             "client_setup",

@@ -1587,6 +1587,13 @@ _FAL_MODULE = linear_re.compile(
 )
 _REALTIME_WORDS = linear_re.compile(REALTIME_VOCABULARY, re.I)
 _CONCURRENCY = linear_re.compile(r"concurren", re.I)
+_HTML_FOR_JSON = linear_re.compile(
+    r"unexpected token\W{0,4}<|<!doctype[^\n]{0,40}is not valid json|unexpected end of json input"
+    # the same in Firefox's and Safari's words
+    r"|json\.parse: unexpected character at line 1 column 1"
+    r"|json parse error: unrecognized token\W{0,3}<",
+    re.I,
+)
 _STATED_CAUSES: list[StatedCause] = [
     StatedCause(
         linear_re.compile(
@@ -1858,17 +1865,19 @@ _STATED_CAUSES: list[StatedCause] = [
     ),
     StatedCause(
         # an HTML page (or nothing) where fal's JSON was expected: the edge answered with its error
-        # page, not the model (server-ingress-html-error-page)
-        linear_re.compile(
-            r"unexpected token\W{0,4}<|<!doctype[^\n]{0,40}is not valid json|unexpected end of json input"
-            # the same in Firefox's and Safari's words
-            r"|json\.parse: unexpected character at line 1 column 1"
-            r"|json parse error: unrecognized token\W{0,3}<",
-            re.I,
-        ),
+        # page, not the model (server-ingress-html-error-page). A wrong URL's 404 page reads the same,
+        # so beside a status it is half a cause...
+        _HTML_FOR_JSON,
         "server_error",
         "the text shows an HTML page where fal's JSON was expected",
         strength=0.5,
+    ),
+    StatedCause(
+        # ...and with no status in sight all of one: nothing else says what the page was
+        _HTML_FOR_JSON,
+        "server_error",
+        "the text shows an HTML page where fal's JSON was expected",
+        without_status=True,
     ),
     StatedCause(
         # fal's header for a timeout the caller set (a client `timeout`, `X-Fal-Request-Timeout`): the
@@ -1984,8 +1993,9 @@ def stated_causes(
         if any(other.search(text) for other in cause.unless):
             continue
         if cause.pattern.search(text):
-            points[cause.category] = CAUSAL_POINTS * cause.strength
-            said.append(cause.phrase)
+            points[cause.category] = max(points.get(cause.category, 0.0), CAUSAL_POINTS * cause.strength)
+            if cause.phrase not in said:
+                said.append(cause.phrase)
     return points, said
 
 
