@@ -45,3 +45,17 @@ def test_function_words_of_other_languages_make_no_resemblance() -> None:
     assert fuzz_text("la clé n'est pas valide pour le modèle") == "clé n'est pas valide modèle"
     # English words stay, even where the Spanish ones go: "no" and "die" mean something there
     assert fuzz_text("the worker did die: no images, la la") == "the worker did die: no images"
+
+
+def test_try_again_later_and_polite_endings_in_other_languages_are_no_words() -> None:
+    # every service's message ends with them: two texts sharing only those are not alike
+    for boilerplate in (
+        "请稍后再试",
+        "しばらくしてから再度お試しください",
+        "잠시 후 다시 시도해 주세요",
+        "inténtalo más tarde",
+    ):
+        assert terms(boilerplate) == [], boilerplate
+    assert terms("API密钥无效，请稍后再试") == terms("API密钥无效")
+    assert terms("연결이 끊겼습니다") == ["연결", "결이", "끊겼", "겼습"]
+    assert "無効" in terms("APIキーが無効です。しばらくしてから再度お試しください")

@@ -58,6 +58,18 @@ def category(diagnosis: Diagnosis) -> str | None:
         "Fireworks returned 429 Too Many Requests",
         "Together AI temporary image URLs expire after an hour: 403 on every old image",
         "TGI returned 422: Input validation error: `top_p` must be > 0.0 and < 1.0",
+        "Error from Runway API: 400 Bad Request: Unsupported image format",
+        # the platform the caller's code runs on, by its own error codes, with fal named nowhere
+        "Vercel: FUNCTION_INVOCATION_TIMEOUT, Task timed out after 10.01 seconds (api/generate)",
+        "Cloudflare: Error 1015 You are being rate limited. The owner of this website has banned you",
+        "HF Inference Endpoints: 503 Service Unavailable, the endpoint is scaling up from zero",
+        # fal hosts their models, but their own APIs are someone else's
+        "Ideogram API: 422 Unprocessable Entity - prompt failed safety check",
+        "luma ai dream machine api error: 402 insufficient credits",
+        # Chinese clouds' own model platforms, in Chinese with its "try again later"
+        "阿里云百炼 API 返回 429：请求过多，请稍后再试",
+        "通义万相 调用失败：内容安全检查未通过",
+        "Kling 官方 API: 账户余额不足 (code 1102)",
     ],
 )
 def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:
@@ -163,6 +175,10 @@ def test_another_languages_fal_look_alikes_and_negations_stay_declined(text: str
             "network",
         ),
         ("HTTP 429", "rate_limit"),
+        # an HTML page where JSON was expected, with no status to say what the page was
+        ("SyntaxError: Unexpected token < in JSON at position 0", "server_error"),
+        ("SyntaxError: Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON", "server_error"),
+        ("Error: socket hang up\n    at connResetException (node:internal/errors:720:14)", "network"),
         ('429 {"detail": "Too many requests, slow down"}', "rate_limit"),
         ('HTTP 401 {"message": "No authorization token was provided"}', "missing_key"),
         ("401 Unauthorized: missing Authentication header", "missing_key"),
@@ -255,6 +271,33 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
         ("fal.subscribe: the request sits at IN_QUEUE for 20 minutes, then we give up", "queue_timeout"),
         ("fal-ai/kling-video jobs are stuck in the queue since this morning", "queue_timeout"),
         ("fal.realtime.connect: onResult is called twice, then 'Socket is not connected'", "realtime"),
+        # a live connection named by its WebRTC pieces, not the word realtime
+        (
+            "WebRTC to fal never gets past ICE gathering, STUN times out, then the stream just dies",
+            "realtime",
+        ),
+        ("fal-ai/flux/schnell live canvas: RTCPeerConnection ICE connection state failed", "realtime"),
+        # fal's state name inside a sentence of Chinese or Japanese
+        ("我的 fal 请求一直卡在 IN_QUEUE，等了半个小时都没动", "queue_timeout"),
+        ("fal のジョブが IN_QUEUE のまま 20 分動かない", "queue_timeout"),
+        # a balance below zero, and a generated file's link that answers 404 a day later
+        ("our fal balance went negative and every call is 403", "billing"),
+        ("fal 账户余额为负，上传文件也 403", "billing"),
+        ("fal 生成的图片链接过了一天就 404 了", "file_url"),
+        # the same wait in other words, and fal's client that cannot be installed
+        ("La requête fal reste IN_QUEUE pendant des heures", "queue_timeout"),
+        ("Die fal-Anfrage steht seit Stunden auf IN_QUEUE", "queue_timeout"),
+        ("fal-ai/ideogram/v2 answers 422: prompt failed safety check", "content_policy"),
+        ("fal.subscribe threw: SyntaxError: JSON Parse error: Unrecognized token '<'", "server_error"),
+        (
+            "npm ERR! 404 Not Found - GET https://registry.npmjs.org/@fal-ai%2fclients - Not found",
+            "client_setup",
+        ),
+        ("ERROR: No matching distribution found for fal-clinet (fal_client on python 3.7)", "client_setup"),
+        (
+            'fal status poll: {"status": "IN_QUEUE", "queue_position": 0}, still IN_QUEUE after 25 minutes',
+            "queue_timeout",
+        ),
         (
             "Refused to connect to 'https://v3.fal.media/files/x.png' because it violates the following "
             "Content Security Policy directive: \"connect-src 'self'\" (uploading to fal storage)",
@@ -298,6 +341,26 @@ def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnos
         ("fal.ai 연결이 끊겼습니다", "network"),
         ("fal.ai: 지원하지 않는 이미지 형식입니다. PNG, JPG만 됩니다", "validation"),
         ("fal 返回：不支持的图片格式", "validation"),
+        # "real time" in other words, and a connection that drops
+        ("fal のリアルタイム接続がすぐ切れる（close code 1006）", "realtime"),
+        ("Die Echtzeit-Verbindung zu fal bricht nach 2 Sekunden ab", "realtime"),
+        ("mi app con fal en tiempo real se desconecta cada 10 segundos", "realtime"),
+        ("fal 실시간 연결이 계속 끊겨요", "realtime"),
+        # "try again later" boilerplate is everyone's: the family's own words decide
+        ("fal APIキーが無効です。しばらくしてから再度お試しください", "invalid_key"),
+        ("fal サーバーエラーが発生しました。しばらくしてから再度お試しください。", "server_error"),
+        ("fal 调用失败：服务繁忙，请稍后再试", "server_error"),
+        # Italian
+        ("fal ritorna 422: il prompt è stato bloccato dal filtro di sicurezza", "content_policy"),
+        ("fal sta restituendo 429 troppe richieste", "rate_limit"),
+        ("fal: l'URL dell'immagine è scaduto, ora dà 403", "file_url"),
+        ("fal.ai risponde 401: la chiave API non è impostata sul server", "missing_key"),
+        ("Impossibile connettersi a fal.run dal container", "network"),
+        ("fal: Der API-Schlüssel wird mit 401 abgelehnt, obwohl er frisch erstellt ist", "invalid_key"),
+        ("fal.ai me devuelve 401: la clave fue rechazada", "invalid_key"),
+        # a limit on requests at once, and "cannot get through" in everyday Japanese
+        ("fal.ai 동시 요청 제한에 걸려서 대기열에 쌓여요", "rate_limit"),
+        ("fal.run に繋がらない、社内プロキシのせい？", "network"),
     ],
 )
 def test_a_family_named_in_another_language_reads_like_its_english_twin(
@@ -345,6 +408,10 @@ def test_the_cues_read_a_wording_with_its_function_words(
         ("401 错误，请检查密钥", 401),
         ("I have no idea why, the key is fine, fal gives 401", 401),
         ("we keep hitting a 429 on fal", 429),
+        ("fal 返回 429 请稍后再试", 429),
+        ("batch 3 of 4 → rate limit 429 → url: null", 429),
+        ("fal restituisce 500 su fal-ai/flux-pro", 500),
+        ("errore 401 con la chiave nuova", 401),
     ],
 )
 def test_a_status_is_read_in_the_words_around_it_in_any_language(text: str, code: int) -> None:
@@ -386,6 +453,7 @@ def test_a_number_after_another_identifier_is_no_status() -> None:
         "fal drops any system_prompt over 5000 chars",
         "the prompt must stay under 2,000 characters",
         "more than 12 steps and the schnell endpoint refuses",
+        "fal rejects num_images=8, says max is 4",
     ],
 )
 def test_a_limit_said_in_prose_leans_to_validation(text: str) -> None:
@@ -439,6 +507,11 @@ def test_a_refused_prompt_or_a_dict_key_is_no_refused_key() -> None:
         "my connection to queue.fal.run dropped mid-upload",
         "we lost the connection while polling",
         "connection lost",
+        # an answer cut off mid-way, and Node's other words for a broken connection
+        "httpx.RemoteProtocolError: peer closed connection without sending complete message body",
+        "requests.exceptions.ChunkedEncodingError: ('Connection broken: IncompleteRead(0 bytes read)')",
+        "aiohttp.client_exceptions.ServerDisconnectedError: Server disconnected",
+        "Error: socket hang up",
     ],
 )
 def test_a_connection_said_to_be_lost_leans_to_network(text: str) -> None:
@@ -535,10 +608,28 @@ def test_a_cue_reads_words_of_any_script_whole(text: str, expected: str) -> None
 
 @pytest.mark.parametrize(
     "text",
-    ["the WS drops every few seconds", "ws://localhost closed: 1006", "the web socket closes after 2s"],
+    [
+        "the WS drops every few seconds",
+        "ws://localhost closed: 1006",
+        "the web socket closes after 2s",
+        # a live connection by its WebRTC pieces or its close code, and "real time" in other languages
+        "RTCPeerConnection: ICE gathering never completes",
+        "the STUN server never answers",
+        "connection closed with code 1011 (internal error)",
+        "la conexión en tiempo real se corta",
+        "リアルタイム接続が切れる",
+        "실시간 연결 오류",
+    ],
 )
 def test_a_websocket_by_its_short_names_leans_to_realtime(text: str) -> None:
     assert "realtime" in category_bonus(normalize(text).lower(), set())
+
+
+@pytest.mark.parametrize(
+    "text", ["closed 1006 tickets this sprint", "we processed 1006 images", "stunning results, nice demo"]
+)
+def test_a_number_or_a_word_like_a_socket_s_is_no_realtime(text: str) -> None:
+    assert "realtime" not in category_bonus(normalize(text).lower(), set())
 
 
 @pytest.mark.parametrize(
@@ -600,6 +691,7 @@ def test_a_duration_or_a_count_is_no_input_limit(text: str) -> None:
         "исходный код 500 строк",
         "返回 500 张图片",
         "500个错误",
+        "our rate limit is 500 requests a minute",
     ],
 )
 def test_a_count_is_no_status(text: str) -> None:
@@ -628,6 +720,39 @@ def test_an_error_type_that_is_an_english_word_counts_only_as_a_value(diagnoser:
 def test_a_socket_error_with_no_realtime_call_is_not_realtime() -> None:
     assert "realtime" not in stated_causes("OSError: [Errno 57] Socket is not connected")[0]
     assert "realtime" in stated_causes("fal realtime: Socket is not connected")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal_client.client.FalClientHTTPError: 400 Bad Request: Unsupported image format",
+        "fal-ai/flux/dev/image-to-image: 400 Bad Request - image format not supported (AVIF)",
+    ],
+)
+def test_a_400_about_the_input_of_a_fal_call_is_validation(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "validation", diagnoser.diagnose(text).matches
+
+
+def test_a_bare_400_naming_no_service_gets_no_answer(diagnoser: Diagnoser) -> None:
+    # anybody's 400: only a text about fal makes it agree with the input's family
+    assert diagnoser.diagnose("HTTP 400 Bad Request: image format not supported").matches == ()
+
+
+def test_a_platform_error_beside_a_call_to_fal_stays_fal(diagnoser: Diagnoser) -> None:
+    # the caller's own host ran out of time waiting on fal: the queue's family, not Vercel's problem
+    text = "Vercel FUNCTION_INVOCATION_TIMEOUT while awaiting fal.subscribe('fal-ai/kling-video/v2.1/master')"
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SyntaxError: JSON.parse: unexpected character at line 1 column 1 of the JSON data",
+        "SyntaxError: JSON Parse error: Unrecognized token '<'",
+    ],
+)
+def test_an_html_page_where_json_was_expected_in_any_browser_s_words(text: str) -> None:
+    assert "server_error" in stated_causes(text)[0]
 
 
 def test_waiting_for_a_concurrency_slot_is_the_rate_limit_not_a_stuck_queue() -> None:

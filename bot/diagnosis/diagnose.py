@@ -505,7 +505,7 @@ class Diagnoser:
         found = ev.gather(text, hosts, self._fal_messages)
         findings = {f.code for f in key_findings_in_text(text)} - {"exposed", "unexpected_shape"}
         causes = {} if found.declined else ev.causal_cues(text, codes, findings)[0]
-        scored = self._score(text, codes, offsets, hosts, [], causes)[0]
+        scored = self._score(text, codes, offsets, hosts, [], causes, about_fal=found.about_fal)[0]
         verdict = "other" if found.declined else ("fal" if found.about_fal else "generic")
         return verdict, [
             (item.prepared.entry.id, tuple(item.features.get(k, 0.0) for k in range(len(FEATURES))))
@@ -532,7 +532,7 @@ class Diagnoser:
         finding_codes = {f.code for f in key_findings} - {"exposed", "unexpected_shape"}
         causes, causal_phrases = ({}, []) if found.declined else ev.causal_cues(text, codes, finding_codes)
         phrases += causal_phrases
-        scored, foreign = self._score(text, codes, offsets, hosts, phrases, causes)
+        scored, foreign = self._score(text, codes, offsets, hosts, phrases, causes, about_fal=found.about_fal)
         # a text with no fal hint at all is foreign only if it reads like a vendor's named error
         looks_foreign = foreign.looks if found.about_fal or found.weak else foreign.looks_named
         if looks_foreign and not found.strong:
@@ -564,8 +564,11 @@ class Diagnoser:
         hosts: set[str],
         phrases: list[str],
         causes: dict[str, float] | None = None,
+        about_fal: bool = True,
     ) -> tuple[list[_Scored], _Foreign]:
-        """Every entry scored, best first, and how much the text reads like known non-fal errors."""
+        """Every entry scored, best first, and how much the text reads like known non-fal errors.
+        `about_fal`: the text is about fal, so a status fal uses for a family (a 400 for an input it
+        refuses) agrees with that family; in anybody's text a bare 400 agrees with none."""
         lowered = text.lower()
         collapsed = _collapse(text)
         # the error types and exception names the text contains, as whole words (one pass that
@@ -598,7 +601,7 @@ class Diagnoser:
         bonus = ev.category_bonus(cue_query, codes)
         relevance = self._bm25.scores(terms(window))
         top_relevance = max(relevance.values(), default=0.0)
-        families = {ev.STATUS_CATEGORY.get(code) for code in codes}
+        families = ev.status_families(codes, about_fal)
 
         recorded: set[str] = set()
         results: list[_Scored] = []

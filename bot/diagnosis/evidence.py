@@ -41,6 +41,9 @@ _STATUS_PATTERNS = [
     ),
     # a failure named by an identifier: "fal_submit_failed 502", "upload_failed: 413"
     linear_re.compile(r"_fail(?:ed|ure)\W{1,3}(?:status\W{1,3})?([45]\d\d)\b"),
+    # a 429 after its own name: "rate limit 429", "rate-limited (429)" (only 429: "rate limit 500
+    # requests a minute" is a count)
+    linear_re.compile(r"\b(?:rate[ _-]?limit(?:ed|s|ing)?|throttl(?:ed|ing))\W{1,3}(?:error\W{1,3})?(429)\b"),
     # "hitting a 429" (with its article: "we hit 500 concurrent requests" is a count)
     linear_re.compile(r"\bhit(?:s|ting)? an? ([45]\d\d)\b"),
     # "failed: 404" at the end of a line, not "key user:422" (an id after a colon)
@@ -55,7 +58,7 @@ _STATUS_PATTERNS = [
     linear_re.compile(
         r"(?:失败|失敗|错误|錯誤|报错|状态码|狀態碼|エラー|ステータス|오류|에러|상태 ?코드|ошибк[аиу]"
         r"|код (?:ошибки|ответа|состояния)|\berro\b|\berreur|\bfehler|c[óo]digo|statuscode"
-        r"|\bkesalahan|\bgalat|kode status)"
+        r"|\bkesalahan|\bgalat|kode status|\berrore|\bcodice)"
         r"[\s:：,，(（]{0,3}(?:http[\s:]{0,2})?([45]\d\d)\b"
     ),
     # "returned 422" said in Spanish, Portuguese, French and German: "fal me devuelve 422",
@@ -63,7 +66,8 @@ _STATUS_PATTERNS = [
     linear_re.compile(
         r"\b(?:devuelve|devolvi[óo]|retorna|retorn[óo]|retornou|devolve|devolveu|recib[oí]|recebi|recebo"
         r"|renvoie|renvoy[ée]|retourne|retourn[ée]|re[çc]ois|re[çc]u|liefert|lieferte|bekomme|erhalte"
-        r"|responde|respondi[óo]|respondeu|r[ée]pond|antwortet)"
+        r"|responde|respondi[óo]|respondeu|r[ée]pond|antwortet"
+        r"|restituisce|restituendo|restituito|ritorna|ritornato|ricevo|ricevuto|risponde)"
         r"\W{1,3}(?:(?:con|com|avec|mit|un|una|um|uma|une|le|la|el|o|a|einen?|den|einem)\W{1,3}){0,2}"
         r"(?:(?:error|erro|erreur|fehler|c[óo]digo|code|status|http)\W{1,3})?([45]\d\d)\b"
     ),
@@ -73,7 +77,9 @@ _STATUS_PATTERNS = [
     linear_re.compile(
         r"(?:返回|报|報|收到|遇到|碰到|得到|给|給|拿到|出现|出現|抛出|拋出)了?\s?(?:http\s?)?([45]\d\d)"
         r"(?:[/、或和]([45]\d\d))?"
-        r"(?:$|[^\d\p{Han}\s]|\s{1,2}(?:[^\d\p{Han}\s]|错误|錯誤|状态|狀態|或|等)|错误|錯誤|状态|狀態|或|等)"
+        # (or the sentence goes on: "返回 429 请稍后再试", "报 401 怎么办")
+        r"(?:$|[^\d\p{Han}\s]|\s{1,2}(?:[^\d\p{Han}\s]|错误|錯誤|状态|狀態|或|等|请|請|怎么|怎麼|是)"
+        r"|错误|錯誤|状态|狀態|或|等|请|請|怎么|怎麼)"
     ),
     linear_re.compile(
         r"(?:^|[^\d.])([45]\d\d)(?:[/、]([45]\d\d))?\s?"
@@ -222,6 +228,8 @@ _STRONG_MARKERS: list[_Marker] = [
             r"|renvoie|a renvoy[ée]|retourne|a retourn[ée]|r[ée]pond|a r[ée]pondu|rejette|a rejet[ée]"
             r"|[ée]choue|mengembalikan|menolak|merespons|membalas|gagal|memblokir"
             r"|gibt|gab|liefert|lieferte|antwortet|antwortete|lehnt|meldet"
+            r"|restituisce|sta restituendo|ha restituito|ritorna|risponde|rifiuta|ha rifiutato|blocca"
+            r"|fallisce"
             r"|возвращает|вернул[аи]?|отвечает|ответил[аи]?|отклоняет|отклонил[аи]?|выда[её]т)",
             re.I,
         ),
@@ -337,11 +345,12 @@ _VENDORS: list[_Marker] = [
     (
         linear_re.compile(
             r"hugging ?face|\bhf_hub|\bhf\.co\b|hfhubhttperror|\bhf_[a-z0-9]{10,}|inference providers?\b"
+            r"|\bhf (?:inference|endpoints?|hub|token|spaces?)\b|\binference endpoints?\b"
             r"|pay-as-you go",
             re.I,
         ),
         "Hugging Face",
-        ("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you"),
+        ("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you", "hf ", "inference endpoint"),
     ),
     (linear_re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
     (
@@ -380,12 +389,19 @@ _VENDORS: list[_Marker] = [
         linear_re.compile(
             r"\bgroq\b|mistral|\bcohere\b|together\.ai|\btogether ai\b|api\.together|elevenlabs|stability\.ai"
             r"|api\.stability|text-generation-inference|\btgi\b"
-            r"|midjourney|deepseek|perplexity|ollama|runwayml|leonardo\.ai|\brunpod\b|openrouter|\bsupabase\b"
+            r"|midjourney|deepseek|perplexity|ollama|runwayml|\brunway (?:api|ml)\b|leonardo\.ai|\brunpod\b"
+            r"|openrouter|\bsupabase\b"
             r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b"
             r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
             r"|\bsuno\b|\bheygen\b|litellm|\bg4f\b|\bcomfy\.org\b|comfy_api_nodes"
             r"|\bdeepai\b|\bcapcut\b|\bultralytics\b|\bwavespeed\b|\bsegmind\b|\bminimax api\b"
-            r"|\bstability ai\b|\bmoonshot\b|\bkimi\b|\bgrok\b|\bx\.ai\b|\bxai\b|\bminimax\b",
+            r"|\bstability ai\b|\bmoonshot\b|\bkimi\b|\bgrok\b|\bx\.ai\b|\bxai\b|\bminimax\b"
+            # Chinese clouds' own model platforms (fal hosts Kling and Wan models: only their own
+            # official APIs are someone else's)
+            r"|阿里云|百炼|通义|dashscope|火山引擎|火山方舟|豆包|即梦|智谱|文心一言|千帆|腾讯云|混元|讯飞"
+            r"|硅基流动|siliconflow|(?:kling|可灵)\s?官方|klingai\.com"
+            # (fal hosts Ideogram and Luma models: only their own APIs are someone else's)
+            r"|\bideogram api\b|\bluma(?: ai| labs)?(?: dream machine)? api\b|lumalabs\.ai",
             re.I,
         ),
         "another service",
@@ -409,6 +425,7 @@ _VENDORS: list[_Marker] = [
             "perplexity",
             "ollama",
             "runwayml",
+            "runway",
             "leonardo",
             "runpod",
             "openrouter",
@@ -434,6 +451,25 @@ _VENDORS: list[_Marker] = [
             "wavespeed",
             "segmind",
             "minimax api",
+            "ideogram",
+            "luma",
+            "阿里云",
+            "百炼",
+            "通义",
+            "dashscope",
+            "火山",
+            "豆包",
+            "即梦",
+            "智谱",
+            "文心",
+            "千帆",
+            "腾讯云",
+            "混元",
+            "讯飞",
+            "硅基",
+            "siliconflow",
+            "官方",
+            "klingai",
         ),
     ),
     (
@@ -451,6 +487,32 @@ _VENDORS: list[_Marker] = [
         ),
         "an LLM or voice API request body",
         ("loc",),
+    ),
+]
+# The platform the caller's own code runs on, by its own error codes (a Vercel function that ran out of
+# its time or over its body limit): that platform's error when the text does not name fal; with fal
+# named, it is the caller waiting on fal longer than its host allows (the queue's family).
+_PLATFORMS: list[_Marker] = [
+    (
+        linear_re.compile(
+            r"\b(?:edge_)?function_(?:invocation_(?:timeout|failed)|payload_too_large|response_payload_too_large"
+            r"|throttled)\b|\bdeployment_not_found\b|\bmiddleware_invocation_(?:timeout|failed)\b",
+            re.I,
+        ),
+        "Vercel",
+        ("function_", "deployment_not_found", "middleware_invocation"),
+    ),
+    (
+        # Cloudflare's own error pages (1xxx: rate limited, access denied, a worker that threw), and
+        # its Workers AI
+        linear_re.compile(
+            r"\bcloudflare\b[^\n]{0,20}?\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b"
+            r"|\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b[^\n]{0,80}?\bcloudflare\b"
+            r"|\bworkers ai\b|the owner of this website has banned",
+            re.I,
+        ),
+        "Cloudflare",
+        ("cloudflare", "workers ai", "the owner of this website"),
     ),
 ]
 # A server on this machine answering (localhost, 127.0.0.1): someone's own app, unless fal is named.
@@ -699,6 +761,8 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
     for marker in _VENDORS:
         if _present(marker, text, original_lowered):
             evidence.vendors.append(marker[1])
+    if not evidence.names_fal:
+        evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, original_lowered)]
     if "packages" in original_lowered or "node_modules" in original_lowered or "error" in original_lowered:
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
@@ -819,7 +883,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"error (?:interno del|del) servidor|servicio no disponible|erro (?:interno do|do) servidor",
         r"servi[çc]o indispon[íi]vel|erreur (?:interne du |du )?serveur|service indisponible",
         r"serverfehler|dienst nicht verf[üu]gbar|ошибка сервера|внутренняя ошибка|сервис недоступен",
-        r"сервер недоступен|服务(?:暂时|暫時)?不可用|服务器(?:错误|内部错误|繁忙)|伺服器錯誤|内部错误",
+        r"сервер недоступен|服务(?:暂时|暫時)?不可用|服务器?(?:错误|内部错误|繁忙)|服務器?繁忙",
+        r"伺服器錯誤|内部错误",
+        r"サーバー?(?:が)?混雑|서버(?:가)? 혼잡",
         r"サーバー?エラー|サービスが(?:一時的に)?利用できません|서버 ?오류|서비스를 사용할 수 없",
         r"서버가 (?:응답하지|불안정)",
         # Indonesian
@@ -833,6 +899,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"trop de requ[êe]tes|limite de (?:d[ée]bit|requ[êe]tes)|zu viele anfragen|ratenbegrenzung",
         r"слишком много запросов|лимит запросов|请求(?:过多|過多|太多|频繁|较拥堵|拥堵)|限流|频率限制",
         r"リクエストが多すぎ|レート制限|要求が多すぎ|요청(?:이)? (?:너무 많|한도)|요청 한도|속도 제한",
+        # a limit on requests at once (fal's concurrency limit)
+        r"동시 (?:요청|실행|작업)|并发(?:限制|数|上限|请求)|並發|同時(?:実行|リクエスト|接続)(?:数)?",
+        r"l[íi]mite de concurrencia|limite de concorr[êe]ncia|limite de concurrence|parallelit[äa]tslimit"
+        r"|gleichzeitige[rn]? anfragen|limite di concorrenza|richieste simultanee|solicitudes simult[áa]neas",
         # a usage limit or quota reached (fal meters calls per account, not by plan quotas)
         r"l[íi]mite de (?:uso|llamadas|consumo)|cuota (?:de uso|excedida|superada|agotada|alcanzada)",
         r"limite de (?:uso|chamadas)|cota (?:de uso|excedida|atingida|esgotada)",
@@ -935,6 +1005,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|ung[üu]ltig|tidak valid|недействител)",
         # Indonesian
         r"(?:kunci|key)(?: api)? (?:tidak valid|tidak sah|salah|kedaluwarsa)",
+        # the key itself refused, as the English "the key was rejected"
+        r"(?:schl[üu]ssel|clave|chave|cl[ée]|chiave)\b[^\n.;]{0,30}?(?:abgelehnt|zur[üu]ckgewiesen"
+        r"|rechazada|rejeitada|recusada|rejet[ée]e|refus[ée]e|rifiutata)"
+        r"|(?:密钥|秘钥|key)(?:被)?(?:拒绝|拒絕)|キーが拒否|키(?:가|를)? 거부",
     ),
     _translated(
         "billing",
@@ -1042,7 +1116,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"exceeds? (?:the )?(?:max|maximum|limit)|ensure this value|only (?:accepts?|supports?|allows?)",
         # limits described in prose: "caps duration at 300", "rejects any seed above", "a maximum of 12"
         r"\bcaps? (?:\w+ )?(?:\w+ )?at \d|\brejects? (?:any|all|prompts?|images?|inputs?|values?|seeds?)\b",
-        r"\bover-limit\b|\ba (?:maximum|minimum) of \d|\b(?:max|maximum|min|minimum) (?:length|value|size)\b",
+        r"\bover-limit\b|\ba (?:maximum|minimum) of \d|\b(?:max|maximum|min|minimum) (?:length|value|size)\b"
+        r"|\b(?:max|maximum|min|minimum) (?:is|=) ?\d",
         r"accepts? only|acepta (?:solo|solamente)|aceita apenas|n'accepte que|akzeptiert nur",
         # "must be less than" in Spanish, Portuguese, French and German
         r"\b(?:debe|deben|tiene que|tienen que|deve|devem|tem que|t[êe]m que) ser (?:menor|mayor|maior|entre"
@@ -1171,6 +1246,38 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         # Indonesian
         r"(?:belum|tidak) (?:terinstal|terpasang|diinstal)",
     ),
+    # Italian, as fal's Italian users word each family
+    _translated("server_error", r"errore (?:interno del |del )?server|(?:servizio|server) non disponibile"),
+    _translated(
+        "rate_limit",
+        r"troppe richieste|limite di (?:richieste|utilizzo|frequenza)|quota (?:superata|esaurita|raggiunta)",
+    ),
+    _translated(
+        "content_policy",
+        r"(?:prompt|contenuto|immagine)\W{1,3}(?:\w+\W{1,3}){0,4}(?:bloccat[oa]|rifiutat[oa])"
+        r"|filtro di sicurezza|politica (?:dei|sui) contenuti|contenut[oi] (?:sensibil|inappropriat)"
+        r"|nessuna immagine (?:[èe] stata )?generata",
+    ),
+    _translated(
+        "model_not_found", r"modello (?:non (?:esiste|trovato)|inesistente)|endpoint (?:non esiste|errato)"
+    ),
+    _translated("invalid_key", r"chiave (?:api )?(?:[èe] )?(?:non valida|errata|scaduta)"),
+    _translated("billing", r"credit[oi] (?:esaurit|insufficient)|saldo (?:esaurito|insufficiente)"),
+    _translated("queue_timeout", r"tempo (?:di attesa )?scaduto|(?:bloccat[oa]|ferm[oa]|rimane) in coda"),
+    _translated("network", r"errore di (?:rete|connessione)|connessione (?:rifiutata|fallita|interrotta)"),
+    _translated(
+        "file_url",
+        r"\b(?:url|link|collegamento)\b[^\n]{0,40}?\bscadut[oia]|impossibile scaricare"
+        r"|download (?:non riuscito|fallito)"
+        r"|caricamento (?:non riuscito|fallito)|file troppo grande",
+    ),
+    _translated(
+        "validation",
+        r"deve essere (?:compreso )?tra|fuori (?:dall')?intervallo|parametr[oi] non valid"
+        r"|formato non supportato"
+        r"|nessun volto",
+    ),
+    _translated("client_setup", r"non (?:[èe] )?installat[oa]"),
     # Turkish, as the app message files of fal's Turkish users word each family
     _translated("invalid_key", r"ge[çc]ersiz (?:api )?anahtar|anahtar(?:ı|i)? ge[çc]ersiz"),
     _translated(
@@ -1188,12 +1295,32 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
     _translated("model_not_found", r"model bulunamad"),
     _translated("file_url", r"dosya (?:[çc]ok b[üu]y[üu]k|y[üu]klenemedi|indirilemedi)"),
 )
+# A realtime connection named without the word "realtime": its socket (a websocket and its close
+# codes, 1000-1015), the WebRTC pieces some live apps use (a peer connection, ICE, STUN and TURN
+# servers, a data channel), and "real time" in the other languages fal's users write in.
+REALTIME_VOCABULARY = (
+    r"realtime|real-time|web ?socket|wss://|\bws\b|fal\.realtime"
+    r"|webrtc|rtcpeerconnection|\bice (?:candidates?|gathering|connection|state|servers?|failed|restart)\b"
+    r"|\bstun\b|\bturn (?:servers?|relay)\b|\bdata ?channels?\b"
+    # (a close code as such: "closed with code 1011", "closed (1006)", "1006 abnormal closure"; not
+    # "closed 1006 tickets")
+    r"|\bclos(?:e|ed|es|ing|ure)\b[^\n]{0,20}?\bcode\W{1,3}10(?:0\d|1[0-5])\b"
+    r"|\bclos(?:e|ed|es|ing)\s?[(:]\s?10(?:0\d|1[0-5])\b|\b10(?:0\d|1[0-5])\b[^\n]{0,12}?\bclos(?:e|ure)\b"
+    r"|实时|實時|即時|リアルタイム|ウェブソケット|실시간|웹소켓|tiempo real|tempo real|temps r[ée]el|echtzeit"
+    r"|tempo reale|реальном времени|вебсокет|waktu nyata|ger[çc]ek zamanl"
+)
 CATEGORY_CUES: list[Cue] = [
     Cue(
         linear_re.compile(
             r"\benotfound|getaddrinfo|name or service not known|nodename nor servname|nxdomain"
             r"|name resolution"
             r"|econnrefused|econnreset|etimedout|und_err|fetch failed|certificate verify failed|connecterror"
+            # Node's other ways of saying the connection broke
+            r"|socket hang up|econnaborted|ehostunreach|enetunreach|\bepipe\b"
+            # an answer cut off mid-way (httpx, requests, urllib3, aiohttp)
+            r"|remoteprotocolerror|peer closed connection|server disconnected without sending"
+            r"|remotedisconnected|chunkedencodingerror|incompleteread|connection broken"
+            r"|serverdisconnectederror|clientpayloaderror"
             r"|connection (?:refused|reset|aborted)|\bssl\b|max retries exceeded"
             # a connection said to be lost ("your connection to fal.ai dropped")
             r"|\bconnection (?:to [\w.-]+ )?(?:was |got )?(?:dropped|lost|interrupted)\b"
@@ -1203,7 +1330,7 @@ CATEGORY_CUES: list[Cue] = [
         "network",
         12.0,
     ),
-    Cue(linear_re.compile(r"web ?socket|wss://|/realtime|realtime|\bws\b", re.I), "realtime", 12.0),
+    Cue(linear_re.compile(REALTIME_VOCABULARY, re.I), "realtime", 12.0),
     Cue(linear_re.compile(r"too many requests|rate.?limit|concurren|throttl", re.I), "rate_limit", 10.0),
     Cue(
         linear_re.compile(r"content.?policy|nsfw|safety.?checker|flagged", re.I),
@@ -1296,6 +1423,21 @@ STATUS_CATEGORY = {
 }
 
 
+# A status that belongs to no family alone but does not contradict one: fal's `bad_request` and a
+# model's complaint about its input ("400 Bad Request: Unsupported image format") are the input's
+# family's, as a 422 is, in a text about fal. No prior for it: a bare 400 is anybody's.
+STATUS_COMPATIBLE = {400: "validation"}
+
+
+def status_families(codes: set[int], about_fal: bool = True) -> set[str | None]:
+    """The families the text's statuses belong to, or in a text about fal agree with (an entry of
+    another family is contradicted by them)."""
+    families = {STATUS_CATEGORY.get(code) for code in codes}
+    if about_fal:
+        families |= {STATUS_COMPATIBLE[code] for code in codes if code in STATUS_COMPATIBLE}
+    return families
+
+
 def category_bonus(query: str, codes: set[int]) -> dict[str, float]:
     bonus: dict[str, float] = {}
     for pattern, category, points, unless in CATEGORY_CUES:
@@ -1357,6 +1499,7 @@ _CONTENT_REFUSAL = linear_re.compile(
 _NOT_A_REFUSAL = linear_re.compile(r"connect(?:ion)? refused", re.I)
 _NO_ANSWER = linear_re.compile(
     r"econnrefused|econnreset|etimedout|\benotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
+    r"|socket hang up|econnaborted|ehostunreach|enetunreach"
     r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
     r"|name or service not known|temporary failure in name resolution|nodename nor servname"
     r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)"
@@ -1374,6 +1517,8 @@ _NO_ANSWER = linear_re.compile(
     r"|n[ãa]o conseguiu (?:se )?conectar|impossible de (?:se )?connecter|[ée]chec de (?:la )?connexion"
     r"|keine verbindung|verbindung (?:konnte nicht|fehlgeschlagen)|konnte (?:keine|nicht) verbind"
     r"|не удалось (?:подключиться|соединиться)|не удается подключиться"
+    r"|impossibile (?:connettersi|stabilire (?:una |la )?connessione)|connessione (?:rifiutata|fallita)"
+    r"|(?:繋|つな)がらな|接続できな|접속이 안 ?되|연결이 안 ?(?:되|돼)"
     r"|无法连接|連線失敗|连不上|連不上|接続できません|接続に失敗"
     r"|연결할 수 없|접속할 수 없|연결(?:에|이)? 실패"
     r"|(?:tidak|gagal) (?:dapat |bisa )?terhubung|koneksi (?:gagal|terputus)"
@@ -1394,7 +1539,7 @@ _AUTH_CODES = frozenset({401, 403})
 _KEY_WORD = (
     r"(?:api[ _-]?keys?|fal_key|fal key|credentials?|clave(?: de api| api)?|chave(?: de api| api)?"
     r"|cl[ée](?: d'api| api)?|api-schl[üu]ssel|schl[üu]ssel|api ?密钥|密钥|秘钥|api ?キー|キー|api ?키|키"
-    r"|凭证|凭据|憑證|認証情報|자격 ?증명|kunci(?: api)?"
+    r"|凭证|凭据|憑證|認証情報|자격 ?증명|kunci(?: api)?|chiave(?: api)?"
     r"|(?:api[ -])?ключ(?:а|у|ом)?)"
 )
 _KEY_ABSENT = (
@@ -1405,7 +1550,8 @@ _KEY_ABSENT = (
     r"|undefined"
     r"|(?:been )?(?:removed|deleted|stripped)|no est[áa] (?:configurad|definid)[oa]|no configurad[oa]"
     r"|n[ãa]o (?:est[áa] )?(?:configurad|definid)[oa]|ausente|manquante?|non (?:configur|d[ée]fini)[ée]e?"
-    r"|absente?|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
+    r"|absente?|mancante|non (?:[èe] )?(?:impostat|configurat|definit)[ao]"
+    r"|fehlt|nicht (?:gesetzt|konfiguriert|vorhanden|gefunden)|未配置|未设置|未設定|缺失|丢失"
     r"|が設定されていません|が未設定|がありません|が見つかりません"
     r"|설정되지 않|설정(?:이)? 안 ?되|없습니다|없음|누락"
     r"|не (?:задан|указан|установлен|настроен|найден)|отсутствует"
@@ -1439,8 +1585,15 @@ _MISSING_MODULE = linear_re.compile(
 _FAL_MODULE = linear_re.compile(
     r"^(?:fal|fal_client|fal-client|@fal-ai|fal_serverless|fal-serverless|isolate)\b", re.I
 )
-_REALTIME_WORDS = linear_re.compile(r"realtime|real-time|web ?socket|wss://|\bws\b|fal\.realtime", re.I)
+_REALTIME_WORDS = linear_re.compile(REALTIME_VOCABULARY, re.I)
 _CONCURRENCY = linear_re.compile(r"concurren", re.I)
+_HTML_FOR_JSON = linear_re.compile(
+    r"unexpected token\W{0,4}<|<!doctype[^\n]{0,40}is not valid json|unexpected end of json input"
+    # the same in Firefox's and Safari's words
+    r"|json\.parse: unexpected character at line 1 column 1"
+    r"|json parse error: unrecognized token\W{0,3}<",
+    re.I,
+)
 _STATED_CAUSES: list[StatedCause] = [
     StatedCause(
         linear_re.compile(
@@ -1448,7 +1601,7 @@ _STATED_CAUSES: list[StatedCause] = [
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
             + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|empty|blank"
-            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?|tanpa)\W{1,3}"
+            r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?|tanpa|senza)\W{1,3}"
             # RE2's \b is ASCII: a Cyrillic word starts after a space or the start instead
             r"|(?:^|\s)(?:нет|без)\s{1,3}"
             # Chinese runs its words together: "缺少API密钥", "未配置FAL_KEY"
@@ -1513,12 +1666,18 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|(?:not|n't) (?:have )?enough (?:credits?|balance|funds)"
             r"|(?:account|user) (?:is |was |has been |got |remains |stays )?locked\b"
             r"|(?:balance|credits?) (?:is |are )?(?:exhausted|depleted|too low)|out of (?:credits?|balance)"
-            r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)"
+            # a balance below zero, in the languages fal's users write in
+            r"|\bnegative (?:balance|credits?)\b"
+            r"|\bbalance (?:is |was |went |goes |became |turned )?negative\b"
+            r"|saldo negativo|solde n[ée]gatif|negative[sn]? guthaben|余额(?:为|是|变成|變成)?负"
+            r"|負(?:の)?残高|残高がマイナス|잔액이 (?:마이너스|음수)"
+            r"|saldo insuficiente|cr[ée]ditos? insuficientes?|sin (?:saldo|cr[ée]ditos)|saldo insufficiente"
+            r"|credit[oi] (?:esaurit[oi]|insufficient[ei])|senza credit[oi]"
             r"|sem (?:saldo|cr[ée]ditos)|solde insuffisant|cr[ée]dits? insuffisants?"
             r"|guthaben (?:aufgebraucht|reicht nicht)|nicht gen[üu]gend guthaben"
             r"|余额不足|余額不足|额度不足|残高不足|残高がありません|クレジットが不足"
             # the account locked, in other words: "minha conta foi bloqueada", "账户被锁定"
-            r"|\b(?:cuenta|conta|compte|konto)\s(?:\pL+\s){0,3}?(?:bloquead[oa]|bloqu[ée]e?|gesperrt"
+            r"|\b(?:cuenta|conta|compte|konto|account)\s(?:\pL+\s){0,3}?(?:bloquead[oa]|bloqu[ée]e?|gesperrt|bloccat[oa]"
             r"|suspendid[oa]|suspens[oa]|suspendu)"
             r"|(?:账户|账号|帳戶)(?:已|已经)?被?(?:锁定|冻结|封禁)|アカウントが(?:ロック|停止)"
             r"|계정이 (?:잠겼|잠금|정지)"
@@ -1535,7 +1694,19 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|\bon_?result\b[^\n]{0,60}?\b(?:twice|two times|called (?:again|more than once))"
             r"|(?:socket|connection) (?:keeps )?"
             r"(?:closes|closed|closing|drops|dropped|disconnects|disconnected)"
-            r"|\b1006\b|abnormal closure|websocket (?:handshake|connection) (?:failed|error|closed)",
+            r"|\b1006\b|abnormal closure|websocket (?:handshake|connection) (?:failed|error|closed)"
+            # a peer connection or its ICE that failed, a STUN server that does not answer
+            r"|\bice (?:connection )?(?:state\W{0,3})?(?:failed|disconnected)\b"
+            r"|connection ?state\W{0,3}(?:failed|disconnected|closed)\b"
+            r"|\bstun\b[^\n]{0,30}?\btim(?:es|ed) ?out"
+            # the connection drops, said in the other languages fal's users write in
+            r"|接続が(?:すぐ|頻繁に|突然)?(?:切れ|切断)|连接(?:总是|经常|老是)?(?:断开|中断|断了)|連線(?:中斷|斷開)|斷線"
+            r"|연결(?:이)? (?:자주 |계속 )?끊|conexi[óo]n[^\n]{0,30}?\bse (?:cae|corta|cierra)"
+            r"|conex[ãa]o[^\n]{0,30}?\b(?:cai|caiu|fecha|fechou)\b|connexion[^\n]{0,30}?\bse (?:coupe|ferme)"
+            r"|verbindung[^\n]{0,30}?\b(?:bricht|rei(?:ß|ss)t)\b[^\n.;]{0,30}?\bab\b|\btrennt sich\b"
+            r"|соединение (?:обрывается|закрывается|разрывается)"
+            r"|\bse desconecta|\bdesconect(?:a|ou|ó)\b|\bse d[ée]connecte|отключается|\bterputus\b"
+            r"|切断され|断开连接|끊어(?:져|집니다|졌)",
             re.I,
         ),
         "realtime",
@@ -1547,7 +1718,14 @@ _STATED_CAUSES: list[StatedCause] = [
         # concurrency: see `stated_causes`)
         linear_re.compile(
             r"\bin_queue\b[^\n]{0,80}?"
-            r"\b(?:for (?:over |more than |about )?\d+|indefinitely|forever|never|hours?|stuck)\b"
+            r"\b(?:for (?:over |more than |about )?\d+|indefinitely|forever|never|hours?|stuck"
+            r"|after (?:over |more than )?\d+\s?(?:min|mins|minutes|h|hours?))\b"
+            # the same wait said in the other languages fal's users write in: "reste IN_QUEUE pendant des
+            # heures", "fica em IN_QUEUE para sempre", "seit Stunden IN_QUEUE"
+            r"|\bin_queue\b[^\n]{0,60}?(?:pendant des heures|depuis des heures|ind[ée]finiment|para sempre"
+            r"|para siempre|por horas|durante horas|h[áa]ce horas|stundenlang|seit stunden|per ore|da ore"
+            r"|all'infinito|berjam-jam|часами|好几个小时|幾個小時|何時間も|몇 시간째)"
+            r"|(?:seit stunden|depuis des heures|h[áa]ce horas|da ore)[^\n]{0,30}?\bin_queue\b"
             r"|\bstuck\b[^\n]{0,40}?(?:\bin_queue\b|\bin (?:the )?queue\b|\bqueued\b)"
             r"|\bqueue (?:is |was )?(?:backed up|stuck|not moving|never (?:moves|progresses))"
             # "jobs sit in the queue forever", "requests waiting in queue for hours"
@@ -1559,6 +1737,11 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|atascad[oa] en (?:la )?cola|pres[oa] na fila|bloqu[ée]e? dans la file"
             r"|h[äa]ngt in der warteschlange"
             r"|一直(?:在)?排队|卡在(?:排队|队列)|キューで止ま"
+            # fal's own state name in a sentence of Chinese, Japanese or Korean: "一直卡在 IN_QUEUE",
+            # "IN_QUEUE のまま", "IN_QUEUE 상태에서 멈춰"
+            r"|(?:卡在|一直|停在|停留在|ずっと|계속)\s?(?:在\s?)?(?:in_queue|in_progress)\b"
+            r"|\b(?:in_queue|in_progress)\s?(?:状态|狀態|の?まま|で止ま|상태(?:에서|로)|에서)"
+            r"[^\n]{0,12}?(?:不动|不動|没动|沒動|卡|動かな|進まな|止ま|진행|멈|안)"
             # the same in more words and languages: "se queda en la cola", "fica na fila", "reste dans
             # la file", "bleibt in der Warteschlange", "排队很久", "キューから進まない", "대기열에서 멈춰",
             # "macet di antrean", "застрял в очереди"
@@ -1624,10 +1807,15 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|got|gets) (?:an? |now )?(?:40[34]|410|not found|forbidden|access ?denied)\b)"
             r"|\bexpired (?:image|video|media|file|output|result|cdn|fal\.media)?[ _-]?(?:urls?|links?)\b"
             # "el enlace de la imagen caducó", "a url do vídeo expirou", "l'URL de l'image a expiré"
-            r"|\b(?:enlace|url|link|lien)s?\b[^\n]{0,40}?(?:caduc(?:[óo]|ado|aron)|expir(?:[óo]|ado|aron|ou|aram|é))"
+            r"|\b(?:enlace|url|link|lien)s?\b[^\n]{0,40}?(?:caduc(?:[óo]|ado|aron)|expir(?:[óo]|ado|aron|ou|aram|é)"
+            r"|[èe] scadut[oa]|sono scadut[ie])"
             r"|(?:图片|图像|视频|文件|结果|媒体)(?:的)?(?:链接|地址|url)(?:已经?|都)?(?:过期|失效|過期)"
             r"|(?:画像|動画|ファイル|メディア)(?:の)?(?:url|リンク)(?:が|は)?(?:期限切れ|失効|切れ)"
-            r"|(?:이미지|영상|파일|미디어) ?(?:url|링크)(?:이|가)? ?만료",
+            r"|(?:이미지|영상|파일|미디어) ?(?:url|링크)(?:이|가)? ?만료"
+            # the link of a generated file that now answers 404 or will not open: "图片链接过了一天就 404 了"
+            r"|(?:图片|图像|视频|文件|结果|媒体)(?:的)?(?:链接|地址|url)[^\n。；]{0,16}?(?:40[34]|打不开|打不開)"
+            r"|(?:画像|動画|ファイル|メディア)(?:の)?(?:url|リンク)[^\n。]{0,16}?(?:40[34]|開けな|開かな)"
+            r"|(?:이미지|영상|파일|미디어) ?(?:url|링크)[^\n.]{0,16}?(?:40[34]|열리지 않|안 열)",
             re.I,
         ),
         "file_url",
@@ -1677,14 +1865,19 @@ _STATED_CAUSES: list[StatedCause] = [
     ),
     StatedCause(
         # an HTML page (or nothing) where fal's JSON was expected: the edge answered with its error
-        # page, not the model (server-ingress-html-error-page)
-        linear_re.compile(
-            r"unexpected token\W{0,4}<|<!doctype[^\n]{0,40}is not valid json|unexpected end of json input",
-            re.I,
-        ),
+        # page, not the model (server-ingress-html-error-page). A wrong URL's 404 page reads the same,
+        # so beside a status it is half a cause...
+        _HTML_FOR_JSON,
         "server_error",
         "the text shows an HTML page where fal's JSON was expected",
         strength=0.5,
+    ),
+    StatedCause(
+        # ...and with no status in sight all of one: nothing else says what the page was
+        _HTML_FOR_JSON,
+        "server_error",
+        "the text shows an HTML page where fal's JSON was expected",
+        without_status=True,
     ),
     StatedCause(
         # fal's header for a timeout the caller set (a client `timeout`, `X-Fal-Request-Timeout`): the
@@ -1739,6 +1932,19 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the fal client is too old",
     ),
     StatedCause(
+        # a package manager that cannot find fal's client (a misspelt name, a private index, an old
+        # Python): installing it is what fails, not a call to fal
+        linear_re.compile(
+            r"\bnpm (?:err!|error)[^\n]{0,40}?\b(?:e?404|not found)\b[^\n]{0,120}?@fal-ai"
+            r"|\be404\b[^\n]{0,80}?@fal-ai|'@fal-ai/[\w-]+@[^\s']*' is not in this registry"
+            r"|no matching distribution found for fal"
+            r"|could not find a version that satisfies the requirement fal",
+            re.I,
+        ),
+        "client_setup",
+        "the text says fal's client package could not be installed",
+    ),
+    StatedCause(
         # fal's hosts are unreachable from where the code runs: a firewall, a country, a proxy. A
         # status that comes with it is the proxy's answer, not fal's (`ProxyError: 403 Forbidden`).
         linear_re.compile(
@@ -1787,8 +1993,9 @@ def stated_causes(
         if any(other.search(text) for other in cause.unless):
             continue
         if cause.pattern.search(text):
-            points[cause.category] = CAUSAL_POINTS * cause.strength
-            said.append(cause.phrase)
+            points[cause.category] = max(points.get(cause.category, 0.0), CAUSAL_POINTS * cause.strength)
+            if cause.phrase not in said:
+                said.append(cause.phrase)
     return points, said
 
 
@@ -1835,7 +2042,7 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     if missing and not any(_FAL_MODULE.search(name) for name in missing):
         # `No module named 'requests'`: installing fal's client would not help
         points["client_setup"] = -CAUSAL_POINTS
-    realtime = "realtime" in lowered or "websocket" in lowered or "wss://" in lowered
+    realtime = _REALTIME_WORDS.search(text) is not None
     # fal's own runner_connection_* errors are answers from fal's side, not a failed connection
     answered = "runner" in lowered or "error_type" in lowered or _DETAIL_BODY.search(text) is not None
     if not codes and not realtime and not answered and _NO_ANSWER.search(text):

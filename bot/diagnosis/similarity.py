@@ -89,7 +89,38 @@ _STOP_TEXT = """
     also any all some been being does did don't doesn't i'm using use used error errors request
     please try again fix later see more information details message
     """
-_STOP = frozenset(_STOP_TEXT.split())
+# Korean and Japanese polite endings, read as character pairs (see `_words`): every sentence of those
+# languages ends with them, so two texts sharing only "...습니다" or "...ください" are not alike.
+_STOP_ENDINGS = "습니 니다 합니 됩니 세요 주세 です ます ませ せん まし した くだ ださ さい"
+_STOP = frozenset(_STOP_TEXT.split()) | frozenset(_STOP_ENDINGS.split())
+
+
+# "Please try again later" in the other languages fal's users write in: every service's error page and
+# app message ends with it, so it says nothing about which problem it is. Left in, its character pairs
+# (rare in the knowledge base, so weighty) made two texts sharing only "しばらくしてから再度お試しください"
+# or "请稍后再试" fit each other best (the English words are stop words already).
+_RETRY_LATER = linear_re.compile(
+    r"请?稍后(?:再试|重试)(?:一次)?|請?稍後(?:再試|重試)(?:一次)?|请重试|請重試"
+    r"|(?:しばらく|時間を)(?:時間を)?(?:おいて|置いて|して)から(?:もう一度|再度)?(?:お試し|実行し|アクセスし)"
+    r"(?:ください|て下さい)"
+    r"|(?:後で|あとで)?(?:もう一度|再度)(?:お試し|実行し)(?:ください|て下さい)"
+    r"|(?:잠시 후|나중에) ?다시 시도(?:해 ?주(?:세요|십시오)|하(?:세요|십시오))?"
+    r"|다시 시도해 ?주(?:세요|십시오)"
+    r"|(?:por favor,? )?(?:int[ée]ntalo|intente|vuelv[ae] a intentarlo)(?: de nuevo| nuevamente)?"
+    r"(?: m[áa]s tarde)?"
+    r"|(?:por favor,? )?tente (?:novamente|de novo)(?: mais tarde)?"
+    r"|(?:veuillez |merci de )?r[ée]essaye[rz](?: plus tard)?"
+    r"|(?:bitte )?versuchen sie es (?:sp[äa]ter )?(?:erneut|noch einmal)(?: sp[äa]ter)?"
+    r"|riprova(?:re)? pi[ùu] tardi|попробуйте (?:ещ[её] раз )?позже|повторите попытку позже"
+    r"|(?:silakan )?coba lagi nanti|daha sonra tekrar deneyin"
+)
+
+
+def without_retry_later(lowered: str) -> str:
+    """A lower-cased text without the "try again later" boilerplate of other languages."""
+    if lowered.isascii():
+        return lowered
+    return _RETRY_LATER.sub(" ", lowered)
 
 
 _HEX = frozenset("0123456789abcdef")
@@ -103,7 +134,7 @@ def _is_identifier(word: str) -> bool:
 def terms(text: str) -> list[str]:
     """Lower-case words of three letters or more, light plural/verb endings stripped."""
     out = []
-    for word in _words(text.lower(), _TERM):
+    for word in _words(without_retry_later(text.lower()), _TERM):
         if word in _STOP or _is_identifier(word):
             continue
         for suffix in ("ing", "ed", "es", "s"):
