@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.logging_setup import configure_logging
+from bot.slack import blocks
 from bot.slack.commands import OptionError, SubscribeOptions, parse_subscribe_options, split_subcommand
 from bot.slack.services import StatusAnswers
 from bot.store import Subscription
@@ -159,6 +160,9 @@ def test_status_answer_is_rendered_once_per_reading_and_second(h: SlackHarness, 
     now[0] += 0.7
     later = answers.render(reading, reading, 13.5, None)
     assert later is not first and "updated 13 s ago" in json.dumps(later.blocks)
+    # only the age is rendered again, and the answer is the one a whole rendering gives
+    assert later.blocks[:-1] == first.blocks[:-1]
+    assert later == blocks.status_message(reading, reading, 13.0)
     page.open_incident(id="inc4", name="Realtime errors", impact="major_outage")
     fresh = h.monitor.refresh()
     assert "Realtime errors" in json.dumps(answers.render(fresh, fresh, 13.6, None).blocks)

@@ -284,10 +284,14 @@ def status_message(
         lines = ["No open incidents, no maintenance, every component operational."]
     blocks.extend(sections_for_lines(lines))
     shown_age = age_seconds if not failed else _age_of(shown, now)
-    blocks.append(
-        context(f"Source: {link(shown.source, shown.source_host)} · updated {age_words(shown_age)} ago")
-    )
+    blocks.append(status_footer(shown, shown_age))
     return finish(blocks, headline)
+
+
+def status_footer(shown: StatusSnapshot, age_seconds: float | None) -> ContextBlock:
+    """/fal status's last block: where the reading comes from and how old it is. Of a reading that
+    was read without trouble, the only part of the answer that changes as seconds pass."""
+    return context(f"Source: {link(shown.source, shown.source_host)} · updated {age_words(age_seconds)} ago")
 
 
 def status_timeout_message() -> Message:
