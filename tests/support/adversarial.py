@@ -14,7 +14,15 @@ import re
 
 from bot.diagnosis.diagnose import literal_soup
 
-__all__ = ["KNOWN_BAD", "crafted", "knowledge_literals", "literal_soup", "repeat", "units"]
+__all__ = [
+    "KNOWN_BAD",
+    "crafted",
+    "knowledge_literals",
+    "literal_soup",
+    "many_short_lines",
+    "repeat",
+    "units",
+]
 
 # One representative text per class escape: what a class-repeat in a pattern would eat.
 _CLASS_SAMPLES = {"d": "7", "w": "a", "s": " ", "D": "x", "W": ".", "S": "x", "b": " ", "n": "\n", "t": "\t"}
@@ -44,7 +52,18 @@ KNOWN_BAD = [
     "queue.fal.run/",
     "401 ",
     "é.",
+    "nrt\\",  # escaped line breaks: 10,000 short lines once unescaped
+    "in_queue\n",
 ]
+
+
+def many_short_lines(size: int) -> dict[str, str]:
+    """Texts of thousands of short lines, each different: every line is weighed for the focus."""
+    return {
+        "numbers": "\n".join(str(i) for i in range(size))[:size],
+        "fal and a number": "\n".join(f"fal {i}" for i in range(size))[:size],
+        "a status and a number": "\n".join(f"http 500 {i}" for i in range(size))[:size],
+    }
 
 
 def units(pattern: str) -> list[str]:
