@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.diagnosis import Diagnoser, Diagnosis, load_knowledge
 from bot.diagnosis.evidence import is_specific_message, status_codes
-from bot.diagnosis.normalize import focus, normalize
+from bot.diagnosis.normalize import _simple_unescape, focus, normalize
 
 KEY_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 SECRET = "0123456789abcdef0123456789ab4e5f"
@@ -45,6 +45,19 @@ def test_normalize_unescapes_nested_json_strings() -> None:
     assert '"detail": "User is locked.' in normalized
     assert "\nReason: Exhausted balance" in normalized
     assert normalize("caf\\u00e9 \\u003a") == "café :"
+
+
+# The rule the escapes followed when a regex read them (one or more backslashes, then the escaped
+# character; a run of them before anything else is one backslash): the split-based reading must agree.
+_ESCAPE_RULE = re.compile(r"\\+([nrt\"'/\\])")
+_ESCAPE_MEANING = {"n": "\n", "r": "\n", "t": " ", '"': '"', "'": "'", "/": "/", "\\": "\\"}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=["\\", "n", "r", "t", '"', "'", "/", "a", "é", " "], max_size=30))
+def test_simple_escapes_read_as_the_backslash_rule_says(text: str) -> None:
+    expected = _ESCAPE_RULE.sub(lambda m: _ESCAPE_MEANING[m.group(1)], text)
+    assert _simple_unescape(text) == expected
 
 
 def test_normalize_keeps_lines_and_collapses_spacing() -> None:

@@ -28,8 +28,8 @@ _SLACK_MENTION = linear_re.compile(r"<[@#!][^>]*>")
 _FENCE = linear_re.compile(r"^[ \t]*```[\w+-]*[ \t]*$|```", re.MULTILINE)
 _UNICODE_ESCAPE = linear_re.compile(r"\\+u([0-9a-fA-F]{4})")
 _HEX_ESCAPE = linear_re.compile(r"\\+x([0-9a-fA-F]{2})")
-_SIMPLE_ESCAPE = linear_re.compile(r"\\+([nrt\"'/\\])")
-_ESCAPES = {"n": "\n", "r": "\n", "t": " ", '"': '"', "'": "'", "/": "/", "\\": "\\"}
+# What a backslash before each of these characters means (a run of backslashes counts as one).
+_QUOTED_ESCAPES = {"n": "\n", "r": "\n", "t": " ", '"': '"', "'": "'", "/": "/"}
 # Runs of spacing to collapse into one space. A lone " " already is one: not matching it keeps
 # ordinary text (a match every few characters) cheap.
 _SPACING = "[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]"
@@ -77,10 +77,32 @@ _BOILERPLATE = linear_re.compile(
 def _unescape_once(text: str) -> str:
     text = _UNICODE_ESCAPE.sub(lambda m: _safe_chr(int(m.group(1), 16)), text)
     text = _HEX_ESCAPE.sub(lambda m: _safe_chr(int(m.group(1), 16)), text)
-    # split, not sub with a function: no match object per escape (a paste can hold 20,000)
-    pieces = _SIMPLE_ESCAPE.split(text)
-    pieces[1::2] = [_ESCAPES[escaped] for escaped in pieces[1::2]]
-    return "".join(pieces)
+    return _simple_unescape(text)
+
+
+def _simple_unescape(text: str) -> str:
+    """`\\n`, `\\t`, `\\"`... read: a run of backslashes before one of n r t " ' / becomes that
+    character's meaning, a run of two or more before anything else one backslash, and a lone one
+    stays. Done on str.split's pieces, not with a regex and a function per match: a paste can hold
+    20,000 escapes (`nrt\\` repeated: 30 ms with a regex, 3 ms so)."""
+    parts = text.split("\\")
+    out = [parts[0]]
+    run_open = False  # backslashes seen that nothing has followed yet
+    for part in parts[1:]:
+        if not part:
+            run_open = True
+            continue
+        meaning = _QUOTED_ESCAPES.get(part[0])
+        if meaning is not None:
+            out.append(meaning)
+            out.append(part[1:])
+        else:
+            out.append("\\")
+            out.append(part)
+        run_open = False
+    if run_open:
+        out.append("\\")
+    return "".join(out)
 
 
 def _safe_chr(code: int) -> str:
