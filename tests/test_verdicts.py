@@ -374,6 +374,36 @@ def test_a_family_named_in_another_language_reads_like_its_english_twin(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("fal is throwing 500s", "server_error"),
+        ("getting 502s from fal since this morning", "server_error"),
+        ("fal.ai keeps returning 503", "server_error"),
+    ],
+)
+def test_a_text_about_fal_showing_only_a_status_gets_that_family_at_the_lowest_score(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.fal_related and category(diagnosis) == expected, (diagnosis.matches, diagnosis.guess)
+    assert diagnosis.matches[0].score == MIN_SCORE_ABOUT_FAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "throwing 500s since this morning",  # names no service: no answer from a status alone
+        "fal returns 500 sometimes and 401 other times",  # two families: the status cannot say
+    ],
+)
+def test_a_status_alone_answers_only_about_fal_and_only_for_one_family(
+    diagnoser: Diagnoser, text: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert not diagnosis.matches or diagnosis.matches[0].score != MIN_SCORE_ABOUT_FAL, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("fal.ai respondió con límite de uso o cuota.", "rate_limit"),
         ("fal devuelve límite de solicitudes, esperamos un rato", "rate_limit"),
         ("o fal retornou limite de requisições", "rate_limit"),

@@ -539,7 +539,7 @@ class Diagnoser:
             phrases.append("reads like a known non-fal error")
             return Diagnosis(False, (), key_findings, _clean(phrases))
         if found.about_fal:
-            matches = self._gate(scored, True)
+            matches = self._gate(scored, True) or self._status_says(scored, codes)
             guess = None if matches else self._guess(scored)
             return Diagnosis(True, matches, key_findings, _clean(phrases), guess=guess)
         # Names no service: fal's own specific wording (or a near copy of a fal example) still says
@@ -783,6 +783,26 @@ class Diagnoser:
             return None
         match = _match(top, lead)
         return replace(match, score=min(match.score, GUESS_BELOW - 0.1))
+
+    def _status_says(self, scored: list[_Scored], codes: set[int]) -> tuple[Match, ...]:
+        """A text about fal whose only evidence is a status of one family ("fal is throwing 500s",
+        "getting 502s from fal"): that family, at an answer's lowest score. Anything more in the
+        text (a message, a cause, another family's status) is the gate's to weigh, not this."""
+        if self.fitted or not scored or not codes:
+            return ()
+        families = {
+            ev.STATUS_CATEGORY.get(code) or ("server_error" if code >= 500 else None) for code in codes
+        }
+        if len(families) != 1 or None in families:
+            return ()
+        top, _rival, lead = _family_lead(scored)
+        features = top.features
+        only_the_status = features.get(F_STATUS, 0.0) > 0 and not any(
+            features.get(k, 0.0) > 0 for k in _SIGNALS if k not in (F_STATUS, F_CUE)
+        )
+        if top.prepared.entry.category not in families or not only_the_status or lead < GUESS_LEAD:
+            return ()
+        return (replace(_match(top, lead), score=MIN_SCORE_ABOUT_FAL),)
 
     def _gate_generic(self, scored: list[_Scored]) -> tuple[Match, ...]:
         """A text naming no service: only a good score that clearly leads other families."""
