@@ -7,6 +7,7 @@ stand-in, its simulated status page and its own page with it.
 
 from __future__ import annotations
 
+import random
 import socket
 import ssl
 import threading
@@ -41,8 +42,24 @@ def everywhere(response: Response) -> Handler:
     return lambda request: response
 
 
+# Below Linux's default ephemeral range (32768-60999), from which `bind(port 0)` draws.
+_PICKED_PORTS = range(20_000, 32_000)
+
+
 def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now (to bind, or to find closed)."""
+    """A port on 127.0.0.1 that nothing listens on right now (to bind, or to find closed).
+
+    Picked below the ephemeral range and checked, not taken from a `bind(0)`: a port the system
+    handed out and took back could be handed to the next `bind(0)` anywhere (another test's server)
+    before the process it was meant for binds it."""
+    for _ in range(50):
+        port = random.choice(_PICKED_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -12,13 +12,14 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+
+from tests.support.loopback import free_port
 
 START_TIMEOUT_SECONDS = 60
 
@@ -49,12 +50,6 @@ def _bindir() -> Path:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder
     raise NoServer("no PostgreSQL server binaries (initdb, pg_ctl) found; install the postgresql package")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -105,7 +100,7 @@ def start_cluster() -> Cluster:
         os.chown(folder, account.pw_uid, account.pw_gid)
         as_user = [runuser, "-u", "postgres", "--"]
     data, log = folder / "data", folder / "server.log"
-    port = _free_port()
+    port = free_port()
 
     def run(*args: str) -> None:
         result = subprocess.run(
