@@ -382,7 +382,6 @@ class Diagnoser:
         self._fal_messages: list[str] = []
         self._pattern_regexes: list[linear_re.Pattern] = []
         needle_ids: dict[str, int] = {}
-        self._needle_ids = needle_ids
         # Whether each entry regex also matches someone else's error: asked only of the few regexes
         # a paste hits, so start-up runs none of them over the declined texts.
         self._pattern_tainted = _LazyFlags(
@@ -469,7 +468,7 @@ class Diagnoser:
     @property
     def pattern_literals(self) -> list[str]:
         """The literals the entry regexes require (what their prefilter looks for), sorted."""
-        return sorted(self._needle_ids)
+        return sorted(self._needles.literals)
 
     def warm(self) -> Diagnoser:
         """Compute now every flag that is otherwise computed on first use: for a process that will
@@ -790,9 +789,7 @@ class Diagnoser:
         text (a message, a cause, another family's status) is the gate's to weigh, not this."""
         if self.fitted or not scored or not codes:
             return ()
-        families = {
-            ev.STATUS_CATEGORY.get(code) or ("server_error" if code >= 500 else None) for code in codes
-        }
+        families = {ev.status_family(code) for code in codes}
         if len(families) != 1 or None in families:
             return ()
         top, _rival, lead = _family_lead(scored)

@@ -1438,13 +1438,18 @@ def status_families(codes: set[int], about_fal: bool = True) -> set[str | None]:
     return families
 
 
+def status_family(code: int) -> str | None:
+    """The family a status speaks for: its own, else server_error for any other 5xx."""
+    return STATUS_CATEGORY.get(code) or ("server_error" if code >= 500 else None)
+
+
 def category_bonus(query: str, codes: set[int]) -> dict[str, float]:
     bonus: dict[str, float] = {}
     for pattern, category, points, unless in CATEGORY_CUES:
         if found(pattern, query, unless):
             bonus[category] = bonus.get(category, 0.0) + points
     for code in codes:
-        family = STATUS_CATEGORY.get(code) or ("server_error" if code >= 500 else None)
+        family = status_family(code)
         if family:
             bonus[family] = bonus.get(family, 0.0) + STATUS_PRIOR
     return bonus

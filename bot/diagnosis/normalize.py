@@ -224,17 +224,9 @@ class Lines:
 
     def __init__(self, text: str):
         self.lines = text.split("\n")
-        self.starts: list[int] = []
-        position = 0
-        for line in self.lines:
-            self.starts.append(position)
-            position += len(line) + 1
+        self.starts = _starts(self.lines)
         lowered = [line[:LINE_WEIGHT_CHARS].lower() for line in self.lines]
-        lowered_starts: list[int] = []
-        position = 0
-        for part in lowered:
-            lowered_starts.append(position)
-            position += len(part) + 1
+        lowered_starts = _starts(lowered)
         joined = "\n".join(lowered)
 
         def lines_hit(pattern: linear_re.Pattern) -> list[int]:
@@ -261,6 +253,16 @@ class Lines:
                     index in symptom,
                 )
             self.weights[index] = weight
+
+
+def _starts(lines: list[str]) -> list[int]:
+    """Where each line begins in the lines joined by newlines."""
+    starts: list[int] = []
+    position = 0
+    for line in lines:
+        starts.append(position)
+        position += len(line) + 1
+    return starts
 
 
 def focus(

@@ -193,10 +193,8 @@ class GuardedChannel(HTTPChannel):
             return False
         try:
             return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
-        except (BlockingIOError, InterruptedError):
+        except OSError:  # nothing waiting (EAGAIN), or reset by the peer: nothing worth keeping
             return False
-        except OSError:
-            return False  # reset by the peer: nothing worth keeping
 
     def refuse_slow_request(self) -> None:
         """Answer 408 and close once it is sent (runs in the loop thread, no task is running)."""
