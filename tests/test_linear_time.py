@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import bot
 from bot import linear_re
 from bot.diagnosis import Diagnoser, load_knowledge, warm_for_many_pastes
+from bot.diagnosis.evidence import CATEGORY_CUES
 from bot.diagnosis.normalize import MAX_INPUT_CHARS
 from tests.support import adversarial
 
@@ -137,6 +138,54 @@ def test_the_worst_pieces_stay_linear_at_one_megabyte() -> None:
 
 
 BASELINE_40K = _baseline(40_000)
+
+CUES = [cue.pattern for cue in CATEGORY_CUES]
+CUE_SET = linear_re.PatternSet(CUES)
+CUE_PIECES = sorted({unit for cue in CUES for unit in adversarial.units(cue.pattern)} | {" ", "\n", "é"})
+
+
+def _one_by_one(patterns: list[linear_re.Pattern], text: str) -> frozenset[int]:
+    return frozenset(index for index, pattern in enumerate(patterns) if pattern.search(text))
+
+
+def test_a_pattern_set_finds_exactly_what_each_pattern_finds_in_real_texts() -> None:
+    texts = [ex.text for entry in load_knowledge() for ex in (*entry.examples, *entry.symptoms)]
+    assert len(texts) > 500
+    for text in (*texts, *(text.lower() for text in texts)):
+        assert CUE_SET.matching(text) == _one_by_one(CUES, text), text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(CUE_PIECES)))
+def test_a_pattern_set_finds_exactly_what_each_pattern_finds_in_any_mix_of_their_pieces(
+    pieces: list[str],
+) -> None:
+    text = "".join(pieces)
+    assert CUE_SET.matching(text) == _one_by_one(CUES, text)
+
+
+def test_a_pattern_set_whose_automaton_gives_up_searches_one_by_one() -> None:
+    class GaveUp:
+        def Match(self, text: str) -> list[int]:  # RE2 set's own name
+            return []  # what RE2's set reports when its automaton runs out of memory
+
+    pattern_set = linear_re.PatternSet(CUES)
+    pattern_set._set = GaveUp()
+    text = "getaddrinfo ENOTFOUND queue.fal.run; the image links expired; 429 too many requests"
+    assert pattern_set.matching(text) == _one_by_one(CUES, text) != frozenset()
+
+
+@pytest.mark.slow
+def test_a_pattern_set_is_linear_on_its_patterns_pieces_repeated() -> None:
+    slow = []
+    for cue in CUES:
+        for text in adversarial.crafted(cue.pattern, 40_000):
+            spent = _seconds(partial(CUE_SET.matching, text))
+            if spent > 3 * BASELINE_40K + 0.005:  # timed again, a burst elsewhere can land on one run
+                spent = _seconds(partial(CUE_SET.matching, text), runs=3)
+                if spent > 3 * max(BASELINE_40K, _baseline(40_000)) + 0.005:
+                    slow.append((cue.pattern[:60], repr(text[:24]), round(spent * 1000, 1)))
+    assert slow == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
