@@ -280,6 +280,10 @@ class LiteralSet:
             return frozenset()
         return frozenset(self._set.Match(text) or ())
 
+    def occurring(self, text: str) -> frozenset[str]:
+        """The literals that occur in `text`, case as given."""
+        return frozenset(self.literals[index] for index in self.present(text))
+
 
 # A counted repeat (`[^\n]{0,40}`) multiplies the states of an automaton: a set holding a dozen of
 # them spent its time rebuilding a full state cache. Such patterns are searched one by one.

@@ -145,7 +145,7 @@ def test_fal_named_as_the_one_that_failed_outweighs_the_rest_of_the_stack(diagno
     ],
 )
 def test_fal_named_as_the_one_that_answered_in_another_language_is_fal(text: str) -> None:
-    found = gather(text, text_hosts(text), [])
+    found = gather(text, text_hosts(text))
     assert found.about_fal and not found.declined, found
 
 
@@ -153,7 +153,7 @@ def test_fal_named_as_the_one_that_answered_in_another_language_is_fal(text: str
     "text", ["Supabase: falha na conexão com o banco", "Supabase: fal no devuelve nada, el bucket sí"]
 )
 def test_another_languages_fal_look_alikes_and_negations_stay_declined(text: str) -> None:
-    assert gather(text, text_hosts(text), []).declined
+    assert gather(text, text_hosts(text)).declined
 
 
 # -- naming no service: generic ----------------------------------------------------------------------
@@ -217,9 +217,9 @@ def test_a_fal_text_is_never_generic(diagnoser: Diagnoser) -> None:
 
 
 def test_gather_tells_the_three_verdicts_apart() -> None:
-    assert gather("fal_client error 401", set(), []).about_fal
-    assert gather("HTTP 429 Too Many Requests", set(), []).generic
-    other = gather("openai.RateLimitError: 429", set(), [])
+    assert gather("fal_client error 401", set()).about_fal
+    assert gather("HTTP 429 Too Many Requests", set()).generic
+    other = gather("openai.RateLimitError: 429", set())
     assert other.declined and not other.generic
 
 

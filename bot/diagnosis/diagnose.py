@@ -348,7 +348,7 @@ def _quoted(word: str, lowered: str) -> bool:
 
 def _names_another_service(text: str) -> bool:
     """Whether a normalised text names a service other than fal (a vendor, its host or package)."""
-    return ev.gather(text, ev.text_hosts(text), []).declined
+    return ev.gather(text, ev.text_hosts(text)).declined
 
 
 def _document(entry: Entry) -> str:
@@ -379,7 +379,7 @@ class Diagnoser:
         declined = [normalize(ne.text) for entry in kb for ne in entry.not_examples if ne.declined]
         declined_collapsed = [_collapse(text) for text in declined]
         self._prepared: list[_Prepared] = []
-        self._fal_messages: list[str] = []
+        fal_messages: list[str] = []
         self._pattern_regexes: list[linear_re.Pattern] = []
         needle_ids: dict[str, int] = {}
         # Whether each entry regex also matches someone else's error: asked only of the few regexes
@@ -399,7 +399,7 @@ class Diagnoser:
                 )
                 messages.append(_Message(message, specific))
                 if specific:
-                    self._fal_messages.append(message)
+                    fal_messages.append(message)
             patterns = []
             for source in signals.patterns:
                 regex = linear_re.compile(source, PATTERN_FLAGS)
@@ -419,6 +419,11 @@ class Diagnoser:
                 )
             )
         self._needles = linear_re.LiteralSet(list(needle_ids))
+        self._fal_messages = linear_re.LiteralSet(fal_messages)
+        # every entry's messages, found in one pass (not one substring search each over the paste)
+        self._message_texts = linear_re.LiteralSet(
+            sorted({m.text for p in self._prepared for m in p.messages})
+        )
         self._known_tokens: frozenset[str] = frozenset().union(
             *(p.error_types | p.exceptions for p in self._prepared)
         )
@@ -579,9 +584,10 @@ class Diagnoser:
         # Exact message hits, and where they sit so the focus window keeps them in long pastes.
         hits_at = list(offsets)
         message_hits: dict[int, list[_Message]] = {}
+        messages_in_text = self._message_texts.occurring(collapsed)
         for index, prepared in enumerate(self._prepared):
             for message in prepared.messages:
-                if message.text in collapsed and ev.contains_phrase(collapsed, message.text):
+                if message.text in messages_in_text and ev.contains_phrase(collapsed, message.text):
                     message_hits.setdefault(index, []).append(message)
                     position = lowered.find(message.text[:24])
                     if position >= 0:
