@@ -557,6 +557,8 @@ _VENDOR_DOMAINS = (
     "googleapis.com",
     "openrouter.ai",
 )
+# one pass, not a substring search per domain over the whole paste (holding the GIL)
+_VENDOR_DOMAIN_SET = linear_re.LiteralSet(list(_VENDOR_DOMAINS))
 _VENDOR_URL = linear_re.compile(
     r"(?:^|\s)\S*(?:huggingface|hf\.co|replicate\.com|openai\.com|anthropic\.com|amazonaws\.com|stripe\.com"
     r"|googleapis\.com|openrouter\.ai)\S*",
@@ -740,7 +742,7 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
             text = _FAL_STORAGE.sub(" ", text)
             original_lowered = text.lower()
     # fal paths inside another vendor's URL (router.huggingface.co/fal-ai/...) do not make it fal's.
-    if any(domain in original_lowered for domain in _VENDOR_DOMAINS):
+    if _VENDOR_DOMAIN_SET.present(original_lowered):
         own = _VENDOR_URL.sub(" ", text)
         lowered = own.lower()
     else:
