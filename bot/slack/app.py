@@ -21,6 +21,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -89,15 +90,24 @@ def _default_diagnoser_factory(settings: Settings) -> Callable[[], DiagnoserLike
     return build
 
 
-def _drop_retried_events(services: Services) -> Callable[..., BoltResponse | None]:
+# The middlewares are Bolt Middleware classes, not plain functions given to `app.use`: Bolt inspects
+# a function's signature and builds its keyword arguments on every request, a tenth of an ack's work
+# for three of them.
+
+
+class _DropRetriedEvents(Middleware):
     """Answer each event_id once, even across restarts (ids persist in SQLite for a day)."""
 
-    def middleware(
-        body: dict[str, Any], req: BoltRequest, next: Callable[[], BoltResponse]
+    def __init__(self, services: Services):
+        self.services = services
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
+        body = req.body
         if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
             try:
-                first = services.store.mark_event_processed(
+                first = self.services.store.mark_event_processed(
                     body["event_id"], request_team_id(body, req.context)
                 )
             except StoreError as exc:
@@ -114,32 +124,36 @@ def _drop_retried_events(services: Services) -> Callable[..., BoltResponse | Non
                 return BoltResponse(status=200, body="")
         return next()
 
-    return middleware
 
-
-def _use_workspace_client(services: Services) -> Callable[..., BoltResponse | None]:
+class _UseWorkspaceClient(Middleware):
     """OAuth installs: listeners (and the work they hand on) reach Slack with the token Bolt's
     authorize found for this request's workspace, through a client like the shared one.
 
     Bolt runs the listener after every middleware has returned, so the client is set, not set
     and reset around `next()`: each request through here replaces the thread's previous one."""
 
-    def middleware(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+    def __init__(self, services: Services):
+        self.services = services
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
         token = req.context.get("bot_token")
-        REQUEST_CLIENT.set(build_web_client(services.settings, token, services.metrics) if token else None)
+        settings, metrics = self.services.settings, self.services.metrics
+        REQUEST_CLIENT.set(build_web_client(settings, token, metrics) if token else None)
         return next()
 
-    return middleware
 
-
-def _log_with_team_id(
-    body: dict[str, Any], req: BoltRequest, next: Callable[[], BoltResponse]
-) -> BoltResponse | None:
+class _LogWithTeamId(Middleware):
     """Log lines written while handling a request (and work it hands on) name its workspace.
     Set, not scoped: Bolt runs the listener after every middleware's `next()` has returned, and
     each request sets it again (to None when it names no workspace)."""
-    set_team_id(request_team_id(body, req.context))
-    return next()
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        set_team_id(request_team_id(req.body, req.context))
+        return next()
 
 
 class _DropTokenSkippedWarning(logging.Filter):
@@ -252,9 +266,9 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
         **oauth,
     )
     if services.oauth is not None:
-        app.use(_use_workspace_client(services))
-    app.use(_log_with_team_id)
-    app.use(_drop_retried_events(services))
+        app.use(_UseWorkspaceClient(services))
+    app.use(_LogWithTeamId())
+    app.use(_DropRetriedEvents(services))
     for module in LISTENER_MODULES:
         module.register(app, services)
 

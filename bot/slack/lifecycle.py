@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_bolt.request import BoltRequest
 
 from bot.alerts.gone import channel_gone, team_gone
 from bot.slack.services import Services, bound, request_enterprise_id, request_team_id
@@ -83,7 +85,7 @@ def register(app: App, services: Services) -> None:
     app.event("member_left_channel")(bound(on_member_left, services))
     # The "channel archived" message arrives as a `message` event, which the DM listener (registered
     # first; Bolt runs only the first matching listener) also matches: catch it in a middleware.
-    app.use(bound(archived_channel_messages, services))
+    app.use(ArchivedChannelMessages(services))
 
 
 def forget_workspace(store: Store, team_id: str, enterprise_id: str | None, reason: str) -> None:
@@ -146,20 +148,31 @@ def on_member_left(
         )
 
 
-def archived_channel_messages(
-    services: Services, body: dict[str, Any], context: dict[str, Any], next: Callable[[], BoltResponse]
-) -> BoltResponse | None:
-    event = body.get("event") if body.get("type") == "event_callback" else None
-    if (
-        isinstance(event, dict)
-        and event.get("type") == "message"
-        and event.get("subtype") in ARCHIVE_MESSAGE_SUBTYPES
-        and event.get("channel")
-    ):
-        try:
-            stop_channel(
-                services.store, request_team_id(body, context), str(event["channel"]), "channel archived"
-            )
-        except Exception:
-            log.exception("could not remove the subscription of an archived channel")
-    return next()
+class ArchivedChannelMessages(Middleware):
+    """A channel's "archived" message removes its subscription (a Bolt Middleware class: a function
+    given to `app.use` has its keyword arguments built by inspection on every request)."""
+
+    def __init__(self, services: Services):
+        self.services = services
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        body = req.body
+        event = body.get("event") if body.get("type") == "event_callback" else None
+        if (
+            isinstance(event, dict)
+            and event.get("type") == "message"
+            and event.get("subtype") in ARCHIVE_MESSAGE_SUBTYPES
+            and event.get("channel")
+        ):
+            try:
+                stop_channel(
+                    self.services.store,
+                    request_team_id(body, req.context),
+                    str(event["channel"]),
+                    "channel archived",
+                )
+            except Exception:
+                log.exception("could not remove the subscription of an archived channel")
+        return next()
