@@ -63,6 +63,14 @@ def category(diagnosis: Diagnosis) -> str | None:
         "Vercel: FUNCTION_INVOCATION_TIMEOUT, Task timed out after 10.01 seconds (api/generate)",
         "Cloudflare: Error 1015 You are being rate limited. The owner of this website has banned you",
         "HF Inference Endpoints: 503 Service Unavailable, the endpoint is scaling up from zero",
+        # ...or named in words: a Netlify function, a Worker over its limits, a Lambda's timeout
+        "Error: the Netlify function timed out before the thumbnail was ready (504 Gateway Timeout)",
+        "503 Service Unavailable: error 1102: Worker exceeded resource limits on /api/render",
+        "the cron route logged Task timed out after 60.02 seconds again",
+        # GitHub's REST API answering through Octokit, with its resource and code
+        'HttpError: Validation Failed: {"resource":"Issue","code":"custom","field":"body"}',
+        # a JVM client's exception, by its reverse-domain package
+        "io.kubernetes.client.openapi.ApiException: Unprocessable Entity (422)",
         # fal hosts their models, but their own APIs are someone else's
         "Ideogram API: 422 Unprocessable Entity - prompt failed safety check",
         "luma ai dream machine api error: 402 insufficient credits",
@@ -76,6 +84,23 @@ def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text:
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.matches == (), diagnosis.matches
     assert diagnosis.fal_related is False and diagnosis.generic is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Vercel function timed out awaiting fal.subscribe('fal-ai/kling-video/v2/master')", "queue_timeout"),
+        (
+            "org.springframework.web.reactive.function.client.WebClientResponseException$Unauthorized: "
+            "401 Unauthorized from POST https://queue.fal.run/fal-ai/flux/dev",
+            "invalid_key",
+        ),
+    ],
+)
+def test_the_callers_platform_or_a_general_jvm_library_beside_fal_stays_fal(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    assert category(diagnoser.diagnose(text)) == expected, diagnoser.diagnose(text).matches
 
 
 def test_service_hosts_skip_fal_references_and_placeholders() -> None:

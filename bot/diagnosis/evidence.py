@@ -514,6 +514,41 @@ _PLATFORMS: list[_Marker] = [
         "Cloudflare",
         ("cloudflare", "workers ai", "the owner of this website"),
     ),
+    (
+        # a Worker killed by its own limits (Cloudflare's error 1102), or Cloudflare's deploy tool
+        linear_re.compile(
+            r"\bworker exceeded (?:resource|cpu|memory|cpu time) limits?\b|\berror\W{0,3}1102\b"
+            r"|\bwrangler\b|\bcloudflare_api_token\b",
+            re.I,
+        ),
+        "Cloudflare Workers",
+        ("worker exceeded", "1102", "wrangler", "cloudflare_api_token"),
+    ),
+    (
+        # the platform the caller's code runs on, named in words: its function or router ran out of
+        # time (a Lambda's or Vercel function's "Task timed out after 120 seconds", a Netlify
+        # function, Heroku's router), or GitHub's own API answered (Octokit's `HttpError: Validation
+        # Failed` with a `resource` and `code`)
+        linear_re.compile(
+            r"\bvercel\b|\bnetlify\b|\bheroku\b|\baws lambda\b|\blambda function\b"
+            r"|\btask timed out after \d+(?:\.\d+)? seconds\b"
+            r"|\bgithub (?:pages|actions)\b|\boctokit\b|\bhttperror: validation failed\b"
+            r"|[\"']resource[\"']\s*:\s*[\"'][A-Z][A-Za-z]+[\"']\s*,\s*[\"']code[\"']\s*:",
+            re.I,
+        ),
+        "a hosting platform or GitHub",
+        (
+            "vercel",
+            "netlify",
+            "heroku",
+            "lambda",
+            "task timed out",
+            "github",
+            "octokit",
+            "httperror",
+            "resource",
+        ),
+    ),
 ]
 # A server on this machine answering (localhost, 127.0.0.1): someone's own app, unless fal is named.
 _LOCAL_SERVER = linear_re.compile(
@@ -644,6 +679,9 @@ _PACKAGE = linear_re.compile(
     r"|\b([a-z][a-z0-9_]{2,40})::[a-z_]"
     r"|\b([A-Z][a-z]{2,20})(?:Api|API)(?:Error|Exception)\b"
     r"|(?:https?|wss?)://([a-z][a-z0-9_-]{2,60}):\d{2,5}/"
+    # a JVM exception's reverse-domain package (io.kubernetes.client.ApiException): its vendor
+    r"|\b(?:com|io|org|net|ai|dev)\.([a-z][a-z0-9_]{2,40})\.(?:[a-z_][a-z0-9_]*\.){0,5}[A-Z][A-Za-z$]{2,60}"
+    r"(?:Exception|Error)\b"
     # a database layer's exception (django.db.utils.OperationalError): a database's error, not a call
     r"|\b[a-z][a-z0-9_]{2,40}\.(db|database|sql)\.(?:[a-z_][a-z0-9_]*\.){0,3}[A-Z][A-Za-z]{2,60}",
 )
@@ -658,6 +696,8 @@ _NEUTRAL_TEXT = """
     @trpc trpc prisma @prisma jest vitest mocha core-js regenerator-runtime form-data formdata-node
     streamx p-queue p-retry openapi-fetch ofetch node undici-types localhost
     std core alloc tokio reqwest hyper serde anyhow thiserror
+    springframework apache fasterxml netty squareup projectreactor grpc micronaut quarkus vertx reactivex
+    jetbrains sun openjdk eclipse hibernate slf4j github google okhttp3 retrofit2 ktor kotlinx
     rest http web fetch client open base generic
     """
 _NEUTRAL_PACKAGES = frozenset(_NEUTRAL_TEXT.split())
@@ -763,7 +803,7 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
             evidence.vendors.append(marker[1])
     if not evidence.names_fal:
         evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, original_lowered)]
-    if "packages" in original_lowered or "node_modules" in original_lowered or "error" in original_lowered:
+    if any(word in original_lowered for word in ("packages", "node_modules", "error", "exception")):
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
         evidence.vendors += [f"host {host}" for host in service_hosts(text, hosts)[:2]]
