@@ -213,6 +213,8 @@ def test_another_languages_fal_look_alikes_and_negations_stay_declined(text: str
             "<body>\n<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>",
             "server_error",
         ),
+        # a status with its reason phrase in the language of the caller's system (.NET's WebException)
+        ("Der Remoteserver hat einen Fehler zurückgegeben: (401) Nicht autorisiert.", "invalid_key"),
     ],
 )
 def test_a_text_naming_no_service_gets_a_generic_answer(
@@ -263,6 +265,12 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
             "model_not_found",
         ),
         ("fal.ai 调用返回 401：未配置 API 密钥", "missing_key"),
+        # the key named as an environment variable, with no space in Chinese
+        ("console.error('FAL_KEY环境变量未配置') then fal.subscribe returned 401", "missing_key"),
+        # "a key is required" is none sent, not a wrong one
+        ("fal.subscribe failed with 401: API key is required", "missing_key"),
+        # the key refused, said in words, beside the 403 that usually means a locked account
+        ("Fal answered 403 Forbidden: our API key was rejected, it was rotated last week", "invalid_key"),
         ("Error de fal.ai 401: la clave no está configurada en el servidor", "missing_key"),
         ("fal.ai respondeu 401: chave não configurada no servidor", "missing_key"),
         ("fal.ai renvoie 401 : clé API manquante dans le fichier .env", "missing_key"),
@@ -386,6 +394,11 @@ def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnos
         # a limit on requests at once, and "cannot get through" in everyday Japanese
         ("fal.ai 동시 요청 제한에 걸려서 대기열에 쌓여요", "rate_limit"),
         ("fal.run に繋がらない、社内プロキシのせい？", "network"),
+        # the verb first in Chinese; a result in an unexpected shape; a URL anyone can fetch
+        ("fal.ai 报错：找不到对应模型，请检查模型 ID", "model_not_found"),
+        ("fal.ai 返回的结果格式异常，拿不到视频地址", "output_format"),
+        ("o fal.ai respondeu em formato inesperado, não achei a imagem", "output_format"),
+        ("fal.ai braucht eine öffentlich erreichbare URL für das Bild, nicht den lokalen Pfad", "file_url"),
     ],
 )
 def test_a_family_named_in_another_language_reads_like_its_english_twin(

@@ -1016,6 +1016,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:modelo|endpoint) (?:no|n[ãa]o) existe|mod[èe]le (?:n'existe pas|introuvable)",
         r"modell (?:existiert nicht|nicht gefunden)|модель не найдена|модели не существует",
         r"模型(?:端点|路径)?(?:不存在|找不到|未找到)|端点不存在|モデルが(?:見つかりません|存在しません)",
+        # the verb first: "找不到对应模型", "未找到该模型端点"
+        r"(?:找不到|未找到|没有找到|沒有找到)(?:对应|對應|该|該|指定|此)?的?(?:模型|端点|端點)",
         r"모델(?:을|를)? (?:찾을 수 없|존재하지 않)|모델 경로",
         # Indonesian
         r"(?:model|endpoint) (?:tidak (?:ditemukan|ada|dikenal)|salah)" + _END,
@@ -1116,6 +1118,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|kedaluwarsa|kadaluarsa|истека|истекл"
         r"|过期|過期|失效|期限切れ|有効期限|만료)",
         r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
+        # a URL anyone can fetch is required: "erwartet eine öffentlich zugängliche URL"
+        r"[öo]ffentlich (?:zug[äa]ngliche|erreichbare|abrufbare)[nrs]? (?:url|link|adresse)"
+        r"|url (?:p[úu]blica|publique)|(?:公开|公網|公网)(?:可访问|可訪問)?的?\s?(?:url|链接|地址)"
+        r"|公開(?:された)?\s?url|공개(?:된)? ?url",
         r"download fehlgeschlagen|не удалось (?:загрузить|скачать)",
         r"(?:下载|上传|上傳|下載)\p{Han}{0,4}(?:失败|失敗)",
         # a file too large to send: "文件太大", "ファイルが大きすぎ", "archivo demasiado grande"
@@ -1251,7 +1257,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
     _cue(
         "output_format",
         8.0,
-        r"(?:unexpected|invalid|unknown) (?:response|output|result) (?:format|shape|structure)",
+        r"(?:unexpected|invalid|unknown|malformed)(?: [\"'`]?\w{1,20}[\"'`]?)? (?:response|output|result)"
+        r" (?:format|shape|structure)|\bin an? unexpected (?:format|shape)",
         r"(?:response|output) (?:format|shape) (?:changed|differs|is different)",
         # the result's shape varies with the model: "output shapes differ per model", "fal wraps the
         # file differently per model", "under a per-model key", "selon les modèles"
@@ -1275,6 +1282,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         "output_format",
         r"返回格式|响应格式|レスポンス(?:の)?形式|응답 ?형식|formato de (?:respuesta|resposta)",
         r"format de (?:la )?r[ée]ponse|antwortformat|формат ответа",
+        # a result in a shape the code did not expect: "resposta em formato inesperado", "返回格式异常"
+        r"formato inesperado|format (?:inattendu|inconnu)|unerwartete[ns]? (?:antwort)?format"
+        r"|неожиданн\pL* формат|格式(?:异常|異常|不正确|不正確|有误)|予期しない形式"
+        r"|예상(?:치 못한|하지 못한) 형식",
         # Indonesian
         r"format (?:respons|hasil|keluaran) (?:berubah|berbeda|tidak sesuai)",
     ),
@@ -1587,6 +1598,13 @@ _KEY_WORD = (
     r"|凭证|凭据|憑證|認証情報|자격 ?증명|kunci(?: api)?|chiave(?: api)?"
     r"|(?:api[ -])?ключ(?:а|у|ом)?)"
 )
+# "FAL_KEY环境变量未配置", "la variable de entorno FAL_KEY": the key named as an environment variable
+_ENV_VARIABLE = (
+    r"(?:\s?(?:环境变量|環境變數|环境变数|環境変数|환경 ?변수|environment variable"
+    r"|env(?:ironment)? var(?:iable)?"
+    r"|variable de entorno|vari[áa]vel de ambiente|variable d'environnement|umgebungsvariable"
+    r"|переменная (?:окружения|среды)))?"
+)
 _KEY_ABSENT = (
     r"(?:is |was |are |were )?(?:not (?:being )?(?:set|configured|provided|defined|present|loaded|passed"
     r"|forwarded|picked up)"
@@ -1643,6 +1661,7 @@ _STATED_CAUSES: list[StatedCause] = [
     StatedCause(
         linear_re.compile(
             _KEY_WORD
+            + _ENV_VARIABLE
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
             + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|empty|blank"
@@ -1666,6 +1685,18 @@ _STATED_CAUSES: list[StatedCause] = [
         "missing_key",
         "the text says no key was set",
         unless=(_KEY_PART_MISSING,),
+    ),
+    StatedCause(
+        # "API key required", `"code":"api_key_required"`: the server saw no key (a key of the wrong
+        # scope is required is the key scope's cause, below)
+        linear_re.compile(
+            r"\b(?:api[ _-]?keys?|fal_key|fal key|credentials?)\W{0,3}(?:is |are )?required\b"
+            r"|\bapi_key_(?:required|missing)\b|\bmissing_api_key\b",
+            re.I,
+        ),
+        "missing_key",
+        "the text says a key is required and none came",
+        unless=(_KEY_PART_MISSING, linear_re.compile(r"\badmin\b|\bscope", re.I)),
     ),
     StatedCause(
         # the same key works locally and is refused where the code is deployed: the deployed
@@ -1805,6 +1836,28 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the request sat in the queue",
         # a connection that timed out is the network's; waiting for a concurrency slot the rate limit's
         unless=(_NO_ANSWER, _CONCURRENCY),
+    ),
+    StatedCause(
+        # the key itself refused, said in words: "fal.ai rejected the key (403)", "the key is invalid".
+        # A 403 usually means a locked account at fal; the words say which key problem it was.
+        linear_re.compile(
+            r"\b(?:rejected|refused|did not accept|didn't accept|does not accept|doesn't accept)"
+            r" (?:the |our |my |your |this |that )?(?:fal(?:\.ai)? )?(?:api[ _-]?)?(?:key|credential)s?\b"
+            r"|\b(?:api[ _-]?)?key (?:is |was |got |has been )?"
+            r"(?:invalid|revoked|wrong|incorrect|expired|rejected|refused|not accepted)\b",
+            re.I,
+        ),
+        "invalid_key",
+        "the text says the key was refused",
+        # a locked account or its balance, a key's scope, or no key at all explain a refusal better
+        unless=(
+            linear_re.compile(
+                r"balance|credit|locked|billing|top up|saldo|余额|残高|잔액"
+                r"|\badmin\b|\bscope|missing|not set",
+                re.I,
+            ),
+        ),
+        requires=linear_re.compile(r"\b40[13]\b|forbidden|unauthori[sz]ed", re.I),
     ),
     StatedCause(
         # the key works but its scope does not allow the call: fal's billing and usage endpoints want
