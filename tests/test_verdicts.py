@@ -71,6 +71,9 @@ def category(diagnosis: Diagnosis) -> str | None:
         'HttpError: Validation Failed: {"resource":"Issue","code":"custom","field":"body"}',
         # a JVM client's exception, by its reverse-domain package
         "io.kubernetes.client.openapi.ApiException: Unprocessable Entity (422)",
+        # RT-Thread's FAL (Flash Abstraction Layer) in embedded firmware logs: flash partitions
+        "[E/FAL] (fal_partition_init:210) Partition(app) not found, read failed",
+        "[FAL] error: partition 'ota' not found on STM32H7 flash",
         # fal hosts their models, but their own APIs are someone else's
         "Ideogram API: 422 Unprocessable Entity - prompt failed safety check",
         "luma ai dream machine api error: 402 insufficient credits",

@@ -354,6 +354,29 @@ _VENDORS: list[_Marker] = [
     ),
     (linear_re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
     (
+        # RT-Thread's FAL, the Flash Abstraction Layer of embedded firmware: flash partitions, not fal.ai
+        linear_re.compile(
+            r"flash abstraction layer|\[[eidw]/fal\]|\bfal_(?:flash|partition|mtd|blk|char)_?\w*"
+            r"|\bfal partition\b|\bndbank\b|\bstm32\w*|\brt-thread\b|\brt_kprintf\b",
+            re.I,
+        ),
+        "RT-Thread's FAL (flash partitions)",
+        (
+            "flash abstraction",
+            "/fal]",
+            "fal_flash",
+            "fal_partition",
+            "fal_mtd",
+            "fal_blk",
+            "fal_char",
+            "fal partition",
+            "ndbank",
+            "stm32",
+            "rt-thread",
+            "rt_kprintf",
+        ),
+    ),
+    (
         # another piece of the stack named in words: a database or a web framework's own error
         linear_re.compile(
             r"\b(?:postgres(?:ql)?|mysql|mariadb|mongo(?:db)?|sqlite3?|redis|supabase|firebase|prisma"
