@@ -18,6 +18,7 @@ from bot.diagnosis.evidence import (
     causal_cues,
     gather,
     host_tokens,
+    named_tasks,
     service_hosts,
     service_packages,
     stated_causes,
@@ -71,6 +72,8 @@ def category(diagnosis: Diagnosis) -> str | None:
         'HttpError: Validation Failed: {"resource":"Issue","code":"custom","field":"body"}',
         # a JVM client's exception, by its reverse-domain package
         "io.kubernetes.client.openapi.ApiException: Unprocessable Entity (422)",
+        # another API's task, named by its service (fal's queue has requests, not tasks)
+        "Error: Tiamat task timed out after 180000ms",
         # RT-Thread's FAL (Flash Abstraction Layer) in embedded firmware logs: flash partitions
         "[E/FAL] (fal_partition_init:210) Partition(app) not found, read failed",
         "[FAL] error: partition 'ota' not found on STM32H7 flash",
@@ -104,6 +107,12 @@ def test_the_callers_platform_or_a_general_jvm_library_beside_fal_stays_fal(
     diagnoser: Diagnoser, text: str, expected: str
 ) -> None:
     assert category(diagnoser.diagnose(text)) == expected, diagnoser.diagnose(text).matches
+
+
+def test_a_task_named_by_a_model_fal_hosts_or_by_no_service_is_no_other_service() -> None:
+    for text in ("Kling task failed after 300s", "Background task failed", "fal task timed out"):
+        assert named_tasks(text) == [], text
+    assert named_tasks("Error: KIE task timed out after 300000ms") == ["KIE"]
 
 
 def test_service_hosts_skip_fal_references_and_placeholders() -> None:

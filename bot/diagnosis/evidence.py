@@ -826,6 +826,8 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
             evidence.vendors.append(marker[1])
     if not evidence.names_fal:
         evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, original_lowered)]
+        if "task" in original_lowered or "prediction" in original_lowered:
+            evidence.vendors += [f"{name}'s task" for name in named_tasks(text)[:1]]
     if any(word in original_lowered for word in ("packages", "node_modules", "error", "exception")):
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
@@ -834,6 +836,30 @@ def gather(text: str, hosts: set[str], fal_messages: list[str]) -> Evidence:
         evidence.vendors.append("a local server")
     evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
     return evidence
+
+
+# A task or prediction that failed or timed out, named by its service ("KIE task timed out after
+# 300000ms", "Dashscope task failed"): fal's queue speaks of requests, other image and video APIs of
+# tasks. Words that name no service ("Background task", "The task") are not one.
+_NAMED_TASK = linear_re.compile(
+    r"(?:^|[^\w.-])([A-Z][A-Za-z0-9]{1,15}|[A-Z]{2,8})(?: api)? (?:task|prediction)"
+    r" (?:timed out|failed|error|was cancell?ed)\b"
+)
+# (the last line: models fal hosts, whose tasks a fal caller may name)
+_NOT_A_SERVICE_NAME_TEXT = """
+    the this that your our my a an background queue queued request worker generation image video audio
+    render upload download export import sync async batch cron scheduled main child parent sub long
+    remote local ai api http celery fal task job prediction inference model pipeline step first last
+    each every another current previous next error warning info debug
+    kling wan flux veo seedance seedream hailuo ltx hunyuan recraft bria sdxl pika sora imagen pixverse
+    """
+_NOT_A_SERVICE_NAME = frozenset(_NOT_A_SERVICE_NAME_TEXT.split())
+
+
+def named_tasks(text: str) -> list[str]:
+    """Services named before a task or prediction of theirs that failed or timed out."""
+    names = (match.group(1) for match in _NAMED_TASK.finditer(text))
+    return [name for name in names if name.lower() not in _NOT_A_SERVICE_NAME]
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
