@@ -18,6 +18,7 @@ from bot.diagnosis.evidence import (
     causal_cues,
     gather,
     host_tokens,
+    named_tasks,
     service_hosts,
     service_packages,
     stated_causes,
@@ -63,6 +64,19 @@ def category(diagnosis: Diagnosis) -> str | None:
         "Vercel: FUNCTION_INVOCATION_TIMEOUT, Task timed out after 10.01 seconds (api/generate)",
         "Cloudflare: Error 1015 You are being rate limited. The owner of this website has banned you",
         "HF Inference Endpoints: 503 Service Unavailable, the endpoint is scaling up from zero",
+        # ...or named in words: a Netlify function, a Worker over its limits, a Lambda's timeout
+        "Error: the Netlify function timed out before the thumbnail was ready (504 Gateway Timeout)",
+        "503 Service Unavailable: error 1102: Worker exceeded resource limits on /api/render",
+        "the cron route logged Task timed out after 60.02 seconds again",
+        # GitHub's REST API answering through Octokit, with its resource and code
+        'HttpError: Validation Failed: {"resource":"Issue","code":"custom","field":"body"}',
+        # a JVM client's exception, by its reverse-domain package
+        "io.kubernetes.client.openapi.ApiException: Unprocessable Entity (422)",
+        # another API's task, named by its service (fal's queue has requests, not tasks)
+        "Error: Tiamat task timed out after 180000ms",
+        # RT-Thread's FAL (Flash Abstraction Layer) in embedded firmware logs: flash partitions
+        "[E/FAL] (fal_partition_init:210) Partition(app) not found, read failed",
+        "[FAL] error: partition 'ota' not found on STM32H7 flash",
         # fal hosts their models, but their own APIs are someone else's
         "Ideogram API: 422 Unprocessable Entity - prompt failed safety check",
         "luma ai dream machine api error: 402 insufficient credits",
@@ -76,6 +90,29 @@ def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text:
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.matches == (), diagnosis.matches
     assert diagnosis.fal_related is False and diagnosis.generic is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Vercel function timed out awaiting fal.subscribe('fal-ai/kling-video/v2/master')", "queue_timeout"),
+        (
+            "org.springframework.web.reactive.function.client.WebClientResponseException$Unauthorized: "
+            "401 Unauthorized from POST https://queue.fal.run/fal-ai/flux/dev",
+            "invalid_key",
+        ),
+    ],
+)
+def test_the_callers_platform_or_a_general_jvm_library_beside_fal_stays_fal(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    assert category(diagnoser.diagnose(text)) == expected, diagnoser.diagnose(text).matches
+
+
+def test_a_task_named_by_a_model_fal_hosts_or_by_no_service_is_no_other_service() -> None:
+    for text in ("Kling task failed after 300s", "Background task failed", "fal task timed out"):
+        assert named_tasks(text) == [], text
+    assert named_tasks("Error: KIE task timed out after 300000ms") == ["KIE"]
 
 
 def test_service_hosts_skip_fal_references_and_placeholders() -> None:
@@ -188,6 +225,8 @@ def test_another_languages_fal_look_alikes_and_negations_stay_declined(text: str
             "<body>\n<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>",
             "server_error",
         ),
+        # a status with its reason phrase in the language of the caller's system (.NET's WebException)
+        ("Der Remoteserver hat einen Fehler zurückgegeben: (401) Nicht autorisiert.", "invalid_key"),
     ],
 )
 def test_a_text_naming_no_service_gets_a_generic_answer(
@@ -238,6 +277,12 @@ def test_gather_tells_the_three_verdicts_apart() -> None:
             "model_not_found",
         ),
         ("fal.ai 调用返回 401：未配置 API 密钥", "missing_key"),
+        # the key named as an environment variable, with no space in Chinese
+        ("console.error('FAL_KEY环境变量未配置') then fal.subscribe returned 401", "missing_key"),
+        # "a key is required" is none sent, not a wrong one
+        ("fal.subscribe failed with 401: API key is required", "missing_key"),
+        # the key refused, said in words, beside the 403 that usually means a locked account
+        ("Fal answered 403 Forbidden: our API key was rejected, it was rotated last week", "invalid_key"),
         ("Error de fal.ai 401: la clave no está configurada en el servidor", "missing_key"),
         ("fal.ai respondeu 401: chave não configurada no servidor", "missing_key"),
         ("fal.ai renvoie 401 : clé API manquante dans le fichier .env", "missing_key"),
@@ -361,6 +406,11 @@ def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnos
         # a limit on requests at once, and "cannot get through" in everyday Japanese
         ("fal.ai 동시 요청 제한에 걸려서 대기열에 쌓여요", "rate_limit"),
         ("fal.run に繋がらない、社内プロキシのせい？", "network"),
+        # the verb first in Chinese; a result in an unexpected shape; a URL anyone can fetch
+        ("fal.ai 报错：找不到对应模型，请检查模型 ID", "model_not_found"),
+        ("fal.ai 返回的结果格式异常，拿不到视频地址", "output_format"),
+        ("o fal.ai respondeu em formato inesperado, não achei a imagem", "output_format"),
+        ("fal.ai braucht eine öffentlich erreichbare URL für das Bild, nicht den lokalen Pfad", "file_url"),
     ],
 )
 def test_a_family_named_in_another_language_reads_like_its_english_twin(

@@ -354,6 +354,29 @@ _VENDORS: list[_Marker] = [
     ),
     (linear_re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
     (
+        # RT-Thread's FAL, the Flash Abstraction Layer of embedded firmware: flash partitions, not fal.ai
+        linear_re.compile(
+            r"flash abstraction layer|\[[eidw]/fal\]|\bfal_(?:flash|partition|mtd|blk|char)_?\w*"
+            r"|\bfal partition\b|\bndbank\b|\bstm32\w*|\brt-thread\b|\brt_kprintf\b",
+            re.I,
+        ),
+        "RT-Thread's FAL (flash partitions)",
+        (
+            "flash abstraction",
+            "/fal]",
+            "fal_flash",
+            "fal_partition",
+            "fal_mtd",
+            "fal_blk",
+            "fal_char",
+            "fal partition",
+            "ndbank",
+            "stm32",
+            "rt-thread",
+            "rt_kprintf",
+        ),
+    ),
+    (
         # another piece of the stack named in words: a database or a web framework's own error
         linear_re.compile(
             r"\b(?:postgres(?:ql)?|mysql|mariadb|mongo(?:db)?|sqlite3?|redis|supabase|firebase|prisma"
@@ -514,6 +537,41 @@ _PLATFORMS: list[_Marker] = [
         "Cloudflare",
         ("cloudflare", "workers ai", "the owner of this website"),
     ),
+    (
+        # a Worker killed by its own limits (Cloudflare's error 1102), or Cloudflare's deploy tool
+        linear_re.compile(
+            r"\bworker exceeded (?:resource|cpu|memory|cpu time) limits?\b|\berror\W{0,3}1102\b"
+            r"|\bwrangler\b|\bcloudflare_api_token\b",
+            re.I,
+        ),
+        "Cloudflare Workers",
+        ("worker exceeded", "1102", "wrangler", "cloudflare_api_token"),
+    ),
+    (
+        # the platform the caller's code runs on, named in words: its function or router ran out of
+        # time (a Lambda's or Vercel function's "Task timed out after 120 seconds", a Netlify
+        # function, Heroku's router), or GitHub's own API answered (Octokit's `HttpError: Validation
+        # Failed` with a `resource` and `code`)
+        linear_re.compile(
+            r"\bvercel\b|\bnetlify\b|\bheroku\b|\baws lambda\b|\blambda function\b"
+            r"|\btask timed out after \d+(?:\.\d+)? seconds\b"
+            r"|\bgithub (?:pages|actions)\b|\boctokit\b|\bhttperror: validation failed\b"
+            r"|[\"']resource[\"']\s*:\s*[\"'][A-Z][A-Za-z]+[\"']\s*,\s*[\"']code[\"']\s*:",
+            re.I,
+        ),
+        "a hosting platform or GitHub",
+        (
+            "vercel",
+            "netlify",
+            "heroku",
+            "lambda",
+            "task timed out",
+            "github",
+            "octokit",
+            "httperror",
+            "resource",
+        ),
+    ),
 ]
 
 
@@ -661,6 +719,9 @@ _PACKAGE = linear_re.compile(
     r"|\b([a-z][a-z0-9_]{2,40})::[a-z_]"
     r"|\b([A-Z][a-z]{2,20})(?:Api|API)(?:Error|Exception)\b"
     r"|(?:https?|wss?)://([a-z][a-z0-9_-]{2,60}):\d{2,5}/"
+    # a JVM exception's reverse-domain package (io.kubernetes.client.ApiException): its vendor
+    r"|\b(?:com|io|org|net|ai|dev)\.([a-z][a-z0-9_]{2,40})\.(?:[a-z_][a-z0-9_]*\.){0,5}[A-Z][A-Za-z$]{2,60}"
+    r"(?:Exception|Error)\b"
     # a database layer's exception (django.db.utils.OperationalError): a database's error, not a call
     r"|\b[a-z][a-z0-9_]{2,40}\.(db|database|sql)\.(?:[a-z_][a-z0-9_]*\.){0,3}[A-Z][A-Za-z]{2,60}",
 )
@@ -675,6 +736,8 @@ _NEUTRAL_TEXT = """
     @trpc trpc prisma @prisma jest vitest mocha core-js regenerator-runtime form-data formdata-node
     streamx p-queue p-retry openapi-fetch ofetch node undici-types localhost
     std core alloc tokio reqwest hyper serde anyhow thiserror
+    springframework apache fasterxml netty squareup projectreactor grpc micronaut quarkus vertx reactivex
+    jetbrains sun openjdk eclipse hibernate slf4j github google okhttp3 retrofit2 ktor kotlinx
     rest http web fetch client open base generic
     """
 _NEUTRAL_PACKAGES = frozenset(_NEUTRAL_TEXT.split())
@@ -783,7 +846,9 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
             evidence.vendors.append(marker[1])
     if not evidence.names_fal:
         evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, in_text)]
-    if "packages" in original_lowered or "node_modules" in original_lowered or "error" in original_lowered:
+        if "task" in original_lowered or "prediction" in original_lowered:
+            evidence.vendors += [f"{name}'s task" for name in named_tasks(text)[:1]]
+    if any(word in original_lowered for word in ("packages", "node_modules", "error", "exception")):
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
         evidence.vendors += [f"host {host}" for host in service_hosts(text, hosts)[:2]]
@@ -791,6 +856,30 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         evidence.vendors.append("a local server")
     evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
     return evidence
+
+
+# A task or prediction that failed or timed out, named by its service ("KIE task timed out after
+# 300000ms", "Dashscope task failed"): fal's queue speaks of requests, other image and video APIs of
+# tasks. Words that name no service ("Background task", "The task") are not one.
+_NAMED_TASK = linear_re.compile(
+    r"(?:^|[^\w.-])([A-Z][A-Za-z0-9]{1,15}|[A-Z]{2,8})(?: api)? (?:task|prediction)"
+    r" (?:timed out|failed|error|was cancell?ed)\b"
+)
+# (the last line: models fal hosts, whose tasks a fal caller may name)
+_NOT_A_SERVICE_NAME_TEXT = """
+    the this that your our my a an background queue queued request worker generation image video audio
+    render upload download export import sync async batch cron scheduled main child parent sub long
+    remote local ai api http celery fal task job prediction inference model pipeline step first last
+    each every another current previous next error warning info debug
+    kling wan flux veo seedance seedream hailuo ltx hunyuan recraft bria sdxl pika sora imagen pixverse
+    """
+_NOT_A_SERVICE_NAME = frozenset(_NOT_A_SERVICE_NAME_TEXT.split())
+
+
+def named_tasks(text: str) -> list[str]:
+    """Services named before a task or prediction of theirs that failed or timed out."""
+    names = (match.group(1) for match in _NAMED_TASK.finditer(text))
+    return [name for name in names if name.lower() not in _NOT_A_SERVICE_NAME]
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
@@ -996,6 +1085,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:modelo|endpoint) (?:no|n[ãa]o) existe|mod[èe]le (?:n'existe pas|introuvable)",
         r"modell (?:existiert nicht|nicht gefunden)|модель не найдена|модели не существует",
         r"模型(?:端点|路径)?(?:不存在|找不到|未找到)|端点不存在|モデルが(?:見つかりません|存在しません)",
+        # the verb first: "找不到对应模型", "未找到该模型端点"
+        r"(?:找不到|未找到|没有找到|沒有找到)(?:对应|對應|该|該|指定|此)?的?(?:模型|端点|端點)",
         r"모델(?:을|를)? (?:찾을 수 없|존재하지 않)|모델 경로",
         # Indonesian
         r"(?:model|endpoint) (?:tidak (?:ditemukan|ada|dikenal)|salah)" + _END,
@@ -1096,6 +1187,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|kedaluwarsa|kadaluarsa|истека|истекл"
         r"|过期|過期|失效|期限切れ|有効期限|만료)",
         r"no se pudo descargar|n[ãa]o foi poss[íi]vel baixar|impossible de t[ée]l[ée]charger",
+        # a URL anyone can fetch is required: "erwartet eine öffentlich zugängliche URL"
+        r"[öo]ffentlich (?:zug[äa]ngliche|erreichbare|abrufbare)[nrs]? (?:url|link|adresse)"
+        r"|url (?:p[úu]blica|publique)|(?:公开|公網|公网)(?:可访问|可訪問)?的?\s?(?:url|链接|地址)"
+        r"|公開(?:された)?\s?url|공개(?:된)? ?url",
         r"download fehlgeschlagen|не удалось (?:загрузить|скачать)",
         r"(?:下载|上传|上傳|下載)\p{Han}{0,4}(?:失败|失敗)",
         # a file too large to send: "文件太大", "ファイルが大きすぎ", "archivo demasiado grande"
@@ -1231,7 +1326,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
     _cue(
         "output_format",
         8.0,
-        r"(?:unexpected|invalid|unknown) (?:response|output|result) (?:format|shape|structure)",
+        r"(?:unexpected|invalid|unknown|malformed)(?: [\"'`]?\w{1,20}[\"'`]?)? (?:response|output|result)"
+        r" (?:format|shape|structure)|\bin an? unexpected (?:format|shape)",
         r"(?:response|output) (?:format|shape) (?:changed|differs|is different)",
         # the result's shape varies with the model: "output shapes differ per model", "fal wraps the
         # file differently per model", "under a per-model key", "selon les modèles"
@@ -1255,6 +1351,10 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         "output_format",
         r"返回格式|响应格式|レスポンス(?:の)?形式|응답 ?형식|formato de (?:respuesta|resposta)",
         r"format de (?:la )?r[ée]ponse|antwortformat|формат ответа",
+        # a result in a shape the code did not expect: "resposta em formato inesperado", "返回格式异常"
+        r"formato inesperado|format (?:inattendu|inconnu)|unerwartete[ns]? (?:antwort)?format"
+        r"|неожиданн\pL* формат|格式(?:异常|異常|不正确|不正確|有误)|予期しない形式"
+        r"|예상(?:치 못한|하지 못한) 형식",
         # Indonesian
         r"format (?:respons|hasil|keluaran) (?:berubah|berbeda|tidak sesuai)",
     ),
@@ -1573,6 +1673,13 @@ _KEY_WORD = (
     r"|凭证|凭据|憑證|認証情報|자격 ?증명|kunci(?: api)?|chiave(?: api)?"
     r"|(?:api[ -])?ключ(?:а|у|ом)?)"
 )
+# "FAL_KEY环境变量未配置", "la variable de entorno FAL_KEY": the key named as an environment variable
+_ENV_VARIABLE = (
+    r"(?:\s?(?:环境变量|環境變數|环境变数|環境変数|환경 ?변수|environment variable"
+    r"|env(?:ironment)? var(?:iable)?"
+    r"|variable de entorno|vari[áa]vel de ambiente|variable d'environnement|umgebungsvariable"
+    r"|переменная (?:окружения|среды)))?"
+)
 _KEY_ABSENT = (
     r"(?:is |was |are |were )?(?:not (?:being )?(?:set|configured|provided|defined|present|loaded|passed"
     r"|forwarded|picked up)"
@@ -1629,6 +1736,7 @@ _STATED_CAUSES: list[StatedCause] = [
     StatedCause(
         linear_re.compile(
             _KEY_WORD
+            + _ENV_VARIABLE
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
             + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|empty|blank"
@@ -1652,6 +1760,18 @@ _STATED_CAUSES: list[StatedCause] = [
         "missing_key",
         "the text says no key was set",
         unless=(_KEY_PART_MISSING,),
+    ),
+    StatedCause(
+        # "API key required", `"code":"api_key_required"`: the server saw no key (a key of the wrong
+        # scope is required is the key scope's cause, below)
+        linear_re.compile(
+            r"\b(?:api[ _-]?keys?|fal_key|fal key|credentials?)\W{0,3}(?:is |are )?required\b"
+            r"|\bapi_key_(?:required|missing)\b|\bmissing_api_key\b",
+            re.I,
+        ),
+        "missing_key",
+        "the text says a key is required and none came",
+        unless=(_KEY_PART_MISSING, linear_re.compile(r"\badmin\b|\bscope", re.I)),
     ),
     StatedCause(
         # the same key works locally and is refused where the code is deployed: the deployed
@@ -1791,6 +1911,28 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the request sat in the queue",
         # a connection that timed out is the network's; waiting for a concurrency slot the rate limit's
         unless=(_NO_ANSWER, _CONCURRENCY),
+    ),
+    StatedCause(
+        # the key itself refused, said in words: "fal.ai rejected the key (403)", "the key is invalid".
+        # A 403 usually means a locked account at fal; the words say which key problem it was.
+        linear_re.compile(
+            r"\b(?:rejected|refused|did not accept|didn't accept|does not accept|doesn't accept)"
+            r" (?:the |our |my |your |this |that )?(?:fal(?:\.ai)? )?(?:api[ _-]?)?(?:key|credential)s?\b"
+            r"|\b(?:api[ _-]?)?key (?:is |was |got |has been )?"
+            r"(?:invalid|revoked|wrong|incorrect|expired|rejected|refused|not accepted)\b",
+            re.I,
+        ),
+        "invalid_key",
+        "the text says the key was refused",
+        # a locked account or its balance, a key's scope, or no key at all explain a refusal better
+        unless=(
+            linear_re.compile(
+                r"balance|credit|locked|billing|top up|saldo|余额|残高|잔액"
+                r"|\badmin\b|\bscope|missing|not set",
+                re.I,
+            ),
+        ),
+        requires=linear_re.compile(r"\b40[13]\b|forbidden|unauthori[sz]ed", re.I),
     ),
     StatedCause(
         # the key works but its scope does not allow the call: fal's billing and usage endpoints want

@@ -74,6 +74,65 @@ _BOILERPLATE = linear_re.compile(
 )
 
 
+# An HTTP status line whose reason phrase is in the language of the caller's system (.NET's
+# "远程服务器返回错误: (401) 未经授权", "(503) Dienst nicht verfügbar", "HTTP/1.1 404 Nicht gefunden"):
+# the English phrase is added beside it, so the status reads as it does in English. Only a status in
+# parentheses or on an HTTP status line: a sentence's "429 troppe richieste" is read by the cues.
+_REASONS_ELSEWHERE_TEXT = """
+    Unauthorized: 未经授权|未授权|未經授權|未授權|許可されていません|権限がありません|권한 없음
+        |nicht autorisiert|no autorizado|non autorisé|não autorizado|non autorizzato|не авторизован
+        |yetkisiz|tidak sah
+    Forbidden: 已禁止|禁止访问|禁止存取|禁止|アクセス禁止|금지됨|verboten|prohibido|interdit
+        |proibido|vietato|запрещено|yasak|dilarang
+    Not Found: 未找到|找不到|見つかりません|찾을 수 없음|nicht gefunden|no encontrado|introuvable
+        |não encontrado|non trovato|не найдено|не найден|bulunamadı|tidak ditemukan
+    Too Many Requests: 请求过多|請求過多|要求が多すぎます|요청이 너무 많음|zu viele anforderungen
+        |demasiadas solicitudes|trop de requêtes|muitas solicitações|troppe richieste
+        |слишком много запросов|çok fazla istek|terlalu banyak permintaan
+    Internal Server Error: 内部服务器错误|服务器内部错误|內部伺服器錯誤|内部サーバー エラー
+        |内部サーバーエラー|내부 서버 오류|interner serverfehler|error interno del servidor
+        |erreur interne du serveur|erro interno do servidor|errore interno del server
+        |внутренняя ошибка сервера|iç sunucu hatası|kesalahan server internal
+    Bad Gateway: 错误的网关|網關錯誤|不正なゲートウェイ|잘못된 게이트웨이|ungültiges gateway
+        |puerta de enlace incorrecta|passerelle incorrecte|gateway inválido|неверный шлюз
+        |hatalı ağ geçidi
+    Service Unavailable: 服务不可用|服務無法使用|サービスを利用できません|서비스를 사용할 수 없음
+        |dienst nicht verfügbar|servicio no disponible|service indisponible|serviço indisponível
+        |servizio non disponibile|сервис недоступен|служба недоступна|hizmet kullanılamıyor
+        |layanan tidak tersedia
+    Gateway Timeout: 网关超时|閘道逾時|ゲートウェイ タイムアウト|게이트웨이 시간 초과
+        |gatewayzeitüberschreitung|tiempo de espera de la puerta de enlace agotado
+        |délai d'attente de la passerelle dépassé|tempo limite do gateway
+        |истекло время ожидания шлюза|ağ geçidi zaman aşımı
+    """
+
+
+def _reasons_elsewhere(table: str) -> dict[str, str]:
+    """Each localised phrase (lower case) to its English reason, from `english: phrase|phrase...` lines."""
+    reasons: dict[str, str] = {}
+    english = ""
+    for line in table.strip().splitlines():
+        line = line.strip()
+        if not line.startswith("|") and ":" in line:
+            english, line = (part.strip() for part in line.split(":", 1))
+        reasons.update((phrase.strip(), english) for phrase in line.split("|") if phrase.strip())
+    return reasons
+
+
+_REASONS_ELSEWHERE = _reasons_elsewhere(_REASONS_ELSEWHERE_TEXT)
+_REASON_ELSEWHERE = linear_re.compile(
+    r"(?:[(（\[]\s?|http/\d(?:\.\d)?\s)[45]\d\d(?:\s?[)）\]])?[\s:：\-–]{0,3}("
+    + "|".join(re.escape(phrase) for phrase in sorted(_REASONS_ELSEWHERE, key=len, reverse=True))
+    + r")",
+    re.I,
+)
+
+
+def _with_english_reason(match: linear_re.Match) -> str:
+    english = _REASONS_ELSEWHERE.get(match.group(1).lower())  # (case folding can differ: "BULUNAMADI")
+    return f"{match.group(0)} {english}" if english else match.group(0)
+
+
 def _unescape_once(text: str) -> str:
     text = _UNICODE_ESCAPE.sub(lambda m: _safe_chr(int(m.group(1), 16)), text)
     text = _HEX_ESCAPE.sub(lambda m: _safe_chr(int(m.group(1), 16)), text)
@@ -135,6 +194,7 @@ def normalize(text: str) -> str:
     text = text.replace("`", " ")
     text = _SPACES.sub(" ", text)
     text = _BLANK_LINES.sub("\n", text)
+    text = _REASON_ELSEWHERE.sub(_with_english_reason, text)
     text = text.strip()
     if len(text) > 2 and text[0] == text[-1] and text[0] in "\"'":
         # a paste that arrived as one quoted string (a JSON string, a log field): the quotes are
