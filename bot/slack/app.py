@@ -33,7 +33,14 @@ from bot.settings import Settings
 from bot.slack import actions, commands, events, home, lifecycle, shortcuts
 from bot.slack.errors import CountingWebClient
 from bot.slack.installations import LockedTokenRotator, StoreInstallations, manifest_scopes, oauth_settings
-from bot.slack.services import REQUEST_CLIENT, DiagnoserLike, Services, StatusSource, request_team_id
+from bot.slack.services import (
+    REQUEST_CLIENT,
+    DiagnoserLike,
+    Services,
+    ServicesMiddleware,
+    StatusSource,
+    request_team_id,
+)
 from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -90,16 +97,8 @@ def _default_diagnoser_factory(settings: Settings) -> Callable[[], DiagnoserLike
     return build
 
 
-# The middlewares are Bolt Middleware classes, not plain functions given to `app.use`: Bolt inspects
-# a function's signature and builds its keyword arguments on every request, a tenth of an ack's work
-# for three of them.
-
-
-class _DropRetriedEvents(Middleware):
+class _DropRetriedEvents(ServicesMiddleware):
     """Answer each event_id once, even across restarts (ids persist in SQLite for a day)."""
-
-    def __init__(self, services: Services):
-        self.services = services
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -125,15 +124,12 @@ class _DropRetriedEvents(Middleware):
         return next()
 
 
-class _UseWorkspaceClient(Middleware):
+class _UseWorkspaceClient(ServicesMiddleware):
     """OAuth installs: listeners (and the work they hand on) reach Slack with the token Bolt's
     authorize found for this request's workspace, through a client like the shared one.
 
     Bolt runs the listener after every middleware has returned, so the client is set, not set
     and reset around `next()`: each request through here replaces the thread's previous one."""
-
-    def __init__(self, services: Services):
-        self.services = services
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]

@@ -18,11 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 
 from bot.alerts.gone import channel_gone, team_gone
-from bot.slack.services import Services, bound, request_enterprise_id, request_team_id
+from bot.slack.services import Services, ServicesMiddleware, bound, request_enterprise_id, request_team_id
 from bot.store import Store, StoreError, describe_store_error
 
 log = logging.getLogger(__name__)
@@ -148,12 +147,8 @@ def on_member_left(
         )
 
 
-class ArchivedChannelMessages(Middleware):
-    """A channel's "archived" message removes its subscription (a Bolt Middleware class: a function
-    given to `app.use` has its keyword arguments built by inspection on every request)."""
-
-    def __init__(self, services: Services):
-        self.services = services
+class ArchivedChannelMessages(ServicesMiddleware):
+    """A channel's "archived" message removes its subscription (whatever listener matches it)."""
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
