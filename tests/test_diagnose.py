@@ -77,6 +77,23 @@ def test_focus_keeps_the_error_line_of_a_long_log() -> None:
 
 
 @pytest.mark.parametrize(
+    "line",
+    [
+        "fal.ai : échec, délai dépassé pour la génération",
+        "fal.ai isteği zaman aşımına uğradı, lütfen tekrar deneyin",
+        "调用 fal.ai 时触发限流，请稍后重试",
+        "fal.ai の処理がタイムアウトしました",
+        "fal.ai 키가 올바르지 않습니다",
+    ],
+)
+def test_focus_keeps_a_sentence_about_fal_in_any_language(line: str) -> None:
+    """A line naming fal with no English error word is kept when it is a sentence, in any alphabet
+    or in Chinese, Japanese and Korean characters, which are written without spaces between words."""
+    noise = "\n".join(f"INFO step {i} done in 0.{i}s" for i in range(3000))
+    assert line in focus(noise + "\n" + line + "\n" + noise)
+
+
+@pytest.mark.parametrize(
     ("text", "code"),
     [
         ("403 Forbidden", 403),

@@ -16,6 +16,7 @@ from bot.diagnosis.evidence import (
     TRANSLATED_POINTS,
     category_bonus,
     causal_cues,
+    credential_variables,
     gather,
     host_tokens,
     named_tasks,
@@ -113,6 +114,45 @@ def test_a_task_named_by_a_model_fal_hosts_or_by_no_service_is_no_other_service(
     for text in ("Kling task failed after 300s", "Background task failed", "fal task timed out"):
         assert named_tasks(text) == [], text
     assert named_tasks("Error: KIE task timed out after 300000ms") == ["KIE"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HEYGEN_API_KEY が未設定です（動画生成に必要）",
+        "RUNWAY_API_SECRET não configurada",
+        "Error: PIAPI_KEY is not set, video generation disabled",
+    ],
+)
+def test_another_services_credential_variable_names_that_service(diagnoser: Diagnoser, text: str) -> None:
+    """fal's own key is FAL_KEY (FAL_API_KEY, NEXT_PUBLIC_FAL_KEY): another name before _API_KEY,
+    _KEY, _TOKEN, _SECRET or _COOKIE is another service's credential, so no missing-key answer."""
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.matches == () and diagnosis.generic is False, diagnosis.matches
+
+
+def test_credential_variables_leave_out_fals_own_and_names_of_no_service() -> None:
+    assert credential_variables("HF_TOKEN missing; KLING_COOKIE expired") == ["HF", "KLING"]
+    for text in ("NEXT_PUBLIC_FAL_KEY missing", "FAL_API_KEY is empty", "MY_API_KEY", "SECRET_KEY"):
+        assert credential_variables(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fal.ai: 请求频率过高，请稍后再试", "rate_limit"),
+        ("fal: la clé API n'est pas valide", "invalid_key"),
+        ("fal.ai 身份验证失败", "invalid_key"),
+        ("fal.ai: Authentication failed", "invalid_key"),
+        ("fal.ai: 请先配置 API Key", "missing_key"),
+        ("fal request did not finish within 300 seconds", "queue_timeout"),
+        ("Could not reach fal.ai. Check your connection.", "network"),
+    ],
+)
+def test_an_apps_short_message_about_fal_is_answered(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    """The one-line messages apps show their users when a call to fal fails, in English and in
+    their users' languages, carry no error body: their words decide the family."""
+    assert category(diagnoser.diagnose(text)) == expected, diagnoser.diagnose(text).matches
 
 
 def test_service_hosts_skip_fal_references_and_placeholders() -> None:

@@ -848,6 +848,8 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, in_text)]
         if "task" in original_lowered or "prediction" in original_lowered:
             evidence.vendors += [f"{name}'s task" for name in named_tasks(text)[:1]]
+        if "_" in text:
+            evidence.vendors += [f"{name}'s credential variable" for name in credential_variables(text)[:1]]
     if any(word in original_lowered for word in ("packages", "node_modules", "error", "exception")):
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
@@ -856,6 +858,32 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         evidence.vendors.append("a local server")
     evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
     return evidence
+
+
+# Another service's credential named by its environment variable ("GEMINI_API_KEY が未設定",
+# "KLING_COOKIE is not set", "HF_TOKEN missing"): fal's own is FAL_KEY (FAL_API_KEY, NEXT_PUBLIC_FAL_KEY).
+_CREDENTIAL_VARIABLE = linear_re.compile(
+    r"(?:^|[^A-Za-z0-9_])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*?)_(?:API_KEY|API_TOKEN|ACCESS_TOKEN|SECRET_KEY|KEY|TOKEN"
+    r"|COOKIE|SECRET)(?:[^A-Za-z0-9_]|$)"
+)
+# Words of a variable's name that name no service ("NEXT_PUBLIC_", "MY_API_KEY", "SECRET_KEY")
+_NEUTRAL_VARIABLE_TEXT = """
+    SECRET ACCESS AUTH API BEARER SESSION PRIVATE PUBLIC CLIENT USER ADMIN APP MY YOUR SERVICE REFRESH ID
+    JWT CSRF ENCRYPTION SIGNING WEBHOOK NEXT VITE REACT EXPO NUXT PROD DEV TEST LOCAL DEFAULT MASTER ROOT
+    SERVER DB DATABASE LICENSE IMAGE VIDEO PROVIDER MODEL AI LLM GITHUB_ACTIONS CI
+    """
+_NEUTRAL_VARIABLE_WORDS = frozenset(_NEUTRAL_VARIABLE_TEXT.split())
+
+
+def credential_variables(text: str) -> list[str]:
+    """Services named by the credential variables in `text`, fal's own left out."""
+    names = []
+    for match in _CREDENTIAL_VARIABLE.finditer(text):
+        words = match.group(1).split("_")
+        if any(word.startswith("FAL") for word in words) or all(w in _NEUTRAL_VARIABLE_WORDS for w in words):
+            continue
+        names.append(match.group(1))
+    return names
 
 
 # A task or prediction that failed or timed out, named by its service ("KIE task timed out after
@@ -962,8 +990,11 @@ def _cue(category: str, points: float, *alternatives: str) -> Cue:
 # fal's own wording for a family, said in another language (Spanish, Portuguese, French, German,
 # Russian, Chinese, Japanese, Korean): worth what a common English error message is (see
 # POINTS_GENERIC_MESSAGE), so a sentence about fal written in those languages is read like its
-# English twin. It never makes a confident answer alone: that needs one of an entry's exact signals.
-TRANSLATED_POINTS = 28.0
+# English twin. In a text about fal it is enough for an answer (diagnose.MIN_SCORE_ABOUT_FAL, 36):
+# an app's one-line message ("fal.ai 요청 한도 초과") carries nothing else, where its English twin
+# has the entries' messages to match. It never makes a confident answer alone: that needs one of an
+# entry's exact signals.
+TRANSLATED_POINTS = 36.0
 
 
 def _translated(category: str, *alternatives: str) -> Cue:
@@ -1117,7 +1148,7 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         # Indonesian
         r"(?:kunci|key)(?: api)? (?:tidak valid|tidak sah|salah|kedaluwarsa)",
         # the key itself refused, as the English "the key was rejected"
-        r"(?:schl[üu]ssel|clave|chave|cl[ée]|chiave)\b[^\n.;]{0,30}?(?:abgelehnt|zur[üu]ckgewiesen"
+        r"(?:schl[üu]ssel|clave|chave|cl[ée]|chiave)" + _END + r"[^\n.;]{0,30}?(?:abgelehnt|zur[üu]ckgewiesen"
         r"|rechazada|rejeitada|recusada|rejet[ée]e|refus[ée]e|rifiutata)"
         r"|(?:密钥|秘钥|key)(?:被)?(?:拒绝|拒絕)|キーが拒否|키(?:가|를)? 거부",
     ),
@@ -1411,9 +1442,84 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
     _translated("queue_timeout", r"zaman a[şs][ıi]m[ıi]"),
     _translated("server_error", r"sunucu hatas[ıi]|sunucu (?:yan[ıi]t vermiyor|kullan[ıi]lam[ıi]yor)"),
     _translated("network", r"ba[ğg]lant[ıi] (?:hatas[ıi]|kurulamad|kesildi)"),
-    _translated("content_policy", r"i[çc]erik (?:politikas|ilkeler)|uygunsuz i[çc]erik"),
+    _translated(
+        "content_policy",
+        r"i[çc]erik (?:politikas|ilkeler|kurallar)|uygunsuz i[çc]erik|i[çc]erik[^\n]{0,30}?reddetti",
+    ),
     _translated("model_not_found", r"model bulunamad"),
     _translated("file_url", r"dosya (?:[çc]ok b[üu]y[üu]k|y[üu]klenemedi|indirilemedi)"),
+)
+# The short messages apps show their users when a call to fal fails, in their own languages: a rate
+# said as "速率限制", a key "not accepted", "add your key" or "需要 API Key" (none was set), "could not
+# reach fal, check your connection" (the key entries' and network's wording beyond the words above).
+_APP_MESSAGES: tuple[Cue, ...] = (
+    _translated(
+        "rate_limit", r"速率限制|限速|(?:请求|請求|调用|調用)(?:频率|頻率)(?:过高|過高|超限)|频率过高"
+    ),
+    _translated(
+        "invalid_key",
+        r"(?:cl[ée]|clave|chave|schl[üu]ssel|chiave)"
+        + _END
+        + r"[^\n;]{0,30}?(?:n'est pas (?:accept[ée]e|valide|reconnue)"
+        r"|no (?:es |fue |ha sido )?(?:aceptada|v[áa]lida|reconocida)"
+        r"|n[ãa]o (?:[ée] |foi )?(?:aceita|v[áa]lida)"
+        r"|(?:wird|wurde) nicht akzeptiert|nicht g[üu]ltig|non (?:[èe] )?(?:accettata|valida))",
+    ),
+    # authentication failed: said of fal, the key it was given (a key that never came is missing_key)
+    _cue(
+        "invalid_key",
+        8.0,
+        r"\bauthentication (?:failed|failure)\b|\bfailed to authenticate\b",
+    ),
+    _translated(
+        "invalid_key",
+        r"认证失败|認證失敗|鉴权失败|鑑權失敗|身份验证失败|授权失败|認証(?:に)?失敗|인증(?:에|이)? ?실패"
+        r"|(?:fallo|error|falla) de autenticaci[óo]n|autenticaci[óo]n fallida"
+        r"|falha (?:de|na) autentica[çc][ãa]o"
+        r"|[ée]chec (?:de l'|d')authentification|authentifizierung fehlgeschlagen"
+        r"|ошибка (?:авторизации|аутентификации)|autenticazione (?:fallita|non riuscita)",
+    ),
+    # a request that did not finish in the time the caller allowed
+    _cue(
+        "queue_timeout",
+        8.0,
+        r"\b(?:did not|didn't|failed to|could not|couldn't) (?:finish|complete)\b[^\n.;]{0,30}?"
+        r"\b(?:in time|within|before)\b",
+    ),
+    _translated(
+        "queue_timeout",
+        r"dans le (?:temps|d[ée]lai) imparti|d[ée]lai (?:d'attente )?(?:d[ée]pass[ée]|expir[ée])"
+        r"|tiempo de espera (?:agotado|excedido)|se agot[óo] el tiempo"
+        r"|tempo (?:limite )?(?:esgotado|excedido)"
+        r"|zeit[üu]berschreitung|(?:请求|生成|任务|任務|处理|處理|轮询|輪詢)(?:已)?超时|(?:請求|處理)逾時",
+    ),
+    _translated(
+        "missing_key",
+        r"\bajoute[zr] (?:votre |une |ta )?cl[ée]"
+        r"|\b(?:agrega|agregue|añade|añada|ingresa|ingrese) (?:tu |su |una )?clave"
+        r"|\b(?:adicione|adiciona|insira|informe) (?:sua |a |uma )?chave"
+        r"|\bf[üu]ge[n]? (?:deinen |ihren |einen )?"
+        r"(?:api-)?schl[üu]ssel|\baggiungi (?:la tua |una )?chiave",
+        r"需要[^\n]{0,16}?(?:api ?key|密钥|秘钥)"
+        r"|(?:请|請)[^\n。]{0,24}?(?:设置|設置|配置|填写|填寫|输入|輸入|添加)"
+        r"[^\n。]{0,16}?(?:api ?key|密钥|秘钥|key)|api ?key ?(?:が必要|を設定してください|가 필요|를 입력)",
+    ),
+    # (and the English original: "Could not reach fal.ai. Check your connection.")
+    _cue(
+        "network",
+        8.0,
+        r"\b(?:could not|couldn't|cannot|can't|unable to|failed to) (?:reach|contact)\b"
+        r"|\bcheck your (?:internet |network )?connection\b",
+    ),
+    _translated(
+        "network",
+        r"impossible de (?:joindre|contacter|se connecter)|v[ée]rifiez votre connexion"
+        r"|no se pudo (?:conectar|contactar)|(?:verifica|revisa|comprueba) tu conexi[óo]n"
+        r"|n[ãa]o foi poss[íi]vel (?:conectar|contactar)|verifique sua conex[ãa]o"
+        r"|(?:konnte|kann) (?:nicht )?(?:keine verbindung|nicht erreicht)"
+        r"|[üu]berpr[üu]fen sie ihre (?:internet)?verbindung"
+        r"|impossibile (?:raggiungere|connettersi)|controlla la (?:tua )?connessione",
+    ),
 )
 # A realtime connection named without the word "realtime": its socket (a websocket and its close
 # codes, 1000-1015), the WebRTC pieces some live apps use (a peer connection, ICE, STUN and TURN
@@ -1525,6 +1631,7 @@ CATEGORY_CUES: list[Cue] = [
     Cue(linear_re.compile(r"not found|no such", re.I), "model_not_found", 4.0),
     Cue(linear_re.compile(r"\bkeys?\b|credential|unauthori", re.I), "invalid_key", 3.0),
     *_WORDS_IN_ANY_LANGUAGE,
+    *_APP_MESSAGES,
 ]
 STATUS_PRIOR = 8.0  # the usual meaning of a status at fal (403 billing, 422 validation...)
 STATUS_CATEGORY = {

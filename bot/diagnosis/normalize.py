@@ -63,8 +63,10 @@ _SYMPTOM_WORDS = linear_re.compile(
     r"\b(?:stuck|hangs?|hanging|never|black|blank|empty|nothing|broken|not working|doesn't|does not"
     r"|won't|isn't|stopped|twice|credits?|balance|charged|locked|slow|queue[ds]?|in_queue)\b"
 )
-# a sentence: several words in a row, not a key=value dump or a path
-_PROSE = linear_re.compile(r"(?:[a-z']{2,}[ ,]+){4}")
+# a sentence: several words in a row, not a key=value dump or a path; in any alphabet ("n'a pas
+# terminé dans le temps", "işlemi zaman aşımına uğradı"), or a run of Chinese, Japanese or Korean
+# characters, written without spaces between words ("触发限流，请稍后重试")
+_PROSE = linear_re.compile(r"(?:[\pL']{2,}[ ,]+){4}|[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]{4}")
 # The start of a log record of its own: a timestamp or a level word.
 _LOG_RECORD = linear_re.compile(
     r"\s*(?:\[?\d{4}-\d\d-\d\d[t ]\d\d:\d\d|\[?\d\d:\d\d:\d\d\b|\[?(?:info|debug|trace|warn(?:ing)?)\b)", re.I
