@@ -24,9 +24,10 @@ def do_nothing_app(environ: dict[str, Any], start_response: Callable[..., Any]) 
     return [b"ok"]
 
 
-def main() -> int:
+def serve(app: Callable[..., Iterable[bytes]]) -> int:
+    """Serve `app` with fal-bot's waitress settings on a free port, printed first; until killed."""
     server = create_server(
-        do_nothing_app, host="127.0.0.1", port=0, threads=16, asyncore_use_poll=True, cleanup_interval=1
+        app, host="127.0.0.1", port=0, threads=16, asyncore_use_poll=True, cleanup_interval=1
     )
     print(server.effective_port, flush=True)  # type: ignore[union-attr]
     server.run()
@@ -34,9 +35,10 @@ def main() -> int:
 
 
 @contextmanager
-def serving() -> Iterator[int]:
-    """This server in a process of its own, for the length of the `with`: its port."""
-    with subprocess.Popen([sys.executable, __file__], stdout=subprocess.PIPE, text=True) as process:
+def serving(script: str = __file__, *args: str) -> Iterator[int]:
+    """The server `script` runs (this one by default) with `args`, in a process of its own, for the
+    length of the `with`: its port."""
+    with subprocess.Popen([sys.executable, script, *args], stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None
             yield int(process.stdout.readline())
@@ -45,4 +47,4 @@ def serving() -> Iterator[int]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve(do_nothing_app))

@@ -10,8 +10,10 @@ clock (a slow answer does not slow the load), plus every `--paste-every`-th requ
 crafted 40,000-character paste (the outside attack's `a.a.a.` paste), so diagnosis runs while acks
 are measured. The baseline is a waitress server whose app answers 200 at once, with fal-bot's
 waitress settings, in a process of its own like fal-bot (benchmarks/do_nothing.py), under the same
-pacing; the two take turns (`--rounds`), so other work on the machine falls on both alike. Reports
-p50 / p99 / max of the acks and fal-bot's VmRSS over time (first and last tenth of the run).
+pacing. A bare Bolt app (benchmarks/bare_bolt.py: one listener that acks) is measured the same way,
+so the report tells what the framework costs from what fal-bot adds. The three take turns
+(`--rounds`), so other work on the machine falls on all alike. Reports p50 / p99 / max of the acks
+and fal-bot's VmRSS over time (first and last tenth of the run).
 Target: fal-bot's p99 within 1.5x of the baseline's, and RSS flat.
 """
 
@@ -31,7 +33,7 @@ from tempfile import TemporaryDirectory
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks import do_nothing  # noqa: E402
+from benchmarks import bare_bolt, do_nothing  # noqa: E402
 from benchmarks.ack import memory_kib, percentile, wait_for_snapshot  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
 from tests.support.loopback import LoopbackServer  # noqa: E402
@@ -126,10 +128,16 @@ def main() -> int:
     url = "http://unused.invalid/"
     chunk = args.seconds / args.rounds
     baseline: list[float] = []
+    bare: list[float] = []
     acks: list[float] = []
     base_failures: list[str] = []
     failures: list[str] = []
-    with TemporaryDirectory() as tmp, FakeSlack() as fake, do_nothing.serving() as base_port:
+    with (
+        TemporaryDirectory() as tmp,
+        FakeSlack() as fake,
+        do_nothing.serving() as base_port,
+        do_nothing.serving(bare_bolt.__file__, fake.api_url) as bare_port,
+    ):
         page = FakeStatusPage(LoopbackServer, flavour="instatus")
         env = bot_env(fake, Path(tmp) / "soak.db", page.url, LOG_LEVEL="WARNING", FAL_BOT_POLL_SECONDS=UNSET)
         bot = BotProcess(env, "--mode", "http").start()
@@ -160,6 +168,11 @@ def main() -> int:
                 )
                 baseline += took
                 base_failures += failed
+                took, failed = paced(
+                    bare_port, chunk, args.rate, lambda n: (slash_command("status", response_url=url), True)
+                )
+                bare += took
+                base_failures += failed
                 took, failed = paced(bot.port, chunk, args.rate, make)
                 acks += took
                 failures += failed
@@ -175,8 +188,10 @@ def main() -> int:
     )
     print(f"{'server':<28} {'acks':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     base_line, base_p99 = summary("do-nothing waitress app", baseline)
+    bare_line, bare_p99 = summary("bare Bolt app (one ack)", bare)
     bot_line, bot_p99 = summary("fal-bot run (/fal status)", acks)
     print(base_line)
+    print(bare_line)
     print(bot_line)
     if args.paste_every:
         print(f"  (every {args.paste_every}th request was a crafted 40,000-character DM, not timed)")
@@ -188,9 +203,11 @@ def main() -> int:
     tenths = [rss[i * len(rss) // 10 : (i + 1) * len(rss) // 10] for i in range(10)]
     means = [statistics.fmean(v for _, v in part) / 1024 for part in tenths if part]
     print("fal-bot VmRSS by tenth of the run (MiB): " + " ".join(f"{m:.1f}" for m in means))
-    print(f"failures: baseline {len(base_failures)}, fal-bot {len(failures)}")
+    print(f"failures: references {len(base_failures)}, fal-bot {len(failures)}")
     ratio = bot_p99 / base_p99 if base_p99 else float("inf")
     print(f"p99 ratio fal-bot / baseline: {ratio:.2f} (target <= 1.5)")
+    bare_ratio = bare_p99 / base_p99 if base_p99 else float("inf")
+    print(f"p99 ratio bare Bolt / baseline: {bare_ratio:.2f} (the framework's share)")
     return 0
 
 
