@@ -877,13 +877,12 @@ _NEUTRAL_VARIABLE_WORDS = frozenset(_NEUTRAL_VARIABLE_TEXT.split())
 
 def credential_variables(text: str) -> list[str]:
     """Services named by the credential variables in `text`, fal's own left out."""
-    names = []
-    for match in _CREDENTIAL_VARIABLE.finditer(text):
-        words = match.group(1).split("_")
-        if any(word.startswith("FAL") for word in words) or all(w in _NEUTRAL_VARIABLE_WORDS for w in words):
-            continue
-        names.append(match.group(1))
-    return names
+    names = (match.group(1) for match in _CREDENTIAL_VARIABLE.finditer(text))
+    return [name for name in names if _names_a_service(name.split("_"))]
+
+
+def _names_a_service(words: list[str]) -> bool:
+    return not any(word.startswith("FAL") for word in words) and not _NEUTRAL_VARIABLE_WORDS.issuperset(words)
 
 
 # A task or prediction that failed or timed out, named by its service ("KIE task timed out after
