@@ -59,3 +59,31 @@ def test_try_again_later_and_polite_endings_in_other_languages_are_no_words() ->
     assert terms("API密钥无效，请稍后再试") == terms("API密钥无效")
     assert terms("연결이 끊겼습니다") == ["연결", "결이", "끊겼", "겼습"]
     assert "無効" in terms("APIキーが無効です。しばらくしてから再度お試しください")
+
+
+def test_katakana_words_keep_their_long_vowel_mark() -> None:
+    # ー is in Unicode's Common script, not Katakana: without it "ダッシュボード" broke into two runs
+    # and "サーバー" (server) into single characters, so no pair of them could match
+    assert {"ボー", "ード"} <= set(terms("fal.ai ダッシュボードで確認"))
+    assert terms("サーバー") == ["サー", "ーバ", "バー"]
+    index = TextIndex(["サーバーエラーが発生しました", "キーが無効です"])
+    assert index.candidates("fal サーバーエラー")[0] == 0
+
+
+def test_where_an_error_happened_is_no_word() -> None:
+    # PowerShell's "char:9", a traceback's "line 12": positions, not what went wrong. "char" made a
+    # CrowdStrike PSFalcon 401 fit the entry about control characters in a fal key.
+    assert "char" not in terms(r"At C:\Modules\PSFalcon\Private\Private.ps1:687 char:9 + Write-Result")
+    assert terms('File "app.py", line 12, in main') == ["file", "app", "main"]
+    assert "line" in terms("the key has a trailing line break")  # the word itself stays
+    documents = [terms("invisible control char (ESC) inside FAL_KEY"), terms("Bearer token sent to fal")]
+    assert not Bm25(documents).scores(terms("Write-Result ... Private.ps1:687 char:9"))
+
+
+def test_texts_tied_at_the_shortlists_end_all_stay() -> None:
+    # the two texts sharing "quota" with the query tie; cutting between them would keep one only
+    # because it comes first in the knowledge base, and any new text could change which
+    texts = ["monthly quota reached", "quota exceeded for this key", "gateway timeout"]
+    index = TextIndex(texts, shortlist=1)
+    assert sorted(index.candidates("quota")) == [0, 1]
+    assert index.candidates("gateway") == [2]

@@ -18,8 +18,10 @@ from bot import linear_re
 
 _WORD = linear_re.compile(r"[a-z0-9_]{2,}")
 # Chinese and Japanese write no spaces between words, and Korean words take endings: a run of those
-# scripts is read as its overlapping character pairs, which match across phrasings as words do.
-_CJK = linear_re.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+")
+# scripts is read as its overlapping character pairs, which match across phrasings as words do. The
+# long-vowel mark ー (in Unicode's Common script, not Katakana) belongs to the katakana word around it:
+# without it "ダッシュボード" (dashboard) fell apart into "ダッシュボ" and "ド".
+_CJK = linear_re.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\x{30FC}\x{FF70}]+")
 
 
 def _words(text: str, pattern: linear_re.Pattern) -> list[str]:
@@ -68,7 +70,14 @@ class TextIndex:
                     shared[index] += weight
         if len(shared) <= self.shortlist:
             return list(shared)
-        return heapq.nlargest(self.shortlist, shared, key=shared.__getitem__)
+        best = heapq.nlargest(self.shortlist, shared, key=shared.__getitem__)
+        # Texts sharing exactly the same words with the query tie; a cut through them would keep some
+        # by their place in the knowledge base, so a new entry elsewhere could push out the one that
+        # fits best. The whole tie stays in (within twice the shortlist).
+        cutoff = shared[best[-1]]
+        chosen = set(best)
+        ties = [index for index in shared if shared[index] == cutoff and index not in chosen]
+        return best + ties[: self.shortlist]
 
     def scores(self, query: str, cutoff: float = 0.0) -> list[tuple[int, float]]:
         """(index, token_set_ratio) for the shortlisted texts scoring at least `cutoff`."""
@@ -131,10 +140,16 @@ def _is_identifier(word: str) -> bool:
     return len(word) >= 6 and any(c.isdigit() for c in word) and set(word) <= _HEX
 
 
+# Where an error happened, not what it is: "char:9" in PowerShell's "At C:\\...\\x.ps1:687 char:9",
+# "line 12" in a Python traceback, "col 5". Left in, a PowerShell error "fit" the entry about control
+# characters in a key through its word "char".
+_POSITION = linear_re.compile(r"\b(?:char|line|col|column)\s*[:=]?\s*\d+")
+
+
 def terms(text: str) -> list[str]:
     """Lower-case words of three letters or more, light plural/verb endings stripped."""
     out = []
-    for word in _words(without_retry_later(text.lower()), _TERM):
+    for word in _words(_POSITION.sub(" ", without_retry_later(text.lower())), _TERM):
         if word in _STOP or _is_identifier(word):
             continue
         for suffix in ("ing", "ed", "es", "s"):
