@@ -19,6 +19,7 @@ from bot.diagnosis.evidence import (
     credential_variables,
     gather,
     host_tokens,
+    named_api_errors,
     named_tasks,
     service_hosts,
     service_packages,
@@ -85,6 +86,16 @@ def category(diagnosis: Diagnosis) -> str | None:
         "阿里云百炼 API 返回 429：请求过多，请稍后再试",
         "通义万相 调用失败：内容安全检查未通过",
         "Kling 官方 API: 账户余额不足 (code 1102)",
+        # an error labelled with the API it came from
+        "Error: Voxora API error: 401 Unauthorized",
+        "Pixmate status error 429: too many requests, slow down",
+        '❌ Error de Vidgen AI: {"code":1102,"message":"account balance not enough"}',
+        "Erro na API do Dreamcut (Status 402): saldo insuficiente",
+        # OpenAI's rate-limit message, by its organisation id alone
+        "Rate limit reached for images per minute in organization org-Q1w2E3r4T5y6U7i8O9p0AsDf. Limit: 5/1m",
+        # a service on a country's domain, named bare
+        "402 Payment Required from api.pixelsmith.ml: insufficient credits",
+        "a API do cutout.bg bateu o limite de créditos do mês",
     ],
 )
 def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:
@@ -114,6 +125,18 @@ def test_a_task_named_by_a_model_fal_hosts_or_by_no_service_is_no_other_service(
     for text in ("Kling task failed after 300s", "Background task failed", "fal task timed out"):
         assert named_tasks(text) == [], text
     assert named_tasks("Error: KIE task timed out after 300000ms") == ["KIE"]
+
+
+def test_an_api_error_labelled_fal_or_with_no_service_names_no_other_service(diagnoser: Diagnoser) -> None:
+    for text in (
+        "FAL API error: 500",
+        "Erro na API do Fal.ai: Forbidden",
+        "HTTP API error 502",
+        "Upstream API error",
+    ):
+        assert named_api_errors(text) == [], text
+    diagnosis = diagnoser.diagnose('Fal API error: 401 {"detail":"No user found for Key ID and Secret"}')
+    assert category(diagnosis) == "invalid_key", diagnosis.matches
 
 
 @pytest.mark.parametrize(
@@ -1684,6 +1707,11 @@ def test_a_look_alike_does_not_lean_to_that_family(text: str, family: str) -> No
         ("Die fal Antwort enthält kein images Feld mehr", "output_format"),
         ("the fal response has no images field, only a video", "output_format"),
         ("a resposta do fal não tem o campo video_url", "output_format"),
+        # "returned no image", as apps word it in their users' languages
+        ("Erro: fal.ai: nenhuma imagem foi retornada pelo modelo", "output_format"),
+        ("fal.ai respondió 200 pero no devolvió ninguna imagen", "output_format"),
+        ("fal.ai : aucune image renvoyée par le modèle", "output_format"),
+        ("fal.ai 调用成功但没有返回图片", "output_format"),
         # the answer did not come within the caller's read timeout: the caller's own timeout
         (
             "2026-11-30 12:01:22,441 ERROR worker-3 fal request failed\n"
