@@ -51,6 +51,9 @@ def category(diagnosis: Diagnosis) -> str | None:
         "requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://api.pixmaker.dev/gen",
         "GET https://render.someservice.net/jobs/42 -> 504 Gateway Timeout",
         "error: connect ECONNREFUSED while calling http://billing-worker:8080/charge",
+        # code that connects to a server on this machine (a local WebUI, a local model server)
+        "the bot answers KeyError: 'images' because it tries to connect to localhost:7860 whatever I set",
+        "RuntimeError: no images returned after connecting to 127.0.0.1:11434",
         # a third-party package in the stack or exception path
         "pixmaker.errors.QuotaExceeded: you have no credits left",
         "  at Client.request (/srv/app/node_modules/voicebox-sdk/dist/index.js:88:11)\n"
@@ -125,6 +128,24 @@ def test_a_task_named_by_a_model_fal_hosts_or_by_no_service_is_no_other_service(
     for text in ("Kling task failed after 300s", "Background task failed", "fal task timed out"):
         assert named_tasks(text) == [], text
     assert named_tasks("Error: KIE task timed out after 300000ms") == ["KIE"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("AxiosError: Request failed with status code 429", "rate_limit"),
+        ("Request failed with status code 503", "server_error"),
+        ("Error: Request failed with status code 413", "file_url"),
+    ],
+)
+def test_a_bare_status_in_an_http_librarys_sentence_is_read_as_its_family(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    """Names no service and says nothing but its status: the status's family, as an answer that holds
+    if the call was fal's, at an answer's lowest score."""
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == expected, diagnosis.matches
+    assert diagnosis.matches[0].score < 50
 
 
 def test_an_api_error_labelled_fal_or_with_no_service_names_no_other_service(diagnoser: Diagnoser) -> None:
@@ -1712,6 +1733,7 @@ def test_a_look_alike_does_not_lean_to_that_family(text: str, family: str) -> No
         ("fal.ai respondió 200 pero no devolvió ninguna imagen", "output_format"),
         ("fal.ai : aucune image renvoyée par le modèle", "output_format"),
         ("fal.ai 调用成功但没有返回图片", "output_format"),
+        ("fal.ai 的响应里没有图片地址", "output_format"),
         # the answer did not come within the caller's read timeout: the caller's own timeout
         (
             "2026-11-30 12:01:22,441 ERROR worker-3 fal request failed\n"

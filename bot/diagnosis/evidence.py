@@ -601,8 +601,10 @@ _MARKER_NEEDLES = linear_re.LiteralSet(
 # A server on this machine answering (localhost, 127.0.0.1): someone's own app, unless fal is named.
 _LOCAL_SERVER = linear_re.compile(
     r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):\d{2,5}/"
-    # a connection refused by a local port (a database, a dev server): not fal's hosts
-    r"|(?:econnrefused|connection refused|connect)\W{1,3}(?:localhost|127\.0\.0\.1|\[::1\]):\d{2,5}\b",
+    # a connection refused by a local port (a database, a dev server), or code that connects to one
+    # ("tries to connect to localhost:7860", "connecting to 127.0.0.1:11434"): not fal's hosts
+    r"|(?:econnrefused|connection refused|connect(?:s|ing|ed)?(?: to)?)\W{1,3}"
+    r"(?:localhost|127\.0\.0\.1|\[::1\]):\d{2,5}\b",
     re.I,
 )
 # Error bodies shaped like OpenAI-compatible APIs or RFC 7807 problem details. fal's model APIs
@@ -1448,7 +1450,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r" (?:na|en la|dans la|in der) (?:resposta|respuesta|r[ée]ponse|antwort)"
         r"|не вернул\pL* (?:ни одного )?(?:изображени|картинк|url)"
         r"|(?:没有|沒有|未|没)返回(?:任何)?(?:的)?(?:图片|圖片|图像|圖像|视频|視頻|url|images?)"
-        r"|返回(?:的)?(?:结果|結果|数据|數據)?(?:里|裡|中)?(?:没有|沒有)(?:任何)?\s?(?:图片|圖片|图像|url|images?)"
+        r"|(?:返回|响应|響應|回应|回應)(?:的)?(?:结果|結果|数据|數據)?(?:里|裡|中)?(?:没有|沒有)(?:任何)?\s?"
+        r"(?:图片|圖片|图像|url|images?)"
         r"|画像(?:が|は)?返(?:され|って)(?:ませんでした|こない|ない)|이미지(?:가|를)? 반환(?:되지|하지) 않",
     ),
     _cue("client_setup", 8.0, r"no module named|cannot find module|module not found|not installed"),
