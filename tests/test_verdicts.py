@@ -89,6 +89,8 @@ def category(diagnosis: Diagnosis) -> str | None:
         "阿里云百炼 API 返回 429：请求过多，请稍后再试",
         "通义万相 调用失败：内容安全检查未通过",
         "Kling 官方 API: 账户余额不足 (code 1102)",
+        "在 luma官网 上这个任务显示 Generation Failed，再请求就返回 401 Unauthorized",
+        "海螺官网 的接口一直返回 429 Too Many Requests",
         # an error labelled with the API it came from
         "Error: Voxora API error: 401 Unauthorized",
         "Pixmate status error 429: too many requests, slow down",

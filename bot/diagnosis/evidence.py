@@ -434,7 +434,10 @@ _VENDORS: list[_Marker] = [
             # Chinese clouds' own model platforms (fal hosts Kling and Wan models: only their own
             # official APIs are someone else's)
             r"|阿里云|百炼|通义|dashscope|火山引擎|火山方舟|豆包|即梦|智谱|文心一言|千帆|腾讯云|混元|讯飞"
-            r"|硅基流动|siliconflow|(?:kling|可灵)\s?官方|klingai\.com"
+            r"|硅基流动|siliconflow|klingai\.com"
+            # a model maker fal hosts, by its own site or API said in Chinese ("luma官网", "Kling 官方 API")
+            r"|(?:kling|可灵|luma|runway|minimax|海螺|hailuo|vidu|pika|ideogram|recraft|即梦|seedance|veo)"
+            r"\s?(?:官方|官网|官網)"
             # (fal hosts Ideogram and Luma models: only their own APIs are someone else's)
             r"|\bideogram api\b|\bluma(?: ai| labs)?(?: dream machine)? api\b|lumalabs\.ai",
             re.I,
@@ -504,6 +507,8 @@ _VENDORS: list[_Marker] = [
             "硅基",
             "siliconflow",
             "官方",
+            "官网",
+            "官網",
             "klingai",
         ),
     ),
