@@ -150,6 +150,28 @@ def test_a_bare_status_in_an_http_librarys_sentence_is_read_as_its_family(
     assert diagnosis.matches[0].score < 50
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a proxy's body for a service behind it that is down, pasted without its status line
+        (
+            "503 upstream connect error or disconnect/reset before headers. reset reason: overflow",
+            "server_error",
+        ),
+        # a storage's XML error for a signed link past its time
+        (
+            "download failed: <Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+            "file_url",
+        ),
+    ],
+)
+def test_a_cause_stated_in_a_bodys_own_words_answers_a_text_naming_no_service(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == expected, diagnosis.matches
+
+
 def test_an_api_error_labelled_fal_or_with_no_service_names_no_other_service(diagnoser: Diagnoser) -> None:
     for text in (
         "FAL API error: 500",

@@ -2230,6 +2230,22 @@ _STATED_CAUSES: list[StatedCause] = [
         without_status=True,
     ),
     StatedCause(
+        # a proxy's own words for a service behind it that is down or refused the connection (Envoy's
+        # body for its 503, often pasted without the status line): the server side, not the caller's
+        linear_re.compile(
+            r"\bupstream connect error or disconnect/reset before headers\b|\bno healthy upstream\b", re.I
+        ),
+        "server_error",
+        "a proxy says the service behind it is down",
+    ),
+    StatedCause(
+        # a storage's own XML error for a signed link past its time (<Code>AccessDenied</Code>
+        # <Message>Request has expired</Message>): the file's link expired
+        linear_re.compile(r"<message>\s*request has expired\s*</message>", re.I),
+        "file_url",
+        "the storage says the signed link has expired",
+    ),
+    StatedCause(
         # fal's header for a timeout the caller set (a client `timeout`, `X-Fal-Request-Timeout`): the
         # request ran out of the caller's own time, whatever else the body says about the runner
         linear_re.compile(r"x-fal-request-timeout-type\W{0,4}user\b", re.I),
