@@ -172,6 +172,14 @@ def test_a_cause_stated_in_a_bodys_own_words_answers_a_text_naming_no_service(
     assert diagnosis.generic and category(diagnosis) == expected, diagnosis.matches
 
 
+def test_an_error_label_or_a_country_domain_names_the_service() -> None:
+    assert named_api_errors('❌ Error de Vidgen AI: {"code":1102}') == ["Vidgen"]
+    assert named_api_errors("Luma status error 401: {}") == ["Luma"]
+    assert service_hosts("a API do cutout.bg bateu o limite de créditos do mês") == ["cutout.bg"]
+    # a file extension is no domain: a stack frame's model.pt or main.rs names nobody
+    assert service_hosts("loading weights from model.pt failed in main.rs") == []
+
+
 def test_an_api_error_labelled_fal_or_with_no_service_names_no_other_service(diagnoser: Diagnoser) -> None:
     for text in (
         "FAL API error: 500",
