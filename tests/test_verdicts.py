@@ -543,6 +543,9 @@ def test_a_family_named_in_another_language_reads_like_its_english_twin(
         ("fal is throwing 500s", "server_error"),
         ("getting 502s from fal since this morning", "server_error"),
         ("fal.ai keeps returning 503", "server_error"),
+        # a model's name beside the status resembles other entries' words, and says nothing more
+        ("fal keeps throwing 502s on flux schnell since noon", "server_error"),
+        ("getting 502s from fal on kling video all morning", "server_error"),
     ],
 )
 def test_a_text_about_fal_showing_only_a_status_gets_that_family_at_the_lowest_score(
