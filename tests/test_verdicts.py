@@ -158,6 +158,8 @@ def test_a_bare_status_in_an_http_librarys_sentence_is_read_as_its_family(
             "503 upstream connect error or disconnect/reset before headers. reset reason: overflow",
             "server_error",
         ),
+        # ...and its body for a service behind it that did not answer in time
+        ("the render call ended with: upstream request timeout", "queue_timeout"),
         # a storage's XML error for a signed link past its time
         (
             "download failed: <Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",

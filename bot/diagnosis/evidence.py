@@ -2239,6 +2239,12 @@ _STATED_CAUSES: list[StatedCause] = [
         "a proxy says the service behind it is down",
     ),
     StatedCause(
+        # the same proxy's body for its 504: the service behind it did not answer in time
+        linear_re.compile(r"\bupstream request timeout\b", re.I),
+        "queue_timeout",
+        "a proxy says the service behind it did not answer in time",
+    ),
+    StatedCause(
         # a storage's own XML error for a signed link past its time (<Code>AccessDenied</Code>
         # <Message>Request has expired</Message>): the file's link expired
         linear_re.compile(r"<message>\s*request has expired\s*</message>", re.I),
