@@ -19,6 +19,7 @@ from bot.diagnosis.evidence import (
     credential_variables,
     gather,
     host_tokens,
+    named_api_errors,
     named_tasks,
     service_hosts,
     service_packages,
@@ -50,6 +51,9 @@ def category(diagnosis: Diagnosis) -> str | None:
         "requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://api.pixmaker.dev/gen",
         "GET https://render.someservice.net/jobs/42 -> 504 Gateway Timeout",
         "error: connect ECONNREFUSED while calling http://billing-worker:8080/charge",
+        # code that connects to a server on this machine (a local WebUI, a local model server)
+        "the bot answers KeyError: 'images' because it tries to connect to localhost:7860 whatever I set",
+        "RuntimeError: no images returned after connecting to 127.0.0.1:11434",
         # a third-party package in the stack or exception path
         "pixmaker.errors.QuotaExceeded: you have no credits left",
         "  at Client.request (/srv/app/node_modules/voicebox-sdk/dist/index.js:88:11)\n"
@@ -85,6 +89,18 @@ def category(diagnosis: Diagnosis) -> str | None:
         "阿里云百炼 API 返回 429：请求过多，请稍后再试",
         "通义万相 调用失败：内容安全检查未通过",
         "Kling 官方 API: 账户余额不足 (code 1102)",
+        "在 luma官网 上这个任务显示 Generation Failed，再请求就返回 401 Unauthorized",
+        "海螺官网 的接口一直返回 429 Too Many Requests",
+        # an error labelled with the API it came from
+        "Error: Voxora API error: 401 Unauthorized",
+        "Pixmate status error 429: too many requests, slow down",
+        '❌ Error de Vidgen AI: {"code":1102,"message":"account balance not enough"}',
+        "Erro na API do Dreamcut (Status 402): saldo insuficiente",
+        # OpenAI's rate-limit message, by its organisation id alone
+        "Rate limit reached for images per minute in organization org-Q1w2E3r4T5y6U7i8O9p0AsDf. Limit: 5/1m",
+        # a service on a country's domain, named bare
+        "402 Payment Required from api.pixelsmith.ml: insufficient credits",
+        "a API do cutout.bg bateu o limite de créditos do mês",
     ],
 )
 def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:
@@ -114,6 +130,68 @@ def test_a_task_named_by_a_model_fal_hosts_or_by_no_service_is_no_other_service(
     for text in ("Kling task failed after 300s", "Background task failed", "fal task timed out"):
         assert named_tasks(text) == [], text
     assert named_tasks("Error: KIE task timed out after 300000ms") == ["KIE"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("AxiosError: Request failed with status code 429", "rate_limit"),
+        ("Request failed with status code 503", "server_error"),
+        ("Error: Request failed with status code 413", "file_url"),
+    ],
+)
+def test_a_bare_status_in_an_http_librarys_sentence_is_read_as_its_family(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    """Names no service and says nothing but its status: the status's family, as an answer that holds
+    if the call was fal's, at an answer's lowest score."""
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == expected, diagnosis.matches
+    assert diagnosis.matches[0].score < 50
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a proxy's body for a service behind it that is down, pasted without its status line
+        (
+            "503 upstream connect error or disconnect/reset before headers. reset reason: overflow",
+            "server_error",
+        ),
+        # ...and its body for a service behind it that did not answer in time
+        ("the render call ended with: upstream request timeout", "queue_timeout"),
+        # a storage's XML error for a signed link past its time
+        (
+            "download failed: <Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+            "file_url",
+        ),
+    ],
+)
+def test_a_cause_stated_in_a_bodys_own_words_answers_a_text_naming_no_service(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == expected, diagnosis.matches
+
+
+def test_an_error_label_or_a_country_domain_names_the_service() -> None:
+    assert named_api_errors('❌ Error de Vidgen AI: {"code":1102}') == ["Vidgen"]
+    assert named_api_errors("Luma status error 401: {}") == ["Luma"]
+    assert service_hosts("a API do cutout.bg bateu o limite de créditos do mês") == ["cutout.bg"]
+    # a file extension is no domain: a stack frame's model.pt or main.rs names nobody
+    assert service_hosts("loading weights from model.pt failed in main.rs") == []
+
+
+def test_an_api_error_labelled_fal_or_with_no_service_names_no_other_service(diagnoser: Diagnoser) -> None:
+    for text in (
+        "FAL API error: 500",
+        "Erro na API do Fal.ai: Forbidden",
+        "HTTP API error 502",
+        "Upstream API error",
+    ):
+        assert named_api_errors(text) == [], text
+    diagnosis = diagnoser.diagnose('Fal API error: 401 {"detail":"No user found for Key ID and Secret"}')
+    assert category(diagnosis) == "invalid_key", diagnosis.matches
 
 
 @pytest.mark.parametrize(
@@ -467,6 +545,9 @@ def test_a_family_named_in_another_language_reads_like_its_english_twin(
         ("fal is throwing 500s", "server_error"),
         ("getting 502s from fal since this morning", "server_error"),
         ("fal.ai keeps returning 503", "server_error"),
+        # a model's name beside the status resembles other entries' words, and says nothing more
+        ("fal keeps throwing 502s on flux schnell since noon", "server_error"),
+        ("getting 502s from fal on kling video all morning", "server_error"),
     ],
 )
 def test_a_text_about_fal_showing_only_a_status_gets_that_family_at_the_lowest_score(
@@ -1684,6 +1765,12 @@ def test_a_look_alike_does_not_lean_to_that_family(text: str, family: str) -> No
         ("Die fal Antwort enthält kein images Feld mehr", "output_format"),
         ("the fal response has no images field, only a video", "output_format"),
         ("a resposta do fal não tem o campo video_url", "output_format"),
+        # "returned no image", as apps word it in their users' languages
+        ("Erro: fal.ai: nenhuma imagem foi retornada pelo modelo", "output_format"),
+        ("fal.ai respondió 200 pero no devolvió ninguna imagen", "output_format"),
+        ("fal.ai : aucune image renvoyée par le modèle", "output_format"),
+        ("fal.ai 调用成功但没有返回图片", "output_format"),
+        ("fal.ai 的响应里没有图片地址", "output_format"),
         # the answer did not come within the caller's read timeout: the caller's own timeout
         (
             "2026-11-30 12:01:22,441 ERROR worker-3 fal request failed\n"

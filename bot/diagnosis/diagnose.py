@@ -98,6 +98,15 @@ MIN_SCORE_GENERIC_CLEAR = 25.0
 GENERIC_CLEAR_LEAD = 14.0
 NEAR_COPY_OF_DECLINED = 95.0  # (undamped) a copy of a text the knowledge base declines
 NEGATIVE_MATCH = 90.0
+# Statuses that mean the same whoever answered (too many requests, too large, the server failed or
+# timed out). 401, 403, 404, 422 do not: fal's 403 is an exhausted balance, another API's a JWT or a
+# permission; a bare one of these names no family for a text that names no service.
+SAME_MEANING_EVERYWHERE = frozenset({413, 429, 500, 502, 503, 504})
+# ...stated as a status by an HTTP library or server ("status code 429", "HTTP/1.1 503", "Status: 502",
+# "error: (504)")
+_STATED_STATUS = linear_re.compile(
+    r"\b(?:status(?: ?code)?|http(?:/\d(?:\.\d)?)?|response code|error)\W{0,3}\(?(?:413|429|50[0234])\b", re.I
+)
 GENERIC_EXAMPLE = 80.0  # an example this close to a declined text cannot vouch for fal alone
 PENALTY_NEGATIVE_EXAMPLE = 40.0
 # Longer pastes: entry regexes run on the error-looking lines only, this many characters. A regex
@@ -554,6 +563,17 @@ class Diagnoser:
             return Diagnosis(True, matches, key_findings, _clean(phrases))
         # a text the knowledge base lists as someone else's error gets no generic answer either
         matches = self._gate_generic(scored) if foreign.named < NEGATIVE_MATCH else ()
+        if (
+            not matches
+            and foreign.named < NEGATIVE_MATCH
+            and codes
+            and codes <= SAME_MEANING_EVERYWHERE
+            and _STATED_STATUS.search(text)
+        ):
+            # only a status, in an HTTP library's own sentence ("Request failed with status code 429",
+            # "Status: 503"): that status's family, as for a fal text, when the status means the same
+            # at any service. Prose about a status from nobody ("throwing 500s") is no answer.
+            matches = self._status_says(scored, codes)
         # an answer that holds only if the text came from fal is never a confident one
         matches = tuple(replace(m, score=min(m.score, CONFIDENT - 0.1)) for m in matches)
         if matches:
@@ -790,15 +810,23 @@ class Diagnoser:
         return replace(match, score=min(match.score, GUESS_BELOW - 0.1))
 
     def _status_says(self, scored: list[_Scored], codes: set[int]) -> tuple[Match, ...]:
-        """A text about fal whose only evidence is a status of one family ("fal is throwing 500s",
-        "getting 502s from fal"): that family, at an answer's lowest score. Anything more in the
-        text (a message, a cause, another family's status) is the gate's to weigh, not this."""
+        """A text whose only evidence is a status of one family ("fal is throwing 500s", "getting
+        502s from fal", a bare "Request failed with status code 429"): that family, at an answer's
+        lowest score. Anything more in the text (a message, a cause, another family's status) is
+        the gate's to weigh, not this."""
         if self.fitted or not scored or not codes:
             return ()
         families = {ev.status_family(code) for code in codes}
         if len(families) != 1 or None in families:
             return ()
         top, _rival, lead = _family_lead(scored)
+        if top.prepared.entry.category not in families and not any(
+            _says_something(item) for item in scored if item.prepared.entry.category not in families
+        ):
+            # other families lead on loose resemblance alone (a model's name shared with an entry's
+            # words: "500s on flux dev"): the status's family still speaks, the rest says nothing
+            top = next((item for item in scored if item.prepared.entry.category in families), top)
+            lead = GUESS_LEAD
         features = top.features
         only_the_status = features.get(F_STATUS, 0.0) > 0 and not any(
             features.get(k, 0.0) > 0 for k in _SIGNALS if k not in (F_STATUS, F_CUE)

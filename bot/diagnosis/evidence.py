@@ -317,11 +317,23 @@ _VENDORS: list[_Marker] = [
     (
         linear_re.compile(
             r"\bopenai\b|api\.openai\.com|\bsk-(?:proj-)?[a-z0-9_-]{16,}|chatgpt|\bgpt-[345]|\bdall-?e"
-            r"|insufficient_quota|incorrect api key provided|\bazure\b",
+            r"|insufficient_quota|incorrect api key provided|\bazure\b"
+            # its organisation ids, in every rate-limit message ("... in organization org-AbC123...")
+            r"|\bin organization org-|\borg-[a-z0-9]{20,}\b",
             re.I,
         ),
         "OpenAI",
-        ("openai", "sk-", "chatgpt", "gpt-", "dall", "insufficient_quota", "incorrect api key", "azure"),
+        (
+            "openai",
+            "sk-",
+            "chatgpt",
+            "gpt-",
+            "dall",
+            "insufficient_quota",
+            "incorrect api key",
+            "azure",
+            "org-",
+        ),
     ),
     (
         linear_re.compile(r"anthropic|\bclaude\b|\bsk-ant-|overloaded_error|x-api-key", re.I),
@@ -422,7 +434,10 @@ _VENDORS: list[_Marker] = [
             # Chinese clouds' own model platforms (fal hosts Kling and Wan models: only their own
             # official APIs are someone else's)
             r"|阿里云|百炼|通义|dashscope|火山引擎|火山方舟|豆包|即梦|智谱|文心一言|千帆|腾讯云|混元|讯飞"
-            r"|硅基流动|siliconflow|(?:kling|可灵)\s?官方|klingai\.com"
+            r"|硅基流动|siliconflow|klingai\.com"
+            # a model maker fal hosts, by its own site or API said in Chinese ("luma官网", "Kling 官方 API")
+            r"|(?:kling|可灵|luma|runway|minimax|海螺|hailuo|vidu|pika|ideogram|recraft|即梦|seedance|veo)"
+            r"\s?(?:官方|官网|官網)"
             # (fal hosts Ideogram and Luma models: only their own APIs are someone else's)
             r"|\bideogram api\b|\bluma(?: ai| labs)?(?: dream machine)? api\b|lumalabs\.ai",
             re.I,
@@ -492,6 +507,8 @@ _VENDORS: list[_Marker] = [
             "硅基",
             "siliconflow",
             "官方",
+            "官网",
+            "官網",
             "klingai",
         ),
     ),
@@ -589,8 +606,10 @@ _MARKER_NEEDLES = linear_re.LiteralSet(
 # A server on this machine answering (localhost, 127.0.0.1): someone's own app, unless fal is named.
 _LOCAL_SERVER = linear_re.compile(
     r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):\d{2,5}/"
-    # a connection refused by a local port (a database, a dev server): not fal's hosts
-    r"|(?:econnrefused|connection refused|connect)\W{1,3}(?:localhost|127\.0\.0\.1|\[::1\]):\d{2,5}\b",
+    # a connection refused by a local port (a database, a dev server), or code that connects to one
+    # ("tries to connect to localhost:7860", "connecting to 127.0.0.1:11434"): not fal's hosts
+    r"|(?:econnrefused|connection refused|connect(?:s|ing|ed)?(?: to)?)\W{1,3}"
+    r"(?:localhost|127\.0\.0\.1|\[::1\]):\d{2,5}\b",
     re.I,
 )
 # Error bodies shaped like OpenAI-compatible APIs or RFC 7807 problem details. fal's model APIs
@@ -651,6 +670,10 @@ _WEB_TLDS = frozenset(
         *("com", "net", "org", "ai", "io", "dev", "app", "co", "gov", "edu", "cloud", "xyz", "tech", "me"),
         *("cc", "tv", "us", "uk", "de", "fr", "jp", "cn", "ru", "in", "br", "ca", "au", "eu", "nl", "es"),
         *("it", "kr", "se", "ch", "pl", "site", "online", "info", "biz", "pro", "studio", "art"),
+        # more countries' domains that services sit on (api.bfl.ml, remove.bg); none is a common file
+        # extension (not .pt, .rs, .py, .ts, .md)
+        *("ml", "bg", "tw", "hk", "sg", "vn", "mx", "za", "nz", "ie", "cz", "ro", "ua", "kz", "gr", "dk"),
+        *("fi", "hu", "tr", "ae", "ar", "cl", "lt", "lv", "ee", "sk", "si", "hr"),
     ]
 )
 # an API host may sit on any domain (api.x.run); every other host needs a web TLD
@@ -848,6 +871,8 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, in_text)]
         if "task" in original_lowered or "prediction" in original_lowered:
             evidence.vendors += [f"{name}'s task" for name in named_tasks(text)[:1]]
+        if "error" in original_lowered or "erro" in original_lowered:
+            evidence.vendors += [f"{name}'s API" for name in named_api_errors(text)[:1]]
         if "_" in text:
             evidence.vendors += [f"{name}'s credential variable" for name in credential_variables(text)[:1]]
     if any(word in original_lowered for word in ("packages", "node_modules", "error", "exception")):
@@ -907,6 +932,35 @@ def named_tasks(text: str) -> list[str]:
     """Services named before a task or prediction of theirs that failed or timed out."""
     names = (match.group(1) for match in _NAMED_TASK.finditer(text))
     return [name for name in names if name.lower() not in _NOT_A_SERVICE_NAME]
+
+
+# An error labelled with the API it came from ("Kling API error: 401", "BFL API error 402", "Luma status
+# error 401", "Error de Kling AI: ...", "Erro na API do Runway"): a wrapper names the service it called.
+_NAMED_API_ERROR = linear_re.compile(
+    r"(?:^|[^\w.-])([A-Z][A-Za-z0-9]{1,20})(?: AI| Labs)?(?: API| Api| api)"
+    r" (?:error|Error|ERROR|status error|request failed)\b"
+    r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9]{1,20})(?: AI)? (?:status|submit|poll|upload) error \d{3}\b"
+    r"|\b(?:[Ee]rror de|[Ee]rro (?:na API )?d[oa]|[Ee]rreur (?:de l'API )?(?:de|du))"
+    r" ([A-Z][A-Za-z0-9]{1,20})\b"
+)
+# Words that name no service ("HTTP API error", "Upstream API error", "The API error")
+_NOT_AN_API_NAME_TEXT = """
+    the this that your our my an http https rest graphql json server client unknown internal external
+    upstream downstream remote local public private web node generic network proxy gateway backend
+    frontend main provider image video audio model generation inference request response api app
+    """
+_NOT_AN_API_NAME = frozenset(_NOT_AN_API_NAME_TEXT.split())
+
+
+def named_api_errors(text: str) -> list[str]:
+    """Services named as the API an error came from, fal's own left out."""
+    names = []
+    for match in _NAMED_API_ERROR.finditer(text):
+        name = next(group for group in match.groups() if group)
+        if name.lower() in _NOT_AN_API_NAME or name.lower() in ("fal", "falai"):
+            continue
+        names.append(name)
+    return names
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
@@ -1387,6 +1441,22 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"|예상(?:치 못한|하지 못한) 형식",
         # Indonesian
         r"format (?:respons|hasil|keluaran) (?:berubah|berbeda|tidak sesuai)",
+        # "returned no image" as fal's users' apps word it: "nenhuma imagem retornada", "no se devolvió
+        # ninguna imagen", "aucune image renvoyée", "keine Bilder zurückgegeben", "没有返回图片"
+        r"\b(?:nenhuma|ninguna|aucune|nessuna|keine?) (?:imagem|imagen|image|immagine|bilder|bild|url"
+        r"|v[íi]deo|vid[ée]o)s?\W{1,3}(?:(?:foi|fue|n'a été|è stata|wurden?|wurde) )?"
+        r"(?:retornad[ao]|devolvid[ao]|recebid[ao]|devuelt[ao]|recibid[ao]|renvoy[ée]e?"
+        r"|retourn[ée]e?|re[çc]ue|restituit[ao]|ricevut[ao]|zur[üu]ckgegeben|geliefert|erhalten)"
+        r"|\bn[ãa]o (?:retornou|devolveu|trouxe) (?:nenhuma )?(?:imagem|imagens|url|v[íi]deo)"
+        r"|\bno (?:se )?(?:devolvi[óo]|retorn[óo]|devuelve|regres[óo]) (?:ninguna )?"
+        r"(?:imagen|im[áa]genes|url|video)"
+        r"|\b(?:sem|sin|sans|ohne) (?:imagens?|im[áa]genes|imagen|images?|bilder|url)"
+        r" (?:na|en la|dans la|in der) (?:resposta|respuesta|r[ée]ponse|antwort)"
+        r"|не вернул\pL* (?:ни одного )?(?:изображени|картинк|url)"
+        r"|(?:没有|沒有|未|没)返回(?:任何)?(?:的)?(?:图片|圖片|图像|圖像|视频|視頻|url|images?)"
+        r"|(?:返回|响应|響應|回应|回應)(?:的)?(?:结果|結果|数据|數據)?(?:里|裡|中)?(?:没有|沒有)(?:任何)?\s?"
+        r"(?:图片|圖片|图像|url|images?)"
+        r"|画像(?:が|は)?返(?:され|って)(?:ませんでした|こない|ない)|이미지(?:가|를)? 반환(?:되지|하지) 않",
     ),
     _cue("client_setup", 8.0, r"no module named|cannot find module|module not found|not installed"),
     _translated(
@@ -2157,6 +2227,28 @@ _STATED_CAUSES: list[StatedCause] = [
         "server_error",
         "the text shows an HTML page where fal's JSON was expected",
         without_status=True,
+    ),
+    StatedCause(
+        # a proxy's own words for a service behind it that is down or refused the connection (Envoy's
+        # body for its 503, often pasted without the status line): the server side, not the caller's
+        linear_re.compile(
+            r"\bupstream connect error or disconnect/reset before headers\b|\bno healthy upstream\b", re.I
+        ),
+        "server_error",
+        "a proxy says the service behind it is down",
+    ),
+    StatedCause(
+        # the same proxy's body for its 504: the service behind it did not answer in time
+        linear_re.compile(r"\bupstream request timeout\b", re.I),
+        "queue_timeout",
+        "a proxy says the service behind it did not answer in time",
+    ),
+    StatedCause(
+        # a storage's own XML error for a signed link past its time (<Code>AccessDenied</Code>
+        # <Message>Request has expired</Message>): the file's link expired
+        linear_re.compile(r"<message>\s*request has expired\s*</message>", re.I),
+        "file_url",
+        "the storage says the signed link has expired",
     ),
     StatedCause(
         # fal's header for a timeout the caller set (a client `timeout`, `X-Fal-Request-Timeout`): the
