@@ -1839,3 +1839,28 @@ def test_a_dict_key_or_another_stores_key_not_found_is_no_missing_credential() -
     assert "missing_key" not in stated_causes("the key was not found in the cache dict")[0]
     # another vendor's key store answering "not found" is its own problem (it cost a declined text)
     assert "missing_key" not in stated_causes("Error: API key not found in the vault")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an app's error object: the empty result field follows from the error status, it is no
+        # result of the wrong shape
+        ('{"ok":false,"error":"fal returned 502","video_url":null}', "server_error"),
+        ("generation failed: fal.ai returned HTTP 429, images: []", "rate_limit"),
+        # the text calls the input's own link bad
+        ("Passed a broken video link on purpose, fal.ai returned a 422 error", "file_url"),
+        ("We used an invalid image URL and fal.ai returned 422", "file_url"),
+    ],
+)
+def test_an_error_status_with_an_empty_result_and_a_bad_input_link(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
+
+
+def test_a_result_without_its_field_still_reads_as_the_outputs_shape() -> None:
+    # no error status: the call worked and the field the code reads is empty
+    assert "output_format" in stated_causes("fal returned 200 but image_url is null")[0]
+    assert "output_format" not in stated_causes('fal returned 500, "image_url": null')[0]

@@ -1873,6 +1873,12 @@ _KEY_ABSENT = (
 )
 
 
+# a service "returned" an error status: "fal.ai returned 500", "returned HTTP 422"
+_ERROR_STATUS_RETURNED = linear_re.compile(
+    r"\breturned (?:an? )?(?:http |status |status code |error )?[45]\d\d\b", re.I
+)
+
+
 class StatedCause(NamedTuple):
     """A cause people state in words for one family, and when the statement does not count."""
 
@@ -2171,6 +2177,16 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says a file's URL that worked has expired",
     ),
     StatedCause(
+        # the text calls the input's link itself bad: "used an invalid image URL", "a broken video link"
+        linear_re.compile(
+            r"\b(?:invalid|bad|broken|dead|unreachable|inaccessible) (?:input |reference |source )?"
+            r"(?:image|video|audio|file|media) (?:urls?|links?)\b",
+            re.I,
+        ),
+        "file_url",
+        "the text says the input's link was bad",
+    ),
+    StatedCause(
         # the call worked but the result lacks what the code reads: the output's shape, not the input
         linear_re.compile(
             # (RE2's \b is ASCII: a Chinese or Japanese word is followed by no boundary it knows)
@@ -2193,6 +2209,9 @@ _STATED_CAUSES: list[StatedCause] = [
         ),
         "output_format",
         "the text says the result lacks a field the code reads",
+        # "returned 500", "image_url": null: the service answered with an error status, so the empty
+        # result field is the error's consequence, not a result of the wrong shape
+        unless=(_ERROR_STATUS_RETURNED,),
         # what the code saw, often a symptom of something earlier (a wrong path, a queue envelope read
         # as the result): it outweighs resemblance, not fal's exact wording
         strength=0.5,
