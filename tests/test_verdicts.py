@@ -1864,3 +1864,28 @@ def test_a_result_without_its_field_still_reads_as_the_outputs_shape() -> None:
     # no error status: the call worked and the field the code reads is empty
     assert "output_format" in stated_causes("fal returned 200 but image_url is null")[0]
     assert "output_format" not in stated_causes('fal returned 500, "image_url": null')[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Google's API error envelope, in an app that names no service: Google's own error
+        '{"error": {"code": 400, "message": "The prompt was blocked by the safety filter.", '
+        '"status": "INVALID_ARGUMENT"}}',
+        "ClientError: 403 PERMISSION_DENIED. {'error': {'code': 403, 'message': 'The caller does not "
+        "have permission', 'status': 'PERMISSION_DENIED'}}",
+        "HTTP/1.1 400\nServer: scaffolding on HTTPServer2\n\nimage request rejected: unsafe prompt",
+        # a server the code talks to, named by its origin and its own port
+        "connecting to https://render.pixelfarm.io:9443\nHTTP 503 Service Unavailable",
+    ],
+)
+def test_googles_error_envelope_and_a_server_with_its_port_are_someone_elses(
+    diagnoser: Diagnoser, text: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.matches == () and not diagnosis.generic, diagnosis.matches
+
+
+def test_a_bare_origin_mentioned_in_passing_is_no_call() -> None:
+    assert service_hosts("503 from our side, see https://status.pixelfarm.io for updates") == []
+    assert service_hosts("calls https://render.pixelfarm.io:9443 then 503") == ["render.pixelfarm.io"]

@@ -415,10 +415,28 @@ _VENDORS: list[_Marker] = [
     ),
     (
         linear_re.compile(
-            r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com", re.I
+            r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com"
+            # Google's API error envelope ("status": "INVALID_ARGUMENT", "400 INVALID_ARGUMENT.") and its
+            # front end's server header: Google's, whatever the app wrapping it is called
+            r"|[\"']status[\"']\s?:\s?[\"'](?:invalid_argument|failed_precondition|resource_exhausted"
+            r"|permission_denied|unauthenticated)[\"']"
+            r"|\b[45]\d\d (?:invalid_argument|failed_precondition|resource_exhausted|permission_denied"
+            r"|unauthenticated)\b|scaffolding on httpserver2",
+            re.I,
         ),
         "Google",
-        ("generativelanguage", "gemini", "vertex", "google"),
+        (
+            "generativelanguage",
+            "gemini",
+            "vertex",
+            "google",
+            "invalid_argument",
+            "failed_precondition",
+            "resource_exhausted",
+            "permission_denied",
+            "unauthenticated",
+            "httpserver2",
+        ),
     ),
     (
         linear_re.compile(
@@ -650,7 +668,7 @@ _VENDOR_URL = linear_re.compile(
 # Unbounded repeats, not `{1,63}` labels `{1,10}` times: RE2 is linear either way, but counted
 # repeats multiply its automaton's states, and this one pattern was a fifth of a paste's time.
 _URL = linear_re.compile(
-    r"(?:https?|wss?)://(?:[^/\s@\"'<>]+@)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(?::\d{1,5})?"
+    r"(?:https?|wss?)://(?:[^/\s@\"'<>]+@)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(:\d{1,5})?"
     r"(/[^\s\"'<>()\[\]{}|,;`]{0,300})?",
     re.I,
 )
@@ -725,8 +743,10 @@ def _url_service_hosts(text: str) -> tuple[list[str], set[str]]:
             continue
         if _FAL_WORD.search(match.group(0)):  # a fal route on someone's host (/api/fal/proxy)
             continue
-        path = match.group(2) or ""
-        if _API_HOST.search(host) or len(path.strip("/")) >= 2:
+        path = match.group(3) or ""
+        # a path, or a port of its own: a server the code talks to ("Using url https://x.org:8443"),
+        # where a bare origin is more often a site only mentioned
+        if _API_HOST.search(host) or len(path.strip("/")) >= 2 or match.group(2):
             found.append(host)
             decided.add(host)
     return found, in_urls
