@@ -1889,3 +1889,26 @@ def test_googles_error_envelope_and_a_server_with_its_port_are_someone_elses(
 def test_a_bare_origin_mentioned_in_passing_is_no_call() -> None:
     assert service_hosts("503 from our side, see https://status.pixelfarm.io for updates") == []
     assert service_hosts("calls https://render.pixelfarm.io:9443 then 503") == ["render.pixelfarm.io"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a 402 means payment required at any service: an HTTP library's sentence naming nobody
+        "Error: Request failed with status code 402",
+        "upscale step: HTTP 402 Payment Required",
+    ],
+)
+def test_a_bare_402_naming_no_service_is_generic_billing(diagnoser: Diagnoser, text: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "billing", diagnosis.matches
+
+
+def test_a_402_from_fal_inside_a_write_up_about_several_services_is_billing(diagnoser: Diagnoser) -> None:
+    # fal's 402 is billing's own status (fal-facts: a 402 is treated as billing), so it outweighs
+    # another component's rate limiting named in the same write-up
+    text = (
+        "Two dependencies failed us: Redis (sessions and rate limiting) timed out on cold starts, and "
+        "fal.ai returned 402 once the billing limit was reached."
+    )
+    assert category(diagnoser.diagnose(text)) == "billing"

@@ -98,14 +98,15 @@ MIN_SCORE_GENERIC_CLEAR = 25.0
 GENERIC_CLEAR_LEAD = 14.0
 NEAR_COPY_OF_DECLINED = 95.0  # (undamped) a copy of a text the knowledge base declines
 NEGATIVE_MATCH = 90.0
-# Statuses that mean the same whoever answered (too many requests, too large, the server failed or
-# timed out). 401, 403, 404, 422 do not: fal's 403 is an exhausted balance, another API's a JWT or a
-# permission; a bare one of these names no family for a text that names no service.
-SAME_MEANING_EVERYWHERE = frozenset({413, 429, 500, 502, 503, 504})
+# Statuses that mean the same whoever answered (payment required, too many requests, too large, the
+# server failed or timed out). 401, 403, 404, 422 do not: fal's 403 is an exhausted balance, another
+# API's a JWT or a permission; a bare one of these names no family for a text that names no service.
+SAME_MEANING_EVERYWHERE = frozenset({402, 413, 429, 500, 502, 503, 504})
 # ...stated as a status by an HTTP library or server ("status code 429", "HTTP/1.1 503", "Status: 502",
 # "error: (504)")
 _STATED_STATUS = linear_re.compile(
-    r"\b(?:status(?: ?code)?|http(?:/\d(?:\.\d)?)?|response code|error)\W{0,3}\(?(?:413|429|50[0234])\b", re.I
+    r"\b(?:status(?: ?code)?|http(?:/\d(?:\.\d)?)?|response code|error)\W{0,3}\(?(?:402|413|429|50[0234])\b",
+    re.I,
 )
 GENERIC_EXAMPLE = 80.0  # an example this close to a declined text cannot vouch for fal alone
 PENALTY_NEGATIVE_EXAMPLE = 40.0
