@@ -1912,3 +1912,21 @@ def test_a_402_from_fal_inside_a_write_up_about_several_services_is_billing(diag
         "fal.ai returned 402 once the billing limit was reached."
     )
     assert category(diagnoser.diagnose(text)) == "billing"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the caller's own AbortSignal stopped the fal call (its own timeout, a newer request)
+        "ApiError: The operation was aborted.\n    at new ApiError (node_modules/@fal-ai/client/src/"
+        "response.js:18:9)\n    at node_modules/@fal-ai/client/src/queue.js:120:11",
+        "fal.stream failed: signal is aborted without reason",
+    ],
+)
+def test_the_callers_own_abort_is_the_client_giving_up(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "queue_timeout"
+
+
+def test_nodes_bare_aborted_socket_is_no_abort_signal() -> None:
+    assert "queue_timeout" not in stated_causes("fal request failed: Error: aborted (ECONNRESET)")[0]
+    assert "queue_timeout" in stated_causes("AbortError: This operation was aborted")[0]

@@ -2237,6 +2237,16 @@ _STATED_CAUSES: list[StatedCause] = [
         strength=0.5,
     ),
     StatedCause(
+        # the caller's own AbortSignal fired (a timeout it set, a newer request replacing this one):
+        # "The operation was aborted", "AbortError: This operation was aborted", "signal is aborted
+        # without reason". Node's bare "Error: aborted" is a dropped socket, the network's.
+        linear_re.compile(
+            r"\b(?:the|this) operation was aborted\b|\baborterror\b|\bsignal (?:is|was) aborted\b", re.I
+        ),
+        "queue_timeout",
+        "the caller's own abort signal stopped the request",
+    ),
+    StatedCause(
         # "timed out" in the other languages (the English wording is in the knowledge base's own
         # texts); a connection that timed out is the network's, see `_NO_ANSWER`
         linear_re.compile(
