@@ -1930,3 +1930,14 @@ def test_the_callers_own_abort_is_the_client_giving_up(diagnoser: Diagnoser, tex
 def test_nodes_bare_aborted_socket_is_no_abort_signal() -> None:
     assert "queue_timeout" not in stated_causes("fal request failed: Error: aborted (ECONNRESET)")[0]
     assert "queue_timeout" in stated_causes("AbortError: This operation was aborted")[0]
+
+
+def test_a_service_on_a_newer_generic_domain_is_someone_elses(diagnoser: Diagnoser) -> None:
+    # api.pixelforge.fun answered for itself: its "insufficient balance" is its own
+    text = (
+        "api.pixelforge.fun/v2/render:1  Failed to load resource: the server responded with a status "
+        "of 402 ()\n"
+        "Error: Insufficient credit balance. Top up to continue."
+    )
+    assert service_hosts(text) == ["api.pixelforge.fun"]
+    assert diagnoser.diagnose(text).matches == ()

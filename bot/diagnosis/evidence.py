@@ -692,6 +692,10 @@ _WEB_TLDS = frozenset(
         # extension (not .pt, .rs, .py, .ts, .md)
         *("ml", "bg", "tw", "hk", "sg", "vn", "mx", "za", "nz", "ie", "cz", "ro", "ua", "kz", "gr", "dk"),
         *("fi", "hu", "tr", "ae", "ar", "cl", "lt", "lv", "ee", "sk", "si", "hr"),
+        # newer generic domains services sit on (api.auto.fun); none is a file extension either
+        *("fun", "top", "shop", "store", "space", "website", "live", "world", "today", "digital"),
+        *("network", "systems", "solutions", "agency", "chat", "bot", "club", "vip", "icu", "asia"),
+        *("group", "global", "tools", "team", "life"),
     ]
 )
 # an API host may sit on any domain (api.x.run); every other host needs a web TLD
