@@ -1941,3 +1941,17 @@ def test_a_service_on_a_newer_generic_domain_is_someone_elses(diagnoser: Diagnos
     )
     assert service_hosts(text) == ["api.pixelforge.fun"]
     assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # only a 503 beside fal's name: two server entries share that status, and a queue entry's mere
+        # likeness trailing them closely is no rival
+        "fal.ai call failed with HTTP 503.",
+        "fal.ai generation failed: HTTP 503",
+        "FAL request failed: HTTP 503",
+    ],
+)
+def test_a_status_two_entries_of_its_family_share_still_answers(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "server_error"

@@ -821,13 +821,12 @@ class Diagnoser:
         if len(families) != 1 or None in families:
             return ()
         top, _rival, lead = _family_lead(scored)
-        if top.prepared.entry.category not in families and not any(
-            _says_something(item) for item in scored if item.prepared.entry.category not in families
-        ):
-            # other families lead on loose resemblance alone (a model's name shared with an entry's
-            # words: "500s on flux dev"): the status's family still speaks, the rest says nothing
+        if not any(_says_something(item) for item in scored if item.prepared.entry.category not in families):
+            # other families lead, or trail closely, on loose resemblance alone (a model's name shared
+            # with an entry's words: "500s on flux dev"; a 503 that two server entries share, just
+            # above a queue entry's likeness): the status's family still speaks, the rest says nothing
             top = next((item for item in scored if item.prepared.entry.category in families), top)
-            lead = GUESS_LEAD
+            lead = max(lead, GUESS_LEAD) if top is scored[0] else GUESS_LEAD
         features = top.features
         only_the_status = features.get(F_STATUS, 0.0) > 0 and not any(
             features.get(k, 0.0) > 0 for k in _SIGNALS if k not in (F_STATUS, F_CUE)
