@@ -1839,3 +1839,119 @@ def test_a_dict_key_or_another_stores_key_not_found_is_no_missing_credential() -
     assert "missing_key" not in stated_causes("the key was not found in the cache dict")[0]
     # another vendor's key store answering "not found" is its own problem (it cost a declined text)
     assert "missing_key" not in stated_causes("Error: API key not found in the vault")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an app's error object: the empty result field follows from the error status, it is no
+        # result of the wrong shape
+        ('{"ok":false,"error":"fal returned 502","video_url":null}', "server_error"),
+        ("generation failed: fal.ai returned HTTP 429, images: []", "rate_limit"),
+        # the text calls the input's own link bad
+        ("Passed a broken video link on purpose, fal.ai returned a 422 error", "file_url"),
+        ("We used an invalid image URL and fal.ai returned 422", "file_url"),
+    ],
+)
+def test_an_error_status_with_an_empty_result_and_a_bad_input_link(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert category(diagnosis) == expected, diagnosis.matches
+
+
+def test_a_result_without_its_field_still_reads_as_the_outputs_shape() -> None:
+    # no error status: the call worked and the field the code reads is empty
+    assert "output_format" in stated_causes("fal returned 200 but image_url is null")[0]
+    assert "output_format" not in stated_causes('fal returned 500, "image_url": null')[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Google's API error envelope, in an app that names no service: Google's own error
+        '{"error": {"code": 400, "message": "The prompt was blocked by the safety filter.", '
+        '"status": "INVALID_ARGUMENT"}}',
+        "ClientError: 403 PERMISSION_DENIED. {'error': {'code': 403, 'message': 'The caller does not "
+        "have permission', 'status': 'PERMISSION_DENIED'}}",
+        "HTTP/1.1 400\nServer: scaffolding on HTTPServer2\n\nimage request rejected: unsafe prompt",
+        # a server the code talks to, named by its origin and its own port
+        "connecting to https://render.pixelfarm.io:9443\nHTTP 503 Service Unavailable",
+    ],
+)
+def test_googles_error_envelope_and_a_server_with_its_port_are_someone_elses(
+    diagnoser: Diagnoser, text: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.matches == () and not diagnosis.generic, diagnosis.matches
+
+
+def test_a_bare_origin_mentioned_in_passing_is_no_call() -> None:
+    assert service_hosts("503 from our side, see https://status.pixelfarm.io for updates") == []
+    assert service_hosts("calls https://render.pixelfarm.io:9443 then 503") == ["render.pixelfarm.io"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a 402 means payment required at any service: an HTTP library's sentence naming nobody
+        "Error: Request failed with status code 402",
+        "upscale step: HTTP 402 Payment Required",
+    ],
+)
+def test_a_bare_402_naming_no_service_is_generic_billing(diagnoser: Diagnoser, text: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "billing", diagnosis.matches
+
+
+def test_a_402_from_fal_inside_a_write_up_about_several_services_is_billing(diagnoser: Diagnoser) -> None:
+    # fal's 402 is billing's own status (fal-facts: a 402 is treated as billing), so it outweighs
+    # another component's rate limiting named in the same write-up
+    text = (
+        "Two dependencies failed us: Redis (sessions and rate limiting) timed out on cold starts, and "
+        "fal.ai returned 402 once the billing limit was reached."
+    )
+    assert category(diagnoser.diagnose(text)) == "billing"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the caller's own AbortSignal stopped the fal call (its own timeout, a newer request)
+        "ApiError: The operation was aborted.\n    at new ApiError (node_modules/@fal-ai/client/src/"
+        "response.js:18:9)\n    at node_modules/@fal-ai/client/src/queue.js:120:11",
+        "fal.stream failed: signal is aborted without reason",
+    ],
+)
+def test_the_callers_own_abort_is_the_client_giving_up(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "queue_timeout"
+
+
+def test_nodes_bare_aborted_socket_is_no_abort_signal() -> None:
+    assert "queue_timeout" not in stated_causes("fal request failed: Error: aborted (ECONNRESET)")[0]
+    assert "queue_timeout" in stated_causes("AbortError: This operation was aborted")[0]
+
+
+def test_a_service_on_a_newer_generic_domain_is_someone_elses(diagnoser: Diagnoser) -> None:
+    # api.pixelforge.fun answered for itself: its "insufficient balance" is its own
+    text = (
+        "api.pixelforge.fun/v2/render:1  Failed to load resource: the server responded with a status "
+        "of 402 ()\n"
+        "Error: Insufficient credit balance. Top up to continue."
+    )
+    assert service_hosts(text) == ["api.pixelforge.fun"]
+    assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # only a 503 beside fal's name: two server entries share that status, and a queue entry's mere
+        # likeness trailing them closely is no rival
+        "fal.ai call failed with HTTP 503.",
+        "fal.ai generation failed: HTTP 503",
+        "FAL request failed: HTTP 503",
+    ],
+)
+def test_a_status_two_entries_of_its_family_share_still_answers(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "server_error"

@@ -98,14 +98,15 @@ MIN_SCORE_GENERIC_CLEAR = 25.0
 GENERIC_CLEAR_LEAD = 14.0
 NEAR_COPY_OF_DECLINED = 95.0  # (undamped) a copy of a text the knowledge base declines
 NEGATIVE_MATCH = 90.0
-# Statuses that mean the same whoever answered (too many requests, too large, the server failed or
-# timed out). 401, 403, 404, 422 do not: fal's 403 is an exhausted balance, another API's a JWT or a
-# permission; a bare one of these names no family for a text that names no service.
-SAME_MEANING_EVERYWHERE = frozenset({413, 429, 500, 502, 503, 504})
+# Statuses that mean the same whoever answered (payment required, too many requests, too large, the
+# server failed or timed out). 401, 403, 404, 422 do not: fal's 403 is an exhausted balance, another
+# API's a JWT or a permission; a bare one of these names no family for a text that names no service.
+SAME_MEANING_EVERYWHERE = frozenset({402, 413, 429, 500, 502, 503, 504})
 # ...stated as a status by an HTTP library or server ("status code 429", "HTTP/1.1 503", "Status: 502",
 # "error: (504)")
 _STATED_STATUS = linear_re.compile(
-    r"\b(?:status(?: ?code)?|http(?:/\d(?:\.\d)?)?|response code|error)\W{0,3}\(?(?:413|429|50[0234])\b", re.I
+    r"\b(?:status(?: ?code)?|http(?:/\d(?:\.\d)?)?|response code|error)\W{0,3}\(?(?:402|413|429|50[0234])\b",
+    re.I,
 )
 GENERIC_EXAMPLE = 80.0  # an example this close to a declined text cannot vouch for fal alone
 PENALTY_NEGATIVE_EXAMPLE = 40.0
@@ -820,13 +821,12 @@ class Diagnoser:
         if len(families) != 1 or None in families:
             return ()
         top, _rival, lead = _family_lead(scored)
-        if top.prepared.entry.category not in families and not any(
-            _says_something(item) for item in scored if item.prepared.entry.category not in families
-        ):
-            # other families lead on loose resemblance alone (a model's name shared with an entry's
-            # words: "500s on flux dev"): the status's family still speaks, the rest says nothing
+        if not any(_says_something(item) for item in scored if item.prepared.entry.category not in families):
+            # other families lead, or trail closely, on loose resemblance alone (a model's name shared
+            # with an entry's words: "500s on flux dev"; a 503 that two server entries share, just
+            # above a queue entry's likeness): the status's family still speaks, the rest says nothing
             top = next((item for item in scored if item.prepared.entry.category in families), top)
-            lead = GUESS_LEAD
+            lead = max(lead, GUESS_LEAD) if top is scored[0] else GUESS_LEAD
         features = top.features
         only_the_status = features.get(F_STATUS, 0.0) > 0 and not any(
             features.get(k, 0.0) > 0 for k in _SIGNALS if k not in (F_STATUS, F_CUE)

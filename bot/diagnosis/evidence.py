@@ -415,10 +415,28 @@ _VENDORS: list[_Marker] = [
     ),
     (
         linear_re.compile(
-            r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com", re.I
+            r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com"
+            # Google's API error envelope ("status": "INVALID_ARGUMENT", "400 INVALID_ARGUMENT.") and its
+            # front end's server header: Google's, whatever the app wrapping it is called
+            r"|[\"']status[\"']\s?:\s?[\"'](?:invalid_argument|failed_precondition|resource_exhausted"
+            r"|permission_denied|unauthenticated)[\"']"
+            r"|\b[45]\d\d (?:invalid_argument|failed_precondition|resource_exhausted|permission_denied"
+            r"|unauthenticated)\b|scaffolding on httpserver2",
+            re.I,
         ),
         "Google",
-        ("generativelanguage", "gemini", "vertex", "google"),
+        (
+            "generativelanguage",
+            "gemini",
+            "vertex",
+            "google",
+            "invalid_argument",
+            "failed_precondition",
+            "resource_exhausted",
+            "permission_denied",
+            "unauthenticated",
+            "httpserver2",
+        ),
     ),
     (
         linear_re.compile(
@@ -650,7 +668,7 @@ _VENDOR_URL = linear_re.compile(
 # Unbounded repeats, not `{1,63}` labels `{1,10}` times: RE2 is linear either way, but counted
 # repeats multiply its automaton's states, and this one pattern was a fifth of a paste's time.
 _URL = linear_re.compile(
-    r"(?:https?|wss?)://(?:[^/\s@\"'<>]+@)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(?::\d{1,5})?"
+    r"(?:https?|wss?)://(?:[^/\s@\"'<>]+@)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(:\d{1,5})?"
     r"(/[^\s\"'<>()\[\]{}|,;`]{0,300})?",
     re.I,
 )
@@ -674,6 +692,10 @@ _WEB_TLDS = frozenset(
         # extension (not .pt, .rs, .py, .ts, .md)
         *("ml", "bg", "tw", "hk", "sg", "vn", "mx", "za", "nz", "ie", "cz", "ro", "ua", "kz", "gr", "dk"),
         *("fi", "hu", "tr", "ae", "ar", "cl", "lt", "lv", "ee", "sk", "si", "hr"),
+        # newer generic domains services sit on (api.auto.fun); none is a file extension either
+        *("fun", "top", "shop", "store", "space", "website", "live", "world", "today", "digital"),
+        *("network", "systems", "solutions", "agency", "chat", "bot", "club", "vip", "icu", "asia"),
+        *("group", "global", "tools", "team", "life"),
     ]
 )
 # an API host may sit on any domain (api.x.run); every other host needs a web TLD
@@ -725,8 +747,10 @@ def _url_service_hosts(text: str) -> tuple[list[str], set[str]]:
             continue
         if _FAL_WORD.search(match.group(0)):  # a fal route on someone's host (/api/fal/proxy)
             continue
-        path = match.group(2) or ""
-        if _API_HOST.search(host) or len(path.strip("/")) >= 2:
+        path = match.group(3) or ""
+        # a path, or a port of its own: a server the code talks to ("Using url https://x.org:8443"),
+        # where a bare origin is more often a site only mentioned
+        if _API_HOST.search(host) or len(path.strip("/")) >= 2 or match.group(2):
             found.append(host)
             decided.add(host)
     return found, in_urls
@@ -1873,6 +1897,12 @@ _KEY_ABSENT = (
 )
 
 
+# a service "returned" an error status: "fal.ai returned 500", "returned HTTP 422"
+_ERROR_STATUS_RETURNED = linear_re.compile(
+    r"\breturned (?:an? )?(?:http |status |status code |error )?[45]\d\d\b", re.I
+)
+
+
 class StatedCause(NamedTuple):
     """A cause people state in words for one family, and when the statement does not count."""
 
@@ -2171,6 +2201,16 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says a file's URL that worked has expired",
     ),
     StatedCause(
+        # the text calls the input's link itself bad: "used an invalid image URL", "a broken video link"
+        linear_re.compile(
+            r"\b(?:invalid|bad|broken|dead|unreachable|inaccessible) (?:input |reference |source )?"
+            r"(?:image|video|audio|file|media) (?:urls?|links?)\b",
+            re.I,
+        ),
+        "file_url",
+        "the text says the input's link was bad",
+    ),
+    StatedCause(
         # the call worked but the result lacks what the code reads: the output's shape, not the input
         linear_re.compile(
             # (RE2's \b is ASCII: a Chinese or Japanese word is followed by no boundary it knows)
@@ -2193,9 +2233,22 @@ _STATED_CAUSES: list[StatedCause] = [
         ),
         "output_format",
         "the text says the result lacks a field the code reads",
+        # "returned 500", "image_url": null: the service answered with an error status, so the empty
+        # result field is the error's consequence, not a result of the wrong shape
+        unless=(_ERROR_STATUS_RETURNED,),
         # what the code saw, often a symptom of something earlier (a wrong path, a queue envelope read
         # as the result): it outweighs resemblance, not fal's exact wording
         strength=0.5,
+    ),
+    StatedCause(
+        # the caller's own AbortSignal fired (a timeout it set, a newer request replacing this one):
+        # "The operation was aborted", "AbortError: This operation was aborted", "signal is aborted
+        # without reason". Node's bare "Error: aborted" is a dropped socket, the network's.
+        linear_re.compile(
+            r"\b(?:the|this) operation was aborted\b|\baborterror\b|\bsignal (?:is|was) aborted\b", re.I
+        ),
+        "queue_timeout",
+        "the caller's own abort signal stopped the request",
     ),
     StatedCause(
         # "timed out" in the other languages (the English wording is in the knowledge base's own
