@@ -105,7 +105,9 @@ SAME_MEANING_EVERYWHERE = frozenset({402, 413, 429, 500, 502, 503, 504})
 # ...stated as a status by an HTTP library or server ("status code 429", "HTTP/1.1 503", "Status: 502",
 # "error: (504)")
 _STATED_STATUS = linear_re.compile(
-    r"\b(?:status(?: ?code)?|http(?:/\d(?:\.\d)?)?|response code|error)\W{0,3}\(?(?:402|413|429|50[0234])\b",
+    r"\b(?:status(?: ?code)?|http(?:/\d(?:\.\d)?)?|response code|error)\W{0,3}\(?(?:"
+    + "|".join(str(code) for code in sorted(SAME_MEANING_EVERYWHERE))
+    + r")\b",
     re.I,
 )
 GENERIC_EXAMPLE = 80.0  # an example this close to a declined text cannot vouch for fal alone
@@ -563,10 +565,11 @@ class Diagnoser:
             phrases.append("matches fal's own error text")
             return Diagnosis(True, matches, key_findings, _clean(phrases))
         # a text the knowledge base lists as someone else's error gets no generic answer either
-        matches = self._gate_generic(scored) if foreign.named < NEGATIVE_MATCH else ()
+        listed_as_foreign = foreign.named >= NEGATIVE_MATCH
+        matches = () if listed_as_foreign else self._gate_generic(scored)
         if (
             not matches
-            and foreign.named < NEGATIVE_MATCH
+            and not listed_as_foreign
             and codes
             and codes <= SAME_MEANING_EVERYWHERE
             and _STATED_STATUS.search(text)
