@@ -96,6 +96,7 @@ def category(diagnosis: Diagnosis) -> str | None:
         "Pixmate status error 429: too many requests, slow down",
         '❌ Error de Vidgen AI: {"code":1102,"message":"account balance not enough"}',
         "Erro na API do Dreamcut (Status 402): saldo insuficiente",
+        "Erreur de Vidgen : quota dépassé (429)",
         # OpenAI's rate-limit message, by its organisation id alone
         "Rate limit reached for images per minute in organization org-Q1w2E3r4T5y6U7i8O9p0AsDf. Limit: 5/1m",
         # a service on a country's domain, named bare

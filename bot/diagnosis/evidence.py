@@ -895,7 +895,7 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, in_text)]
         if "task" in original_lowered or "prediction" in original_lowered:
             evidence.vendors += [f"{name}'s task" for name in named_tasks(text)[:1]]
-        if "error" in original_lowered or "erro" in original_lowered:
+        if "err" in original_lowered:  # error, erro, erreur: every label _NAMED_API_ERROR reads
             evidence.vendors += [f"{name}'s API" for name in named_api_errors(text)[:1]]
         if "_" in text:
             evidence.vendors += [f"{name}'s credential variable" for name in credential_variables(text)[:1]]
