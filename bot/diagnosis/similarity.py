@@ -16,7 +16,33 @@ from rapidfuzz import fuzz
 
 from bot import linear_re
 
-_WORD = linear_re.compile(r"[a-z0-9_]{2,}")
+
+class Words:
+    """A word pattern for tokenising: RE2 on any text, and for ASCII text (most pastes) the same
+    words without a call into RE2 per word (a short paste has dozens): every character the words
+    cannot hold becomes a space, `str.split` finds the runs, and a run's word is the run without
+    its leading `lead_skip` characters, kept when at least `shortest` long. Which is the pattern's
+    own reading of a run: a word starts at the first character that may begin one and takes the
+    rest of the run (tests/test_similarity.py compares both on every knowledge-base text)."""
+
+    def __init__(self, pattern: str, word_chars: str, shortest: int, lead_skip: str = ""):
+        self.regex = linear_re.compile(pattern)
+        self.gaps = str.maketrans({chr(c): " " for c in range(128) if chr(c) not in word_chars})
+        self.shortest = shortest
+        self.lead_skip = lead_skip
+
+    def findall(self, text: str) -> list[str]:
+        if not text.isascii():
+            found: list[str] = self.regex.findall(text)
+            return found
+        runs = text.translate(self.gaps).split()
+        if self.lead_skip:
+            runs = [run.lstrip(self.lead_skip) for run in runs]
+        return [run for run in runs if len(run) >= self.shortest]
+
+
+_LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789_"
+_WORD = Words(r"[a-z0-9_]{2,}", _LOWER_ALNUM, 2)
 # Chinese and Japanese write no spaces between words, and Korean words take endings: a run of those
 # scripts is read as its overlapping character pairs, which match across phrasings as words do. The
 # long-vowel mark ー (in Unicode's Common script, not Katakana) belongs to the katakana word around it:
@@ -24,13 +50,13 @@ _WORD = linear_re.compile(r"[a-z0-9_]{2,}")
 _CJK = linear_re.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\x{30FC}\x{FF70}]+")
 
 
-def _words(text: str, pattern: linear_re.Pattern) -> list[str]:
+def _words(text: str, words: Words) -> list[str]:
     """The pattern's words, then each run of CJK script as its character pairs (none in ASCII text)."""
-    words: list[str] = pattern.findall(text)
+    found = words.findall(text)
     if not text.isascii():
         for run in _CJK.findall(text):
-            words.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
-    return words
+            found.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+    return found
 
 
 COMMON_SHARE = 0.3
@@ -90,7 +116,12 @@ class TextIndex:
 
 
 # words of the alphabetic scripts (accents included: "configuración" is one word), or a CJK run
-_TERM = linear_re.compile(r"[\p{Latin}\p{Cyrillic}\p{Greek}][\p{Latin}\p{Cyrillic}\p{Greek}\pN_]{2,}")
+_TERM = Words(
+    r"[\p{Latin}\p{Cyrillic}\p{Greek}][\p{Latin}\p{Cyrillic}\p{Greek}\pN_]{2,}",
+    _LOWER_ALNUM + _LOWER_ALNUM[:26].upper(),
+    3,
+    lead_skip="0123456789_",
+)
 # Function words and words every error carries: they say nothing about which problem it is.
 _STOP_TEXT = """
     the and for with from that this your you are was were has have had not but can could would should
