@@ -697,6 +697,20 @@ def test_a_key_said_to_be_refused_leans_to_invalid_key(text: str) -> None:
     assert category_bonus(text.lower(), set()).get("invalid_key", 0) >= 10
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fal: FAL_KEY is not valid",
+        "fal.ai says the API key isn't valid anymore",
+        "the key is no longer valid",
+        "fal.ai: not a valid API key",
+        "key not recognized by fal",
+    ],
+)
+def test_a_key_said_not_to_be_valid_leans_to_invalid_key(text: str) -> None:
+    assert category_bonus(text.lower(), set()).get("invalid_key", 0) >= 10
+
+
 def test_a_refused_prompt_or_a_dict_key_is_no_refused_key() -> None:
     # (a bare "keys" is the faint 3-point key cue, not a refusal)
     bonus = category_bonus("fal refused the prompt; the keys of the result dict", set())

@@ -1204,6 +1204,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         10.0,
         r"(?:invalid|wrong|incorrect|revoked|expired) (?:api[ _-]?)?key",
         r"key (?:is |was )?(?:invalid|wrong|revoked)",
+        # said with a negation: "FAL_KEY is not valid", "the key isn't valid anymore", "not a valid key"
+        r"key (?:is |was |are )?(?:not|no longer|isn't|wasn't|aren't) (?:valid|accepted|recogni[sz]ed)\b"
+        r"|\bnot an? (?:valid|recogni[sz]ed|accepted) (?:api[ _-]?)?key",
         # the key itself refused: "fal refused the API key", "the key was rejected"
         r"\b(?:refused|rejected|rejects|refuses|did not accept|didn't accept)"
         r" (?:the |our |my |your )?(?:api[ _-]?)?key\b"
