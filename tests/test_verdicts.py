@@ -479,6 +479,10 @@ def test_a_stated_cause_wins_over_the_status_code(diagnoser: Diagnoser, text: st
         "the worker sent an empty api key, so fal answered 401 Unauthorized",
         "FAL_KEY is blank in the CI secrets and fal.ai returns 401",
         "the fal credentials were commented out in .env, every fal.subscribe call got 401",
+        # a key the process never had
+        "the browser bundle doesn't have FAL_KEY, so fal answers 401",
+        "fal 401: the container never got the api key",
+        "our edge function does not pass the fal key, 401 Unauthorized from fal.run",
     ],
 )
 def test_an_empty_blank_or_commented_out_key_is_a_missing_key(diagnoser: Diagnoser, text: str) -> None:

@@ -1949,6 +1949,9 @@ _STATED_CAUSES: list[StatedCause] = [
             + r"\W{0,3}(?:\w+\W{1,3}){0,2}"
             + _KEY_ABSENT
             + r"|(?:\b(?:removed|deleted|stripped|took out|forgot(?: to set)?|without|no|missing|empty|blank"
+            # "the bundle doesn't have FAL_KEY", "the container never got the api key"
+            r"|(?:does|do|did)(?:n'?t| not) (?:have|get|include|contain|pass|send)|never (?:got|had|gets)"
+            r"|lacks?|lacking"
             r"|falta(?:n)?|sin|sem|manque|fehlende[rns]?|kein(?:e|en)?|tanpa|senza)\W{1,3}"
             # RE2's \b is ASCII: a Cyrillic word starts after a space or the start instead
             r"|(?:^|\s)(?:нет|без)\s{1,3}"
