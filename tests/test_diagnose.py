@@ -406,6 +406,16 @@ def test_fal_messages_match_whole_words_only(diagnoser: Diagnoser) -> None:
     assert diagnoser.diagnose("GET wss://example.test/socket net::ERR_CONNECTION_CLOSED").matches == ()
 
 
+def test_a_patterns_words_are_read_from_its_branches_groups_and_repeats_too() -> None:
+    """What Diagnoser.warm reads a pattern's automaton with: every literal word in it."""
+    from bot.diagnosis.diagnose import _pattern_words, _required_literals
+
+    pattern = r"(?:insufficient (?:balance|credits?)|top.?up)[^\n]{0,40}余额不足|Exhausted balance"
+    assert _required_literals(pattern) == ()
+    words = ("insufficient ", "balance", "credit", "top", "余额不足", "exhausted balance")
+    assert _pattern_words(pattern) == words
+
+
 def test_regex_prefilter_never_hides_a_match() -> None:
     """Literals taken from entry regexes are a safe prefilter: any match contains them all."""
     from bot.diagnosis.diagnose import _required_literals
