@@ -2000,11 +2000,16 @@ def test_a_file_that_would_not_download_is_a_file_problem(diagnoser: Diagnoser, 
 @pytest.mark.parametrize(
     "text",
     [
-        # the answer lacks the field the code reads, said in Korean, Japanese, Chinese and Russian
+        # the answer lacks the field the code reads, said in Korean, Japanese, Chinese, Russian, Vietnamese,
+        # Indonesian, Turkish and Italian
         "fal 응답에 비디오 URL이 없어요",
         "fal のレスポンスに動画の url が含まれていません",
         "fal 返回结果中没有视频 url 字段",
         "в ответе fal нет ссылки на видео",
+        "phản hồi của fal không chứa URL video",
+        "respons fal tidak berisi url gambar",
+        "fal yanıtında görsel url yok",
+        "la risposta di fal non contiene alcun url video",
     ],
 )
 def test_an_answer_without_the_field_read_in_other_languages_is_the_output_shape(text: str) -> None:

@@ -2279,7 +2279,14 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|(?:响应|回应|回應|返回(?:结果|數據|数据)?|结果|結果)(?:中|里|裡|内)?[^\n。]{0,4}?"
             r"(?:没有|沒有|缺少|未包含|不包含)[^\n。]{0,6}?(?:url|链接|鏈接|地址|字段|欄位)"
             r"|(?:ответ|результат)\pL{0,3}\s(?:\pL+\s){0,3}?(?:нет|без|не содержит|отсутству\pL{0,3})"
-            r"\s(?:\pL+\s)?(?:url|ссылк|пол[ея])",
+            r"\s(?:\pL+\s)?(?:url|ссылк|пол[ея])"
+            # ...and in Vietnamese, Indonesian, Turkish, Italian: "response không chứa URL ảnh", "trả về
+            # không có video URL", "respons tidak berisi url", "yanıtta url yok", "la risposta non contiene"
+            r"|(?:response|phản hồi|kết quả|trả về)[^\n.]{0,12}?(?:không (?:chứa|có)|thiếu)\s"
+            r"(?:\pL+\s){0,2}?(?:url|video|ảnh|hình)"
+            r"|(?:respons|hasil)\s(?:\pL+\s){0,2}?tidak (?:berisi|ada|memiliki|mengandung)\s(?:\pL+\s)?url"
+            r"|yan[ıi]t(?:ta|ında)?\s(?:\pL+\s){0,2}?url\s(?:yok|bulunamad)"
+            r"|(?:la )?risposta\s(?:\pL+\s){0,2}?non (?:contiene|ha)\s(?:\pL+\s){0,2}?(?:url|immagin|video)",
             re.I,
         ),
         "output_format",
