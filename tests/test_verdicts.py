@@ -2069,3 +2069,33 @@ def test_an_apps_wording_in_japanese_or_korean_reaches_its_family(
     diagnoser: Diagnoser, text: str, expected: str
 ) -> None:
     assert category(diagnoser.diagnose(text)) == expected, diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the caller's own host stopped waiting on fal (its function's time limit)
+        "our edge fn times out at 60s while the fal.ai job keeps generating",
+        "Vercel's function timeout killed the request, fal kept rendering and billed us anyway",
+        "maxDuration = 60 is the hard cap, so the function is killed before fal answers",
+    ],
+)
+def test_the_callers_host_cutting_the_wait_is_the_queue_wait(diagnoser: Diagnoser, text: str) -> None:
+    assert "queue_timeout" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+def test_a_function_limit_only_named_is_no_stated_cause() -> None:
+    assert "queue_timeout" not in stated_causes("fix: retry fal once after a 429 + maxDuration 120s")[0]
+
+
+def test_a_failure_said_to_end_completed_is_the_missing_failed_state(diagnoser: Diagnoser) -> None:
+    text = "fal marks the request COMPLETED even when the generation failed, so our poller never stops"
+    assert "queue_timeout" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+def test_a_completed_request_showing_its_error_type_keeps_that_family(diagnoser: Diagnoser) -> None:
+    text = '{"status": "COMPLETED", "error": "Runner disconnected", "error_type": "runner_disconnected"}'
+    assert "queue_timeout" not in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "server_error", diagnoser.diagnose(text).matches

@@ -2324,6 +2324,38 @@ _STATED_CAUSES: list[StatedCause] = [
         unless=(_NO_ANSWER,),  # the connection timed out: the network's cue says so
     ),
     StatedCause(
+        # the caller's own host cut the wait short: its function's time limit ("maxDuration = 300",
+        # "edge fn times out at 150s", "the function is killed mid-flight") while fal still worked
+        linear_re.compile(
+            # (a limit only named, "maxDuration 120", is configuration, not what stopped the call)
+            r"\b(?:maxduration|function(?:'s)? (?:timeout|time ?limit|duration limit))\b[^\n.;]{0,80}?"
+            r"\b(?:kill(?:s|ed)?|cap|ceiling|exceed(?:s|ed)?|breach(?:es|ed)?|cuts? off)\b"
+            r"|\b(?:kill(?:s|ed)?|breach(?:es|ed)?|exceed(?:s|ed)?)\b[^\n.;]{0,40}?"
+            r"\b(?:maxduration|function(?:'s)? (?:timeout|time ?limit))\b"
+            r"|\b(?:edge|serverless|lambda|cloud) (?:function|fn)s?\b[^\n.;]{0,40}?"
+            r"\b(?:times? out|timed out|time ?limit|killed|hard cap)\b"
+            r"|\bfunction (?:is|was|gets|got) killed\b|\bfunction_invocation_timeout\b",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says the caller's own host stopped waiting",
+        unless=(_NO_ANSWER,),
+    ),
+    StatedCause(
+        # fal has no FAILED state: a request that failed ends COMPLETED and carries the error
+        # ("returns 'COMPLETED' status but ... the actual gen failed", "errors with COMPLETED status")
+        linear_re.compile(
+            r"\bcompleted\b['\"`]?(?: status)?\b[^.;]{0,80}?\b(?:gen(?:eration)? failed|failed|errors?)\b"
+            r"|\berrors?\b[^\n.;]{0,30}?\b(?:with|as|in) (?:a |the )?['\"`]?completed['\"`]? status\b",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says a failed request ended COMPLETED",
+        # the error it carries, when shown (an error_type, a typed detail), says what went wrong itself
+        unless=(_NO_ANSWER, linear_re.compile(r"error_type", re.I), _TYPED_ERROR),
+        strength=0.5,
+    ),
+    StatedCause(
         # the wait ran out, said without the word timeout: "still not ready after 5 minutes", "took
         # too long", "5分たっても画像ができませんでした", "hat zu lange gedauert", "耗时过长"
         linear_re.compile(
