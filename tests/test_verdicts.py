@@ -1974,3 +1974,146 @@ def test_a_service_on_a_newer_generic_domain_is_someone_elses(diagnoser: Diagnos
 )
 def test_a_status_two_entries_of_its_family_share_still_answers(diagnoser: Diagnoser, text: str) -> None:
     assert category(diagnoser.diagnose(text)) == "server_error"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # fal's path written as a path, under a model maker's name fal hosts: still fal's endpoint
+        "Status polling now uses `/fal-ai/minimax/requests/{id}/status`, which fixes the 405 Method Not "
+        "Allowed errors we got for every MiniMax model",
+        "- poll `/fal-ai/elevenlabs/requests/{request_id}` instead of the model path "
+        "(405 Method Not Allowed)",
+    ],
+)
+def test_a_fal_path_beside_a_hosted_makers_name_is_fal(diagnoser: Diagnoser, text: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.fal_related
+    assert category(diagnosis) == "queue_timeout", diagnosis.matches
+
+
+def test_a_fal_path_inside_another_url_is_no_endpoint() -> None:
+    text = "see https://github.com/fal-ai/fal-js/issues and huggingface.co/fal-ai/docs"
+    assert not any(phrase.startswith("endpoint") for phrase in gather(text, text_hosts(text)).strong)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a file said not to download or load: its 404 is the file's, not a wrong endpoint's
+        "DownloadError: the video from fal.ai could not be downloaded (HTTP 404)",
+        "Fehler: Datei von fal.ai nicht abrufbar, HTTP 404",
+        "fal.ai: не удалось скачать изображение, HTTP 404",
+        "fal の画像のダウンロードに失敗しました (404)",
+        "fal 图片下载失败：HTTP 404",
+        "fal.ai 결과 이미지를 다운로드하지 못했습니다 (404)",
+        "no se pudo descargar la imagen de fal.ai: 404",
+    ],
+)
+def test_a_file_that_would_not_download_is_a_file_problem(diagnoser: Diagnoser, text: str) -> None:
+    assert "file_url" in stated_causes(text, {404})[0]
+    assert category(diagnoser.diagnose(text)) == "file_url", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the answer lacks the field the code reads, said in Korean, Japanese, Chinese, Russian, Vietnamese,
+        # Indonesian, Turkish and Italian
+        "fal 응답에 비디오 URL이 없어요",
+        "fal のレスポンスに動画の url が含まれていません",
+        "fal 返回结果中没有视频 url 字段",
+        "в ответе fal нет ссылки на видео",
+        "phản hồi của fal không chứa URL video",
+        "respons fal tidak berisi url gambar",
+        "fal yanıtında görsel url yok",
+        "la risposta di fal non contiene alcun url video",
+    ],
+)
+def test_an_answer_without_the_field_read_in_other_languages_is_the_output_shape(text: str) -> None:
+    assert "output_format" in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a webhook that never fires at all, in the languages fal's users write in
+        "our fal webhook never fired for the last batch",
+        "fal 的 webhook 未触发，任务一直是 processing",
+        "der fal Webhook wird nie ausgelöst",
+        "el webhook de fal nunca se dispara",
+        "fal webhook が呼び出されない",
+    ],
+)
+def test_a_webhook_that_never_fires_is_a_webhook_report(diagnoser: Diagnoser, text: str) -> None:
+    assert "queue_timeout" in causal_cues(text, set(), set())[0]
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+def test_a_webhook_that_fired_is_no_delivery_report() -> None:
+    assert "queue_timeout" not in causal_cues("the fal webhook was triggered twice", set(), set())[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the wait said to run out without the word "timeout", from a caller naming nobody
+        "Error: video not ready after 10 minutes",
+        "生成に時間がかかりすぎています。もう一度お試しください",
+        "Die Generierung hat zu lange gedauert.",
+        "生成耗时过长，请重试",
+    ],
+)
+def test_a_wait_said_to_be_too_long_is_the_queue_wait(diagnoser: Diagnoser, text: str) -> None:
+    assert "queue_timeout" in stated_causes(text)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "queue_timeout", diagnosis.matches
+
+
+def test_an_upload_that_took_too_long_is_no_queue_wait() -> None:
+    assert "queue_timeout" not in stated_causes("the upload to fal storage took too long")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an app's message in Japanese or Korean: a safety filter, traffic piling up
+        ("fal.ai: 入力が安全フィルタに引っかかりました", "content_policy"),
+        ("fal.ai 트래픽이 몰려서 잠시 후 다시 시도해 주세요", "rate_limit"),
+        ("fal.ai へのアクセスが集中しています", "rate_limit"),
+    ],
+)
+def test_an_apps_wording_in_japanese_or_korean_reaches_its_family(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    assert category(diagnoser.diagnose(text)) == expected, diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the caller's own host stopped waiting on fal (its function's time limit)
+        "our edge fn times out at 60s while the fal.ai job keeps generating",
+        "Vercel's function timeout killed the request, fal kept rendering and billed us anyway",
+        "maxDuration = 60 is the hard cap, so the function is killed before fal answers",
+    ],
+)
+def test_the_callers_host_cutting_the_wait_is_the_queue_wait(diagnoser: Diagnoser, text: str) -> None:
+    assert "queue_timeout" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+def test_a_function_limit_only_named_is_no_stated_cause() -> None:
+    assert "queue_timeout" not in stated_causes("fix: retry fal once after a 429 + maxDuration 120s")[0]
+
+
+def test_a_failure_said_to_end_completed_is_the_missing_failed_state(diagnoser: Diagnoser) -> None:
+    text = "fal marks the request COMPLETED even when the generation failed, so our poller never stops"
+    assert "queue_timeout" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+def test_a_completed_request_showing_its_error_type_keeps_that_family(diagnoser: Diagnoser) -> None:
+    text = '{"status": "COMPLETED", "error": "Runner disconnected", "error_type": "runner_disconnected"}'
+    assert "queue_timeout" not in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "server_error", diagnoser.diagnose(text).matches

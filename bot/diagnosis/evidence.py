@@ -169,7 +169,9 @@ def text_hosts(text: str) -> set[str]:
 
 
 _FAL_HOST = linear_re.compile(r"(?:^|\.)(?:fal\.run|fal\.ai|fal\.media|falrun\.com)$", re.I)
-_ENDPOINT = linear_re.compile(r"(?:^|[^\w/.@-])(fal-ai/[a-z0-9._-]+(?:/[a-z0-9._-]+)*)", re.I)
+# (also written as a path, "`/fal-ai/elevenlabs/requests/{id}`"; not inside another URL, where the
+# character before the slash is part of the host: github.com/fal-ai/fal)
+_ENDPOINT = linear_re.compile(r"(?:^|[^\w/.@-])/?(fal-ai/[a-z0-9._-]+(?:/[a-z0-9._-]+)*)", re.I)
 _FAL_SHAPED_KEY = linear_re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?::|%3a)[0-9a-f]{32}", re.I
 )
@@ -1116,6 +1118,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"trop de requ[êe]tes|limite de (?:d[ée]bit|requ[êe]tes)|zu viele anfragen|ratenbegrenzung",
         r"слишком много запросов|лимит запросов|请求(?:过多|過多|太多|频繁|较拥堵|拥堵)|限流|频率限制",
         r"リクエストが多すぎ|レート制限|要求が多すぎ|요청(?:이)? (?:너무 많|한도)|요청 한도|속도 제한",
+        # requests piling up at once, as apps say it: "요청이 몰렸어요", "アクセスが集中", "访问量过大"
+        r"(?:요청|트래픽|접속자?|사용자)(?:이|가)? ?(?:몰려|몰렸|몰리|폭주)"
+        r"|(?:アクセス|リクエスト)(?:が)?集中|(?:访问量|訪問量|请求量|請求量)(?:过大|過大|太大)",
         # a limit on requests at once (fal's concurrency limit)
         r"동시 (?:요청|실행|작업)|并发(?:限制|数|上限|请求)|並發|同時(?:実行|リクエスト|接続)(?:数)?",
         r"l[íi]mite de concurrencia|limite de concorr[êe]ncia|limite de concurrence|parallelit[äa]tslimit"
@@ -1164,7 +1169,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"politique de contenu|filtre de s[ée]curit[ée]|inhaltsrichtlinie|sicherheitsfilter",
         r"политик[аеиу] (?:контента|безопасности|содержания)|фильтр(?:ом)? безопасности",
         r"内容(?:安全|政策|审核|審核)|安全(?:过滤|過濾|审核|策略)|违规|敏感(?:内容|词)",
-        r"コンテンツポリシー|セーフティ|不適切な|콘텐츠 ?정책|안전 ?필터|유해",
+        r"コンテンツポリシー|セーフティ|不適切な|安全フィルタ|フィルター?に(?:引っかか|ひっかか|かか)"
+        r"|콘텐츠 ?정책|안전 ?필터|유해",
         # the model made nothing (fal's no_media_generated, often a soft refusal)
         r"未生成(?:有效|任何)?的?(?:图片|图像|视频|结果|内容)|没有生成(?:任何)?(?:图片|图像|视频)"
         r"|画像が生成されませんでした|이미지가 생성되지 않|no se gener[óo] ninguna imagen"
@@ -1818,7 +1824,14 @@ _WEBHOOK_REPORT = linear_re.compile(
     r"|no (?:me )?lleg|no (?:se )?(?:recib|entreg)|n[ãa]o (?:chega|chegou|recebo|recebi|foi entregue)|entrega"
     r"|n'arrive (?:pas|jamais)|n'est (?:pas|jamais) (?:re[çc]u|livr[ée])|livraison"
     r"|kommt (?:nicht|nie) an|nicht zugestellt|zustellung|не приходит|не доставлен|доставк"
-    r"|tidak (?:diterima|sampai|terkirim)|pengiriman)"
+    r"|tidak (?:diterima|sampai|terkirim)|pengiriman"
+    # a webhook that never fires at all: "the webhook never fired", "Webhook 未触发"
+    r"|never (?:fired|fires|triggered|arrived|arrives|came|comes|got called|gets called|was called)"
+    r"|(?:is|was|were|are)(?:n'?t| not) (?:being )?(?:triggered|fired|called)"
+    r"|未触发|未觸發|没有触发|沒有觸發|不触发|未回调|未回調|(?:発火|トリガー|呼び出され)(?:しな|されな|な)"
+    r"|(?:호출|트리거)되지 않|no se (?:dispara|activa)|nunca se (?:dispara|llama|activa)"
+    r"|n[ãa]o (?:dispara|[ée] (?:disparado|chamado))|ne se d[ée]clenche (?:pas|jamais)"
+    r"|wird (?:nicht|nie) (?:ausgel[öo]st|aufgerufen)|не срабатывает|не вызывается)"
     r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook",
     re.I,
 )
@@ -1934,6 +1947,7 @@ _FAL_MODULE = linear_re.compile(
 )
 _REALTIME_WORDS = linear_re.compile(REALTIME_VOCABULARY, re.I)
 _CONCURRENCY = linear_re.compile(r"concurren", re.I)
+_UPLOAD_WORD = linear_re.compile(r"upload|上传|上傳|アップロード|업로드|subida|hochladen", re.I)
 _HTML_FOR_JSON = linear_re.compile(
     r"unexpected token\W{0,4}<|<!doctype[^\n]{0,40}is not valid json|unexpected end of json input"
     # the same in Firefox's and Safari's words
@@ -2217,6 +2231,33 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the input's link was bad",
     ),
     StatedCause(
+        # a file said not to download or load, in the passive or in another language: "the image could
+        # not be downloaded: HTTP 404", "Bild von fal.ai nicht ladbar", "fal.ai вернул недоступный файл",
+        # "画像のダウンロードに失敗しました". The status beside it is the file's, not an endpoint's.
+        linear_re.compile(
+            r"\b(?:image|images|video|videos|file|files|media|audio|output|outputs|result|results|picture"
+            r"|photo|asset)\b(?:[^\n.;]|\.\S){0,40}?"
+            r"\b(?:could not|couldn't|cannot|can't|can not|failed to) be"
+            r" (?:downloaded|loaded|fetched|retrieved)\b"
+            r"|\b(?:inaccessible|unreachable|unavailable|undownloadable)"
+            r" (?:image|video|audio|media|file|output|result)s?\b"
+            r"|\b(?:bild|bilder|datei|dateien|video|audio|ergebnis)\b(?:[^\n.;]|\.\S){0,40}?"
+            r"\bnicht (?:ladbar|abrufbar|herunterladbar|erreichbar|geladen werden|heruntergeladen werden)"
+            r"|недоступн\pL{0,4}\s(?:файл|изображени|видео|аудио)"
+            r"|не удалось (?:скачать|загрузить) (?:файл|изображени|видео|аудио)"
+            r"|no se (?:pudo|puede) (?:descargar|cargar) (?:la |el )?(?:imagen|archivo|v[íi]deo|audio)"
+            r"|n[ãa]o foi poss[íi]vel (?:baixar|carregar) (?:a |o )?(?:imagem|arquivo|v[íi]deo|[áa]udio)"
+            r"|impossible de (?:t[ée]l[ée]charger|charger) (?:l'|le |la )?(?:image|fichier|vid[ée]o)"
+            r"|(?:画像|動画|ファイル|音声)(?:の)?(?:ダウンロード|読み込み)(?:に)?失敗"
+            r"|(?:图片|图像|視頻|视频|文件|音频)(?:下载|下載|加载|加載)(?:失败|失敗)"
+            r"|(?:下载|下載|加载|加載)(?:图片|图像|视频|視頻|文件)(?:失败|失敗)"
+            r"|(?:이미지|영상|비디오|파일)[^\n.]{0,10}?(?:다운로드|불러오)[^\n.]{0,8}?(?:실패|못 ?했|수 없)",
+            re.I,
+        ),
+        "file_url",
+        "the text says a file could not be downloaded",
+    ),
+    StatedCause(
         # the call worked but the result lacks what the code reads: the output's shape, not the input
         linear_re.compile(
             # (RE2's \b is ASCII: a Chinese or Japanese word is followed by no boundary it knows)
@@ -2234,7 +2275,24 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|n[ãa]o (?:tem|cont[ée]m|traz|inclui)"
             r"|ne contient (?:pas|plus)|enth[äa]lt kein(?:e|en)?)\b\W{1,3}"
             r"(?:(?:the|an?|any|o|a|el|la|le|de|d'|das|den|field|campo|champ|feld)\W{1,3}){0,2}"
-            r"(?:images?|videos?|url|urls|image_url|video_url|audio_url|audio|outputs?|data)\b",
+            r"(?:images?|videos?|url|urls|image_url|video_url|audio_url|audio|outputs?|data)\b"
+            # the same in Korean, Japanese, Chinese and Russian: "응답에 이미지 URL이 없습니다",
+            # "から画像URLが返っていません", "返回未包含图片 URL", "в ответе нет URL"
+            r"|응답(?:에|에는|에서)?[^\n.]{0,12}?(?:url|필드|주소|링크)(?:이|가|는)? ?(?:없|비어)"
+            r"|(?:応答|レスポンス|結果|返り値)(?:に|には|の中に)[^\n。]{0,12}?(?:url|フィールド|リンク)\s?(?:が|は)?\s?"
+            r"(?:ありません|含まれていません|ない|見つかりません)"
+            r"|(?:画像|動画|音声)\s?(?:url|URL)(?:が|は)?返(?:っていません|りませんでした|ってきません|らない|ってこない)"
+            r"|(?:响应|回应|回應|返回(?:结果|數據|数据)?|结果|結果)(?:中|里|裡|内)?[^\n。]{0,4}?"
+            r"(?:没有|沒有|缺少|未包含|不包含)[^\n。]{0,6}?(?:url|链接|鏈接|地址|字段|欄位)"
+            r"|(?:ответ|результат)\pL{0,3}\s(?:\pL+\s){0,3}?(?:нет|без|не содержит|отсутству\pL{0,3})"
+            r"\s(?:\pL+\s)?(?:url|ссылк|пол[ея])"
+            # ...and in Vietnamese, Indonesian, Turkish, Italian: "response không chứa URL ảnh", "trả về
+            # không có video URL", "respons tidak berisi url", "yanıtta url yok", "la risposta non contiene"
+            r"|(?:response|phản hồi|kết quả|trả về)[^\n.]{0,12}?(?:không (?:chứa|có)|thiếu)\s"
+            r"(?:\pL+\s){0,2}?(?:url|video|ảnh|hình)"
+            r"|(?:respons|hasil)\s(?:\pL+\s){0,2}?tidak (?:berisi|ada|memiliki|mengandung)\s(?:\pL+\s)?url"
+            r"|yan[ıi]t(?:ta|ında)?\s(?:\pL+\s){0,2}?url\s(?:yok|bulunamad)"
+            r"|(?:la )?risposta\s(?:\pL+\s){0,2}?non (?:contiene|ha)\s(?:\pL+\s){0,2}?(?:url|immagin|video)",
             re.I,
         ),
         "output_format",
@@ -2270,6 +2328,58 @@ _STATED_CAUSES: list[StatedCause] = [
         "queue_timeout",
         "the text says the request timed out",
         unless=(_NO_ANSWER,),  # the connection timed out: the network's cue says so
+    ),
+    StatedCause(
+        # the caller's own host cut the wait short: its function's time limit ("maxDuration = 300",
+        # "edge fn times out at 150s", "the function is killed mid-flight") while fal still worked
+        linear_re.compile(
+            # (a limit only named, "maxDuration 120", is configuration, not what stopped the call)
+            r"\b(?:maxduration|function(?:'s)? (?:timeout|time ?limit|duration limit))\b[^\n.;]{0,80}?"
+            r"\b(?:kill(?:s|ed)?|cap|ceiling|exceed(?:s|ed)?|breach(?:es|ed)?|cuts? off)\b"
+            r"|\b(?:kill(?:s|ed)?|breach(?:es|ed)?|exceed(?:s|ed)?)\b[^\n.;]{0,40}?"
+            r"\b(?:maxduration|function(?:'s)? (?:timeout|time ?limit))\b"
+            r"|\b(?:edge|serverless|lambda|cloud) (?:function|fn)s?\b[^\n.;]{0,40}?"
+            r"\b(?:times? out|timed out|time ?limit|killed|hard cap)\b"
+            r"|\bfunction (?:is|was|gets|got) killed\b|\bfunction_invocation_timeout\b",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says the caller's own host stopped waiting",
+        unless=(_NO_ANSWER,),
+    ),
+    StatedCause(
+        # fal has no FAILED state: a request that failed ends COMPLETED and carries the error
+        # ("returns 'COMPLETED' status but ... the actual gen failed", "errors with COMPLETED status")
+        linear_re.compile(
+            r"\bcompleted\b['\"`]?(?: status)?\b[^.;]{0,80}?\b(?:gen(?:eration)? failed|failed|errors?)\b"
+            r"|\berrors?\b[^\n.;]{0,30}?\b(?:with|as|in) (?:a |the )?['\"`]?completed['\"`]? status\b",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says a failed request ended COMPLETED",
+        # the error it carries, when shown (an error_type, a typed detail), says what went wrong itself
+        unless=(_NO_ANSWER, linear_re.compile(r"error_type", re.I), _TYPED_ERROR),
+        strength=0.5,
+    ),
+    StatedCause(
+        # the wait ran out, said without the word timeout: "still not ready after 5 minutes", "took
+        # too long", "5分たっても画像ができませんでした", "hat zu lange gedauert", "耗时过长"
+        linear_re.compile(
+            r"\b(?:not|never|wasn't|isn't|hasn't been) (?:yet )?"
+            r"(?:ready|done|finished|complete[d]?|generated|returned)\b[^\n.;]{0,20}?"
+            r"\bafter (?:\d+|an?) ?(?:s|secs?|seconds?|mins?|minutes?|hours?)\b"
+            r"|\b(?:took|takes|taking) (?:way |far |much )?too long\b"
+            r"|\d+\s?(?:分|秒|時間)(?:たっても|経っても|待っても)[^\n。]{0,24}?(?:でき|終わ|完了し|返ら|届か)"
+            r"|時間がかかりすぎ|(?:耗时|用时|用時|等待时间|等待時間)(?:过长|過長|太长|太長|太久)"
+            r"|너무 오래 걸"
+            r"|tard[óo] demasiado|demor[óo] (?:demasiado|demais)|a pris trop de temps|prend trop de temps"
+            r"|(?:hat|dauert|dauerte) (?:viel )?zu lange|слишком долго|terlalu lama",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says the request took too long",
+        # a connection that never came up, or an upload that crawls, is another family's wait
+        unless=(_NO_ANSWER, _UPLOAD_WORD),
     ),
     StatedCause(
         # an HTML page (or nothing) where fal's JSON was expected: the edge answered with its error
