@@ -111,6 +111,10 @@ def category(diagnosis: Diagnosis) -> str | None:
         '{"title":"Invalid version or not permitted","detail":"No such version","status":422}',
         '{"detail":"- input: seed must be an integer","status":422,"invalid_fields":[{"field":"seed"}]}',
         '{"base_resp":{"status_code":1002,"status_msg":"rate limit exceeded"}}',
+        # Hugging Face's serverless Inference API, by its own wording
+        "RuntimeError: Model too busy, unable to get response in less than 120 second(s)",
+        "429: Rate limit reached. You reached free usage limit (reset hourly). Please subscribe to a plan",
+        "{'error': 'Model acme/tiny-sd is currently loading', 'estimated_time': 32.5}",
         # a backend or provider named before the status it answered
         "vectorhub backend: HTTP 402: out of balance",
         "tavily provider: status 429 too many requests",

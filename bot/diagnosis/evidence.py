@@ -391,11 +391,19 @@ _VENDORS: list[_Marker] = [
         linear_re.compile(
             r"hugging ?face|\bhf_hub|\bhf\.co\b|hfhubhttperror|\bhf_[a-z0-9]{10,}|inference providers?\b"
             r"|\bhf (?:inference|endpoints?|hub|token|spaces?)\b|\binference endpoints?\b"
-            r"|pay-as-you go",
+            r"|pay-as-you go"
+            # its serverless Inference API's own wording, which names nobody: a busy or cold model
+            # ({"error": "Model x/y is currently loading", "estimated_time": 20.0}), the free tier's
+            # hourly limit, a file the Hub cannot find
+            r"|model too busy, unable to get response|reached free usage limit"
+            r"|is currently loading[\"']?\s*,\s*[\"']estimated_time|locate the file on the hub",
             re.I,
         ),
         "Hugging Face",
-        ("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you", "hf ", "inference endpoint"),
+        (
+            *("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you", "hf "),
+            *("inference endpoint", "model too busy", "free usage limit", "estimated_time", "on the hub"),
+        ),
     ),
     (linear_re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
     (
