@@ -115,6 +115,9 @@ def category(diagnosis: Diagnosis) -> str | None:
         "RuntimeError: Model too busy, unable to get response in less than 120 second(s)",
         "429: Rate limit reached. You reached free usage limit (reset hourly). Please subscribe to a plan",
         "{'error': 'Model acme/tiny-sd is currently loading', 'estimated_time': 32.5}",
+        # a database's or a storage API's own wording: Postgres's row-level security, a missing bucket
+        'upload -> 400 {"statusCode":"403","message":"new row violates row-level security policy"}',
+        'GET /object/public/a.png -> {"statusCode":"404","error":"Bucket not found","code":"NoSuchBucket"}',
         # a backend or provider named before the status it answered
         "vectorhub backend: HTTP 402: out of balance",
         "tavily provider: status 429 too many requests",

@@ -430,14 +430,20 @@ _VENDORS: list[_Marker] = [
         ),
     ),
     (
-        # another piece of the stack named in words: a database or a web framework's own error
+        # another piece of the stack named in words: a database or a web framework's own error, or
+        # by its own wording: Postgres's row-level security refusing a row, a storage API's missing
+        # bucket (Supabase Storage's {"statusCode":"404","error":"Bucket not found"}, S3's NoSuchBucket)
         linear_re.compile(
             r"\b(?:postgres(?:ql)?|mysql|mariadb|mongo(?:db)?|sqlite3?|redis|supabase|firebase|prisma"
-            r"|django|rails|laravel|spring boot|asp\.net)\b",
+            r"|django|rails|laravel|spring boot|asp\.net)\b"
+            r"|row-level security polic|\bbucket not found\b|\bnosuchbucket\b",
             re.I,
         ),
         "another part of the stack (a database or web framework)",
         (
+            "row-level security",
+            "bucket not found",
+            "nosuchbucket",
             "postgres",
             "mysql",
             "mariadb",
