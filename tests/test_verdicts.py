@@ -102,6 +102,25 @@ def category(diagnosis: Diagnosis) -> str | None:
         # a service on a country's domain, named bare
         "402 Payment Required from api.pixelsmith.ml: insufficient credits",
         "a API do cutout.bg bateu o limite de créditos do mês",
+        # another API's own wording or envelope, with no name in it (fal's are "User is locked" and
+        # `{"detail": ...}`): Runway's credits message and task failure codes, the Kling API's
+        # out-of-balance message, Replicate's problem details, MiniMax's `base_resp`
+        'POST /v1/image_to_video -> 400 {"error":"You do not have enough credits to run this task."}',
+        '{"id":"7f3c","status":"FAILED","failure":"Flagged","failureCode":"SAFETY.INPUT.IMAGE"}',
+        'submit failed 429: {"code":1102,"message":"Account balance not enough","request_id":"x1"}',
+        '{"title":"Invalid version or not permitted","detail":"No such version","status":422}',
+        '{"detail":"- input: seed must be an integer","status":422,"invalid_fields":[{"field":"seed"}]}',
+        '{"base_resp":{"status_code":1002,"status_msg":"rate limit exceeded"}}',
+        # Hugging Face's serverless Inference API, by its own wording
+        "RuntimeError: Model too busy, unable to get response in less than 120 second(s)",
+        "429: Rate limit reached. You reached free usage limit (reset hourly). Please subscribe to a plan",
+        "{'error': 'Model acme/tiny-sd is currently loading', 'estimated_time': 32.5}",
+        # a database's or a storage API's own wording: Postgres's row-level security, a missing bucket
+        'upload -> 400 {"statusCode":"403","message":"new row violates row-level security policy"}',
+        'GET /object/public/a.png -> {"statusCode":"404","error":"Bucket not found","code":"NoSuchBucket"}',
+        # a backend or provider named before the status it answered
+        "vectorhub backend: HTTP 402: out of balance",
+        "tavily provider: status 429 too many requests",
     ],
 )
 def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:
@@ -189,10 +208,19 @@ def test_an_api_error_labelled_fal_or_with_no_service_names_no_other_service(dia
         "Erro na API do Fal.ai: Forbidden",
         "HTTP API error 502",
         "Upstream API error",
+        "fal backend: HTTP 500",
+        "primary backend: HTTP 502 Bad Gateway",
     ):
         assert named_api_errors(text) == [], text
     diagnosis = diagnoser.diagnose('Fal API error: 401 {"detail":"No user found for Key ID and Secret"}')
     assert category(diagnosis) == "invalid_key", diagnosis.matches
+
+
+def test_a_balance_said_in_passing_beside_fal_is_no_other_apis_wording(diagnoser: Diagnoser) -> None:
+    """The Kling API's "Account balance not enough" is read as it is worded there (capitalised, a
+    message): a sentence about fal's balance saying the same words stays fal's billing problem."""
+    diagnosis = diagnoser.diagnose("fal.ai says: account balance not enough, 403 on queue.fal.run")
+    assert diagnosis.fal_related and category(diagnosis) == "billing", diagnosis.matches
 
 
 @pytest.mark.parametrize(

@@ -342,7 +342,40 @@ _VENDORS: list[_Marker] = [
         "Anthropic",
         ("anthropic", "claude", "sk-ant", "overloaded_error", "x-api-key"),
     ),
-    (linear_re.compile(r"replicate|\br8_[a-z0-9]{10,}", re.I), "Replicate", ("replicate", "r8_")),
+    (
+        # its name and token, or its own API's wording: the problem-details title for a version that
+        # does not exist or is not yours, and the `invalid_fields` list of its 422s
+        linear_re.compile(
+            r"replicate|\br8_[a-z0-9]{10,}|invalid version or not permitted|[\"']invalid_fields[\"']", re.I
+        ),
+        "Replicate",
+        ("replicate", "r8_", "invalid version or not permitted", "invalid_fields"),
+    ),
+    (
+        # Runway's own API, by its wording with no name in it: its credits message and its tasks'
+        # `failureCode` (SAFETY.INPUT.TEXT...). fal's balance error is "User is locked".
+        linear_re.compile(
+            r"enough credits to run this task|[\"']failurecode[\"']\s*:|\bsafety\.(?:input|output)\.[a-z]+\b",
+            re.I,
+        ),
+        "Runway",
+        ("enough credits to run this task", "failurecode", "safety.input", "safety.output"),
+    ),
+    (
+        # the Kling API's (and Jina's) out-of-balance message as their APIs word it, capitalised
+        # (code 1102): fal's is "User is locked. Reason: Exhausted balance". Case-sensitive, so a
+        # sentence saying a balance is not enough in passing is not taken for it.
+        linear_re.compile(r"\bAccount balance not enough\b"),
+        "another service (the Kling or Jina API's own wording)",
+        ("account balance not enough",),
+    ),
+    (
+        # MiniMax's own API envelope ({"base_resp": {"status_code": 1008, "status_msg": ...}}): fal
+        # answers a MiniMax model's failure in its own body shape, never this one
+        linear_re.compile(r"[\"']base_resp[\"']\s*:\s*\{", re.I),
+        "MiniMax",
+        ("base_resp",),
+    ),
     (
         linear_re.compile(r"\bstripe|api\.stripe\.com|\bcus_[a-z0-9]{6,}|\bpi_[a-z0-9]{10,}", re.I),
         "Stripe",
@@ -360,11 +393,19 @@ _VENDORS: list[_Marker] = [
         linear_re.compile(
             r"hugging ?face|\bhf_hub|\bhf\.co\b|hfhubhttperror|\bhf_[a-z0-9]{10,}|inference providers?\b"
             r"|\bhf (?:inference|endpoints?|hub|token|spaces?)\b|\binference endpoints?\b"
-            r"|pay-as-you go",
+            r"|pay-as-you go"
+            # its serverless Inference API's own wording, which names nobody: a busy or cold model
+            # ({"error": "Model x/y is currently loading", "estimated_time": 20.0}), the free tier's
+            # hourly limit, a file the Hub cannot find
+            r"|model too busy, unable to get response|reached free usage limit"
+            r"|is currently loading[\"']?\s*,\s*[\"']estimated_time|locate the file on the hub",
             re.I,
         ),
         "Hugging Face",
-        ("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you", "hf ", "inference endpoint"),
+        (
+            *("hugging", "hf_", "hf.co", "hfhub", "inference provider", "pay-as-you", "hf "),
+            *("inference endpoint", "model too busy", "free usage limit", "estimated_time", "on the hub"),
+        ),
     ),
     (linear_re.compile(r"crowdstrike|\bfalcon", re.I), "CrowdStrike/Falcon", ("crowdstrike", "falcon")),
     (
@@ -391,14 +432,20 @@ _VENDORS: list[_Marker] = [
         ),
     ),
     (
-        # another piece of the stack named in words: a database or a web framework's own error
+        # another piece of the stack named in words: a database or a web framework's own error, or
+        # by its own wording: Postgres's row-level security refusing a row, a storage API's missing
+        # bucket (Supabase Storage's {"statusCode":"404","error":"Bucket not found"}, S3's NoSuchBucket)
         linear_re.compile(
             r"\b(?:postgres(?:ql)?|mysql|mariadb|mongo(?:db)?|sqlite3?|redis|supabase|firebase|prisma"
-            r"|django|rails|laravel|spring boot|asp\.net)\b",
+            r"|django|rails|laravel|spring boot|asp\.net)\b"
+            r"|row-level security polic|\bbucket not found\b|\bnosuchbucket\b",
             re.I,
         ),
         "another part of the stack (a database or web framework)",
         (
+            "row-level security",
+            "bucket not found",
+            "nosuchbucket",
             "postgres",
             "mysql",
             "mariadb",
@@ -897,7 +944,8 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, in_text)]
         if "task" in original_lowered or "prediction" in original_lowered:
             evidence.vendors += [f"{name}'s task" for name in named_tasks(text)[:1]]
-        if "err" in original_lowered:  # error, erro, erreur: every label _NAMED_API_ERROR reads
+        # error, erro, erreur, or a backend's status: every label _NAMED_API_ERROR reads
+        if "err" in original_lowered or ": http" in original_lowered or ": status" in original_lowered:
             evidence.vendors += [f"{name}'s API" for name in named_api_errors(text)[:1]]
         if "_" in text:
             evidence.vendors += [f"{name}'s credential variable" for name in credential_variables(text)[:1]]
@@ -968,12 +1016,17 @@ _NAMED_API_ERROR = linear_re.compile(
     r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9]{1,20})(?: AI)? (?:status|submit|poll|upload) error \d{3}\b"
     r"|\b(?:[Ee]rror de|[Ee]rro (?:na API )?d[oa]|[Ee]rreur (?:de l'API )?(?:de|du))"
     r" ([A-Z][A-Za-z0-9]{1,20})\b"
+    # a backend or provider named before the status it answered ("jina backend: HTTP 402",
+    # "brave provider: HTTP 429"): an app with several backends labels each one's errors
+    r"|(?:^|[^\w.-])([A-Za-z][A-Za-z0-9]{1,20}) (?:backend|provider|service)\s?: (?:HTTP|status) ?\d{3}\b"
 )
 # Words that name no service ("HTTP API error", "Upstream API error", "The API error")
 _NOT_AN_API_NAME_TEXT = """
     the this that your our my an http https rest graphql json server client unknown internal external
     upstream downstream remote local public private web node generic network proxy gateway backend
     frontend main provider image video audio model generation inference request response api app
+    primary secondary fallback default custom edge worker queue storage search llm tts stt chat text
+    embedding embeddings vision cloud hosted python java php ruby go rust
     """
 _NOT_AN_API_NAME = frozenset(_NOT_AN_API_NAME_TEXT.split())
 
