@@ -439,6 +439,45 @@ def test_statuses_at_the_end_of_a_message(text: str, code: int) -> None:
     assert status_codes("items processed: 450")[0] == set()
 
 
+# n8n's NodeApiError replaces the status it got with a sentence (its STATUS_CODE_MESSAGES), and
+# wrappers copy them: the sentence is that status.
+N8N_STATUS_SENTENCES = [
+    ("Bad request - please check your parameters", 400),
+    ("Authorization failed - please check your credentials", 401),
+    ("The resource you are requesting could not be found", 404),
+    ("The service is receiving too many requests from you! Perhaps take a break?", 429),
+    ("The service was not able to process your request", 500),
+    ("Gateway timed out - perhaps try again later?", 504),
+]
+
+
+@pytest.mark.parametrize(("sentence", "code"), N8N_STATUS_SENTENCES)
+def test_n8n_status_sentences_are_their_statuses(sentence: str, code: int) -> None:
+    assert status_codes(f"Problem in node \u2018HTTP Request\u2018\n{sentence}")[0] == {code}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Problem in node \u2018Generate image (fal.ai)\u2018\n"
+            "Authorization failed - please check your credentials",
+            "invalid_key",
+        ),
+        (
+            "Problem in node \u2018Get fal result\u2018\nThe resource you are requesting could not be found",
+            "model_not_found",
+        ),
+        (
+            "Problem in node \u2018fal upscale\u2018\nThe service was not able to process your request",
+            "server_error",
+        ),
+    ],
+)
+def test_an_n8n_node_error_about_fal_reads_its_status(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    assert category(diagnoser.diagnose(text)) == expected
+
+
 def test_display_score_keeps_order_and_stays_within_0_100() -> None:
     from bot.diagnosis.diagnose import display_score
 

@@ -107,6 +107,14 @@ _REASONS = {
     "service unavailable": 503,
     "gateway timeout": 504,
     "gateway time-out": 504,
+    # n8n's NodeApiError puts a sentence in place of the status it got (its STATUS_CODE_MESSAGES):
+    # "Authorization failed - please check your credentials" is its 401, and wrappers copy them
+    "bad request - please check your parameters": 400,
+    "authorization failed - please check your credentials": 401,
+    "the resource you are requesting could not be found": 404,
+    "the service is receiving too many requests from you": 429,
+    "the service was not able to process your request": 500,
+    "gateway timed out - perhaps try again later": 504,
 }
 _REASON_RE = linear_re.compile(r"\b(" + "|".join(re.escape(r) for r in _REASONS) + r")\b")
 
