@@ -456,6 +456,17 @@ def test_n8n_status_sentences_are_their_statuses(sentence: str, code: int) -> No
     assert status_codes(f"Problem in node \u2018HTTP Request\u2018\n{sentence}")[0] == {code}
 
 
+def test_rate_limit_exceeded_is_a_429_in_words(diagnoser: Diagnoser) -> None:
+    assert status_codes("Error: Rate limit exceeded")[0] == {429}
+    # a structured log line naming no service: 429's own words are enough for a generic answer
+    text = (
+        'level=WARN message="generation aborted" provider=primary '
+        'error="APICallError: Rate limit exceeded. Please try again later."'
+    )
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "rate_limit"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -102,6 +102,7 @@ _REASONS = {
     "unprocessable entity": 422,
     "unprocessable content": 422,
     "too many requests": 429,
+    "rate limit exceeded": 429,  # 429's own words in most APIs and wrappers
     "internal server error": 500,
     "bad gateway": 502,
     "service unavailable": 503,
