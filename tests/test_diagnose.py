@@ -136,6 +136,8 @@ def test_message_specificity() -> None:
 
 FAL_ERRORS = [
     ("fal_client.client.FalClientHTTPError: No user found for Key ID and Secret", "invalid_key"),
+    # Cloudflare named beside fal is where the input lives, not whose error it is
+    ("fal can't fetch the input: the image is on Cloudflare R2 with private access, 403", "file_url"),
     (
         "httpx.HTTPStatusError: Client error '401 Unauthorized' for url 'https://queue.fal.run/fal-ai/flux/dev'",
         "invalid_key",
@@ -231,6 +233,10 @@ OTHER_VENDORS = [
     "We're on the latest released falcor (0.1.17).",
     "unhandled errors propagate all the way up and Falcon would just return an HTTP 500 to the client",
     "Exception: There is a problem with your account. Please contact support@comfy.org.",
+    # Cloudflare named by its own account, dashboard or products: its API's refusal, not fal's balance
+    "Deploy failed: ApiError: Forbidden. Authentication error. Your Cloudflare account must have "
+    "Containers enabled; ask Cloudflare support.",
+    "Upload to bucket failed 403 Forbidden: check the token scopes in the Cloudflare dashboard",
 ]
 
 

@@ -571,11 +571,13 @@ _PLATFORMS: list[_Marker] = [
     ),
     (
         # Cloudflare's own error pages (1xxx: rate limited, access denied, a worker that threw), and
-        # its Workers AI
+        # its Workers AI, and its own account, dashboard, API and products named in words ("the CF
+        # account needs Containers enabled via the Cloudflare dashboard")
         linear_re.compile(
             r"\bcloudflare\b[^\n]{0,20}?\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b"
             r"|\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b[^\n]{0,80}?\bcloudflare\b"
-            r"|\bworkers ai\b|the owner of this website has banned",
+            r"|\bworkers ai\b|the owner of this website has banned"
+            r"|\b(?:cloudflare(?:'s)?|cf) (?:dashboard|account|api|support|containers|r2|pages|zero trust)\b",
             re.I,
         ),
         "Cloudflare",
