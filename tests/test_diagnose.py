@@ -462,6 +462,21 @@ def test_n8n_status_sentences_are_their_statuses(sentence: str, code: int) -> No
     assert status_codes(f"Problem in node \u2018HTTP Request\u2018\n{sentence}")[0] == {code}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"status": "error", "error_type": "runner_error", "error_message": "pytest exited with code 2"}',
+        'job 7 failed: {"error_type": "runner_unavailable", "reason": "no idle worker"}',
+    ],
+)
+def test_other_tools_runner_error_types_are_not_fal(diagnoser: Diagnoser, text: str) -> None:
+    # test and agent runners name their own errors runner_*; fal's are its documented seven
+    diagnosis = diagnoser.diagnose(text)
+    assert not diagnosis.fal_related and diagnosis.matches == ()
+    fal_body = '{"detail": "Runner disconnected", "error_type": "runner_disconnected"}'
+    assert category(diagnoser.diagnose(fal_body)) == "server_error"
+
+
 def test_rate_limit_exceeded_is_a_429_in_words(diagnoser: Diagnoser) -> None:
     assert status_codes("Error: Rate limit exceeded")[0] == {429}
     # a structured log line naming no service: 429's own words are enough for a generic answer

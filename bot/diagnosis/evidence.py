@@ -246,10 +246,12 @@ _STRONG_MARKERS: list[_Marker] = [
         ("fal",),
     ),
 ]
-# Error types that only fal uses.
+# Error types that only fal uses. Its runner errors by their documented names only: test runners,
+# agent runners and job queues have their own (`"error_type": "runner_error"`, `runner_abort`).
 _FAL_ERROR_TYPES = linear_re.compile(
-    r"\b(?:runner_[a-z_]+|startup_timeout|no_media_generated|file_download_error|image_load_error"
-    r"|face_detection_error|client_disconnected)\b"
+    r"\b(?:runner_(?:scheduling_failure|connection_timeout|connection_refused|connection_error|disconnected"
+    r"|incomplete_response|server_error)|startup_timeout|no_media_generated|file_download_error"
+    r"|image_load_error|face_detection_error|client_disconnected)\b"
 )
 # Hints that alone would not prove much but, with no other vendor in sight, say "fal".
 _WEAK_MARKERS: list[_Marker] = [
