@@ -477,6 +477,15 @@ def test_other_tools_runner_error_types_are_not_fal(diagnoser: Diagnoser, text: 
     assert category(diagnoser.diagnose(fal_body)) == "server_error"
 
 
+def test_error_type_words_other_servers_share_do_not_prove_fal(diagnoser: Diagnoser) -> None:
+    # `client_disconnected` and `startup_timeout` are other servers' and platforms' words too
+    other = '{"success": false, "error": "report aborted", "error_type": "client_disconnected"}'
+    assert not diagnoser.diagnose(other).fal_related
+    # fal's own flat body with them is still fal's
+    fal_body = diagnoser.diagnose('{"detail": "Startup timed out", "error_type": "startup_timeout"}')
+    assert fal_body.fal_related and category(fal_body) == "queue_timeout"
+
+
 def test_rate_limit_exceeded_is_a_429_in_words(diagnoser: Diagnoser) -> None:
     assert status_codes("Error: Rate limit exceeded")[0] == {429}
     # a structured log line naming no service: 429's own words are enough for a generic answer

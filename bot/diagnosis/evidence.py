@@ -247,11 +247,14 @@ _STRONG_MARKERS: list[_Marker] = [
     ),
 ]
 # Error types that only fal uses. Its runner errors by their documented names only: test runners,
-# agent runners and job queues have their own (`"error_type": "runner_error"`, `runner_abort`).
+# agent runners and job queues have their own (`"error_type": "runner_error"`, `runner_abort`). Not
+# `startup_timeout` or `client_disconnected`: other platforms' settings and other servers' results
+# use those words too (`startup_timeout=20 * 60`, a SQL tool's `"error_type": "client_disconnected"`);
+# they still count for fal's entries once the text is about fal.
 _FAL_ERROR_TYPES = linear_re.compile(
     r"\b(?:runner_(?:scheduling_failure|connection_timeout|connection_refused|connection_error|disconnected"
-    r"|incomplete_response|server_error)|startup_timeout|no_media_generated|file_download_error"
-    r"|image_load_error|face_detection_error|client_disconnected)\b"
+    r"|incomplete_response|server_error)|no_media_generated|file_download_error|image_load_error"
+    r"|face_detection_error)\b"
 )
 # Hints that alone would not prove much but, with no other vendor in sight, say "fal".
 _WEAK_MARKERS: list[_Marker] = [
