@@ -136,6 +136,8 @@ def test_message_specificity() -> None:
 
 FAL_ERRORS = [
     ("fal_client.client.FalClientHTTPError: No user found for Key ID and Secret", "invalid_key"),
+    # Cloudflare named beside fal is where the input lives, not whose error it is
+    ("fal can't fetch the input: the image is on Cloudflare R2 with private access, 403", "file_url"),
     (
         "httpx.HTTPStatusError: Client error '401 Unauthorized' for url 'https://queue.fal.run/fal-ai/flux/dev'",
         "invalid_key",
@@ -231,6 +233,10 @@ OTHER_VENDORS = [
     "We're on the latest released falcor (0.1.17).",
     "unhandled errors propagate all the way up and Falcon would just return an HTTP 500 to the client",
     "Exception: There is a problem with your account. Please contact support@comfy.org.",
+    # Cloudflare named by its own account, dashboard or products: its API's refusal, not fal's balance
+    "Deploy failed: ApiError: Forbidden. Authentication error. Your Cloudflare account must have "
+    "Containers enabled; ask Cloudflare support.",
+    "Upload to bucket failed 403 Forbidden: check the token scopes in the Cloudflare dashboard",
 ]
 
 
@@ -447,6 +453,80 @@ def test_regex_prefilter_never_hides_a_match() -> None:
 def test_statuses_at_the_end_of_a_message(text: str, code: int) -> None:
     assert code in status_codes(text)[0]
     assert status_codes("items processed: 450")[0] == set()
+
+
+# n8n's NodeApiError replaces the status it got with a sentence (its STATUS_CODE_MESSAGES), and
+# wrappers copy them: the sentence is that status.
+N8N_STATUS_SENTENCES = [
+    ("Bad request - please check your parameters", 400),
+    ("Authorization failed - please check your credentials", 401),
+    ("The resource you are requesting could not be found", 404),
+    ("The service is receiving too many requests from you! Perhaps take a break?", 429),
+    ("The service was not able to process your request", 500),
+    ("Gateway timed out - perhaps try again later?", 504),
+]
+
+
+@pytest.mark.parametrize(("sentence", "code"), N8N_STATUS_SENTENCES)
+def test_n8n_status_sentences_are_their_statuses(sentence: str, code: int) -> None:
+    assert status_codes(f"Problem in node \u2018HTTP Request\u2018\n{sentence}")[0] == {code}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"status": "error", "error_type": "runner_error", "error_message": "pytest exited with code 2"}',
+        'job 7 failed: {"error_type": "runner_unavailable", "reason": "no idle worker"}',
+    ],
+)
+def test_other_tools_runner_error_types_are_not_fal(diagnoser: Diagnoser, text: str) -> None:
+    # test and agent runners name their own errors runner_*; fal's are its documented seven
+    diagnosis = diagnoser.diagnose(text)
+    assert not diagnosis.fal_related and diagnosis.matches == ()
+    fal_body = '{"detail": "Runner disconnected", "error_type": "runner_disconnected"}'
+    assert category(diagnoser.diagnose(fal_body)) == "server_error"
+
+
+def test_error_type_words_other_servers_share_do_not_prove_fal(diagnoser: Diagnoser) -> None:
+    # `client_disconnected` and `startup_timeout` are other servers' and platforms' words too
+    other = '{"success": false, "error": "report aborted", "error_type": "client_disconnected"}'
+    assert not diagnoser.diagnose(other).fal_related
+    # fal's own flat body with them is still fal's
+    fal_body = diagnoser.diagnose('{"detail": "Startup timed out", "error_type": "startup_timeout"}')
+    assert fal_body.fal_related and category(fal_body) == "queue_timeout"
+
+
+def test_rate_limit_exceeded_is_a_429_in_words(diagnoser: Diagnoser) -> None:
+    assert status_codes("Error: Rate limit exceeded")[0] == {429}
+    # a structured log line naming no service: 429's own words are enough for a generic answer
+    text = (
+        'level=WARN message="generation aborted" provider=primary '
+        'error="APICallError: Rate limit exceeded. Please try again later."'
+    )
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "rate_limit"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Problem in node \u2018Generate image (fal.ai)\u2018\n"
+            "Authorization failed - please check your credentials",
+            "invalid_key",
+        ),
+        (
+            "Problem in node \u2018Get fal result\u2018\nThe resource you are requesting could not be found",
+            "model_not_found",
+        ),
+        (
+            "Problem in node \u2018fal upscale\u2018\nThe service was not able to process your request",
+            "server_error",
+        ),
+    ],
+)
+def test_an_n8n_node_error_about_fal_reads_its_status(diagnoser: Diagnoser, text: str, expected: str) -> None:
+    assert category(diagnoser.diagnose(text)) == expected
 
 
 def test_display_score_keeps_order_and_stays_within_0_100() -> None:

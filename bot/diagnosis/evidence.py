@@ -102,11 +102,20 @@ _REASONS = {
     "unprocessable entity": 422,
     "unprocessable content": 422,
     "too many requests": 429,
+    "rate limit exceeded": 429,  # 429's own words in most APIs and wrappers
     "internal server error": 500,
     "bad gateway": 502,
     "service unavailable": 503,
     "gateway timeout": 504,
     "gateway time-out": 504,
+    # n8n's NodeApiError puts a sentence in place of the status it got (its STATUS_CODE_MESSAGES):
+    # "Authorization failed - please check your credentials" is its 401, and wrappers copy them
+    "bad request - please check your parameters": 400,
+    "authorization failed - please check your credentials": 401,
+    "the resource you are requesting could not be found": 404,
+    "the service is receiving too many requests from you": 429,
+    "the service was not able to process your request": 500,
+    "gateway timed out - perhaps try again later": 504,
 }
 _REASON_RE = linear_re.compile(r"\b(" + "|".join(re.escape(r) for r in _REASONS) + r")\b")
 
@@ -239,10 +248,15 @@ _STRONG_MARKERS: list[_Marker] = [
         ("fal",),
     ),
 ]
-# Error types that only fal uses.
+# Error types that only fal uses. Its runner errors by their documented names only: test runners,
+# agent runners and job queues have their own (`"error_type": "runner_error"`, `runner_abort`). Not
+# `startup_timeout` or `client_disconnected`: other platforms' settings and other servers' results
+# use those words too (`startup_timeout=20 * 60`, a SQL tool's `"error_type": "client_disconnected"`);
+# they still count for fal's entries once the text is about fal.
 _FAL_ERROR_TYPES = linear_re.compile(
-    r"\b(?:runner_[a-z_]+|startup_timeout|no_media_generated|file_download_error|image_load_error"
-    r"|face_detection_error|client_disconnected)\b"
+    r"\b(?:runner_(?:scheduling_failure|connection_timeout|connection_refused|connection_error|disconnected"
+    r"|incomplete_response|server_error)|no_media_generated|file_download_error|image_load_error"
+    r"|face_detection_error)\b"
 )
 # Hints that alone would not prove much but, with no other vendor in sight, say "fal".
 _WEAK_MARKERS: list[_Marker] = [
@@ -611,11 +625,13 @@ _PLATFORMS: list[_Marker] = [
     ),
     (
         # Cloudflare's own error pages (1xxx: rate limited, access denied, a worker that threw), and
-        # its Workers AI
+        # its Workers AI, and its own account, dashboard, API and products named in words ("the CF
+        # account needs Containers enabled via the Cloudflare dashboard")
         linear_re.compile(
             r"\bcloudflare\b[^\n]{0,20}?\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b"
             r"|\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b[^\n]{0,80}?\bcloudflare\b"
-            r"|\bworkers ai\b|the owner of this website has banned",
+            r"|\bworkers ai\b|the owner of this website has banned"
+            r"|\b(?:cloudflare(?:'s)?|cf) (?:dashboard|account|api|support|containers|r2|pages|zero trust)\b",
             re.I,
         ),
         "Cloudflare",
