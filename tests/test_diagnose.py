@@ -496,6 +496,24 @@ def test_error_type_words_other_servers_share_do_not_prove_fal(diagnoser: Diagno
     assert fal_body.fal_related and category(fal_body) == "queue_timeout"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"ok": false, "code": "file_download_error", "message": "could not fetch the attachment"}',
+        'logger.error("file_download_error", url=attachment.url, status=403)',
+    ],
+)
+def test_another_apis_file_download_error_code_is_no_confident_fal_answer(
+    diagnoser: Diagnoser, text: str
+) -> None:
+    # other APIs' error codes and apps' log events are named so too: fal's is the `type` of its body
+    diagnosis = diagnoser.diagnose(text)
+    assert not (diagnosis.fal_related and diagnosis.best and diagnosis.best.score >= 80), diagnosis.matches
+    fal_body = '[{"loc": ["body", "image_url"], "msg": "File download error", "type": "file_download_error"}]'
+    answer = diagnoser.diagnose(fal_body)
+    assert answer.fal_related and category(answer) == "file_url" and answer.best and answer.best.score >= 80
+
+
 def test_rate_limit_exceeded_is_a_429_in_words(diagnoser: Diagnoser) -> None:
     assert status_codes("Error: Rate limit exceeded")[0] == {429}
     # a structured log line naming no service: 429's own words are enough for a generic answer

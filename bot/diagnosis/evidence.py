@@ -255,9 +255,13 @@ _STRONG_MARKERS: list[_Marker] = [
 # they still count for fal's entries once the text is about fal.
 _FAL_ERROR_TYPES = linear_re.compile(
     r"\b(?:runner_(?:scheduling_failure|connection_timeout|connection_refused|connection_error|disconnected"
-    r"|incomplete_response|server_error)|no_media_generated|file_download_error|image_load_error"
-    r"|face_detection_error)\b"
+    r"|incomplete_response|server_error)|no_media_generated|face_detection_error)\b"
+    r"|\btype[\"']?\s{0,2}[:=]\s{0,2}[\"']?(?:file_download_error|image_load_error)\b"
 )
+# Other APIs' error codes and apps' log event names too (`{"code": "file_download_error"}`,
+# `log.error("file_download_error", ...)`): fal's as the value of a `type`, or beside the word fal.
+_SHARED_FAL_ERROR_TYPES = linear_re.compile(r"\b(?:file_download_error|image_load_error)\b")
+_THE_WORD_FAL = linear_re.compile(r"(?:\b|_)fal(?:\b|_)", re.I)
 # Hints that alone would not prove much but, with no other vendor in sight, say "fal".
 _WEAK_MARKERS: list[_Marker] = [
     (linear_re.compile(r"(?:\b|_)fal(?:\b|_)", re.I), "the word fal", ("fal",)),
@@ -940,6 +944,8 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
             evidence.strong.append("a fal-shaped key")
     if "_" in lowered:
         error_type = _FAL_ERROR_TYPES.search(own)
+        if not error_type and "fal" in lowered and _THE_WORD_FAL.search(own):
+            error_type = _SHARED_FAL_ERROR_TYPES.search(own)
         if error_type:
             evidence.strong.append(f"fal error type {error_type.group(0)}")
     if fal_messages is not None:
