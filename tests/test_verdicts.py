@@ -121,6 +121,11 @@ def category(diagnosis: Diagnosis) -> str | None:
         # a backend or provider named before the status it answered
         "vectorhub backend: HTTP 402: out of balance",
         "tavily provider: status 429 too many requests",
+        # other inference and media APIs and GPU clouds, by name
+        "DeepInfra returned 402: Payment Required - insufficient balance",
+        "modal.exception.FunctionTimeoutError: Task's current input hit its timeout of 300s",
+        "Baseten model request failed: 503 Service Unavailable, model is scaling up",
+        "novita.ai txt2img task failed: NSFW content detected",
     ],
 )
 def test_a_text_naming_another_service_gets_no_match(diagnoser: Diagnoser, text: str) -> None:

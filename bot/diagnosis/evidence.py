@@ -524,11 +524,19 @@ _VENDORS: list[_Marker] = [
             r"|(?:kling|可灵|luma|runway|minimax|海螺|hailuo|vidu|pika|ideogram|recraft|即梦|seedance|veo)"
             r"\s?(?:官方|官网|官網)"
             # (fal hosts Ideogram and Luma models: only their own APIs are someone else's)
-            r"|\bideogram api\b|\bluma(?: ai| labs)?(?: dream machine)? api\b|lumalabs\.ai",
+            r"|\bideogram api\b|\bluma(?: ai| labs)?(?: dream machine)? api\b|lumalabs\.ai"
+            # other inference and media APIs and GPU clouds by their names (none is a model fal hosts)
+            r"|\bbaseten\b|banana\.dev|beam\.cloud|\bcerebrium\b|deepinfra|\boctoai\b|\bnovita(?:\.ai| ai)\b"
+            r"|\bkie\.ai\b|\bpiapi\b|\bgoapi\b|lepton\.ai|\banyscale\b|\bclipdrop\b|\bdeepgram\b|assemblyai"
+            r"|\btavily\b|\bserper\b|jina\.ai|\bjina ai\b|voyageai|dreamstudio|modal\.com|modal\.run"
+            r"|\bmodal\.(?:exception|functions|app|cls)\b",
             re.I,
         ),
         "another service",
         (
+            *("baseten", "banana.dev", "beam.cloud", "cerebrium", "deepinfra", "octoai", "novita", "kie.ai"),
+            *("piapi", "goapi", "lepton.ai", "anyscale", "clipdrop", "deepgram", "assemblyai", "tavily"),
+            *("serper", "jina", "voyageai", "dreamstudio", "modal."),
             "moonshot",
             "kimi",
             "grok",
