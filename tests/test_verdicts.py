@@ -202,9 +202,17 @@ def test_a_cause_stated_in_a_bodys_own_words_answers_a_text_naming_no_service(
 def test_an_error_label_or_a_country_domain_names_the_service() -> None:
     assert named_api_errors('❌ Error de Vidgen AI: {"code":1102}') == ["Vidgen"]
     assert named_api_errors("Luma status error 401: {}") == ["Luma"]
+    assert named_api_errors("Acme API request failed: 401 Unauthorized") == ["Acme"]
+    assert named_api_errors('Acme returned error: 403 Forbidden\n{"status":{"code":11009}}') == ["Acme"]
     assert service_hosts("a API do cutout.bg bateu o limite de créditos do mês") == ["cutout.bg"]
     # a file extension is no domain: a stack frame's model.pt or main.rs names nobody
     assert service_hosts("loading weights from model.pt failed in main.rs") == []
+
+
+def test_an_api_labelled_by_its_failed_request_is_another_service(diagnoser: Diagnoser) -> None:
+    for text in ("Acme API request failed: 401 Unauthorized", "Acme returned error: 403 Forbidden"):
+        diagnosis = diagnoser.diagnose(text)
+        assert not diagnosis.matches and not diagnosis.generic and not diagnosis.fal_related, text
 
 
 def test_an_api_error_labelled_fal_or_with_no_service_names_no_other_service(diagnoser: Diagnoser) -> None:
@@ -215,6 +223,8 @@ def test_an_api_error_labelled_fal_or_with_no_service_names_no_other_service(dia
         "Upstream API error",
         "fal backend: HTTP 500",
         "primary backend: HTTP 502 Bad Gateway",
+        "It returned error 401",
+        "Server returned error 500",
     ):
         assert named_api_errors(text) == [], text
     diagnosis = diagnoser.diagnose('Fal API error: 401 {"detail":"No user found for Key ID and Secret"}')
@@ -651,6 +661,10 @@ def test_the_cues_read_a_wording_with_its_function_words(
         ("batch 3 of 4 → rate limit 429 → url: null", 429),
         ("fal restituisce 500 su fal-ai/flux-pro", 500),
         ("errore 401 con la chiave nuova", 401),
+        # after a Russian verb: "answered", "returned an error", "got ... from"
+        ("fal.ai ответил 502", 502),
+        ("сервис вернул ошибку 403: ключ не подходит", 403),
+        ("получаем 429 от fal при пакетной генерации", 429),
     ],
 )
 def test_a_status_is_read_in_the_words_around_it_in_any_language(text: str, code: int) -> None:
@@ -942,6 +956,7 @@ def test_a_duration_or_a_count_is_no_input_limit(text: str) -> None:
         "budgets 400 credits a day",  # "gets" inside a word
         "we hit 500 concurrent requests",
         "исходный код 500 строк",
+        "модель вернула 500 изображений",
         "返回 500 张图片",
         "500个错误",
         "our rate limit is 500 requests a minute",
@@ -1816,6 +1831,7 @@ def test_a_look_alike_does_not_lean_to_that_family(text: str, family: str) -> No
         # the answer lacks the field the code reads
         ("Die fal Antwort enthält kein images Feld mehr", "output_format"),
         ("the fal response has no images field, only a video", "output_format"),
+        ("the fal response contained no video URL, only images", "output_format"),
         ("a resposta do fal não tem o campo video_url", "output_format"),
         # "returned no image", as apps word it in their users' languages
         ("Erro: fal.ai: nenhuma imagem foi retornada pelo modelo", "output_format"),
@@ -2095,6 +2111,9 @@ def test_a_webhook_that_fired_is_no_delivery_report() -> None:
         "生成に時間がかかりすぎています。もう一度お試しください",
         "Die Generierung hat zu lange gedauert.",
         "生成耗时过长，请重试",
+        # no answer within the caller's wait
+        "the render service did not respond within 10 minutes",
+        "Сервис генерации не ответил за 5 минут",
     ],
 )
 def test_a_wait_said_to_be_too_long_is_the_queue_wait(diagnoser: Diagnoser, text: str) -> None:

@@ -71,6 +71,14 @@ _STATUS_PATTERNS = [
         r"\W{1,3}(?:(?:con|com|avec|mit|un|una|um|uma|une|le|la|el|o|a|einen?|den|einem)\W{1,3}){0,2}"
         r"(?:(?:error|erro|erreur|fehler|c[óo]digo|code|status|http)\W{1,3})?([45]\d\d)\b"
     ),
+    # ...and in Russian: "fal.ai ответил 502", "вернул ошибку 403", "отдаёт 429 от fal" (not a count:
+    # "вернул 500 изображений": a word of the sentence right after the number)
+    linear_re.compile(
+        r"(?:^|[^\pL])(?:вернул\pL{0,2}|возвраща\pL{1,3}|ответил\pL{0,2}|отвеча\pL{1,3}|выдал\pL{0,2}"
+        r"|выда[её]т|отдал\pL{0,2}|отда[её]т|получил\pL{0,2}|получа\pL{1,3})[\s:]{1,3}"
+        r"(?:(?:ошибк\pL{0,2}|код\pL{0,2}|статус\pL{0,2}|http)[\s:]{1,3}){0,2}([45]\d\d)"
+        r"(?:$|[^\d\s\pL]|\s{1,3}(?:[^\d\s\p{Cyrillic}]|ошибк|от\s|при\s|на\s|и\s|в\s|—))"
+    ),
     # a status after a verb in Chinese, or before one in Japanese and Korean: "返回 401/403",
     # "收到 429", "遇到了 502", "404/405を踏んだ", "429가 떴", "500을 받았" (not a count: "返回 500 张图片",
     # "500枚を返す"; a second status listed with it counts too)
@@ -974,8 +982,13 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         evidence.vendors += [marker[1] for marker in _PLATFORMS if _present(marker, text, in_text)]
         if "task" in original_lowered or "prediction" in original_lowered:
             evidence.vendors += [f"{name}'s task" for name in named_tasks(text)[:1]]
-        # error, erro, erreur, or a backend's status: every label _NAMED_API_ERROR reads
-        if "err" in original_lowered or ": http" in original_lowered or ": status" in original_lowered:
+        # error, erro, erreur, a backend's status, request failed: every label _NAMED_API_ERROR reads
+        if (
+            "err" in original_lowered
+            or ": http" in original_lowered
+            or ": status" in original_lowered
+            or "request failed" in original_lowered
+        ):
             evidence.vendors += [f"{name}'s API" for name in named_api_errors(text)[:1]]
         if "_" in text:
             evidence.vendors += [f"{name}'s credential variable" for name in credential_variables(text)[:1]]
@@ -1044,6 +1057,7 @@ _NAMED_API_ERROR = linear_re.compile(
     r"(?:^|[^\w.-])([A-Z][A-Za-z0-9]{1,20})(?: AI| Labs)?(?: API| Api| api)"
     r" (?:error|Error|ERROR|status error|request failed)\b"
     r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9]{1,20})(?: AI)? (?:status|submit|poll|upload) error \d{3}\b"
+    r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9]{1,20})(?: API)? returned (?:an? )?(?:error|HTTP error)\b"
     r"|\b(?:[Ee]rror de|[Ee]rro (?:na API )?d[oa]|[Ee]rreur (?:de l'API )?(?:de|du))"
     r" ([A-Z][A-Za-z0-9]{1,20})\b"
     # a backend or provider named before the status it answered ("jina backend: HTTP 402",
@@ -1056,7 +1070,7 @@ _NOT_AN_API_NAME_TEXT = """
     upstream downstream remote local public private web node generic network proxy gateway backend
     frontend main provider image video audio model generation inference request response api app
     primary secondary fallback default custom edge worker queue storage search llm tts stt chat text
-    embedding embeddings vision cloud hosted python java php ruby go rust
+    embedding embeddings vision cloud hosted python java php ruby go rust it which call endpoint service
     """
 _NOT_AN_API_NAME = frozenset(_NOT_AN_API_NAME_TEXT.split())
 
@@ -2362,8 +2376,9 @@ _STATED_CAUSES: list[StatedCause] = [
             # the answer lacks the field the code reads: "the response has no images field", "la respuesta
             # no trae video_url", "a resposta não tem o campo images", "die Antwort enthält kein images Feld"
             r"|\b(?:response|result|output|payload|respuesta|resposta|r[ée]ponse|r[ée]sultat|antwort|ergebnis)\b"
-            r"[^\n.;]{0,30}?\b(?:has no|had no|doesn't (?:have|contain|include)"
-            r"|does not (?:have|contain|include)|lacks|no (?:contiene|tiene|trae|incluye)"
+            r"[^\n.;]{0,30}?\b(?:has no|had no|contain(?:s|ed)? no|doesn't (?:have|contain|include)"
+            r"|(?:does|did) not (?:have|contain|include)|didn't (?:have|contain|include)|lacks"
+            r"|no (?:contiene|tiene|trae|incluye)"
             r"|n[ãa]o (?:tem|cont[ée]m|traz|inclui)"
             r"|ne contient (?:pas|plus)|enth[äa]lt kein(?:e|en)?)\b\W{1,3}"
             r"(?:(?:the|an?|any|o|a|el|la|le|de|d'|das|den|field|campo|champ|feld)\W{1,3}){0,2}"
@@ -2472,6 +2487,12 @@ _STATED_CAUSES: list[StatedCause] = [
             r"(?:ready|done|finished|complete[d]?|generated|returned)\b[^\n.;]{0,20}?"
             r"\bafter (?:\d+|an?) ?(?:s|secs?|seconds?|mins?|minutes?|hours?)\b"
             r"|\b(?:took|takes|taking) (?:way |far |much )?too long\b"
+            # no answer within the caller's wait: "did not respond within 10 minutes", "не ответил за 10
+            # минут", "не отдал файлы вовремя"
+            r"|\b(?:did ?n[o']t|has ?n[o']t|never) (?:respond|answer|reply|finish|complete)\b[^\n.;]{0,20}?"
+            r"\b(?:within|in|after) (?:\d+|an?) ?(?:s|secs?|seconds?|mins?|minutes?|hours?)\b"
+            r"|не (?:ответил|отдал|вернул|завершил|закончил)\pL{0,2}\s(?:\pL+\s){0,2}?(?:за|в течение)\s"
+            r"\d+\s?(?:сек|мин|час)|не (?:ответил|отдал|вернул)\pL{0,2}\s(?:\pL+\s)?вовремя"
             r"|\d+\s?(?:分|秒|時間)(?:たっても|経っても|待っても)[^\n。]{0,24}?(?:でき|終わ|完了し|返ら|届か)"
             r"|時間がかかりすぎ|(?:耗时|用时|用時|等待时间|等待時間)(?:过长|過長|太长|太長|太久)"
             r"|너무 오래 걸"
