@@ -225,8 +225,12 @@ def test_an_api_error_labelled_fal_or_with_no_service_names_no_other_service(dia
         "primary backend: HTTP 502 Bad Gateway",
         "It returned error 401",
         "Server returned error 500",
+        # a model fal hosts, as a fal caller names its endpoint (its maker's "Kling API error" is not)
+        "Flux returned error: 500 internal server error",
+        "Seedance returned an error: 422",
     ):
         assert named_api_errors(text) == [], text
+    assert named_api_errors("Kling API error: 401") == ["Kling"]
     diagnosis = diagnoser.diagnose('Fal API error: 401 {"detail":"No user found for Key ID and Secret"}')
     assert category(diagnosis) == "invalid_key", diagnosis.matches
 

@@ -1034,15 +1034,19 @@ _NAMED_TASK = linear_re.compile(
     r"(?:^|[^\w.-])([A-Z][A-Za-z0-9]{1,15}|[A-Z]{2,8})(?: api)? (?:task|prediction)"
     r" (?:timed out|failed|error|was cancell?ed)\b"
 )
-# (the last line: models fal hosts, whose tasks a fal caller may name)
 _NOT_A_SERVICE_NAME_TEXT = """
     the this that your our my a an background queue queued request worker generation image video audio
     render upload download export import sync async batch cron scheduled main child parent sub long
     remote local ai api http celery fal task job prediction inference model pipeline step first last
     each every another current previous next error warning info debug
+    """
+# Models fal hosts: a fal caller names its tasks and endpoints after them ("Kling task failed", "Flux
+# returned error: 500"); only their makers' APIs named as such ("Kling API error") are someone else's.
+_MODELS_FAL_HOSTS_TEXT = """
     kling wan flux veo seedance seedream hailuo ltx hunyuan recraft bria sdxl pika sora imagen pixverse
     """
-_NOT_A_SERVICE_NAME = frozenset(_NOT_A_SERVICE_NAME_TEXT.split())
+_MODELS_FAL_HOSTS = frozenset(_MODELS_FAL_HOSTS_TEXT.split())
+_NOT_A_SERVICE_NAME = frozenset(_NOT_A_SERVICE_NAME_TEXT.split()) | _MODELS_FAL_HOSTS
 
 
 def named_tasks(text: str) -> list[str]:
@@ -1082,6 +1086,8 @@ def named_api_errors(text: str) -> list[str]:
         name = next(group for group in match.groups() if group)
         if name.lower() in _NOT_AN_API_NAME or name.lower() in ("fal", "falai"):
             continue
+        if match.group(3) and name.lower() in _MODELS_FAL_HOSTS:
+            continue  # "Flux returned error": the model, as a fal caller names its endpoint
         names.append(name)
     return names
 
