@@ -2032,6 +2032,9 @@ class StatedCause(NamedTuple):
     requires: linear_re.Pattern | None = None  # counts only with this in sight
     strength: float = 1.0  # share of CAUSAL_POINTS
     without_status: bool = False  # counts only when no HTTP status came back
+    # The same cause in other languages, as regexes of their own: one regex holding the bounded
+    # repeats of both halves made one automaton that took 4-8 ms on a 40 KB line.
+    also: tuple[linear_re.Pattern, ...] = ()
 
 
 # "the key is missing its colon / the secret": a malformed key, not an absent one
@@ -2348,26 +2351,23 @@ _STATED_CAUSES: list[StatedCause] = [
         ),
         "file_url",
         "the text says a file could not be downloaded",
-    ),
-    StatedCause(
-        # the same in other languages, as a regex of its own: with the English one, the bounded repeats
-        # after common words ("file", "result", "Datei") made one automaton that took 4.5 ms on a 40 KB line
-        linear_re.compile(
-            r"\b(?:bild|bilder|datei|dateien|video|audio|ergebnis)\b(?:[^\n.;]|\.\S){0,40}?"
-            r"\bnicht (?:ladbar|abrufbar|herunterladbar|erreichbar|geladen werden|heruntergeladen werden)"
-            r"|недоступн\pL{0,4}\s(?:файл|изображени|видео|аудио)"
-            r"|не удалось (?:скачать|загрузить) (?:файл|изображени|видео|аудио)"
-            r"|no se (?:pudo|puede) (?:descargar|cargar) (?:la |el )?(?:imagen|archivo|v[íi]deo|audio)"
-            r"|n[ãa]o foi poss[íi]vel (?:baixar|carregar) (?:a |o )?(?:imagem|arquivo|v[íi]deo|[áa]udio)"
-            r"|impossible de (?:t[ée]l[ée]charger|charger) (?:l'|le |la )?(?:image|fichier|vid[ée]o)"
-            r"|(?:画像|動画|ファイル|音声)(?:の)?(?:ダウンロード|読み込み)(?:に)?失敗"
-            r"|(?:图片|图像|視頻|视频|文件|音频)(?:下载|下載|加载|加載)(?:失败|失敗)"
-            r"|(?:下载|下載|加载|加載)(?:图片|图像|视频|視頻|文件)(?:失败|失敗)"
-            r"|(?:이미지|영상|비디오|파일)[^\n.]{0,10}?(?:다운로드|불러오)[^\n.]{0,8}?(?:실패|못 ?했|수 없)",
-            re.I,
+        also=(
+            linear_re.compile(
+                r"\b(?:bild|bilder|datei|dateien|video|audio|ergebnis)\b(?:[^\n.;]|\.\S){0,40}?"
+                r"\bnicht (?:ladbar|abrufbar|herunterladbar|erreichbar|geladen werden|heruntergeladen werden)"
+                r"|недоступн\pL{0,4}\s(?:файл|изображени|видео|аудио)"
+                r"|не удалось (?:скачать|загрузить) (?:файл|изображени|видео|аудио)"
+                r"|no se (?:pudo|puede) (?:descargar|cargar) (?:la |el )?(?:imagen|archivo|v[íi]deo|audio)"
+                r"|n[ãa]o foi poss[íi]vel (?:baixar|carregar) (?:a |o )?(?:imagem|arquivo|v[íi]deo|[áa]udio)"
+                r"|impossible de (?:t[ée]l[ée]charger|charger) (?:l'|le |la )?(?:image|fichier|vid[ée]o)"
+                r"|(?:画像|動画|ファイル|音声)(?:の)?(?:ダウンロード|読み込み)(?:に)?失敗"
+                r"|(?:图片|图像|視頻|视频|文件|音频)(?:下载|下載|加载|加載)(?:失败|失敗)"
+                r"|(?:下载|下載|加载|加載)(?:图片|图像|视频|視頻|文件)(?:失败|失敗)"
+                r"|(?:이미지|영상|비디오|파일)[^\n.]{0,10}?(?:다운로드|불러오)[^\n.]{0,8}?"
+                r"(?:실패|못 ?했|수 없)",
+                re.I,
+            ),
         ),
-        "file_url",
-        "the text says a file could not be downloaded",
     ),
     StatedCause(
         # the call worked but the result lacks what the code reads: the output's shape, not the input
@@ -2399,34 +2399,31 @@ _STATED_CAUSES: list[StatedCause] = [
         # what the code saw, often a symptom of something earlier (a wrong path, a queue envelope read
         # as the result): it outweighs resemblance, not fal's exact wording
         strength=0.5,
-    ),
-    StatedCause(
-        # The same in other scripts and languages, as a regex of its own: in one regex with the above,
-        # the bounded repeats of both made one automaton that took 4-8 ms on a 40 KB line.
-        linear_re.compile(
-            # the same in Korean, Japanese, Chinese and Russian: "응답에 이미지 URL이 없습니다",
-            # "から画像URLが返っていません", "返回未包含图片 URL", "в ответе нет URL"
-            r"응답(?:에|에는|에서)?[^\n.]{0,12}?(?:url|필드|주소|링크)(?:이|가|는)? ?(?:없|비어)"
-            r"|(?:応答|レスポンス|結果|返り値)(?:に|には|の中に)[^\n。]{0,12}?(?:url|フィールド|リンク)\s?(?:が|は)?\s?"
-            r"(?:ありません|含まれていません|ない|見つかりません)"
-            r"|(?:画像|動画|音声)\s?(?:url|URL)(?:が|は)?返(?:っていません|りませんでした|ってきません|らない|ってこない)"
-            r"|(?:响应|回应|回應|返回(?:结果|數據|数据)?|结果|結果)(?:中|里|裡|内)?[^\n。]{0,4}?"
-            r"(?:没有|沒有|缺少|未包含|不包含)[^\n。]{0,6}?(?:url|链接|鏈接|地址|字段|欄位)"
-            r"|(?:ответ|результат)\pL{0,3}\s(?:\pL+\s){0,3}?(?:нет|без|не содержит|отсутству\pL{0,3})"
-            r"\s(?:\pL+\s)?(?:url|ссылк|пол[ея])"
-            # ...and in Vietnamese, Indonesian, Turkish, Italian: "response không chứa URL ảnh", "trả về
-            # không có video URL", "respons tidak berisi url", "yanıtta url yok", "la risposta non contiene"
-            r"|(?:response|phản hồi|kết quả|trả về)[^\n.]{0,12}?(?:không (?:chứa|có)|thiếu)\s"
-            r"(?:\pL+\s){0,2}?(?:url|video|ảnh|hình)"
-            r"|(?:respons|hasil)\s(?:\pL+\s){0,2}?tidak (?:berisi|ada|memiliki|mengandung)\s(?:\pL+\s)?url"
-            r"|yan[ıi]t(?:ta|ında)?\s(?:\pL+\s){0,2}?url\s(?:yok|bulunamad)"
-            r"|(?:la )?risposta\s(?:\pL+\s){0,2}?non (?:contiene|ha)\s(?:\pL+\s){0,2}?(?:url|immagin|video)",
-            re.I,
+        also=(
+            linear_re.compile(
+                # the same in Korean, Japanese, Chinese and Russian: "응답에 이미지 URL이 없습니다",
+                # "から画像URLが返っていません", "返回未包含图片 URL", "в ответе нет URL"
+                r"응답(?:에|에는|에서)?[^\n.]{0,12}?(?:url|필드|주소|링크)(?:이|가|는)? ?(?:없|비어)"
+                r"|(?:応答|レスポンス|結果|返り値)(?:に|には|の中に)[^\n。]{0,12}?(?:url|フィールド|リンク)\s?(?:が|は)?\s?"
+                r"(?:ありません|含まれていません|ない|見つかりません)"
+                r"|(?:画像|動画|音声)\s?(?:url|URL)(?:が|は)?返(?:っていません|りませんでした|ってきません|らない|ってこない)"
+                r"|(?:响应|回应|回應|返回(?:结果|數據|数据)?|结果|結果)(?:中|里|裡|内)?[^\n。]{0,4}?"
+                r"(?:没有|沒有|缺少|未包含|不包含)[^\n。]{0,6}?(?:url|链接|鏈接|地址|字段|欄位)"
+                r"|(?:ответ|результат)\pL{0,3}\s(?:\pL+\s){0,3}?(?:нет|без|не содержит|отсутству\pL{0,3})"
+                r"\s(?:\pL+\s)?(?:url|ссылк|пол[ея])"
+                # ...and in Vietnamese, Indonesian, Turkish, Italian: "response không chứa URL ảnh",
+                # "trả về không có video URL", "respons tidak berisi url", "yanıtta url yok",
+                # "la risposta non contiene"
+                r"|(?:response|phản hồi|kết quả|trả về)[^\n.]{0,12}?(?:không (?:chứa|có)|thiếu)\s"
+                r"(?:\pL+\s){0,2}?(?:url|video|ảnh|hình)"
+                r"|(?:respons|hasil)\s(?:\pL+\s){0,2}?tidak (?:berisi|ada|memiliki|mengandung)"
+                r"\s(?:\pL+\s)?url"
+                r"|yan[ıi]t(?:ta|ında)?\s(?:\pL+\s){0,2}?url\s(?:yok|bulunamad)"
+                r"|(?:la )?risposta\s(?:\pL+\s){0,2}?non (?:contiene|ha)\s(?:\pL+\s){0,2}?"
+                r"(?:url|immagin|video)",
+                re.I,
+            ),
         ),
-        "output_format",
-        "the text says the result lacks a field the code reads",
-        unless=(_ERROR_STATUS_RETURNED,),
-        strength=0.5,
     ),
     StatedCause(
         # the caller's own AbortSignal fired (a timeout it set, a newer request replacing this one):
@@ -2662,7 +2659,7 @@ def stated_causes(
             continue
         if any(other.search(text) for other in cause.unless):
             continue
-        if cause.pattern.search(text):
+        if cause.pattern.search(text) or any(other.search(text) for other in cause.also):
             points[cause.category] = max(points.get(cause.category, 0.0), CAUSAL_POINTS * cause.strength)
             if cause.phrase not in said:
                 said.append(cause.phrase)
