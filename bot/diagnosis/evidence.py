@@ -272,7 +272,7 @@ _SHARED_FAL_ERROR_TYPES = linear_re.compile(r"\b(?:file_download_error|image_loa
 _THE_WORD_FAL = linear_re.compile(r"(?:\b|_)fal(?:\b|_)", re.I)
 # Hints that alone would not prove much but, with no other vendor in sight, say "fal".
 _WEAK_MARKERS: list[_Marker] = [
-    (linear_re.compile(r"(?:\b|_)fal(?:\b|_)", re.I), "the word fal", ("fal",)),
+    (_THE_WORD_FAL, "the word fal", ("fal",)),
     (linear_re.compile(r"Fal[A-Z][a-z]|[a-z]Fal\b"), "a fal identifier", ("fal",)),
     (linear_re.compile(r"\bRealtimeError\b"), "fal_client's RealtimeError", ("realtimeerror",)),
     (
