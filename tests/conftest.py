@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.support.fake_slack import FakeSlack
 from tests.support.loopback import Handler, LoopbackServer, Response
@@ -20,6 +21,8 @@ SHARED = REPO.parent / "shared"
 # Copies of ../shared/fixtures (public payloads, sources in tests/fixtures/README.md): a clone of
 # this repository alone runs every test.
 FIXTURES = REPO / "tests" / "fixtures"
+# Real pastes the knowledge base has never seen, each with its source and split (benchmarks/accuracy.py)
+EVAL_FILE = REPO / "tests" / "data" / "eval_pastes.yml"
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 # Read before any test's clean environment: a server to use instead of a throwaway one, and whether
 # a missing server fails the run (CI) rather than skipping the PostgreSQL tests.
@@ -110,3 +113,9 @@ def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
 
 
 __all__ = ["FIXTURES", "REPO", "SHARED", "Response"]
+
+
+@pytest.fixture(scope="session")
+def eval_items() -> list[dict[str, Any]]:
+    """The evaluation set's items (expect, split, lang, kind, source, text)."""
+    return list(yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["items"])

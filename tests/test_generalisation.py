@@ -12,17 +12,14 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rapidfuzz import fuzz
 
 from bot.diagnosis import CATEGORIES, Diagnoser, load_knowledge
 from bot.diagnosis.normalize import fuzz_text, normalize
 
-EVAL_FILE = Path(__file__).parent / "data" / "eval_pastes.yml"
 # Measured 2026-12-06 on 383 items, before the engine's verdicts and symptoms: fal 63.2% (tune
 # 76.8%, holdout 47.1%), generic 0%; after: fal 82.2% (tune 90.2%, holdout 72.9%), declined 98.1%,
 # generic 64.3%, vague 86.7%. The floors sit a little below, so the test is not flaky.
@@ -34,11 +31,6 @@ DECLINED_FLOOR = 0.93  # measured 98.1% (2026-12-06); 95.1% (2026-12-07, harder 
 VAGUE_FLOOR = 0.80  # measured 86.7%
 GENERIC_FLOOR = 0.55  # measured 64.3%
 KINDS = ("prose", "log", "mixed", "json_body", "traceback")
-
-
-@pytest.fixture(scope="module")
-def items() -> list[dict[str, Any]]:
-    return list(yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["items"])
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +62,9 @@ def _right(item: dict[str, Any], answer: dict[str, Any]) -> bool:
 
 @pytest.fixture(scope="module")
 def outcomes(
-    diagnoser: Diagnoser, items: list[dict[str, Any]]
+    diagnoser: Diagnoser, eval_items: list[dict[str, Any]]
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    return [(item, diagnoser.diagnose(item["text"]).to_json()) for item in items]
+    return [(item, diagnoser.diagnose(item["text"]).to_json()) for item in eval_items]
 
 
 def _rate(
@@ -82,9 +74,9 @@ def _rate(
     return sum(_right(i, a) for i, a in chosen) / max(1, len(chosen))
 
 
-def test_every_item_is_labelled_and_sourced(items: list[dict[str, Any]]) -> None:
-    assert len(items) >= 300
-    for item in items:
+def test_every_item_is_labelled_and_sourced(eval_items: list[dict[str, Any]]) -> None:
+    assert len(eval_items) >= 300
+    for item in eval_items:
         expect = item["expect"]
         assert expect in (*CATEGORIES, "declined", "vague") or (
             expect.startswith("generic:") and expect.split(":", 1)[1] in CATEGORIES
@@ -94,26 +86,26 @@ def test_every_item_is_labelled_and_sourced(items: list[dict[str, Any]]) -> None
         assert len(item["lang"]) == 2, item
         assert len(item["source"]) >= 10, item
         assert len(item["text"].strip()) >= 8, item
-    declined = sum(item["expect"] == "declined" for item in items)
-    assert 0.3 <= declined / len(items) <= 0.6  # a real mix of fal errors and look-alikes
-    kinds = Counter(_kind(item["expect"]) for item in items)
+    declined = sum(item["expect"] == "declined" for item in eval_items)
+    assert 0.3 <= declined / len(eval_items) <= 0.6  # a real mix of fal errors and look-alikes
+    kinds = Counter(_kind(item["expect"]) for item in eval_items)
     assert min(kinds.values()) >= 10, kinds
 
 
 def test_the_holdout_is_a_third_of_the_sources_and_keeps_each_source_whole(
-    items: list[dict[str, Any]],
+    eval_items: list[dict[str, Any]],
 ) -> None:
-    holdout = sum(item["split"] == "holdout" for item in items) / len(items)
+    holdout = sum(item["split"] == "holdout" for item in eval_items) / len(eval_items)
     assert 0.25 <= holdout <= 0.45
     splits: dict[str, set[str]] = {}
-    for item in items:
+    for item in eval_items:
         splits.setdefault(item["source"], set()).add(item["split"])
     assert all(len(found) == 1 for found in splits.values())
     for kind in ("fal", "declined", "generic"):
-        assert any(_kind(i["expect"]) == kind and i["split"] == "holdout" for i in items), kind
+        assert any(_kind(i["expect"]) == kind and i["split"] == "holdout" for i in eval_items), kind
 
 
-def test_no_item_is_a_copy_of_a_knowledge_text(items: list[dict[str, Any]]) -> None:
+def test_no_item_is_a_copy_of_a_knowledge_text(eval_items: list[dict[str, Any]]) -> None:
     """An eval text that is (nearly) an example, symptom or not_example measures memory, not
     generalisation."""
     known = [
@@ -121,7 +113,7 @@ def test_no_item_is_a_copy_of_a_knowledge_text(items: list[dict[str, Any]]) -> N
         for entry in load_knowledge()
         for text in (*entry.examples, *entry.symptoms, *entry.not_examples)
     ]
-    for item in items:
+    for item in eval_items:
         paste = fuzz_text(normalize(item["text"]))
         for text in known:
             assert fuzz.ratio(paste, text) < 80, (item["source"], text[:80])
@@ -161,12 +153,12 @@ def _first_category(diagnoser: Diagnoser, text: str) -> str:
 
 
 def test_the_wrapping_a_paste_arrives_in_does_not_change_the_answer(
-    diagnoser: Diagnoser, items: list[dict[str, Any]]
+    diagnoser: Diagnoser, eval_items: list[dict[str, Any]]
 ) -> None:
     """Slack's &lt;-escaping, terminal colours and code fences are peeled off before matching; a
     paste that arrives as a JSON string (a log line) keeps its answer almost always."""
     changed_json = []
-    for item in items:
+    for item in eval_items:
         text = item["text"]
         plain = _first_category(diagnoser, text)
         slack = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -211,21 +203,21 @@ def _buried_changes(diagnoser: Diagnoser, items: list[dict[str, Any]]) -> list[s
 
 
 def test_a_paste_buried_in_a_long_log_keeps_its_answer(
-    diagnoser: Diagnoser, items: list[dict[str, Any]]
+    diagnoser: Diagnoser, eval_items: list[dict[str, Any]]
 ) -> None:
     """The error-looking lines are found in a ~35 KB log and matched as if pasted alone (a weak,
     borderline answer may flip; more than 3% means the line extraction is losing errors)."""
-    shaped = [item for item in items if item["kind"] in ("log", "json_body", "traceback")]
+    shaped = [item for item in eval_items if item["kind"] in ("log", "json_body", "traceback")]
     changed = _buried_changes(diagnoser, shaped)
     assert len(changed) <= max(2, 0.03 * len(shaped)), changed
 
 
 def test_prose_buried_in_a_long_log_keeps_its_answer(
-    diagnoser: Diagnoser, items: list[dict[str, Any]]
+    diagnoser: Diagnoser, eval_items: list[dict[str, Any]]
 ) -> None:
     """A person's sentences about fal are kept when a long log is cut to its error-looking lines
     (15 of 124 prose items changed before they counted; 6 now, mostly short texts whose weak
     answer shifts with the log's numbers). The bound is 6%, looser than for error lines."""
-    prose = [item for item in items if item["kind"] in ("prose", "mixed")]
+    prose = [item for item in eval_items if item["kind"] in ("prose", "mixed")]
     changed = _buried_changes(diagnoser, prose)
     assert len(changed) <= max(2, 0.06 * len(prose)), changed

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.diagnosis import load_knowledge
 from bot.diagnosis.similarity import _TERM, _WORD, Bm25, TextIndex, Words, terms
 
 
@@ -93,25 +94,15 @@ def test_texts_tied_at_the_shortlists_end_all_stay() -> None:
     assert index.candidates("gateway") == [2]
 
 
-def _knowledge_and_eval_texts() -> list[str]:
-    import yaml
-
-    from bot.diagnosis import load_knowledge
-
-    texts = [x.text for e in load_knowledge() for x in (*e.examples, *e.not_examples, *e.symptoms)]
-    evaluation = Path(__file__).parent / "data" / "eval_pastes.yml"
-    texts += [item["text"] for item in yaml.safe_load(evaluation.read_text(encoding="utf-8"))["items"]]
-    return texts
-
-
 @pytest.mark.parametrize("words", [_WORD, _TERM], ids=["fuzzy words", "terms"])
-def test_ascii_words_are_the_patterns_words(words: Words) -> None:
+def test_ascii_words_are_the_patterns_words(words: Words, eval_items: list[dict[str, Any]]) -> None:
     """ASCII text is split without RE2 (a call per word cost a short paste ~60 calls); what comes
     out is what the pattern finds, on every stored and evaluation text and on crafted runs of
     digits, underscores and letters."""
     from bot.diagnosis.normalize import fuzz_text, normalize
 
-    texts = _knowledge_and_eval_texts()
+    texts = [x.text for e in load_knowledge() for x in (*e.examples, *e.not_examples, *e.symptoms)]
+    texts += [item["text"] for item in eval_items]
     texts += ["1ab2cd 12ab _a_b __ 9 a9 ab Ab ABC a-b_c 0x1f 123456 x_1 _ é", "\tA1_b2\nC3 d 4e5f6 _9z"]
     checked = 0
     for text in texts:
