@@ -16,14 +16,18 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
 from slack_bolt.request import request as bolt_request_module
 
 from bot.runtime import slack_request
 from bot.runtime.replay import SeenRequests
 from bot.store import Store
+from tests.support.loopback import LoopbackServer
 from tests.support.served import Served, serve_app
 from tests.support.signing import FORM, JSON, event, signed_headers, slash_command
 from tests.support.slack_harness import wait_for
+from tests.support.status_page import FakeStatusPage
 
 LOCKED = '403 Forbidden from queue.fal.run: {"detail": "User is locked. Reason: Exhausted balance."}'
 
@@ -175,6 +179,96 @@ def test_a_signed_request_is_parsed_once(served: Served, monkeypatch: pytest.Mon
         request = slash_command(text, response_url=served.fake.new_response_url())
     assert served.post(request.body, request.content_type).status_code == 200
     assert parses == [request.body.decode()]
+
+
+# -- commands answered by their ack alone -----------------------------------------------------------
+
+FAL_KEY = "6f1c2d3e-1111-2222-3333-444455556666:0123456789abcdef0123456789abcdef"
+ACK_ONLY = ["status", "help", "", "frobnicate", "key", f"key {FAL_KEY}", FAL_KEY, "key Bearer abc123"]
+
+
+@pytest.fixture(scope="module")
+def page_url() -> Iterator[str]:
+    page = FakeStatusPage(LoopbackServer, flavour="instatus")
+    yield page.url
+    page.server.stop()
+
+
+@pytest.fixture(scope="module")
+def fast_and_bolt(tmp_path_factory: pytest.TempPathFactory, page_url: str) -> Iterator[tuple[Served, Served]]:
+    """Two servers on one status page: ack-only commands answered before Bolt, and all through Bolt."""
+    with (
+        serve_app(tmp_path_factory.mktemp("fast"), status_url=page_url) as fast,
+        serve_app(tmp_path_factory.mktemp("bolt"), status_url=page_url, answer_before_bolt=False) as bolt,
+    ):
+        fast.monitor.refresh()
+        bolt.monitor.refresh()
+        yield fast, bolt
+
+
+def _dispatches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each request Bolt's App dispatches (the command text), and dispatches it."""
+    seen: list[str] = []
+    original = App.dispatch
+
+    def counted(app: App, request: BoltRequest) -> BoltResponse:
+        seen.append(str(request.body.get("text")))
+        return original(app, request)
+
+    monkeypatch.setattr(App, "dispatch", counted)
+    return seen
+
+
+@pytest.mark.parametrize("text", ACK_ONLY)
+def test_a_command_whose_ack_is_its_answer_is_answered_before_bolt_with_the_same_bytes(
+    fast_and_bolt: tuple[Served, Served], monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    dispatched = _dispatches(monkeypatch)
+    answers = []
+    for served in fast_and_bolt:
+        request = slash_command(text, response_url=served.fake.new_response_url())
+        answers.append(served.post(request.body, request.content_type))
+    fast, bolt = answers
+    assert fast.status_code == bolt.status_code == 200
+    assert fast.headers["content-type"] == bolt.headers["content-type"]
+    assert fast.content == bolt.content and fast.json()["blocks"]
+    assert dispatched == [text]  # only the server without the early answer went through Bolt
+    assert FAL_KEY.split(":")[1] not in fast.text
+
+
+@pytest.mark.parametrize("text", [f"diagnose {LOCKED}", "subscribe", "unsubscribe"])
+def test_a_command_with_more_to_do_goes_through_bolt(
+    fast_and_bolt: tuple[Served, Served], monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    dispatched = _dispatches(monkeypatch)
+    fast, _ = fast_and_bolt
+    response_url = fast.fake.new_response_url()
+    request = slash_command(text, response_url=response_url)
+    assert fast.post(request.body, request.content_type).status_code == 200
+    assert dispatched == [text]
+    assert wait_for(lambda: fast.fake.responses(response_url) or fast.fake.calls("chat.postMessage"))
+
+
+def test_status_before_the_first_reading_goes_through_bolt_and_answers_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No reading yet (nothing answers at the status URL): "checking…" in the ack, then a refresh
+    that Bolt's listener starts and answers through the response URL."""
+    dispatched = _dispatches(monkeypatch)
+    with serve_app(tmp_path) as served:
+        response_url = served.fake.new_response_url()
+        request = slash_command("status", response_url=response_url)
+        answer = served.post(request.body, request.content_type)
+        assert answer.status_code == 200 and "Checking" in answer.text
+        assert dispatched == ["status"]
+        assert wait_for(lambda: served.fake.responses(response_url), timeout=15)
+
+
+def test_a_command_other_than_fal_is_left_to_bolt(fast_and_bolt: tuple[Served, Served]) -> None:
+    fast, bolt = fast_and_bolt
+    for served in (fast, bolt):
+        request = slash_command("help", command="/other", response_url=served.fake.new_response_url())
+        assert served.post(request.body, request.content_type).status_code == 404
 
 
 # -- the record itself -----------------------------------------------------------------------------

@@ -89,6 +89,12 @@ class VerifiedSlackHandler:
     such requests got HTTP 500 and a traceback. Here a request that is not correctly signed (or whose
     timestamp is more than 5 minutes off) gets 401 without being parsed, a signed request already
     seen (same timestamp and signature) 401, and a signed body Bolt cannot use 400 with one log line.
+
+    `answer_at_once`, given a signed slash command's fields, returns the whole answer of a command
+    that needs nothing but its ack (`/fal status`, `/fal key`, help) or None. Such a command is
+    answered here: Bolt's per-request work (its request and context objects, a Web API client per
+    request, middleware, listener matching) is most of an ack's time, and these are the commands
+    people run most. Everything else goes through Bolt.
     """
 
     def __init__(
@@ -98,8 +104,10 @@ class VerifiedSlackHandler:
         replays: ReplayGuard | None = None,
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
+        answer_at_once: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
     ):
         self.handler = handler
+        self.answer_at_once = answer_at_once
         self._secret = signing_secret.encode()
         self.replays = replays
         self.clock = clock
@@ -138,15 +146,19 @@ class VerifiedSlackHandler:
                 return _respond(start_response, "401 Unauthorized", b"replayed request\n", "text/plain")
         # Never log the body: it is pasted text and may hold a key.
         try:
-            environ[slack_request.PARSED_BODY_KEY] = slack_request.usable_body(
-                body, environ.get("CONTENT_TYPE")
-            )
+            parsed = slack_request.usable_body(body, environ.get("CONTENT_TYPE"))
         except slack_request.Unusable as reason:
             log.warning("a signed Slack request could not be used: %s (%d bytes)", reason, length)
             return _respond(start_response, "400 Bad Request", b"malformed request\n", "text/plain")
         surface = slack_request.surface(body, environ.get("CONTENT_TYPE"))
         environ[SURFACE_KEY] = surface
         self.metrics.request(surface)
+        if surface == "command" and self.answer_at_once is not None and parsed.get("command"):
+            answer = self.answer_at_once(parsed)
+            if answer is not None:
+                content, content_type = slack_request.ack_body(answer)
+                return _respond(start_response, "200 OK", content, content_type)
+        environ[slack_request.PARSED_BODY_KEY] = parsed
         environ["wsgi.input"] = io.BytesIO(body)
         try:
             return self.handler(environ, start_response)

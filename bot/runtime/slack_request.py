@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
+from slack_bolt import Ack
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.context import BoltContext
@@ -183,3 +184,10 @@ def surface(body: bytes, content_type: str | None) -> Surface:
     if body.startswith(b"payload=") or b"&payload=" in body:
         return "interactive"
     return "command"
+
+
+def ack_body(answer: dict[str, Any]) -> tuple[bytes, str]:
+    """The HTTP body and content type Bolt sends for `ack(**answer)`, built by Bolt's own Ack, so a
+    command answered before Bolt (VerifiedSlackHandler's `answer_at_once`) reads exactly the same."""
+    response = Ack()(**answer)
+    return response.body.encode(), response.headers["content-type"][0]

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -163,7 +164,7 @@ def build_runtime(
     health.is_leader = leadership.is_leader
     router = Router(
         health,
-        _slack_handler(app, store, tokens.signing_secret, metrics) if mode == "http" else None,
+        _slack_handler(app, services, store, tokens.signing_secret, metrics) if mode == "http" else None,
         metrics,
         oauth_handler=_oauth_handler(app) if services.oauth is not None else None,
     )
@@ -311,17 +312,25 @@ def _health(
 
 
 def _slack_handler(
-    app: App, store: Store, signing_secret: str | None, metrics: Metrics
+    app: App, services: Services, store: Store, signing_secret: str | None, metrics: Metrics
 ) -> VerifiedSlackHandler:
-    """POST /slack/events: signature first, replays refused, then Bolt."""
+    """POST /slack/events: signature first, replays refused, commands answered by their ack alone
+    answered at once, then Bolt."""
     from bot.runtime.replay import SeenRequests
     from bot.runtime.slack_request import SlackHandler
+    from bot.slack.commands import answer_before_bolt
 
     assert signing_secret is not None  # check_tokens requires it in HTTP mode
     # One process per SQLite file: the store is read only for requests older than this process.
     # On PostgreSQL other processes serve requests too: the store is read for every request.
     replays = SeenRequests(store, shared=store.engine == "postgresql", write_behind=True)
-    return VerifiedSlackHandler(SlackHandler(app), signing_secret, replays=replays, metrics=metrics)
+    return VerifiedSlackHandler(
+        SlackHandler(app),
+        signing_secret,
+        replays=replays,
+        metrics=metrics,
+        answer_at_once=partial(answer_before_bolt, services),
+    )
 
 
 def _http_server(router: Router, mode: Mode, host: str, port: int) -> HttpServer | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -156,31 +157,61 @@ def register(app: App, services: Services) -> None:
 def on_fal(
     services: Services, ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]
 ) -> None:
+    answer = immediate_answer(services, command)
+    if answer is not None:
+        ack(**answer)
+        return
     subcommand, rest = split_subcommand(str(command.get("text") or ""))
     team_id = request_team_id(command, context)
     channel_id = str(command.get("channel_id") or "")
     user_id = str(command.get("user_id") or "")
     if subcommand == "status":
-        _status(services, ack, respond)
+        _status_pending(services, ack, respond)
     elif subcommand == "diagnose":
         _diagnose(services, ack, respond, rest, team_id, user_id)
-    elif subcommand == "key":
-        _key(ack, rest)
     elif subcommand == "subscribe":
         enterprise_id = request_enterprise_id(command, context)
         _subscribe(services, ack, respond, team_id, channel_id, user_id, rest, enterprise_id=enterprise_id)
-    elif subcommand == "unsubscribe":
+    else:  # unsubscribe: immediate_answer takes every other subcommand
         ack()
         services.submit(
             lambda: _unsubscribe_work(services, respond, team_id, channel_id, user_id), "unsubscribe"
         )
-    elif contains_key(str(command.get("text") or "")):
-        _key(ack, str(command.get("text") or "").strip())  # a bare key: warn, never echo it
-    else:
-        note = None
-        if subcommand not in ("", "help"):
-            note = f"I don't know “{redact(subcommand)[:30]}”. Here is what I can do:"
-        ack(**_ephemeral(blocks.help_message(blocks.escape(note) if note else None)))
+
+
+def answer_before_bolt(services: Services, body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """immediate_answer() for a signed slash command's fields, for the HTTP layer: only for the
+    command this module registers, and only with one workspace's token (with OAuth, Bolt first
+    checks that the workspace has an install)."""
+    if services.oauth is not None or body.get("command") not in COMMANDS:
+        return None
+    return immediate_answer(services, body)
+
+
+def immediate_answer(services: Services, command: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ack of a /fal command whose whole answer is that ack (`status` once the monitor has a
+    reading, `key`, `help`, an unknown subcommand), as `ack()`'s keyword arguments; None when the
+    command has more to do (a diagnosis, a subscription, a first status reading).
+
+    Pure and fast: besides on_fal, the HTTP layer calls it on a signed command before Bolt
+    (bot.runtime.http), so the commands people run most are answered without Bolt's per-request
+    work, which is most of an ack's time."""
+    text = str(command.get("text") or "")
+    subcommand, rest = split_subcommand(text)
+    if subcommand == "status":
+        if services.monitor is not None and services.monitor.latest() is None:
+            return None  # "checking…" and a refresh: _status_pending
+        return _ephemeral(services.status_answer())
+    if subcommand in ("diagnose", "subscribe", "unsubscribe"):
+        return None
+    if subcommand == "key":
+        return _key_answer(rest)
+    if contains_key(text):
+        return _key_answer(text.strip())  # a bare key: warn, never echo it
+    note = None
+    if subcommand not in ("", "help"):
+        note = f"I don't know “{redact(subcommand)[:30]}”. Here is what I can do:"
+    return _ephemeral(blocks.help_message(blocks.escape(note) if note else None))
 
 
 def _ephemeral(message: blocks.Message) -> dict[str, Any]:
@@ -188,11 +219,10 @@ def _ephemeral(message: blocks.Message) -> dict[str, Any]:
 
 
 # -- status ---------------------------------------------------------------------------------------
-def _status(services: Services, ack: Ack, respond: Respond) -> None:
-    first_reading_pending = services.monitor is not None and services.monitor.latest() is None
-    ack(**_ephemeral(services.status_answer()))  # "Checking fal's status…" while it is pending
-    if first_reading_pending:
-        services.submit(lambda: _status_after_refresh(services, respond), "status refresh", waits=True)
+def _status_pending(services: Services, ack: Ack, respond: Respond) -> None:
+    """No reading yet: "Checking fal's status…" in the ack, the answer through respond()."""
+    ack(**_ephemeral(services.status_answer()))
+    services.submit(lambda: _status_after_refresh(services, respond), "status refresh", waits=True)
 
 
 def _status_after_refresh(services: Services, respond: Respond) -> None:
@@ -240,11 +270,10 @@ def _diagnose(
 
 
 # -- key ------------------------------------------------------------------------------------------
-def _key(ack: Ack, value: str) -> None:
+def _key_answer(value: str) -> dict[str, Any]:
     if not value:
-        ack(**_ephemeral(blocks.key_usage()))
-        return
-    ack(**_ephemeral(blocks.key_check_message(check_key(value), exposed=contains_key(value))))
+        return _ephemeral(blocks.key_usage())
+    return _ephemeral(blocks.key_check_message(check_key(value), exposed=contains_key(value)))
 
 
 # -- subscribe / unsubscribe ----------------------------------------------------------------------
