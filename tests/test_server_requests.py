@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -219,6 +220,10 @@ def _dispatches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+def _without_context(answer: dict[str, Any]) -> dict[str, Any]:
+    return {**answer, "blocks": [block for block in answer["blocks"] if block["type"] != "context"]}
+
+
 @pytest.mark.parametrize("text", ACK_ONLY)
 def test_a_command_whose_ack_is_its_answer_is_answered_before_bolt_with_the_same_bytes(
     fast_and_bolt: tuple[Served, Served], monkeypatch: pytest.MonkeyPatch, text: str
@@ -231,7 +236,11 @@ def test_a_command_whose_ack_is_its_answer_is_answered_before_bolt_with_the_same
     fast, bolt = answers
     assert fast.status_code == bolt.status_code == 200
     assert fast.headers["content-type"] == bolt.headers["content-type"]
-    assert fast.content == bolt.content and fast.json()["blocks"]
+    if text == "status":  # each server's reading has its own age ("checked 0 s ago"): all else is equal
+        assert _without_context(fast.json()) == _without_context(bolt.json())
+    else:
+        assert fast.content == bolt.content
+    assert fast.json()["blocks"]
     assert dispatched == [text]  # only the server without the early answer went through Bolt
     assert FAL_KEY.split(":")[1] not in fast.text
 
