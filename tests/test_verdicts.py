@@ -2173,3 +2173,71 @@ def test_a_completed_request_showing_its_error_type_keeps_that_family(diagnoser:
     text = '{"status": "COMPLETED", "error": "Runner disconnected", "error_type": "runner_disconnected"}'
     assert "queue_timeout" not in stated_causes(text)[0]
     assert category(diagnoser.diagnose(text)) == "server_error", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the server hung up before answering, or TLS failed, with no status (reading-16)
+        "fal_client request failed: http.client.RemoteDisconnected:"
+        " Remote end closed connection without response",
+        "httpx.RemoteProtocolError: Server disconnected without sending a response. (queue.fal.run)",
+        "downloading from v3.fal.media: SSLError: TLS handshake failed",
+        "fal.media 下载失败：SSL 握手失败",
+    ],
+)
+def test_a_connection_dropped_or_tls_failed_is_the_network(text: str) -> None:
+    assert "network" in causal_cues(text, set(), set())[0]
+
+
+def test_a_dropped_connection_beside_a_status_is_not_the_network() -> None:
+    text = "fal.run answered 502, then Remote end closed connection without response"
+    assert "network" not in causal_cues(text, {502}, set())[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a CORS block said in words, not in the browser's console wording (reading-16)
+        "As imagens da fal.ai não aparecem no canvas: bloqueado por CORS",
+        "fal.media images are blocked by CORS when drawn on the canvas",
+        "fal 返回的图片被 CORS 拦截，canvas 无法导出",
+        "ошибка CORS при загрузке картинки с fal.media",
+    ],
+)
+def test_a_cors_block_said_in_words_is_the_network(text: str) -> None:
+    assert "network" in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the service said to have delivered no image or URL (code index ids 57005146402, 69420943685)
+        "Fal.ai hat kein Bild generiert.",
+        "fal.ai no devolvió ninguna imagen",
+        "fal.ai não retornou nenhuma imagem",
+        "fal returned no images for this prompt",
+    ],
+)
+def test_a_result_said_to_hold_no_image_is_the_output_shape(text: str) -> None:
+    assert "output_format" in stated_causes(text)[0]
+
+
+def test_no_image_after_an_error_status_is_not_the_output_shape() -> None:
+    assert "output_format" not in stated_causes("fal.ai returned 500 and no images")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # other render and messaging APIs' webhooks and tasks, and Cloudflare's own body limit
+        "Creatomate webhook never arrives, the render stays in rendering",
+        "Evolution API: webhook never fires for incoming messages",
+        "Runway task stuck in PENDING for 20 minutes",
+        "Uploads over 100 MB fail at Cloudflare's request body limit with a bare 413",
+    ],
+)
+def test_another_render_apis_webhook_or_platform_limit_is_someone_elses(
+    diagnoser: Diagnoser, text: str
+) -> None:
+    assert diagnoser.diagnose(text).matches == ()

@@ -517,7 +517,8 @@ _VENDORS: list[_Marker] = [
         linear_re.compile(
             r"\bgroq\b|mistral|\bcohere\b|together\.ai|\btogether ai\b|api\.together|elevenlabs|stability\.ai"
             r"|api\.stability|text-generation-inference|\btgi\b"
-            r"|midjourney|deepseek|perplexity|ollama|runwayml|\brunway (?:api|ml)\b|leonardo\.ai|\brunpod\b"
+            r"|midjourney|deepseek|perplexity|ollama|runwayml|\brunway (?:api|ml|tasks?)\b"
+            r"|leonardo\.ai|\brunpod\b"
             r"|openrouter|\bsupabase\b"
             r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b"
             r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
@@ -537,7 +538,9 @@ _VENDORS: list[_Marker] = [
             r"|\bbaseten\b|banana\.dev|beam\.cloud|\bcerebrium\b|deepinfra|\boctoai\b|\bnovita(?:\.ai| ai)\b"
             r"|\bkie\.ai\b|\bpiapi\b|\bgoapi\b|lepton\.ai|\banyscale\b|\bclipdrop\b|\bdeepgram\b|assemblyai"
             r"|\btavily\b|\bserper\b|jina\.ai|\bjina ai\b|voyageai|dreamstudio|modal\.com|modal\.run"
-            r"|\bmodal\.(?:exception|functions|app|cls)\b",
+            r"|\bmodal\.(?:exception|functions|app|cls)\b"
+            # video-rendering and messaging APIs whose webhooks and renders look like fal's queue
+            r"|\bcreatomate\b|\bshotstack\b|\bjson2video\b|\bevolution[ -]api\b|\bevolution-api\b",
             re.I,
         ),
         "another service",
@@ -545,6 +548,7 @@ _VENDORS: list[_Marker] = [
             *("baseten", "banana.dev", "beam.cloud", "cerebrium", "deepinfra", "octoai", "novita", "kie.ai"),
             *("piapi", "goapi", "lepton.ai", "anyscale", "clipdrop", "deepgram", "assemblyai", "tavily"),
             *("serper", "jina", "voyageai", "dreamstudio", "modal."),
+            *("creatomate", "shotstack", "json2video", "evolution"),
             "moonshot",
             "kimi",
             "grok",
@@ -651,7 +655,11 @@ _PLATFORMS: list[_Marker] = [
             r"\bcloudflare\b[^\n]{0,20}?\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b"
             r"|\berror\W{0,3}(?:code\W{0,3})?1\d{3}\b[^\n]{0,80}?\bcloudflare\b"
             r"|\bworkers ai\b|the owner of this website has banned"
-            r"|\b(?:cloudflare(?:'s)?|cf) (?:dashboard|account|api|support|containers|r2|pages|zero trust)\b",
+            r"|\b(?:cloudflare(?:'s)?|cf) (?:dashboard|account|api|support|containers|r2|pages|zero trust)\b"
+            # its own limits on a request, named ("Cloudflare's per-request body cap", "the 100 MB
+            # Cloudflare upload limit")
+            r"|\bcloudflare(?:'s)?\s(?:[\w-]+\s){0,3}?(?:body|upload|request|payload)(?: size)?"
+            r" (?:cap|limit)\b",
             re.I,
         ),
         "Cloudflare",
@@ -1953,6 +1961,14 @@ _NO_ANSWER = linear_re.compile(
     r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
     r"|name or service not known|temporary failure in name resolution|nodename nor servname"
     r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)"
+    # the server hung up before any answer (Python's RemoteDisconnected, httpx's RemoteProtocolError),
+    # or the TLS handshake itself failed, said in words too ("urllib may fail TLS on fal.media")
+    r"|remote end closed connection without response|\bremotedisconnected\b"
+    r"|server disconnected without sending a response"
+    r"|\b(?:tls|ssl) handshake (?:failed|failure|timed out|timeout|error)\b|\bsslerror\b"
+    r"|\bfail(?:s|ed|ing)? (?:the )?(?:tls|ssl)(?: handshake)?\b"
+    r"|(?:tls|ssl) ?握手失败|(?:tls|ssl) ?握手失敗|(?:tls|ssl) ?ハンドシェイク(?:に失敗|エラー)"
+    r"|(?:tls|ssl) ?핸드셰이크 실패"
     # the connection itself timed out, said in words (not the request: that is the queue's)
     r"|\bconnection (?:attempt |to \S{1,100} )?(?:has )?timed out"
     r"|接続(?:が|は)?タイムアウト|连接超时|連線逾時|연결 시간(?:이)? 초과"
@@ -2423,6 +2439,24 @@ _STATED_CAUSES: list[StatedCause] = [
                 r"(?:url|immagin|video)",
                 re.I,
             ),
+            # the service said to have delivered or returned no image, video or URL: "fal.ai liefert
+            # keine Bild-URL", "lieferte kein Bild", "hat kein Bild generiert", "no devolvió ninguna
+            # imagen", "não retornou nenhuma imagem", "n'a renvoyé aucune image", "did not return an
+            # image url", "returned no images"
+            linear_re.compile(
+                r"\b(?:liefert|lieferte|gibt|gab|hat|hatte)\s(?:\pL+\s)?kein(?:e|en)?\s"
+                r"(?:bild|bilder|video|url|bild-url|video-url|ergebnis)\b"
+                r"|\bno (?:devolvi[óo]|devuelve|retorn[óo]|regres[óo]|gener[óo])\s(?:ning[úu]na?\s)?"
+                r"(?:imagen|imágenes|imagenes|video|vídeo|url)"
+                r"|\bn[ãa]o (?:retornou|devolveu|gerou|trouxe)\s(?:nenhuma?\s)?"
+                r"(?:imagem|imagens|v[íi]deo|url)"
+                r"|\bn'a (?:renvoy[ée]|retourn[ée]|g[ée]n[ée]r[ée]) (?:aucune?|pas d')\s?"
+                r"(?:image|vid[ée]o|url)"
+                r"|\b(?:did not|didn't|does not|doesn't) return (?:an?|any) (?:image|video|output)s?"
+                r"(?: url)?\b"
+                r"|\breturned no (?:image|video|output)s?(?: urls?)?\b",
+                re.I,
+            ),
         ),
     ),
     StatedCause(
@@ -2568,6 +2602,23 @@ _STATED_CAUSES: list[StatedCause] = [
         "network",
         "the browser blocked the call (CORS)",
         without_status=True,  # an HTTP status came back: the block was not what stopped the call
+        also=(
+            # the block said in words, in English and the other languages fal's users write in:
+            # "CORS bloqueia", "bloqueado por CORS", "CORS blocks the request", "blocked by CORS",
+            # "被 CORS 拦截", "CORSでブロック", "CORS 에러", "ошибка CORS"
+            linear_re.compile(
+                r"\bcors\W{1,3}(?:bloque(?:ia|a|ou|ó|an?|e)|blocks?|blocked|blockiert|blokir|блокир\pL*)"
+                r"|\b(?:blocked|bloquead[oa]s?|bloqu[ée]e?s?|blockiert|diblokir)"
+                r" (?:by|por|pel[oa]|par|durch|oleh) cors\b"
+                r"|\bcors (?:error|issue|problem|policy)"
+                r"|\b(?:erro|error|erreur|fehler) (?:de |du |da )?cors\b"
+                r"|\bcors-?(?:fehler|problem)|cors ?(?:错误|錯誤|拦截|攔截|エラー|에러|오류)"
+                r"|(?:被|遭) ?cors ?(?:拦截|攔截|阻止|屏蔽)|cors ?(?:で|に)ブロック"
+                r"|cors ?(?:로|에) ?(?:막|차단)"
+                r"|ошибк\pL* cors",
+                re.I,
+            ),
+        ),
     ),
     StatedCause(
         # the scheme said in words: fal wants `Key`, not `Bearer` ("must be `Key <FAL_KEY>` ... not
