@@ -1047,6 +1047,17 @@ def test_a_key_missing_a_part_is_not_a_missing_key() -> None:
     assert "missing_key" in stated_causes("FAL_KEY is not set")[0]
 
 
+@pytest.mark.parametrize(
+    "text",
+    # the variable named after the word "missing", FAL_API_KEY and FAL_AI_API_KEY spellings too
+    ["Missing env var: FAL_API_KEY", "startup failed, missing secret FAL_AI_API_KEY", "missing FAL_KEY"],
+)
+def test_a_fal_key_variable_said_missing_first_is_a_missing_key(diagnoser: Diagnoser, text: str) -> None:
+    answer = diagnoser.diagnose(text).to_json()
+    assert "no credentials reached fal" in answer["evidence"]
+    assert answer["matches"][0]["category"] == "missing_key", answer["matches"]
+
+
 # -- symptoms are knowledge --------------------------------------------------------------------------
 
 
@@ -2061,11 +2072,20 @@ def test_a_fal_path_inside_another_url_is_no_endpoint() -> None:
         "fal 图片下载失败：HTTP 404",
         "fal.ai 결과 이미지를 다운로드하지 못했습니다 (404)",
         "no se pudo descargar la imagen de fal.ai: 404",
+        # the same in the active voice, naming where it came from, and said of fal in Korean
+        "fal.ai worker: could not download the reference image from https://example.com/a.png (404)",
+        "fal 이 입력 이미지를 못 가져와서 생성이 실패했어요 (404)",
     ],
 )
 def test_a_file_that_would_not_download_is_a_file_problem(diagnoser: Diagnoser, text: str) -> None:
     assert "file_url" in stated_causes(text, {404})[0]
     assert category(diagnoser.diagnose(text)) == "file_url", diagnoser.diagnose(text).matches
+
+
+def test_a_file_that_would_not_download_outweighs_its_403() -> None:
+    # a storage's 403 for the file, not fal's 403 for an exhausted balance
+    text = "Error: failed to fetch the thumbnail image from https://cdn.example.com/t.webp: 403 Forbidden"
+    assert "file_url" in stated_causes(text, {403})[0]
 
 
 @pytest.mark.parametrize(

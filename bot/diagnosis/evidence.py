@@ -1917,7 +1917,10 @@ _AUTH_FAILURE = linear_re.compile(
 _NO_CREDENTIALS = linear_re.compile(
     r"authorization header is required|authentication is required|missing (?:fal(?:\.ai)? )?credentials"
     r"|credentials (?:not found|are missing|missing|not set)|forg[eo]t to set"
-    r"|fal_key\W{0,3}(?:environment variable |env var )?(?:is )?"
+    # "configuration missing: FAL_AI_API_KEY", "Missing env var FAL_KEY"
+    r"|\bmissing\W{1,3}(?:(?:env(?:ironment)? )?(?:var(?:iable)?s?|config(?:uration)?|secrets?)\W{1,3})?"
+    r"fal_(?:ai_)?(?:api_)?key\b"
+    r"|fal_(?:ai_)?(?:api_)?key\W{0,3}(?:environment variable |env var )?(?:is )?"
     r"(?:not set|missing|undefined|empty|required|not found)"
     r"|no (?:api )?key (?:was )?(?:provided|set|found|configured)|\bno fal(?:\.ai)? (?:api[ _]?)?key\b"
     r"|no (?:authori[sz]ation|authentication|auth|bearer) (?:token|header|credentials?) "
@@ -2362,7 +2365,12 @@ _STATED_CAUSES: list[StatedCause] = [
             r"\b(?:could not|couldn't|cannot|can't|can not|failed to) be"
             r" (?:downloaded|loaded|fetched|retrieved)\b"
             r"|\b(?:inaccessible|unreachable|unavailable|undownloadable)"
-            r" (?:image|video|audio|media|file|output|result)s?\b",
+            r" (?:image|video|audio|media|file|output|result)s?\b"
+            # the same in the active voice, naming where it came from: "Failed to fetch cover image from
+            # https://…: 403 Forbidden", "could not download the video from the URL"
+            r"|\b(?:failed to|could not|couldn't|cannot|can't|unable to) (?:download|fetch|load|retrieve)"
+            r" (?:[\w-]+ ){0,3}?"
+            r"(?:image|video|audio|file|media|asset|thumbnail|picture|photo)s? from\b",
             re.I,
         ),
         "file_url",
@@ -2380,7 +2388,9 @@ _STATED_CAUSES: list[StatedCause] = [
                 r"|(?:图片|图像|視頻|视频|文件|音频)(?:下载|下載|加载|加載)(?:失败|失敗)"
                 r"|(?:下载|下載|加载|加載)(?:图片|图像|视频|視頻|文件)(?:失败|失敗)"
                 r"|(?:이미지|영상|비디오|파일)[^\n.]{0,10}?(?:다운로드|불러오)[^\n.]{0,8}?"
-                r"(?:실패|못 ?했|수 없)",
+                r"(?:실패|못 ?했|수 없)"
+                # the service could not get the file, said of it in Korean: "fal 이 템플릿을 못 받아"
+                r"|(?:이미지|영상|비디오|파일|템플릿|링크)(?:을|를)? ?못 ?(?:받|가져|불러|읽)",
                 re.I,
             ),
         ),
