@@ -458,6 +458,35 @@ _VENDORS: list[_Marker] = [
         ),
     ),
     (
+        # TYPO3's FAL, its File Abstraction Layer (fileadmin storages, sys_file records, the
+        # `v:content.resources.fal` view helper): a CMS's files, not fal.ai
+        linear_re.compile(r"\btypo3|file abstraction layer|\bsys_file\b|\bresources\.fal\b", re.I),
+        "TYPO3's FAL (its File Abstraction Layer)",
+        ("typo3", "file abstraction layer", "sys_file", "resources.fal"),
+    ),
+    (
+        # "fal" in Turkish is fortune-telling (kahve falı, tarot falı, a falcı reading a cup): a
+        # fortune app's messages ("Fal yorumu alınamadı"), not fal.ai
+        linear_re.compile(
+            r"\b(?:kahve|tarot|iskambil|yıldızname|el|su) fal[ıi]|\bfalc[ıi]|\bfal[ıi]n[ıi]z?\b"
+            r"|\bfal (?:yorum|bak|sonuc|sonuç|gönder|iste)",
+            re.I,
+        ),
+        "a fortune-telling app (fal is Turkish for fortune)",
+        (
+            "falı",
+            "falci",
+            "falcı",
+            "falin",
+            "falın",
+            "fal yorum",
+            "fal bak",
+            "fal sonu",
+            "fal gönder",
+            "fal iste",
+        ),
+    ),
+    (
         # another piece of the stack named in words: a database or a web framework's own error, or
         # by its own wording: Postgres's row-level security refusing a row, a storage API's missing
         # bucket (Supabase Storage's {"statusCode":"404","error":"Bucket not found"}, S3's NoSuchBucket)
@@ -619,6 +648,29 @@ _VENDORS: list[_Marker] = [
         ("param",),
     ),
     (
+        # another API's job lifecycle, by statuses fal's queue never reports (fal's are IN_QUEUE,
+        # IN_PROGRESS and COMPLETED): Replicate's predictions ('starting', 'succeeded', 'canceled',
+        # 'aborted'), BFL's tasks ("Pending", "Ready", "Request Moderated", "Task not found"),
+        # Runway's and DashScope's ("SUCCEEDED", "THROTTLED"), RunPod's ("TIMED_OUT", and its
+        # status body's `delayTime` / `executionTime`), MiniMax's ("Queueing", "Preparing"), Luma's
+        # ("dreaming"); a status said "failed" or "queued" is anybody's, fal callers' apps included.
+        linear_re.compile(
+            r"[\"']?\b(?:status|state|task_status)[\"']?\s?(?:[:=]|==)\s?[\"']"
+            r"(?:succeeded|succeed|starting|canceled|aborted|throttled|timed_out|dreaming|queueing|preparing"
+            r"|content moderated|request moderated|task not found)[\"']"
+            r"|[\"']?\bstatus[\"']?\s?(?:[:=]|==)\s?[\"'](?-i:Pending|Ready)[\"']"
+            r"|'starting', 'processing', 'succeeded'"
+            r"|[\"'](?:delayTime|executionTime)[\"']\s*:\s*\d",
+            re.I,
+        ),
+        "another API's job statuses",
+        (
+            *("succeeded", "succeed", "starting", "canceled", "aborted", "throttled", "timed_out"),
+            *("dreaming", "queueing", "preparing", "moderated", "task not found", "pending", "ready"),
+            *("delaytime", "executiontime"),
+        ),
+    ),
+    (
         # a 422 about chat-completion or voice fields: an LLM server (vLLM, Mistral, a proxy) or a
         # TTS API (ElevenLabs), not a fal model
         linear_re.compile(
@@ -634,6 +686,22 @@ _VENDORS: list[_Marker] = [
 # its time or over its body limit): that platform's error when the text does not name fal; with fal
 # named, it is the caller waiting on fal longer than its host allows (the queue's family).
 _PLATFORMS: list[_Marker] = [
+    (
+        # an AI app platform or chat front end the paste came from, named in words or by its own
+        # plugin wording (Dify's "An error occurred in the plugin, please contact the author of ...",
+        # its PluginInvokeError): the error of that app or of a provider it calls, unless fal is named
+        linear_re.compile(
+            r"\b(?:dify|lobe ?chat|lobehub|open[ -]?webui|librechat|nextchat|cherry ?studio|fastgpt|flowise"
+            r"|langflow|coze|sillytavern|anythingllm)\b"
+            r"|an error occurred in the plugin|\bplugininvokeerror\b",
+            re.I,
+        ),
+        "an AI app platform",
+        (
+            *("dify", "lobe", "webui", "librechat", "nextchat", "cherry", "fastgpt", "flowise", "langflow"),
+            *("coze", "sillytavern", "anythingllm", "error occurred in the plugin", "plugininvokeerror"),
+        ),
+    ),
     (
         linear_re.compile(
             r"\b(?:edge_)?function_(?:invocation_(?:timeout|failed)|payload_too_large|response_payload_too_large"
@@ -1067,6 +1135,12 @@ _NAMED_API_ERROR = linear_re.compile(
     # a backend or provider named before the status it answered ("jina backend: HTTP 402",
     # "brave provider: HTTP 429"): an app with several backends labels each one's errors
     r"|(?:^|[^\w.-])([A-Za-z][A-Za-z0-9]{1,20}) (?:backend|provider|service)\s?: (?:HTTP|status) ?\d{3}\b"
+    # a client package's own log prefix at the start of a line ("onesignal: request failed with status
+    # 403"): Go and Node wrappers label their errors with the service they call
+    r"|(?m:^)\s{0,4}([a-z][a-z0-9]{2,20}): (?:request failed|HTTP \d{3}\b|status \d{3}\b)"
+    # the MCP server a tool call went to, as MCP clients label it ("generate_image (nanobanana MCP
+    # Server)"); fal's own is named fal
+    r"|\(([A-Za-z][A-Za-z0-9_.-]{1,30}) MCP [Ss]erver\)"
 )
 # Words that name no service ("HTTP API error", "Upstream API error", "The API error")
 _NOT_AN_API_NAME_TEXT = """
@@ -1075,6 +1149,8 @@ _NOT_AN_API_NAME_TEXT = """
     frontend main provider image video audio model generation inference request response api app
     primary secondary fallback default custom edge worker queue storage search llm tts stt chat text
     embedding embeddings vision cloud hosted python java php ruby go rust it which call endpoint service
+    error warning warn fatal info debug trace notice fetch axios undici curl wget exception failed failure
+    reason message details detail cause caused traceback panic stderr stdout log note hint result status
     """
 _NOT_AN_API_NAME = frozenset(_NOT_AN_API_NAME_TEXT.split())
 
@@ -1084,7 +1160,11 @@ def named_api_errors(text: str) -> list[str]:
     names = []
     for match in _NAMED_API_ERROR.finditer(text):
         name = next(group for group in match.groups() if group)
-        if name.lower() in _NOT_AN_API_NAME or name.lower() in ("fal", "falai"):
+        if (
+            name.lower() in _NOT_AN_API_NAME
+            or name.lower() in ("fal", "falai")
+            or name.lower().startswith(("fal-", "fal."))
+        ):
             continue
         if match.group(3) and name.lower() in _MODELS_FAL_HOSTS:
             continue  # "Flux returned error": the model, as a fal caller names its endpoint
