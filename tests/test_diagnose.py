@@ -254,6 +254,12 @@ OTHER_VENDORS = [
     # FAL in another meaning: TYPO3's File Abstraction Layer, a Turkish fortune-telling app
     "TYPO3 FAL: File /fileadmin/user_upload/x.jpg does not exist (#1314516809)",
     "Kahve falı yorumu alınamadı: istek zaman aşımına uğradı",
+    # a service named as the source or the label of a failure
+    "Meshy API: 402 Payment Required",
+    "Error from Higgsfield: 402 not enough credits",
+    "PlayHT error: 429 rate limit",
+    "Magnific: upscale failed, not enough credits",
+    "Udio generation failed: 403",
 ]
 
 
@@ -262,6 +268,19 @@ def test_other_vendors_errors_are_declined(diagnoser: Diagnoser, text: str) -> N
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.matches == (), diagnosis.matches
     assert diagnosis.fal_related is False
+
+
+def test_a_model_fal_hosts_named_as_a_failures_label_is_no_other_vendor(diagnoser: Diagnoser) -> None:
+    # a fal caller names its failures after the model ("Veo3 error 422"); so does an exception class
+    for text in (
+        "Veo3 error 422: prompt flagged",
+        "Nano Banana error: 400 invalid image",
+        "Kling: generation failed, status 422",
+        "Luma generation failed: 400 Bad Request",
+        "TypeError: fetch failed\n    at node:internal/deps/undici/undici:13178:13",
+    ):
+        evidence = diagnoser.diagnose(text).evidence
+        assert not any(phrase.startswith("other vendor") for phrase in evidence), (text, evidence)
 
 
 def test_fals_own_mcp_server_and_log_prefix_stay_fal(diagnoser: Diagnoser) -> None:

@@ -1056,6 +1056,14 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
             or ": http" in original_lowered
             or ": status" in original_lowered
             or "request failed" in original_lowered
+            or "api: " in original_lowered
+            or "returned" in original_lowered
+            or "failed" in original_lowered
+            or "timed out" in original_lowered
+            or "insufficient" in original_lowered
+            or "not enough" in original_lowered
+            or "exceeded" in original_lowered
+            or "rate limit" in original_lowered
         ):
             evidence.vendors += [f"{name}'s API" for name in named_api_errors(text)[:1]]
         if "_" in text:
@@ -1115,6 +1123,14 @@ _MODELS_FAL_HOSTS_TEXT = """
     """
 _MODELS_FAL_HOSTS = frozenset(_MODELS_FAL_HOSTS_TEXT.split())
 _NOT_A_SERVICE_NAME = frozenset(_NOT_A_SERVICE_NAME_TEXT.split()) | _MODELS_FAL_HOSTS
+# More models fal hosts, which a caller names a failure after ("Luma: generation failed", "Ideogram
+# error 422"): only their makers' APIs named as such ("Luma API error") are someone else's.
+_MORE_MODELS_FAL_HOSTS_TEXT = """
+    luma ideogram vidu tripo tripo3d topaz krea mochi magi omnihuman dreamina qwen hidream kolors photon
+    ray minimax runway gemini nano stable stability whisper wizper kokoro chatterbox dia lipsync sync
+    latentsync playai elevenlabs banana seededit
+    """
+_MORE_MODELS_FAL_HOSTS = _MODELS_FAL_HOSTS | frozenset(_MORE_MODELS_FAL_HOSTS_TEXT.split())
 
 
 def named_tasks(text: str) -> list[str]:
@@ -1142,6 +1158,23 @@ _NAMED_API_ERROR = linear_re.compile(
     # Server)"); fal's own is named fal
     r"|\(([A-Za-z][A-Za-z0-9_.-]{1,30}) MCP [Ss]erver\)"
 )
+# A service named as the source of a failure, found apart from the above so that a line's label does
+# not hide an "X API error" inside it: an API that answered a status ("Stability API returned 402",
+# "Meshy API: 402", "PlayHT error: 429"), an error said to come from a service ("Error from Ideogram:
+# 400"), a service's generation or upload that failed ("Udio generation failed: 403"), a service's
+# name as the label of a failure at the start of a line ("Magnific: upscale failed, not enough
+# credits", "Modal: Function call timed out after 300 seconds"). A model fal hosts named so is the
+# caller naming the model ("Pika: generation failed"), not another API.
+_NAMED_SERVICE_FAILURE = linear_re.compile(
+    r"(?:^|[^\w.-])([A-Z][A-Za-z0-9-]{1,20})(?: AI)?(?: API)? returned (?:an? )?(?:HTTP |status )?[45]\d\d\b"
+    r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9-]{1,20})(?: AI)? API: (?:HTTP |status )?[45]\d\d\b"
+    r"|\b[Ee]rror from ([A-Z][A-Za-z0-9-]{1,20})\b"
+    r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9-]{1,20}) error:? [45]\d\d\b"
+    r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9-]{1,20})(?: image| video| audio| music| voice| speech)?"
+    r" (?:generation|upload|download|prediction|render) failed\b"
+    r"|(?m:^)\s{0,4}([A-Z][A-Za-z0-9-]{1,20}): [^\n]{0,60}?(?:failed|timed out|insufficient|not enough"
+    r"|exceeded|rate limit|invalid api key|\b[45]\d\d\b)"
+)
 # Words that name no service ("HTTP API error", "Upstream API error", "The API error")
 _NOT_AN_API_NAME_TEXT = """
     the this that your our my an http https rest graphql json server client unknown internal external
@@ -1151,6 +1184,16 @@ _NOT_AN_API_NAME_TEXT = """
     embedding embeddings vision cloud hosted python java php ruby go rust it which call endpoint service
     error warning warn fatal info debug trace notice fetch axios undici curl wget exception failed failure
     reason message details detail cause caused traceback panic stderr stdout log note hint result status
+    timeout connection generation validation auth authentication authorization upload download problem
+    issue steps expected actual update edit solution workaround environment version logs summary title
+    type code url prompt input body question answer user assistant bot description bug screenshot console
+    terminal browser also here now then so but and or ps uncaught unhandled retry retrying attempt job
+    task webhook polling poll submit state progress deadline output context data payload content msg err
+    errors location line file files images videos models mode config settings options params key token
+    secret credentials account billing balance credits quota usage limit plan subscription payment
+    sentry datadog next nextjs react vue python3 windows linux macos ubuntu docker kubernetes pod
+    container build deploy deployment production prod staging dev test tests ci step stage run runner
+    sdk library package release commit branch fix fixed important warnings caution tip info
     """
 _NOT_AN_API_NAME = frozenset(_NOT_AN_API_NAME_TEXT.split())
 
@@ -1168,6 +1211,17 @@ def named_api_errors(text: str) -> list[str]:
             continue
         if match.group(3) and name.lower() in _MODELS_FAL_HOSTS:
             continue  # "Flux returned error": the model, as a fal caller names its endpoint
+        names.append(name)
+    for match in _NAMED_SERVICE_FAILURE.finditer(text):
+        name = next(group for group in match.groups() if group)
+        lowered = name.lower()
+        if (
+            lowered in _NOT_AN_API_NAME
+            or lowered.startswith("fal")
+            or lowered.endswith(("error", "exception", "warning"))
+            or lowered.split("-")[0].rstrip("0123456789.") in _MORE_MODELS_FAL_HOSTS
+        ):
+            continue
         names.append(name)
     return names
 
