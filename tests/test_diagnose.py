@@ -237,6 +237,29 @@ OTHER_VENDORS = [
     "Deploy failed: ApiError: Forbidden. Authentication error. Your Cloudflare account must have "
     "Containers enabled; ask Cloudflare support.",
     "Upload to bucket failed 403 Forbidden: check the token scopes in the Cloudflare dashboard",
+    # another API's job lifecycle, by statuses fal's queue never reports: Replicate's predictions,
+    # BFL's tasks, RunPod's status body (delayTime / executionTime)
+    "pydantic.v1.error_wrappers.ValidationError: 1 validation error for Prediction\nstatus\n"
+    "  unexpected value; permitted: 'starting', 'processing', 'succeeded', 'failed', 'canceled'"
+    " (type=value_error.const)",
+    '{"id": "7f2c", "status": "Request Moderated", "result": null,'
+    ' "details": {"Moderation Reasons": ["Safety"]}}',
+    '{"delayTime": 2140, "executionTime": 0, "id": "a1b2-e1", "status": "IN_QUEUE"}'
+    " after 20 minutes of polling",
+    # a client package's own log prefix, an MCP server a tool call went to, an AI app platform
+    "mailgun: request failed with status 401",
+    'x  generate_video (veo3 MCP Server) {"prompt": "a cat"}\nMCP error -32603: TypeError: fetch failed',
+    "An error occurred in the plugin, please contact the author of acme/imagegen for help,"
+    " error type: Exception, error details: request failed with status code: 429",
+    # FAL in another meaning: TYPO3's File Abstraction Layer, a Turkish fortune-telling app
+    "TYPO3 FAL: File /fileadmin/user_upload/x.jpg does not exist (#1314516809)",
+    "Kahve falı yorumu alınamadı: istek zaman aşımına uğradı",
+    # a service named as the source or the label of a failure
+    "Meshy API: 402 Payment Required",
+    "Error from Higgsfield: 402 not enough credits",
+    "PlayHT error: 429 rate limit",
+    "Magnific: upscale failed, not enough credits",
+    "Udio generation failed: 403",
 ]
 
 
@@ -245,6 +268,30 @@ def test_other_vendors_errors_are_declined(diagnoser: Diagnoser, text: str) -> N
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.matches == (), diagnosis.matches
     assert diagnosis.fal_related is False
+
+
+def test_a_model_fal_hosts_named_as_a_failures_label_is_no_other_vendor(diagnoser: Diagnoser) -> None:
+    # a fal caller names its failures after the model ("Veo3 error 422"); so does an exception class
+    for text in (
+        "Veo3 error 422: prompt flagged",
+        "Nano Banana error: 400 invalid image",
+        "Kling: generation failed, status 422",
+        "Luma generation failed: 400 Bad Request",
+        "TypeError: fetch failed\n    at node:internal/deps/undici/undici:13178:13",
+    ):
+        evidence = diagnoser.diagnose(text).evidence
+        assert not any(phrase.startswith("other vendor") for phrase in evidence), (text, evidence)
+
+
+def test_fals_own_mcp_server_and_log_prefix_stay_fal(diagnoser: Diagnoser) -> None:
+    # the rules that read another service's MCP server or log prefix leave fal's own alone
+    for text in (
+        "x  generate_image (fal MCP Server)\nError: 401 No user found for Key ID and Secret",
+        "fal: request failed with status 403: User is locked. Reason: Exhausted balance",
+    ):
+        diagnosis = diagnoser.diagnose(text)
+        assert diagnosis.fal_related, (text, diagnosis.evidence)
+        assert diagnosis.matches, text
 
 
 # Texts that name no service at all: not fal's (fal_related false); any match is offered as

@@ -458,6 +458,35 @@ _VENDORS: list[_Marker] = [
         ),
     ),
     (
+        # TYPO3's FAL, its File Abstraction Layer (fileadmin storages, sys_file records, the
+        # `v:content.resources.fal` view helper): a CMS's files, not fal.ai
+        linear_re.compile(r"\btypo3|file abstraction layer|\bsys_file\b|\bresources\.fal\b", re.I),
+        "TYPO3's FAL (its File Abstraction Layer)",
+        ("typo3", "file abstraction layer", "sys_file", "resources.fal"),
+    ),
+    (
+        # "fal" in Turkish is fortune-telling (kahve falı, tarot falı, a falcı reading a cup): a
+        # fortune app's messages ("Fal yorumu alınamadı"), not fal.ai
+        linear_re.compile(
+            r"\b(?:kahve|tarot|iskambil|yıldızname|el|su) fal[ıi]|\bfalc[ıi]|\bfal[ıi]n[ıi]z?\b"
+            r"|\bfal (?:yorum|bak|sonuc|sonuç|gönder|iste)",
+            re.I,
+        ),
+        "a fortune-telling app (fal is Turkish for fortune)",
+        (
+            "falı",
+            "falci",
+            "falcı",
+            "falin",
+            "falın",
+            "fal yorum",
+            "fal bak",
+            "fal sonu",
+            "fal gönder",
+            "fal iste",
+        ),
+    ),
+    (
         # another piece of the stack named in words: a database or a web framework's own error, or
         # by its own wording: Postgres's row-level security refusing a row, a storage API's missing
         # bucket (Supabase Storage's {"statusCode":"404","error":"Bucket not found"}, S3's NoSuchBucket)
@@ -623,6 +652,29 @@ _VENDORS: list[_Marker] = [
         ("param",),
     ),
     (
+        # another API's job lifecycle, by statuses fal's queue never reports (fal's are IN_QUEUE,
+        # IN_PROGRESS and COMPLETED): Replicate's predictions ('starting', 'succeeded', 'canceled',
+        # 'aborted'), BFL's tasks ("Pending", "Ready", "Request Moderated", "Task not found"),
+        # Runway's and DashScope's ("SUCCEEDED", "THROTTLED"), RunPod's ("TIMED_OUT", and its
+        # status body's `delayTime` / `executionTime`), MiniMax's ("Queueing", "Preparing"), Luma's
+        # ("dreaming"); a status said "failed" or "queued" is anybody's, fal callers' apps included.
+        linear_re.compile(
+            r"[\"']?\b(?:status|state|task_status)[\"']?\s?(?:[:=]|==)\s?[\"']"
+            r"(?:succeeded|succeed|starting|canceled|aborted|throttled|timed_out|dreaming|queueing|preparing"
+            r"|content moderated|request moderated|task not found)[\"']"
+            r"|[\"']?\bstatus[\"']?\s?(?:[:=]|==)\s?[\"'](?-i:Pending|Ready)[\"']"
+            r"|'starting', 'processing', 'succeeded'"
+            r"|[\"'](?:delayTime|executionTime)[\"']\s*:\s*\d",
+            re.I,
+        ),
+        "another API's job statuses",
+        (
+            *("succeeded", "succeed", "starting", "canceled", "aborted", "throttled", "timed_out"),
+            *("dreaming", "queueing", "preparing", "moderated", "task not found", "pending", "ready"),
+            *("delaytime", "executiontime"),
+        ),
+    ),
+    (
         # a 422 about chat-completion or voice fields: an LLM server (vLLM, Mistral, a proxy) or a
         # TTS API (ElevenLabs), not a fal model
         linear_re.compile(
@@ -638,6 +690,22 @@ _VENDORS: list[_Marker] = [
 # its time or over its body limit): that platform's error when the text does not name fal; with fal
 # named, it is the caller waiting on fal longer than its host allows (the queue's family).
 _PLATFORMS: list[_Marker] = [
+    (
+        # an AI app platform or chat front end the paste came from, named in words or by its own
+        # plugin wording (Dify's "An error occurred in the plugin, please contact the author of ...",
+        # its PluginInvokeError): the error of that app or of a provider it calls, unless fal is named
+        linear_re.compile(
+            r"\b(?:dify|lobe ?chat|lobehub|open[ -]?webui|librechat|nextchat|cherry ?studio|fastgpt|flowise"
+            r"|langflow|coze|sillytavern|anythingllm)\b"
+            r"|an error occurred in the plugin|\bplugininvokeerror\b",
+            re.I,
+        ),
+        "an AI app platform",
+        (
+            *("dify", "lobe", "webui", "librechat", "nextchat", "cherry", "fastgpt", "flowise", "langflow"),
+            *("coze", "sillytavern", "anythingllm", "error occurred in the plugin", "plugininvokeerror"),
+        ),
+    ),
     (
         linear_re.compile(
             r"\b(?:edge_)?function_(?:invocation_(?:timeout|failed)|payload_too_large|response_payload_too_large"
@@ -996,6 +1064,14 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
             or ": http" in original_lowered
             or ": status" in original_lowered
             or "request failed" in original_lowered
+            or "api: " in original_lowered
+            or "returned" in original_lowered
+            or "failed" in original_lowered
+            or "timed out" in original_lowered
+            or "insufficient" in original_lowered
+            or "not enough" in original_lowered
+            or "exceeded" in original_lowered
+            or "rate limit" in original_lowered
         ):
             evidence.vendors += [f"{name}'s API" for name in named_api_errors(text)[:1]]
         if "_" in text:
@@ -1055,6 +1131,14 @@ _MODELS_FAL_HOSTS_TEXT = """
     """
 _MODELS_FAL_HOSTS = frozenset(_MODELS_FAL_HOSTS_TEXT.split())
 _NOT_A_SERVICE_NAME = frozenset(_NOT_A_SERVICE_NAME_TEXT.split()) | _MODELS_FAL_HOSTS
+# More models fal hosts, which a caller names a failure after ("Luma: generation failed", "Ideogram
+# error 422"): only their makers' APIs named as such ("Luma API error") are someone else's.
+_MORE_MODELS_FAL_HOSTS_TEXT = """
+    luma ideogram vidu tripo tripo3d topaz krea mochi magi omnihuman dreamina qwen hidream kolors photon
+    ray minimax runway gemini nano stable stability whisper wizper kokoro chatterbox dia lipsync sync
+    latentsync playai elevenlabs banana seededit
+    """
+_MORE_MODELS_FAL_HOSTS = _MODELS_FAL_HOSTS | frozenset(_MORE_MODELS_FAL_HOSTS_TEXT.split())
 
 
 def named_tasks(text: str) -> list[str]:
@@ -1075,6 +1159,29 @@ _NAMED_API_ERROR = linear_re.compile(
     # a backend or provider named before the status it answered ("jina backend: HTTP 402",
     # "brave provider: HTTP 429"): an app with several backends labels each one's errors
     r"|(?:^|[^\w.-])([A-Za-z][A-Za-z0-9]{1,20}) (?:backend|provider|service)\s?: (?:HTTP|status) ?\d{3}\b"
+    # a client package's own log prefix at the start of a line ("onesignal: request failed with status
+    # 403"): Go and Node wrappers label their errors with the service they call
+    r"|(?m:^)\s{0,4}([a-z][a-z0-9]{2,20}): (?:request failed|HTTP \d{3}\b|status \d{3}\b)"
+    # the MCP server a tool call went to, as MCP clients label it ("generate_image (nanobanana MCP
+    # Server)"); fal's own is named fal
+    r"|\(([A-Za-z][A-Za-z0-9_.-]{1,30}) MCP [Ss]erver\)"
+)
+# A service named as the source of a failure, found apart from the above so that a line's label does
+# not hide an "X API error" inside it: an API that answered a status ("Stability API returned 402",
+# "Meshy API: 402", "PlayHT error: 429"), an error said to come from a service ("Error from Ideogram:
+# 400"), a service's generation or upload that failed ("Udio generation failed: 403"), a service's
+# name as the label of a failure at the start of a line ("Magnific: upscale failed, not enough
+# credits", "Modal: Function call timed out after 300 seconds"). A model fal hosts named so is the
+# caller naming the model ("Pika: generation failed"), not another API.
+_NAMED_SERVICE_FAILURE = linear_re.compile(
+    r"(?:^|[^\w.-])([A-Z][A-Za-z0-9-]{1,20})(?: AI)?(?: API)? returned (?:an? )?(?:HTTP |status )?[45]\d\d\b"
+    r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9-]{1,20})(?: AI)? API: (?:HTTP |status )?[45]\d\d\b"
+    r"|\b[Ee]rror from ([A-Z][A-Za-z0-9-]{1,20})\b"
+    r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9-]{1,20}) error:? [45]\d\d\b"
+    r"|(?:^|[^\w.-])([A-Z][A-Za-z0-9-]{1,20})(?: image| video| audio| music| voice| speech)?"
+    r" (?:generation|upload|download|prediction|render) failed\b"
+    r"|(?m:^)\s{0,4}([A-Z][A-Za-z0-9-]{1,20}): [^\n]{0,60}?(?:failed|timed out|insufficient|not enough"
+    r"|exceeded|rate limit|invalid api key|\b[45]\d\d\b)"
 )
 # Words that name no service ("HTTP API error", "Upstream API error", "The API error")
 _NOT_AN_API_NAME_TEXT = """
@@ -1083,6 +1190,18 @@ _NOT_AN_API_NAME_TEXT = """
     frontend main provider image video audio model generation inference request response api app
     primary secondary fallback default custom edge worker queue storage search llm tts stt chat text
     embedding embeddings vision cloud hosted python java php ruby go rust it which call endpoint service
+    error warning warn fatal info debug trace notice fetch axios undici curl wget exception failed failure
+    reason message details detail cause caused traceback panic stderr stdout log note hint result status
+    timeout connection generation validation auth authentication authorization upload download problem
+    issue steps expected actual update edit solution workaround environment version logs summary title
+    type code url prompt input body question answer user assistant bot description bug screenshot console
+    terminal browser also here now then so but and or ps uncaught unhandled retry retrying attempt job
+    task webhook polling poll submit state progress deadline output context data payload content msg err
+    errors location line file files images videos models mode config settings options params key token
+    secret credentials account billing balance credits quota usage limit plan subscription payment
+    sentry datadog next nextjs react vue python3 windows linux macos ubuntu docker kubernetes pod
+    container build deploy deployment production prod staging dev test tests ci step stage run runner
+    sdk library package release commit branch fix fixed important warnings caution tip info
     """
 _NOT_AN_API_NAME = frozenset(_NOT_AN_API_NAME_TEXT.split())
 
@@ -1092,10 +1211,25 @@ def named_api_errors(text: str) -> list[str]:
     names = []
     for match in _NAMED_API_ERROR.finditer(text):
         name = next(group for group in match.groups() if group)
-        if name.lower() in _NOT_AN_API_NAME or name.lower() in ("fal", "falai"):
+        if (
+            name.lower() in _NOT_AN_API_NAME
+            or name.lower() in ("fal", "falai")
+            or name.lower().startswith(("fal-", "fal."))
+        ):
             continue
         if match.group(3) and name.lower() in _MODELS_FAL_HOSTS:
             continue  # "Flux returned error": the model, as a fal caller names its endpoint
+        names.append(name)
+    for match in _NAMED_SERVICE_FAILURE.finditer(text):
+        name = next(group for group in match.groups() if group)
+        lowered = name.lower()
+        if (
+            lowered in _NOT_AN_API_NAME
+            or lowered.startswith("fal")
+            or lowered.endswith(("error", "exception", "warning"))
+            or lowered.split("-")[0].rstrip("0123456789.") in _MORE_MODELS_FAL_HOSTS
+        ):
+            continue
         names.append(name)
     return names
 
