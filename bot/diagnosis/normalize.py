@@ -287,7 +287,10 @@ class Lines:
     def __init__(self, text: str):
         self.lines = text.split("\n")
         self.starts = _starts(self.lines)
-        lowered = [line[:LINE_WEIGHT_CHARS].lower() for line in self.lines]
+        # identical lines (log spam, a crafted repetition) are searched and weighed once: 4,444 lines
+        # of `in_queue` were 22,000 word hits, each mapped back to its line in Python
+        distinct = list(dict.fromkeys(self.lines))
+        lowered = [line[:LINE_WEIGHT_CHARS].lower() for line in distinct]
         lowered_starts = _starts(lowered)
         joined = "\n".join(lowered)
 
@@ -300,21 +303,18 @@ class Lines:
         http = set(lines_hit(_HTTP_CONTEXT))
         fal = set(lines_hit(_FAL_WORDS))
         symptom = set(lines_hit(_SYMPTOM_WORDS))
-        weight_of: dict[str, int] = {}
-        self.weights = [0] * len(self.lines)
-        for index in sorted({*errors, *http, *fal, *symptom}):
-            line = self.lines[index]
-            weight = weight_of.get(line)
-            if weight is None:
-                weight = weight_of[line] = _weight(
-                    line,
-                    lowered[index],
-                    errors.get(index, 0),
-                    index in http,
-                    index in fal,
-                    index in symptom,
-                )
-            self.weights[index] = weight
+        distinct_weights = [0] * len(distinct)
+        for index in {*errors, *http, *fal, *symptom}:
+            distinct_weights[index] = _weight(
+                distinct[index],
+                lowered[index],
+                errors.get(index, 0),
+                index in http,
+                index in fal,
+                index in symptom,
+            )
+        weight_of = dict(zip(distinct, distinct_weights, strict=True))
+        self.weights = [weight_of[line] for line in self.lines]
 
 
 def _starts(lines: list[str]) -> list[int]:
