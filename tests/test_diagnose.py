@@ -460,13 +460,14 @@ def test_fal_messages_match_whole_words_only(diagnoser: Diagnoser) -> None:
 
 
 def test_a_patterns_words_are_read_from_its_branches_groups_and_repeats_too() -> None:
-    """What Diagnoser.warm reads a pattern's automaton with: every literal word in it."""
+    """What Diagnoser.warm reads a pattern's automaton with: every word in it, escapes left out."""
     from bot.diagnosis.diagnose import _pattern_words, _required_literals
 
-    pattern = r"(?:insufficient (?:balance|credits?)|top.?up)[^\n]{0,40}余额不足|Exhausted balance"
+    pattern = r"(?:insufficient (?:balance|credits?)|top.?up)[^\n]{0,40}余额不足|Exhausted\sbalance"
     assert _required_literals(pattern) == ()
-    words = ("insufficient ", "balance", "credit", "top", "余额不足", "exhausted balance")
+    words = ("insufficient", "balance", "credits", "top", "余额不足", "exhausted")
     assert _pattern_words(pattern) == words
+    assert _pattern_words(r"\bcors\W{1,3}блокир\pL*|[\p{Han}\p{Hiragana}]{4}") == ("cors", "блокир")
 
 
 def test_regex_prefilter_never_hides_a_match() -> None:

@@ -334,16 +334,6 @@ def _required_literals(pattern: str) -> tuple[str, ...]:
     Only top-level runs (not inside groups, branches or repeats), so the answer is safe to use as a
     prefilter: when one of them is missing from the text, the regex cannot match.
     """
-    return _literal_runs(pattern, nested=False)
-
-
-def _pattern_words(pattern: str) -> tuple[str, ...]:
-    """Lower-case literal runs (3+ characters) anywhere in `pattern`, in its branches and groups
-    too: the words its matches are made of."""
-    return _literal_runs(pattern, nested=True)
-
-
-def _literal_runs(pattern: str, nested: bool) -> tuple[str, ...]:
     try:
         import re._parser as sre_parse  # type: ignore[import-not-found]
 
@@ -351,30 +341,28 @@ def _literal_runs(pattern: str, nested: bool) -> tuple[str, ...]:
     except Exception:  # an unusual pattern simply gets no prefilter
         return ()
     runs: list[str] = []
-
-    def walk(items: Any) -> None:
-        current: list[str] = []
-        for op, argument in items:
-            kind = str(op)
-            char = chr(argument) if kind == "LITERAL" and isinstance(argument, int) else ""
-            if char and char.isprintable() and (nested or char.isascii()):
-                current.append(char.lower())
-                continue
-            runs.append("".join(current))
-            current = []
-            if not nested:
-                continue
-            if kind == "BRANCH":
-                for branch in argument[1]:
-                    walk(branch)
-            elif kind == "SUBPATTERN":
-                walk(argument[-1])
-            elif kind in ("MAX_REPEAT", "MIN_REPEAT"):
-                walk(argument[2])
+    current: list[str] = []
+    for op, argument in parsed:
+        char = chr(argument) if str(op) == "LITERAL" and isinstance(argument, int) else ""
+        if char and char.isprintable() and char.isascii():
+            current.append(char.lower())
+            continue
         runs.append("".join(current))
-
-    walk(parsed)
+        current = []
+    runs.append("".join(current))
     return tuple(run for run in dict.fromkeys(runs) if len(run) >= 3)
+
+
+# Escapes (`\b`, `\pL`, `\n`) and what is left of a pattern's syntax once its words are taken.
+_ESCAPE = linear_re.compile(r"\\(?:p\{\w+\}|.)", re.DOTALL)
+_WORD = linear_re.compile(r"\pL{3,}")
+
+
+def _pattern_words(pattern: str) -> tuple[str, ...]:
+    """Lower-case words (3+ letters) anywhere in `pattern` (a pattern of ours, not user text), in
+    its branches and groups too: the words its matches are made of, for warm() to read. Taken from
+    the source, not the parse tree: parsing 436 patterns cost 0.2 s of every batch's start-up."""
+    return tuple(dict.fromkeys(word.lower() for word in _WORD.findall(_ESCAPE.sub(" ", pattern))))
 
 
 def _quoted(word: str, lowered: str) -> bool:
@@ -419,11 +407,18 @@ class Diagnoser:
         fal_messages: list[str] = []
         self._pattern_regexes: list[linear_re.Pattern] = []
         needle_ids: dict[str, int] = {}
+        self._pattern_needles: list[frozenset[int]] = []
         # Whether each entry regex also matches someone else's error: asked only of the few regexes
-        # a paste hits, so start-up runs none of them over the declined texts.
+        # a paste hits, so start-up runs none of them over the declined texts. A regex runs only
+        # over the texts holding every literal its matches need (warm() asks all: 2.5x faster).
         self._pattern_tainted = _LazyFlags(
-            lambda k: any(self._pattern_regexes[k].search(t) for t in declined)
+            lambda k: any(
+                self._pattern_needles[k] <= present and self._pattern_regexes[k].search(text)
+                for text, present in self._declined_needles()
+            )
         )
+        self._declined_texts = declined
+        self._declined_present: list[tuple[str, frozenset[int]]] | None = None
         for entry in kb:
             signals = entry.signals
             messages = []
@@ -444,6 +439,7 @@ class Diagnoser:
                 needles = frozenset(needle_ids.setdefault(n, len(needle_ids)) for n in literals)
                 patterns.append((regex, needles, len(self._pattern_regexes)))
                 self._pattern_regexes.append(regex)
+                self._pattern_needles.append(needles)
             self._prepared.append(
                 _Prepared(
                     entry=entry,
@@ -505,6 +501,14 @@ class Diagnoser:
         self._positive_index = TextIndex(self._choices, shortlist=40)
         self._bm25 = Bm25([terms(_document(entry)) for entry in kb])
         self._negative_index = TextIndex(self._negatives, shortlist=12)
+
+    def _declined_needles(self) -> list[tuple[str, frozenset[int]]]:
+        """Each declined text with the entry regexes' literals it holds (computed on first use)."""
+        if self._declined_present is None:
+            self._declined_present = [
+                (text, self._needles.present(text.lower())) for text in self._declined_texts
+            ]
+        return self._declined_present
 
     # -- public ------------------------------------------------------------------------------
     @property
