@@ -25,7 +25,9 @@ _ANSI = linear_re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|
 _CONTROL_TO_SPACE = {code: " " for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
 _SLACK_LINK = linear_re.compile(r"<((?:https?|mailto|wss?)://[^|>\s]*|mailto:[^|>\s]*)(?:\|([^>]*))?>")
 _SLACK_MENTION = linear_re.compile(r"<[@#!][^>]*>")
-_FENCE = linear_re.compile(r"^[ \t]*```[\w+-]*[ \t]*$|```", re.MULTILINE)
+# (a run of fences is one break: each becomes a line break, which the blank-line rule merges anyway,
+# and a paste of 40,000 backticks cost 13,000 replacements)
+_FENCE = linear_re.compile(r"^[ \t]*```[\w+-]*[ \t]*$|(?:```)+", re.MULTILINE)
 _UNICODE_ESCAPE = linear_re.compile(r"\\+u([0-9a-fA-F]{4})")
 _HEX_ESCAPE = linear_re.compile(r"\\+x([0-9a-fA-F]{2})")
 # What a backslash before each of these characters means (a run of backslashes counts as one).
