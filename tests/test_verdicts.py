@@ -2082,10 +2082,29 @@ def test_a_file_that_would_not_download_is_a_file_problem(diagnoser: Diagnoser, 
     assert category(diagnoser.diagnose(text)) == "file_url", diagnoser.diagnose(text).matches
 
 
-def test_a_file_that_would_not_download_outweighs_its_403() -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Error: failed to fetch the thumbnail image from https://cdn.example.com/t.webp: 403 Forbidden",
+        # an error met while downloading a file or a URL (Python's urllib wrappers, Java loggers)
+        "ValueError: HTTP error while downloading https://cdn.example.com/x.png: 403",
+        "WARN Error while downloading the image, status 403",
+    ],
+)
+def test_a_file_that_would_not_download_outweighs_its_403(text: str) -> None:
     # a storage's 403 for the file, not fal's 403 for an exhausted balance
-    text = "Error: failed to fetch the thumbnail image from https://cdn.example.com/t.webp: 403 Forbidden"
     assert "file_url" in stated_causes(text, {403})[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There was an error while downloading required updater module.",
+        "Error while downloading data for sample 12",
+    ],
+)
+def test_an_error_while_downloading_something_else_is_no_file_problem(text: str) -> None:
+    assert not any("file_url" in cause for cause in stated_causes(text, set()))
 
 
 @pytest.mark.parametrize(

@@ -2505,7 +2505,13 @@ _STATED_CAUSES: list[StatedCause] = [
             # https://…: 403 Forbidden", "could not download the video from the URL"
             r"|\b(?:failed to|could not|couldn't|cannot|can't|unable to) (?:download|fetch|load|retrieve)"
             r" (?:[\w-]+ ){0,3}?"
-            r"(?:image|video|audio|file|media|asset|thumbnail|picture|photo)s? from\b",
+            r"(?:image|video|audio|file|media|asset|thumbnail|picture|photo)s? from\b"
+            # an error met while downloading a file or a URL: "HTTP error while downloading
+            # https://…: 403", "Error while downloading the image", "error downloading video"
+            r"|\b(?:error|failure|exception|timeout|timed out) (?:while |when |during )?"
+            r"(?:downloading|fetching|retrieving) (?:the |an? |input |source |reference )?"
+            r"(?:(?:[\w-]+ ){0,2}?(?:image|video|audio|file|media|asset|thumbnail|picture|photo)s?\b"
+            r"|https?://)",
             re.I,
         ),
         "file_url",
