@@ -18,8 +18,8 @@ from bot.slack.text import MAX_HEADER_TEXT, MAX_SECTION_TEXT, clip, code_block, 
 from bot.status.models import Incident, StatusSnapshot, parse_instatus, parse_statuspage, unknown_snapshot
 from bot.store import Subscription
 from tests.conftest import FIXTURES
+from tests.support.keys import PASTED_KEY as FAL_KEY
 
-FAL_KEY = "6f1c2d3e-1111-2222-3333-444455556666:0123456789abcdef0123456789abcdef"
 KB = load_knowledge()
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.keys import KEY, KEY_ID, SECRET
+
 pytestmark = pytest.mark.slow  # every test here starts fal-bot as a process
 
 FAL_BOT = Path(sys.executable).with_name("fal-bot")
-KEY_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
-SECRET = "0123456789abcdef0123456789ab4e5f"
-KEY = f"{KEY_ID}:{SECRET}"
+
 LOCKED = (
     '{"detail": "User is locked. Reason: Exhausted balance. '
     'Top up your balance at fal.ai/dashboard/billing."}'

@@ -15,10 +15,7 @@ from hypothesis import strategies as st
 from bot.diagnosis import Diagnoser, Diagnosis, load_knowledge
 from bot.diagnosis.evidence import is_specific_message, status_codes
 from bot.diagnosis.normalize import _simple_unescape, focus, normalize
-
-KEY_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
-SECRET = "0123456789abcdef0123456789ab4e5f"
-KEY = f"{KEY_ID}:{SECRET}"
+from tests.support.keys import KEY, KEY_ID, SECRET
 
 
 @pytest.fixture(scope="module")

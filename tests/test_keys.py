@@ -14,10 +14,7 @@ from bot.keys import (
     key_from_env,
     mask,
 )
-
-KEY_ID = str(uuid.UUID("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"))
-SECRET = "0123456789abcdef0123456789ab4e5f"
-KEY = f"{KEY_ID}:{SECRET}"
+from tests.support.keys import KEY, KEY_ID, SECRET
 
 
 def codes(value: str) -> list[str]:

@@ -15,10 +15,7 @@ from hypothesis import strategies as st
 from bot import logging_setup
 from bot.keys import REDACTED, redact
 from bot.logging_setup import configure_logging
-
-KEY_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
-SECRET = "0123456789abcdef0123456789ab4e5f"
-KEY = f"{KEY_ID}:{SECRET}"
+from tests.support.keys import KEY, KEY_ID, SECRET
 
 key_ids = st.uuids().map(str)
 secrets_hex = st.binary(min_size=16, max_size=16).map(bytes.hex)

@@ -24,6 +24,7 @@ from slack_bolt.request import request as bolt_request_module
 from bot.runtime import slack_request
 from bot.runtime.replay import SeenRequests
 from bot.store import Store
+from tests.support.keys import PASTED_KEY as FAL_KEY
 from tests.support.loopback import LoopbackServer
 from tests.support.served import Served, serve_app
 from tests.support.signing import FORM, JSON, event, signed_headers, slash_command
@@ -184,7 +185,7 @@ def test_a_signed_request_is_parsed_once(served: Served, monkeypatch: pytest.Mon
 
 # -- commands answered by their ack alone -----------------------------------------------------------
 
-FAL_KEY = "6f1c2d3e-1111-2222-3333-444455556666:0123456789abcdef0123456789abcdef"
+
 ACK_ONLY = ["status", "help", "", "frobnicate", "key", f"key {FAL_KEY}", FAL_KEY, "key Bearer abc123"]
 
 

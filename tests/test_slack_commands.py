@@ -16,11 +16,11 @@ from bot.slack import blocks
 from bot.slack.commands import OptionError, SubscribeOptions, parse_subscribe_options, split_subcommand
 from bot.slack.services import StatusAnswers
 from bot.store import Subscription
+from tests.support.keys import PASTED_KEY as FAL_KEY
 from tests.support.signing import interactive, slash_command
 from tests.support.slack_harness import SlackHarness, wait_for
 from tests.support.status_page import FakeStatusPage
 
-FAL_KEY = "6f1c2d3e-1111-2222-3333-444455556666:0123456789abcdef0123456789abcdef"
 SECRET = FAL_KEY.split(":")[1]
 
 

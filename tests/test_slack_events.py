@@ -23,6 +23,7 @@ from bot.slack.services import FALLBACK_CHARS, RecentPastes
 from bot.store import GAP_TEXT_CHARS, Subscription
 from tests.support import signing
 from tests.support.fake_slack import Call
+from tests.support.keys import PASTED_KEY as FAL_KEY
 from tests.support.slack_harness import SlackHarness, shared_diagnoser, wait_for
 from tests.support.status_page import FakeStatusPage
 
@@ -34,7 +35,7 @@ OPENAI = (
     "openai.RateLimitError: Error code: 429 - "
     "{'error': {'message': 'You exceeded your current quota', 'type': 'insufficient_quota'}}"
 )
-FAL_KEY = "6f1c2d3e-1111-2222-3333-444455556666:0123456789abcdef0123456789abcdef"
+
 SECRET = FAL_KEY.split(":")[1]
 DM = "message_im.slack_docs.json"
 MENTION = "app_mention.slack_docs.json"
