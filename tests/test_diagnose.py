@@ -265,6 +265,8 @@ OTHER_VENDORS = [
     "PlayHT error: 429 rate limit",
     "Magnific: upscale failed, not enough credits",
     "Udio generation failed: 403",
+    # a model fal hosts, but its maker's API named as such
+    "Stability API returned 402: insufficient balance",
 ]
 
 

@@ -1228,7 +1228,11 @@ def named_api_errors(text: str) -> list[str]:
             lowered in _NOT_AN_API_NAME
             or lowered.startswith("fal")
             or lowered.endswith(("error", "exception", "warning"))
-            or lowered.split("-")[0].rstrip("0123456789.") in _MORE_MODELS_FAL_HOSTS
+            # a model fal hosts, unless its maker's API is named as such ("Stability API returned 402")
+            or (
+                lowered.split("-")[0].rstrip("0123456789.") in _MORE_MODELS_FAL_HOSTS
+                and " api" not in match.group(0).lower()
+            )
         ):
             continue
         names.append(name)
