@@ -2280,3 +2280,98 @@ def test_another_render_apis_webhook_or_platform_limit_is_someone_elses(
     diagnoser: Diagnoser, text: str
 ) -> None:
     assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the wait given as a number of seconds or minutes it ran past (code index ids 58001409070,
+        # 35390540327, 70222295703: apps' own timeout messages about fal)
+        "Timeout: Fal.ai tardó más de 120 segundos",
+        "Timeout: fal.ai demorou mais de 10 minutos.",
+        "fal.ai tardó más de 12 minutos con la toma",
+        "the fal render took more than 15 minutes and the worker gave up",
+    ],
+)
+def test_a_wait_said_as_more_than_a_number_of_seconds_is_the_queue_wait(
+    diagnoser: Diagnoser, text: str
+) -> None:
+    assert "queue_timeout" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+def test_a_number_of_seconds_a_call_took_is_no_wait_when_it_is_an_upload() -> None:
+    assert "queue_timeout" not in stated_causes("the upload to fal took more than 40 s")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a request left running (the task-board wording of code index ids 58526205983, 53301137768)
+        "fal request stuck in IN_PROGRESS for 2h, never returned",
+        "Job stuck `IN_PROGRESS` on fal, resume it later with its request_id",
+    ],
+)
+def test_a_request_stuck_in_progress_is_the_queue_wait(diagnoser: Diagnoser, text: str) -> None:
+    assert "queue_timeout" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", diagnoser.diagnose(text).matches
+
+
+def test_requests_stuck_in_progress_holding_slots_are_no_queue_wait() -> None:
+    text = "6 requests remained stuck in IN_PROGRESS state and continued consuming concurrent request slots"
+    assert "queue_timeout" not in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # apps' messages when the call to fal never got an answer (code index ids 70364070139,
+        # 68982901025)
+        "fal.ai could not be reached. Check History before retrying a paid submission.",
+        "FalError: fal.ai could not be reached",
+    ],
+)
+def test_a_service_said_to_be_unreachable_is_the_network(diagnoser: Diagnoser, text: str) -> None:
+    assert "network" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "network", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what else fal or the caller could not reach: an input's URL, the caller's webhook, or a
+        # host that answered with a status
+        "fal could not reach the image URL you gave it",
+        "fal cannot reach localhost — only attach the webhook when public.",
+        "fal.ai could not be reached: HTTP 503",
+    ],
+)
+def test_an_unreachable_file_webhook_or_a_status_is_not_the_networks(text: str) -> None:
+    codes, _ = status_codes(text)
+    assert "network" not in stated_causes(text, codes)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the usual French order of "returned no image" (code index ids 62611408573, 66588725571)
+        "Error: fal.ai n'a pas renvoyé d'image",
+        "fal.ai n'a pas retourné d'URL d'image",
+        # "una"/"uma" where "ninguna"/"nenhuma" was read before
+        "fal.ai no devolvió una imagen",
+    ],
+)
+def test_a_result_said_in_french_to_hold_no_image_is_the_output_shape(text: str) -> None:
+    assert "output_format" in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "no such model" in English and Russian (the wording of code index ids 70220797499, 66476183924)
+        "fal.ai: нет такой модели",
+        "fal: no such model 'fal-ai/flux-pro/v2'",
+    ],
+)
+def test_no_such_model_is_a_model_not_found(diagnoser: Diagnoser, text: str) -> None:
+    assert category(diagnoser.diagnose(text)) == "model_not_found", diagnoser.diagnose(text).matches

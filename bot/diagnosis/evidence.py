@@ -1443,11 +1443,15 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         r"(?:model|endpoint|app)(?: (?:path|id|name))? (?:does not|doesn't|no longer) exists?",
         r"(?:model|endpoint)[^\n]{0,30}\b(?:deprecated|renamed|retired)\b|deprecated (?:model|endpoint)",
         r"(?:unknown|invalid) (?:model|endpoint|app id|application)",
+        r"\bno such (?:model|endpoint|app)\b",
     ),
     _translated(
         "model_not_found",
         r"(?:modelo|endpoint) (?:no|n[ãa]o) existe|mod[èe]le (?:n'existe pas|introuvable)",
         r"modell (?:existiert nicht|nicht gefunden)|модель не найдена|модели не существует",
+        # "fal.ai has no such model" in Russian and Chinese
+        r"нет так(?:ой|ая) модел|так(?:ой|ая) модел\pL{0,2} нет|модель не существует",
+        r"没有(?:这个|這個|该|該|此)模型",
         r"模型(?:端点|路径)?(?:不存在|找不到|未找到)|端点不存在|モデルが(?:見つかりません|存在しません)",
         # the verb first: "找不到对应模型", "未找到该模型端点"
         r"(?:找不到|未找到|没有找到|沒有找到)(?:对应|對應|该|該|指定|此)?的?(?:模型|端点|端點)",
@@ -1861,6 +1865,8 @@ _APP_MESSAGES: tuple[Cue, ...] = (
         "network",
         8.0,
         r"\b(?:could not|couldn't|cannot|can't|unable to|failed to) (?:reach|contact)\b"
+        # the same in the passive: "fal could not be reached" (German's "konnte nicht erreicht werden")
+        r"|\b(?:could not|couldn't|cannot|can't) be (?:reached|contacted)\b"
         r"|\bcheck your (?:internet |network )?connection\b",
     ),
     _translated(
@@ -2211,6 +2217,10 @@ _FAL_MODULE = linear_re.compile(
 )
 _REALTIME_WORDS = linear_re.compile(REALTIME_VOCABULARY, re.I)
 _CONCURRENCY = linear_re.compile(r"concurren", re.I)
+# what else a caller fails to reach: an input's file or URL, its own webhook
+_FILE_OR_HOOK = linear_re.compile(
+    r"\b(?:urls?|images?|files?|videos?|audio|media|links?|assets?|webhooks?|callbacks?)\b", re.I
+)
 _UPLOAD_WORD = linear_re.compile(r"upload|上传|上傳|アップロード|업로드|subida|hochladen", re.I)
 _HTML_FOR_JSON = linear_re.compile(
     r"unexpected token\W{0,4}<|<!doctype[^\n]{0,40}is not valid json|unexpected end of json input"
@@ -2601,12 +2611,15 @@ _STATED_CAUSES: list[StatedCause] = [
             linear_re.compile(
                 r"\b(?:liefert|lieferte|gibt|gab|hat|hatte)\s(?:\pL+\s)?kein(?:e|en)?\s"
                 r"(?:bild|bilder|video|url|bild-url|video-url|ergebnis)\b"
-                r"|\bno (?:devolvi[óo]|devuelve|retorn[óo]|regres[óo]|gener[óo])\s(?:ning[úu]na?\s)?"
+                r"|\bno (?:devolvi[óo]|devuelve|retorn[óo]|regres[óo]|gener[óo])\s(?:(?:ning[úu]na?|una?)\s)?"
                 r"(?:imagen|imágenes|imagenes|video|vídeo|url)"
-                r"|\bn[ãa]o (?:retornou|devolveu|gerou|trouxe)\s(?:nenhuma?\s)?"
+                r"|\bn[ãa]o (?:retornou|devolveu|gerou|trouxe)\s(?:(?:nenhuma?|uma?)\s)?"
                 r"(?:imagem|imagens|v[íi]deo|url)"
                 r"|\bn'a (?:renvoy[ée]|retourn[ée]|g[ée]n[ée]r[ée]) (?:aucune?|pas d')\s?"
                 r"(?:image|vid[ée]o|url)"
+                # (the usual French order: "n'a pas retourné d'image", "n'a pas renvoyé de vidéo")
+                r"|\bn'a pas (?:renvoy[ée]|retourn[ée]|g[ée]n[ée]r[ée]|fourni|livr[ée]) (?:d'|de )\s?"
+                r"(?:images?|vid[ée]os?|url)"
                 r"|\b(?:did not|didn't|does not|doesn't) return (?:an?|any) (?:image|video|output)s?"
                 r"(?: url)?\b"
                 r"|\breturned no (?:image|video|output)s?(?: urls?)?\b",
@@ -2679,6 +2692,12 @@ _STATED_CAUSES: list[StatedCause] = [
             r"(?:ready|done|finished|complete[d]?|generated|returned)\b[^\n.;]{0,20}?"
             r"\bafter (?:\d+|an?) ?(?:s|secs?|seconds?|mins?|minutes?|hours?)\b"
             r"|\b(?:took|takes|taking) (?:way |far |much )?too long\b"
+            # a wait longer than the caller allowed, as a number: "tardó más de 40s en responder",
+            # "demorou mais de 10 minutos", "a mis plus de 2 minutes", "took more than 5 minutes"
+            r"|\b(?:took (?:more|longer) than|tard[óo] m[áa]s de|demorou mais de"
+            r"|(?:a|ont) (?:mis|pris) plus de|(?:hat|dauerte) l[äa]nger als|занял\pL{0,2} (?:больше|более))"
+            r" \d+\s?(?:s|secs?|seconds?|seg|segundos?|sek|sekunden|secondes?|mins?|minut\pL{0,2}|minuten"
+            r"|h|hours?|horas?|heures?|stunden|сек|мин|час)" + _END +
             # no answer within the caller's wait: "did not respond within 10 minutes", "не ответил за 10
             # минут", "не отдал файлы вовремя"
             r"|\b(?:did ?n[o']t|has ?n[o']t|never) (?:respond|answer|reply|finish|complete)\b[^\n.;]{0,20}?"
@@ -2696,6 +2715,19 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the request took too long",
         # a connection that never came up, or an upload that crawls, is another family's wait
         unless=(_NO_ANSWER, _UPLOAD_WORD),
+    ),
+    StatedCause(
+        # a request left running far too long: "job stuck IN_PROGRESS >15 min", "IN_PROGRESS for 20
+        # minutes" (requests held IN_PROGRESS that fill the account's slots are the rate limit's)
+        linear_re.compile(
+            r"\bstuck\b[^\n]{0,20}?\bin_progress\b"
+            r"|\bin_progress\b[^\n]{0,30}?\b(?:for (?:over |more than )?\d+\s?(?:s|secs?|seconds?|mins?"
+            r"|minutes?|h|hours?)\b|forever|indefinitely)",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says the request stayed IN_PROGRESS too long",
+        unless=(_NO_ANSWER, _CONCURRENCY),
     ),
     StatedCause(
         # an HTML page (or nothing) where fal's JSON was expected: the edge answered with its error
@@ -2848,6 +2880,20 @@ _STATED_CAUSES: list[StatedCause] = [
         ),
         "network",
         "the text says the way to fal's hosts is blocked",
+    ),
+    StatedCause(
+        # the caller could not reach the service at all: "fal could not be reached", "Could not reach
+        # fal.ai" (an input's URL fal could not reach, or the caller's webhook, is another family's; a
+        # status that came back says the host was reached)
+        linear_re.compile(
+            r"\b(?:could ?n[o']t|can ?n[o']t|unable to|failed to)"
+            r" (?:reach|contact|be (?:reached|contacted))\b",
+            re.I,
+        ),
+        "network",
+        "the text says the service could not be reached",
+        unless=(_FILE_OR_HOOK,),
+        without_status=True,
     ),
 ]
 
