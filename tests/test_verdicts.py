@@ -2261,3 +2261,20 @@ def test_another_render_apis_webhook_or_platform_limit_is_someone_elses(
     diagnoser: Diagnoser, text: str
 ) -> None:
     assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a web server's own body parser in the stack names no service (reading-17): its 413 is the
+        # app's own body limit, whoever the app calls
+        "PayloadTooLargeError: request entity too large\n"
+        "    at readStream (/srv/app/node_modules/raw-body/index.js:156:17)\n"
+        "    at read (/srv/app/node_modules/body-parser/lib/read.js:79:3)",
+        "Error: Unexpected end of form\n"
+        "    at Multipart._final (/app/node_modules/busboy/lib/types/multipart.js:588:17)",
+    ],
+)
+def test_a_servers_own_body_parser_names_no_service(text: str) -> None:
+    assert service_packages(text) == []
+    assert gather(text, text_hosts(text)).generic

@@ -933,6 +933,8 @@ _PACKAGE = linear_re.compile(
     # a database layer's exception (django.db.utils.OperationalError): a database's error, not a call
     r"|\b[a-z][a-z0-9_]{2,40}\.(db|database|sql)\.(?:[a-z_][a-z0-9_]*\.){0,3}[A-Z][A-Za-z]{2,60}",
 )
+# (A web server's own request-body parsers and upload middleware, raw-body to formidable, name no
+# service either: their `request entity too large` is the app's own body limit, whoever it calls.)
 _NEUTRAL_TEXT = """
     requests httpx httpcore urllib3 urllib aiohttp anyio asyncio starlette fastapi uvicorn gunicorn
     pydantic pydantic_core http json socket ssl concurrent builtins typing tenacity backoff websockets
@@ -943,6 +945,7 @@ _NEUTRAL_TEXT = """
     webpack esbuild express koa hono zod ws tslib typescript ts-node tsx @babel @types @next @tanstack
     @trpc trpc prisma @prisma jest vitest mocha core-js regenerator-runtime form-data formdata-node
     streamx p-queue p-retry openapi-fetch ofetch node undici-types localhost
+    raw-body body-parser multer busboy formidable http-errors finalhandler on-finished
     std core alloc tokio reqwest hyper serde anyhow thiserror
     springframework apache fasterxml netty squareup projectreactor grpc micronaut quarkus vertx reactivex
     jetbrains sun openjdk eclipse hibernate slf4j github google okhttp3 retrofit2 ktor kotlinx
