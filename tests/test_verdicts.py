@@ -16,6 +16,7 @@ from bot.diagnosis.evidence import (
     TRANSLATED_POINTS,
     category_bonus,
     causal_cues,
+    connection_hosts,
     credential_variables,
     gather,
     host_tokens,
@@ -2278,3 +2279,45 @@ def test_another_render_apis_webhook_or_platform_limit_is_someone_elses(
 def test_a_servers_own_body_parser_names_no_service(text: str) -> None:
     assert service_packages(text) == []
     assert gather(text, text_hosts(text)).generic
+
+
+@pytest.mark.parametrize(
+    ("text", "host"),
+    [
+        # the host a failed connection names, without a URL, is the service being called (reading-17)
+        (
+            "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='render.someservice.net',"
+            " port=443): Max retries exceeded with url: /jobs"
+            " (Caused by NewConnectionError('[Errno 111] Connection refused'))",
+            "render.someservice.net",
+        ),
+        (
+            "aiohttp.client_exceptions.ClientConnectorError: Cannot connect to host cdn.pixmaker.dev:443"
+            " ssl:default [Connection reset by peer]",
+            "cdn.pixmaker.dev",
+        ),
+        ("Error: getaddrinfo ENOTFOUND media.voicebox.studio", "media.voicebox.studio"),
+        (
+            "SocketException: Write failed (OS Error: Connection reset by peer, errno = 104),"
+            " address = backup.myphotos.ovh, port = 41926",
+            "backup.myphotos.ovh",
+        ),
+    ],
+)
+def test_a_host_a_failed_connection_names_is_someone_elses(
+    diagnoser: Diagnoser, text: str, host: str
+) -> None:
+    assert connection_hosts(text) == [host]
+    assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TypeError: fetch failed [cause]: Error: getaddrinfo ENOTFOUND queue.fal.run",
+        "HTTPConnectionPool(host='host.docker.internal', port=8000): Max retries exceeded",
+        "connect ECONNREFUSED db.example.com:5432",
+    ],
+)
+def test_fal_or_a_private_host_in_a_failed_connection_is_no_other_service(text: str) -> None:
+    assert connection_hosts(text) == []

@@ -882,6 +882,38 @@ def service_hosts(text: str, hosts: set[str] | None = None) -> list[str]:
     return found
 
 
+# A host a failed connection names without a URL: Python's `HTTPSConnectionPool(host='x', ...)`,
+# aiohttp's `Cannot connect to host x:443`, Node's `getaddrinfo ENOTFOUND x` and `connect ECONNRESET
+# x:443`, Dart's `SocketException: ... address = x, port = 443`. The code was calling that host, so
+# it names the service as a request URL does, on any domain (a code host's raw files too), unless it
+# is fal's own or a private or placeholder name.
+_CONNECTION_HOST = linear_re.compile(
+    r"(?:connect(?:ion)? to host|connectionpool\(host=|getaddrinfo (?:enotfound|eai_again)|\baddress ="
+    r"|\b(?:econnrefused|econnreset|etimedout|ehostunreach|enetunreach) )"
+    r"\W{0,2}((?:[a-z0-9-]+\.)+[a-z]{2,24})(?:[^a-z0-9.-]|$)",
+    re.I,
+)
+_CONNECTION_WORDS = ("host", "getaddrinfo", "address =", "econn", "etimedout", "ehostunreach", "enetunreach")
+_PRIVATE_HOST = linear_re.compile(
+    r"(?:^|\.)(?:example\.(?:com|org|net)|example|localhost|local|internal|lan|home\.arpa)$", re.I
+)
+
+
+def connection_hosts(text: str) -> list[str]:
+    """Hosts of other services that a failed connection in the text names (see `_CONNECTION_HOST`)."""
+    lowered = text.lower()
+    if not any(word in lowered for word in _CONNECTION_WORDS):
+        return []
+    found: list[str] = []
+    for match in _CONNECTION_HOST.finditer(text):
+        host = match.group(1).lower().strip(".")
+        if _FAL_HOST.search(host) or _FAL_WORD.search(host) or _PRIVATE_HOST.search(host):
+            continue
+        if host not in found:
+            found.append(host)
+    return found
+
+
 def _not_a_service(host: str) -> bool:
     """fal's own host, or one only referred to (a docs page, an issue link, a placeholder host)."""
     return bool(
@@ -1083,6 +1115,8 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
         evidence.vendors += [f"host {host}" for host in service_hosts(text, hosts)[:2]]
+    called = [f"host {host}" for host in connection_hosts(text)[:2]]
+    evidence.vendors += [phrase for phrase in called if phrase not in evidence.vendors]
     if "fal" not in original_lowered and _LOCAL_SERVER.search(text):
         evidence.vendors.append("a local server")
     evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
