@@ -2321,3 +2321,29 @@ def test_a_host_a_failed_connection_names_is_someone_elses(
 )
 def test_fal_or_a_private_host_in_a_failed_connection_is_no_other_service(text: str) -> None:
     assert connection_hosts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # undici gave up waiting for the answer of a long call, the connection was up (reading-17)
+        "TypeError: fetch failed\n    at node:internal/deps/undici/undici:13178:13 {\n"
+        "  [cause]: HeadersTimeoutError: Headers Timeout Error\n    code: 'UND_ERR_HEADERS_TIMEOUT'",
+        "fal.subscribe for the video model died at exactly 5:00 with `Headers Timeout Error`",
+        "BodyTimeoutError: Body Timeout Error (UND_ERR_BODY_TIMEOUT) while reading the result",
+    ],
+)
+def test_a_headers_or_body_timeout_is_the_wait_not_the_network(text: str) -> None:
+    points = causal_cues(text, set(), set())[0]
+    assert "queue_timeout" in points
+    assert "network" not in points
+
+
+def test_a_connect_timeout_stays_the_network() -> None:
+    text = (
+        "TypeError: fetch failed\n  [cause]: ConnectTimeoutError: Connect Timeout Error"
+        " (UND_ERR_CONNECT_TIMEOUT)"
+    )
+    points = causal_cues(text, set(), set())[0]
+    assert "network" in points
+    assert "queue_timeout" not in points

@@ -2167,6 +2167,13 @@ _NO_ANSWER = linear_re.compile(
     r"|\bstatus\s?[:=]\s?0(?:[^\d.]|$)",
     re.I,
 )
+# The connection was up and the request sent, but the answer's headers or body did not come within
+# the client's own wait: undici's HeadersTimeoutError / BodyTimeoutError (inside Node's `fetch
+# failed`), said as "Headers Timeout Error" or by its code. A long synchronous call (fal.run, a
+# video model) outlived the client's timer: the queue's family, not a failed connection.
+_ANSWER_WAIT_RAN_OUT = linear_re.compile(
+    r"\b(?:headers|body) ?timeout ?error\b|\bund_err_(?:headers|body)_timeout\b", re.I
+)
 _DETAIL_BODY = linear_re.compile(r"[\"']detail[\"']\s*:", re.I)
 _TYPED_ERROR = linear_re.compile(r"[\"']loc[\"']\s*:|[\"']type[\"']\s*:\s*[\"']\w+[\"']", re.I)
 _PAYLOAD_ERRORS = linear_re.compile(r"[\"']loc[\"']\s*:", re.I)
@@ -2651,6 +2658,15 @@ _STATED_CAUSES: list[StatedCause] = [
         "the caller's own abort signal stopped the request",
     ),
     StatedCause(
+        _ANSWER_WAIT_RAN_OUT,
+        "queue_timeout",
+        "the client stopped waiting for the answer (a headers or body timeout)",
+        # a connect timeout shown beside it: the connection never came up
+        unless=(
+            linear_re.compile(r"und_err_connect_timeout|connecttimeouterror|connect timeout error", re.I),
+        ),
+    ),
+    StatedCause(
         # "timed out" in the other languages (the English wording is in the knowledge base's own
         # texts); a connection that timed out is the network's, see `_NO_ANSWER`
         linear_re.compile(
@@ -2944,7 +2960,9 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     realtime = _REALTIME_WORDS.search(text) is not None
     # fal's own runner_connection_* errors are answers from fal's side, not a failed connection
     answered = "runner" in lowered or "error_type" in lowered or _DETAIL_BODY.search(text) is not None
-    if not codes and not realtime and not answered and _NO_ANSWER.search(text):
+    # a headers or body timeout: the connection was up, only the answer was slow
+    waited = "queue_timeout" in points and _ANSWER_WAIT_RAN_OUT.search(text) is not None
+    if not codes and not realtime and not answered and not waited and _NO_ANSWER.search(text):
         # no HTTP answer came back at all: whatever else the paste says, the connection failed
         points["network"] = CAUSAL_POINTS
         said.append("the connection itself failed")
