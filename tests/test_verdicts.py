@@ -2347,3 +2347,29 @@ def test_a_connect_timeout_stays_the_network() -> None:
     points = causal_cues(text, set(), set())[0]
     assert "network" in points
     assert "queue_timeout" not in points
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the browser's own words for a fetch that got no answer at all (reading-17)
+        "Uncaught (in promise) TypeError: Failed to fetch",
+        "生成失败：Failed to fetch，刷新后偶尔又能成功",
+        "NetworkError when attempting to fetch resource.",
+        "Generation error: TypeError: Load failed",
+    ],
+)
+def test_the_browsers_failed_fetch_is_no_answer(text: str) -> None:
+    assert "network" in causal_cues(text, set(), set())[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a named thing that could not be fetched, or a fetch that got a status, is another family's
+        "promptImage: Failed to fetch asset",
+        "Failed to fetch cover image from the CDN",
+    ],
+)
+def test_a_named_fetch_failure_is_not_the_browsers_no_answer(text: str) -> None:
+    assert "network" not in causal_cues(text, set(), set())[0]

@@ -2133,6 +2133,10 @@ _NO_ANSWER = linear_re.compile(
     r"econnrefused|econnreset|etimedout|\benotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
     r"|socket hang up|econnaborted|ehostunreach|enetunreach"
     r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
+    # the browser's own words for a fetch that got no answer (Chrome's bare "Failed to fetch", not
+    # "failed to fetch the image"; Firefox's NetworkError; Safari's "TypeError: Load failed")
+    r"|\bfailed to fetch[ \t]*(?:[\n\r]|$|[^\w \t])|\bnetworkerror when attempting to fetch"
+    r"|\btypeerror:? load failed\b"
     r"|name or service not known|temporary failure in name resolution|nodename nor servname"
     r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)"
     # the server hung up before any answer (Python's RemoteDisconnected, httpx's RemoteProtocolError),
