@@ -164,6 +164,9 @@ def test_a_task_named_by_a_model_fal_hosts_or_by_no_service_is_no_other_service(
         ("AxiosError: Request failed with status code 429", "rate_limit"),
         ("Request failed with status code 503", "server_error"),
         ("Error: Request failed with status code 413", "file_url"),
+        # a status called an error code, said in words (reading-17)
+        ("I get error code 502 when I click generate", "server_error"),
+        ("the page shows error code 504 after a minute", "queue_timeout"),
     ],
 )
 def test_a_bare_status_in_an_http_librarys_sentence_is_read_as_its_family(
