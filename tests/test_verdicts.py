@@ -16,6 +16,7 @@ from bot.diagnosis.evidence import (
     TRANSLATED_POINTS,
     category_bonus,
     causal_cues,
+    connection_hosts,
     credential_variables,
     gather,
     host_tokens,
@@ -163,6 +164,9 @@ def test_a_task_named_by_a_model_fal_hosts_or_by_no_service_is_no_other_service(
         ("AxiosError: Request failed with status code 429", "rate_limit"),
         ("Request failed with status code 503", "server_error"),
         ("Error: Request failed with status code 413", "file_url"),
+        # a status called an error code, said in words (reading-17)
+        ("I get error code 502 when I click generate", "server_error"),
+        ("the page shows error code 504 after a minute", "queue_timeout"),
     ],
 )
 def test_a_bare_status_in_an_http_librarys_sentence_is_read_as_its_family(
@@ -2375,3 +2379,114 @@ def test_a_result_said_in_french_to_hold_no_image_is_the_output_shape(text: str)
 )
 def test_no_such_model_is_a_model_not_found(diagnoser: Diagnoser, text: str) -> None:
     assert category(diagnoser.diagnose(text)) == "model_not_found", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a web server's own body parser in the stack names no service (reading-17): its 413 is the
+        # app's own body limit, whoever the app calls
+        "PayloadTooLargeError: request entity too large\n"
+        "    at readStream (/srv/app/node_modules/raw-body/index.js:156:17)\n"
+        "    at read (/srv/app/node_modules/body-parser/lib/read.js:79:3)",
+        "Error: Unexpected end of form\n"
+        "    at Multipart._final (/app/node_modules/busboy/lib/types/multipart.js:588:17)",
+    ],
+)
+def test_a_servers_own_body_parser_names_no_service(text: str) -> None:
+    assert service_packages(text) == []
+    assert gather(text, text_hosts(text)).generic
+
+
+@pytest.mark.parametrize(
+    ("text", "host"),
+    [
+        # the host a failed connection names, without a URL, is the service being called (reading-17)
+        (
+            "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='render.someservice.net',"
+            " port=443): Max retries exceeded with url: /jobs"
+            " (Caused by NewConnectionError('[Errno 111] Connection refused'))",
+            "render.someservice.net",
+        ),
+        (
+            "aiohttp.client_exceptions.ClientConnectorError: Cannot connect to host cdn.pixmaker.dev:443"
+            " ssl:default [Connection reset by peer]",
+            "cdn.pixmaker.dev",
+        ),
+        ("Error: getaddrinfo ENOTFOUND media.voicebox.studio", "media.voicebox.studio"),
+        (
+            "SocketException: Write failed (OS Error: Connection reset by peer, errno = 104),"
+            " address = backup.myphotos.ovh, port = 41926",
+            "backup.myphotos.ovh",
+        ),
+    ],
+)
+def test_a_host_a_failed_connection_names_is_someone_elses(
+    diagnoser: Diagnoser, text: str, host: str
+) -> None:
+    assert connection_hosts(text) == [host]
+    assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TypeError: fetch failed [cause]: Error: getaddrinfo ENOTFOUND queue.fal.run",
+        "HTTPConnectionPool(host='host.docker.internal', port=8000): Max retries exceeded",
+        "connect ECONNREFUSED db.example.com:5432",
+    ],
+)
+def test_fal_or_a_private_host_in_a_failed_connection_is_no_other_service(text: str) -> None:
+    assert connection_hosts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # undici gave up waiting for the answer of a long call, the connection was up (reading-17)
+        "TypeError: fetch failed\n    at node:internal/deps/undici/undici:13178:13 {\n"
+        "  [cause]: HeadersTimeoutError: Headers Timeout Error\n    code: 'UND_ERR_HEADERS_TIMEOUT'",
+        "fal.subscribe for the video model died at exactly 5:00 with `Headers Timeout Error`",
+        "BodyTimeoutError: Body Timeout Error (UND_ERR_BODY_TIMEOUT) while reading the result",
+    ],
+)
+def test_a_headers_or_body_timeout_is_the_wait_not_the_network(text: str) -> None:
+    points = causal_cues(text, set(), set())[0]
+    assert "queue_timeout" in points
+    assert "network" not in points
+
+
+def test_a_connect_timeout_stays_the_network() -> None:
+    text = (
+        "TypeError: fetch failed\n  [cause]: ConnectTimeoutError: Connect Timeout Error"
+        " (UND_ERR_CONNECT_TIMEOUT)"
+    )
+    points = causal_cues(text, set(), set())[0]
+    assert "network" in points
+    assert "queue_timeout" not in points
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the browser's own words for a fetch that got no answer at all (reading-17)
+        "Uncaught (in promise) TypeError: Failed to fetch",
+        "生成失败：Failed to fetch，刷新后偶尔又能成功",
+        "NetworkError when attempting to fetch resource.",
+        "Generation error: TypeError: Load failed",
+    ],
+)
+def test_the_browsers_failed_fetch_is_no_answer(text: str) -> None:
+    assert "network" in causal_cues(text, set(), set())[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a named thing that could not be fetched, or a fetch that got a status, is another family's
+        "promptImage: Failed to fetch asset",
+        "Failed to fetch cover image from the CDN",
+    ],
+)
+def test_a_named_fetch_failure_is_not_the_browsers_no_answer(text: str) -> None:
+    assert "network" not in causal_cues(text, set(), set())[0]

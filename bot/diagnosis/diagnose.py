@@ -103,9 +103,9 @@ NEGATIVE_MATCH = 90.0
 # API's a JWT or a permission; a bare one of these names no family for a text that names no service.
 SAME_MEANING_EVERYWHERE = frozenset({402, 413, 429, 500, 502, 503, 504})
 # ...stated as a status by an HTTP library or server ("status code 429", "HTTP/1.1 503", "Status: 502",
-# "error: (504)")
+# "error: (504)", "error code 502", the browser console's "the server responded with a status of 502")
 _STATED_STATUS = linear_re.compile(
-    r"\b(?:status(?: ?code)?|http(?:/\d(?:\.\d)?)?|response code|error)\W{0,3}\(?(?:"
+    r"\b(?:status(?: ?code)?(?: of)?|http(?:/\d(?:\.\d)?)?|response code|error(?: ?code)?)\W{0,3}\(?(?:"
     + "|".join(str(code) for code in sorted(SAME_MEANING_EVERYWHERE))
     + r")\b",
     re.I,

@@ -883,6 +883,38 @@ def service_hosts(text: str, hosts: set[str] | None = None) -> list[str]:
     return found
 
 
+# A host a failed connection names without a URL: Python's `HTTPSConnectionPool(host='x', ...)`,
+# aiohttp's `Cannot connect to host x:443`, Node's `getaddrinfo ENOTFOUND x` and `connect ECONNRESET
+# x:443`, Dart's `SocketException: ... address = x, port = 443`. The code was calling that host, so
+# it names the service as a request URL does, on any domain (a code host's raw files too), unless it
+# is fal's own or a private or placeholder name.
+_CONNECTION_HOST = linear_re.compile(
+    r"(?:connect(?:ion)? to host|connectionpool\(host=|getaddrinfo (?:enotfound|eai_again)|\baddress ="
+    r"|\b(?:econnrefused|econnreset|etimedout|ehostunreach|enetunreach) )"
+    r"\W{0,2}((?:[a-z0-9-]+\.)+[a-z]{2,24})(?:[^a-z0-9.-]|$)",
+    re.I,
+)
+_CONNECTION_WORDS = ("host", "getaddrinfo", "address =", "econn", "etimedout", "ehostunreach", "enetunreach")
+_PRIVATE_HOST = linear_re.compile(
+    r"(?:^|\.)(?:example\.(?:com|org|net)|example|localhost|local|internal|lan|home\.arpa)$", re.I
+)
+
+
+def connection_hosts(text: str) -> list[str]:
+    """Hosts of other services that a failed connection in the text names (see `_CONNECTION_HOST`)."""
+    lowered = text.lower()
+    if not any(word in lowered for word in _CONNECTION_WORDS):
+        return []
+    found: list[str] = []
+    for match in _CONNECTION_HOST.finditer(text):
+        host = match.group(1).lower().strip(".")
+        if _FAL_HOST.search(host) or _FAL_WORD.search(host) or _PRIVATE_HOST.search(host):
+            continue
+        if host not in found:
+            found.append(host)
+    return found
+
+
 def _not_a_service(host: str) -> bool:
     """fal's own host, or one only referred to (a docs page, an issue link, a placeholder host)."""
     return bool(
@@ -934,6 +966,8 @@ _PACKAGE = linear_re.compile(
     # a database layer's exception (django.db.utils.OperationalError): a database's error, not a call
     r"|\b[a-z][a-z0-9_]{2,40}\.(db|database|sql)\.(?:[a-z_][a-z0-9_]*\.){0,3}[A-Z][A-Za-z]{2,60}",
 )
+# (A web server's own request-body parsers and upload middleware, raw-body to formidable, name no
+# service either: their `request entity too large` is the app's own body limit, whoever it calls.)
 _NEUTRAL_TEXT = """
     requests httpx httpcore urllib3 urllib aiohttp anyio asyncio starlette fastapi uvicorn gunicorn
     pydantic pydantic_core http json socket ssl concurrent builtins typing tenacity backoff websockets
@@ -944,6 +978,7 @@ _NEUTRAL_TEXT = """
     webpack esbuild express koa hono zod ws tslib typescript ts-node tsx @babel @types @next @tanstack
     @trpc trpc prisma @prisma jest vitest mocha core-js regenerator-runtime form-data formdata-node
     streamx p-queue p-retry openapi-fetch ofetch node undici-types localhost
+    raw-body body-parser multer busboy formidable http-errors finalhandler on-finished
     std core alloc tokio reqwest hyper serde anyhow thiserror
     springframework apache fasterxml netty squareup projectreactor grpc micronaut quarkus vertx reactivex
     jetbrains sun openjdk eclipse hibernate slf4j github google okhttp3 retrofit2 ktor kotlinx
@@ -1081,6 +1116,8 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
         evidence.vendors += [f"host {host}" for host in service_hosts(text, hosts)[:2]]
+    called = [f"host {host}" for host in connection_hosts(text)[:2]]
+    evidence.vendors += [phrase for phrase in called if phrase not in evidence.vendors]
     if "fal" not in original_lowered and _LOCAL_SERVER.search(text):
         evidence.vendors.append("a local server")
     evidence.foreign_shape = ('"' in text or "'" in text) and bool(_FOREIGN_SHAPE.search(text))
@@ -2107,6 +2144,10 @@ _NO_ANSWER = linear_re.compile(
     r"econnrefused|econnreset|etimedout|\benotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
     r"|socket hang up|econnaborted|ehostunreach|enetunreach"
     r"|fetch failed|connection (?:refused|reset|aborted)|connect(?:ion)? ?timeout|connecterror|connecttimeout"
+    # the browser's own words for a fetch that got no answer (Chrome's bare "Failed to fetch", not
+    # "failed to fetch the image"; Firefox's NetworkError; Safari's "TypeError: Load failed")
+    r"|\bfailed to fetch[ \t]*(?:[\n\r]|$|[^\w \t])|\bnetworkerror when attempting to fetch"
+    r"|\btypeerror:? load failed\b"
     r"|name or service not known|temporary failure in name resolution|nodename nor servname"
     r"|certificate verify failed|err_name_not_resolved|err_connection_(?:refused|reset|timed_out)"
     # the server hung up before any answer (Python's RemoteDisconnected, httpx's RemoteProtocolError),
@@ -2140,6 +2181,13 @@ _NO_ANSWER = linear_re.compile(
     r"|\bhttp(?: status)?(?: code)?\W{0,3}0(?:[^\d.]|$)|\bstatus ?code\W{0,3}0(?:[^\d.]|$)"
     r"|\bstatus\s?[:=]\s?0(?:[^\d.]|$)",
     re.I,
+)
+# The connection was up and the request sent, but the answer's headers or body did not come within
+# the client's own wait: undici's HeadersTimeoutError / BodyTimeoutError (inside Node's `fetch
+# failed`), said as "Headers Timeout Error" or by its code. A long synchronous call (fal.run, a
+# video model) outlived the client's timer: the queue's family, not a failed connection.
+_ANSWER_WAIT_RAN_OUT = linear_re.compile(
+    r"\b(?:headers|body) ?timeout ?error\b|\bund_err_(?:headers|body)_timeout\b", re.I
 )
 _DETAIL_BODY = linear_re.compile(r"[\"']detail[\"']\s*:", re.I)
 _TYPED_ERROR = linear_re.compile(r"[\"']loc[\"']\s*:|[\"']type[\"']\s*:\s*[\"']\w+[\"']", re.I)
@@ -2638,6 +2686,15 @@ _STATED_CAUSES: list[StatedCause] = [
         "the caller's own abort signal stopped the request",
     ),
     StatedCause(
+        _ANSWER_WAIT_RAN_OUT,
+        "queue_timeout",
+        "the client stopped waiting for the answer (a headers or body timeout)",
+        # a connect timeout shown beside it: the connection never came up
+        unless=(
+            linear_re.compile(r"und_err_connect_timeout|connecttimeouterror|connect timeout error", re.I),
+        ),
+    ),
+    StatedCause(
         # "timed out" in the other languages (the English wording is in the knowledge base's own
         # texts); a connection that timed out is the network's, see `_NO_ANSWER`
         linear_re.compile(
@@ -2964,7 +3021,9 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     realtime = _REALTIME_WORDS.search(text) is not None
     # fal's own runner_connection_* errors are answers from fal's side, not a failed connection
     answered = "runner" in lowered or "error_type" in lowered or _DETAIL_BODY.search(text) is not None
-    if not codes and not realtime and not answered and _NO_ANSWER.search(text):
+    # a headers or body timeout: the connection was up, only the answer was slow
+    waited = "queue_timeout" in points and _ANSWER_WAIT_RAN_OUT.search(text) is not None
+    if not codes and not realtime and not answered and not waited and _NO_ANSWER.search(text):
         # no HTTP answer came back at all: whatever else the paste says, the connection failed
         points["network"] = CAUSAL_POINTS
         said.append("the connection itself failed")
