@@ -31,6 +31,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -414,11 +415,10 @@ class Diagnoser:
         self._pattern_tainted = _LazyFlags(
             lambda k: any(
                 self._pattern_needles[k] <= present and self._pattern_regexes[k].search(text)
-                for text, present in self._declined_needles()
+                for text, present in self._declined_needles
             )
         )
         self._declined_texts = declined
-        self._declined_present: list[tuple[str, frozenset[int]]] | None = None
         for entry in kb:
             signals = entry.signals
             messages = []
@@ -502,13 +502,10 @@ class Diagnoser:
         self._bm25 = Bm25([terms(_document(entry)) for entry in kb])
         self._negative_index = TextIndex(self._negatives, shortlist=12)
 
+    @cached_property
     def _declined_needles(self) -> list[tuple[str, frozenset[int]]]:
         """Each declined text with the entry regexes' literals it holds (computed on first use)."""
-        if self._declined_present is None:
-            self._declined_present = [
-                (text, self._needles.present(text.lower())) for text in self._declined_texts
-            ]
-        return self._declined_present
+        return [(text, self._needles.present(text.lower())) for text in self._declined_texts]
 
     # -- public ------------------------------------------------------------------------------
     @property
