@@ -519,3 +519,30 @@ def test_a_rate_limited_check_waits_for_retry_after_then_finds_the_post(
     assert [m["ts"] for m in fake.messages("C1")] == [found_ts]
     assert fake.calls("chat.postMessage") == []
     assert Outbox(store).rows()[0].attempts == 0  # a 429 is not a failed try
+
+
+def test_the_start_up_token_check_on_a_lost_database_logs_one_line(
+    fake: FakeSlack, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The dispatcher's one-off auth.test thread reads the teams table: with the database deleted
+    under the process it printed a thread traceback; now it says so as the sending loops do."""
+    import threading
+
+    client = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+    alert_sender = AlertSender(store, client)
+    for path in tmp_path.glob("alerts.db*"):
+        path.unlink()
+    raised: list[BaseException] = []
+
+    def check() -> None:  # its own thread, so its own connection to the (missing) file
+        try:
+            alert_sender._reenable_team()
+        except BaseException as exc:
+            raised.append(exc)
+
+    with caplog.at_level("ERROR", logger="bot.alerts.sender"):
+        thread = threading.Thread(target=check)
+        thread.start()
+        thread.join(10)
+    assert raised == []
+    assert [r.getMessage() for r in caplog.records if "alerts paused" in r.getMessage()], caplog.text

@@ -586,6 +586,10 @@ class AlertSender:
             log.info("auth.test at start failed (%s); team state unchanged", type(exc).__name__)
             return
         team_id = response.get("team_id")
-        if isinstance(team_id, str) and team_id and not self.store.team_sending_enabled(team_id):
-            self.store.set_team_sending(team_id, True)
-            log.info("team %s: the bot token works again; alert sending resumed", team_id)
+        try:
+            if isinstance(team_id, str) and team_id and not self.store.team_sending_enabled(team_id):
+                self.store.set_team_sending(team_id, True)
+                log.info("team %s: the bot token works again; alert sending resumed", team_id)
+        except StoreError as exc:
+            # a one-off check in its own thread: one line, as the loops say it, not a traceback
+            self._note_store_trouble(exc)
