@@ -163,21 +163,16 @@ def _present(marker: _Marker, text: str, needles_in_text: frozenset[str]) -> boo
     return not needles_in_text.isdisjoint(needles) and pattern.search(text) is not None
 
 
-# A host name not inside a longer word or an e-mail address (the character before it is checked by
-# the pattern, the one after it by `host_tokens`: RE2 has no lookarounds).
-_HOST_TOKEN = linear_re.compile(r"(?:^|[^\w@-])((?:[a-z0-9-]+\.)+[a-z]{2,})", re.I)
-_HOST_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+# A host name not inside a longer word or an e-mail address. RE2 has no lookarounds: the pattern
+# takes the character before it, and captures the one after it when that continues a word
+# (`file.name_v2`), so `findall` gives plain strings, with no match object for each of the thousands
+# of hosts a long paste can hold.
+_HOST_TOKEN = linear_re.compile(r"(?:^|[^\w@-])((?:[a-z0-9-]+\.)+[a-z]{2,})([\w-]?)", re.I)
 
 
 def host_tokens(text: str) -> list[str]:
     """Host names in the text (`queue.fal.run`, `api.openai.com`), as written."""
-    hosts = []
-    for match in _HOST_TOKEN.finditer(text):
-        end = match.end(1)
-        if end < len(text) and text[end] in _HOST_AFTER:
-            continue  # part of a longer word such as `file.name_v2`
-        hosts.append(match.group(1))
-    return hosts
+    return [host for host, word_goes_on in _HOST_TOKEN.findall(text) if not word_goes_on]
 
 
 def text_hosts(text: str) -> set[str]:
@@ -830,8 +825,8 @@ _VENDOR_URL = linear_re.compile(
 # Unbounded repeats, not `{1,63}` labels `{1,10}` times: RE2 is linear either way, but counted
 # repeats multiply its automaton's states, and this one pattern was a fifth of a paste's time.
 _URL = linear_re.compile(
-    r"(?:https?|wss?)://(?:[^/\s@\"'<>]+@)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(:\d{1,5})?"
-    r"(/[^\s\"'<>()\[\]{}|,;`]{0,300})?",
+    r"((?:https?|wss?)://(?:[^/\s@\"'<>]+@)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(:\d{1,5})?"
+    r"(/[^\s\"'<>()\[\]{}|,;`]{0,300})?)",
     re.I,
 )
 _API_HOST = linear_re.compile(r"^(?:api|api-[a-z0-9-]+|[a-z0-9-]+-api|inference|router)\.", re.I)
@@ -931,20 +926,19 @@ def _url_service_hosts(text: str) -> tuple[list[str], set[str]]:
     # hosts decided for good (not a service, or found): a crafted paste repeats one URL thousands of
     # times, and judging each copy again was half its diagnosis
     decided: set[str] = set()
-    for match in _URL.finditer(text):
-        host = match.group(1).lower()
+    for url, written_host, port, path in _URL.findall(text):
+        host = written_host.lower()
         in_urls.add(host)
         if host in decided:
             continue
         if _not_a_service(host):
             decided.add(host)
             continue
-        if _FAL_WORD.search(match.group(0)):  # a fal route on someone's host (/api/fal/proxy)
+        if _FAL_WORD.search(url):  # a fal route on someone's host (/api/fal/proxy)
             continue
-        path = match.group(3) or ""
         # a path, or a port of its own: a server the code talks to ("Using url https://x.org:8443"),
         # where a bare origin is more often a site only mentioned
-        if _API_HOST.search(host) or len(path.strip("/")) >= 2 or match.group(2):
+        if _API_HOST.search(host) or len(path.strip("/")) >= 2 or port:
             found.append(host)
             decided.add(host)
     return found, in_urls
