@@ -195,6 +195,21 @@ def test_the_images_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
     env["FAL_BOT_DB"] = str(tmp_path / "fal-bot.db")
     lint = subprocess.run([str(entry), "kb", "lint"], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+    # the playground's page ships in the package (setuptools warns it may drop data folders that
+    # are not listed as packages)
+    page = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from importlib import resources; s = resources.files('bot.playground') / 'static';"
+            " print(sorted(p.name for p in s.iterdir() if p.suffix in ('.html', '.js', '.css')))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert page.stdout.strip() == "['app.js', 'index.html', 'mrkdwn.js', 'style.css']"
     run = subprocess.run(
         [str(entry), "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
