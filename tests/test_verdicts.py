@@ -2490,3 +2490,45 @@ def test_the_browsers_failed_fetch_is_no_answer(text: str) -> None:
 )
 def test_a_named_fetch_failure_is_not_the_browsers_no_answer(text: str) -> None:
     assert "network" not in causal_cues(text, set(), set())[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "generic"),
+    [
+        # the caller's own app, deployed on a hosting platform: its URL names nobody, and the
+        # platform's name inside it is not the platform's own error
+        ("POST https://pixel-studio.vercel.app/api/generate 429 (Too Many Requests)", "rate_limit", True),
+        (
+            "POST https://pixel-studio.onrender.com/api/generate 500 (Internal Server Error)\n"
+            '{"error":"fal request failed: Unprocessable Entity","detail":[{"loc":["body","image_size"],'
+            "\"msg\":\"value is not a valid enumeration member; permitted: 'square_hd', 'square'\","
+            '"type":"type_error.enum"}]}',
+            "validation",
+            False,
+        ),
+    ],
+)
+def test_the_callers_own_deployed_app_names_no_service(
+    diagnoser: Diagnoser, text: str, expected: str, generic: bool
+) -> None:
+    assert service_hosts(text) == []
+    assert not gather(text, text_hosts(text)).declined
+    answer = diagnoser.diagnose(text)
+    assert category(answer) == expected
+    assert answer.generic is generic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the platform's own error, or the platform named in words, is still the platform's
+        "An error occurred with your deployment\n\nFUNCTION_INVOCATION_TIMEOUT\n\n"
+        "https://pixel-studio.vercel.app/api/generate",
+        "Deployed on Vercel, the image route times out after 10 seconds every time",
+        # a service's own API on a platform's domain is still named by its API host
+        "POST https://api.pixmaker.dev/v1/render 402 Payment Required",
+    ],
+)
+def test_a_hosting_platforms_own_error_is_still_declined(diagnoser: Diagnoser, text: str) -> None:
+    assert gather(text, text_hosts(text)).declined
+    assert diagnoser.diagnose(text).matches == ()

@@ -837,6 +837,27 @@ _REFERENCE_HOST = linear_re.compile(
     r"|google\.com|bit\.ly)$",
     re.I,
 )
+# The caller's own app, deployed on a hosting platform (`myapp.vercel.app/api/generate`, a tunnel to a
+# dev machine): the code that calls fal, seen from the browser or a webhook, not another service. Its
+# URL names nobody, and the platform's name inside it is not the platform's error (Vercel's own
+# errors are read by their codes, FUNCTION_INVOCATION_TIMEOUT and the like).
+_APP_DOMAINS = (
+    *("vercel.app", "netlify.app", "herokuapp.com", "onrender.com", "fly.dev", "railway.app", "pages.dev"),
+    *("workers.dev", "ngrok-free.app", "ngrok-free.dev", "ngrok.app", "ngrok.io", "replit.app"),
+    *("replit.dev", "repl.co", "web.app", "firebaseapp.com", "run.app", "azurewebsites.net"),
+    *("azurestaticapps.net", "amplifyapp.com", "deno.dev", "koyeb.app", "lovable.app", "glitch.me"),
+    *("csb.app", "trycloudflare.com", "loca.lt", "vercel.sh"),
+)
+_APP_DOMAIN_SET = linear_re.LiteralSet(list(_APP_DOMAINS))
+_APP_HOST = linear_re.compile(
+    r"(?:^|\.)(?:" + "|".join(domain.replace(".", r"\.") for domain in _APP_DOMAINS) + r")$", re.I
+)
+_APP_URL = linear_re.compile(
+    r"(?:(?:https?|wss?)://)?(?:[a-z0-9-]+\.)+(?:"
+    + "|".join(domain.replace(".", r"\.") for domain in _APP_DOMAINS)
+    + r")(?:[:/][^\s\"'<>()\[\]{}|,;`]*)?",
+    re.I,
+)
 _DOCS_HOST = linear_re.compile(r"^(?:docs|doc|help|support|developer|developers|learn|www\.w3)\.", re.I)
 # Top-level domains of web services. File extensions (.js, .py, .json, .sh...) are not among them,
 # so `index.js` or `config.py` in a stack trace is not taken for a host.
@@ -917,6 +938,7 @@ def _not_a_service(host: str) -> bool:
         or _FAL_WORD.search(host)
         or _REFERENCE_HOST.search(host)
         or _DOCS_HOST.search(host)
+        or _APP_HOST.search(host)
     )
 
 
@@ -1081,6 +1103,9 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         if _present(marker, own, in_own):
             evidence.weak.append(marker[1])
             evidence.names_fal |= marker[1] in ("the word fal", "a fal identifier")
+    if _APP_DOMAIN_SET.present(original_lowered):  # the caller's own app's URLs name no vendor
+        text = _APP_URL.sub(" ", text)
+        in_text = _MARKER_NEEDLES.occurring(text.lower())
     for marker in _VENDORS:
         if _present(marker, text, in_text):
             evidence.vendors.append(marker[1])
