@@ -39,6 +39,7 @@ from rapidfuzz import fuzz
 
 from bot import linear_re
 from bot.diagnosis import evidence as ev
+from bot.diagnosis.gloss import concept_categories, concepts
 from bot.diagnosis.knowledge import PATTERN_FLAGS, Entry, KnowledgeBase
 from bot.diagnosis.normalize import (
     FOCUS_BUDGET,
@@ -70,6 +71,7 @@ POINTS_HOST = 10.0
 POINTS_STATUS = 12.0
 PENALTY_STATUS_MISMATCH = 14.0
 FUZZY_WEIGHT = 0.55
+CONCEPT_POINTS = 24.0  # a family's problem named by two of its concepts in another language
 POINTS_BM25 = 16.0  # the entry whose words fit the paste best (BM25 over title, summary, examples, symptoms)
 BM25_MIN = 4.0
 BM25_FULL = 20.0
@@ -663,7 +665,11 @@ class Diagnoser:
         unlike, foreign, named, declined_copy = self._negative_similarity(query)
         best_positive = max((similarity for similarity, _, _ in fuzzy.values()), default=0.0)
         bonus = ev.category_bonus(cue_query, codes)
-        relevance = self._bm25.scores(terms(window))
+        window_terms = terms(window)
+        glossed = concepts(window_terms, window)
+        relevance = self._bm25.scores(window_terms + terms(" ".join(glossed)))
+        for family in concept_categories(glossed):
+            bonus[family] = bonus.get(family, 0.0) + CONCEPT_POINTS
         top_relevance = max(relevance.values(), default=0.0)
         families = ev.status_families(codes, about_fal)
 
