@@ -2490,3 +2490,22 @@ def test_the_browsers_failed_fetch_is_no_answer(text: str) -> None:
 )
 def test_a_named_fetch_failure_is_not_the_browsers_no_answer(text: str) -> None:
     assert "network" not in causal_cues(text, set(), set())[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an input said to be over its length, naming no service (reading-19): fal's string_too_long
+        # in words, as an app or a model's API words it
+        "Error: prompt is too long: 48213 tokens > 32000 maximum",
+        "Error: the prompt is too long (2431 characters)",
+    ],
+)
+def test_an_input_said_to_be_too_long_is_a_validation(diagnoser: Diagnoser, text: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "validation", diagnosis.matches
+
+
+def test_a_request_that_took_too_long_is_not_an_input_too_long(diagnoser: Diagnoser) -> None:
+    assert "validation" in category_bonus("ValueError: negative prompt is too long", set())
+    assert "validation" not in category_bonus("the request took too long, try again", set())

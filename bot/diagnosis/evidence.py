@@ -1663,6 +1663,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         # a format the model does not take, in English (fal's unsupported_*_format; see the translations)
         r"\bunsupported (?:image |video |audio |file |media |input )?(?:format|codec|container|file type)\b"
         r"|\b(?:format|codec|file type) (?:is )?not supported\b",
+        # an input said to be over its length ("prompt is too long: 201928 tokens > 200000 maximum",
+        # fal's string_too_long in words)
+        r"\b(?:prompt|negative prompt|text|input|caption|description|string)s? (?:is |was |are )?too long\b",
     ),
     # a limit on an input value, said in the other languages fal's users write in: "debe estar entre",
     # "不能超过 12", "범위를 벗어", "не может превышать" (a number followed by a unit of bytes is a
