@@ -2509,3 +2509,29 @@ def test_an_input_said_to_be_too_long_is_a_validation(diagnoser: Diagnoser, text
 def test_a_request_that_took_too_long_is_not_an_input_too_long(diagnoser: Diagnoser) -> None:
     assert "validation" in category_bonus("ValueError: negative prompt is too long", set())
     assert "validation" not in category_bonus("the request took too long, try again", set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an input file on the sender's own machine (reading-19): fal cannot fetch it
+        "422 from fal: it could not load the images from localhost URLs",
+        "fal.ai cannot access http://localhost:3000/cat.png",
+        "image_url was http://127.0.0.1:8000/uploads/2024/photo.jpg",
+        "Fal.ai не смог загрузить картинку: localhost недоступен снаружи",
+    ],
+)
+def test_an_input_file_on_localhost_is_a_file_url(text: str) -> None:
+    assert "file_url" in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the app's own server or fal's proxy on localhost is no input file
+        "POST http://localhost:3000/api/fal/proxy 500 (Internal Server Error)",
+        "connect ECONNREFUSED 127.0.0.1:11434",
+    ],
+)
+def test_the_apps_own_localhost_server_is_no_file_url(text: str) -> None:
+    assert "file_url" not in stated_causes(text)[0]

@@ -2556,6 +2556,26 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the input's link was bad",
     ),
     StatedCause(
+        # an input file on the sender's own machine, which fal cannot fetch: "fal.ai can't access
+        # localhost", "images from localhost URLs", an upload served at http://localhost:5000/uploads/
+        linear_re.compile(
+            r"\blocalhost (?:urls?|links?|addresses|images?|files?)\b"
+            r"|\b(?:can't|cannot|can not|could not|couldn't|unable to|fails? to|failed to)"
+            r" (?:access|reach|load|download|fetch|read)\b[^\n.;]{0,40}?\blocalhost\b"
+            r"|\bhttps?://(?:localhost|127\.0\.0\.1)(?::\d{2,5})?/(?:uploads?|media|images?|files?|tmp|temp)/",
+            re.I,
+        ),
+        "file_url",
+        "the text says an input file's URL is on localhost, out of fal's reach",
+        also=(
+            linear_re.compile(
+                r"не (?:мог|может|могут|смог|удалось)\pL*\s(?:загрузить|скачать|получить|открыть)"
+                r"[^\n.;]{0,40}?\blocalhost\b",
+                re.I,
+            ),
+        ),
+    ),
+    StatedCause(
         # a file said not to download or load, in the passive or in another language: "the image could
         # not be downloaded: HTTP 404", "Bild von fal.ai nicht ladbar", "fal.ai вернул недоступный файл",
         # "画像のダウンロードに失敗しました". The status beside it is the file's, not an endpoint's.
