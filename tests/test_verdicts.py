@@ -2535,3 +2535,20 @@ def test_an_input_file_on_localhost_is_a_file_url(text: str) -> None:
 )
 def test_the_apps_own_localhost_server_is_no_file_url(text: str) -> None:
     assert "file_url" not in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a model's face filter quoted alone, naming no service (reading-19)
+        'the video call died with 422: "may contain likenesses of real people"',
+        "모델이 거부함: likeness of a real person",
+    ],
+)
+def test_a_likeness_of_real_people_leans_to_content_policy(text: str) -> None:
+    assert "content_policy" in category_bonus(text, set())
+
+
+def test_a_likeness_of_real_people_gets_a_generic_content_policy(diagnoser: Diagnoser) -> None:
+    diagnosis = diagnoser.diagnose('reference image refused (422): "likenesses of real people"')
+    assert diagnosis.generic and category(diagnosis) == "content_policy", diagnosis.matches

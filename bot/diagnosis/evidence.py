@@ -1435,6 +1435,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         10.0,
         r"blocked (?:for|by) (?:the )?safety|safety (?:filter|system|check)",
         r"prompt (?:was |is |got )?(?:blocked|rejected|refused|flagged)",
+        # a model's face filter on its input (Seedance's partner_validation_failed), quoted alone
+        r"\blikeness(?:es)? of (?:a )?real (?:people|persons?|individuals?|humans?)\b",
     ),
     _translated(
         "content_policy",
