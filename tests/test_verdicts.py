@@ -2552,3 +2552,21 @@ def test_a_likeness_of_real_people_leans_to_content_policy(text: str) -> None:
 def test_a_likeness_of_real_people_gets_a_generic_content_policy(diagnoser: Diagnoser) -> None:
     diagnosis = diagnoser.diagnose('reference image refused (422): "likenesses of real people"')
     assert diagnosis.generic and category(diagnosis) == "content_policy", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an agent's or MCP server's missing tool (reading-19): a name in the caller's tool list
+        "Error code: 404 - {'error': {'message': 'Tool SLACK_POST_MESSAGE not found', 'status': 404}}",
+        "McpError: Unknown tool: generate_video",
+        '{"slug": "Tool_ToolNotFound", "status": 404}',
+    ],
+)
+def test_a_tool_not_found_is_no_model_not_found(diagnoser: Diagnoser, text: str) -> None:
+    assert causal_cues(text, {404}, set())[0].get("model_not_found", 0.0) < 0
+    assert category(diagnoser.diagnose(text)) != "model_not_found"
+
+
+def test_a_model_not_found_stays_one() -> None:
+    assert "model_not_found" not in causal_cues("Application 'flux-pro' not found", {404}, set())[0]

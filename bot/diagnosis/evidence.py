@@ -2144,6 +2144,11 @@ _CONTENT_REFUSAL = linear_re.compile(
     r"|sensitive content|content.?policy",
     re.I,
 )
+_TOOL_NOT_FOUND = linear_re.compile(
+    r"\btool\b[ '\"`]{1,2}[\w.:/-]{1,80}[ '\"`]{1,2}(?:was |is )?not found\b|tool_?not_?found\b"
+    r"|\bunknown tool\b|\bno (?:such )?tool (?:named|called|found)\b",
+    re.I,
+)
 _NOT_A_REFUSAL = linear_re.compile(r"connect(?:ion)? refused", re.I)
 _NO_ANSWER = linear_re.compile(
     r"econnrefused|econnreset|etimedout|\benotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
@@ -3039,6 +3044,10 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     ):
         points["content_policy"] = CAUSAL_POINTS
         said.append("the content was refused")
+    if _TOOL_NOT_FOUND.search(text):
+        # an agent's or MCP server's tool that does not exist ("Tool GMAIL_SEND not found", "Unknown
+        # tool: generate"): a name in the caller's tool list, not a model or an app at fal
+        points["model_not_found"] = -CAUSAL_POINTS
     missing = [next((g for g in m.groups() if g), "").strip("'\"`") for m in _MISSING_MODULE.finditer(text)]
     if missing and not any(_FAL_MODULE.search(name) for name in missing):
         # `No module named 'requests'`: installing fal's client would not help
