@@ -2570,3 +2570,17 @@ def test_a_tool_not_found_is_no_model_not_found(diagnoser: Diagnoser, text: str)
 
 def test_a_model_not_found_stays_one() -> None:
     assert "model_not_found" not in causal_cues("Application 'flux-pro' not found", {404}, set())[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the URL the code reads from the result, said not found (reading-19), in English and French
+        "Error: image URL not found in fal response",
+        "fal.ai : erreur lors de la génération, URL de vidéo introuvable",
+        "fal.ai: aucune URL d'image dans la réponse",
+    ],
+)
+def test_a_result_url_said_not_found_is_the_output_shape(diagnoser: Diagnoser, text: str) -> None:
+    assert "output_format" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "output_format", diagnoser.diagnose(text).matches

@@ -2703,6 +2703,17 @@ _STATED_CAUSES: list[StatedCause] = [
                 r"|\breturned no (?:image|video|output)s?(?: urls?)?\b",
                 re.I,
             ),
+            # the URL the code looks for in the result, said not found: "image URL not found in
+            # response", "URL d'image non trouvée", "aucune URL de vidéo", "URL de imagen no encontrada"
+            linear_re.compile(
+                r"\b(?:image|video|audio|output|result)[ _]url (?:was |is )?not found\b"
+                r"|\bno (?:image|video|audio|output|result)[ _]url"
+                r" (?:found|in (?:the )?(?:response|result))\b"
+                r"|\burl (?:d'|de l'|de )?(?:image|vid[ée]o|imagen|imagem|v[íi]deo|audio|r[ée]sultat)"
+                r" (?:non trouv[ée]e?|introuvable|no encontrad[ao]|n[ãa]o encontrad[ao])"
+                r"|\baucune url (?:d'|de )(?:image|vid[ée]o)",
+                re.I,
+            ),
         ),
     ),
     StatedCause(
