@@ -2532,3 +2532,97 @@ def test_the_callers_own_deployed_app_names_no_service(
 def test_a_hosting_platforms_own_error_is_still_declined(diagnoser: Diagnoser, text: str) -> None:
     assert gather(text, text_hosts(text)).declined
     assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an input said to be over its length, naming no service (reading-19): fal's string_too_long
+        # in words, as an app or a model's API words it
+        "Error: prompt is too long: 48213 tokens > 32000 maximum",
+        "Error: the prompt is too long (2431 characters)",
+    ],
+)
+def test_an_input_said_to_be_too_long_is_a_validation(diagnoser: Diagnoser, text: str) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "validation", diagnosis.matches
+
+
+def test_a_request_that_took_too_long_is_not_an_input_too_long(diagnoser: Diagnoser) -> None:
+    assert "validation" in category_bonus("ValueError: negative prompt is too long", set())
+    assert "validation" not in category_bonus("the request took too long, try again", set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an input file on the sender's own machine (reading-19): fal cannot fetch it
+        "422 from fal: it could not load the images from localhost URLs",
+        "fal.ai cannot access http://localhost:3000/cat.png",
+        "image_url was http://127.0.0.1:8000/uploads/2024/photo.jpg",
+        "Fal.ai не смог загрузить картинку: localhost недоступен снаружи",
+    ],
+)
+def test_an_input_file_on_localhost_is_a_file_url(text: str) -> None:
+    assert "file_url" in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the app's own server or fal's proxy on localhost is no input file
+        "POST http://localhost:3000/api/fal/proxy 500 (Internal Server Error)",
+        "connect ECONNREFUSED 127.0.0.1:11434",
+    ],
+)
+def test_the_apps_own_localhost_server_is_no_file_url(text: str) -> None:
+    assert "file_url" not in stated_causes(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a model's face filter quoted alone, naming no service (reading-19)
+        'the video call died with 422: "may contain likenesses of real people"',
+        "모델이 거부함: likeness of a real person",
+    ],
+)
+def test_a_likeness_of_real_people_leans_to_content_policy(text: str) -> None:
+    assert "content_policy" in category_bonus(text, set())
+
+
+def test_a_likeness_of_real_people_gets_a_generic_content_policy(diagnoser: Diagnoser) -> None:
+    diagnosis = diagnoser.diagnose('reference image refused (422): "likenesses of real people"')
+    assert diagnosis.generic and category(diagnosis) == "content_policy", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an agent's or MCP server's missing tool (reading-19): a name in the caller's tool list
+        "Error code: 404 - {'error': {'message': 'Tool SLACK_POST_MESSAGE not found', 'status': 404}}",
+        "McpError: Unknown tool: generate_video",
+        '{"slug": "Tool_ToolNotFound", "status": 404}',
+    ],
+)
+def test_a_tool_not_found_is_no_model_not_found(diagnoser: Diagnoser, text: str) -> None:
+    assert causal_cues(text, {404}, set())[0].get("model_not_found", 0.0) < 0
+    assert category(diagnoser.diagnose(text)) != "model_not_found"
+
+
+def test_a_model_not_found_stays_one() -> None:
+    assert "model_not_found" not in causal_cues("Application 'flux-pro' not found", {404}, set())[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the URL the code reads from the result, said not found (reading-19), in English and French
+        "Error: image URL not found in fal response",
+        "fal.ai : erreur lors de la génération, URL de vidéo introuvable",
+        "fal.ai: aucune URL d'image dans la réponse",
+    ],
+)
+def test_a_result_url_said_not_found_is_the_output_shape(diagnoser: Diagnoser, text: str) -> None:
+    assert "output_format" in stated_causes(text)[0]
+    assert category(diagnoser.diagnose(text)) == "output_format", diagnoser.diagnose(text).matches

@@ -1454,6 +1454,8 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         10.0,
         r"blocked (?:for|by) (?:the )?safety|safety (?:filter|system|check)",
         r"prompt (?:was |is |got )?(?:blocked|rejected|refused|flagged)",
+        # a model's face filter on its input (Seedance's partner_validation_failed), quoted alone
+        r"\blikeness(?:es)? of (?:a )?real (?:people|persons?|individuals?|humans?)\b",
     ),
     _translated(
         "content_policy",
@@ -1682,6 +1684,9 @@ _WORDS_IN_ANY_LANGUAGE: tuple[Cue, ...] = (
         # a format the model does not take, in English (fal's unsupported_*_format; see the translations)
         r"\bunsupported (?:image |video |audio |file |media |input )?(?:format|codec|container|file type)\b"
         r"|\b(?:format|codec|file type) (?:is )?not supported\b",
+        # an input said to be over its length ("prompt is too long: 201928 tokens > 200000 maximum",
+        # fal's string_too_long in words)
+        r"\b(?:prompt|negative prompt|text|input|caption|description|string)s? (?:is |was |are )?too long\b",
     ),
     # a limit on an input value, said in the other languages fal's users write in: "debe estar entre",
     # "不能超过 12", "범위를 벗어", "не может превышать" (a number followed by a unit of bytes is a
@@ -2158,6 +2163,11 @@ _CONTENT_REFUSAL = linear_re.compile(
     r"|sensitive content|content.?policy",
     re.I,
 )
+_TOOL_NOT_FOUND = linear_re.compile(
+    r"\btool\b[ '\"`]{1,2}[\w.:/-]{1,80}[ '\"`]{1,2}(?:was |is )?not found\b|tool_?not_?found\b"
+    r"|\bunknown tool\b|\bno (?:such )?tool (?:named|called|found)\b",
+    re.I,
+)
 _NOT_A_REFUSAL = linear_re.compile(r"connect(?:ion)? refused", re.I)
 _NO_ANSWER = linear_re.compile(
     r"econnrefused|econnreset|etimedout|\benotfound|eai_again|und_err_(?:connect|socket)|getaddrinfo"
@@ -2572,6 +2582,26 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the input's link was bad",
     ),
     StatedCause(
+        # an input file on the sender's own machine, which fal cannot fetch: "fal.ai can't access
+        # localhost", "images from localhost URLs", an upload served at http://localhost:5000/uploads/
+        linear_re.compile(
+            r"\blocalhost (?:urls?|links?|addresses|images?|files?)\b"
+            r"|\b(?:can't|cannot|can not|could not|couldn't|unable to|fails? to|failed to)"
+            r" (?:access|reach|load|download|fetch|read)\b[^\n.;]{0,40}?\blocalhost\b"
+            r"|\bhttps?://(?:localhost|127\.0\.0\.1)(?::\d{2,5})?/(?:uploads?|media|images?|files?|tmp|temp)/",
+            re.I,
+        ),
+        "file_url",
+        "the text says an input file's URL is on localhost, out of fal's reach",
+        also=(
+            linear_re.compile(
+                r"не (?:мог|может|могут|смог|удалось)\pL*\s(?:загрузить|скачать|получить|открыть)"
+                r"[^\n.;]{0,40}?\blocalhost\b",
+                re.I,
+            ),
+        ),
+    ),
+    StatedCause(
         # a file said not to download or load, in the passive or in another language: "the image could
         # not be downloaded: HTTP 404", "Bild von fal.ai nicht ladbar", "fal.ai вернул недоступный файл",
         # "画像のダウンロードに失敗しました". The status beside it is the file's, not an endpoint's.
@@ -2690,6 +2720,17 @@ _STATED_CAUSES: list[StatedCause] = [
                 r"|\b(?:did not|didn't|does not|doesn't) return (?:an?|any) (?:image|video|output)s?"
                 r"(?: url)?\b"
                 r"|\breturned no (?:image|video|output)s?(?: urls?)?\b",
+                re.I,
+            ),
+            # the URL the code looks for in the result, said not found: "image URL not found in
+            # response", "URL d'image non trouvée", "aucune URL de vidéo", "URL de imagen no encontrada"
+            linear_re.compile(
+                r"\b(?:image|video|audio|output|result)[ _]url (?:was |is )?not found\b"
+                r"|\bno (?:image|video|audio|output|result)[ _]url"
+                r" (?:found|in (?:the )?(?:response|result))\b"
+                r"|\burl (?:d'|de l'|de )?(?:image|vid[ée]o|imagen|imagem|v[íi]deo|audio|r[ée]sultat)"
+                r" (?:non trouv[ée]e?|introuvable|no encontrad[ao]|n[ãa]o encontrad[ao])"
+                r"|\baucune url (?:d'|de )(?:image|vid[ée]o)",
                 re.I,
             ),
         ),
@@ -3033,6 +3074,10 @@ def causal_cues(text: str, codes: set[int], finding_codes: set[str]) -> tuple[di
     ):
         points["content_policy"] = CAUSAL_POINTS
         said.append("the content was refused")
+    if _TOOL_NOT_FOUND.search(text):
+        # an agent's or MCP server's tool that does not exist ("Tool GMAIL_SEND not found", "Unknown
+        # tool: generate"): a name in the caller's tool list, not a model or an app at fal
+        points["model_not_found"] = -CAUSAL_POINTS
     missing = [next((g for g in m.groups() if g), "").strip("'\"`") for m in _MISSING_MODULE.finditer(text)]
     if missing and not any(_FAL_MODULE.search(name) for name in missing):
         # `No module named 'requests'`: installing fal's client would not help
