@@ -2626,3 +2626,24 @@ def test_a_model_not_found_stays_one() -> None:
 def test_a_result_url_said_not_found_is_the_output_shape(diagnoser: Diagnoser, text: str) -> None:
     assert "output_format" in stated_causes(text)[0]
     assert category(diagnoser.diagnose(text)) == "output_format", diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a status said of a server in words, naming no service: the status's family, as for an
+        # HTTP library's own sentence
+        ("the api is returning a 504", "queue_timeout"),
+        ("the endpoint responds with 503 since this morning", "server_error"),
+    ],
+)
+def test_a_status_said_of_a_server_in_words_is_a_generic_answer(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    answer = diagnoser.diagnose(text)
+    assert category(answer) == expected
+    assert answer.generic
+
+
+def test_a_number_counting_something_is_no_status_said_in_words(diagnoser: Diagnoser) -> None:
+    assert diagnoser.diagnose("it returned 500 images in the batch").matches == ()

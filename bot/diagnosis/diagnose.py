@@ -113,6 +113,15 @@ _STATED_STATUS = linear_re.compile(
     + r")\b",
     re.I,
 )
+# ...or said of a server in words ("the api is returning a 504", "the endpoint responds with 503",
+# "my upload fails with a 413"), the number not counting something ("returned 500 images")
+_STATUS_IN_WORDS = linear_re.compile(
+    r"\b(?:return|respond|answer|fail)(?:s|ed|ing)?(?: with)? (?:an? )?(?:"
+    + "|".join(str(code) for code in sorted(SAME_MEANING_EVERYWHERE))
+    + r")(?:s|\b)(?:\s*$|\s*[.,;:!?)(-]| (?:error|status|response|code|http|bad|internal|service|gateway"
+    r"|too|payment|request|from|when|after|on|for|every|each|since|again|now|today|back|and|but|or)\b)",
+    re.I,
+)
 GENERIC_EXAMPLE = 80.0  # an example this close to a declined text cannot vouch for fal alone
 PENALTY_NEGATIVE_EXAMPLE = 40.0
 # Longer pastes: entry regexes run on the error-looking lines only, this many characters. A regex
@@ -609,7 +618,7 @@ class Diagnoser:
             and not listed_as_foreign
             and codes
             and codes <= SAME_MEANING_EVERYWHERE
-            and _STATED_STATUS.search(text)
+            and (_STATED_STATUS.search(text) or _STATUS_IN_WORDS.search(text))
         ):
             # only a status, in an HTTP library's own sentence ("Request failed with status code 429",
             # "Status: 503"): that status's family, as for a fal text, when the status means the same
