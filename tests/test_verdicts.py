@@ -2647,3 +2647,24 @@ def test_a_status_said_of_a_server_in_words_is_a_generic_answer(
 
 def test_a_number_counting_something_is_no_status_said_in_words(diagnoser: Diagnoser) -> None:
     assert diagnoser.diagnose("it returned 500 images in the batch").matches == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # beside a call to fal, the address of the input file it was given names no service
+        ("fal error: Failed to download image from https://i.imgur.com/a1b2c3.png", "file_url"),
+        ("image_url https://res.pixhost.net/demo/upload/sample is not accessible by fal", "file_url"),
+    ],
+)
+def test_an_input_files_address_beside_a_fal_call_names_no_service(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    assert service_hosts(text, text_hosts(text), calls_fal=True) == []
+    assert category(diagnoser.diagnose(text)) == expected
+
+
+def test_the_callers_own_fetch_of_a_file_names_its_host(diagnoser: Diagnoser) -> None:
+    text = "FetchError: request to https://media.pixhost.net/att/1/2/card.jpg failed, reason: socket hang up"
+    assert service_hosts(text, text_hosts(text)) == ["media.pixhost.net"]
+    assert diagnoser.diagnose(text).matches == ()

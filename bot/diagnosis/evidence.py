@@ -824,11 +824,28 @@ _VENDOR_URL = linear_re.compile(
 # (a docs page, an issue link, a DOCTYPE, a placeholder host).
 # Unbounded repeats, not `{1,63}` labels `{1,10}` times: RE2 is linear either way, but counted
 # repeats multiply its automaton's states, and this one pattern was a fifth of a paste's time.
+# Beside a call to fal, a file's address is no service either: an input the call was given
+# (`"image_url": "https://..."`, a path ending in .png or .mp4) is where fal was to fetch the user's
+# file from.
 _URL = linear_re.compile(
+    r"(?:\b((?:[a-z]+_)*(?:image|video|audio|mask|file|media)_?urls?)\W{1,6})?"
     r"((?:https?|wss?)://(?:[^/\s@\"'<>]+@)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(:\d{1,5})?"
     r"(/[^\s\"'<>()\[\]{}|,;`]{0,300})?)",
     re.I,
 )
+_MEDIA_EXTENSION_TEXT = """
+    png jpg jpeg webp gif bmp tif tiff heic avif svg mp4 mov webm mkv avi m4v mp3 wav m4a ogg flac aac
+    opus glb gltf obj fbx ply zip tar safetensors pdf
+    """
+_MEDIA_EXTENSIONS = frozenset(_MEDIA_EXTENSION_TEXT.split())
+
+
+def _file_address(path: str) -> bool:
+    """A URL path that names a media or model file (`/u/cat.png?token=...`)."""
+    last = path.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
+    return "." in last and last.rsplit(".", 1)[-1].lower() in _MEDIA_EXTENSIONS
+
+
 _API_HOST = linear_re.compile(r"^(?:api|api-[a-z0-9-]+|[a-z0-9-]+-api|inference|router)\.", re.I)
 _REFERENCE_HOST = linear_re.compile(
     r"(?:^|\.)(?:github\.com|githubusercontent\.com|github\.io|gitlab\.com|stackoverflow\.com"
@@ -881,13 +898,14 @@ _HOST_ENDINGS = _WEB_TLDS | {"run", "sh", "so", "gg", "to", "ly", "fm", "ws", "l
 _FAL_WORD = linear_re.compile(r"(?:^|[^a-z])fal(?:[^a-z]|$)|falrun", re.I)
 
 
-def service_hosts(text: str, hosts: set[str] | None = None) -> list[str]:
+def service_hosts(text: str, hosts: set[str] | None = None, calls_fal: bool = False) -> list[str]:
     """Hosts of other services that the text calls or names (see `_URL`). `hosts`: the text's
-    `host_tokens`, lower case, when the caller has them already."""
+    `host_tokens`, lower case, when the caller has them already. `calls_fal`: the text shows a call
+    to fal, whose input files' addresses are then no service."""
     found: list[str] = []
     in_urls: set[str] = set()  # hosts judged by their URL (an origin without a path is not a call)
     if "://" in text:
-        found, in_urls = _url_service_hosts(text)
+        found, in_urls = _url_service_hosts(text, calls_fal)
     for lowered in sorted(hosts if hosts is not None else {h.lower() for h in host_tokens(text)}):
         if lowered in found or lowered in in_urls or lowered.rsplit(".", 1)[-1] not in _HOST_ENDINGS:
             continue
@@ -942,13 +960,13 @@ def _not_a_service(host: str) -> bool:
     )
 
 
-def _url_service_hosts(text: str) -> tuple[list[str], set[str]]:
+def _url_service_hosts(text: str, calls_fal: bool) -> tuple[list[str], set[str]]:
     found: list[str] = []
     in_urls: set[str] = set()
     # hosts decided for good (not a service, or found): a crafted paste repeats one URL thousands of
     # times, and judging each copy again was half its diagnosis
     decided: set[str] = set()
-    for url, written_host, port, path in _URL.findall(text):
+    for file_field, url, written_host, port, path in _URL.findall(text):
         host = written_host.lower()
         in_urls.add(host)
         if host in decided:
@@ -958,6 +976,8 @@ def _url_service_hosts(text: str) -> tuple[list[str], set[str]]:
             continue
         if _FAL_WORD.search(url):  # a fal route on someone's host (/api/fal/proxy)
             continue
+        if calls_fal and (file_field or _file_address(path)):
+            continue  # the input file of a call to fal (the caller's own fetch of one names its host)
         # a path, or a port of its own: a server the code talks to ("Using url https://x.org:8443"),
         # where a bare origin is more often a site only mentioned
         if _API_HOST.search(host) or len(path.strip("/")) >= 2 or port:
@@ -1134,7 +1154,8 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
     if any(word in original_lowered for word in ("packages", "node_modules", "error", "exception")):
         evidence.vendors += [f"package {name}" for name in service_packages(text)[:2]]
     if "://" in text or "api" in original_lowered:
-        evidence.vendors += [f"host {host}" for host in service_hosts(text, hosts)[:2]]
+        calls_fal = bool(evidence.strong or evidence.weak)
+        evidence.vendors += [f"host {host}" for host in service_hosts(text, hosts, calls_fal)[:2]]
     called = [f"host {host}" for host in connection_hosts(text)[:2]]
     evidence.vendors += [phrase for phrase in called if phrase not in evidence.vendors]
     if "fal" not in original_lowered and _LOCAL_SERVER.search(text):
