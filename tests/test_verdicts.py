@@ -2490,3 +2490,37 @@ def test_the_browsers_failed_fetch_is_no_answer(text: str) -> None:
 )
 def test_a_named_fetch_failure_is_not_the_browsers_no_answer(text: str) -> None:
     assert "network" not in causal_cues(text, set(), set())[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the output or the content said to be filtered out or blocked, or unsafe content said to be
+        # found in it, whoever's filter it was (reading-20)
+        "generation failed: the generated image was filtered by the safety settings. Try another prompt.",
+        "Your account settings filtered out the images that showed people; blocked images are not charged.",
+        "Request rejected: we detected inappropriate content in your prompt. Please edit it.",
+    ],
+)
+def test_content_said_to_be_filtered_or_blocked_is_a_refusal(diagnoser: Diagnoser, text: str) -> None:
+    assert "content_policy" in stated_causes(text)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "content_policy", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a request, a call or a host blocked is another family's (a proxy, CORS)
+        "the request was blocked by the corporate proxy",
+        "POST /api/generate blocked: CORS policy",
+    ],
+)
+def test_a_request_said_to_be_blocked_is_no_content_refusal(text: str) -> None:
+    assert "content_policy" not in stated_causes(text)[0]
+
+
+def test_blocked_is_not_a_locked_account() -> None:
+    # "blocked" holds the letters of "locked": a blocked image says nothing of a locked account
+    assert "billing" not in category_bonus("the image was blocked by the filter", set())
+    assert "billing" in category_bonus("account_locked: top up to continue", set())

@@ -1962,7 +1962,8 @@ CATEGORY_CUES: list[Cue] = [
     ),
     Cue(
         linear_re.compile(
-            r"balance|billing|top.?up|locked|credits?\b|payment"
+            # (a locked account: not the "locked" inside "blocked", which is content or a network)
+            r"balance|billing|top.?up|(?:\b|_)locked|credits?\b|payment"
             # the same in the other languages fal's users write in
             r"|saldo|solde|guthaben|cr[ée]dit(?:o|os|s)?\b|cuenta bloqueada|conta bloqueada|compte bloqu"
             r"|konto gesperrt|余额|欠费|充值|残高|クレジット|チャージ|支払",
@@ -2475,7 +2476,7 @@ _STATED_CAUSES: list[StatedCause] = [
         # a locked account or its balance, a key's scope, or no key at all explain a refusal better
         unless=(
             linear_re.compile(
-                r"balance|credit|locked|billing|top up|saldo|余额|残高|잔액"
+                r"balance|credit|(?:\b|_)locked|billing|top up|saldo|余额|残高|잔액"
                 r"|\badmin\b|\bscope|missing|not set",
                 re.I,
             ),
@@ -2513,6 +2514,26 @@ _STATED_CAUSES: list[StatedCause] = [
         ),
         "content_policy",
         "the text says the safety checker flagged the output",
+    ),
+    StatedCause(
+        # the output or the content itself said to be filtered out or blocked ("generated image was
+        # filtered", "filtered out images that appeared to include children", "You will not be
+        # charged for blocked images"), or unsafe content said to be found in it ("We detected unsafe
+        # content in your text inputs"): a refusal of the content, whoever's filter it was. A request,
+        # a call or a host said to be blocked is another family's (CORS, a firewall).
+        linear_re.compile(
+            r"\b(?:generated |output |input |result )?(?:images?|videos?|outputs?|results?|generations?"
+            r"|content|pictures?|photos?) (?:was |were |is |are |got |has been |have been |being )"
+            r"(?:(?:automatically|silently|all) )?(?:filtered(?: out)?|blocked|censored)\b"
+            r"|\bfiltered out (?:the |your |all |any |some )?(?:generated )?"
+            r"(?:images?|videos?|outputs?|results?|content|pictures?)\b"
+            r"|\b(?:blocked|filtered|censored) (?:generated )?(?:images?|videos?|outputs?|generations?)\b"
+            r"|\b(?:detected|found|contains?|containing|flagged(?: as)?) (?:potentially )?"
+            r"(?:unsafe|inappropriate|harmful|explicit|disallowed|prohibited) (?:content|material|images?)\b",
+            re.I,
+        ),
+        "content_policy",
+        "the text says the content was filtered or blocked",
     ),
     StatedCause(
         # a file fal made or stored worked once and fails now: the file expired (fal deletes outputs
