@@ -2524,3 +2524,35 @@ def test_blocked_is_not_a_locked_account() -> None:
     # "blocked" holds the letters of "locked": a blocked image says nothing of a locked account
     assert "billing" not in category_bonus("the image was blocked by the filter", set())
     assert "billing" in category_bonus("account_locked: top up to continue", set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a storage's own XML for a signed link past its time, beyond S3's "Request has expired":
+        # Google Cloud Storage's ExpiredToken and R2's ExpiredRequest (reading-20)
+        "HTTP 400 <Error><Code>ExpiredToken</Code><Message>Invalid argument.</Message>"
+        "<Details>The provided token has expired. Request signature expired at: 2026-01-02T03:04:05+00:00"
+        "</Details></Error>",
+        "PUT failed: 403 <Error><Code>ExpiredRequest</Code><Message>Presigned URL expired</Message></Error>",
+    ],
+)
+def test_a_storages_expired_signature_is_an_expired_link(diagnoser: Diagnoser, text: str) -> None:
+    codes, _ = status_codes(text)
+    assert "file_url" in stated_causes(text, codes)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Google's storage named in words, in English and beside Korean (reading-20)
+        "GCS answers 400 ExpiredToken once the signed URL is older than its X-Goog-Expires",
+        "재요청 → 400 ExpiredToken. GCS의 실제 동작이다",
+        "the Google Cloud Storage bucket refused the upload: Request signature expired at 10:00",
+    ],
+)
+def test_google_cloud_storage_named_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
+    assert "Google" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches

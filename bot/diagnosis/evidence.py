@@ -521,6 +521,8 @@ _VENDORS: list[_Marker] = [
     (
         linear_re.compile(
             r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com"
+            # its storage named in words ("GCS answers 400 ExpiredToken", "a Google Cloud Storage bucket")
+            r"|\bgcs\b|google cloud storage"
             # Google's API error envelope ("status": "INVALID_ARGUMENT", "400 INVALID_ARGUMENT.") and its
             # front end's server header: Google's, whatever the app wrapping it is called
             r"|[\"']status[\"']\s?:\s?[\"'](?:invalid_argument|failed_precondition|resource_exhausted"
@@ -531,6 +533,7 @@ _VENDORS: list[_Marker] = [
         ),
         "Google",
         (
+            "gcs",
             "generativelanguage",
             "gemini",
             "vertex",
@@ -2839,9 +2842,14 @@ _STATED_CAUSES: list[StatedCause] = [
         "a proxy says the service behind it did not answer in time",
     ),
     StatedCause(
-        # a storage's own XML error for a signed link past its time (<Code>AccessDenied</Code>
-        # <Message>Request has expired</Message>): the file's link expired
-        linear_re.compile(r"<message>\s*request has expired\s*</message>", re.I),
+        # a storage's own XML error for a signed link past its time (S3's <Code>AccessDenied</Code>
+        # <Message>Request has expired</Message>, Google Cloud Storage's <Code>ExpiredToken</Code> with
+        # "Request signature expired at: ...", R2's ExpiredRequest): the file's link expired
+        linear_re.compile(
+            r"<message>\s*request has expired\s*</message>"
+            r"|<code>\s*expired(?:token|request)\s*</code>|\brequest signature expired at\b",
+            re.I,
+        ),
         "file_url",
         "the storage says the signed link has expired",
     ),
