@@ -2556,3 +2556,26 @@ def test_a_storages_expired_signature_is_an_expired_link(diagnoser: Diagnoser, t
 def test_google_cloud_storage_named_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
     assert "Google" in gather(text, text_hosts(text)).vendors
     assert not diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # S3's own names in its answer and its signed links say whose error it is (reading-20)
+        "<Error><Code>AccessDenied</Code><Message>Request has expired</Message>"
+        "<X-Amz-Expires>900</X-Amz-Expires><Expires>2026-02-01T10:00:00Z</Expires></Error>",
+        "403 Forbidden, x-amz-request-id: 4442587FB7D0A2F9, the download link stopped working",
+    ],
+)
+def test_s3s_own_names_say_it_is_aws(diagnoser: Diagnoser, text: str) -> None:
+    assert "AWS" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches
+
+
+def test_a_storages_expired_link_without_s3s_names_stays_generic(diagnoser: Diagnoser) -> None:
+    text = (
+        "GET /renders/42.png -> 403\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message>"
+        "<Expires>2026-03-01T08:00:00Z</Expires><ServerTime>2026-03-01T09:12:44Z</ServerTime></Error>"
+    )
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches

@@ -410,11 +410,13 @@ _VENDORS: list[_Marker] = [
     ),
     (
         linear_re.compile(
-            r"botocore|boto3|amazonaws\.com|\baws\b|bedrock|\bs3\b|an error occurred \(\w+\) when calling",
+            r"botocore|boto3|amazonaws\.com|\baws\b|bedrock|\bs3\b|an error occurred \(\w+\) when calling"
+            # S3's own names in its answers and signed links (<X-Amz-Expires>, x-amz-request-id)
+            r"|\bx-amz-",
             re.I,
         ),
         "AWS",
-        ("boto", "amazonaws", "aws", "bedrock", "s3", "an error occurred ("),
+        ("boto", "amazonaws", "aws", "bedrock", "s3", "an error occurred (", "x-amz-"),
     ),
     (
         linear_re.compile(
