@@ -2579,3 +2579,24 @@ def test_a_storages_expired_link_without_s3s_names_stays_generic(diagnoser: Diag
     )
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Cloudinary named, in English and beside Spanish (reading-20)
+        "Cloudinary rejected the upload: File size too large. Got 31457280. Maximum is 10485760.",
+        "el plan gratuito de Cloudinary solo acepta 10 MB por imagen",
+    ],
+)
+def test_cloudinary_named_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
+    assert "another service" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches
+
+
+def test_an_upload_apis_file_too_large_with_both_sizes_is_a_file_too_large(diagnoser: Diagnoser) -> None:
+    # the storage's wording with no name in it: the file is too large to send (reading-20)
+    text = "upload failed (400): File size too large. Got 15728640. Maximum is 10485760."
+    assert "file_url" in stated_causes(text)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches

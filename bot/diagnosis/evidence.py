@@ -555,7 +555,7 @@ _VENDORS: list[_Marker] = [
             r"|midjourney|deepseek|perplexity|ollama|runwayml|\brunway (?:api|ml|tasks?)\b"
             r"|leonardo\.ai|\brunpod\b"
             r"|openrouter|\bsupabase\b"
-            r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b"
+            r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b|\bcloudinary\b"
             r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
             r"|\bsuno\b|\bheygen\b|litellm|\bg4f\b|\bcomfy\.org\b|comfy_api_nodes"
             r"|\bdeepai\b|\bcapcut\b|\bultralytics\b|\bwavespeed\b|\bsegmind\b|\bminimax api\b"
@@ -613,6 +613,7 @@ _VENDORS: list[_Marker] = [
             "firebase",
             "github",
             "vercel",
+            "cloudinary",
             "eleven",
             "fireworks",
             "novelai",
@@ -2567,6 +2568,14 @@ _STATED_CAUSES: list[StatedCause] = [
         ),
         "file_url",
         "the text says a file's URL that worked has expired",
+    ),
+    StatedCause(
+        # a file too large to send, as an image storage's upload API words it with both sizes in bytes
+        # ("File size too large. Got 22233197. Maximum is 10485760."). (Wider wordings, "file is too
+        # big", "file size exceeds", also stand in other families' texts: an input's limits, a log's.)
+        linear_re.compile(r"\bgot \d{4,}\.? maximum is \d{4,}\b", re.I),
+        "file_url",
+        "the text says the file is too large to send",
     ),
     StatedCause(
         # the text calls the input's link itself bad: "used an invalid image URL", "a broken video link"
