@@ -2600,3 +2600,22 @@ def test_an_upload_apis_file_too_large_with_both_sizes_is_a_file_too_large(diagn
     assert "file_url" in stated_causes(text)[0]
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an error met while downloading a file named by its file name (reading-20)
+        "400 invalid_request_error: Timeout while downloading IMG_20260114_101500.jpeg.",
+        "error while fetching clip-final.mp4: connection closed by the storage",
+    ],
+)
+def test_an_error_downloading_a_named_file_is_a_download_failure(diagnoser: Diagnoser, text: str) -> None:
+    codes, _ = status_codes(text)
+    assert "file_url" in stated_causes(text, codes)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches
+
+
+def test_downloading_a_package_is_no_file_download() -> None:
+    assert "file_url" not in stated_causes("Timeout while downloading numpy-2.1.0.tar.gz from the index")[0]

@@ -2608,7 +2608,9 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|\b(?:error|failure|exception|timeout|timed out) (?:while |when |during )?"
             r"(?:downloading|fetching|retrieving) (?:the |an? |input |source |reference )?"
             r"(?:(?:[\w-]+ ){0,2}?(?:image|video|audio|file|media|asset|thumbnail|picture|photo)s?\b"
-            r"|https?://)",
+            # ...or a file by its name ("Timeout while downloading 20250503_162129.jpg")
+            r"|https?://|[\w-][\w.-]{0,80}\.(?:jpe?g|png|gif|webp|bmp|tiff?|heic|avif|mp4|mov|webm|mkv|mp3"
+            r"|wav|m4a|ogg|flac)\b)",
             re.I,
         ),
         "file_url",
