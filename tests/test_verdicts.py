@@ -2619,3 +2619,23 @@ def test_an_error_downloading_a_named_file_is_a_download_failure(diagnoser: Diag
 
 def test_downloading_a_package_is_no_file_download() -> None:
     assert "file_url" not in stated_causes("Timeout while downloading numpy-2.1.0.tar.gz from the index")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a suspended account, and a quota that ends in the plan and billing, name no service
+        # (reading-20)
+        "403 Forbidden: this account has been suspended, contact support to restore access",
+        "generation stopped: You exceeded your current quota, please check your plan and billing details.",
+    ],
+)
+def test_a_suspended_account_or_a_billing_quota_is_billing(diagnoser: Diagnoser, text: str) -> None:
+    codes, _ = status_codes(text)
+    assert "billing" in stated_causes(text, codes)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "billing", diagnosis.matches
+
+
+def test_a_quota_of_requests_is_no_billing() -> None:
+    assert "billing" not in stated_causes("You exceeded your request quota, try again in 60 seconds")[0]

@@ -2370,7 +2370,10 @@ _STATED_CAUSES: list[StatedCause] = [
         linear_re.compile(
             r"insufficient (?:balance|credits?|funds)"
             r"|(?:not|n't) (?:have )?enough (?:credits?|balance|funds)"
-            r"|(?:account|user) (?:is |was |has been |got |remains |stays )?locked\b"
+            r"|(?:account|user) (?:is |was |has been |got |remains |stays )?(?:locked|suspended)\b"
+            # a quota that ends in the plan and billing ("You exceeded your current quota, please check
+            # your plan and billing details"): money, not a rate
+            r"|\bexceeded (?:your |the )?(?:current )?quota\W{1,3}(?:please )?check your plan and billing\b"
             r"|(?:balance|credits?) (?:is |are )?(?:exhausted|depleted|too low)|out of (?:credits?|balance)"
             # a balance below zero, in the languages fal's users write in
             r"|\bnegative (?:balance|credits?)\b"
