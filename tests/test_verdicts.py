@@ -2639,3 +2639,21 @@ def test_a_suspended_account_or_a_billing_quota_is_billing(diagnoser: Diagnoser,
 
 def test_a_quota_of_requests_is_no_billing() -> None:
     assert "billing" not in stated_causes("You exceeded your request quota, try again in 60 seconds")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Google's own review or filter said to refuse, or its AI products named (reading-20)
+        "No video came back; the prompt probably did not pass Google's safety filters.",
+        "Google AI Studio says: the request was blocked, try another prompt",
+    ],
+)
+def test_googles_own_review_or_ai_product_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
+    assert "Google" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches
+
+
+def test_a_google_drive_link_is_only_a_files_host() -> None:
+    text = "fal could not download the image: the Google Drive share link returns an HTML page"
+    assert "Google" not in gather(text, text_hosts(text)).vendors

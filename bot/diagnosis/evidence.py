@@ -523,8 +523,11 @@ _VENDORS: list[_Marker] = [
     (
         linear_re.compile(
             r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com"
-            # its storage named in words ("GCS answers 400 ExpiredToken", "a Google Cloud Storage bucket")
-            r"|\bgcs\b|google cloud storage"
+            # its storage named in words ("GCS answers 400 ExpiredToken", "a Google Cloud Storage bucket"),
+            # its AI products, and its own review or filter said to refuse ("not passing Google's safety
+            # review"): a Drive or Photos link is only a file's host, not this
+            r"|\bgcs\b|google cloud storage|\bgoogle (?:ai studio|genai|cloud)\b"
+            r"|\bgoogle['’]s (?:safety|content|moderation|responsible ai|usage|ai)\b"
             # Google's API error envelope ("status": "INVALID_ARGUMENT", "400 INVALID_ARGUMENT.") and its
             # front end's server header: Google's, whatever the app wrapping it is called
             r"|[\"']status[\"']\s?:\s?[\"'](?:invalid_argument|failed_precondition|resource_exhausted"
