@@ -2657,3 +2657,21 @@ def test_googles_own_review_or_ai_product_is_someone_elses(diagnoser: Diagnoser,
 def test_a_google_drive_link_is_only_a_files_host() -> None:
     text = "fal could not download the image: the Google Drive share link returns an HTML page"
     assert "Google" not in gather(text, text_hosts(text)).vendors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Stability AI's own error envelope names nobody: its `name` field says whose it is (reading-20)
+        '403 {"id": "9b1c", "name": "content_moderation", "errors": ["Your request was flagged."]}',
+        "Error name: content_moderation\nError details: ['flagged, you were not charged']",
+    ],
+)
+def test_stabilitys_own_error_envelope_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
+    assert "Stability AI (its own error body)" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches
+
+
+def test_a_content_moderation_refusal_without_stabilitys_envelope_names_nobody() -> None:
+    text = "moderation: Your request was flagged by our content moderation system and denied."
+    assert gather(text, text_hosts(text)).generic

@@ -404,6 +404,14 @@ _VENDORS: list[_Marker] = [
         ("base_resp",),
     ),
     (
+        # Stability AI's own error envelope, named nowhere in it: {"id": ..., "name":
+        # "content_moderation", "errors": [...]}, or its fields printed ("Error name: content_moderation").
+        # fal's refusal is typed content_policy_violation.
+        linear_re.compile(r"\bname[\"']?\s?[:=]\s?[\"']?content_moderation\b", re.I),
+        "Stability AI (its own error body)",
+        ("content_moderation",),
+    ),
+    (
         linear_re.compile(r"\bstripe|api\.stripe\.com|\bcus_[a-z0-9]{6,}|\bpi_[a-z0-9]{10,}", re.I),
         "Stripe",
         ("stripe", "cus_", "pi_"),
