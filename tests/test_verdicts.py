@@ -2675,3 +2675,17 @@ def test_stabilitys_own_error_envelope_is_someone_elses(diagnoser: Diagnoser, te
 def test_a_content_moderation_refusal_without_stabilitys_envelope_names_nobody() -> None:
     text = "moderation: Your request was flagged by our content moderation system and denied."
     assert gather(text, text_hosts(text)).generic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the Swift web framework Vapor, by name or by its Abort error (reading-20): its 413 is the
+        # app's own body limit
+        "the avatar upload route answers 413 because Vapor collects at most 16KB of body by default",
+        "[ ERROR ] Abort.413: Payload Too Large [request-id: 5C1B]",
+    ],
+)
+def test_the_vapor_framework_is_another_part_of_the_stack(diagnoser: Diagnoser, text: str) -> None:
+    assert "another part of the stack (a database or web framework)" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches

@@ -503,7 +503,7 @@ _VENDORS: list[_Marker] = [
         # bucket (Supabase Storage's {"statusCode":"404","error":"Bucket not found"}, S3's NoSuchBucket)
         linear_re.compile(
             r"\b(?:postgres(?:ql)?|mysql|mariadb|mongo(?:db)?|sqlite3?|redis|supabase|firebase|prisma"
-            r"|django|rails|laravel|spring boot|asp\.net)\b"
+            r"|django|rails|laravel|spring boot|asp\.net|vapor)\b|\babort\.4\d\d\b"
             r"|row-level security polic|\bbucket not found\b|\bnosuchbucket\b",
             re.I,
         ),
@@ -526,6 +526,8 @@ _VENDORS: list[_Marker] = [
             "laravel",
             "spring boot",
             "asp.net",
+            "vapor",
+            "abort.4",
         ),
     ),
     (
