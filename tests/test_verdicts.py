@@ -2590,8 +2590,13 @@ def test_a_storages_expired_link_without_s3s_names_stays_generic(diagnoser: Diag
     ],
 )
 def test_cloudinary_named_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
-    assert "another service" in gather(text, text_hosts(text)).vendors
+    assert "a media host (Cloudinary)" in gather(text, text_hosts(text)).vendors
     assert not diagnoser.diagnose(text).matches
+
+
+def test_cloudinary_beside_fal_is_only_where_the_files_are_kept() -> None:
+    text = "fal wants a public URL, so every input image goes to Cloudinary first"
+    assert gather(text, text_hosts(text)).vendors == []
 
 
 def test_an_upload_apis_file_too_large_with_both_sizes_is_a_file_too_large(diagnoser: Diagnoser) -> None:

@@ -568,7 +568,7 @@ _VENDORS: list[_Marker] = [
             r"|midjourney|deepseek|perplexity|ollama|runwayml|\brunway (?:api|ml|tasks?)\b"
             r"|leonardo\.ai|\brunpod\b"
             r"|openrouter|\bsupabase\b"
-            r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b|\bcloudinary\b"
+            r"|twilio|sendgrid|firebase|\bgithub api\b|api\.github\.com|\bvercel blob\b"
             r"|eleven ?labs|fireworks|novelai|pollinations|\bleonardo\b"
             r"|\bsuno\b|\bheygen\b|litellm|\bg4f\b|\bcomfy\.org\b|comfy_api_nodes"
             r"|\bdeepai\b|\bcapcut\b|\bultralytics\b|\bwavespeed\b|\bsegmind\b|\bminimax api\b"
@@ -626,7 +626,6 @@ _VENDORS: list[_Marker] = [
             "firebase",
             "github",
             "vercel",
-            "cloudinary",
             "eleven",
             "fireworks",
             "novelai",
@@ -710,6 +709,14 @@ _VENDORS: list[_Marker] = [
 # its time or over its body limit): that platform's error when the text does not name fal; with fal
 # named, it is the caller waiting on fal longer than its host allows (the queue's family).
 _PLATFORMS: list[_Marker] = [
+    (
+        # a media host the caller keeps its files on, named: its own upload limits and errors, unless
+        # fal is named (then it is only where fal's inputs or outputs are kept: "fal needs a reachable
+        # URL, so the still is hosted on Cloudinary first")
+        linear_re.compile(r"\bcloudinary\b", re.I),
+        "a media host (Cloudinary)",
+        ("cloudinary",),
+    ),
     (
         # an AI app platform or chat front end the paste came from, named in words or by its own
         # plugin wording (Dify's "An error occurred in the plugin, please contact the author of ...",
@@ -2625,7 +2632,7 @@ _STATED_CAUSES: list[StatedCause] = [
             r"(?:downloading|fetching|retrieving) (?:the |an? |input |source |reference )?"
             r"(?:(?:[\w-]+ ){0,2}?(?:image|video|audio|file|media|asset|thumbnail|picture|photo)s?\b"
             # ...or a file by its name ("Timeout while downloading 20250503_162129.jpg")
-            r"|https?://|[\w-][\w.-]{0,80}\.(?:jpe?g|png|gif|webp|bmp|tiff?|heic|avif|mp4|mov|webm|mkv|mp3"
+            r"|https?://|[\w-][\w.-]*\.(?:jpe?g|png|gif|webp|bmp|tiff?|heic|avif|mp4|mov|webm|mkv|mp3"
             r"|wav|m4a|ogg|flac)\b)",
             re.I,
         ),
