@@ -2668,3 +2668,207 @@ def test_the_callers_own_fetch_of_a_file_names_its_host(diagnoser: Diagnoser) ->
     text = "FetchError: request to https://media.pixhost.net/att/1/2/card.jpg failed, reason: socket hang up"
     assert service_hosts(text, text_hosts(text)) == ["media.pixhost.net"]
     assert diagnoser.diagnose(text).matches == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the output or the content said to be filtered out or blocked, or unsafe content said to be
+        # found in it, whoever's filter it was (reading-20)
+        "generation failed: the generated image was filtered by the safety settings. Try another prompt.",
+        "Your account settings filtered out the images that showed people; blocked images are not charged.",
+        "Request rejected: we detected inappropriate content in your prompt. Please edit it.",
+    ],
+)
+def test_content_said_to_be_filtered_or_blocked_is_a_refusal(diagnoser: Diagnoser, text: str) -> None:
+    assert "content_policy" in stated_causes(text)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "content_policy", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a request, a call or a host blocked is another family's (a proxy, CORS)
+        "the request was blocked by the corporate proxy",
+        "POST /api/generate blocked: CORS policy",
+    ],
+)
+def test_a_request_said_to_be_blocked_is_no_content_refusal(text: str) -> None:
+    assert "content_policy" not in stated_causes(text)[0]
+
+
+def test_blocked_is_not_a_locked_account() -> None:
+    # "blocked" holds the letters of "locked": a blocked image says nothing of a locked account
+    assert "billing" not in category_bonus("the image was blocked by the filter", set())
+    assert "billing" in category_bonus("account_locked: top up to continue", set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a storage's own XML for a signed link past its time, beyond S3's "Request has expired":
+        # Google Cloud Storage's ExpiredToken and R2's ExpiredRequest (reading-20)
+        "HTTP 400 <Error><Code>ExpiredToken</Code><Message>Invalid argument.</Message>"
+        "<Details>The provided token has expired. Request signature expired at: 2026-01-02T03:04:05+00:00"
+        "</Details></Error>",
+        "PUT failed: 403 <Error><Code>ExpiredRequest</Code><Message>Presigned URL expired</Message></Error>",
+    ],
+)
+def test_a_storages_expired_signature_is_an_expired_link(diagnoser: Diagnoser, text: str) -> None:
+    codes, _ = status_codes(text)
+    assert "file_url" in stated_causes(text, codes)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Google's storage named in words, in English and beside Korean (reading-20)
+        "GCS answers 400 ExpiredToken once the signed URL is older than its X-Goog-Expires",
+        "재요청 → 400 ExpiredToken. GCS의 실제 동작이다",
+        "the Google Cloud Storage bucket refused the upload: Request signature expired at 10:00",
+    ],
+)
+def test_google_cloud_storage_named_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
+    assert "Google" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # S3's own names in its answer and its signed links say whose error it is (reading-20)
+        "<Error><Code>AccessDenied</Code><Message>Request has expired</Message>"
+        "<X-Amz-Expires>900</X-Amz-Expires><Expires>2026-02-01T10:00:00Z</Expires></Error>",
+        "403 Forbidden, x-amz-request-id: 4442587FB7D0A2F9, the download link stopped working",
+    ],
+)
+def test_s3s_own_names_say_it_is_aws(diagnoser: Diagnoser, text: str) -> None:
+    assert "AWS" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches
+
+
+def test_a_storages_expired_link_without_s3s_names_stays_generic(diagnoser: Diagnoser) -> None:
+    text = (
+        "GET /renders/42.png -> 403\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message>"
+        "<Expires>2026-03-01T08:00:00Z</Expires><ServerTime>2026-03-01T09:12:44Z</ServerTime></Error>"
+    )
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Cloudinary named, in English and beside Spanish (reading-20)
+        "Cloudinary rejected the upload: File size too large. Got 31457280. Maximum is 10485760.",
+        "el plan gratuito de Cloudinary solo acepta 10 MB por imagen",
+    ],
+)
+def test_cloudinary_named_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
+    assert "a media host (Cloudinary)" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches
+
+
+def test_cloudinary_beside_fal_is_only_where_the_files_are_kept() -> None:
+    text = "fal wants a public URL, so every input image goes to Cloudinary first"
+    assert gather(text, text_hosts(text)).vendors == []
+
+
+def test_an_upload_apis_file_too_large_with_both_sizes_is_a_file_too_large(diagnoser: Diagnoser) -> None:
+    # the storage's wording with no name in it: the file is too large to send (reading-20)
+    text = "upload failed (400): File size too large. Got 15728640. Maximum is 10485760."
+    assert "file_url" in stated_causes(text)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an error met while downloading a file named by its file name (reading-20)
+        "400 invalid_request_error: Timeout while downloading IMG_20260114_101500.jpeg.",
+        "error while fetching clip-final.mp4: connection closed by the storage",
+    ],
+)
+def test_an_error_downloading_a_named_file_is_a_download_failure(diagnoser: Diagnoser, text: str) -> None:
+    codes, _ = status_codes(text)
+    assert "file_url" in stated_causes(text, codes)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches
+
+
+def test_downloading_a_package_is_no_file_download() -> None:
+    assert "file_url" not in stated_causes("Timeout while downloading numpy-2.1.0.tar.gz from the index")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a suspended account, and a quota that ends in the plan and billing, name no service
+        # (reading-20)
+        "403 Forbidden: this account has been suspended, contact support to restore access",
+        "generation stopped: You exceeded your current quota, please check your plan and billing details.",
+    ],
+)
+def test_a_suspended_account_or_a_billing_quota_is_billing(diagnoser: Diagnoser, text: str) -> None:
+    codes, _ = status_codes(text)
+    assert "billing" in stated_causes(text, codes)[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "billing", diagnosis.matches
+
+
+def test_a_quota_of_requests_is_no_billing() -> None:
+    assert "billing" not in stated_causes("You exceeded your request quota, try again in 60 seconds")[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Google's own review or filter said to refuse, or its AI products named (reading-20)
+        "No video came back; the prompt probably did not pass Google's safety filters.",
+        "Google AI Studio says: the request was blocked, try another prompt",
+    ],
+)
+def test_googles_own_review_or_ai_product_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
+    assert "Google" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches
+
+
+def test_a_google_drive_link_is_only_a_files_host() -> None:
+    text = "fal could not download the image: the Google Drive share link returns an HTML page"
+    assert "Google" not in gather(text, text_hosts(text)).vendors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Stability AI's own error envelope names nobody: its `name` field says whose it is (reading-20)
+        '403 {"id": "9b1c", "name": "content_moderation", "errors": ["Your request was flagged."]}',
+        "Error name: content_moderation\nError details: ['flagged, you were not charged']",
+    ],
+)
+def test_stabilitys_own_error_envelope_is_someone_elses(diagnoser: Diagnoser, text: str) -> None:
+    assert "Stability AI (its own error body)" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches
+
+
+def test_a_content_moderation_refusal_without_stabilitys_envelope_names_nobody() -> None:
+    text = "moderation: Your request was flagged by our content moderation system and denied."
+    assert gather(text, text_hosts(text)).generic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the Swift web framework Vapor, by name or by its Abort error (reading-20): its 413 is the
+        # app's own body limit
+        "the avatar upload route answers 413 because Vapor collects at most 16KB of body by default",
+        "[ ERROR ] Abort.413: Payload Too Large [request-id: 5C1B]",
+    ],
+)
+def test_the_vapor_framework_is_another_part_of_the_stack(diagnoser: Diagnoser, text: str) -> None:
+    assert "another part of the stack (a database or web framework)" in gather(text, text_hosts(text)).vendors
+    assert not diagnoser.diagnose(text).matches

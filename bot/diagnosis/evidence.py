@@ -399,17 +399,27 @@ _VENDORS: list[_Marker] = [
         ("base_resp",),
     ),
     (
+        # Stability AI's own error envelope, named nowhere in it: {"id": ..., "name":
+        # "content_moderation", "errors": [...]}, or its fields printed ("Error name: content_moderation").
+        # fal's refusal is typed content_policy_violation.
+        linear_re.compile(r"\bname[\"']?\s?[:=]\s?[\"']?content_moderation\b", re.I),
+        "Stability AI (its own error body)",
+        ("content_moderation",),
+    ),
+    (
         linear_re.compile(r"\bstripe|api\.stripe\.com|\bcus_[a-z0-9]{6,}|\bpi_[a-z0-9]{10,}", re.I),
         "Stripe",
         ("stripe", "cus_", "pi_"),
     ),
     (
         linear_re.compile(
-            r"botocore|boto3|amazonaws\.com|\baws\b|bedrock|\bs3\b|an error occurred \(\w+\) when calling",
+            r"botocore|boto3|amazonaws\.com|\baws\b|bedrock|\bs3\b|an error occurred \(\w+\) when calling"
+            # S3's own names in its answers and signed links (<X-Amz-Expires>, x-amz-request-id)
+            r"|\bx-amz-",
             re.I,
         ),
         "AWS",
-        ("boto", "amazonaws", "aws", "bedrock", "s3", "an error occurred ("),
+        ("boto", "amazonaws", "aws", "bedrock", "s3", "an error occurred (", "x-amz-"),
     ),
     (
         linear_re.compile(
@@ -488,7 +498,7 @@ _VENDORS: list[_Marker] = [
         # bucket (Supabase Storage's {"statusCode":"404","error":"Bucket not found"}, S3's NoSuchBucket)
         linear_re.compile(
             r"\b(?:postgres(?:ql)?|mysql|mariadb|mongo(?:db)?|sqlite3?|redis|supabase|firebase|prisma"
-            r"|django|rails|laravel|spring boot|asp\.net)\b"
+            r"|django|rails|laravel|spring boot|asp\.net|vapor)\b|\babort\.4\d\d\b"
             r"|row-level security polic|\bbucket not found\b|\bnosuchbucket\b",
             re.I,
         ),
@@ -511,11 +521,18 @@ _VENDORS: list[_Marker] = [
             "laravel",
             "spring boot",
             "asp.net",
+            "vapor",
+            "abort.4",
         ),
     ),
     (
         linear_re.compile(
             r"generativelanguage\.googleapis|\bgemini\b|vertex ?ai|google\.api_core|googleapis\.com"
+            # its storage named in words ("GCS answers 400 ExpiredToken", "a Google Cloud Storage bucket"),
+            # its AI products, and its own review or filter said to refuse ("not passing Google's safety
+            # review"): a Drive or Photos link is only a file's host, not this
+            r"|\bgcs\b|google cloud storage|\bgoogle (?:ai studio|genai|cloud)\b"
+            r"|\bgoogle['’]s (?:safety|content|moderation|responsible ai|usage|ai)\b"
             # Google's API error envelope ("status": "INVALID_ARGUMENT", "400 INVALID_ARGUMENT.") and its
             # front end's server header: Google's, whatever the app wrapping it is called
             r"|[\"']status[\"']\s?:\s?[\"'](?:invalid_argument|failed_precondition|resource_exhausted"
@@ -526,6 +543,7 @@ _VENDORS: list[_Marker] = [
         ),
         "Google",
         (
+            "gcs",
             "generativelanguage",
             "gemini",
             "vertex",
@@ -686,6 +704,14 @@ _VENDORS: list[_Marker] = [
 # its time or over its body limit): that platform's error when the text does not name fal; with fal
 # named, it is the caller waiting on fal longer than its host allows (the queue's family).
 _PLATFORMS: list[_Marker] = [
+    (
+        # a media host the caller keeps its files on, named: its own upload limits and errors, unless
+        # fal is named (then it is only where fal's inputs or outputs are kept: "fal needs a reachable
+        # URL, so the still is hosted on Cloudinary first")
+        linear_re.compile(r"\bcloudinary\b", re.I),
+        "a media host (Cloudinary)",
+        ("cloudinary",),
+    ),
     (
         # an AI app platform or chat front end the paste came from, named in words or by its own
         # plugin wording (Dify's "An error occurred in the plugin, please contact the author of ...",
@@ -2007,7 +2033,8 @@ CATEGORY_CUES: list[Cue] = [
     ),
     Cue(
         linear_re.compile(
-            r"balance|billing|top.?up|locked|credits?\b|payment"
+            # (a locked account: not the "locked" inside "blocked", which is content or a network)
+            r"balance|billing|top.?up|(?:\b|_)locked|credits?\b|payment"
             # the same in the other languages fal's users write in
             r"|saldo|solde|guthaben|cr[ée]dit(?:o|os|s)?\b|cuenta bloqueada|conta bloqueada|compte bloqu"
             r"|konto gesperrt|余额|欠费|充值|残高|クレジット|チャージ|支払",
@@ -2413,7 +2440,10 @@ _STATED_CAUSES: list[StatedCause] = [
         linear_re.compile(
             r"insufficient (?:balance|credits?|funds)"
             r"|(?:not|n't) (?:have )?enough (?:credits?|balance|funds)"
-            r"|(?:account|user) (?:is |was |has been |got |remains |stays )?locked\b"
+            r"|(?:account|user) (?:is |was |has been |got |remains |stays )?(?:locked|suspended)\b"
+            # a quota that ends in the plan and billing ("You exceeded your current quota, please check
+            # your plan and billing details"): money, not a rate
+            r"|\bexceeded (?:your |the )?(?:current )?quota\W{1,3}(?:please )?check your plan and billing\b"
             r"|(?:balance|credits?) (?:is |are )?(?:exhausted|depleted|too low)|out of (?:credits?|balance)"
             # a balance below zero, in the languages fal's users write in
             r"|\bnegative (?:balance|credits?)\b"
@@ -2525,7 +2555,7 @@ _STATED_CAUSES: list[StatedCause] = [
         # a locked account or its balance, a key's scope, or no key at all explain a refusal better
         unless=(
             linear_re.compile(
-                r"balance|credit|locked|billing|top up|saldo|余额|残高|잔액"
+                r"balance|credit|(?:\b|_)locked|billing|top up|saldo|余额|残高|잔액"
                 r"|\badmin\b|\bscope|missing|not set",
                 re.I,
             ),
@@ -2565,6 +2595,26 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the safety checker flagged the output",
     ),
     StatedCause(
+        # the output or the content itself said to be filtered out or blocked ("generated image was
+        # filtered", "filtered out images that appeared to include children", "You will not be
+        # charged for blocked images"), or unsafe content said to be found in it ("We detected unsafe
+        # content in your text inputs"): a refusal of the content, whoever's filter it was. A request,
+        # a call or a host said to be blocked is another family's (CORS, a firewall).
+        linear_re.compile(
+            r"\b(?:generated |output |input |result )?(?:images?|videos?|outputs?|results?|generations?"
+            r"|content|pictures?|photos?) (?:was |were |is |are |got |has been |have been |being )"
+            r"(?:(?:automatically|silently|all) )?(?:filtered(?: out)?|blocked|censored)\b"
+            r"|\bfiltered out (?:the |your |all |any |some )?(?:generated )?"
+            r"(?:images?|videos?|outputs?|results?|content|pictures?)\b"
+            r"|\b(?:blocked|filtered|censored) (?:generated )?(?:images?|videos?|outputs?|generations?)\b"
+            r"|\b(?:detected|found|contains?|containing|flagged(?: as)?) (?:potentially )?"
+            r"(?:unsafe|inappropriate|harmful|explicit|disallowed|prohibited) (?:content|material|images?)\b",
+            re.I,
+        ),
+        "content_policy",
+        "the text says the content was filtered or blocked",
+    ),
+    StatedCause(
         # a file fal made or stored worked once and fails now: the file expired (fal deletes outputs
         # and uploads after their lifetime), it is no wrong endpoint or lost credit. Only a file's
         # URL counts: an endpoint's, a webhook's or a status URL's 404 is another problem.
@@ -2591,6 +2641,14 @@ _STATED_CAUSES: list[StatedCause] = [
         ),
         "file_url",
         "the text says a file's URL that worked has expired",
+    ),
+    StatedCause(
+        # a file too large to send, as an image storage's upload API words it with both sizes in bytes
+        # ("File size too large. Got 22233197. Maximum is 10485760."). (Wider wordings, "file is too
+        # big", "file size exceeds", also stand in other families' texts: an input's limits, a log's.)
+        linear_re.compile(r"\bgot \d{4,}\.? maximum is \d{4,}\b", re.I),
+        "file_url",
+        "the text says the file is too large to send",
     ),
     StatedCause(
         # the text calls the input's link itself bad: "used an invalid image URL", "a broken video link"
@@ -2643,7 +2701,9 @@ _STATED_CAUSES: list[StatedCause] = [
             r"|\b(?:error|failure|exception|timeout|timed out) (?:while |when |during )?"
             r"(?:downloading|fetching|retrieving) (?:the |an? |input |source |reference )?"
             r"(?:(?:[\w-]+ ){0,2}?(?:image|video|audio|file|media|asset|thumbnail|picture|photo)s?\b"
-            r"|https?://)",
+            # ...or a file by its name ("Timeout while downloading 20250503_162129.jpg")
+            r"|https?://|[\w-][\w.-]*\.(?:jpe?g|png|gif|webp|bmp|tiff?|heic|avif|mp4|mov|webm|mkv|mp3"
+            r"|wav|m4a|ogg|flac)\b)",
             re.I,
         ),
         "file_url",
@@ -2899,9 +2959,14 @@ _STATED_CAUSES: list[StatedCause] = [
         "a proxy says the service behind it did not answer in time",
     ),
     StatedCause(
-        # a storage's own XML error for a signed link past its time (<Code>AccessDenied</Code>
-        # <Message>Request has expired</Message>): the file's link expired
-        linear_re.compile(r"<message>\s*request has expired\s*</message>", re.I),
+        # a storage's own XML error for a signed link past its time (S3's <Code>AccessDenied</Code>
+        # <Message>Request has expired</Message>, Google Cloud Storage's <Code>ExpiredToken</Code> with
+        # "Request signature expired at: ...", R2's ExpiredRequest): the file's link expired
+        linear_re.compile(
+            r"<message>\s*request has expired\s*</message>"
+            r"|<code>\s*expired(?:token|request)\s*</code>|\brequest signature expired at\b",
+            re.I,
+        ),
         "file_url",
         "the storage says the signed link has expired",
     ),
