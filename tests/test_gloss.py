@@ -39,6 +39,8 @@ def families(text: str) -> list[str]:
         ("图片上传失败，请重试", "file_url"),
         ("Hochladen fehlgeschlagen", "file_url"),
         ("falha ao baixar o arquivo", "file_url"),
+        ("No se pudo extraer la URL del resultado", "output_format"),
+        ("结果解析失败", "output_format"),
     ],
 )
 def test_two_concepts_in_another_language_name_a_family(text: str, family: str) -> None:
@@ -55,6 +57,7 @@ def test_two_concepts_in_another_language_name_a_family(text: str, family: str) 
         "Error: Request failed with status code 429",
         # ... and like the stems for "rejected" and "failed"
         "a fallible reddened recusal: refuse the gaga fallback, it fails",
+        "the extraordinary parser extracted extra results",
     ],
 )
 def test_english_text_names_no_concept(text: str) -> None:
@@ -81,6 +84,7 @@ def test_the_glossary_is_well_formed() -> None:
         ("fal.ai: la clave no tiene permisos suficientes para este modelo", "invalid_key"),
         ("fal.ai: ключ отклонён сервером", "invalid_key"),
         ("fal.ai: Hochladen der Referenzdatei fehlgeschlagen", "file_url"),
+        ("fal.ai: не удалось извлечь видео из результата", "output_format"),
     ],
 )
 def test_a_problem_said_in_another_language_is_answered(

@@ -211,6 +211,11 @@ _CONCEPTS: tuple[tuple[str, str, str], ...] = (
         "拒绝 拒絕 拒否 거부 거절",
     ),
     (
+        "extract parse",
+        "extraer extrair extrahier estrarre estratt извлеч ayrıştır",
+        "提取 解析 抽出 추출 파싱 パース",
+    ),
+    (
         "failed",
         "fallid falló= falhou falha= fehlgeschlagen échoué échec fallit başarısız gagal удалось=",
         "失败 失敗 崩溃 崩潰 실패",
@@ -307,6 +312,7 @@ _CONCEPT_PAIRS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
         ("validation", "face", "detected"),
         ("validation", "format unsupported", "image|video|audio|file"),
         ("client_setup", "installed module package version", "not found|not configured missing"),
+        ("output_format", "result output empty", "extract parse"),
     )
 )
 
