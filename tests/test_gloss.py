@@ -33,6 +33,14 @@ def families(text: str) -> list[str]:
         ("o arquivo é grande demais para o upload", "file_url"),
         ("顔が検出されませんでした", "validation"),
         ("モジュールが見つかりません", "client_setup"),
+        ("la clave de API fue rechazada", "invalid_key"),
+        ("API 密钥被拒绝", "invalid_key"),
+        ("el token no tiene permisos: la clave es de otro proyecto", "invalid_key"),
+        ("图片上传失败，请重试", "file_url"),
+        ("Hochladen fehlgeschlagen", "file_url"),
+        ("falha ao baixar o arquivo", "file_url"),
+        ("No se pudo extraer la URL del resultado", "output_format"),
+        ("结果解析失败", "output_format"),
     ],
 )
 def test_two_concepts_in_another_language_name_a_family(text: str, family: str) -> None:
@@ -47,6 +55,9 @@ def test_two_concepts_in_another_language_name_a_family(text: str, family: str) 
         "the video format is limited for political content, see the response",
         "modelling indirect prohibited configuration on colab",
         "Error: Request failed with status code 429",
+        # ... and like the stems for "rejected" and "failed"
+        "a fallible reddened recusal: refuse the gaga fallback, it fails",
+        "the extraordinary parser extracted extra results",
     ],
 )
 def test_english_text_names_no_concept(text: str) -> None:
@@ -70,6 +81,10 @@ def test_the_glossary_is_well_formed() -> None:
         ("Ошибка fal: ключ API недействителен", "invalid_key"),
         ("fal.ai: el archivo es demasiado grande para subirlo", "file_url"),
         ("fal.ai: modül bulunamadı, paket yüklü değil", "client_setup"),
+        ("fal.ai: la clave no tiene permisos suficientes para este modelo", "invalid_key"),
+        ("fal.ai: ключ отклонён сервером", "invalid_key"),
+        ("fal.ai: Hochladen der Referenzdatei fehlgeschlagen", "file_url"),
+        ("fal.ai: не удалось извлечь видео из результата", "output_format"),
     ],
 )
 def test_a_problem_said_in_another_language_is_answered(

@@ -206,6 +206,21 @@ _CONCEPTS: tuple[tuple[str, str, str], ...] = (
     ("header", "encabezado cabeçalho kopfzeile заголов başlık", "请求头 ヘッダー 헤더"),
     ("browser", "navegador navigateur браузер tarayıcı", "浏览器 瀏覽器 ブラウザ 브라우저"),
     (
+        "rejected refused",
+        "rechaz recusad recusou refusé abgelehnt rifiutat отклон reddetti reddedil ditolak",
+        "拒绝 拒絕 拒否 거부 거절",
+    ),
+    (
+        "extract parse",
+        "extraer extrair extrahier estrarre estratt извлеч ayrıştır",
+        "提取 解析 抽出 추출 파싱 パース",
+    ),
+    (
+        "failed",
+        "fallid falló= falhou falha= fehlgeschlagen échoué échec fallit başarısız gagal удалось=",
+        "失败 失敗 崩溃 崩潰 실패",
+    ),
+    (
         "realtime closed disconnected",
         "echtzeit cerrad fechad fermé geschlossen chius закрыт kapatıl ditutup desconectad déconnecté"
         " getrennt disconness отключ разорван terputus",
@@ -282,7 +297,7 @@ _CONCEPT_PAIRS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
     (category, tuple(frozenset(group.split("|")) for group in groups))
     for category, *groups in (
         ("missing_key", "key", "not configured missing"),
-        ("invalid_key", "key", "invalid wrong|expired"),
+        ("invalid_key", "key", "invalid wrong|expired|rejected refused|authorization permission forbidden"),
         ("billing", "balance|credits|payment top up", "insufficient exhausted|locked blocked"),
         ("billing", "account", "locked blocked"),
         ("queue_timeout", "queue", "stuck|timeout wait|minutes hours|slow"),
@@ -292,10 +307,12 @@ _CONCEPT_PAIRS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
         ("rate_limit", "too many limit", "request|concurrent"),
         ("network", "connection network", "timeout wait"),
         ("file_url", "upload|download|file|link url", "too large size|expired|not found"),
+        ("file_url", "upload|download", "failed"),
         ("validation", "parameter field required", "invalid wrong|value range|not configured missing"),
         ("validation", "face", "detected"),
         ("validation", "format unsupported", "image|video|audio|file"),
         ("client_setup", "installed module package version", "not found|not configured missing"),
+        ("output_format", "result output empty", "extract parse"),
     )
 )
 
