@@ -676,7 +676,7 @@ class Diagnoser:
         bonus = ev.category_bonus(cue_query, codes)
         window_terms = terms(window)
         glossed = concepts(window_terms, window)
-        relevance = self._bm25.scores(window_terms + terms(" ".join(glossed)))
+        relevance = self._bm25.scores(window_terms + terms(" ".join(glossed)) if glossed else window_terms)
         for family in concept_categories(glossed):
             bonus[family] = bonus.get(family, 0.0) + CONCEPT_POINTS
         top_relevance = max(relevance.values(), default=0.0)

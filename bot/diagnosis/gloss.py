@@ -264,6 +264,8 @@ for _english, _stems, _script_words in _CONCEPTS:
         if not _word.isascii():
             _SCRIPT_WORDS[_word] = _english
 _STEM_LENGTHS = sorted({len(stem) for stem in _STEMS}, reverse=True)
+# the stems' first four letters: most of a paste's words (English ones) begin with none of them
+_STEM_STARTS = frozenset(stem[:4] for stem in _STEMS)
 _SCRIPT_SET = linear_re.LiteralSet(sorted(_SCRIPT_WORDS))
 
 
@@ -278,6 +280,8 @@ def concepts(words: list[str], text: str) -> list[str]:
         whole = _WHOLE_WORDS.get(word)
         if whole is not None:
             found[whole] = None
+            continue
+        if word[:4] not in _STEM_STARTS:
             continue
         for length in _STEM_LENGTHS:
             if length <= len(word):
@@ -319,5 +323,7 @@ _CONCEPT_PAIRS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
 
 def concept_categories(found: list[str]) -> list[str]:
     """The families whose problem the concepts name together (see `_CONCEPT_PAIRS`)."""
+    if not found:
+        return []
     have = set(found)
     return sorted({category for category, groups in _CONCEPT_PAIRS if all(group & have for group in groups)})
