@@ -951,3 +951,11 @@ def test_a_diagnoser_for_many_pastes_is_loaded_warm_and_kept_out_of_full_collect
         assert diagnoser.diagnose("Error: getaddrinfo ENOTFOUND queue.fal.ai").best is not None
     finally:
         gc.unfreeze()
+
+
+def test_full_width_digits_and_letters_read_as_ascii(diagnoser: Diagnoser) -> None:
+    """Chinese and Japanese input methods type full-width forms; the punctuation stays as typed."""
+    assert normalize("ＡＰＩキーエラー：４０１") == "APIキーエラー：401"
+    typed = "fal の呼び出しでエラー ４２２：Ｕｎｐｒｏｃｅｓｓａｂｌｅ Ｅｎｔｉｔｙ"
+    ascii_twin = "fal の呼び出しでエラー 422：Unprocessable Entity"
+    assert diagnoser.diagnose(typed).to_json() == diagnoser.diagnose(ascii_twin).to_json()

@@ -23,6 +23,11 @@ _ANSI = linear_re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|
 # Control characters become spaces: a translation table, not a regex, so a paste made of them costs
 # no more than any other text.
 _CONTROL_TO_SPACE = {code: " " for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
+# Full-width digits and Latin letters, which Chinese and Japanese input methods type ("エラー４０３",
+# "ＡＰＩキー"), read as their ASCII selves; full-width punctuation stays (the cues list both forms).
+_FULL_WIDTH_TO_ASCII = {
+    code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+}
 _SLACK_LINK = linear_re.compile(r"<((?:https?|mailto|wss?)://[^|>\s]*|mailto:[^|>\s]*)(?:\|([^>]*))?>")
 _SLACK_MENTION = linear_re.compile(r"<[@#!][^>]*>")
 # (a run of fences is one break: each becomes a line break, which the blank-line rule merges anyway,
@@ -195,6 +200,8 @@ def normalize(text: str) -> str:
             text = unescaped
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(_CONTROL_TO_SPACE)
+    if not text.isascii():
+        text = text.translate(_FULL_WIDTH_TO_ASCII)
     text = text.replace("`", " ")
     text = _SPACES.sub(" ", text)
     text = _BLANK_LINES.sub("\n", text)
