@@ -2872,3 +2872,35 @@ def test_a_content_moderation_refusal_without_stabilitys_envelope_names_nobody()
 def test_the_vapor_framework_is_another_part_of_the_stack(diagnoser: Diagnoser, text: str) -> None:
     assert "another part of the stack (a database or web framework)" in gather(text, text_hosts(text)).vendors
     assert not diagnoser.diagnose(text).matches
+
+
+# -- vendor-neutral generation failures (reading-23) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Media generation failed: Invalid or expired API key",
+        "Photo upload failed: 413 Payload Too Large",
+        "Thumbnail render failed after 3 retries",
+    ],
+)
+def test_a_kind_of_output_that_failed_is_no_service(text: str) -> None:
+    assert named_api_errors(text) == []
+    assert gather(text, text_hosts(text)).generic
+
+
+def test_a_named_service_that_failed_still_names_it() -> None:
+    assert named_api_errors("Leonardo generation failed: upstream 500") == ["Leonardo"]
+
+
+def test_general_purpose_node_libraries_in_a_stack_name_no_service(diagnoser: Diagnoser) -> None:
+    text = (
+        "Error: Server responded with 429\n"
+        "    at /srv/app/node_modules/needle/lib/needle.js:512:11\n"
+        "    at /srv/app/node_modules/simple-get/index.js:97:7\n"
+        "    at /srv/app/node_modules/simple-concat/index.js:8:13"
+    )
+    assert service_packages(text) == []
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "rate_limit"

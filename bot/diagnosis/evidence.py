@@ -1041,6 +1041,8 @@ _NEUTRAL_TEXT = """
     @trpc trpc prisma @prisma jest vitest mocha core-js regenerator-runtime form-data formdata-node
     streamx p-queue p-retry openapi-fetch ofetch node undici-types localhost
     raw-body body-parser multer busboy formidable http-errors finalhandler on-finished
+    simple-get simple-concat needle request phin bent centra follow-redirects http-proxy-agent
+    https-proxy-agent agentkeepalive retry async-retry canvas sharp jimp image-size probe-image-size
     std core alloc tokio reqwest hyper serde anyhow thiserror
     springframework apache fasterxml netty squareup projectreactor grpc micronaut quarkus vertx reactivex
     jetbrains sun openjdk eclipse hibernate slf4j github google okhttp3 retrofit2 ktor kotlinx
@@ -1306,6 +1308,8 @@ _NOT_AN_API_NAME_TEXT = """
     sentry datadog next nextjs react vue python3 windows linux macos ubuntu docker kubernetes pod
     container build deploy deployment production prod staging dev test tests ci step stage run runner
     sdk library package release commit branch fix fixed important warnings caution tip info
+    media asset assets photo photos picture art artwork thumbnail avatar clip sticker illustration
+    render preview cover poster banner logo icon music voice speech song mesh texture frame frames
     """
 _NOT_AN_API_NAME = frozenset(_NOT_AN_API_NAME_TEXT.split())
 
