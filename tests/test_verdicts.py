@@ -2904,3 +2904,45 @@ def test_general_purpose_node_libraries_in_a_stack_name_no_service(diagnoser: Di
     assert service_packages(text) == []
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.generic and category(diagnosis) == "rate_limit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The job finishes, but the webhook is not working: nothing reaches our endpoint afterwards.",
+        "We are not receiving any webhooks once the video is done rendering.",
+    ],
+)
+def test_a_webhook_said_not_to_work_or_arrive_is_a_delivery_report(diagnoser: Diagnoser, text: str) -> None:
+    assert causal_cues(text, set(), set())[0].get("queue_timeout") == CAUSAL_POINTS
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "queue_timeout"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an app's or a worker's own words for work that ran out of time, naming no service
+        "your job is timeout, please submit again",
+        "Render failed\nTimeout 5 minutes\nTry again later",
+        "[WARN] {'event': 'video_poll_timeout', 'task_id': 'a81f', 'timeout_secs': 90}",
+        "the browser gave up with an error while the video generation was still running on the server",
+        # the same in Chinese: the time taken went past the limit
+        "耗时超过 02:00 视频生成失败，改了设置也没用",
+    ],
+)
+def test_generation_that_ran_out_of_time_is_a_timeout(diagnoser: Diagnoser, text: str) -> None:
+    assert stated_causes(text)[0].get("queue_timeout") == CAUSAL_POINTS
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "queue_timeout"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Task's current input hit its timeout of 300s",  # a platform's own function limit, in passing
+        "curl: (28) Connection timed out after 30001 milliseconds while the job was still running",
+    ],
+)
+def test_a_platform_limit_or_a_connection_timeout_is_no_generation_timeout(text: str) -> None:
+    assert "the text says the generation (task, job) ran out of time" not in stated_causes(text)[1]

@@ -2203,8 +2203,13 @@ _WEBHOOK_REPORT = linear_re.compile(
     r"|未触发|未觸發|没有触发|沒有觸發|不触发|未回调|未回調|(?:発火|トリガー|呼び出され)(?:しな|されな|な)"
     r"|(?:호출|트리거)되지 않|no se (?:dispara|activa)|nunca se (?:dispara|llama|activa)"
     r"|n[ãa]o (?:dispara|[ée] (?:disparado|chamado))|ne se d[ée]clenche (?:pas|jamais)"
-    r"|wird (?:nicht|nie) (?:ausgel[öo]st|aufgerufen)|не срабатывает|не вызывается)"
-    r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook",
+    r"|wird (?:nicht|nie) (?:ausgel[öo]st|aufgerufen)|не срабатывает|не вызывается"
+    # the receiver never gets it, or the call to it does not work: "is not working when posted to
+    # the webhook URL", "we are not receiving any webhooks"
+    r"|(?:is|are|was|were)(?:n'?t| not) working|(?:does|did)(?:n'?t| not) work"
+    r"|(?:not|never|n't) (?:been |being )?receiv(?:e|ed|ing)\b)"
+    r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook"
+    r"|(?:not|never|n't) (?:been |being )?receiv(?:e|ed|ing) (?:any |the |a |our |my )?webhooks?\b",
     re.I,
 )
 # a refusal over who or what is shown: a safety filter's answer, even when a client calls it a
@@ -2908,6 +2913,8 @@ _STATED_CAUSES: list[StatedCause] = [
             r"\d+\s?(?:сек|мин|час)|не (?:ответил|отдал|вернул)\pL{0,2}\s(?:\pL+\s)?вовремя"
             r"|\d+\s?(?:分|秒|時間)(?:たっても|経っても|待っても)[^\n。]{0,24}?(?:でき|終わ|完了し|返ら|届か)"
             r"|時間がかかりすぎ|(?:耗时|用时|用時|等待时间|等待時間)(?:过长|過長|太长|太長|太久)"
+            # a wait past the caller's limit: "耗时超出 01:00 图片生成失败", "用时超过 5 分钟"
+            r"|(?:耗时|耗時|用时|用時)(?:超出|超过|超過)"
             r"|너무 오래 걸"
             r"|tard[óo] demasiado|demor[óo] (?:demasiado|demais)|a pris trop de temps|prend trop de temps"
             r"|(?:hat|dauert|dauerte) (?:viel )?zu lange|слишком долго|terlalu lama",
@@ -2917,6 +2924,24 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the request took too long",
         # a connection that never came up, or an upload that crawls, is another family's wait
         unless=(_NO_ANSWER, _UPLOAD_WORD),
+    ),
+    StatedCause(
+        # the work itself ran out of time, in an app's or worker's words: "your task is timeout",
+        # "image_poll_timeout", "Generation failed / Timeout 4 minutes", a client that gave up "while
+        # the image generation is still in progress" (a connection that timed out is the network's)
+        linear_re.compile(
+            r"(?:generation|task|job|prediction|render(?:ing)?|poll(?:ing)?)[ _-]?(?:(?:is|has|was|got) )?"
+            r"(?:timed?[ _-]?out|timeout)\b"
+            # a line of its own, as an app shows it (not a platform's "hit its timeout of 300s")
+            r"|(?m:^)[ \t]*timeout:? (?:after )?\d+ ?(?:s|secs?|seconds?|mins?|minutes?)\b"
+            r"|\bwhile (?:the )?(?:\w+ )?(?:generation|job|task|render(?:ing)?) (?:is|was) still"
+            r" (?:in progress|running|processing|going)",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says the generation (task, job) ran out of time",
+        unless=(_NO_ANSWER,),
+        requires=linear_re.compile(r"generat|task|job|predict|render|poll|image|video", re.I),
     ),
     StatedCause(
         # a request left running far too long: "job stuck IN_PROGRESS >15 min", "IN_PROGRESS for 20
