@@ -2946,3 +2946,9 @@ def test_generation_that_ran_out_of_time_is_a_timeout(diagnoser: Diagnoser, text
 )
 def test_a_platform_limit_or_a_connection_timeout_is_no_generation_timeout(text: str) -> None:
     assert "the text says the generation (task, job) ran out of time" not in stated_causes(text)[1]
+
+
+def test_a_generation_the_checker_censored_is_content_policy_in_any_language(diagnoser: Diagnoser) -> None:
+    text = "이미지 생성이 검열되어서 결과가 안 나와요"
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "content_policy"
