@@ -2952,3 +2952,27 @@ def test_a_generation_the_checker_censored_is_content_policy_in_any_language(dia
     text = "이미지 생성이 검열되어서 결과가 안 나와요"
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.generic and category(diagnosis) == "content_policy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Media generation failed: Invalid or expired API key",
+        "Video render failed — the API key is revoked, generate a new one in settings",
+    ],
+)
+def test_an_apps_own_words_for_a_refused_api_key_are_invalid_key(diagnoser: Diagnoser, text: str) -> None:
+    assert stated_causes(text)[0].get("invalid_key") == CAUSAL_POINTS
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "invalid_key"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[400 Bad Request] API key not valid. Please pass a valid API key.",  # Google's own message
+        "Invalid API key or insufficient credit balance",  # the balance may be what refused it
+    ],
+)
+def test_googles_key_message_or_a_balance_beside_it_is_no_stated_invalid_key(text: str) -> None:
+    assert "the text says the API key is invalid" not in stated_causes(text)[1]

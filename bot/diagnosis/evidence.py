@@ -2572,6 +2572,27 @@ _STATED_CAUSES: list[StatedCause] = [
         requires=linear_re.compile(r"\b40[13]\b|forbidden|unauthori[sz]ed", re.I),
     ),
     StatedCause(
+        # an app's own words for a refused API key, with or without a status: "Media generation
+        # failed: Invalid or expired API key", "API key is not valid", `invalid_api_key`
+        linear_re.compile(
+            r"\b(?:invalid|incorrect|expired|revoked)(?: or (?:invalid|incorrect|expired|revoked))?"
+            r" (?:fal(?:\.ai)? )?api[ _-]?keys?\b"
+            r"|\bapi[ _-]?key (?:is |was |has been )?(?:invalid|incorrect|expired|revoked)\b"
+            # ("API key not valid. Please pass a valid API key." is Google's own message)
+            r"|\bapi[ _-]?key (?:is|was) not valid\b"
+            r"|\binvalid_api_key\b",
+            re.I,
+        ),
+        "invalid_key",
+        "the text says the API key is invalid",
+        unless=(
+            linear_re.compile(
+                r"balance|credit|(?:\b|_)locked|billing|top up|\badmin\b|\bscope|missing|not set|no api key",
+                re.I,
+            ),
+        ),
+    ),
+    StatedCause(
         # the key works but its scope does not allow the call: fal's billing and usage endpoints want
         # an ADMIN-scope key, and answer an API-scope key with 403 (which otherwise reads as billing)
         linear_re.compile(
