@@ -2976,3 +2976,21 @@ def test_an_apps_own_words_for_a_refused_api_key_are_invalid_key(diagnoser: Diag
 )
 def test_googles_key_message_or_a_balance_beside_it_is_no_stated_invalid_key(text: str) -> None:
     assert "the text says the API key is invalid" not in stated_causes(text)[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your prompt was flagged as inappropriate. Please rephrase it.",
+        "Save blocked: content flagged for review",
+    ],
+)
+def test_content_said_to_be_flagged_is_content_policy(diagnoser: Diagnoser, text: str) -> None:
+    assert stated_causes(text)[0].get("content_policy") == CAUSAL_POINTS
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "content_policy"
+
+
+def test_a_record_flagged_for_housekeeping_is_no_checkers_verdict() -> None:
+    said = stated_causes("request flagged for retry after 5s")[1]
+    assert "the text says the content was flagged" not in said

@@ -2572,6 +2572,20 @@ _STATED_CAUSES: list[StatedCause] = [
         requires=linear_re.compile(r"\b40[13]\b|forbidden|unauthori[sz]ed", re.I),
     ),
     StatedCause(
+        # a checker's verdict on the content itself, in an app's words and with no status beside it:
+        # "Content flagged for review", "your prompt was flagged as inappropriate"
+        linear_re.compile(
+            r"\b(?:content|prompts?|images?|inputs?|outputs?|generations?|requests?)"
+            r" (?:was |were |has been |have been |got |is |are )?flagged\b",
+            re.I,
+        ),
+        "content_policy",
+        "the text says the content was flagged",
+        # (a record marked for housekeeping is no checker's verdict)
+        unless=(linear_re.compile(r"flagged (?:for|as) (?:retry|deletion|removal|migration|later)", re.I),),
+        without_status=True,
+    ),
+    StatedCause(
         # an app's own words for a refused API key, with or without a status: "Media generation
         # failed: Invalid or expired API key", "API key is not valid", `invalid_api_key`
         linear_re.compile(
