@@ -2872,3 +2872,125 @@ def test_a_content_moderation_refusal_without_stabilitys_envelope_names_nobody()
 def test_the_vapor_framework_is_another_part_of_the_stack(diagnoser: Diagnoser, text: str) -> None:
     assert "another part of the stack (a database or web framework)" in gather(text, text_hosts(text)).vendors
     assert not diagnoser.diagnose(text).matches
+
+
+# -- vendor-neutral generation failures (reading-23) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Media generation failed: Invalid or expired API key",
+        "Photo upload failed: 413 Payload Too Large",
+        "Thumbnail render failed after 3 retries",
+    ],
+)
+def test_a_kind_of_output_that_failed_is_no_service(text: str) -> None:
+    assert named_api_errors(text) == []
+    assert gather(text, text_hosts(text)).generic
+
+
+def test_a_named_service_that_failed_still_names_it() -> None:
+    assert named_api_errors("Leonardo generation failed: upstream 500") == ["Leonardo"]
+
+
+def test_general_purpose_node_libraries_in_a_stack_name_no_service(diagnoser: Diagnoser) -> None:
+    text = (
+        "Error: Server responded with 429\n"
+        "    at /srv/app/node_modules/needle/lib/needle.js:512:11\n"
+        "    at /srv/app/node_modules/simple-get/index.js:97:7\n"
+        "    at /srv/app/node_modules/simple-concat/index.js:8:13"
+    )
+    assert service_packages(text) == []
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "rate_limit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The job finishes, but the webhook is not working: nothing reaches our endpoint afterwards.",
+        "We are not receiving any webhooks once the video is done rendering.",
+    ],
+)
+def test_a_webhook_said_not_to_work_or_arrive_is_a_delivery_report(diagnoser: Diagnoser, text: str) -> None:
+    assert causal_cues(text, set(), set())[0].get("queue_timeout") == CAUSAL_POINTS
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "queue_timeout"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an app's or a worker's own words for work that ran out of time, naming no service
+        "your job is timeout, please submit again",
+        "Render failed\nTimeout 5 minutes\nTry again later",
+        "[WARN] {'event': 'video_poll_timeout', 'task_id': 'a81f', 'timeout_secs': 90}",
+        "the browser gave up with an error while the video generation was still running on the server",
+        # the same in Chinese: the time taken went past the limit
+        "耗时超过 02:00 视频生成失败，改了设置也没用",
+    ],
+)
+def test_generation_that_ran_out_of_time_is_a_timeout(diagnoser: Diagnoser, text: str) -> None:
+    assert stated_causes(text)[0].get("queue_timeout") == CAUSAL_POINTS
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "queue_timeout"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Task's current input hit its timeout of 300s",  # a platform's own function limit, in passing
+        "curl: (28) Connection timed out after 30001 milliseconds while the job was still running",
+    ],
+)
+def test_a_platform_limit_or_a_connection_timeout_is_no_generation_timeout(text: str) -> None:
+    assert "the text says the generation (task, job) ran out of time" not in stated_causes(text)[1]
+
+
+def test_a_generation_the_checker_censored_is_content_policy_in_any_language(diagnoser: Diagnoser) -> None:
+    text = "이미지 생성이 검열되어서 결과가 안 나와요"
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "content_policy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Media generation failed: Invalid or expired API key",
+        "Video render failed — the API key is revoked, generate a new one in settings",
+    ],
+)
+def test_an_apps_own_words_for_a_refused_api_key_are_invalid_key(diagnoser: Diagnoser, text: str) -> None:
+    assert stated_causes(text)[0].get("invalid_key") == CAUSAL_POINTS
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "invalid_key"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[400 Bad Request] API key not valid. Please pass a valid API key.",  # Google's own message
+        "Invalid API key or insufficient credit balance",  # the balance may be what refused it
+    ],
+)
+def test_googles_key_message_or_a_balance_beside_it_is_no_stated_invalid_key(text: str) -> None:
+    assert "the text says the API key is invalid" not in stated_causes(text)[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your prompt was flagged as inappropriate. Please rephrase it.",
+        "Save blocked: content flagged for review",
+    ],
+)
+def test_content_said_to_be_flagged_is_content_policy(diagnoser: Diagnoser, text: str) -> None:
+    assert stated_causes(text)[0].get("content_policy") == CAUSAL_POINTS
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "content_policy"
+
+
+def test_a_record_flagged_for_housekeeping_is_no_checkers_verdict() -> None:
+    said = stated_causes("request flagged for retry after 5s")[1]
+    assert "the text says the content was flagged" not in said

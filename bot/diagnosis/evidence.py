@@ -1041,6 +1041,8 @@ _NEUTRAL_TEXT = """
     @trpc trpc prisma @prisma jest vitest mocha core-js regenerator-runtime form-data formdata-node
     streamx p-queue p-retry openapi-fetch ofetch node undici-types localhost
     raw-body body-parser multer busboy formidable http-errors finalhandler on-finished
+    simple-get simple-concat needle request phin bent centra follow-redirects http-proxy-agent
+    https-proxy-agent agentkeepalive retry async-retry canvas sharp jimp image-size probe-image-size
     std core alloc tokio reqwest hyper serde anyhow thiserror
     springframework apache fasterxml netty squareup projectreactor grpc micronaut quarkus vertx reactivex
     jetbrains sun openjdk eclipse hibernate slf4j github google okhttp3 retrofit2 ktor kotlinx
@@ -1306,6 +1308,8 @@ _NOT_AN_API_NAME_TEXT = """
     sentry datadog next nextjs react vue python3 windows linux macos ubuntu docker kubernetes pod
     container build deploy deployment production prod staging dev test tests ci step stage run runner
     sdk library package release commit branch fix fixed important warnings caution tip info
+    media asset assets photo photos picture art artwork thumbnail avatar clip sticker illustration
+    render preview cover poster banner logo icon music voice speech song mesh texture frame frames
     """
 _NOT_AN_API_NAME = frozenset(_NOT_AN_API_NAME_TEXT.split())
 
@@ -2199,8 +2203,13 @@ _WEBHOOK_REPORT = linear_re.compile(
     r"|未触发|未觸發|没有触发|沒有觸發|不触发|未回调|未回調|(?:発火|トリガー|呼び出され)(?:しな|されな|な)"
     r"|(?:호출|트리거)되지 않|no se (?:dispara|activa)|nunca se (?:dispara|llama|activa)"
     r"|n[ãa]o (?:dispara|[ée] (?:disparado|chamado))|ne se d[ée]clenche (?:pas|jamais)"
-    r"|wird (?:nicht|nie) (?:ausgel[öo]st|aufgerufen)|не срабатывает|не вызывается)"
-    r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook",
+    r"|wird (?:nicht|nie) (?:ausgel[öo]st|aufgerufen)|не срабатывает|не вызывается"
+    # the receiver never gets it, or the call to it does not work: "is not working when posted to
+    # the webhook URL", "we are not receiving any webhooks"
+    r"|(?:is|are|was|were)(?:n'?t| not) working|(?:does|did)(?:n'?t| not) work"
+    r"|(?:not|never|n't) (?:been |being )?receiv(?:e|ed|ing)\b)"
+    r"|(?:(?:invalid|unexpected) status code|deliver)[^\n]{0,120}webhook"
+    r"|(?:not|never|n't) (?:been |being )?receiv(?:e|ed|ing) (?:any |the |a |our |my )?webhooks?\b",
     re.I,
 )
 # a refusal over who or what is shown: a safety filter's answer, even when a client calls it a
@@ -2563,6 +2572,41 @@ _STATED_CAUSES: list[StatedCause] = [
         requires=linear_re.compile(r"\b40[13]\b|forbidden|unauthori[sz]ed", re.I),
     ),
     StatedCause(
+        # a checker's verdict on the content itself, in an app's words and with no status beside it:
+        # "Content flagged for review", "your prompt was flagged as inappropriate"
+        linear_re.compile(
+            r"\b(?:content|prompts?|images?|inputs?|outputs?|generations?|requests?)"
+            r" (?:was |were |has been |have been |got |is |are )?flagged\b",
+            re.I,
+        ),
+        "content_policy",
+        "the text says the content was flagged",
+        # (a record marked for housekeeping is no checker's verdict)
+        unless=(linear_re.compile(r"flagged (?:for|as) (?:retry|deletion|removal|migration|later)", re.I),),
+        without_status=True,
+    ),
+    StatedCause(
+        # an app's own words for a refused API key, with or without a status: "Media generation
+        # failed: Invalid or expired API key", "API key is not valid", `invalid_api_key`
+        linear_re.compile(
+            r"\b(?:invalid|incorrect|expired|revoked)(?: or (?:invalid|incorrect|expired|revoked))?"
+            r" (?:fal(?:\.ai)? )?api[ _-]?keys?\b"
+            r"|\bapi[ _-]?key (?:is |was |has been )?(?:invalid|incorrect|expired|revoked)\b"
+            # ("API key not valid. Please pass a valid API key." is Google's own message)
+            r"|\bapi[ _-]?key (?:is|was) not valid\b"
+            r"|\binvalid_api_key\b",
+            re.I,
+        ),
+        "invalid_key",
+        "the text says the API key is invalid",
+        unless=(
+            linear_re.compile(
+                r"balance|credit|(?:\b|_)locked|billing|top up|\badmin\b|\bscope|missing|not set|no api key",
+                re.I,
+            ),
+        ),
+    ),
+    StatedCause(
         # the key works but its scope does not allow the call: fal's billing and usage endpoints want
         # an ADMIN-scope key, and answer an API-scope key with 403 (which otherwise reads as billing)
         linear_re.compile(
@@ -2904,6 +2948,8 @@ _STATED_CAUSES: list[StatedCause] = [
             r"\d+\s?(?:сек|мин|час)|не (?:ответил|отдал|вернул)\pL{0,2}\s(?:\pL+\s)?вовремя"
             r"|\d+\s?(?:分|秒|時間)(?:たっても|経っても|待っても)[^\n。]{0,24}?(?:でき|終わ|完了し|返ら|届か)"
             r"|時間がかかりすぎ|(?:耗时|用时|用時|等待时间|等待時間)(?:过长|過長|太长|太長|太久)"
+            # a wait past the caller's limit: "耗时超出 01:00 图片生成失败", "用时超过 5 分钟"
+            r"|(?:耗时|耗時|用时|用時)(?:超出|超过|超過)"
             r"|너무 오래 걸"
             r"|tard[óo] demasiado|demor[óo] (?:demasiado|demais)|a pris trop de temps|prend trop de temps"
             r"|(?:hat|dauert|dauerte) (?:viel )?zu lange|слишком долго|terlalu lama",
@@ -2913,6 +2959,24 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the request took too long",
         # a connection that never came up, or an upload that crawls, is another family's wait
         unless=(_NO_ANSWER, _UPLOAD_WORD),
+    ),
+    StatedCause(
+        # the work itself ran out of time, in an app's or worker's words: "your task is timeout",
+        # "image_poll_timeout", "Generation failed / Timeout 4 minutes", a client that gave up "while
+        # the image generation is still in progress" (a connection that timed out is the network's)
+        linear_re.compile(
+            r"(?:generation|task|job|prediction|render(?:ing)?|poll(?:ing)?)[ _-]?(?:(?:is|has|was|got) )?"
+            r"(?:timed?[ _-]?out|timeout)\b"
+            # a line of its own, as an app shows it (not a platform's "hit its timeout of 300s")
+            r"|(?m:^)[ \t]*timeout:? (?:after )?\d+ ?(?:s|secs?|seconds?|mins?|minutes?)\b"
+            r"|\bwhile (?:the )?(?:\w+ )?(?:generation|job|task|render(?:ing)?) (?:is|was) still"
+            r" (?:in progress|running|processing|going)",
+            re.I,
+        ),
+        "queue_timeout",
+        "the text says the generation (task, job) ran out of time",
+        unless=(_NO_ANSWER,),
+        requires=linear_re.compile(r"generat|task|job|predict|render|poll|image|video", re.I),
     ),
     StatedCause(
         # a request left running far too long: "job stuck IN_PROGRESS >15 min", "IN_PROGRESS for 20

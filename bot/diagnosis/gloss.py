@@ -146,9 +146,14 @@ _CONCEPTS: tuple[tuple[str, str, str], ...] = (
     (
         "policy safety",
         "política politique richtlinie politika политик seguridad segurança sécurité sicherheit sicurezza"
-        " безопасн güvenlik keamanan censura zensur цензур sansür inapropiad inapproprié unangemessen"
-        " inappropriato неприемлем uygunsuz",
-        "审查 審查 审核 審核 敏感 违规 違規 安全 不適切 ポリシー 検閲 정책 안전 부적절 검열 유해",
+        " безопасн güvenlik keamanan",
+        "安全 ポリシー 정책 안전",
+    ),
+    (
+        # a checker's verdict itself (censored, flagged as inappropriate), not only the word for a policy
+        "policy safety censored",
+        "censura zensur цензур sansür inapropiad inapproprié unangemessen inappropriato неприемлем uygunsuz",
+        "审查 審查 审核 審核 敏感 违规 違規 不適切 検閲 부적절 검열 유해",
     ),
     ("face", "rostro rosto visage gesicht volto лицо лица wajah", "人脸 人臉 顔 얼굴"),
     (
@@ -306,7 +311,9 @@ _CONCEPT_PAIRS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
         ("billing", "account", "locked blocked"),
         ("queue_timeout", "queue", "stuck|timeout wait|minutes hours|slow"),
         ("content_policy", "image|video", "black"),
-        ("content_policy", "content", "policy safety"),
+        ("content_policy", "content", "policy safety|policy safety censored"),
+        # a generation the checker censored: "단순 생성도 검열되었다고", "生成的图片审核未通过"
+        ("content_policy", "generation|image|video", "policy safety censored"),
         ("model_not_found", "model|endpoint path", "not found"),
         ("rate_limit", "too many limit", "request|concurrent"),
         ("network", "connection network", "timeout wait"),
