@@ -2994,3 +2994,16 @@ def test_content_said_to_be_flagged_is_content_policy(diagnoser: Diagnoser, text
 def test_a_record_flagged_for_housekeeping_is_no_checkers_verdict() -> None:
     said = stated_causes("request flagged for retry after 5s")[1]
     assert "the text says the content was flagged" not in said
+
+
+def test_an_openai_shaped_body_naming_nobody_is_generic(diagnoser: Diagnoser) -> None:
+    # a body's shape is not a name: with no service named, a refusal in it is answered as if it came
+    # from a call to fal (the label the evaluation set gives such texts); named, it is OpenAI's
+    body = (
+        '{"error": {"message": "Your request was rejected by the safety system.",'
+        ' "type": "invalid_request_error", "param": null, "code": "content_policy_violation"}}'
+    )
+    answer = diagnoser.diagnose(body)
+    assert category(answer) == "content_policy"
+    assert answer.generic
+    assert diagnoser.diagnose("openai.BadRequestError: Error code: 400 - " + body).matches == ()

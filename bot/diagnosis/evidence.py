@@ -661,11 +661,6 @@ _VENDORS: list[_Marker] = [
         ),
     ),
     (
-        linear_re.compile(r"[\"']param[\"']\s*:\s*(?:null|[\"'])", re.I),
-        "an OpenAI-style error body",
-        ("param",),
-    ),
-    (
         # another API's job lifecycle, by statuses fal's queue never reports (fal's are IN_QUEUE,
         # IN_PROGRESS and COMPLETED): Replicate's predictions ('starting', 'succeeded', 'canceled',
         # 'aborted'), BFL's tasks ("Pending", "Ready", "Request Moderated", "Task not found"),
