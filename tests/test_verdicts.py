@@ -2872,3 +2872,44 @@ def test_a_content_moderation_refusal_without_stabilitys_envelope_names_nobody()
 def test_the_vapor_framework_is_another_part_of_the_stack(diagnoser: Diagnoser, text: str) -> None:
     assert "another part of the stack (a database or web framework)" in gather(text, text_hosts(text)).vendors
     assert not diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Error searching with Pixcrawl: Request failed with status code 429", "Pixcrawl"),
+        ("Error calling Voicebox: 401 Unauthorized", "Voicebox"),
+        ("Error uploading image to Mediahost: 413 Payload Too Large", "Mediahost"),
+    ],
+)
+def test_the_service_a_failing_step_worked_with_is_named_in_its_error_label(
+    diagnoser: Diagnoser, text: str, named: str
+) -> None:
+    assert named_api_errors(text) == [named]
+    diagnosis = diagnoser.diagnose(text)
+    assert not diagnosis.matches and not diagnosis.fal_related, diagnosis.matches
+
+
+def test_a_failing_step_that_worked_with_fal_or_a_model_it_hosts_names_no_other_service() -> None:
+    for text in (
+        "Error calling fal: 401",
+        "Error calling FAL API: 500",
+        "Error generating with Flux: 422",
+        "Error fetching from API: 502",
+        "Error connecting to Server: connection refused",
+    ):
+        assert named_api_errors(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "* Empty reply from server\n* Closing connection 0\ncurl: (52) Empty reply from server",
+        "curl: (56) Recv failure: Connection was aborted",
+        "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to gen.example:443",
+    ],
+)
+def test_curls_own_words_for_no_answer_are_a_failed_connection(diagnoser: Diagnoser, text: str) -> None:
+    assert "network" in causal_cues(text, set(), set())[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "network", diagnosis.matches

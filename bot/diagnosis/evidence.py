@@ -1286,6 +1286,13 @@ _NAMED_SERVICE_FAILURE = linear_re.compile(
     r" (?:generation|upload|download|prediction|render) failed\b"
     r"|(?m:^)\s{0,4}([A-Z][A-Za-z0-9-]{1,20}): [^\n]{0,60}?(?:failed|timed out|insufficient|not enough"
     r"|exceeded|rate limit|invalid api key|\b[45]\d\d\b)"
+    # the service an app's failing step worked with, in the app's own error label ("Error searching
+    # with Firecrawl: Request failed with status code 429", "Error calling Acme: 401", "Error
+    # connecting to Postgres: ..."): a wrapper names what it was talking to
+    r"|\b[Ee]rror (?:(?:calling|querying|contacting|requesting)"
+    r"|(?:calling|searching|querying|fetching|connecting|contacting|requesting|sending|posting|talking"
+    r"|communicating|scraping|crawling|uploading|downloading|generating)(?: [a-z]{2,12})?"
+    r" (?:with|to|from|via|on|using)) ([A-Z][A-Za-z0-9-]{1,20})(?: AI| API)?\s?:"
 )
 # Words that name no service ("HTTP API error", "Upstream API error", "The API error")
 _NOT_AN_API_NAME_TEXT = """
@@ -2231,6 +2238,9 @@ _NO_ANSWER = linear_re.compile(
     # or the TLS handshake itself failed, said in words too ("urllib may fail TLS on fal.media")
     r"|remote end closed connection without response|\bremotedisconnected\b"
     r"|server disconnected without sending a response"
+    # curl's own words for the same (`curl -v`: 52 the server closed without a byte, 56 the read was
+    # reset, 6 the host did not resolve, 35 the TLS connect broke)
+    r"|empty reply from server|recv failure|could(?: not|n't) resolve (?:host|proxy)|ssl_error_syscall"
     r"|\b(?:tls|ssl) handshake (?:failed|failure|timed out|timeout|error)\b|\bsslerror\b"
     r"|\bfail(?:s|ed|ing)? (?:the )?(?:tls|ssl)(?: handshake)?\b"
     r"|(?:tls|ssl) ?握手失败|(?:tls|ssl) ?握手失敗|(?:tls|ssl) ?ハンドシェイク(?:に失敗|エラー)"
