@@ -2913,3 +2913,29 @@ def test_curls_own_words_for_no_answer_are_a_failed_connection(diagnoser: Diagno
     assert "network" in causal_cues(text, set(), set())[0]
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.generic and category(diagnosis) == "network", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("When I call this from Laravel (GuzzleHttp) I get: 429 Too Many Requests", "rate_limit"),
+        ("our Rails app posts the job and gets back: Request failed with status code 503", "server_error"),
+    ],
+)
+def test_the_callers_own_framework_names_no_other_vendor(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Laravel error: SQLSTATE[HY000] [2002] Connection refused",
+        "django.db.utils.OperationalError: could not connect to server: Connection refused",
+    ],
+)
+def test_a_frameworks_own_error_is_still_another_part_of_the_stack(diagnoser: Diagnoser, text: str) -> None:
+    assert gather(normalize(text), text_hosts(normalize(text))).declined
+    assert not diagnoser.diagnose(text).matches

@@ -901,6 +901,17 @@ _APP_URL = linear_re.compile(
     + r")(?:[:/][^\s\"'<>()\[\]{}|,;`]*)?",
     re.I,
 )
+# The caller's own web framework, named as where the call was made ("when I call this from Laravel",
+# "in my Django view", "our Rails app posts to ..."): the place the request left from, not the one
+# that answered it, so it names no other vendor (a framework's own error still does: "Laravel
+# error", "django.db.utils.OperationalError")
+_CALLER_FRAMEWORK = linear_re.compile(
+    r"\b(?:(?:from|in|inside|within|using|via|through) (?:my |our |a |the )?|(?:my|our) )"
+    r"(?:laravel|django|rails|spring boot|asp\.net|vapor)\b"
+    r"(?:\s?\(\w{2,20}\)| (?:app|application|project|site|view|views|controller|backend|job|worker"
+    r"|service|server|code|command))?",
+    re.I,
+)
 _DOCS_HOST = linear_re.compile(r"^(?:docs|doc|help|support|developer|developers|learn|www\.w3)\.", re.I)
 # Top-level domains of web services. File extensions (.js, .py, .json, .sh...) are not among them,
 # so `index.js` or `config.py` in a stack trace is not taken for a host.
@@ -1151,6 +1162,9 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
             evidence.names_fal |= marker[1] in ("the word fal", "a fal identifier")
     if _APP_DOMAIN_SET.present(original_lowered):  # the caller's own app's URLs name no vendor
         text = _APP_URL.sub(" ", text)
+        in_text = _MARKER_NEEDLES.occurring(text.lower())
+    if _CALLER_FRAMEWORK.search(text):
+        text = _CALLER_FRAMEWORK.sub(" ", text)
         in_text = _MARKER_NEEDLES.occurring(text.lower())
     for marker in _VENDORS:
         if _present(marker, text, in_text):
