@@ -2939,3 +2939,21 @@ def test_the_callers_own_framework_names_no_other_vendor(
 def test_a_frameworks_own_error_is_still_another_part_of_the_stack(diagnoser: Diagnoser, text: str) -> None:
     assert gather(normalize(text), text_hosts(normalize(text))).declined
     assert not diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HTTP Request node, Header Auth credential\nName: Authorization\nValue: Key 1234abcd-id:secret-part",
+        "Headers -> Header Name: `Authorization`, Header Value: `Key {{ $env.GEN_KEY }}` and it says 401",
+    ],
+)
+def test_a_key_header_shown_as_a_no_code_tools_name_and_value_is_fals_scheme(text: str) -> None:
+    normalised = normalize(text)
+    assert "Authorization: Key header" in gather(normalised, text_hosts(normalised)).strong
+
+
+def test_a_header_value_far_from_the_authorization_name_is_not_fals_scheme() -> None:
+    text = "Authorization is done elsewhere; the cache uses value `key page` for lookups"
+    normalised = normalize(text)
+    assert "Authorization: Key header" not in gather(normalised, text_hosts(normalised)).strong

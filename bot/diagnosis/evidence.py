@@ -212,7 +212,13 @@ _STRONG_MARKERS: list[_Marker] = [
     ),
     (linear_re.compile(r"\bfal\.ai\b|\bfal ai\b|\bfalai\b", re.I), "fal.ai", ("fal",)),
     (
-        linear_re.compile(r"\bauthorization\W{0,4}key\s+\S", re.I),
+        linear_re.compile(
+            r"\bauthorization\W{0,4}key\s+\S"
+            # the same header as a no-code tool's form shows it, a name and a value ("Header Name:
+            # Authorization / Header Value: Key ...", n8n's Header Auth, Make's and Zapier's headers)
+            r"|\bauthorization\W{1,12}(?:header\s)?value\W{1,6}key\s+\S",
+            re.I,
+        ),
         "Authorization: Key header",
         ("authorization",),
     ),
