@@ -2957,3 +2957,21 @@ def test_a_header_value_far_from_the_authorization_name_is_not_fals_scheme() -> 
     text = "Authorization is done elsewhere; the cache uses value `key page` for lookups"
     normalised = normalize(text)
     assert "Authorization: Key header" not in gather(normalised, text_hosts(normalised)).strong
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Replace YOUR_ACTUAL_API_KEY with your real key, the request still fails",
+        "export PASTE_YOUR_API_KEY=... then run it: request failed with status 401",
+        "REPLACE_WITH_YOUR_KEY is still in the config and the call failed",
+    ],
+)
+def test_a_placeholders_variable_names_no_service(text: str) -> None:
+    assert credential_variables(text) == []
+    normalised = normalize(text)
+    assert not gather(normalised, text_hosts(normalised)).declined
+
+
+def test_another_services_variable_still_names_it() -> None:
+    assert credential_variables("GEMINI_API_KEY is not set, the call failed") == ["GEMINI"]
