@@ -2975,3 +2975,21 @@ def test_a_placeholders_variable_names_no_service(text: str) -> None:
 
 def test_another_services_variable_still_names_it() -> None:
     assert credential_variables("GEMINI_API_KEY is not set, the call failed") == ["GEMINI"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "POST https://queue.fal.run/fal-ai/flux/dev -> 403\n"
+        "<!DOCTYPE html><html><head><title>Just a moment...</title>",
+        "fal.run answers 403 with header cf-mitigated: challenge and an HTML body instead of JSON",
+    ],
+)
+def test_an_edge_challenge_page_is_no_verdict_on_the_balance(diagnoser: Diagnoser, text: str) -> None:
+    assert "server_error" in causal_cues(text, {403}, set())[0]
+    assert category(diagnoser.diagnose(text)) == "server_error"
+
+
+def test_waiting_a_moment_in_prose_is_no_challenge_page() -> None:
+    text = "just a moment, the fal call returns 403 for me"
+    assert "server_error" not in causal_cues(text, {403}, set())[0]

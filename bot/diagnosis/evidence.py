@@ -3130,6 +3130,19 @@ _STATED_CAUSES: list[StatedCause] = [
         unless=(_FILE_OR_HOOK,),
         without_status=True,
     ),
+    StatedCause(
+        # the edge's bot challenge answered instead of the API (Cloudflare's "Just a moment..." page,
+        # its `cf-mitigated: challenge` header): an HTML page from in front of the service, so its 403
+        # is no verdict on the key or the balance
+        linear_re.compile(
+            r"\bcf-mitigated\W{0,3}challenge\b|\bjust a moment\W{0,8}(?:</title>|page|from cloudflare)"
+            r"|\bchecking your browser before accessing\b|\battention required!? \| cloudflare\b"
+            r"|\benable javascript and cookies to continue\b",
+            re.I,
+        ),
+        "server_error",
+        "an edge's challenge page answered instead of the API",
+    ),
 ]
 
 
