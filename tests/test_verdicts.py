@@ -3007,3 +3007,124 @@ def test_an_openai_shaped_body_naming_nobody_is_generic(diagnoser: Diagnoser) ->
     assert category(answer) == "content_policy"
     assert answer.generic
     assert diagnoser.diagnose("openai.BadRequestError: Error code: 400 - " + body).matches == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Error searching with Pixcrawl: Request failed with status code 429", "Pixcrawl"),
+        ("Error calling Voicebox: 401 Unauthorized", "Voicebox"),
+        ("Error uploading image to Mediahost: 413 Payload Too Large", "Mediahost"),
+    ],
+)
+def test_the_service_a_failing_step_worked_with_is_named_in_its_error_label(
+    diagnoser: Diagnoser, text: str, named: str
+) -> None:
+    assert named_api_errors(text) == [named]
+    diagnosis = diagnoser.diagnose(text)
+    assert not diagnosis.matches and not diagnosis.fal_related, diagnosis.matches
+
+
+def test_a_failing_step_that_worked_with_fal_or_a_model_it_hosts_names_no_other_service() -> None:
+    for text in (
+        "Error calling fal: 401",
+        "Error calling FAL API: 500",
+        "Error generating with Flux: 422",
+        "Error fetching from API: 502",
+        "Error connecting to Server: connection refused",
+    ):
+        assert named_api_errors(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "* Empty reply from server\n* Closing connection 0\ncurl: (52) Empty reply from server",
+        "curl: (56) Recv failure: Connection was aborted",
+        "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to gen.example:443",
+    ],
+)
+def test_curls_own_words_for_no_answer_are_a_failed_connection(diagnoser: Diagnoser, text: str) -> None:
+    assert "network" in causal_cues(text, set(), set())[0]
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "network", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("When I call this from Laravel (GuzzleHttp) I get: 429 Too Many Requests", "rate_limit"),
+        ("our Rails app posts the job and gets back: Request failed with status code 503", "server_error"),
+    ],
+)
+def test_the_callers_own_framework_names_no_other_vendor(
+    diagnoser: Diagnoser, text: str, expected: str
+) -> None:
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == expected, diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Laravel error: SQLSTATE[HY000] [2002] Connection refused",
+        "django.db.utils.OperationalError: could not connect to server: Connection refused",
+    ],
+)
+def test_a_frameworks_own_error_is_still_another_part_of_the_stack(diagnoser: Diagnoser, text: str) -> None:
+    assert gather(normalize(text), text_hosts(normalize(text))).declined
+    assert not diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HTTP Request node, Header Auth credential\nName: Authorization\nValue: Key 1234abcd-id:secret-part",
+        "Headers -> Header Name: `Authorization`, Header Value: `Key {{ $env.GEN_KEY }}` and it says 401",
+    ],
+)
+def test_a_key_header_shown_as_a_no_code_tools_name_and_value_is_fals_scheme(text: str) -> None:
+    normalised = normalize(text)
+    assert "Authorization: Key header" in gather(normalised, text_hosts(normalised)).strong
+
+
+def test_a_header_value_far_from_the_authorization_name_is_not_fals_scheme() -> None:
+    text = "Authorization is done elsewhere; the cache uses value `key page` for lookups"
+    normalised = normalize(text)
+    assert "Authorization: Key header" not in gather(normalised, text_hosts(normalised)).strong
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Replace YOUR_ACTUAL_API_KEY with your real key, the request still fails",
+        "export PASTE_YOUR_API_KEY=... then run it: request failed with status 401",
+        "REPLACE_WITH_YOUR_KEY is still in the config and the call failed",
+    ],
+)
+def test_a_placeholders_variable_names_no_service(text: str) -> None:
+    assert credential_variables(text) == []
+    normalised = normalize(text)
+    assert not gather(normalised, text_hosts(normalised)).declined
+
+
+def test_another_services_variable_still_names_it() -> None:
+    assert credential_variables("GEMINI_API_KEY is not set, the call failed") == ["GEMINI"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "POST https://queue.fal.run/fal-ai/flux/dev -> 403\n"
+        "<!DOCTYPE html><html><head><title>Just a moment...</title>",
+        "fal.run answers 403 with header cf-mitigated: challenge and an HTML body instead of JSON",
+    ],
+)
+def test_an_edge_challenge_page_is_no_verdict_on_the_balance(diagnoser: Diagnoser, text: str) -> None:
+    assert "server_error" in causal_cues(text, {403}, set())[0]
+    assert category(diagnoser.diagnose(text)) == "server_error"
+
+
+def test_waiting_a_moment_in_prose_is_no_challenge_page() -> None:
+    text = "just a moment, the fal call returns 403 for me"
+    assert "server_error" not in causal_cues(text, {403}, set())[0]

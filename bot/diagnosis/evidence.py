@@ -212,7 +212,13 @@ _STRONG_MARKERS: list[_Marker] = [
     ),
     (linear_re.compile(r"\bfal\.ai\b|\bfal ai\b|\bfalai\b", re.I), "fal.ai", ("fal",)),
     (
-        linear_re.compile(r"\bauthorization\W{0,4}key\s+\S", re.I),
+        linear_re.compile(
+            r"\bauthorization\W{0,4}key\s+\S"
+            # the same header as a no-code tool's form shows it, a name and a value ("Header Name:
+            # Authorization / Header Value: Key ...", n8n's Header Auth, Make's and Zapier's headers)
+            r"|\bauthorization\W{1,12}(?:header\s)?value\W{1,6}key\s+\S",
+            re.I,
+        ),
         "Authorization: Key header",
         ("authorization",),
     ),
@@ -896,6 +902,17 @@ _APP_URL = linear_re.compile(
     + r")(?:[:/][^\s\"'<>()\[\]{}|,;`]*)?",
     re.I,
 )
+# The caller's own web framework, named as where the call was made ("when I call this from Laravel",
+# "in my Django view", "our Rails app posts to ..."): the place the request left from, not the one
+# that answered it, so it names no other vendor (a framework's own error still does: "Laravel
+# error", "django.db.utils.OperationalError")
+_CALLER_FRAMEWORK = linear_re.compile(
+    r"\b(?:(?:from|in|inside|within|using|via|through) (?:my |our |a |the )?|(?:my|our) )"
+    r"(?:laravel|django|rails|spring boot|asp\.net|vapor)\b"
+    r"(?:\s?\(\w{2,20}\)| (?:app|application|project|site|view|views|controller|backend|job|worker"
+    r"|service|server|code|command))?",
+    re.I,
+)
 _DOCS_HOST = linear_re.compile(r"^(?:docs|doc|help|support|developer|developers|learn|www\.w3)\.", re.I)
 # Top-level domains of web services. File extensions (.js, .py, .json, .sh...) are not among them,
 # so `index.js` or `config.py` in a stack trace is not taken for a host.
@@ -1149,6 +1166,9 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
     if _APP_DOMAIN_SET.present(original_lowered):  # the caller's own app's URLs name no vendor
         text = _APP_URL.sub(" ", text)
         in_text = _MARKER_NEEDLES.occurring(text.lower())
+    if _CALLER_FRAMEWORK.search(text):
+        text = _CALLER_FRAMEWORK.sub(" ", text)
+        in_text = _MARKER_NEEDLES.occurring(text.lower())
     for marker in _VENDORS:
         if _present(marker, text, in_text):
             evidence.vendors.append(marker[1])
@@ -1193,11 +1213,13 @@ _CREDENTIAL_VARIABLE = linear_re.compile(
     r"(?:^|[^A-Za-z0-9_])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*?)_(?:API_KEY|API_TOKEN|ACCESS_TOKEN|SECRET_KEY|KEY|TOKEN"
     r"|COOKIE|SECRET)(?:[^A-Za-z0-9_]|$)"
 )
-# Words of a variable's name that name no service ("NEXT_PUBLIC_", "MY_API_KEY", "SECRET_KEY")
+# Words of a variable's name that name no service ("NEXT_PUBLIC_", "MY_API_KEY", "SECRET_KEY"), a
+# placeholder's words too ("YOUR_ACTUAL_API_KEY", "PASTE_YOUR_API_KEY", "REPLACE_WITH_YOUR_KEY")
 _NEUTRAL_VARIABLE_TEXT = """
     SECRET ACCESS AUTH API BEARER SESSION PRIVATE PUBLIC CLIENT USER ADMIN APP MY YOUR SERVICE REFRESH ID
     JWT CSRF ENCRYPTION SIGNING WEBHOOK NEXT VITE REACT EXPO NUXT PROD DEV TEST LOCAL DEFAULT MASTER ROOT
     SERVER DB DATABASE LICENSE IMAGE VIDEO PROVIDER MODEL AI LLM GITHUB_ACTIONS CI
+    ACTUAL REAL OWN NEW VALID PASTE INSERT ENTER REPLACE WITH PUT HERE
     """
 _NEUTRAL_VARIABLE_WORDS = frozenset(_NEUTRAL_VARIABLE_TEXT.split())
 
@@ -1283,6 +1305,13 @@ _NAMED_SERVICE_FAILURE = linear_re.compile(
     r" (?:generation|upload|download|prediction|render) failed\b"
     r"|(?m:^)\s{0,4}([A-Z][A-Za-z0-9-]{1,20}): [^\n]{0,60}?(?:failed|timed out|insufficient|not enough"
     r"|exceeded|rate limit|invalid api key|\b[45]\d\d\b)"
+    # the service an app's failing step worked with, in the app's own error label ("Error searching
+    # with Firecrawl: Request failed with status code 429", "Error calling Acme: 401", "Error
+    # connecting to Postgres: ..."): a wrapper names what it was talking to
+    r"|\b[Ee]rror (?:(?:calling|querying|contacting|requesting)"
+    r"|(?:calling|searching|querying|fetching|connecting|contacting|requesting|sending|posting|talking"
+    r"|communicating|scraping|crawling|uploading|downloading|generating)(?: [a-z]{2,12})?"
+    r" (?:with|to|from|via|on|using)) ([A-Z][A-Za-z0-9-]{1,20})(?: AI| API)?\s?:"
 )
 # Words that name no service ("HTTP API error", "Upstream API error", "The API error")
 _NOT_AN_API_NAME_TEXT = """
@@ -2235,6 +2264,9 @@ _NO_ANSWER = linear_re.compile(
     # or the TLS handshake itself failed, said in words too ("urllib may fail TLS on fal.media")
     r"|remote end closed connection without response|\bremotedisconnected\b"
     r"|server disconnected without sending a response"
+    # curl's own words for the same (`curl -v`: 52 the server closed without a byte, 56 the read was
+    # reset, 6 the host did not resolve, 35 the TLS connect broke)
+    r"|empty reply from server|recv failure|could(?: not|n't) resolve (?:host|proxy)|ssl_error_syscall"
     r"|\b(?:tls|ssl) handshake (?:failed|failure|timed out|timeout|error)\b|\bsslerror\b"
     r"|\bfail(?:s|ed|ing)? (?:the )?(?:tls|ssl)(?: handshake)?\b"
     r"|(?:tls|ssl) ?握手失败|(?:tls|ssl) ?握手失敗|(?:tls|ssl) ?ハンドシェイク(?:に失敗|エラー)"
@@ -3156,6 +3188,19 @@ _STATED_CAUSES: list[StatedCause] = [
         "the text says the service could not be reached",
         unless=(_FILE_OR_HOOK,),
         without_status=True,
+    ),
+    StatedCause(
+        # the edge's bot challenge answered instead of the API (Cloudflare's "Just a moment..." page,
+        # its `cf-mitigated: challenge` header): an HTML page from in front of the service, so its 403
+        # is no verdict on the key or the balance
+        linear_re.compile(
+            r"\bcf-mitigated\W{0,3}challenge\b|\bjust a moment\W{0,8}(?:</title>|page|from cloudflare)"
+            r"|\bchecking your browser before accessing\b|\battention required!? \| cloudflare\b"
+            r"|\benable javascript and cookies to continue\b",
+            re.I,
+        ),
+        "server_error",
+        "an edge's challenge page answered instead of the API",
     ),
 ]
 
