@@ -275,3 +275,20 @@ def test_a_crafted_megabyte_is_diagnosed_in_linear_time(diagnoser: Diagnoser) ->
         # 25 times the text: linear is ~25x the 40 KB time; quadratic would be ~600x
         assert spent < 60 * baseline + 0.05, (unit, spent, baseline)
         assert diagnoser.diagnose(text) is not None
+
+
+def test_a_texts_encoding_is_reused_without_changing_any_span() -> None:
+    """linear_re keeps the last text's UTF-8 form for the next pattern on the same string; a match
+    read after later searches moved on (or after another text) still gives its own offsets."""
+    first = "エラー 401: キーが無効です、残高 0 で 429"
+    second = "другой текст 503 ошибка"
+    digits = linear_re.compile(r"\d+")
+    words = linear_re.compile(r"\pL+")
+    early = digits.search(first)
+    later = [m.span() for m in words.finditer(first)]
+    other = [m.span() for m in digits.finditer(second)]
+    expected = re.search(r"\d+", first)
+    assert early is not None and expected is not None and early.span() == expected.span()
+    assert later == [m.span() for m in re.finditer(r"[^\W\d_]+", first)]
+    assert other == [m.span() for m in re.finditer(r"\d+", second)]
+    assert [m.span() for m in digits.finditer(first)] == [m.span() for m in re.finditer(r"\d+", first)]
