@@ -3128,3 +3128,31 @@ def test_an_edge_challenge_page_is_no_verdict_on_the_balance(diagnoser: Diagnose
 def test_waiting_a_moment_in_prose_is_no_challenge_page() -> None:
     text = "just a moment, the fal call returns 403 for me"
     assert "server_error" not in causal_cues(text, {403}, set())[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$ civitai model get 4201\nError: not found (404): Model not found",
+        "$ modal run generate.py\nError: Function call timed out after 300 seconds",
+        "% runpodctl get pod\nError: 401 Unauthorized",
+        "$ cog predict -i image=@input.png\nError: prediction failed: CUDA out of memory",
+    ],
+)
+def test_another_platforms_cli_at_a_shell_prompt_names_it(diagnoser: Diagnoser, text: str) -> None:
+    normalised = normalize(text)
+    assert gather(normalised, text_hosts(normalised)).declined
+    assert not diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$ fal run app.py\nError: not found (404): Application not found",
+        "my fal LoRA from civitai fails with 422 Unprocessable Entity",
+        "the modal closes when the fal request fails with 500",
+    ],
+)
+def test_fals_cli_or_a_platform_named_in_passing_is_no_other_platforms_cli(text: str) -> None:
+    normalised = normalize(text)
+    assert not gather(normalised, text_hosts(normalised)).declined

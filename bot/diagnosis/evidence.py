@@ -700,6 +700,21 @@ _VENDORS: list[_Marker] = [
         "an LLM or voice API request body",
         ("loc",),
     ),
+    (
+        # another media or GPU platform's own command-line tool, run at a shell prompt ("$ civitai app
+        # view ...", "$ modal run app.py", "$ runpodctl get pod", "$ cog predict", "$ truss push"):
+        # what answered is that platform (fal's own CLI is `fal`)
+        linear_re.compile(
+            r"(?m:^)\s{0,4}[$%>]\s{1,2}(?:civitai|modal|runpodctl|huggingface-cli|truss|cog|beam|replicate"
+            r"|leonardo|ideogram)\s+[a-z-]",
+            re.I,
+        ),
+        "another platform's command-line tool",
+        (
+            *("civitai", "modal", "runpodctl", "huggingface-cli", "truss", "cog", "beam", "replicate"),
+            *("leonardo", "ideogram"),
+        ),
+    ),
 ]
 # The platform the caller's own code runs on, by its own error codes (a Vercel function that ran out of
 # its time or over its body limit): that platform's error when the text does not name fal; with fal
