@@ -3147,3 +3147,34 @@ def test_a_generated_files_stated_lifetime_without_a_service_is_a_generic_expiry
     )
     diagnosis = diagnoser.diagnose(text)
     assert diagnosis.generic and category(diagnosis) == "file_url", diagnosis.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'fal answered 410 with "error": "EndpointDeprecated" for our old try-on model, nothing else',
+        "the fal endpoint fal-ai/fast-animatediff was retired last month and every call fails now",
+        "since Monday our fal model id has been deprecated, the requests fail right away",
+        "fal says the endpoint is no longer supported and links to a v2 page",
+    ],
+)
+def test_a_retired_endpoint_is_the_endpoints_problem(diagnoser: Diagnoser, text: str) -> None:
+    assert "model_not_found" in stated_causes(text)[0], text
+    assert category(diagnoser.diagnose(text)) == "model_not_found", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a client package's deprecation is the client's, not the endpoint's
+        "npm warn deprecated @fal-ai/serverless-client: the package is deprecated, use @fal-ai/client",
+        "the endpoint works; only the old parameter name is deprecated",
+    ],
+)
+def test_other_deprecations_are_no_retired_endpoint(text: str) -> None:
+    assert "model_not_found" not in stated_causes(text)[0], text
+
+
+def test_another_services_retired_model_stays_declined(diagnoser: Diagnoser) -> None:
+    text = "openai.NotFoundError: The model text-davinci-003 has been deprecated, use gpt-4o-mini"
+    assert not diagnoser.diagnose(text).matches

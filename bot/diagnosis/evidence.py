@@ -2461,6 +2461,11 @@ _STATED_CAUSES: list[StatedCause] = [
             r"(?:is|was)\W{1,3}"
             r"(?:wrong|incorrect|invalid|misspelled|mistyped)"
             r"|\bwrong (?:endpoint|model(?: ?id)?|app id|model path)"
+            # a retired endpoint: fal's own `"error": "EndpointDeprecated"`, or said in words
+            r"|\bendpointdeprecated\b|\bendpoint (?:is |was )?no longer (?:supported|available|served)"
+            r"|(?:endpoint|model(?: ?id)?|app(?:lication)? id|endpoint id)(?:\W{1,3}[\w.-]+/[\w./-]+)?"
+            r"\W{1,3}(?:is|was|has been|got)"
+            r"\W{1,3}(?:deprecated|retired|discontinued|sunset)\b"
             r"|endpoint (?:es |est[áa] )?(?:incorrecto|equivocado|err[óo]neo)"
             r"|endpoint (?:est[áa] )?(?:errado|incorreto)"
             r"|mauvais endpoint|endpoint (?:est )?incorrect|falsche[rn]? endpunkt|endpunkt (?:ist )?falsch"
