@@ -3178,3 +3178,27 @@ def test_other_deprecations_are_no_retired_endpoint(text: str) -> None:
 def test_another_services_retired_model_stays_declined(diagnoser: Diagnoser) -> None:
     text = "openai.NotFoundError: The model text-davinci-003 has been deprecated, use gpt-4o-mini"
     assert not diagnoser.diagnose(text).matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "flux pro on fal is taking very long today, it was quick last week",
+        "kling keeps taking ages on fal, anyone else?",
+        "I'm waiting 40+ minutes for one fal video, yesterday it took two",
+    ],
+)
+def test_a_plain_complaint_about_a_slow_request_is_a_slow_request(diagnoser: Diagnoser, text: str) -> None:
+    assert "queue_timeout" in stated_causes(text)[0], text
+    assert category(diagnoser.diagnose(text)) == "queue_timeout", text
+
+
+def test_a_slow_upload_complaint_is_no_slow_request() -> None:
+    text = "the upload to fal storage is taking very long, the video is 900 MB"
+    assert "queue_timeout" not in stated_causes(text)[0], text
+
+
+def test_a_slow_request_told_without_a_service_is_a_generic_wait(diagnoser: Diagnoser) -> None:
+    text = "the video model is taking very long, I'm waiting 25 minutes now and nothing came back"
+    diagnosis = diagnoser.diagnose(text)
+    assert diagnosis.generic and category(diagnosis) == "queue_timeout", diagnosis.matches

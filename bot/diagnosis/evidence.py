@@ -2974,6 +2974,11 @@ _STATED_CAUSES: list[StatedCause] = [
             r"(?:ready|done|finished|complete[d]?|generated|returned)\b[^\n.;]{0,20}?"
             r"\bafter (?:\d+|an?) ?(?:s|secs?|seconds?|mins?|minutes?|hours?)\b"
             r"|\b(?:took|takes|taking) (?:way |far |much )?too long\b"
+            # said as a plain complaint: "wan2.5 is taking very long", "im waiting 30+ minutes today"
+            r"|\b(?:is|are|was|were|been|keeps?) taking (?:very|so|really|extremely|super) long\b"
+            r"|\btaking (?:forever|ages)\b"
+            r"|\b(?:i'?m|i am|we'?re|we are|been|still) waiting (?:for )?(?:over |more than )?"
+            r"\d+\+? ?(?:mins?|minutes?|hours?|hrs?)\b"
             # a wait longer than the caller allowed, as a number: "tardó más de 40s en responder",
             # "demorou mais de 10 minutos", "a mis plus de 2 minutes", "took more than 5 minutes"
             r"|\b(?:took (?:more|longer) than|tard[óo] m[áa]s de|demorou mais de"
