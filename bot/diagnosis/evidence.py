@@ -3247,14 +3247,16 @@ def stated_causes(
     for cause in _STATED_CAUSES:
         if cause.without_status and codes:
             continue
+        # the statement first: most texts make none, so its conditions are rarely read at all
+        if not (cause.pattern.search(text) or any(other.search(text) for other in cause.also)):
+            continue
         if cause.requires is not None and not cause.requires.search(text):
             continue
         if any(other.search(text) for other in cause.unless):
             continue
-        if cause.pattern.search(text) or any(other.search(text) for other in cause.also):
-            points[cause.category] = max(points.get(cause.category, 0.0), CAUSAL_POINTS * cause.strength)
-            if cause.phrase not in said:
-                said.append(cause.phrase)
+        points[cause.category] = max(points.get(cause.category, 0.0), CAUSAL_POINTS * cause.strength)
+        if cause.phrase not in said:
+            said.append(cause.phrase)
     return points, said
 
 
