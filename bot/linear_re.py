@@ -79,10 +79,12 @@ _last_subject = threading.local()
 _KEEP_FROM_CHARS = 2_000
 
 
-def _kept_subject(text: str) -> _Subject:
-    """A long text as RE2 reads it, kept for the next pattern run on the same string in this thread:
-    a paste meets hundreds of patterns, and encoding a 40 KB text in another script each time was a
-    seventh of its reading. (A short text is cheaper to encode again than to look up.)"""
+def _subject(text: str) -> _Subject:
+    """The text as RE2 reads it. A long one is kept for the next pattern run on the same string in
+    this thread: a paste meets hundreds of patterns, and encoding a 40 KB text in another script each
+    time was a seventh of its reading. (A short text is cheaper to encode again than to look up.)"""
+    if len(text) < _KEEP_FROM_CHARS:
+        return _Subject(text)
     last: _Subject | None = getattr(_last_subject, "subject", None)
     if last is not None and last.text is text:
         return last
@@ -160,7 +162,7 @@ class Pattern:
         return None if spans[0] == _NO_SPAN else spans
 
     def _one(self, anchor: Any, text: str, pos: int, endpos: int | None) -> Match | None:
-        subject = _Subject(text) if len(text) < _KEEP_FROM_CHARS else _kept_subject(text)
+        subject = _subject(text)
         start = subject.to_byte(max(0, min(pos, len(text))))
         end = len(subject.data) if endpos is None else subject.to_byte(max(0, min(endpos, len(text))))
         spans = self._spans(anchor, subject, start, end) if start <= end else None
@@ -196,12 +198,12 @@ class Pattern:
             pos = end
 
     def finditer(self, text: str) -> Iterator[Match]:
-        subject = _Subject(text) if len(text) < _KEEP_FROM_CHARS else _kept_subject(text)
+        subject = _subject(text)
         for spans in self._scan(subject):
             yield Match(self, subject, spans)
 
     def findall(self, text: str) -> list[Any]:
-        subject = _Subject(text) if len(text) < _KEEP_FROM_CHARS else _kept_subject(text)
+        subject = _subject(text)
         piece = subject.piece
         found: list[Any] = []
         for spans in self._scan(subject):
@@ -219,7 +221,7 @@ class Pattern:
             result, made = self._compiled.subn(repl, text, count)  # group references: rare, slow path
             return str(result), int(made)
         # Built from byte slices and decoded once: the per-match work is one call into RE2.
-        subject = _Subject(text) if len(text) < _KEEP_FROM_CHARS else _kept_subject(text)
+        subject = _subject(text)
         data = subject.data
         constant = repl.encode("utf-8", "replace") if isinstance(repl, str) else None
         pieces: list[bytes] = []
@@ -243,7 +245,7 @@ class Pattern:
         return self.subn(repl, text, count)[0]
 
     def split(self, text: str, maxsplit: int = 0) -> list[str]:
-        subject = _Subject(text) if len(text) < _KEEP_FROM_CHARS else _kept_subject(text)
+        subject = _subject(text)
         pieces: list[str] = []
         last = 0
         for spans in self._scan(subject, maxsplit):
