@@ -105,11 +105,12 @@ NEGATIVE_MATCH = 90.0
 # server failed or timed out). 401, 403, 404, 422 do not: fal's 403 is an exhausted balance, another
 # API's a JWT or a permission; a bare one of these names no family for a text that names no service.
 SAME_MEANING_EVERYWHERE = frozenset({402, 413, 429, 500, 502, 503, 504})
+_SAME_MEANING_CODES = "|".join(str(code) for code in sorted(SAME_MEANING_EVERYWHERE))
 # ...stated as a status by an HTTP library or server ("status code 429", "HTTP/1.1 503", "Status: 502",
 # "error: (504)", "error code 502", the browser console's "the server responded with a status of 502")
 _STATED_STATUS = linear_re.compile(
     r"\b(?:status(?: ?code)?(?: of)?|http(?:/\d(?:\.\d)?)?|response code|error(?: ?code)?)\W{0,3}\(?(?:"
-    + "|".join(str(code) for code in sorted(SAME_MEANING_EVERYWHERE))
+    + _SAME_MEANING_CODES
     + r")\b",
     re.I,
 )
@@ -117,7 +118,7 @@ _STATED_STATUS = linear_re.compile(
 # "my upload fails with a 413"), the number not counting something ("returned 500 images")
 _STATUS_IN_WORDS = linear_re.compile(
     r"\b(?:return|respond|answer|fail)(?:s|ed|ing)?(?: with)? (?:an? )?(?:"
-    + "|".join(str(code) for code in sorted(SAME_MEANING_EVERYWHERE))
+    + _SAME_MEANING_CODES
     + r")(?:s|\b)(?:\s*$|\s*[.,;:!?)(-]| (?:error|status|response|code|http|bad|internal|service|gateway"
     r"|too|payment|request|from|when|after|on|for|every|each|since|again|now|today|back|and|but|or)\b)",
     re.I,

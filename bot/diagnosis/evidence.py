@@ -908,12 +908,11 @@ _APP_DOMAINS = (
     *("csb.app", "trycloudflare.com", "loca.lt", "vercel.sh"),
 )
 _APP_DOMAIN_SET = linear_re.LiteralSet(list(_APP_DOMAINS))
-_APP_HOST = linear_re.compile(
-    r"(?:^|\.)(?:" + "|".join(domain.replace(".", r"\.") for domain in _APP_DOMAINS) + r")$", re.I
-)
+_APP_DOMAIN_ALTERNATIVES = "|".join(re.escape(domain) for domain in _APP_DOMAINS)
+_APP_HOST = linear_re.compile(r"(?:^|\.)(?:" + _APP_DOMAIN_ALTERNATIVES + r")$", re.I)
 _APP_URL = linear_re.compile(
     r"(?:(?:https?|wss?)://)?(?:[a-z0-9-]+\.)+(?:"
-    + "|".join(domain.replace(".", r"\.") for domain in _APP_DOMAINS)
+    + _APP_DOMAIN_ALTERNATIVES
     + r")(?:[:/][^\s\"'<>()\[\]{}|,;`]*)?",
     re.I,
 )
@@ -921,6 +920,7 @@ _APP_URL = linear_re.compile(
 # "in my Django view", "our Rails app posts to ..."): the place the request left from, not the one
 # that answered it, so it names no other vendor (a framework's own error still does: "Laravel
 # error", "django.db.utils.OperationalError")
+_CALLER_FRAMEWORK_WORDS = ("laravel", "django", "rails", "spring boot", "asp.net", "vapor")
 _CALLER_FRAMEWORK = linear_re.compile(
     r"\b(?:(?:from|in|inside|within|using|via|through) (?:my |our |a |the )?|(?:my|our) )"
     r"(?:laravel|django|rails|spring boot|asp\.net|vapor)\b"
@@ -1178,11 +1178,14 @@ def gather(text: str, hosts: set[str], fal_messages: linear_re.LiteralSet | None
         if _present(marker, own, in_own):
             evidence.weak.append(marker[1])
             evidence.names_fal |= marker[1] in ("the word fal", "a fal identifier")
-    if _APP_DOMAIN_SET.present(original_lowered):  # the caller's own app's URLs name no vendor
-        text = _APP_URL.sub(" ", text)
-        in_text = _MARKER_NEEDLES.occurring(text.lower())
-    if _CALLER_FRAMEWORK.search(text):
-        text = _CALLER_FRAMEWORK.sub(" ", text)
+    # the caller's own app's URLs and its own framework name no vendor (their words are needles)
+    vendor_text = text
+    if _APP_DOMAIN_SET.present(original_lowered):
+        vendor_text = _APP_URL.sub(" ", vendor_text)
+    if not in_text.isdisjoint(_CALLER_FRAMEWORK_WORDS):
+        vendor_text = _CALLER_FRAMEWORK.sub(" ", vendor_text)
+    if vendor_text != text:
+        text = vendor_text
         in_text = _MARKER_NEEDLES.occurring(text.lower())
     for marker in _VENDORS:
         if _present(marker, text, in_text):
